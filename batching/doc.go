@@ -1,0 +1,41 @@
+// Package batching turns many independent tensor rows into few model runs
+// and hands each row its own slice of the results.
+//
+// # The packing model
+//
+// A row is one preprocessed input without a batch dimension (an image
+// [3,48,W], a feature vector [F]). A model run takes a batch tensor with a
+// leading N. Plan groups rows that can share a batch: rows of equal rank
+// form a group, and every dimension whose size differs inside the group is
+// a variable dimension that gets padded up to the largest row (optionally
+// rounded up to a multiple of Limits.PadMultiple, so that runs see few
+// distinct shapes). Dimensions equal across the group stay fixed.
+//
+// Padding costs compute: one 2000-pixel-wide text line in a pack of
+// 50-pixel lines makes every row 2000 wide. Plan therefore sorts each
+// group by row size and cuts a new pack whenever adding the next row
+// would make the avoidable padding exceed Limits.MaxPadWaste of the
+// pack's elements (avoidable: beyond what rounding each row alone to its
+// bucket would cost). Packs are also cut at Limits.MaxBatch rows and at
+// Limits.MaxBytes of float32 data. Assemble writes a pack into one
+// contiguous row-major tensor with the padding at the end of each padded
+// dimension; Split cuts a run's outputs back into per-row tensors.
+//
+// # Why bisection
+//
+// One bad row (a NaN that trips a kernel, an input that exhausts memory)
+// fails the whole run it is packed into, and the error rarely says which
+// row was to blame. Run retries a failed pack as two halves, recursively,
+// until the failing rows stand alone: every healthy neighbour still gets
+// its result and only the poison rows get the error. Isolating k poison
+// rows in a pack of n costs about 1 + 2·k·log2(n) runs instead of n
+// single-row runs, and a pack without poison costs exactly one run. When
+// the context is done Run stops at once instead of bisecting, because the
+// failure is then about time, not about a row.
+//
+// # Poll mode
+//
+// Batcher is the time-bounded dynamic batcher of the long-running poller:
+// it collects items until it has maxItems or maxWait has passed since the
+// first one, and blocks producers while its consumer lags.
+package batching
