@@ -1,0 +1,88 @@
+// Package jobs turns what arrives at batchinfer (Lambda events, SQS message
+// bodies) into Jobs, derives their ids and payload hashes, and holds the
+// error taxonomy (errors.go). It calls neither AWS nor ONNX Runtime.
+//
+// # Lambda events
+//
+// DecodeInvocation accepts an SQS event (Records with eventSource "aws:sqs")
+// or a direct S3 event invoke (Records with eventSource "aws:s3"). Each
+// record is decoded on its own: a bad record becomes a Message with a
+// permanent Err and never affects its neighbours. Any other event (API
+// Gateway, a direct SNS invoke, ...) is a malformed_job error.
+//
+// # Message bodies
+//
+// An SQS message body must be a JSON object of one of the shapes below. The
+// shape is told by its top-level fields; a body that matches none, or more
+// than one, is rejected as malformed_job with a message naming the accepted
+// shapes. A body that is not a job goes to the dead-letter queue unchanged.
+//
+// (a) An inline job:
+//
+//	{
+//	  "job_id":   "invoice-2024-0042",                        // optional
+//	  "model":    "ppocr-rec",                                // optional: the worker's default model
+//	  "input":    {"s3": "s3://bucket/path/to/line.png"},     // exactly one input kind, see below
+//	  "metadata": {"customer": "acme"}                        // optional: copied to the result
+//	}
+//
+// The input is exactly one of
+//
+//	{"s3": "s3://bucket/key"}         an object to fetch; the key is taken literally (not URL-decoded)
+//	{"features": [5.1, 3.5, 1.4, 0.2]} tabular input, an array or an object of named features
+//	{"data_base64": "iVBORw0KGgo..."}  the input bytes in standard base64 (padding optional)
+//
+// Rules: unknown top-level fields are rejected (so a typo such as "modle"
+// cannot silently run the default model; names are case-sensitive);
+// job_id, when given, is 1 to 256 printable characters without leading or
+// trailing spaces and must not start with "s3-" or "inline-" (reserved for
+// derived ids); without job_id the job's id is the SQS message id (the SNS
+// message id when the job came in an SNS envelope, since SNS may deliver one
+// notification as two SQS messages); model is at most 128 printable
+// characters, "" or null meaning the default; metadata is a JSON object of
+// at most 16 KiB; the S3 bucket name follows S3's naming rules; empty
+// data_base64 is empty_input, and features that are neither an array nor an
+// object are invalid_features.
+//
+// (b) An S3 event notification, as S3 sends it to SQS:
+//
+//	{"Records": [{"eventSource": "aws:s3", "eventName": "ObjectCreated:Put",
+//	  "s3": {"bucket": {"name": "inbox"}, "object": {"key": "my+scan.png", "size": 2048,
+//	  "eTag": "0123...", "versionId": "096f..."}}}]}
+//
+// Keys are URL-decoded as S3 encodes them ("+" is a space, "%2B" a plus).
+// Every ObjectCreated:* record is a job; other events (ObjectRemoved:*,
+// restores, lifecycle, replication, ...) carry no work and are
+// acknowledged. A message with several records makes several jobs; one bad
+// record makes the whole message malformed.
+//
+// (c) An SNS envelope, as SNS delivers to SQS with raw message delivery
+// off: {"Type": "Notification", "MessageId": "...", "Message": "<JSON>"}
+// whose Message string holds (a), (b), (d) or (e). SNS subscription and
+// unsubscribe confirmations are acknowledged and ignored. (With raw
+// delivery on, the queue receives the inner body itself.)
+//
+// (d) An EventBridge event from a rule on S3's events:
+//
+//	{"source": "aws.s3", "detail-type": "Object Created",
+//	 "detail": {"bucket": {"name": "inbox"}, "object": {"key": "my scan.png",
+//	 "size": 2048, "etag": "0123...", "version-id": "IYV3..."}}}
+//
+// Its key is used as-is (EventBridge does not URL-encode keys). Other aws.s3
+// detail types are acknowledged and ignored; other sources are rejected.
+//
+// (e) S3's test event {"Service": "Amazon S3", "Event": "s3:TestEvent", ...},
+// sent once when a notification configuration is saved: acknowledged,
+// ignored.
+//
+// # Job ids and payload hashes
+//
+// An S3 object's job id is ObjectJobID: "s3-" and 32 hex digits of a sha256
+// over bucket, key and version id (or the ETag when the bucket is
+// unversioned), so duplicate notifications of one object, whichever way
+// they arrive, land on one result item, while a new version is a new job.
+//
+// PayloadHash is the sha256 of the job's canonical payload (model, input,
+// metadata, with JSON keys sorted), stored with the result: a job_id seen
+// again with a different hash is an idempotency_conflict.
+package jobs

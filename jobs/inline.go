@@ -1,0 +1,287 @@
+package jobs
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Limits on inline job fields. job_id is a DynamoDB key and an S3 key part,
+// metadata is copied into a DynamoDB item (400 KB in all).
+const (
+	MaxJobIDLen     = 256      // runes
+	MaxModelNameLen = 128      // runes
+	MaxMetadataSize = 16 << 10 // bytes of compact JSON
+	maxS3KeyBytes   = 1024     // S3's own limit
+)
+
+// inlineJob is the wire form of an inline job. Pointers tell "absent" from
+// "empty".
+type inlineJob struct {
+	JobID    *string         `json:"job_id"`
+	Model    *string         `json:"model"`
+	Input    json.RawMessage `json:"input"`
+	Metadata json.RawMessage `json:"metadata"`
+}
+
+// Input kinds of an inline job.
+const (
+	inputS3       = "s3"
+	inputFeatures = "features"
+	inputData     = "data_base64"
+)
+
+// decodeInline decodes and validates an inline job whose top-level fields
+// are already split out. fallbackID is the id to use without a job_id (the
+// SQS or SNS message id).
+func decodeInline(body []byte, fields map[string]json.RawMessage, fallbackID string) (Job, error) {
+	// Unknown fields are rejected, not ignored: a typo such as "modle"
+	// would otherwise silently run the default model. Checked on the exact
+	// keys, since encoding/json matches field names case-insensitively.
+	for k := range fields {
+		switch k {
+		case "job_id", "model", "input", "metadata":
+		default:
+			return Job{}, Errorf(CodeMalformedJob, "inline job has unknown field %q (fields: job_id, model, input, metadata)", truncate(k))
+		}
+	}
+	var w inlineJob
+	if err := json.Unmarshal(body, &w); err != nil {
+		return Job{}, Wrap(CodeMalformedJob, err, "inline job")
+	}
+	var j Job
+	if w.Model != nil && *w.Model != "" { // "" or null: the default model
+		if err := checkName("model", *w.Model, MaxModelNameLen); err != nil {
+			return Job{}, err
+		}
+		j.Model = *w.Model
+	}
+	in, err := decodeInput(w.Input)
+	if err != nil {
+		return Job{}, err
+	}
+	j.Input = in
+	if j.Metadata, err = decodeMetadata(w.Metadata); err != nil {
+		return Job{}, err
+	}
+	if j.PayloadHash, err = payloadHash(&j); err != nil {
+		return Job{}, Wrap(CodeMalformedJob, err, "inline job")
+	}
+	switch {
+	case w.JobID != nil:
+		if err := checkJobID(*w.JobID); err != nil {
+			return Job{}, err
+		}
+		j.ID = *w.JobID
+	case fallbackID != "":
+		j.ID = fallbackID
+	default:
+		// No message id either (a body decoded outside SQS): derive one
+		// from the payload so re-sending the same job stays idempotent.
+		j.ID = InlineJobPrefix + j.PayloadHash[:32]
+	}
+	return j, nil
+}
+
+// InlineJobPrefix starts the job ID of an inline job that has neither a
+// job_id nor a message id; it is reserved like ObjectJobPrefix.
+const InlineJobPrefix = "inline-"
+
+func decodeInput(raw json.RawMessage) (Input, error) {
+	if isNull(raw) {
+		return Input{}, Errorf(CodeMalformedJob, `inline job has no "input": want {"s3": "s3://bucket/key"}, {"features": [...]} or {"data_base64": "..."}`)
+	}
+	var kinds map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &kinds); err != nil {
+		return Input{}, Wrap(CodeMalformedJob, err, `"input" must be an object`)
+	}
+	if len(kinds) != 1 {
+		return Input{}, Errorf(CodeMalformedJob, `"input" must hold exactly one of s3, features, data_base64; it has %d fields`, len(kinds))
+	}
+	var kind string
+	var v json.RawMessage
+	for kind, v = range kinds { // the one entry
+	}
+	switch kind {
+	case inputS3:
+		var uri string
+		if err := json.Unmarshal(v, &uri); err != nil {
+			return Input{}, Wrap(CodeMalformedJob, err, `"input.s3" must be a string "s3://bucket/key"`)
+		}
+		o, err := ParseS3URI(uri)
+		if err != nil {
+			return Input{}, err
+		}
+		return Input{S3: &o}, nil
+	case inputFeatures:
+		if c := firstByte(v); c != '[' && c != '{' {
+			return Input{}, Errorf(CodeInvalidFeatures, `"input.features" must be an array of numbers or an object of named features`)
+		}
+		var buf bytes.Buffer
+		buf.WriteString(`{"features":`)
+		if err := json.Compact(&buf, v); err != nil {
+			return Input{}, Wrap(CodeInvalidFeatures, err, `"input.features"`)
+		}
+		buf.WriteByte('}')
+		return Input{Features: buf.Bytes()}, nil
+	case inputData:
+		var s string
+		if err := json.Unmarshal(v, &s); err != nil {
+			return Input{}, Wrap(CodeMalformedJob, err, `"input.data_base64" must be a base64 string`)
+		}
+		data, err := decodeBase64(s)
+		if err != nil {
+			return Input{}, err
+		}
+		return Input{Data: data}, nil
+	default:
+		return Input{}, Errorf(CodeMalformedJob, `unknown input kind %q: want s3, features or data_base64`, kind)
+	}
+}
+
+// decodeBase64 takes standard base64 (RFC 4648 §4), padded or not.
+func decodeBase64(s string) ([]byte, error) {
+	enc := base64.StdEncoding
+	if len(s)%4 != 0 {
+		enc = base64.RawStdEncoding
+	}
+	data, err := enc.DecodeString(s)
+	if err != nil {
+		return nil, Wrap(CodeMalformedJob, err, `"input.data_base64" is not valid standard base64`)
+	}
+	if len(data) == 0 {
+		return nil, Errorf(CodeEmptyInput, `"input.data_base64" is empty`)
+	}
+	return data, nil
+}
+
+func decodeMetadata(raw json.RawMessage) (map[string]any, error) {
+	if isNull(raw) {
+		return nil, nil
+	}
+	if firstByte(raw) != '{' {
+		return nil, Errorf(CodeMalformedJob, `"metadata" must be a JSON object`)
+	}
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, raw); err != nil {
+		return nil, Wrap(CodeMalformedJob, err, `"metadata"`)
+	}
+	if buf.Len() > MaxMetadataSize {
+		return nil, Errorf(CodeMalformedJob, `"metadata" is %d bytes, more than %d`, buf.Len(), MaxMetadataSize)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(buf.Bytes(), &m); err != nil {
+		return nil, Wrap(CodeMalformedJob, err, `"metadata"`)
+	}
+	return m, nil
+}
+
+// ParseS3URI parses "s3://bucket/key". The key is taken literally (not
+// URL-decoded), as the AWS CLI does.
+func ParseS3URI(uri string) (S3Object, error) {
+	rest, ok := strings.CutPrefix(uri, "s3://")
+	if !ok {
+		return S3Object{}, Errorf(CodeMalformedJob, "S3 URI %q does not start with s3://", truncate(uri))
+	}
+	bucket, key, ok := strings.Cut(rest, "/")
+	if !ok || key == "" {
+		return S3Object{}, Errorf(CodeMalformedJob, "S3 URI %q has no object key (want s3://bucket/key)", truncate(uri))
+	}
+	if err := checkBucket(bucket); err != nil {
+		return S3Object{}, err
+	}
+	if err := checkKey(key); err != nil {
+		return S3Object{}, err
+	}
+	return S3Object{Bucket: bucket, Key: key}, nil
+}
+
+// checkBucket applies S3's bucket naming rules: 3-63 characters of
+// lowercase letters, digits, dots and hyphens, starting and ending with a
+// letter or digit.
+func checkBucket(b string) error {
+	bad := len(b) < 3 || len(b) > 63
+	for i := 0; !bad && i < len(b); i++ {
+		c := b[i]
+		alnum := c >= 'a' && c <= 'z' || c >= '0' && c <= '9'
+		bad = !alnum && (c != '.' && c != '-' || i == 0 || i == len(b)-1)
+	}
+	if bad {
+		return Errorf(CodeMalformedJob, "invalid S3 bucket name %q", truncate(b))
+	}
+	return nil
+}
+
+func checkKey(k string) error {
+	switch {
+	case k == "":
+		return Errorf(CodeMalformedJob, "empty S3 object key")
+	case len(k) > maxS3KeyBytes:
+		return Errorf(CodeMalformedJob, "S3 object key is %d bytes, more than %d", len(k), maxS3KeyBytes)
+	case !utf8.ValidString(k):
+		return Errorf(CodeMalformedJob, "S3 object key %q is not valid UTF-8", truncate(k))
+	}
+	return nil
+}
+
+func checkJobID(id string) error {
+	if err := checkName("job_id", id, MaxJobIDLen); err != nil {
+		return err
+	}
+	if strings.HasPrefix(id, ObjectJobPrefix) || strings.HasPrefix(id, InlineJobPrefix) {
+		return Errorf(CodeMalformedJob, "job_id %q uses a reserved prefix (%q and %q are for derived ids)", truncate(id), ObjectJobPrefix, InlineJobPrefix)
+	}
+	return nil
+}
+
+// checkName requires a non-empty, printable, valid UTF-8 string of at most
+// max runes with no surrounding spaces.
+func checkName(field, s string, max int) error {
+	var why string
+	switch {
+	case s == "":
+		why = "is empty (omit it instead)"
+	case !utf8.ValidString(s):
+		why = "is not valid UTF-8"
+	case utf8.RuneCountInString(s) > max:
+		why = fmt.Sprintf("is longer than %d characters", max)
+	case strings.TrimSpace(s) != s:
+		why = "has leading or trailing spaces"
+	case strings.IndexFunc(s, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0:
+		why = "has control or non-printable characters"
+	default:
+		return nil
+	}
+	return Errorf(CodeMalformedJob, "%s %q %s", field, truncate(s), why)
+}
+
+// truncate keeps error messages (which land in DynamoDB and DLQ attributes)
+// short whatever the input.
+func truncate(s string) string {
+	const max = 80
+	if len(s) <= max {
+		return s
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}
+
+func isNull(raw json.RawMessage) bool {
+	t := bytes.TrimSpace(raw)
+	return len(t) == 0 || bytes.Equal(t, []byte("null"))
+}
+
+func firstByte(raw json.RawMessage) byte {
+	t := bytes.TrimSpace(raw)
+	if len(t) == 0 {
+		return 0
+	}
+	return t[0]
+}

@@ -1,0 +1,152 @@
+package jobs
+
+import (
+	"encoding/json"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+)
+
+// Message is one SQS record (or, for a direct S3 invoke, one S3 record)
+// decoded into the jobs it carries.
+type Message struct {
+	MessageID    string
+	ReceiveCount int       // attributes.ApproximateReceiveCount (0 if absent)
+	SentAt       time.Time // attributes.SentTimestamp, zero if absent
+	Body         string    // the original body, sent to the DLQ as-is
+	Record       events.SQSMessage
+	Jobs         []Job // one body can hold several jobs (an S3 notification with several Records)
+	// Ignored is set for s3:TestEvent and other events that carry no work:
+	// acknowledge the message, write no result.
+	Ignored bool
+	// IgnoredReason says why an Ignored message carries no work (for logs).
+	IgnoredReason string
+	// Err is a permanent *Error (malformed_job, ...) when the body cannot be
+	// decoded; Jobs is then empty.
+	Err error
+}
+
+// Invocation is a decoded Lambda event.
+type Invocation struct {
+	// Messages are the SQS records in order; for a direct S3 invoke, one
+	// pseudo-Message per S3 record (MessageID "", Body = that record as JSON).
+	Messages []Message
+	// Direct is true for a direct S3 event invoke (no SQS, so no
+	// batchItemFailures).
+	Direct bool
+}
+
+// DecodeMessage decodes one SQS record. It never fails as a whole: a body
+// that is not a job sets Err, so its neighbours are unaffected. The poll
+// mode uses it for messages it receives itself.
+func DecodeMessage(rec events.SQSMessage) Message {
+	m := Message{
+		MessageID: rec.MessageId,
+		Body:      rec.Body,
+		Record:    rec,
+	}
+	if n, err := strconv.Atoi(rec.Attributes["ApproximateReceiveCount"]); err == nil && n > 0 {
+		m.ReceiveCount = n
+	}
+	if ms, err := strconv.ParseInt(rec.Attributes["SentTimestamp"], 10, 64); err == nil && ms > 0 {
+		m.SentAt = time.UnixMilli(ms).UTC()
+	}
+	m.setResult(decodeBody([]byte(rec.Body), rec.MessageId, false))
+	return m
+}
+
+func (m *Message) setResult(jobs []Job, reason string, err error) {
+	switch {
+	case err != nil:
+		m.Err = err
+	case len(jobs) == 0:
+		m.Ignored, m.IgnoredReason = true, reason
+	default:
+		m.Jobs = jobs
+	}
+}
+
+// invocationRecord holds the fields that tell an SQS record from an S3 one.
+type invocationRecord struct {
+	EventSource string `json:"eventSource"`
+	AWSRegion   string `json:"awsRegion"`
+	MessageID   string `json:"messageId"`
+}
+
+// DecodeInvocation decodes a Lambda event: an SQS event (records with
+// eventSource "aws:sqs") or a direct S3 event invoke ("aws:s3"). Each record
+// decodes on its own, so one bad record never affects its neighbours. Any
+// other event is a malformed_job *Error saying what is accepted.
+func DecodeInvocation(payload []byte) (*Invocation, error) {
+	var ev struct {
+		Records []json.RawMessage `json:"Records"`
+	}
+	if err := json.Unmarshal(payload, &ev); err != nil || ev.Records == nil {
+		return nil, Errorf(CodeMalformedJob, `unsupported Lambda event: accepted are an SQS event and an S3 event ({"Records": [...]} with eventSource "aws:sqs" or "aws:s3")`)
+	}
+	recs := make([]invocationRecord, len(ev.Records))
+	source := ""
+	for i, raw := range ev.Records {
+		// A record that fails here keeps an empty source and is reported
+		// as malformed below, on its own.
+		_ = json.Unmarshal(raw, &recs[i])
+		if source == "" && (recs[i].EventSource == "aws:sqs" || recs[i].EventSource == "aws:s3") {
+			source = recs[i].EventSource
+		}
+	}
+	inv := &Invocation{Direct: source == "aws:s3", Messages: make([]Message, 0, len(ev.Records))}
+	if source == "" && len(ev.Records) > 0 {
+		return nil, Errorf(CodeMalformedJob, `unsupported Lambda event source %q: accepted are SQS events ("aws:sqs") and S3 events ("aws:s3")`, firstSource(recs))
+	}
+	for i, raw := range ev.Records {
+		if recs[i].EventSource != source {
+			inv.Messages = append(inv.Messages, Message{
+				MessageID: recs[i].MessageID,
+				Body:      string(raw),
+				Err:       Errorf(CodeMalformedJob, "record %d has eventSource %q in an event of %q records", i, truncate(recs[i].EventSource), source),
+			})
+			continue
+		}
+		if inv.Direct {
+			inv.Messages = append(inv.Messages, directS3Message(raw, recs[i]))
+			continue
+		}
+		var rec events.SQSMessage
+		if err := json.Unmarshal(raw, &rec); err != nil {
+			inv.Messages = append(inv.Messages, Message{
+				MessageID: recs[i].MessageID,
+				Body:      string(raw),
+				Err:       Wrap(CodeMalformedJob, err, "SQS record %d", i),
+			})
+			continue
+		}
+		inv.Messages = append(inv.Messages, DecodeMessage(rec))
+	}
+	return inv, nil
+}
+
+// directS3Message makes the pseudo-Message of one record of a direct S3
+// invoke.
+func directS3Message(raw json.RawMessage, r invocationRecord) Message {
+	m := Message{
+		Body:   string(raw),
+		Record: events.SQSMessage{Body: string(raw), EventSource: r.EventSource, AWSRegion: r.AWSRegion},
+	}
+	j, reason, err := decodeS3Record(raw)
+	if err == nil && reason == "" {
+		m.setResult([]Job{j}, "", nil)
+	} else {
+		m.setResult(nil, reason, err)
+	}
+	return m
+}
+
+func firstSource(recs []invocationRecord) string {
+	for _, r := range recs {
+		if r.EventSource != "" {
+			return truncate(r.EventSource)
+		}
+	}
+	return ""
+}
