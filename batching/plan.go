@@ -66,7 +66,7 @@ type plannedPack struct {
 // their first row), smallest rows first. Rows whose data does not match
 // their shape are left out of every pack (Run reports them as errors).
 func Plan(rows []Tensor, lim Limits) []Pack {
-	planned := plan(rows, lim)
+	planned := plan(rows, lim.normalized())
 	packs := make([]Pack, len(planned))
 	for i, p := range planned {
 		packs[i] = p.Pack
@@ -74,8 +74,9 @@ func Plan(rows []Tensor, lim Limits) []Pack {
 	return packs
 }
 
+// plan is Plan for limits already normalized (normalizing twice would
+// turn a negative MaxPadWaste into the default).
 func plan(rows []Tensor, lim Limits) []plannedPack {
-	lim = lim.normalized()
 	var packs []plannedPack
 	for _, g := range groupByRank(rows) {
 		sortBySize(rows, g.rows)
