@@ -1,0 +1,107 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"syscall"
+
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/batchinfer/batchinfer/jobs"
+)
+
+// Classify turns an error from an AWS SDK call into a *jobs.Error whose
+// code tells the worker whether to retry: throttling → throttled, 5xx →
+// service_error, timeouts → timeout, connection failures → network, the
+// caller's context ending → deadline, anything else → internal (cause
+// kept). doing says what was being attempted ("get s3://b/k") and becomes
+// the message. An error that already carries a code is returned as is;
+// nil stays nil.
+func Classify(err error, doing string) error {
+	if err == nil {
+		return nil
+	}
+	var coded *jobs.Error
+	if errors.As(err, &coded) {
+		return err
+	}
+	return jobs.Wrap(classifyCode(err), err, "%s", doing)
+}
+
+// classifyCode picks the code. The order matters: a response from the
+// service (an API error with a status) is more specific than the transport
+// failure or timeout that may also be in the chain.
+func classifyCode(err error) jobs.Code {
+	var api smithy.APIError
+	hasAPI := errors.As(err, &api)
+	status := httpStatus(err)
+
+	switch {
+	case hasAPI && isThrottleCode(api.ErrorCode()), status == 429:
+		return jobs.CodeThrottled
+	case hasAPI && isTimeoutCode(api.ErrorCode()):
+		return jobs.CodeTimeout
+	case status >= 500:
+		return jobs.CodeServiceError
+	case status > 0 || hasAPI:
+		return jobs.CodeInternal // a 4xx the service meant: retrying will not change it
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+		return jobs.CodeDeadline
+	case isTimeout(err):
+		return jobs.CodeTimeout
+	case isNetwork(err):
+		return jobs.CodeNetwork
+	}
+	return jobs.CodeInternal
+}
+
+// httpStatus is the response status carried by err, 0 without a response.
+func httpStatus(err error) int {
+	var re interface{ HTTPStatusCode() int }
+	if errors.As(err, &re) {
+		return re.HTTPStatusCode()
+	}
+	return 0
+}
+
+// isThrottleCode uses the SDK's own list, which covers every service we
+// call (DynamoDB ProvisionedThroughputExceededException and
+// ThrottlingException, S3 SlowDown, SQS RequestThrottled, ...).
+func isThrottleCode(code string) bool {
+	_, ok := retry.DefaultThrottleErrorCodes[code]
+	return ok
+}
+
+func isTimeoutCode(code string) bool {
+	_, ok := retry.DefaultRetryableErrorCodes[code] // RequestTimeout, RequestTimeoutException
+	return ok
+}
+
+func isTimeout(err error) bool {
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return true
+	}
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// isNetwork recognises failures to reach the service or to finish reading
+// its answer: the call may or may not have happened, so it is retried.
+func isNetwork(err error) bool {
+	var send *smithyhttp.RequestSendError
+	var op *net.OpError
+	var dns *net.DNSError
+	switch {
+	case errors.As(err, &send), errors.As(err, &op), errors.As(err, &dns):
+		return true
+	case errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET),
+		errors.Is(err, syscall.EPIPE), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, net.ErrClosed):
+		return true
+	}
+	return false
+}

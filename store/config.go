@@ -1,0 +1,61 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+)
+
+// LoadAWSConfig loads the SDK's default configuration (environment, shared
+// files, the Lambda role) with the SDK's own retries turned off: the worker
+// retries with backoff itself, bounded by the invocation deadline, so there
+// is exactly one retry policy and one place that counts attempts.
+func LoadAWSConfig(ctx context.Context) (aws.Config, error) {
+	cfg, err := config.LoadDefaultConfig(ctx, config.WithRetryMaxAttempts(1))
+	if err != nil {
+		return aws.Config{}, fmt.Errorf("load AWS config: %w", err)
+	}
+	if cfg.Region == "" {
+		return aws.Config{}, errors.New("load AWS config: no region: set AWS_REGION")
+	}
+	return cfg, nil
+}
+
+// NewS3Client builds an S3 client from cfg. When an S3 endpoint override
+// is configured (AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, or an equivalent
+// configuration source) it uses path-style addressing: emulators listen on
+// an IP address, where virtual-hosted bucket names cannot resolve.
+func NewS3Client(cfg aws.Config) *s3.Client {
+	override := hasEndpointOverride(cfg, "S3")
+	return s3.NewFromConfig(cfg, func(o *s3.Options) {
+		if override {
+			o.UsePathStyle = true
+		}
+	})
+}
+
+// serviceEndpointSource is the SDK's (internal) ServiceBaseEndpointProvider:
+// the environment, shared config and load options implement it.
+type serviceEndpointSource interface {
+	GetServiceBaseEndpoint(ctx context.Context, sdkID string) (string, bool, error)
+}
+
+// hasEndpointOverride reports whether the service's base endpoint is
+// overridden, resolving sources the way the service clients do.
+func hasEndpointOverride(cfg aws.Config, sdkID string) bool {
+	if cfg.BaseEndpoint != nil && *cfg.BaseEndpoint != "" {
+		return true
+	}
+	for _, src := range cfg.ConfigSources {
+		if p, ok := src.(serviceEndpointSource); ok {
+			if u, found, err := p.GetServiceBaseEndpoint(context.Background(), sdkID); err == nil && found && u != "" {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -1,0 +1,89 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go"
+
+	"github.com/batchinfer/batchinfer/jobs"
+)
+
+// DefaultMaxInputBytes is the input size cap when Inputs.MaxBytes is not
+// set (BATCHINFER_MAX_INPUT_BYTES's default).
+const DefaultMaxInputBytes = 10 << 20
+
+// Inputs reads job inputs from S3.
+type Inputs struct {
+	Client   *s3.Client
+	MaxBytes int64 // objects larger than this fail input_too_large; <= 0 = DefaultMaxInputBytes
+}
+
+func (in *Inputs) maxBytes() int64 {
+	if in.MaxBytes > 0 {
+		return in.MaxBytes
+	}
+	return DefaultMaxInputBytes
+}
+
+// Fetch reads one object (the given version when VersionID is set). The
+// size cap is checked twice: against Content-Length before reading, and
+// while reading through a limit of MaxBytes+1, so a length that lies (or a
+// chunked answer without one) cannot make the worker buffer more.
+// A missing or unreadable object (NoSuchKey, NoSuchBucket, NoSuchVersion,
+// 404, 403) is input_missing; other failures go through Classify.
+func (in *Inputs) Fetch(ctx context.Context, obj jobs.S3Object) ([]byte, error) {
+	uri := obj.URI()
+	get := &s3.GetObjectInput{Bucket: aws.String(obj.Bucket), Key: aws.String(obj.Key)}
+	if obj.VersionID != "" {
+		get.VersionId = aws.String(obj.VersionID)
+		uri += "?versionId=" + obj.VersionID
+	}
+	out, err := in.Client.GetObject(ctx, get)
+	if err != nil {
+		if isMissing(err) {
+			return nil, jobs.Wrap(jobs.CodeInputMissing, err, "get %s", uri)
+		}
+		return nil, Classify(err, "get "+uri)
+	}
+	defer out.Body.Close()
+
+	limit := in.maxBytes()
+	if n := aws.ToInt64(out.ContentLength); n > limit {
+		return nil, jobs.Errorf(jobs.CodeInputTooLarge, "%s is %d bytes, over the %d-byte limit", uri, n, limit)
+	}
+	var buf bytes.Buffer
+	if n := aws.ToInt64(out.ContentLength); n > 0 {
+		buf.Grow(int(n))
+	}
+	n, err := io.Copy(&buf, io.LimitReader(out.Body, limit+1))
+	if err != nil {
+		return nil, Classify(err, "read "+uri)
+	}
+	if n > limit {
+		return nil, jobs.Errorf(jobs.CodeInputTooLarge, "%s has more than %d bytes (the limit)", uri, limit)
+	}
+	return buf.Bytes(), nil
+}
+
+// isMissing reports an object that does not exist or that we may not read:
+// either way retrying cannot make it appear.
+func isMissing(err error) bool {
+	var api smithy.APIError
+	if errors.As(err, &api) {
+		switch api.ErrorCode() {
+		case "NoSuchKey", "NotFound", "NoSuchBucket", "NoSuchVersion", "AccessDenied", "Forbidden", "InvalidObjectState":
+			return true
+		}
+	}
+	switch httpStatus(err) {
+	case 403, 404:
+		return true
+	}
+	return false
+}
+

@@ -1,0 +1,99 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+)
+
+// SyncPrefix makes dir a copy of the objects under an s3://bucket/prefix/
+// model folder (manifest.json, the .onnx file, its assets). Objects whose
+// ETag matches the last sync are not downloaded again, so a warm Lambda
+// sandbox or a restarted poller starts from /tmp. It reports whether
+// anything was downloaded.
+func SyncPrefix(ctx context.Context, client *s3.Client, uri, dir string) (downloaded bool, err error) {
+	u, err := url.Parse(uri)
+	if err != nil || u.Scheme != "s3" || u.Host == "" {
+		return false, fmt.Errorf("model location %q is not s3://bucket/prefix", uri)
+	}
+	bucket, prefix := u.Host, strings.TrimPrefix(u.Path, "/")
+	if prefix != "" && !strings.HasSuffix(prefix, "/") {
+		prefix += "/"
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return false, fmt.Errorf("create model cache %s: %w", dir, err)
+	}
+	etagsPath := filepath.Join(dir, ".etags.json")
+	etags := map[string]string{}
+	if b, err := os.ReadFile(etagsPath); err == nil {
+		_ = json.Unmarshal(b, &etags) // a corrupt cache only costs a download
+	}
+	p := s3.NewListObjectsV2Paginator(client, &s3.ListObjectsV2Input{Bucket: &bucket, Prefix: &prefix})
+	seen := 0
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return downloaded, Classify(err, "list "+uri)
+		}
+		for _, obj := range page.Contents {
+			rel := strings.TrimPrefix(aws.ToString(obj.Key), prefix)
+			if rel == "" || strings.HasSuffix(rel, "/") || strings.Contains(rel, "/") {
+				continue // a model is one flat folder
+			}
+			if rel != path.Base(rel) || rel == "." || rel == ".." || rel == ".etags.json" {
+				continue
+			}
+			seen++
+			dst := filepath.Join(dir, rel)
+			if etag := aws.ToString(obj.ETag); etags[rel] == etag {
+				if _, err := os.Stat(dst); err == nil {
+					continue
+				}
+			}
+			if err := download(ctx, client, bucket, aws.ToString(obj.Key), dst); err != nil {
+				return downloaded, err
+			}
+			etags[rel] = aws.ToString(obj.ETag)
+			downloaded = true
+		}
+	}
+	if seen == 0 {
+		return false, fmt.Errorf("no objects under %s: upload the model folder (manifest.json, .onnx, assets) there", uri)
+	}
+	b, _ := json.Marshal(etags)
+	if err := os.WriteFile(etagsPath, b, 0o644); err != nil {
+		return downloaded, fmt.Errorf("write %s: %w", etagsPath, err)
+	}
+	return downloaded, nil
+}
+
+func download(ctx context.Context, client *s3.Client, bucket, key, dst string) error {
+	out, err := client.GetObject(ctx, &s3.GetObjectInput{Bucket: &bucket, Key: &key})
+	if err != nil {
+		return Classify(err, fmt.Sprintf("download s3://%s/%s", bucket, key))
+	}
+	defer out.Body.Close()
+	tmp, err := os.CreateTemp(filepath.Dir(dst), ".part-*")
+	if err != nil {
+		return fmt.Errorf("download s3://%s/%s: %w", bucket, key, err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := io.Copy(tmp, out.Body); err != nil {
+		tmp.Close()
+		return errors.Join(fmt.Errorf("download s3://%s/%s", bucket, key), Classify(err, "read body"))
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), dst)
+}

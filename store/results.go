@@ -1,0 +1,332 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+)
+
+// StatusIndex is the results table's global secondary index: partition key
+// `status`, sort key `updated_at`.
+const StatusIndex = "status-updated_at"
+
+// ErrClaimLost means Complete found the item no longer held by the caller's
+// claim: another delivery took over after the lease expired, or the item is
+// already final. The newer outcome stands; the caller treats its message as
+// a duplicate.
+var ErrClaimLost = errors.New("store: claim lost: the job item is held by another attempt or already final")
+
+// ClaimOutcome says what Claim found.
+type ClaimOutcome int
+
+const (
+	// Claimed: the caller now holds the job (ClaimResult.Token).
+	Claimed ClaimOutcome = iota
+	// Done: the job is already SUCCEEDED or FAILED; acknowledge the message.
+	Done
+	// Busy: another attempt holds an unexpired claim; retry later.
+	Busy
+	// Conflict: the job_id was used before with a different payload hash.
+	Conflict
+)
+
+func (o ClaimOutcome) String() string {
+	switch o {
+	case Claimed:
+		return "claimed"
+	case Done:
+		return "done"
+	case Busy:
+		return "busy"
+	case Conflict:
+		return "conflict"
+	}
+	return fmt.Sprintf("ClaimOutcome(%d)", int(o))
+}
+
+// ClaimResult is Claim's answer. Existing is the item as it now stands: the
+// caller's freshly claimed item (Attempts counted, CreatedAt kept) when
+// Claimed, the other attempt's item otherwise.
+type ClaimResult struct {
+	Outcome  ClaimOutcome
+	Token    string
+	Existing *Record
+}
+
+// Results is the DynamoDB results table, which is also the idempotency
+// record: one item per job_id.
+type Results struct {
+	Client *dynamodb.Client
+	Table  string
+	TTL    time.Duration    // expires_at = now + TTL on claim; 0 leaves expires_at to the caller
+	Now    func() time.Time // nil = time.Now
+}
+
+func (r *Results) now() time.Time {
+	if r.Now != nil {
+		return r.Now()
+	}
+	return time.Now()
+}
+
+// maxClaimRounds bounds the write/read loop of Claim: a round repeats only
+// when the item changed between the failed write and the read.
+const maxClaimRounds = 3
+
+// Claim takes job rec.JobID for the caller with an atomic conditional
+// update: it succeeds when no item exists, or when the item is IN_PROGRESS
+// with an expired lease and the same payload hash. Then the item becomes
+// IN_PROGRESS with a fresh claim token, lease_expires_at = now + lease,
+// attempts + 1 and created_at kept. Otherwise a consistent read tells Done,
+// Busy and Conflict apart (dynalite ignores
+// ReturnValuesOnConditionCheckFailure, so the read is the portable way).
+// rec's Status, ClaimToken, Attempts and timestamps are ignored.
+func (r *Results) Claim(ctx context.Context, rec Record, lease time.Duration) (ClaimResult, error) {
+	if rec.JobID == "" {
+		return ClaimResult{}, errors.New("claim: empty job_id")
+	}
+	for range maxClaimRounds {
+		res, claimed, err := r.tryClaim(ctx, rec, lease)
+		if err != nil || claimed {
+			return res, err
+		}
+		existing, err := r.Get(ctx, rec.JobID)
+		if err != nil {
+			return ClaimResult{}, err
+		}
+		if existing == nil {
+			continue // deleted since the write failed: try again
+		}
+		switch {
+		case existing.PayloadHash != rec.PayloadHash:
+			return ClaimResult{Outcome: Conflict, Existing: existing}, nil
+		case Status(existing.Status).Final():
+			return ClaimResult{Outcome: Done, Existing: existing}, nil
+		case existing.LeaseExpiresAt >= r.now().UnixMilli():
+			return ClaimResult{Outcome: Busy, Existing: existing}, nil
+		}
+		// The lease expired between the write and the read: try again.
+	}
+	return ClaimResult{}, Classify(fmt.Errorf("job %q changed %d times while claiming", rec.JobID, maxClaimRounds),
+		"claim job "+rec.JobID)
+}
+
+// tryClaim is one conditional write. claimed is false, with no error, when
+// the condition failed.
+func (r *Results) tryClaim(ctx context.Context, rec Record, lease time.Duration) (ClaimResult, bool, error) {
+	now := r.now()
+	token, err := newToken()
+	if err != nil {
+		return ClaimResult{}, false, err
+	}
+	stamp := formatTime(now)
+
+	update := expression.
+		Set(expression.Name("status"), expression.Value(string(StatusInProgress))).
+		Set(expression.Name("claim_token"), expression.Value(token)).
+		Set(expression.Name("lease_expires_at"), expression.Value(now.Add(lease).UnixMilli())).
+		Set(expression.Name("updated_at"), expression.Value(stamp)).
+		Set(expression.Name("created_at"), expression.IfNotExists(expression.Name("created_at"), expression.Value(stamp))).
+		Set(expression.Name("attempts"), expression.Plus(
+			expression.IfNotExists(expression.Name("attempts"), expression.Value(0)), expression.Value(1)))
+	for name, v := range map[string]string{
+		"model": rec.Model, "model_version": rec.ModelVersion, "input": rec.Input,
+		"message_id": rec.MessageID, "payload_hash": rec.PayloadHash,
+	} {
+		if v != "" {
+			update = update.Set(expression.Name(name), expression.Value(v))
+		}
+	}
+	if len(rec.Metadata) > 0 {
+		update = update.Set(expression.Name("metadata"), expression.Value(rec.Metadata))
+	}
+	if r.TTL > 0 {
+		update = update.Set(expression.Name("expires_at"), expression.Value(now.Add(r.TTL).Unix()))
+	} else if rec.ExpiresAt > 0 {
+		update = update.Set(expression.Name("expires_at"), expression.Value(rec.ExpiresAt))
+	}
+
+	sameHash := expression.AttributeNotExists(expression.Name("payload_hash"))
+	if rec.PayloadHash != "" {
+		sameHash = expression.Name("payload_hash").Equal(expression.Value(rec.PayloadHash))
+	}
+	cond := expression.AttributeNotExists(expression.Name("job_id")).Or(
+		expression.Name("status").Equal(expression.Value(string(StatusInProgress))).
+			And(expression.Name("lease_expires_at").LessThan(expression.Value(now.UnixMilli()))).
+			And(sameHash))
+
+	expr, err := expression.NewBuilder().WithUpdate(update).WithCondition(cond).Build()
+	if err != nil {
+		return ClaimResult{}, false, fmt.Errorf("claim job %s: build expression: %w", rec.JobID, err)
+	}
+	out, err := r.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 aws.String(r.Table),
+		Key:                       r.key(rec.JobID),
+		UpdateExpression:          expr.Update(),
+		ConditionExpression:       expr.Condition(),
+		ExpressionAttributeNames:  expr.Names(),
+		ExpressionAttributeValues: expr.Values(),
+		ReturnValues:              types.ReturnValueAllNew,
+	})
+	var failed *types.ConditionalCheckFailedException
+	if errors.As(err, &failed) {
+		return ClaimResult{}, false, nil
+	}
+	if err != nil {
+		return ClaimResult{}, false, Classify(err, "claim job "+rec.JobID)
+	}
+	var claimed Record
+	if err := attributevalue.UnmarshalMap(out.Attributes, &claimed); err != nil {
+		return ClaimResult{}, false, fmt.Errorf("claim job %s: decode item: %w", rec.JobID, err)
+	}
+	return ClaimResult{Outcome: Claimed, Token: token, Existing: &claimed}, true, nil
+}
+
+// Complete writes the job's outcome (rec.Status SUCCEEDED or FAILED) with
+// a conditional update that holds only while the caller's claim does:
+// claim_token = rec.ClaimToken and status IN_PROGRESS, so a slow duplicate
+// never overwrites a newer outcome (ErrClaimLost). Repeating Complete with
+// the same token and status is allowed, so a write that succeeded but whose
+// answer was lost can be retried. The claim's own fields (created_at,
+// attempts, payload_hash, message_id) are kept; the lease is removed.
+func (r *Results) Complete(ctx context.Context, rec Record) error {
+	st := Status(rec.Status)
+	if !st.Final() {
+		return fmt.Errorf("complete job %s: status %q is not SUCCEEDED or FAILED", rec.JobID, rec.Status)
+	}
+	if rec.ClaimToken == "" {
+		return fmt.Errorf("complete job %s: %w (no claim token)", rec.JobID, ErrClaimLost)
+	}
+	update := expression.
+		Set(expression.Name("status"), expression.Value(rec.Status)).
+		Set(expression.Name("updated_at"), expression.Value(formatTime(r.now()))).
+		Remove(expression.Name("lease_expires_at"))
+	strs := map[string]string{"model": rec.Model, "model_version": rec.ModelVersion, "input": rec.Input, "output_uri": rec.OutputURI}
+	for name, v := range strs {
+		if v != "" {
+			update = update.Set(expression.Name(name), expression.Value(v))
+		}
+	}
+	if len(rec.Output) > 0 {
+		update = update.Set(expression.Name("output"), expression.Value(rec.Output))
+	}
+	if rec.Error != nil {
+		update = update.Set(expression.Name("error"), expression.Value(rec.Error))
+	}
+	if len(rec.Timings) > 0 {
+		update = update.Set(expression.Name("timings"), expression.Value(rec.Timings))
+	}
+	if len(rec.Metadata) > 0 {
+		update = update.Set(expression.Name("metadata"), expression.Value(rec.Metadata))
+	}
+	if rec.ExpiresAt > 0 {
+		update = update.Set(expression.Name("expires_at"), expression.Value(rec.ExpiresAt))
+	}
+	cond := expression.Name("claim_token").Equal(expression.Value(rec.ClaimToken)).And(
+		expression.Name("status").Equal(expression.Value(string(StatusInProgress))).
+			Or(expression.Name("status").Equal(expression.Value(rec.Status))))
+	expr, err := expression.NewBuilder().WithUpdate(update).WithCondition(cond).Build()
+	if err != nil {
+		return fmt.Errorf("complete job %s: build expression: %w", rec.JobID, err)
+	}
+	_, err = r.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 aws.String(r.Table),
+		Key:                       r.key(rec.JobID),
+		UpdateExpression:          expr.Update(),
+		ConditionExpression:       expr.Condition(),
+		ExpressionAttributeNames:  expr.Names(),
+		ExpressionAttributeValues: expr.Values(),
+	})
+	var failed *types.ConditionalCheckFailedException
+	if errors.As(err, &failed) {
+		return fmt.Errorf("complete job %s as %s: %w", rec.JobID, rec.Status, ErrClaimLost)
+	}
+	return Classify(err, "complete job "+rec.JobID)
+}
+
+// Get reads one job item with a consistent read; nil, nil when absent.
+func (r *Results) Get(ctx context.Context, jobID string) (*Record, error) {
+	out, err := r.Client.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName:      aws.String(r.Table),
+		Key:            r.key(jobID),
+		ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return nil, Classify(err, "get job "+jobID)
+	}
+	if len(out.Item) == 0 {
+		return nil, nil
+	}
+	var rec Record
+	if err := attributevalue.UnmarshalMap(out.Item, &rec); err != nil {
+		return nil, fmt.Errorf("get job %s: decode item: %w", jobID, err)
+	}
+	return &rec, nil
+}
+
+// ListByStatus returns up to limit jobs (all when limit <= 0) in status
+// updated at or after since, oldest first, from the StatusIndex. A
+// secondary index is eventually consistent: a job completed a moment ago
+// may be missing.
+func (r *Results) ListByStatus(ctx context.Context, status Status, since time.Time, limit int) ([]Record, error) {
+	key := expression.Key("status").Equal(expression.Value(string(status))).
+		And(expression.Key("updated_at").GreaterThanEqual(expression.Value(formatTime(since))))
+	expr, err := expression.NewBuilder().WithKeyCondition(key).Build()
+	if err != nil {
+		return nil, fmt.Errorf("list %s jobs: build expression: %w", status, err)
+	}
+	in := &dynamodb.QueryInput{
+		TableName:                 aws.String(r.Table),
+		IndexName:                 aws.String(StatusIndex),
+		KeyConditionExpression:    expr.KeyCondition(),
+		ExpressionAttributeNames:  expr.Names(),
+		ExpressionAttributeValues: expr.Values(),
+		ScanIndexForward:          aws.Bool(true),
+	}
+	var recs []Record
+	for {
+		if limit > 0 {
+			in.Limit = aws.Int32(int32(min(limit-len(recs), 1000)))
+		}
+		page, err := r.Client.Query(ctx, in)
+		if err != nil {
+			return nil, Classify(err, fmt.Sprintf("list %s jobs", status))
+		}
+		var got []Record
+		if err := attributevalue.UnmarshalListOfMaps(page.Items, &got); err != nil {
+			return nil, fmt.Errorf("list %s jobs: decode items: %w", status, err)
+		}
+		recs = append(recs, got...)
+		if len(page.LastEvaluatedKey) == 0 || (limit > 0 && len(recs) >= limit) {
+			break
+		}
+		in.ExclusiveStartKey = page.LastEvaluatedKey
+	}
+	if limit > 0 && len(recs) > limit {
+		recs = recs[:limit]
+	}
+	return recs, nil
+}
+
+func (r *Results) key(jobID string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{"job_id": &types.AttributeValueMemberS{Value: jobID}}
+}
+
+// newToken is a random claim token: only the attempt that took the claim
+// knows it, so only that attempt can complete the job.
+func newToken() (string, error) {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("claim token: %w", err)
+	}
+	return hex.EncodeToString(b[:]), nil
+}
