@@ -1,0 +1,41 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/batchinfer/batchinfer/worker"
+)
+
+func init() {
+	register("lambda", "run the Lambda handler (the default under the Lambda runtime)", runLambda)
+}
+
+func runLambda(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("lambda", stderr, "")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if os.Getenv("AWS_LAMBDA_RUNTIME_API") == "" {
+		return fmt.Errorf("%w: AWS_LAMBDA_RUNTIME_API is not set; this command runs under Lambda or the runtime interface emulator (see `batchinfer local`)", errUsage)
+	}
+	cfg, err := worker.LoadConfig(os.Getenv)
+	if err != nil {
+		return err
+	}
+	log := newLogger(stderr, cfg.LogLevel)
+	w, cs, err := worker.New(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	log.Info("cold start",
+		"ort_init_ms", cs.ORTInit.Milliseconds(), "model_fetch_ms", cs.ModelFetch.Milliseconds(),
+		"session_create_ms", cs.SessionCreate.Milliseconds(), "total_ms", cs.Total.Milliseconds(),
+		"models", len(w.Engine.Models()))
+	lambda.StartWithOptions(w.Handle, lambda.WithContext(ctx))
+	return nil
+}

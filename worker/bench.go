@@ -1,0 +1,181 @@
+package worker
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/batchinfer/batchinfer/batching"
+	"github.com/batchinfer/batchinfer/model"
+)
+
+// BenchOptions tune Bench.
+type BenchOptions struct {
+	Batch  int           // rows per tensor run (default: the manifest's max batch)
+	Items  int           // distinct inputs (default 256)
+	Rounds int           // repetitions of each measurement; medians are reported (default 5)
+	MinRun time.Duration // each measurement runs at least this long (default 300ms)
+	Sweep  []int         // batch sizes to sweep (empty: no sweep)
+}
+
+// BenchReport is what `batchinfer bench` prints.
+type BenchReport struct {
+	Model          string       `json:"model"`
+	ModelVersion   string       `json:"model_version"`
+	Batch          int          `json:"batch"`
+	Items          int          `json:"items"`
+	Rounds         int          `json:"rounds"`
+	RawItemsPerS   float64      `json:"raw_ort_items_per_s"`  // Run on a pre-packed tensor only
+	PipeItemsPerS  float64      `json:"pipeline_items_per_s"` // decode+preprocess+pack+run+split+postprocess
+	Batch1PerS     float64      `json:"pipeline_batch1_items_per_s"`
+	PipeVsRaw      float64      `json:"pipeline_vs_raw"`    // PipeItemsPerS / RawItemsPerS
+	PipeVsBatch1   float64      `json:"pipeline_vs_batch1"` // PipeItemsPerS / Batch1PerS
+	Sweep          []SweepPoint `json:"sweep,omitempty"`
+	Recommended    int          `json:"recommended_batch,omitempty"`
+	IntraOpThreads int          `json:"intra_op_threads,omitempty"`
+}
+
+// SweepPoint is the pipeline's throughput at one batch size.
+type SweepPoint struct {
+	Batch        int     `json:"batch"`
+	ItemsPerS    float64 `json:"pipeline_items_per_s"`
+	RawItemsPerS float64 `json:"raw_ort_items_per_s"`
+}
+
+// Bench measures m side by side in one process: raw ORT, the full pipeline
+// at the batch size, and the pipeline at batch 1, interleaved round by
+// round so drift on the machine affects all three alike.
+func Bench(ctx context.Context, m *model.Model, opts BenchOptions) (BenchReport, error) {
+	if opts.Batch <= 0 {
+		opts.Batch = m.MaxBatch()
+	}
+	if opts.Items <= 0 {
+		opts.Items = 256
+	}
+	if opts.Rounds <= 0 {
+		opts.Rounds = 5
+	}
+	if opts.MinRun <= 0 {
+		opts.MinRun = 300 * time.Millisecond
+	}
+	samples, err := SampleInputs(m, opts.Items, 1)
+	if err != nil {
+		return BenchReport{}, err
+	}
+	inputs := make([][]byte, len(samples))
+	for i, s := range samples {
+		inputs[i] = s.Data
+	}
+	rep := BenchReport{Model: m.Name(), ModelVersion: m.Version(), Batch: opts.Batch, Items: opts.Items, Rounds: opts.Rounds}
+	var raw, pipe, one []float64
+	for range opts.Rounds {
+		r, err := rawRate(ctx, m, inputs, opts.Batch, opts.MinRun)
+		if err != nil {
+			return rep, err
+		}
+		p, err := pipelineRate(ctx, m, inputs, opts.Batch, opts.MinRun)
+		if err != nil {
+			return rep, err
+		}
+		o, err := pipelineRate(ctx, m, inputs, 1, opts.MinRun)
+		if err != nil {
+			return rep, err
+		}
+		raw, pipe, one = append(raw, r), append(pipe, p), append(one, o)
+	}
+	rep.RawItemsPerS, rep.PipeItemsPerS, rep.Batch1PerS = median(raw), median(pipe), median(one)
+	rep.PipeVsRaw = rep.PipeItemsPerS / rep.RawItemsPerS
+	rep.PipeVsBatch1 = rep.PipeItemsPerS / rep.Batch1PerS
+	for _, b := range opts.Sweep {
+		var ps, rs []float64
+		for range max(opts.Rounds/2, 1) {
+			p, err := pipelineRate(ctx, m, inputs, b, opts.MinRun)
+			if err != nil {
+				return rep, err
+			}
+			r, err := rawRate(ctx, m, inputs, b, opts.MinRun)
+			if err != nil {
+				return rep, err
+			}
+			ps, rs = append(ps, p), append(rs, r)
+		}
+		rep.Sweep = append(rep.Sweep, SweepPoint{Batch: b, ItemsPerS: median(ps), RawItemsPerS: median(rs)})
+	}
+	if len(rep.Sweep) > 0 {
+		best := rep.Sweep[0]
+		for _, s := range rep.Sweep[1:] {
+			// Prefer the smaller batch unless a larger one is clearly (5%)
+			// faster: smaller batches finish sooner and waste less padding.
+			if s.ItemsPerS > best.ItemsPerS*1.05 {
+				best = s
+			}
+		}
+		rep.Recommended = best.Batch
+	}
+	return rep, nil
+}
+
+// rawRate times Run alone on tensors packed before the clock starts.
+func rawRate(ctx context.Context, m *model.Model, inputs [][]byte, batch int, minRun time.Duration) (float64, error) {
+	var rows []batching.Tensor
+	for _, in := range inputs {
+		r, err := m.Preprocess(in)
+		if err != nil {
+			return 0, fmt.Errorf("bench input: %w", err)
+		}
+		rows = append(rows, batching.Tensor(r))
+	}
+	lim := batching.Limits{MaxBatch: batch, MaxBytes: m.MaxBatchBytes(), PadValue: m.PadValue(), PadMultiple: m.PadMultiple()}
+	var packs []batching.Tensor
+	var sizes []int
+	for _, p := range batching.Plan(rows, lim) {
+		packs = append(packs, batching.Assemble(rows, p, m.PadValue()))
+		sizes = append(sizes, len(p.Rows))
+	}
+	items, start := 0, time.Now()
+	for time.Since(start) < minRun {
+		for i, p := range packs {
+			if _, err := m.Run(ctx, model.Tensor(p)); err != nil {
+				return 0, fmt.Errorf("bench run: %w", err)
+			}
+			items += sizes[i]
+		}
+	}
+	return float64(items) / time.Since(start).Seconds(), nil
+}
+
+// pipelineRate times Engine.Predict from encoded bytes to results.
+func pipelineRate(ctx context.Context, m *model.Model, inputs [][]byte, batch int, minRun time.Duration) (float64, error) {
+	eng, err := NewEngine([]*model.Model{m})
+	if err != nil {
+		return 0, err
+	}
+	eng.SetMaxBatch(batch)
+	items := make([]Item, len(inputs))
+	for i, in := range inputs {
+		items[i] = Item{Model: m, Data: in}
+	}
+	n, start := 0, time.Now()
+	for time.Since(start) < minRun {
+		for _, p := range eng.Predict(ctx, items) {
+			if p.Err != nil {
+				return 0, fmt.Errorf("bench predict: %w", p.Err)
+			}
+		}
+		n += len(items)
+	}
+	return float64(n) / time.Since(start).Seconds(), nil
+}
+
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if len(s) == 0 {
+		return 0
+	}
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}

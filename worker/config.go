@@ -1,0 +1,146 @@
+package worker
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the worker's whole configuration, read from environment
+// variables as Lambda passes it. Validate names the variable at fault.
+type Config struct {
+	ORTLib         string        // ONNXRUNTIME_LIB: path of libonnxruntime.so
+	Models         []string      // BATCHINFER_MODELS: model folders or s3:// prefixes, first is the default
+	ModelCache     string        // BATCHINFER_MODEL_CACHE: where s3:// models are downloaded (default /tmp/batchinfer-models)
+	ResultsTable   string        // BATCHINFER_RESULTS_TABLE
+	ResultsBucket  string        // BATCHINFER_RESULTS_BUCKET
+	ResultsPrefix  string        // BATCHINFER_RESULTS_PREFIX (default "results/")
+	DLQURL         string        // BATCHINFER_DLQ_URL
+	InputBuckets   []string      // BATCHINFER_INPUT_BUCKETS: the only buckets inputs may come from
+	MaxInputBytes  int64         // BATCHINFER_MAX_INPUT_BYTES (default 10 MiB)
+	MaxReceives    int           // BATCHINFER_MAX_RECEIVES: the queue's maxReceiveCount (default 5)
+	ResultTTL      time.Duration // BATCHINFER_RESULT_TTL: items expire (DynamoDB TTL) this long after completion (default 720h)
+	FetchParallel  int           // BATCHINFER_FETCH_CONCURRENCY: concurrent S3 reads and writes (default 16)
+	DeadlineMargin time.Duration // BATCHINFER_DEADLINE_MARGIN: no new work starts with less time left (default 2s)
+	IntraOpThreads int           // BATCHINFER_INTRA_OP_THREADS: ORT threads per run (default: the CPUs the process may use)
+	MaxBatch       int           // BATCHINFER_MAX_BATCH: caps every model's max batch (default: each manifest's)
+	LogLevel       string        // BATCHINFER_LOG_LEVEL: debug, info, warn, error (default info)
+}
+
+// Defaults for the optional variables.
+const (
+	DefaultMaxInputBytes  = 10 << 20
+	DefaultMaxReceives    = 5
+	DefaultResultTTL      = 30 * 24 * time.Hour
+	DefaultFetchParallel  = 16
+	DefaultDeadlineMargin = 2 * time.Second
+)
+
+// LoadConfig reads the configuration through getenv (os.Getenv in
+// production, a map in tests) and validates it.
+func LoadConfig(getenv func(string) string) (Config, error) {
+	c := Config{
+		ORTLib:        getenv("ONNXRUNTIME_LIB"),
+		Models:        splitList(getenv("BATCHINFER_MODELS")),
+		ModelCache:    orDefault(getenv("BATCHINFER_MODEL_CACHE"), "/tmp/batchinfer-models"),
+		ResultsTable:  getenv("BATCHINFER_RESULTS_TABLE"),
+		ResultsBucket: getenv("BATCHINFER_RESULTS_BUCKET"),
+		ResultsPrefix: orDefault(getenv("BATCHINFER_RESULTS_PREFIX"), "results/"),
+		DLQURL:        getenv("BATCHINFER_DLQ_URL"),
+		InputBuckets:  splitList(getenv("BATCHINFER_INPUT_BUCKETS")),
+		LogLevel:      orDefault(getenv("BATCHINFER_LOG_LEVEL"), "info"),
+	}
+	var err error
+	p := parser{getenv: getenv}
+	c.MaxInputBytes = p.int64("BATCHINFER_MAX_INPUT_BYTES", DefaultMaxInputBytes, 1)
+	c.MaxReceives = int(p.int64("BATCHINFER_MAX_RECEIVES", DefaultMaxReceives, 1))
+	c.ResultTTL = p.duration("BATCHINFER_RESULT_TTL", DefaultResultTTL)
+	c.FetchParallel = int(p.int64("BATCHINFER_FETCH_CONCURRENCY", DefaultFetchParallel, 1))
+	c.DeadlineMargin = p.duration("BATCHINFER_DEADLINE_MARGIN", DefaultDeadlineMargin)
+	c.IntraOpThreads = int(p.int64("BATCHINFER_INTRA_OP_THREADS", 0, 0))
+	c.MaxBatch = int(p.int64("BATCHINFER_MAX_BATCH", 0, 0))
+	if p.err != nil {
+		return c, p.err
+	}
+	if err = c.Validate(); err != nil {
+		return c, err
+	}
+	return c, nil
+}
+
+// Validate checks what the worker cannot run without.
+func (c Config) Validate() error {
+	missing := func(name string) error {
+		return fmt.Errorf("%s is not set: the worker needs it (see README, Configuration)", name)
+	}
+	switch {
+	case len(c.Models) == 0:
+		return missing("BATCHINFER_MODELS")
+	case c.ResultsTable == "":
+		return missing("BATCHINFER_RESULTS_TABLE")
+	case c.ResultsBucket == "":
+		return missing("BATCHINFER_RESULTS_BUCKET")
+	case c.DLQURL == "":
+		return missing("BATCHINFER_DLQ_URL")
+	}
+	for _, m := range c.Models {
+		if strings.HasPrefix(m, "s3://") && len(strings.TrimPrefix(m, "s3://")) < 1 {
+			return fmt.Errorf("BATCHINFER_MODELS: %q is not an s3://bucket/prefix", m)
+		}
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("BATCHINFER_LOG_LEVEL: %q is not one of debug, info, warn, error", c.LogLevel)
+	}
+	return nil
+}
+
+type parser struct {
+	getenv func(string) string
+	err    error
+}
+
+func (p *parser) int64(name string, def, min int64) int64 {
+	v := strings.TrimSpace(p.getenv(name))
+	if v == "" || p.err != nil {
+		return def
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < min {
+		p.err = fmt.Errorf("%s: %q is not a whole number ≥ %d", name, v, min)
+		return def
+	}
+	return n
+}
+
+func (p *parser) duration(name string, def time.Duration) time.Duration {
+	v := strings.TrimSpace(p.getenv(name))
+	if v == "" || p.err != nil {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		p.err = fmt.Errorf("%s: %q is not a duration such as 2s or 720h", name, v)
+		return def
+	}
+	return d
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}

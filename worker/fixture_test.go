@@ -1,0 +1,254 @@
+package worker
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/batchinfer/batchinfer/internal/emulators"
+	"github.com/batchinfer/batchinfer/internal/testenv"
+	"github.com/batchinfer/batchinfer/model"
+	"github.com/batchinfer/batchinfer/store"
+)
+
+// One pair of emulators and one set of loaded models serve the package:
+// starting them is the slow part, and each test gets its own buckets,
+// queues and table.
+var (
+	emu    *emulators.Env
+	models []*model.Model
+)
+
+func TestMain(m *testing.M) {
+	os.Exit(func() int {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		var err error
+		if emu, err = emulators.Launch(ctx); err != nil {
+			fmt.Fprintln(os.Stderr, err, "(run `go tool task setup`)")
+			return 1
+		}
+		defer emu.Stop()
+		lib := os.Getenv("ONNXRUNTIME_LIB")
+		if lib == "" {
+			lib = testenv.DefaultORTLib()
+		}
+		if err := model.InitRuntime(lib); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		for _, name := range []string{"iris-rf", "ppocr-rec", "ppocr-cls"} {
+			mdl, err := model.Load(testenv.CacheDir()+"/models/"+name, model.Options{IntraOpThreads: 1})
+			if err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				return 1
+			}
+			models = append(models, mdl)
+		}
+		return m.Run()
+	}())
+}
+
+// fixture is one test's AWS resources and a Worker wired to them through
+// the real store adapters.
+type fixture struct {
+	t      *testing.T
+	ctx    context.Context
+	spec   store.ProvisionSpec
+	prov   store.Provisioned
+	w      *Worker
+	s3     *s3.Client
+	sqs    *sqs.Client
+	ddb    *dynamodb.Client
+	table  *store.Results
+	logBuf *strings.Builder
+}
+
+var nonName = regexp.MustCompile(`[^a-z0-9-]+`)
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	cfg := emu.Config(ctx)
+	name := strings.Trim(nonName.ReplaceAllString(strings.ToLower(t.Name()), "-"), "-")
+	if len(name) > 40 {
+		name = name[len(name)-40:]
+	}
+	name = strings.Trim(name, "-")
+	spec := store.ProvisionSpec{
+		InputBucket: "in-" + name, ResultsBucket: "out-" + name,
+		Queue: "q-" + name, DLQ: "dlq-" + name, Table: "t-" + name,
+		MaxReceives: 3, VisibilityTimeout: 30 * time.Second,
+	}
+	prov, err := store.Provision(ctx, cfg, spec)
+	if err != nil {
+		t.Fatalf("provision: %v", err)
+	}
+	f := &fixture{t: t, ctx: ctx, spec: spec, prov: prov,
+		s3: store.NewS3Client(cfg), sqs: sqs.NewFromConfig(cfg), ddb: dynamodb.NewFromConfig(cfg), logBuf: &strings.Builder{}}
+	f.table = &store.Results{Client: f.ddb, Table: spec.Table, TTL: time.Hour}
+	eng, err := NewEngine(models)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conf := Config{
+		ResultsTable: spec.Table, ResultsBucket: spec.ResultsBucket, ResultsPrefix: "results/",
+		DLQURL: prov.DLQURL, InputBuckets: []string{spec.InputBucket},
+		MaxInputBytes: 1 << 20, MaxReceives: 3, ResultTTL: time.Hour,
+		FetchParallel: 8, DeadlineMargin: 500 * time.Millisecond,
+	}
+	f.w = &Worker{
+		Engine: eng, Config: conf,
+		Results:     f.table,
+		Inputs:      &store.Inputs{Client: f.s3, MaxBytes: conf.MaxInputBytes},
+		Outputs:     &store.Outputs{Client: f.s3, Bucket: spec.ResultsBucket, Prefix: conf.ResultsPrefix},
+		DeadLetters: &store.DeadLetters{Client: f.sqs, QueueURL: prov.DLQURL},
+		Log:         slog.New(slog.NewJSONHandler(io.MultiWriter(f.logBuf, testWriter{t}), nil)),
+	}
+	return f
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	if testing.Verbose() {
+		w.t.Log(strings.TrimSpace(string(p)))
+	}
+	return len(p), nil
+}
+
+// put uploads an input object.
+func (f *fixture) put(bucket, key string, data []byte) {
+	f.t.Helper()
+	if _, err := f.s3.PutObject(f.ctx, &s3.PutObjectInput{Bucket: &bucket, Key: &key, Body: strings.NewReader(string(data))}); err != nil {
+		f.t.Fatalf("put s3://%s/%s: %v", bucket, key, err)
+	}
+}
+
+// message is one SQS record as Lambda delivers it.
+func message(id, body string, receiveCount int) events.SQSMessage {
+	return events.SQSMessage{
+		MessageId: id, ReceiptHandle: "rh-" + id, Body: body, EventSource: "aws:sqs",
+		EventSourceARN: "arn:aws:sqs:us-east-1:000000000000:jobs", AWSRegion: "us-east-1",
+		Attributes: map[string]string{
+			"ApproximateReceiveCount": strconv.Itoa(receiveCount),
+			"SentTimestamp":           strconv.FormatInt(time.Now().UnixMilli(), 10),
+		},
+	}
+}
+
+// s3Notification is the body S3 sends to SQS for one new object; keys are
+// URL-encoded as S3 does (space as '+').
+func s3Notification(bucket, key, etag string) string {
+	ev := map[string]any{"Records": []any{map[string]any{
+		"eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "us-east-1",
+		"eventTime": time.Now().UTC().Format(time.RFC3339), "eventName": "ObjectCreated:Put",
+		"s3": map[string]any{
+			"s3SchemaVersion": "1.0", "configurationId": "inbox",
+			"bucket": map[string]any{"name": bucket, "arn": "arn:aws:s3:::" + bucket},
+			"object": map[string]any{"key": strings.ReplaceAll(urlEscape(key), "%20", "+"), "size": 1, "eTag": etag, "sequencer": "0A1B2C3D4E5F678901"},
+		},
+	}}}
+	b, _ := json.Marshal(ev)
+	return string(b)
+}
+
+func urlEscape(s string) string {
+	var b strings.Builder
+	for _, c := range []byte(s) {
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("-_.~/", rune(c)) {
+			b.WriteByte(c)
+		} else {
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	return b.String()
+}
+
+func inlineJob(id, modelName string, input map[string]any) string {
+	j := map[string]any{"input": input}
+	if id != "" {
+		j["job_id"] = id
+	}
+	if modelName != "" {
+		j["model"] = modelName
+	}
+	b, _ := json.Marshal(j)
+	return string(b)
+}
+
+// invoke runs the handler as Lambda would and returns the message ids it
+// asked SQS to redeliver.
+func (f *fixture) invoke(ctx context.Context, msgs ...events.SQSMessage) []string {
+	f.t.Helper()
+	payload, err := json.Marshal(events.SQSEvent{Records: msgs})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	out, err := f.w.Handle(ctx, payload)
+	if err != nil {
+		f.t.Fatalf("handle: %v", err)
+	}
+	resp, ok := out.(events.SQSEventResponse)
+	if !ok {
+		f.t.Fatalf("handler answered %T, want events.SQSEventResponse", out)
+	}
+	var ids []string
+	for _, it := range resp.BatchItemFailures {
+		ids = append(ids, it.ItemIdentifier)
+	}
+	return ids
+}
+
+func (f *fixture) item(jobID string) *store.Record {
+	f.t.Helper()
+	rec, err := f.table.Get(f.ctx, jobID)
+	if err != nil {
+		f.t.Fatalf("get %s: %v", jobID, err)
+	}
+	return rec
+}
+
+// deadLetters drains the DLQ and returns the messages by job_id attribute.
+func (f *fixture) deadLetters() map[string]sqstypes.Message {
+	f.t.Helper()
+	got := map[string]sqstypes.Message{}
+	for range 10 {
+		out, err := f.sqs.ReceiveMessage(f.ctx, &sqs.ReceiveMessageInput{
+			QueueUrl: &f.prov.DLQURL, MaxNumberOfMessages: 10, VisibilityTimeout: 60,
+			MessageAttributeNames: []string{"All"}, WaitTimeSeconds: 0,
+		})
+		if err != nil {
+			f.t.Fatalf("receive DLQ: %v", err)
+		}
+		if len(out.Messages) == 0 {
+			break
+		}
+		for _, m := range out.Messages {
+			got[aws.ToString(m.MessageAttributes["job_id"].StringValue)] = m
+		}
+	}
+	return got
+}
+
+func attr(m sqstypes.Message, name string) string {
+	if v, ok := m.MessageAttributes[name]; ok {
+		return aws.ToString(v.StringValue)
+	}
+	return ""
+}

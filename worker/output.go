@@ -1,0 +1,89 @@
+package worker
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"sort"
+
+	"github.com/batchinfer/batchinfer/jobs"
+)
+
+// maxSummaryBytes keeps the DynamoDB item small: the full output lives in
+// S3, the item holds what a poller needs at a glance.
+const maxSummaryBytes = 4096
+
+// summarize returns out unchanged when its JSON fits in limit bytes, and
+// otherwise keeps the smallest fields that fit, marking it truncated.
+func summarize(out map[string]any, limit int) map[string]any {
+	b, err := json.Marshal(out)
+	if err == nil && len(b) <= limit {
+		return out
+	}
+	type field struct {
+		k    string
+		size int
+	}
+	var fields []field
+	for k, v := range out {
+		vb, err := json.Marshal(v)
+		if err != nil {
+			continue
+		}
+		fields = append(fields, field{k, len(k) + len(vb) + 4})
+	}
+	sort.Slice(fields, func(i, j int) bool {
+		return fields[i].size < fields[j].size || (fields[i].size == fields[j].size && fields[i].k < fields[j].k)
+	})
+	sum := map[string]any{"truncated": true}
+	used := len(`{"truncated":true}`)
+	for _, f := range fields {
+		if used+f.size > limit {
+			break
+		}
+		sum[f.k] = out[f.k]
+		used += f.size
+	}
+	return sum
+}
+
+// logOutcome writes the one structured line per job outcome. Payloads are
+// never logged: inputs may be personal data.
+func (w *Worker) logOutcome(t *task) {
+	attrs := []any{
+		"job_id", t.job.ID, "message_id", t.msg.MessageID, "status", t.state.String(),
+		"model", t.rec.Model, "model_version", t.rec.ModelVersion, "attempt", t.rec.Attempts,
+		"receive_count", t.msg.ReceiveCount, "batch_size", t.batch, "timings_ms", t.timing,
+	}
+	level := slog.LevelInfo
+	if t.err != nil {
+		attrs = append(attrs, "error_code", string(jobs.CodeOf(t.err)), "error", t.err.Error())
+		if t.state == retryLater {
+			level = slog.LevelWarn
+		} else {
+			level = slog.LevelError
+		}
+	}
+	if t.dupOf != nil {
+		t.note = "duplicate delivery in this batch"
+	}
+	if t.note != "" {
+		attrs = append(attrs, "note", t.note)
+	}
+	w.logger().Log(context.Background(), level, "job", attrs...)
+}
+
+func (s taskState) String() string {
+	switch s {
+	case acked:
+		return "SKIPPED"
+	case retryLater:
+		return "RETRY"
+	case succeeded:
+		return "SUCCEEDED"
+	case failed:
+		return "FAILED"
+	default:
+		return "PENDING"
+	}
+}
