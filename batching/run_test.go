@@ -317,3 +317,27 @@ func TestRunStopsWhenContextIsDone(t *testing.T) {
 		})
 	}
 }
+
+// TestRunBisectedHalvesAreReshaped checks that a half is padded only to
+// its own rows: rows are sorted by size, so the narrow half of a failed
+// pack must not be run at the width of the wide one.
+func TestRunBisectedHalvesAreReshaped(t *testing.T) {
+	rows := []Tensor{poisonRow(2), seq(1, 3), seq(1, 6), seq(1, 9)}
+	var widths []int64
+	run := func(ctx context.Context, b Tensor) ([]Tensor, error) {
+		widths = append(widths, b.Shape[1])
+		return poisonedRun(ctx, b)
+	}
+	results := Run(context.Background(), rows, Limits{MaxBatch: 4, MaxPadWaste: 1, PadMultiple: 2}, run)
+	if want := []int64{10, 4, 2, 4, 10}; !slices.Equal(widths, want) {
+		t.Fatalf("run widths %v, want %v", widths, want)
+	}
+	for i, r := range results[1:] {
+		if r.Err != nil {
+			t.Fatalf("row %d: %v", i+1, r.Err)
+		}
+		if err := sameTensors(r.Outputs, alone(t, statsRun, rows[i+1]), 1e-6); err != nil {
+			t.Fatalf("row %d: %v", i+1, err)
+		}
+	}
+}

@@ -1,0 +1,52 @@
+package batching
+
+import (
+	"context"
+	"math/rand/v2"
+	"testing"
+)
+
+// BenchmarkAssemble packs 32 text-line rows [3,48,W] of varying width,
+// the shape of the ppocr-rec input.
+func BenchmarkAssemble(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	rows := make([]Tensor, 32)
+	for i := range rows {
+		rows[i] = randRow(rng, 3, 48, int64(240+rng.IntN(80)))
+	}
+	lim := Limits{MaxBatch: 32, PadMultiple: 32, PadValue: 0}
+	packs := Plan(rows, lim)
+	if len(packs) != 1 {
+		b.Fatalf("%d packs, want 1", len(packs))
+	}
+	b.SetBytes(elements(packs[0].Shape) * bytesPerElement)
+	b.ReportAllocs()
+	for b.Loop() {
+		Assemble(rows, packs[0], lim.PadValue)
+	}
+}
+
+// BenchmarkPlan plans 1000 skewed text-line rows.
+func BenchmarkPlan(b *testing.B) {
+	rows := skewedWidths(rand.New(rand.NewPCG(2, 2)), 1000)
+	lim := Limits{MaxBatch: 32, PadMultiple: 16}
+	b.ReportAllocs()
+	for b.Loop() {
+		Plan(rows, lim)
+	}
+}
+
+// BenchmarkRun is the overhead around a trivial model: iris-like rows [4]
+// at batch 256.
+func BenchmarkRun(b *testing.B) {
+	rng := rand.New(rand.NewPCG(3, 3))
+	rows := make([]Tensor, 1024)
+	for i := range rows {
+		rows[i] = randRow(rng, 4)
+	}
+	lim := Limits{MaxBatch: 256}
+	b.ReportAllocs()
+	for b.Loop() {
+		Run(context.Background(), rows, lim, statsRun)
+	}
+}
