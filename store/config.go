@@ -32,6 +32,9 @@ func LoadAWSConfig(ctx context.Context) (aws.Config, error) {
 func NewS3Client(cfg aws.Config) *s3.Client {
 	override := hasEndpointOverride(cfg, "S3")
 	return s3.NewFromConfig(cfg, func(o *s3.Options) {
+		// Objects uploaded without a checksum (most producers, and every
+		// object on the emulators) would log one line per GetObject.
+		o.DisableLogOutputChecksumValidationSkipped = true
 		if override {
 			o.UsePathStyle = true
 		}
