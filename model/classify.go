@@ -1,0 +1,117 @@
+package model
+
+import (
+	"fmt"
+	"math"
+	"sort"
+)
+
+// classifier turns a probability (or logit) vector into label, score and
+// top_k.
+type classifier struct {
+	out     int
+	labels  []string
+	softmax bool
+	topK    int
+}
+
+func newClassifier(m Manifest) (*classifier, error) {
+	p := m.Postprocess
+	out, err := probOutput(m)
+	if err != nil {
+		return nil, err
+	}
+	topK := p.TopK
+	if topK <= 0 || topK > len(m.Labels) {
+		topK = min(5, len(m.Labels))
+	}
+	return &classifier{out: out, labels: m.Labels, softmax: p.Softmax, topK: topK}, nil
+}
+
+// probOutput finds postprocess.output (default: the only output) and checks
+// that its class dim matches the labels.
+func probOutput(m Manifest) (int, error) {
+	name := m.Postprocess.Output
+	if name == "" && len(m.Outputs) == 1 {
+		name = m.Outputs[0].Name
+	}
+	i, ok := m.output(name)
+	if !ok {
+		return 0, fmt.Errorf("postprocess.output %q is not one of the manifest outputs", name)
+	}
+	s := m.Outputs[i].Shape
+	if len(s) != 2 {
+		return 0, fmt.Errorf("postprocess.output %q needs shape [-1, classes], manifest says %v", name, s)
+	}
+	if len(m.Labels) == 0 || (s[1] > 0 && int64(len(m.Labels)) != s[1]) {
+		return 0, fmt.Errorf("labels has %d names but outputs[%d].shape[1] is %d", len(m.Labels), i, s[1])
+	}
+	return i, nil
+}
+
+// Class is one entry of a top_k list.
+type Class struct {
+	Label string  `json:"label"`
+	Score float64 `json:"score"`
+}
+
+func (c *classifier) postprocess(outputs []Tensor) (map[string]any, error) {
+	probs, err := classRow(outputs[c.out], len(c.labels))
+	if err != nil {
+		return nil, err
+	}
+	if c.softmax {
+		probs = softmax(probs)
+	}
+	order := argsortDesc(probs)
+	top := make([]Class, c.topK)
+	for i := range top {
+		top[i] = Class{Label: c.labels[order[i]], Score: round6(probs[order[i]])}
+	}
+	return map[string]any{"label": top[0].Label, "score": top[0].Score, "top_k": top}, nil
+}
+
+func classRow(t Tensor, classes int) ([]float64, error) {
+	if len(t.Data) != classes {
+		return nil, fmt.Errorf("output row has %d values (shape %v); the manifest has %d labels", len(t.Data), t.Shape, classes)
+	}
+	p := make([]float64, classes)
+	for i, x := range t.Data {
+		if math.IsNaN(float64(x)) {
+			return nil, fmt.Errorf("output row holds NaN")
+		}
+		p[i] = float64(x)
+	}
+	return p, nil
+}
+
+func softmax(x []float64) []float64 {
+	m := math.Inf(-1)
+	for _, v := range x {
+		m = max(m, v)
+	}
+	out := make([]float64, len(x))
+	sum := 0.0
+	for i, v := range x {
+		out[i] = math.Exp(v - m)
+		sum += out[i]
+	}
+	for i := range out {
+		out[i] /= sum
+	}
+	return out
+}
+
+// argsortDesc orders indices by descending value; ties keep class order so
+// results are deterministic.
+func argsortDesc(x []float64) []int {
+	idx := make([]int, len(x))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return x[idx[a]] > x[idx[b]] })
+	return idx
+}
+
+// round6 keeps results readable in JSON; float32 outputs carry no more.
+func round6(x float64) float64 { return math.Round(x*1e6) / 1e6 }

@@ -1,0 +1,200 @@
+package model
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"image/png"
+	"math"
+
+	"golang.org/x/image/draw"
+)
+
+// imageCodec implements preprocess kinds "image" (fixed width, as PaddleOCR's
+// direction classifier) and "text_line" (the row keeps its own width, as
+// PaddleOCR's recogniser). Both follow PaddleOCR's resize_norm_img: height
+// fixed, width ceil(height*w/h), normalised, padded right with pad_value.
+type imageCodec struct {
+	p       Preprocess
+	dynamic bool // text_line: the row's width is its own
+	bgr     bool
+	mul     [3]float32 // per-channel scale/std: x*mul + add == (x*scale-mean)/std
+	add     [3]float32
+}
+
+const defaultMaxPixels = 40_000_000
+
+func newImageCodec(m Manifest) (*imageCodec, error) {
+	p := m.Preprocess
+	c := &imageCodec{p: p, dynamic: p.Kind == "text_line"}
+	in := m.Inputs[0].Shape
+	if len(in) != 4 || in[1] != 3 {
+		return nil, fmt.Errorf("preprocess.kind %s needs inputs[0].shape [-1,3,H,W], manifest says %v", p.Kind, in)
+	}
+	if p.Height < 1 || (in[2] > 0 && in[2] != int64(p.Height)) {
+		return nil, fmt.Errorf("preprocess.height is %d but inputs[0].shape[2] is %d", p.Height, in[2])
+	}
+	if c.dynamic {
+		if in[3] != -1 {
+			return nil, fmt.Errorf("preprocess.kind text_line needs a dynamic width: inputs[0].shape[3] is %d", in[3])
+		}
+		if p.MaxWidth < 1 || p.RejectWidth < p.MaxWidth || p.MinWidth > p.MaxWidth {
+			return nil, fmt.Errorf("preprocess needs 0 <= min_width <= max_width <= reject_width; got %d, %d, %d", p.MinWidth, p.MaxWidth, p.RejectWidth)
+		}
+	} else if p.Width < 1 || (in[3] > 0 && in[3] != int64(p.Width)) {
+		return nil, fmt.Errorf("preprocess.width is %d but inputs[0].shape[3] is %d", p.Width, in[3])
+	}
+	switch p.ChannelOrder {
+	case "RGB":
+	case "BGR":
+		c.bgr = true
+	default:
+		return nil, fmt.Errorf("preprocess.channel_order %q is not RGB or BGR", p.ChannelOrder)
+	}
+	if p.Scale == 0 || len(p.Mean) != 3 || len(p.Std) != 3 {
+		return nil, fmt.Errorf("preprocess needs scale, and mean and std with 3 values each")
+	}
+	for i := range 3 {
+		if p.Std[i] == 0 {
+			return nil, fmt.Errorf("preprocess.std[%d] is 0", i)
+		}
+		c.mul[i] = p.Scale / p.Std[i]
+		c.add[i] = -p.Mean[i] / p.Std[i]
+	}
+	if c.p.MaxPixels <= 0 {
+		c.p.MaxPixels = defaultMaxPixels
+	}
+	return c, nil
+}
+
+var (
+	pngMagic  = []byte("\x89PNG\r\n\x1a\n")
+	jpegMagic = []byte{0xff, 0xd8, 0xff}
+)
+
+// otherImage names image formats we recognise but do not take, so the
+// error says what was sent.
+func otherImage(data []byte) string {
+	switch {
+	case bytes.HasPrefix(data, []byte("GIF87a")), bytes.HasPrefix(data, []byte("GIF89a")):
+		return "GIF"
+	case bytes.HasPrefix(data, []byte("BM")):
+		return "BMP"
+	case len(data) >= 12 && bytes.Equal(data[:4], []byte("RIFF")) && bytes.Equal(data[8:12], []byte("WEBP")):
+		return "WebP"
+	case bytes.HasPrefix(data, []byte("II*\x00")), bytes.HasPrefix(data, []byte("MM\x00*")):
+		return "TIFF"
+	case bytes.HasPrefix(data, []byte("%PDF")):
+		return "PDF"
+	}
+	return ""
+}
+
+// decode sniffs and decodes a PNG or JPEG after checking its declared size,
+// so a small file declaring 100000×100000 is rejected without allocating.
+func (c *imageCodec) decode(data []byte) (image.Image, error) {
+	var decodeConfig func([]byte) (image.Config, error)
+	var decodeImage func([]byte) (image.Image, error)
+	switch {
+	case bytes.HasPrefix(data, pngMagic):
+		decodeConfig = func(b []byte) (image.Config, error) { return png.DecodeConfig(bytes.NewReader(b)) }
+		decodeImage = func(b []byte) (image.Image, error) { return png.Decode(bytes.NewReader(b)) }
+	case bytes.HasPrefix(data, jpegMagic):
+		decodeConfig = func(b []byte) (image.Config, error) { return jpeg.DecodeConfig(bytes.NewReader(b)) }
+		decodeImage = func(b []byte) (image.Image, error) { return jpeg.Decode(bytes.NewReader(b)) }
+	default:
+		if f := otherImage(data); f != "" {
+			return nil, inputErrorf(codeUnsupportedFormat, "%s is not supported; send PNG or JPEG", f)
+		}
+		return nil, inputErrorf(codeUnsupportedFormat, "not a PNG or JPEG image (first bytes %q)", head(data))
+	}
+	cfg, err := decodeConfig(data)
+	if err != nil {
+		return nil, inputErrorf(codeUndecodableImage, "read image header: %v", err)
+	}
+	if cfg.Width < 1 || cfg.Height < 1 {
+		return nil, inputErrorf(codeImageDimensions, "image is %d×%d", cfg.Width, cfg.Height)
+	}
+	if px := int64(cfg.Width) * int64(cfg.Height); px > c.p.MaxPixels {
+		return nil, inputErrorf(codeImageTooLarge, "image declares %d×%d = %d pixels; the cap is %d", cfg.Width, cfg.Height, px, c.p.MaxPixels)
+	}
+	if c.dynamic {
+		if w := resizedWidth(cfg.Width, cfg.Height, c.p.Height); w > c.p.RejectWidth {
+			return nil, inputErrorf(codeImageDimensions, "a %d×%d image is %d px wide at height %d; a text line may be at most %d", cfg.Width, cfg.Height, w, c.p.Height, c.p.RejectWidth)
+		}
+	}
+	img, err := decodeImage(data)
+	if err != nil {
+		return nil, inputErrorf(codeUndecodableImage, "decode image: %v", err)
+	}
+	return img, nil
+}
+
+func head(b []byte) []byte {
+	if len(b) > 8 {
+		return b[:8]
+	}
+	return b
+}
+
+// resizedWidth is PaddleOCR's ceil(height * w/h).
+func resizedWidth(w, h, height int) int {
+	return int(math.Ceil(float64(height) * float64(w) / float64(h)))
+}
+
+func (c *imageCodec) preprocess(data []byte) (Tensor, error) {
+	img, err := c.decode(data)
+	if err != nil {
+		return Tensor{}, err
+	}
+	b := img.Bounds()
+	H := c.p.Height
+	rw := resizedWidth(b.Dx(), b.Dy(), H)
+	var W int
+	if c.dynamic {
+		rw = min(rw, c.p.MaxWidth)
+		W = max(roundUp(rw, c.p.WidthMultiple), c.p.MinWidth)
+	} else {
+		rw = min(rw, c.p.Width)
+		W = c.p.Width
+	}
+	rw = max(rw, 1)
+
+	// Composite onto white: a transparent background is paper, not ink.
+	dst := image.NewRGBA(image.Rect(0, 0, rw, H))
+	draw.Draw(dst, dst.Bounds(), image.NewUniform(color.White), image.Point{}, draw.Src)
+	// ApproxBiLinear is plain bilinear interpolation like cv2.INTER_LINEAR,
+	// which PaddleOCR was trained with.
+	draw.ApproxBiLinear.Scale(dst, dst.Bounds(), img, b, draw.Over, nil)
+
+	out := make([]float32, 3*H*W)
+	plane := H * W
+	if c.p.PadValue != 0 {
+		for i := range out {
+			out[i] = c.p.PadValue
+		}
+	}
+	ch := [3]int{0, 1, 2} // output channel i takes source channel ch[i]
+	if c.bgr {
+		ch = [3]int{2, 1, 0}
+	}
+	for y := range H {
+		row := dst.Pix[y*dst.Stride : y*dst.Stride+4*rw]
+		for x := range rw {
+			px := row[4*x : 4*x+4]
+			for i := range 3 {
+				out[i*plane+y*W+x] = float32(px[ch[i]])*c.mul[i] + c.add[i]
+			}
+		}
+	}
+	return Tensor{Shape: []int64{3, int64(H), int64(W)}, Data: out}, nil
+}
+
+func roundUp(n, multiple int) int {
+	if multiple <= 1 {
+		return n
+	}
+	return (n + multiple - 1) / multiple * multiple
+}

@@ -1,0 +1,236 @@
+package model
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+
+	ort "github.com/yalue/onnxruntime_go"
+)
+
+// Options tune how a model's session runs.
+type Options struct {
+	// IntraOpThreads is ORT's intra-op thread count; 0 means the CPUs this
+	// process may use (GOMAXPROCS, which follows affinity and cgroup
+	// limits: one on a 1,769 MB Lambda).
+	IntraOpThreads int
+}
+
+// Tensor is a dense float32 tensor in row-major order. batching.Tensor has
+// the same layout, so the two convert with a type conversion.
+type Tensor struct {
+	Shape []int64
+	Data  []float32
+}
+
+// Model is one loaded model: its manifest, its ORT session and its codecs.
+// Preprocess, Run and Postprocess are safe for concurrent use.
+type Model struct {
+	dir      string
+	manifest Manifest
+	session  *ort.DynamicAdvancedSession
+	pre      preprocessor
+	post     postprocessor
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Load reads DIR/manifest.json, creates the session and checks the manifest
+// against the session's own input/output info. InitRuntime must have
+// succeeded first.
+func Load(dir string, opts Options) (*Model, error) {
+	if !ort.IsInitialized() {
+		return nil, fmt.Errorf("load model %s: ONNX Runtime is not initialised: call model.InitRuntime first", dir)
+	}
+	man, err := readManifest(dir)
+	if err != nil {
+		return nil, fmt.Errorf("load model %s: %w", dir, err)
+	}
+	onnxPath := filepath.Join(dir, man.File)
+	if _, err := os.Stat(onnxPath); err != nil {
+		return nil, fmt.Errorf("load model %s: manifest file: %w", dir, err)
+	}
+	// Check the declared I/O before creating the session: ORT's own error
+	// for a wrong input name is less clear than naming the manifest field.
+	ins, outs, err := ort.GetInputOutputInfo(onnxPath)
+	if err != nil {
+		return nil, fmt.Errorf("load model %s: read I/O info of %s: %w", dir, man.File, err)
+	}
+	if err := checkIO(man, ins, outs); err != nil {
+		return nil, fmt.Errorf("load model %s: %w", dir, err)
+	}
+	m := &Model{dir: dir, manifest: man}
+	if m.pre, err = newPreprocessor(man); err != nil {
+		return nil, fmt.Errorf("load model %s: preprocess: %w", dir, err)
+	}
+	if m.post, err = newPostprocessor(dir, man); err != nil {
+		return nil, fmt.Errorf("load model %s: postprocess: %w", dir, err)
+	}
+	if m.session, err = newSession(onnxPath, man, opts); err != nil {
+		return nil, fmt.Errorf("load model %s: %w", dir, err)
+	}
+	return m, nil
+}
+
+func newSession(path string, man Manifest, opts Options) (*ort.DynamicAdvancedSession, error) {
+	so, err := ort.NewSessionOptions()
+	if err != nil {
+		return nil, fmt.Errorf("session options: %w", err)
+	}
+	defer so.Destroy()
+	threads := opts.IntraOpThreads
+	if threads <= 0 {
+		threads = runtime.GOMAXPROCS(0)
+	}
+	if err := so.SetIntraOpNumThreads(threads); err != nil {
+		return nil, fmt.Errorf("set intra-op threads %d: %w", threads, err)
+	}
+	// Concurrent Runs already overlap; inter-op parallelism would only
+	// oversubscribe the few cores a Lambda has.
+	if err := so.SetInterOpNumThreads(1); err != nil {
+		return nil, fmt.Errorf("set inter-op threads: %w", err)
+	}
+	var inNames, outNames []string
+	for _, s := range man.Inputs {
+		inNames = append(inNames, s.Name)
+	}
+	for _, s := range man.Outputs {
+		outNames = append(outNames, s.Name)
+	}
+	s, err := ort.NewDynamicAdvancedSession(path, inNames, outNames, so)
+	if err != nil {
+		return nil, fmt.Errorf("create session for %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// checkIO compares the manifest with the model's declared inputs and
+// outputs. A manifest dim may narrow a dynamic model dim (cls declares
+// 48×192 where the model takes any size) but never contradict a fixed one.
+func checkIO(man Manifest, ins, outs []ort.InputOutputInfo) error {
+	var errs []error
+	if len(ins) != len(man.Inputs) {
+		errs = append(errs, fmt.Errorf("manifest lists %d inputs but the model has %d (%s)", len(man.Inputs), len(ins), ioNames(ins)))
+	}
+	for i, spec := range man.Inputs {
+		errs = append(errs, checkSpec("inputs", i, spec, ins))
+	}
+	for i, spec := range man.Outputs {
+		errs = append(errs, checkSpec("outputs", i, spec, outs))
+	}
+	return errors.Join(errs...)
+}
+
+func checkSpec(kind string, i int, spec TensorSpec, infos []ort.InputOutputInfo) error {
+	var info *ort.InputOutputInfo
+	for j := range infos {
+		if infos[j].Name == spec.Name {
+			info = &infos[j]
+		}
+	}
+	if info == nil {
+		return fmt.Errorf("manifest %s[%d].name is %q but the model's %s are %s", kind, i, spec.Name, kind, ioNames(infos))
+	}
+	if spec.Dtype == DtypeSeqMapProb {
+		if info.OrtValueType != ort.ONNXTypeSequence {
+			return fmt.Errorf("manifest %s[%d].dtype is %s but the model says %v", kind, i, spec.Dtype, info.OrtValueType)
+		}
+		return nil // ORT does not describe a sequence's elements; Run checks them
+	}
+	if info.OrtValueType != ort.ONNXTypeTensor {
+		return fmt.Errorf("manifest %s[%d].dtype is %s but the model says %v", kind, i, spec.Dtype, info.OrtValueType)
+	}
+	if want := dtypeName(info.DataType); want != spec.Dtype {
+		return fmt.Errorf("manifest %s[%d].dtype is %s but the model says %s", kind, i, spec.Dtype, want)
+	}
+	if len(spec.Shape) != len(info.Dimensions) {
+		return fmt.Errorf("manifest %s[%d].shape %v has %d dims but the model says %v", kind, i, spec.Shape, len(spec.Shape), info.Dimensions)
+	}
+	for j, d := range spec.Shape {
+		md := info.Dimensions[j]
+		if md > 0 && d != md {
+			return fmt.Errorf("manifest %s[%d].shape[%d] is %d but the model says %d", kind, i, j, d, md)
+		}
+	}
+	return nil
+}
+
+func dtypeName(t ort.TensorElementDataType) string {
+	switch t {
+	case ort.TensorElementDataTypeFloat:
+		return DtypeFloat32
+	case ort.TensorElementDataTypeInt64:
+		return DtypeInt64
+	}
+	return t.String()
+}
+
+func ioNames(infos []ort.InputOutputInfo) string {
+	names := make([]string, len(infos))
+	for i, in := range infos {
+		names[i] = fmt.Sprintf("%q", in.Name)
+	}
+	return fmt.Sprint(names)
+}
+
+// Name is the manifest's model name.
+func (m *Model) Name() string { return m.manifest.Name }
+
+// Version is the manifest's model version.
+func (m *Model) Version() string { return m.manifest.Version }
+
+// Manifest returns a copy of the manifest.
+func (m *Model) Manifest() Manifest { return m.manifest }
+
+// MaxBatch is the most rows one Run may take.
+func (m *Model) MaxBatch() int { return m.manifest.Batch.MaxBatch }
+
+// MaxBatchBytes caps one batch's input tensor size in bytes.
+func (m *Model) MaxBatchBytes() int64 { return m.manifest.Batch.MaxBatchBytes }
+
+// PadValue is the value for padded elements of dynamic dims, already
+// normalised (0 for PaddleOCR: mid-grey, exactly what PaddleOCR pads with).
+func (m *Model) PadValue() float32 { return m.manifest.Preprocess.PadValue }
+
+// PadMultiple is the multiple dynamic dims are padded up to inside a batch;
+// 0 or 1 means pad to the batch's largest row only.
+func (m *Model) PadMultiple() int { return m.manifest.Batch.Bucket }
+
+// Preprocess turns one input's bytes into one tensor row, without the
+// batch dim. Bad input gives an *InputError.
+func (m *Model) Preprocess(data []byte) (Tensor, error) {
+	if limit := m.manifest.Preprocess.MaxInputBytes; limit > 0 && int64(len(data)) > limit {
+		return Tensor{}, inputErrorf(codeInputTooLarge, "input is %d bytes; model %s takes at most %d", len(data), m.manifest.Name, limit)
+	}
+	if len(data) == 0 {
+		return Tensor{}, inputErrorf(codeEmptyInput, "input is empty (0 bytes)")
+	}
+	return m.pre.preprocess(data)
+}
+
+// Postprocess turns ONE row's outputs (one per manifest output, leading
+// dim removed) into a JSON-ready result.
+func (m *Model) Postprocess(outputs []Tensor) (map[string]any, error) {
+	if len(outputs) != len(m.manifest.Outputs) {
+		return nil, fmt.Errorf("postprocess %s: got %d outputs, the manifest lists %d", m.manifest.Name, len(outputs), len(m.manifest.Outputs))
+	}
+	res, err := m.post.postprocess(outputs)
+	if err != nil {
+		return nil, fmt.Errorf("postprocess %s: %w", m.manifest.Name, err)
+	}
+	return res, nil
+}
+
+// Close releases the session. It is safe to call more than once.
+func (m *Model) Close() error {
+	m.closeOnce.Do(func() {
+		if m.session != nil {
+			m.closeErr = m.session.Destroy()
+		}
+	})
+	return m.closeErr
+}
