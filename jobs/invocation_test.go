@@ -103,3 +103,12 @@ func TestDecodeInvocationRejects(t *testing.T) {
 		t.Errorf("empty event: %+v %v", inv, err)
 	}
 }
+
+func BenchmarkDecodeInvocation(b *testing.B) {
+	payload := readFile(b, "testdata/events/sqs-batch.json")
+	for b.Loop() {
+		if _, err := DecodeInvocation(payload); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

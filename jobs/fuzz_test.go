@@ -1,0 +1,102 @@
+package jobs
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"regexp"
+	"testing"
+)
+
+var hexHash = regexp.MustCompile(`^[0-9a-f]{64}$`)
+
+// FuzzDecodeMessage checks that any body decodes without panicking into
+// exactly one of: jobs that are well formed, ignored, or a permanent *Error.
+func FuzzDecodeMessage(f *testing.F) {
+	seeds, _ := filepath.Glob("testdata/bodies/*.json")
+	for _, p := range seeds {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(string(b))
+	}
+	for _, name := range []string{"s3-event.json", "s3-glacier-event.json", "sqs-event.json"} {
+		f.Add(string(sample(f, name)))
+	}
+	for _, s := range []string{``, `{}`, `null`, `{"input":{"features":[1]}}`, `{"Records":[]}`,
+		`{"Type":"Notification","Message":"{\"Type\":\"Notification\",\"Message\":\"{}\"}"}`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		checkMessage(t, DecodeMessage(sqsRecord("fuzz-1", body)))
+	})
+}
+
+// FuzzDecodeInvocation checks the same of whole Lambda events.
+func FuzzDecodeInvocation(f *testing.F) {
+	for _, p := range []string{"testdata/events/sqs-batch.json", "testdata/events/s3-direct.json"} {
+		f.Add(readFile(f, p))
+	}
+	f.Add(sample(f, "sqs-event.json"))
+	f.Add(sample(f, "sns-event.json"))
+	f.Fuzz(func(t *testing.T, payload []byte) {
+		inv, err := DecodeInvocation(payload)
+		if err != nil {
+			var e *Error
+			if inv != nil || !errors.As(err, &e) || !IsPermanent(err) {
+				t.Fatalf("invocation error %v (inv %v) is not a permanent *Error alone", err, inv)
+			}
+			return
+		}
+		for _, m := range inv.Messages {
+			checkMessage(t, m)
+		}
+	})
+}
+
+func checkMessage(t *testing.T, m Message) {
+	t.Helper()
+	outcomes := 0
+	if m.Err != nil {
+		outcomes++
+		var e *Error
+		if !errors.As(m.Err, &e) || e != m.Err || !IsPermanent(m.Err) {
+			t.Fatalf("Err %v is not a permanent *Error", m.Err)
+		}
+	}
+	if m.Ignored {
+		outcomes++
+		if m.IgnoredReason == "" {
+			t.Fatalf("ignored without a reason")
+		}
+	}
+	if len(m.Jobs) > 0 {
+		outcomes++
+	}
+	if outcomes != 1 {
+		t.Fatalf("want exactly one outcome, got err=%v ignored=%v jobs=%d", m.Err, m.Ignored, len(m.Jobs))
+	}
+	for _, j := range m.Jobs {
+		kinds := 0
+		if j.Input.S3 != nil {
+			kinds++
+			if j.Input.S3.Bucket == "" || j.Input.S3.Key == "" {
+				t.Fatalf("job %s: empty bucket or key", j.ID)
+			}
+		}
+		if j.Input.Features != nil {
+			kinds++
+			if !json.Valid(j.Input.Features) {
+				t.Fatalf("job %s: invalid features JSON %q", j.ID, j.Input.Features)
+			}
+		}
+		if j.Input.Data != nil {
+			kinds++
+		}
+		if kinds != 1 || j.ID == "" || !hexHash.MatchString(j.PayloadHash) {
+			t.Fatalf("bad job %+v", j)
+		}
+	}
+}
