@@ -1,0 +1,285 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+)
+
+// MaxSQSBatch is SQS's limit on entries per batch call and messages per
+// ReceiveMessage.
+const MaxSQSBatch = 10
+
+// maxLongPoll is SQS's longest ReceiveMessage wait.
+const maxLongPoll = 20 * time.Second
+
+// Queue is one SQS queue: the helpers the poller and the operator commands
+// need on top of the SDK client (batching in groups of ten, per-entry
+// failures turned into errors).
+type Queue struct {
+	Client *sqs.Client
+	URL    string
+}
+
+// Receive takes up to n (≤ 10) messages with all system and message
+// attributes, long polling for up to wait (rounded down to seconds, at most
+// 20 s). visibility 0 keeps the queue's own visibility timeout.
+func (q *Queue) Receive(ctx context.Context, n int, wait, visibility time.Duration) ([]types.Message, error) {
+	in := &sqs.ReceiveMessageInput{
+		QueueUrl:                    aws.String(q.URL),
+		MaxNumberOfMessages:         int32(min(max(n, 1), MaxSQSBatch)),
+		WaitTimeSeconds:             int32(min(wait, maxLongPoll) / time.Second),
+		MessageSystemAttributeNames: []types.MessageSystemAttributeName{types.MessageSystemAttributeNameAll},
+		MessageAttributeNames:       []string{"All"},
+	}
+	if visibility > 0 {
+		in.VisibilityTimeout = int32(visibility.Round(time.Second) / time.Second)
+	}
+	out, err := q.Client.ReceiveMessage(ctx, in)
+	if err != nil {
+		return nil, Classify(err, "receive from "+q.URL)
+	}
+	return out.Messages, nil
+}
+
+// Delete deletes msgs (by receipt handle) in batches of ten. An entry SQS
+// refuses is reported in the joined error; the others are still deleted.
+func (q *Queue) Delete(ctx context.Context, msgs []types.Message) error {
+	var errs []error
+	for start := 0; start < len(msgs); start += MaxSQSBatch {
+		chunk := msgs[start:min(start+MaxSQSBatch, len(msgs))]
+		entries := make([]types.DeleteMessageBatchRequestEntry, len(chunk))
+		for i, m := range chunk {
+			entries[i] = types.DeleteMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), ReceiptHandle: m.ReceiptHandle}
+		}
+		out, err := q.Client.DeleteMessageBatch(ctx, &sqs.DeleteMessageBatchInput{QueueUrl: aws.String(q.URL), Entries: entries})
+		if err != nil {
+			errs = append(errs, Classify(err, fmt.Sprintf("delete %d messages from %s", len(chunk), q.URL)))
+			continue
+		}
+		errs = append(errs, batchFailures("delete", out.Failed, chunk)...)
+	}
+	return errors.Join(errs...)
+}
+
+// ChangeVisibility makes the message visible again after d (0: at once).
+func (q *Queue) ChangeVisibility(ctx context.Context, receiptHandle string, d time.Duration) error {
+	_, err := q.Client.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{
+		QueueUrl: aws.String(q.URL), ReceiptHandle: aws.String(receiptHandle),
+		VisibilityTimeout: int32(d.Round(time.Second) / time.Second),
+	})
+	return Classify(err, "change message visibility on "+q.URL)
+}
+
+// release makes msgs visible again at once, in batches of ten.
+func (q *Queue) release(ctx context.Context, msgs []types.Message) error {
+	var errs []error
+	for start := 0; start < len(msgs); start += MaxSQSBatch {
+		chunk := msgs[start:min(start+MaxSQSBatch, len(msgs))]
+		entries := make([]types.ChangeMessageVisibilityBatchRequestEntry, len(chunk))
+		for i, m := range chunk {
+			entries[i] = types.ChangeMessageVisibilityBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), ReceiptHandle: m.ReceiptHandle}
+		}
+		out, err := q.Client.ChangeMessageVisibilityBatch(ctx, &sqs.ChangeMessageVisibilityBatchInput{QueueUrl: aws.String(q.URL), Entries: entries})
+		if err != nil {
+			errs = append(errs, Classify(err, "release messages on "+q.URL))
+			continue
+		}
+		errs = append(errs, batchFailures("release", out.Failed, chunk)...)
+	}
+	return errors.Join(errs...)
+}
+
+// OutMessage is one message to send.
+type OutMessage struct {
+	Body       string
+	Attributes map[string]types.MessageAttributeValue
+}
+
+// Sent is the answer for one sent message, in the order given.
+type Sent struct {
+	MessageID string
+	Err       error // this entry failed; the others may have been sent
+}
+
+// Send sends msgs with SendMessageBatch in groups of ten. The error is for
+// calls that failed as a whole (their entries carry it too); per-entry
+// failures are only in Sent.Err.
+func (q *Queue) Send(ctx context.Context, msgs []OutMessage) ([]Sent, error) {
+	sent := make([]Sent, len(msgs))
+	var errs []error
+	fifo := strings.HasSuffix(q.URL, ".fifo")
+	for start := 0; start < len(msgs); start += MaxSQSBatch {
+		chunk := msgs[start:min(start+MaxSQSBatch, len(msgs))]
+		entries := make([]types.SendMessageBatchRequestEntry, len(chunk))
+		for i, m := range chunk {
+			entries[i] = types.SendMessageBatchRequestEntry{
+				Id: aws.String(strconv.Itoa(i)), MessageBody: aws.String(m.Body), MessageAttributes: m.Attributes,
+			}
+			if fifo { // one group per producer run keeps order; dedup by content is the queue's choice
+				entries[i].MessageGroupId = aws.String("batchinfer")
+			}
+		}
+		out, err := q.Client.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: aws.String(q.URL), Entries: entries})
+		if err != nil {
+			err = Classify(err, fmt.Sprintf("send %d messages to %s", len(chunk), q.URL))
+			errs = append(errs, err)
+			for i := range chunk {
+				sent[start+i].Err = err
+			}
+			continue
+		}
+		for _, ok := range out.Successful {
+			i, _ := strconv.Atoi(aws.ToString(ok.Id))
+			sent[start+i].MessageID = aws.ToString(ok.MessageId)
+		}
+		for _, f := range out.Failed {
+			i, _ := strconv.Atoi(aws.ToString(f.Id))
+			sent[start+i].Err = fmt.Errorf("send to %s: %s: %s", q.URL, aws.ToString(f.Code), aws.ToString(f.Message))
+		}
+	}
+	return sent, errors.Join(errs...)
+}
+
+// Purge deletes every message of the queue (SQS allows one purge a minute).
+func (q *Queue) Purge(ctx context.Context) error {
+	_, err := q.Client.PurgeQueue(ctx, &sqs.PurgeQueueInput{QueueUrl: aws.String(q.URL)})
+	return Classify(err, "purge "+q.URL)
+}
+
+// ARN returns the queue's ARN.
+func (q *Queue) ARN(ctx context.Context) (string, error) {
+	attrs, err := q.attributes(ctx, types.QueueAttributeNameQueueArn)
+	return attrs[string(types.QueueAttributeNameQueueArn)], err
+}
+
+// VisibilityTimeout returns the queue's default visibility timeout.
+func (q *Queue) VisibilityTimeout(ctx context.Context) (time.Duration, error) {
+	attrs, err := q.attributes(ctx, types.QueueAttributeNameVisibilityTimeout)
+	if err != nil {
+		return 0, err
+	}
+	s, err := strconv.Atoi(attrs[string(types.QueueAttributeNameVisibilityTimeout)])
+	if err != nil {
+		return 0, fmt.Errorf("visibility timeout of %s: %w", q.URL, err)
+	}
+	return time.Duration(s) * time.Second, nil
+}
+
+func (q *Queue) attributes(ctx context.Context, names ...types.QueueAttributeName) (map[string]string, error) {
+	out, err := q.Client.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(q.URL), AttributeNames: names})
+	if err != nil {
+		return nil, Classify(err, "get attributes of "+q.URL)
+	}
+	return out.Attributes, nil
+}
+
+// peekVisibility hides messages while Peek pages through the queue, so a
+// page does not return one it already saw; they are released right after.
+const peekVisibility = 30 * time.Second
+
+// Peek returns up to max messages (all attributes) without consuming them:
+// it receives them, then makes them visible again at once. Each peek
+// counts as a receive in ApproximateReceiveCount.
+func (q *Queue) Peek(ctx context.Context, max int) ([]types.Message, error) {
+	var got []types.Message
+	seen := map[string]bool{}
+	defer func() {
+		if len(got) > 0 {
+			// Released even when ctx ended: hidden messages would vanish
+			// from the operator's view for the whole peek visibility.
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+			defer cancel()
+			_ = q.release(rctx, got)
+		}
+	}()
+	for len(got) < max {
+		msgs, err := q.Receive(ctx, max-len(got), 0, peekVisibility)
+		if err != nil {
+			return got, err
+		}
+		fresh := 0
+		for _, m := range msgs {
+			if id := aws.ToString(m.MessageId); !seen[id] {
+				seen[id] = true
+				got = append(got, m)
+				fresh++
+			}
+		}
+		if fresh == 0 {
+			break
+		}
+	}
+	return got, nil
+}
+
+// RedriveAttributes are the attributes DeadLetters.Send adds; Redrive
+// drops them so the message goes back as its producer sent it.
+var RedriveAttributes = []string{"error_code", "error_message", "job_id", "source_message_id"}
+
+// Redrive moves up to max messages (max ≤ 0: all) from q to dst: send,
+// then delete what was sent, so a failure re-sends rather than loses. On
+// AWS, `aws sqs start-message-move-task` does this server side; the
+// emulators lack it. It returns how many messages moved.
+func (q *Queue) Redrive(ctx context.Context, dst *Queue, max int) (int, error) {
+	moved := 0
+	for max <= 0 || moved < max {
+		want := MaxSQSBatch
+		if max > 0 {
+			want = min(want, max-moved)
+		}
+		msgs, err := q.Receive(ctx, want, 0, peekVisibility)
+		if err != nil || len(msgs) == 0 {
+			return moved, err
+		}
+		out := make([]OutMessage, len(msgs))
+		for i, m := range msgs {
+			attrs := map[string]types.MessageAttributeValue{}
+			for k, v := range m.MessageAttributes {
+				attrs[k] = v
+			}
+			for _, k := range RedriveAttributes {
+				delete(attrs, k)
+			}
+			out[i] = OutMessage{Body: aws.ToString(m.Body), Attributes: attrs}
+		}
+		sent, err := dst.Send(ctx, out)
+		var done, failed []types.Message
+		for i, s := range sent {
+			if s.Err == nil {
+				done = append(done, msgs[i])
+			} else {
+				failed = append(failed, msgs[i])
+				err = errors.Join(err, s.Err)
+			}
+		}
+		if derr := q.Delete(ctx, done); derr != nil {
+			return moved, errors.Join(err, derr)
+		}
+		moved += len(done)
+		if err != nil {
+			_ = q.release(context.WithoutCancel(ctx), failed)
+			return moved, err
+		}
+	}
+	return moved, nil
+}
+
+func batchFailures(doing string, failed []types.BatchResultErrorEntry, chunk []types.Message) []error {
+	var errs []error
+	for _, f := range failed {
+		id := aws.ToString(f.Id)
+		if i, err := strconv.Atoi(id); err == nil && i < len(chunk) {
+			id = aws.ToString(chunk[i].MessageId)
+		}
+		errs = append(errs, fmt.Errorf("%s message %s: %s: %s", doing, id, aws.ToString(f.Code), aws.ToString(f.Message)))
+	}
+	return errs
+}
