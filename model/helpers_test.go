@@ -41,3 +41,10 @@ func modelDirWith(t testing.TB, name string, edit func(*Manifest)) string {
 	}
 	return dir
 }
+
+func writeFile(t testing.TB, dir, name, content string) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -94,6 +94,13 @@ func newSession(path string, man Manifest, opts Options) (*ort.DynamicAdvancedSe
 	if err := so.SetInterOpNumThreads(1); err != nil {
 		return nil, fmt.Errorf("set inter-op threads: %w", err)
 	}
+	// ORT's pool threads spin between ops by default. Here Go goroutines
+	// decode and preprocess on the same few cores, so spinning steals their
+	// CPU: measured on 2 busy cores it cost about a third more CPU time for
+	// the same throughput.
+	if err := so.AddSessionConfigEntry("session.intra_op.allow_spinning", "0"); err != nil {
+		return nil, fmt.Errorf("disable intra-op spinning: %w", err)
+	}
 	var inNames, outNames []string
 	for _, s := range man.Inputs {
 		inNames = append(inNames, s.Name)
