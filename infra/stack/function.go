@@ -1,0 +1,155 @@
+package stack
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsecrassets"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdaeventsources"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// Paths inside Config.BundleDir that the zip variant deploys.
+const (
+	BundleFunction = "function"     // holds bootstrap
+	BundleORTLayer = "ort-layer"    // holds lib/libonnxruntime.so.1
+	BundleModels   = "models-layer" // holds models/<name>/manifest.json ...
+)
+
+// Environment is the function's environment: DESIGN.md's variables.
+func (b *BatchInfer) Environment() map[string]*string {
+	c := b.Config
+	return map[string]*string{
+		"ONNXRUNTIME_LIB":            jsii.String(ORTLibPath),
+		"BATCHINFER_MODELS":          jsii.String(c.ModelsEnv()),
+		"BATCHINFER_RESULTS_TABLE":   b.Table.TableName(),
+		"BATCHINFER_RESULTS_BUCKET":  b.Results.BucketName(),
+		"BATCHINFER_DLQ_URL":         b.DeadLetters.QueueUrl(),
+		"BATCHINFER_INPUT_BUCKETS":   b.Inbox.BucketName(),
+		"BATCHINFER_MAX_INPUT_BYTES": jsii.String(strconv.FormatInt(c.MaxInputBytes, 10)),
+		"BATCHINFER_MAX_RECEIVES":    jsii.String(strconv.Itoa(c.MaxReceiveCount)),
+	}
+}
+
+func (b *BatchInfer) architecture() awslambda.Architecture {
+	if b.Config.Architecture == ArchARM64 {
+		return awslambda.Architecture_ARM_64()
+	}
+	return awslambda.Architecture_X86_64()
+}
+
+// addFunction creates the worker in the configured variant and subscribes
+// it to the jobs queue.
+func (b *BatchInfer) addFunction() {
+	c := b.Config
+	env := b.Environment()
+	logs := awslogs.NewLogGroup(b.Stack, jsii.String("WorkerLogs"), &awslogs.LogGroupProps{
+		Retention:     awslogs.RetentionDays_ONE_MONTH,
+		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+	})
+	var reserved *float64
+	if c.ReservedConcurrency > 0 {
+		reserved = jsii.Number(float64(c.ReservedConcurrency))
+	}
+	common := awslambda.FunctionOptions{
+		Description:                  jsii.String("batchinfer worker: SQS/S3 jobs → micro-batched ONNX Runtime → DynamoDB/S3"),
+		Architecture:                 b.architecture(),
+		MemorySize:                   jsii.Number(float64(c.MemoryMiB)),
+		Timeout:                      awscdk.Duration_Seconds(jsii.Number(float64(c.TimeoutSeconds))),
+		ReservedConcurrentExecutions: reserved,
+		Environment:                  &env,
+		LogGroup:                     logs,
+		LoggingFormat:                awslambda.LoggingFormat_JSON,
+		// Retries of failed items are SQS's job (redrive), not Lambda's.
+		RetryAttempts: jsii.Number(0),
+	}
+
+	switch c.Variant {
+	case VariantImage:
+		platform := awsecrassets.Platform_LINUX_AMD64()
+		if c.Architecture == ArchARM64 {
+			platform = awsecrassets.Platform_LINUX_ARM64()
+		}
+		code := awslambda.DockerImageCode_FromImageAsset(jsii.String(c.RepoDir), &awslambda.AssetImageCodeProps{
+			File:      jsii.String("Dockerfile"),
+			Platform:  platform,
+			BuildArgs: &map[string]*string{"MODELS": jsii.String(strings.Join(c.BundledModels(), " "))},
+			// .dockerignore in the repository keeps the context to the Go
+			// sources, the pinned ORT library and the models.
+			IgnoreMode: awscdk.IgnoreMode_DOCKER,
+		})
+		b.Function = awslambda.NewDockerImageFunction(b.Stack, jsii.String("Worker"), &awslambda.DockerImageFunctionProps{
+			Code:                         code,
+			Description:                  common.Description,
+			Architecture:                 common.Architecture,
+			MemorySize:                   common.MemorySize,
+			Timeout:                      common.Timeout,
+			ReservedConcurrentExecutions: common.ReservedConcurrentExecutions,
+			Environment:                  common.Environment,
+			LogGroup:                     common.LogGroup,
+			LoggingFormat:                common.LoggingFormat,
+			RetryAttempts:                common.RetryAttempts,
+		})
+	case VariantZip:
+		layers := []awslambda.ILayerVersion{awslambda.NewLayerVersion(b.Stack, jsii.String("OnnxRuntime"), &awslambda.LayerVersionProps{
+			Code:                    awslambda.Code_FromAsset(jsii.String(filepath.Join(c.BundleDir, BundleORTLayer)), nil),
+			CompatibleArchitectures: &[]awslambda.Architecture{b.architecture()},
+			CompatibleRuntimes:      &[]awslambda.Runtime{awslambda.Runtime_PROVIDED_AL2023()},
+			Description:             jsii.String("ONNX Runtime shared library at " + ORTLibPath),
+		})}
+		if len(c.BundledModels()) > 0 {
+			layers = append(layers, awslambda.NewLayerVersion(b.Stack, jsii.String("Models"), &awslambda.LayerVersionProps{
+				Code:                    awslambda.Code_FromAsset(jsii.String(filepath.Join(c.BundleDir, BundleModels)), nil),
+				CompatibleArchitectures: &[]awslambda.Architecture{b.architecture()},
+				CompatibleRuntimes:      &[]awslambda.Runtime{awslambda.Runtime_PROVIDED_AL2023()},
+				Description:             jsii.String("batchinfer models under " + ModelsRoot),
+			}))
+		}
+		b.Function = awslambda.NewFunction(b.Stack, jsii.String("Worker"), &awslambda.FunctionProps{
+			Runtime:                      awslambda.Runtime_PROVIDED_AL2023(),
+			Handler:                      jsii.String("bootstrap"),
+			Code:                         awslambda.Code_FromAsset(jsii.String(filepath.Join(c.BundleDir, BundleFunction)), nil),
+			Layers:                       &layers,
+			Description:                  common.Description,
+			Architecture:                 common.Architecture,
+			MemorySize:                   common.MemorySize,
+			Timeout:                      common.Timeout,
+			ReservedConcurrentExecutions: common.ReservedConcurrentExecutions,
+			Environment:                  common.Environment,
+			LogGroup:                     common.LogGroup,
+			LoggingFormat:                common.LoggingFormat,
+			RetryAttempts:                common.RetryAttempts,
+		})
+	}
+
+	b.Function.AddEventSource(awslambdaeventsources.NewSqsEventSource(b.Jobs, &awslambdaeventsources.SqsEventSourceProps{
+		BatchSize:               jsii.Number(float64(c.BatchSize)),
+		MaxBatchingWindow:       awscdk.Duration_Seconds(jsii.Number(float64(c.MaxBatchingWindowSeconds))),
+		ReportBatchItemFailures: jsii.Bool(true),
+		MaxConcurrency:          jsii.Number(float64(c.MaxConcurrency)),
+	}))
+}
+
+// checkBundle makes sure the zip variant's assets exist before synthesis,
+// naming the missing file and the task that writes it.
+func checkBundle(c Config) error {
+	need := []string{
+		filepath.Join(c.BundleDir, BundleFunction, "bootstrap"),
+		filepath.Join(c.BundleDir, BundleORTLayer, "lib", filepath.Base(ORTLibPath)),
+	}
+	for _, m := range c.BundledModels() {
+		need = append(need, filepath.Join(c.BundleDir, BundleModels, "models", m, "manifest.json"))
+	}
+	for _, p := range need {
+		if _, err := os.Stat(p); err != nil {
+			return fmt.Errorf("zip variant: %s is missing (run `go tool task bundle ARCH=...` or set context bundleDir): %w", p, err)
+		}
+	}
+	return nil
+}

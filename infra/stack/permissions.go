@@ -1,0 +1,60 @@
+package stack
+
+import (
+	"fmt"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// addPermissions grants the worker exactly the data actions its pipeline
+// performs, each on the one resource it needs. The CDK grant helpers
+// (grantReadWriteData and friends) are avoided on purpose: they add
+// actions the worker never calls (Scan, DeleteItem, BatchWrite, s3:List*).
+// Consuming the jobs queue is granted by the event source mapping itself.
+func (b *BatchInfer) addPermissions() {
+	allow := func(sid string, actions []string, resources ...*string) {
+		b.Function.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:       jsii.String(sid),
+			Effect:    awsiam.Effect_ALLOW,
+			Actions:   jsii.Strings(actions...),
+			Resources: &resources,
+		}))
+	}
+	c := b.Config
+
+	// Inputs: only objects under the notification prefix of the inbox.
+	allow("ReadInputs", []string{"s3:GetObject", "s3:GetObjectVersion"},
+		b.Inbox.ArnForObjects(jsii.String(c.InboxPrefix+"*")))
+	// Full outputs.
+	allow("WriteResults", []string{"s3:PutObject"}, b.Results.ArnForObjects(jsii.String("*")))
+	// Claim, complete and read job items; Query the status index for
+	// scheduled reprocessing.
+	allow("JobItems", []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}, b.Table.TableArn())
+	allow("QueryByStatus", []string{"dynamodb:Query"},
+		jsii.String(fmt.Sprintf("%s/index/%s", *b.Table.TableArn(), StatusIndex)))
+	// Permanent failures go to the DLQ with their error code.
+	allow("DeadLetter", []string{"sqs:SendMessage"}, b.DeadLetters.QueueArn())
+	// A reprocess event fans the matching jobs back out onto the jobs queue.
+	allow("Reenqueue", []string{"sqs:SendMessage"}, b.Jobs.QueueArn())
+
+	// Models kept in S3 (s3:// entries of the models context).
+	for i, m := range c.Models {
+		bucket, prefix, err := ParseS3URI(m)
+		if err != nil {
+			continue // bundled model: nothing to grant
+		}
+		arn := awscdk.Arn_Format(&awscdk.ArnComponents{
+			Service: jsii.String("s3"), Region: jsii.String(""), Account: jsii.String(""),
+			Resource: jsii.String(bucket),
+		}, b.Stack)
+		allow(fmt.Sprintf("ReadModel%d", i), []string{"s3:GetObject"}, jsii.String(*arn+"/"+prefix+"*"))
+		b.Function.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:        jsii.String(fmt.Sprintf("ListModel%d", i)),
+			Actions:    jsii.Strings("s3:ListBucket"),
+			Resources:  jsii.Strings(*arn),
+			Conditions: &map[string]any{"StringLike": map[string]any{"s3:prefix": []string{prefix + "*"}}},
+		}))
+	}
+}

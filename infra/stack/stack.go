@@ -1,0 +1,71 @@
+package stack
+
+import (
+	"fmt"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsscheduler"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// StatusIndex is the results table's GSI for polling by status and time.
+const StatusIndex = "status-updated_at"
+
+// BatchInfer is the synthesised stack and the resources it holds, for tests
+// and for apps that extend it.
+type BatchInfer struct {
+	Stack       awscdk.Stack
+	Config      Config
+	Inbox       awss3.Bucket
+	Results     awss3.Bucket
+	Jobs        awssqs.Queue
+	DeadLetters awssqs.Queue
+	Table       awsdynamodb.Table
+	Function    awslambda.Function
+	Reprocess   awsscheduler.Schedule
+	Dashboard   awscloudwatch.Dashboard
+	Alarms      map[string]awscloudwatch.Alarm // keyed by AlarmDLQ, AlarmOldestMessage, ...
+}
+
+// New defines the stack in scope. cfg is defaulted and validated first, so
+// an impossible configuration (say a visibility timeout under 6 × the
+// function timeout) returns an error before any construct exists.
+func New(scope constructs.Construct, id string, cfg Config, props *awscdk.StackProps) (*BatchInfer, error) {
+	cfg = cfg.Defaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("batchinfer stack %s: %w", id, err)
+	}
+	if cfg.Variant == VariantZip {
+		if err := checkBundle(cfg); err != nil {
+			return nil, fmt.Errorf("batchinfer stack %s: %w", id, err)
+		}
+	}
+	b := &BatchInfer{Stack: awscdk.NewStack(scope, jsii.String(id), props), Config: cfg}
+	b.addStorage()
+	b.addQueues()
+	b.addFunction()
+	b.addPermissions()
+	b.addSchedule()
+	b.addAlarms()
+	b.addOutputs()
+	return b, nil
+}
+
+func (b *BatchInfer) addOutputs() {
+	out := func(id string, v *string, desc string) {
+		awscdk.NewCfnOutput(b.Stack, jsii.String(id), &awscdk.CfnOutputProps{Value: v, Description: jsii.String(desc)})
+	}
+	out("JobsQueueUrl", b.Jobs.QueueUrl(), "send inline jobs here (batchinfer submit)")
+	out("DeadLetterQueueUrl", b.DeadLetters.QueueUrl(), "failed jobs with their error code (batchinfer dlq)")
+	out("InboxBucketName", b.Inbox.BucketName(), "drop files here; each object becomes a job")
+	out("ResultsBucketName", b.Results.BucketName(), "full outputs, one JSON object per job")
+	out("ResultsTableName", b.Table.TableName(), "one item per job (batchinfer results)")
+	out("FunctionName", b.Function.FunctionName(), "the worker")
+	out("DashboardName", b.Dashboard.DashboardName(), "CloudWatch dashboard")
+}
