@@ -22,6 +22,11 @@ import (
 // kept). doing says what was being attempted ("get s3://b/k") and becomes
 // the message. An error that already carries a code is returned as is;
 // nil stays nil.
+//
+// The caller's context ending and a timeout of the call itself are told
+// apart by the error alone; net/http's Client.Timeout can surface as the
+// bare context.DeadlineExceeded and is then reported as deadline. Both
+// codes are transient, so only the log wording differs.
 func Classify(err error, doing string) error {
 	if err == nil {
 		return nil
@@ -50,7 +55,7 @@ func classifyCode(err error) jobs.Code {
 		return jobs.CodeServiceError
 	case status > 0 || hasAPI:
 		return jobs.CodeInternal // a 4xx the service meant: retrying will not change it
-	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+	case contextEnded(err):
 		return jobs.CodeDeadline
 	case isTimeout(err):
 		return jobs.CodeTimeout
@@ -80,6 +85,41 @@ func isThrottleCode(code string) bool {
 func isTimeoutCode(code string) bool {
 	_, ok := retry.DefaultRetryableErrorCodes[code] // RequestTimeout, RequestTimeoutException
 	return ok
+}
+
+// contextEnded reports whether the caller's context ended the call: the
+// context's own error value is in the chain. errors.Is is not enough:
+// net/http's Client.Timeout error also claims to be DeadlineExceeded,
+// and that one is a timeout of the call, not the invocation running out.
+func contextEnded(err error) bool {
+	for _, e := range unwrapAll(err) {
+		if e == context.DeadlineExceeded || e == context.Canceled {
+			return true
+		}
+	}
+	return false
+}
+
+// unwrapAll lists every error in err's tree, depth first.
+func unwrapAll(err error) []error {
+	var all []error
+	var walk func(error)
+	walk = func(e error) {
+		if e == nil || len(all) > 100 {
+			return
+		}
+		all = append(all, e)
+		switch u := e.(type) {
+		case interface{ Unwrap() error }:
+			walk(u.Unwrap())
+		case interface{ Unwrap() []error }:
+			for _, x := range u.Unwrap() {
+				walk(x)
+			}
+		}
+	}
+	walk(err)
+	return all
 }
 
 func isTimeout(err error) bool {

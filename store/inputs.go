@@ -86,4 +86,3 @@ func isMissing(err error) bool {
 	}
 	return false
 }
-

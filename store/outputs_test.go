@@ -2,8 +2,8 @@ package store
 
 import (
 	"context"
-	"io"
 	"encoding/json"
+	"io"
 	"net/url"
 	"strings"
 	"testing"
