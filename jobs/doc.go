@@ -35,8 +35,8 @@
 // Rules: unknown top-level fields are rejected (so a typo such as "modle"
 // cannot silently run the default model; names are case-sensitive);
 // job_id, when given, is 1 to 256 printable characters without leading or
-// trailing spaces and must not start with "s3-" or "inline-" (reserved for
-// derived ids); without job_id the job's id is the SQS message id (the SNS
+// trailing spaces and must not start with "s3-", "inline-" or "malformed-"
+// (reserved for derived ids); without job_id the job's id is the SQS message id (the SNS
 // message id when the job came in an SNS envelope, since SNS may deliver one
 // notification as two SQS messages); model is at most 128 printable
 // characters, "" or null meaning the default; metadata is a JSON object of
@@ -81,6 +81,9 @@
 // over bucket, key and version id (or the ETag when the bucket is
 // unversioned), so duplicate notifications of one object, whichever way
 // they arrive, land on one result item, while a new version is a new job.
+//
+// A body that fails to decode is recorded under Message.ErrJobID: its own
+// job_id when it names a valid one, else the message id.
 //
 // PayloadHash is the sha256 of the job's canonical payload (model, input,
 // metadata, with JSON keys sorted), stored with the result: a job_id seen

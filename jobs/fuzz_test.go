@@ -65,6 +65,9 @@ func checkMessage(t *testing.T, m Message) {
 		if !errors.As(m.Err, &e) || e != m.Err || !IsPermanent(m.Err) {
 			t.Fatalf("Err %v is not a permanent *Error", m.Err)
 		}
+		if m.ErrJobID == "" {
+			t.Fatalf("Err %v without an ErrJobID", m.Err)
+		}
 	}
 	if m.Ignored {
 		outcomes++
@@ -74,6 +77,9 @@ func checkMessage(t *testing.T, m Message) {
 	}
 	if len(m.Jobs) > 0 {
 		outcomes++
+	}
+	if m.Err == nil && m.ErrJobID != "" {
+		t.Fatalf("ErrJobID %q without Err", m.ErrJobID)
 	}
 	if outcomes != 1 {
 		t.Fatalf("want exactly one outcome, got err=%v ignored=%v jobs=%d", m.Err, m.Ignored, len(m.Jobs))

@@ -1,6 +1,8 @@
 package jobs
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"testing"
 )
@@ -110,5 +112,40 @@ func BenchmarkDecodeInvocation(b *testing.B) {
 		if _, err := DecodeInvocation(payload); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestErrJobID(t *testing.T) {
+	bodyHash := func(body string) string {
+		sum := sha256.Sum256([]byte(body))
+		return MalformedJobPrefix + hex.EncodeToString(sum[:])[:32]
+	}
+	tests := []struct {
+		name, msgID, body, want string
+	}{
+		{"body's own job_id", "m-1", `{"job_id":"user-7","input":{"data_base64":"!!"}}`, "user-7"},
+		{"invalid job_id: message id", "m-1", `{"job_id":"s3-x","input":{"features":[1]}}`, "m-1"},
+		{"no job_id: message id", "m-1", `not json`, "m-1"},
+		{"nothing: body hash", "", `not json`, bodyHash(`not json`)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := DecodeMessage(sqsRecord(tt.msgID, tt.body))
+			if m.Err == nil || m.ErrJobID != tt.want {
+				t.Errorf("err %v, ErrJobID %q, want %q", m.Err, m.ErrJobID, tt.want)
+			}
+		})
+	}
+	// A bad record of a direct S3 invoke has no message id.
+	inv, err := DecodeInvocation(readFile(t, "testdata/events/s3-direct.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := inv.Messages[1]; m.ErrJobID != bodyHash(m.Body) {
+		t.Errorf("direct S3 failure id %q", m.ErrJobID)
+	}
+	// A good message has none.
+	if m := inv.Messages[0]; m.ErrJobID != "" {
+		t.Errorf("ErrJobID %q on a good message", m.ErrJobID)
 	}
 }

@@ -1,6 +1,8 @@
 package jobs
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"strconv"
 	"time"
@@ -25,7 +27,16 @@ type Message struct {
 	// Err is a permanent *Error (malformed_job, ...) when the body cannot be
 	// decoded; Jobs is then empty.
 	Err error
+	// ErrJobID, set with Err, is the id to record the failure under: the
+	// body's own job_id when it names a valid one (so users find the FAILED
+	// item under the id they chose), else the message id, else (a direct S3
+	// invoke record) MalformedJobPrefix and a hash of the body.
+	ErrJobID string
 }
+
+// MalformedJobPrefix starts ErrJobID when a failed body has neither a job_id
+// nor a message id.
+const MalformedJobPrefix = "malformed-"
 
 // Invocation is a decoded Lambda event.
 type Invocation struct {
@@ -60,6 +71,7 @@ func (m *Message) setResult(jobs []Job, reason string, err error) {
 	switch {
 	case err != nil:
 		m.Err = err
+		m.ErrJobID = errJobID(m.Body, m.MessageID)
 	case len(jobs) == 0:
 		m.Ignored, m.IgnoredReason = true, reason
 	default:
@@ -105,6 +117,7 @@ func DecodeInvocation(payload []byte) (*Invocation, error) {
 				MessageID: recs[i].MessageID,
 				Body:      string(raw),
 				Err:       Errorf(CodeMalformedJob, "record %d has eventSource %q in an event of %q records", i, truncate(recs[i].EventSource), source),
+				ErrJobID:  errJobID(string(raw), recs[i].MessageID),
 			})
 			continue
 		}
@@ -118,6 +131,7 @@ func DecodeInvocation(payload []byte) (*Invocation, error) {
 				MessageID: recs[i].MessageID,
 				Body:      string(raw),
 				Err:       Wrap(CodeMalformedJob, err, "SQS record %d", i),
+				ErrJobID:  errJobID(string(raw), recs[i].MessageID),
 			})
 			continue
 		}
@@ -140,6 +154,21 @@ func directS3Message(raw json.RawMessage, r invocationRecord) Message {
 		m.setResult(nil, reason, err)
 	}
 	return m
+}
+
+// errJobID names a failed body's job: see Message.ErrJobID.
+func errJobID(body, messageID string) string {
+	var j struct {
+		JobID string `json:"job_id"`
+	}
+	if json.Unmarshal([]byte(body), &j) == nil && j.JobID != "" && checkJobID(j.JobID) == nil {
+		return j.JobID
+	}
+	if messageID != "" {
+		return messageID
+	}
+	sum := sha256.Sum256([]byte(body))
+	return MalformedJobPrefix + hex.EncodeToString(sum[:16])
 }
 
 func firstSource(recs []invocationRecord) string {

@@ -13,8 +13,11 @@ func checkJobID(id string) error {
 	if err := checkName("job_id", id, MaxJobIDLen); err != nil {
 		return err
 	}
-	if strings.HasPrefix(id, ObjectJobPrefix) || strings.HasPrefix(id, InlineJobPrefix) {
-		return Errorf(CodeMalformedJob, "job_id %q uses a reserved prefix (%q and %q are for derived ids)", truncate(id), ObjectJobPrefix, InlineJobPrefix)
+	for _, p := range []string{ObjectJobPrefix, InlineJobPrefix, MalformedJobPrefix} {
+		if strings.HasPrefix(id, p) {
+			return Errorf(CodeMalformedJob, "job_id %q uses the reserved prefix %q (reserved: %q, %q, %q for derived ids)",
+				truncate(id), p, ObjectJobPrefix, InlineJobPrefix, MalformedJobPrefix)
+		}
 	}
 	return nil
 }
