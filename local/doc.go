@@ -1,0 +1,9 @@
+// Package local plays, on one machine, the parts of AWS Lambda that the
+// local emulators do not: it runs a function binary under the real Lambda
+// runtime interface emulator (RIE) and plays Lambda's SQS event source
+// mapping (ESM) against any SQS endpoint, so `batchinfer local esm` and the
+// end-to-end tests drive the real binary exactly as Lambda would.
+//
+// It depends only on the AWS SDK's SQS client and aws-lambda-go's event
+// types: it knows nothing of jobs, models or results.
+package local

@@ -1,0 +1,285 @@
+package local
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+)
+
+// ESM plays Lambda's SQS event source mapping for one queue and one
+// function: receive a batch, invoke, delete what succeeded, and leave the
+// rest to come back after the queue's visibility timeout.
+type ESM struct {
+	SQS      *sqs.Client
+	QueueURL string
+	// QueueARN is the event's eventSourceARN; "" looks it up once with
+	// GetQueueAttributes.
+	QueueARN string
+	// Region is the event's awsRegion; "" uses the SQS client's region.
+	Region string
+	// BatchSize is 1..10000, default 10.
+	BatchSize int
+	// Window is MaximumBatchingWindow: keep receiving (10 messages per
+	// ReceiveMessage call at most) until BatchSize, the 6 MB payload limit,
+	// or the window ends. 0 sends whatever the first receive returned.
+	Window time.Duration
+	// Invoke calls the function, e.g. (*RIE).Invoke. An error means a
+	// function error: the whole batch is retried.
+	Invoke func(ctx context.Context, payload []byte) ([]byte, error)
+	// ReportBatchItemFailures honours the function's batchItemFailures.
+	// Without it, any successful invocation deletes the whole batch (as on
+	// Lambda, where the response is then ignored).
+	ReportBatchItemFailures bool
+	// Log receives one line per cycle; nil discards.
+	Log *slog.Logger
+}
+
+// CycleStats says what one Cycle did.
+type CycleStats struct {
+	Received, Deleted, Failed int
+	// InvokeErr is the function error or the reason its response made the
+	// batch a complete failure; nil when the invocation was judged.
+	InvokeErr error
+}
+
+// maxPayload is Lambda's synchronous invocation payload limit: the ESM
+// stops filling a batch once the event would reach it.
+const maxPayload = 6 * 1024 * 1024
+
+// perRecordOverhead is a generous estimate of a record's JSON size beyond
+// its body (ids, receipt handle, attributes), used to stay under maxPayload.
+const perRecordOverhead = 1024
+
+// emptyQueueSleep is how long Run waits after a cycle found no messages.
+const emptyQueueSleep = 200 * time.Millisecond
+
+// Cycle runs one receive → event → invoke → delete round. It returns an
+// error only when SQS itself fails (receive, delete) or ctx ends; a
+// function error is reported in CycleStats.InvokeErr and deletes nothing.
+func (e *ESM) Cycle(ctx context.Context) (CycleStats, error) {
+	var st CycleStats
+	if e.Invoke == nil || e.SQS == nil || e.QueueURL == "" {
+		return st, errors.New("esm: SQS, QueueURL and Invoke are required")
+	}
+	if err := e.resolveSource(ctx); err != nil {
+		return st, err
+	}
+	msgs, err := e.receiveBatch(ctx)
+	st.Received = len(msgs)
+	if err != nil || len(msgs) == 0 {
+		return st, err
+	}
+	payload, err := json.Marshal(BuildEvent(msgs, e.QueueARN, e.Region))
+	if err != nil {
+		return st, fmt.Errorf("esm: encode SQS event: %w", err)
+	}
+	start := time.Now()
+	body, invErr := e.Invoke(ctx, payload)
+
+	toDelete := e.judge(msgs, body, invErr, &st)
+	if len(toDelete) > 0 {
+		// Delete with a context of its own: a cycle cancelled after the
+		// function succeeded must still acknowledge, or the work is redone.
+		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		deleted, derr := e.deleteMessages(dctx, toDelete)
+		cancel()
+		st.Deleted = deleted
+		if derr != nil {
+			err = derr
+		}
+	}
+	st.Failed = st.Received - st.Deleted
+	e.logger().Info("esm cycle", "queue", e.QueueURL, "received", st.Received, "deleted", st.Deleted,
+		"failed", st.Failed, "invoke_ms", time.Since(start).Milliseconds(), "invoke_error", errString(st.InvokeErr))
+	return st, err
+}
+
+// judge decides which messages to delete after the invocation.
+func (e *ESM) judge(msgs []types.Message, body []byte, invErr error, st *CycleStats) []types.Message {
+	if invErr != nil {
+		st.InvokeErr = invErr
+		return nil
+	}
+	if !e.ReportBatchItemFailures {
+		return msgs
+	}
+	ids := make(map[string]bool, len(msgs))
+	for _, m := range msgs {
+		ids[aws.ToString(m.MessageId)] = true
+	}
+	out := judgeResponse(body, ids)
+	switch {
+	case out.invalid != nil:
+		st.InvokeErr = out.invalid
+		return nil
+	case out.deleteAll:
+		return msgs
+	}
+	keep := msgs[:0:0]
+	for _, m := range msgs {
+		if !out.retry[aws.ToString(m.MessageId)] {
+			keep = append(keep, m)
+		}
+	}
+	return keep
+}
+
+// Run loops Cycle until ctx ends, pausing briefly when the queue is empty
+// and backing off after an SQS error (Lambda keeps polling through them).
+// It returns nil when ctx ends.
+func (e *ESM) Run(ctx context.Context) error {
+	for ctx.Err() == nil {
+		st, err := e.Cycle(ctx)
+		pause := time.Duration(0)
+		switch {
+		case ctx.Err() != nil:
+			return nil
+		case err != nil:
+			e.logger().Warn("esm cycle failed", "queue", e.QueueURL, "error", err)
+			pause = time.Second
+		case st.Received == 0:
+			pause = emptyQueueSleep
+		}
+		if pause > 0 {
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(pause):
+			}
+		}
+	}
+	return nil
+}
+
+func (e *ESM) batchSize() int {
+	switch {
+	case e.BatchSize <= 0:
+		return 10
+	case e.BatchSize > 10000:
+		return 10000
+	}
+	return e.BatchSize
+}
+
+// receiveBatch gathers up to BatchSize messages within the window. A
+// message seen twice inside one window (its visibility timeout is shorter
+// than the window) keeps only its newest receipt handle.
+func (e *ESM) receiveBatch(ctx context.Context) ([]types.Message, error) {
+	want := e.batchSize()
+	deadline := time.Now().Add(e.Window)
+	var msgs []types.Message
+	index := map[string]int{}
+	size := 0
+	for {
+		n := min(10, want-len(msgs))
+		out, err := e.SQS.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
+			QueueUrl:                    aws.String(e.QueueURL),
+			MaxNumberOfMessages:         int32(n),
+			MessageSystemAttributeNames: []types.MessageSystemAttributeName{types.MessageSystemAttributeNameAll},
+			MessageAttributeNames:       []string{"All"},
+		})
+		if err != nil {
+			// Messages already received stay invisible until their
+			// visibility timeout: exactly what Lambda's poller leaves behind.
+			return nil, fmt.Errorf("esm: receive from %s: %w", e.QueueURL, err)
+		}
+		for _, m := range out.Messages {
+			id := aws.ToString(m.MessageId)
+			if i, dup := index[id]; dup {
+				msgs[i] = m
+				continue
+			}
+			index[id] = len(msgs)
+			msgs = append(msgs, m)
+			size += len(aws.ToString(m.Body)) + perRecordOverhead
+		}
+		if len(msgs) >= want || size >= maxPayload || !time.Now().Before(deadline) {
+			return msgs, nil
+		}
+		if len(out.Messages) == 0 {
+			// Nothing right now: wait a little inside the window rather
+			// than spinning on ReceiveMessage.
+			wait := min(50*time.Millisecond, time.Until(deadline))
+			select {
+			case <-ctx.Done():
+				return msgs, nil
+			case <-time.After(wait):
+			}
+		}
+	}
+}
+
+// deleteMessages acknowledges msgs in DeleteMessageBatch calls of 10 and
+// returns how many SQS confirmed.
+func (e *ESM) deleteMessages(ctx context.Context, msgs []types.Message) (int, error) {
+	deleted := 0
+	var errs []error
+	for start := 0; start < len(msgs); start += 10 {
+		chunk := msgs[start:min(start+10, len(msgs))]
+		entries := make([]types.DeleteMessageBatchRequestEntry, len(chunk))
+		for i, m := range chunk {
+			entries[i] = types.DeleteMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), ReceiptHandle: m.ReceiptHandle}
+		}
+		out, err := e.SQS.DeleteMessageBatch(ctx, &sqs.DeleteMessageBatchInput{QueueUrl: aws.String(e.QueueURL), Entries: entries})
+		if err != nil {
+			errs = append(errs, fmt.Errorf("esm: delete %d messages from %s: %w", len(chunk), e.QueueURL, err))
+			continue
+		}
+		deleted += len(out.Successful)
+		for _, f := range out.Failed {
+			errs = append(errs, fmt.Errorf("esm: delete entry %s from %s: %s %s", aws.ToString(f.Id), e.QueueURL, aws.ToString(f.Code), aws.ToString(f.Message)))
+		}
+	}
+	return deleted, errors.Join(errs...)
+}
+
+// resolveSource fills QueueARN and Region when they were left empty.
+func (e *ESM) resolveSource(ctx context.Context) error {
+	if e.Region == "" {
+		e.Region = e.SQS.Options().Region
+	}
+	if e.QueueARN != "" {
+		return nil
+	}
+	out, err := e.SQS.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
+		QueueUrl:       aws.String(e.QueueURL),
+		AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameQueueArn},
+	})
+	if err != nil {
+		return fmt.Errorf("esm: get QueueArn of %s: %w", e.QueueURL, err)
+	}
+	e.QueueARN = out.Attributes[string(types.QueueAttributeNameQueueArn)]
+	if e.QueueARN == "" {
+		return fmt.Errorf("esm: %s has no QueueArn attribute", e.QueueURL)
+	}
+	if e.Region == "" {
+		// arn:aws:sqs:REGION:ACCOUNT:NAME
+		if parts := strings.Split(e.QueueARN, ":"); len(parts) > 3 {
+			e.Region = parts[3]
+		}
+	}
+	return nil
+}
+
+func (e *ESM) logger() *slog.Logger {
+	if e.Log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return e.Log
+}
+
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}

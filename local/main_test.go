@@ -1,0 +1,80 @@
+package local
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/batchinfer/batchinfer/internal/emulators"
+	"github.com/batchinfer/batchinfer/internal/testenv"
+)
+
+var (
+	// handlerBin is testdata/handler built with -tags lambda.norpc.
+	handlerBin string
+	// emu is one fauxqs+dynalite pair shared by the package; each test
+	// makes its own queue.
+	emu *emulators.Env
+)
+
+func TestMain(m *testing.M) {
+	os.Exit(run(m))
+}
+
+func run(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "local-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	handlerBin = filepath.Join(dir, "handler")
+	build := exec.Command("go", "build", "-tags", "lambda.norpc", "-o", handlerBin, "./testdata/handler")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintf(os.Stderr, "build test handler: %v\n", err)
+		return 1
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	emu, err = emulators.Launch(ctx)
+	cancel()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "%v (run `go tool task setup`)\n", err)
+		return 1
+	}
+	defer emu.Stop()
+	return m.Run()
+}
+
+// rieTool is the emulator binary setup installed.
+func rieTool(t testing.TB) string { return testenv.Tool(t, "aws-lambda-rie") }
+
+// startRIE runs the test handler under RIE for one test. env is added to
+// the handler's environment.
+func startRIE(t *testing.T, timeout time.Duration, env ...string) *RIE {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	r, err := StartRIE(ctx, RIEOptions{
+		RIEPath: rieTool(t), Handler: handlerBin, Env: env, Timeout: timeout,
+		Stdout: testWriter{t}, Stderr: testWriter{t},
+	})
+	if err != nil {
+		t.Fatalf("StartRIE: %v", err)
+	}
+	t.Cleanup(func() { r.Stop() })
+	return r
+}
+
+// testWriter sends RIE's output to the test log (shown on failure or -v).
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	defer func() { recover() }() // output after the test ended is dropped
+	w.t.Logf("%s", p)
+	return len(p), nil
+}
