@@ -1,0 +1,288 @@
+package worker
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/batchinfer/batchinfer/jobs"
+	"github.com/batchinfer/batchinfer/store"
+)
+
+// PollConfig is the poll mode's configuration on top of Config, read from
+// the environment like it.
+type PollConfig struct {
+	QueueURL          string        // BATCHINFER_QUEUE_URL (required)
+	BatchSize         int           // BATCHINFER_POLL_BATCH_SIZE: messages per batch, 1..10000 (default 10)
+	Window            time.Duration // BATCHINFER_POLL_WINDOW: longest wait to fill a batch (default 1s)
+	VisibilityTimeout time.Duration // BATCHINFER_VISIBILITY_TIMEOUT: per receive (default: the queue's)
+	Concurrency       int           // BATCHINFER_POLL_CONCURRENCY: batches in flight (default 1)
+	IdleWait          time.Duration // BATCHINFER_POLL_WAIT: long-poll wait of an idle poller, ≤ 20s (default 20s)
+}
+
+// Poll mode defaults and limits.
+const (
+	DefaultPollBatchSize = 10
+	MaxPollBatchSize     = 10000
+	DefaultPollWindow    = time.Second
+	DefaultIdleWait      = 20 * time.Second
+)
+
+// LoadPollConfig reads the poll variables through getenv; errors name the
+// variable.
+func LoadPollConfig(getenv func(string) string) (PollConfig, error) {
+	p := parser{getenv: getenv}
+	c := PollConfig{
+		QueueURL:          strings.TrimSpace(getenv("BATCHINFER_QUEUE_URL")),
+		BatchSize:         int(p.int64("BATCHINFER_POLL_BATCH_SIZE", DefaultPollBatchSize, 1)),
+		Window:            p.duration("BATCHINFER_POLL_WINDOW", DefaultPollWindow),
+		VisibilityTimeout: p.duration("BATCHINFER_VISIBILITY_TIMEOUT", 0),
+		Concurrency:       int(p.int64("BATCHINFER_POLL_CONCURRENCY", 1, 1)),
+		IdleWait:          p.duration("BATCHINFER_POLL_WAIT", DefaultIdleWait),
+	}
+	switch {
+	case p.err != nil:
+		return c, p.err
+	case c.QueueURL == "":
+		return c, fmt.Errorf("BATCHINFER_QUEUE_URL is not set: poll mode needs the jobs queue URL")
+	case c.BatchSize > MaxPollBatchSize:
+		return c, fmt.Errorf("BATCHINFER_POLL_BATCH_SIZE: %d is over %d", c.BatchSize, MaxPollBatchSize)
+	case c.VisibilityTimeout > 0 && c.VisibilityTimeout < 5*time.Second:
+		return c, fmt.Errorf("BATCHINFER_VISIBILITY_TIMEOUT: %s is too short to run a batch (at least 5s)", c.VisibilityTimeout)
+	case c.VisibilityTimeout > 12*time.Hour:
+		return c, fmt.Errorf("BATCHINFER_VISIBILITY_TIMEOUT: %s is over SQS's 12h maximum", c.VisibilityTimeout)
+	case c.IdleWait > 20*time.Second:
+		return c, fmt.Errorf("BATCHINFER_POLL_WAIT: %s is over SQS's 20s long-poll maximum", c.IdleWait)
+	}
+	return c, nil
+}
+
+// Poller runs the worker outside Lambda: it receives batches from the
+// queue itself and does what Lambda's event source mapping does around the
+// handler (batching window, deletes, redelivery), so the same Process core
+// serves both.
+type Poller struct {
+	W                 *Worker
+	SQS               *sqs.Client
+	QueueURL          string
+	BatchSize         int           // messages per batch, received ≤ 10 per call; default 10
+	Window            time.Duration // longest wait to fill a batch after its first message; default 1s
+	VisibilityTimeout time.Duration // per receive; 0 = the queue's attribute
+	Concurrency       int           // batches in flight; default 1
+	// IdleWait is the long-poll wait while the queue is empty (default
+	// 20s). A receive in progress is let finish on shutdown, so that no
+	// message is left invisible: it bounds how long a SIGTERM takes.
+	IdleWait time.Duration
+}
+
+// FromConfig fills the Poller's settings from c.
+func (p *Poller) FromConfig(c PollConfig) {
+	p.QueueURL, p.BatchSize, p.Window = c.QueueURL, c.BatchSize, c.Window
+	p.VisibilityTimeout, p.Concurrency, p.IdleWait = c.VisibilityTimeout, c.Concurrency, c.IdleWait
+}
+
+// pollTarget is what Run resolves once: where messages come from and how
+// long each receive holds them.
+type pollTarget struct {
+	q          *store.Queue
+	arn        string
+	region     string
+	visibility time.Duration
+}
+
+// Run polls until ctx ends, then stops receiving, finishes the batches in
+// flight (their messages are deleted or scheduled for redelivery) and
+// returns nil. It returns an error only when the queue cannot be reached at
+// start.
+func (p *Poller) Run(ctx context.Context) error {
+	q := &store.Queue{Client: p.SQS, URL: p.QueueURL}
+	tg := pollTarget{q: q, region: p.SQS.Options().Region, visibility: p.VisibilityTimeout}
+	var err error
+	if tg.arn, err = q.ARN(ctx); err != nil {
+		return fmt.Errorf("poll %s: %w", p.QueueURL, err)
+	}
+	if tg.visibility <= 0 {
+		if tg.visibility, err = q.VisibilityTimeout(ctx); err != nil {
+			return fmt.Errorf("poll %s: %w", p.QueueURL, err)
+		}
+	}
+	log := p.W.logger().With("queue_url", p.QueueURL)
+	log.Info("polling", "batch_size", p.batchSize(), "window", p.Window.String(),
+		"visibility_timeout", tg.visibility.String(), "concurrency", max(p.Concurrency, 1))
+
+	// A slot is taken before receiving, so messages are never held
+	// invisible while waiting for a busy worker.
+	slots := make(chan struct{}, max(p.Concurrency, 1))
+	var wg sync.WaitGroup
+	failures := 0
+	for {
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		batch, at, err := p.gather(ctx, tg)
+		if err != nil {
+			failures++
+			log.Warn("receive failed", "err", err, "failures", failures)
+			sleep(ctx, min(time.Duration(failures)*time.Second, 20*time.Second))
+		} else {
+			failures = 0
+		}
+		if len(batch) == 0 {
+			<-slots
+			continue
+		}
+		wg.Go(func() {
+			defer func() { <-slots }()
+			// The batch is finished even when shutdown begins: its messages
+			// are ours until their visibility timeout.
+			p.process(context.WithoutCancel(ctx), tg, batch, at)
+		})
+	}
+	wg.Wait()
+	log.Info("poller stopped")
+	return nil
+}
+
+func (p *Poller) batchSize() int {
+	if p.BatchSize <= 0 {
+		return DefaultPollBatchSize
+	}
+	return min(p.BatchSize, MaxPollBatchSize)
+}
+
+// gather receives one batch: long polling while nothing has arrived, then
+// filling until the batch is full or Window has passed since the first
+// message. at is when the first successful receive started: the messages'
+// visibility timeouts run from no earlier than that.
+func (p *Poller) gather(ctx context.Context, tg pollTarget) (batch []types.Message, at time.Time, err error) {
+	idle := p.IdleWait
+	if idle <= 0 {
+		idle = DefaultIdleWait
+	}
+	var windowEnd time.Time
+	for n := p.batchSize(); len(batch) < n && ctx.Err() == nil; {
+		wait := idle
+		if len(batch) > 0 {
+			if wait = time.Until(windowEnd); wait <= 0 {
+				break
+			}
+		}
+		// Not cancelled with ctx: a receive SQS already answered would
+		// leave its messages invisible for a whole visibility timeout.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), min(wait, 20*time.Second)+10*time.Second)
+		t0 := time.Now()
+		got, rerr := tg.q.Receive(rctx, n-len(batch), wait, tg.visibility)
+		cancel()
+		if rerr != nil {
+			return batch, at, rerr // what was received is still processed
+		}
+		if len(got) > 0 && len(batch) == 0 {
+			at, windowEnd = t0, t0.Add(p.Window)
+		}
+		batch = append(batch, got...)
+		if len(got) == 0 && len(batch) > 0 && wait < time.Second {
+			// Receive waits whole seconds only: poll the rest of the window.
+			sleep(ctx, min(time.Until(windowEnd), 50*time.Millisecond))
+		}
+	}
+	return batch, at, nil
+}
+
+// process runs one batch through the worker with the deadline the
+// messages' visibility sets, then deletes what is done and schedules
+// retries.
+func (p *Poller) process(ctx context.Context, tg pollTarget, batch []types.Message, at time.Time) {
+	// Deletes and visibility changes must land before the messages become
+	// visible again, or another consumer would start them over.
+	margin := min(tg.visibility/10, 2*time.Second)
+	pctx, cancel := context.WithDeadline(ctx, at.Add(tg.visibility-margin))
+	defer cancel()
+
+	inv := &jobs.Invocation{Messages: make([]jobs.Message, len(batch))}
+	for i, m := range batch {
+		inv.Messages[i] = jobs.DecodeMessage(LambdaMessage(m, tg.arn, tg.region))
+	}
+	out := p.W.Process(pctx, inv)
+
+	retry := map[string]bool{}
+	for _, id := range out.Retry {
+		retry[id] = true
+	}
+	actx, cancelAck := context.WithTimeout(ctx, 15*time.Second)
+	defer cancelAck()
+	var done []types.Message
+	for i, m := range batch {
+		if !retry[aws.ToString(m.MessageId)] {
+			done = append(done, m)
+			continue
+		}
+		// Back off so a failing job does not hot-loop: 2^receives seconds,
+		// capped by the visibility timeout.
+		backoff := min(time.Duration(1<<min(inv.Messages[i].ReceiveCount, 15))*time.Second, tg.visibility)
+		if err := tg.q.ChangeVisibility(actx, aws.ToString(m.ReceiptHandle), backoff); err != nil {
+			p.W.logger().Warn("could not delay a retry; it comes back after the visibility timeout",
+				"message_id", aws.ToString(m.MessageId), "err", err)
+		}
+	}
+	if err := tg.q.Delete(actx, done); err != nil {
+		// Redelivered then, and recognised as duplicates of finished jobs.
+		p.W.logger().Warn("delete failed", "err", err)
+	}
+	p.W.logger().Info("batch done", "messages", len(batch), "succeeded", out.Succeeded, "failed", out.Failed,
+		"skipped", out.Skipped, "retried", out.Retried, "ms", time.Since(at).Milliseconds())
+}
+
+// LambdaMessage converts a received message into the record Lambda's SQS
+// event source would deliver for it, so DecodeMessage sees the same thing
+// in both modes.
+func LambdaMessage(m types.Message, queueARN, region string) events.SQSMessage {
+	attrs := make(map[string]string, len(m.Attributes))
+	for k, v := range m.Attributes {
+		attrs[k] = v
+	}
+	mattrs := make(map[string]events.SQSMessageAttribute, len(m.MessageAttributes))
+	for k, v := range m.MessageAttributes {
+		a := events.SQSMessageAttribute{
+			StringValue: v.StringValue, BinaryValue: v.BinaryValue, DataType: aws.ToString(v.DataType),
+			StringListValues: v.StringListValues, BinaryListValues: v.BinaryListValues,
+		}
+		// Lambda sends empty lists, not null.
+		if a.StringListValues == nil {
+			a.StringListValues = []string{}
+		}
+		if a.BinaryListValues == nil {
+			a.BinaryListValues = [][]byte{}
+		}
+		mattrs[k] = a
+	}
+	return events.SQSMessage{
+		MessageId: aws.ToString(m.MessageId), ReceiptHandle: aws.ToString(m.ReceiptHandle),
+		Body: aws.ToString(m.Body), Md5OfBody: aws.ToString(m.MD5OfBody),
+		Md5OfMessageAttributes: aws.ToString(m.MD5OfMessageAttributes),
+		Attributes:             attrs, MessageAttributes: mattrs,
+		EventSourceARN: queueARN, EventSource: "aws:sqs", AWSRegion: region,
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}
