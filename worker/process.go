@@ -88,7 +88,7 @@ func (w *Worker) plan(inv *jobs.Invocation) []*task {
 			// No job to name: the message id stands in, so the failure still
 			// has an item users can find.
 			sum := sha256.Sum256([]byte(m.Body))
-			t := &task{msg: m, job: jobs.Job{ID: m.MessageID, PayloadHash: hex.EncodeToString(sum[:])}, start: w.now()}
+			t := &task{msg: m, job: jobs.Job{ID: m.ErrJobID, PayloadHash: hex.EncodeToString(sum[:])}, start: w.now()}
 			t.err = m.Err
 			tasks = append(tasks, t)
 			continue
