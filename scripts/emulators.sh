@@ -38,9 +38,16 @@ healthy() {
   esac
 }
 
+alive() { # PID: running, not a zombie waiting for a slow init to reap it
+  kill -0 "$1" 2>/dev/null || return 1
+  local state
+  state="$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null || true)"
+  [[ "$state" != "Z" && -n "$state" ]]
+}
+
 running() { # NAME: the pid in the pid file is alive
   local pidfile="$run/$1.pid"
-  [[ -f "$pidfile" ]] && kill -0 "$(cat "$pidfile")" 2>/dev/null
+  [[ -f "$pidfile" ]] && alive "$(cat "$pidfile")"
 }
 
 start() { # NAME PORT
@@ -78,10 +85,10 @@ stop() { # NAME
     return
   fi
   pid="$(cat "$pidfile")"
-  if kill -0 "$pid" 2>/dev/null; then
+  if alive "$pid"; then
     kill "$pid"
-    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
+    for _ in $(seq 1 50); do alive "$pid" || break; sleep 0.05; done
+    if alive "$pid"; then kill -9 "$pid"; fi
     echo "$name stopped (pid $pid)"
   else
     echo "$name was not running (stale pid $pid)"

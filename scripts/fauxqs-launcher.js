@@ -30,7 +30,9 @@ async function main() {
   await app.listen({ port, host: "127.0.0.1" });
   const actual = app.server.address().port;
   process.stdout.write(JSON.stringify({ service: "fauxqs", port: actual }) + "\n");
-  const stop = () => { app.close().finally(() => process.exit(0)); };
+  // State is in memory only: nothing to flush, so stop at once rather than
+  // wait for keep-alive connections to drain.
+  const stop = () => process.exit(0);
   process.on("SIGTERM", stop);
   process.on("SIGINT", stop);
 }
