@@ -1,0 +1,377 @@
+package local
+
+import (
+	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+)
+
+// queue is one fresh fauxqs queue for a test.
+type queue struct {
+	sqs      *sqs.Client
+	url, arn string
+}
+
+func newQueue(t *testing.T, visibility time.Duration) queue {
+	t.Helper()
+	ctx := context.Background()
+	c := sqs.NewFromConfig(emu.Config(ctx))
+	name := strings.NewReplacer("/", "-", " ", "-").Replace(t.Name()) + "-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	out, err := c.CreateQueue(ctx, &sqs.CreateQueueInput{
+		QueueName:  aws.String(name),
+		Attributes: map[string]string{"VisibilityTimeout": strconv.Itoa(int(visibility / time.Second))},
+	})
+	if err != nil {
+		t.Fatalf("create queue: %v", err)
+	}
+	attrs, err := c.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: out.QueueUrl,
+		AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameQueueArn}})
+	if err != nil {
+		t.Fatalf("queue ARN: %v", err)
+	}
+	return queue{sqs: c, url: *out.QueueUrl, arn: attrs.Attributes["QueueArn"]}
+}
+
+func (q queue) send(t *testing.T, bodies ...string) []string {
+	t.Helper()
+	var ids []string
+	for _, b := range bodies {
+		out, err := q.sqs.SendMessage(context.Background(), &sqs.SendMessageInput{QueueUrl: &q.url, MessageBody: aws.String(b)})
+		if err != nil {
+			t.Fatalf("send %q: %v", b, err)
+		}
+		ids = append(ids, *out.MessageId)
+	}
+	return ids
+}
+
+// remaining counts the messages still on the queue, visible or in flight:
+// what the ESM did not delete.
+func (q queue) remaining(t *testing.T) int {
+	t.Helper()
+	out, err := q.sqs.GetQueueAttributes(context.Background(), &sqs.GetQueueAttributesInput{QueueUrl: &q.url,
+		AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameApproximateNumberOfMessages, types.QueueAttributeNameApproximateNumberOfMessagesNotVisible}})
+	if err != nil {
+		t.Fatalf("queue attributes: %v", err)
+	}
+	a, _ := strconv.Atoi(out.Attributes["ApproximateNumberOfMessages"])
+	b, _ := strconv.Atoi(out.Attributes["ApproximateNumberOfMessagesNotVisible"])
+	return a + b
+}
+
+// receiveAll receives until n messages came back or the deadline passes.
+func (q queue) receiveAll(t *testing.T, n int, within time.Duration) []types.Message {
+	t.Helper()
+	var got []types.Message
+	deadline := time.Now().Add(within)
+	for len(got) < n && time.Now().Before(deadline) {
+		out, err := q.sqs.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{QueueUrl: &q.url, MaxNumberOfMessages: 10,
+			MessageSystemAttributeNames: []types.MessageSystemAttributeName{types.MessageSystemAttributeNameAll}})
+		if err != nil {
+			t.Fatalf("receive: %v", err)
+		}
+		got = append(got, out.Messages...)
+		if len(out.Messages) == 0 {
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	return got
+}
+
+func (q queue) esm(r *RIE, batch int, window time.Duration) *ESM {
+	return &ESM{SQS: q.sqs, QueueURL: q.url, BatchSize: batch, Window: window, Invoke: r.Invoke, ReportBatchItemFailures: true}
+}
+
+func cycle(t *testing.T, e *ESM) CycleStats {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	st, err := e.Cycle(ctx)
+	if err != nil {
+		t.Fatalf("Cycle: %v", err)
+	}
+	return st
+}
+
+// TestESMPartialBatchFailure: successes are deleted; reported failures
+// come back after the visibility timeout with ApproximateReceiveCount 2.
+func TestESMPartialBatchFailure(t *testing.T) {
+	r := startRIE(t, 0)
+	q := newQueue(t, time.Second)
+	ids := q.send(t, "ok-1", "fail-1", "ok-2", "fail-2", "ok-3")
+	st := cycle(t, q.esm(r, 10, 500*time.Millisecond))
+	if st.Received != 5 || st.Deleted != 3 || st.Failed != 2 || st.InvokeErr != nil {
+		t.Fatalf("stats %+v, want 5 received, 3 deleted, 2 failed", st)
+	}
+	back := q.receiveAll(t, 2, 5*time.Second)
+	var gotIDs []string
+	for _, m := range back {
+		gotIDs = append(gotIDs, *m.MessageId)
+		if c := m.Attributes["ApproximateReceiveCount"]; c != "2" {
+			t.Errorf("message %s ApproximateReceiveCount %s, want 2", *m.Body, c)
+		}
+	}
+	slices.Sort(gotIDs)
+	want := []string{ids[1], ids[3]}
+	slices.Sort(want)
+	if !slices.Equal(gotIDs, want) {
+		t.Fatalf("redelivered %v, want the two failed ones %v", gotIDs, want)
+	}
+	if n := q.remaining(t); n != 2 {
+		t.Fatalf("%d messages on the queue, want only the 2 failures", n)
+	}
+}
+
+// TestESMWholeBatchOutcomes drives each response Lambda treats as a
+// complete success or a complete failure through the real function.
+func TestESMWholeBatchOutcomes(t *testing.T) {
+	r := startRIE(t, 1*time.Second)
+	tests := []struct {
+		poison     string // body of the record that decides the outcome
+		deleteAll  bool
+		invokeType string // FunctionError.Type expected, "" = a response judged invalid or none
+	}{
+		{"null", true, ""},
+		{"emptylist", true, ""},
+		{"unknownid", false, ""},
+		{"emptyid", false, ""},
+		{"error", false, "errorString"},
+		{"crash", false, "Runtime.ExitError"},
+		{"panic", false, "string"},
+		{"sleep", false, "Timeout"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.poison, func(t *testing.T) {
+			q := newQueue(t, 30*time.Second)
+			q.send(t, "ok-a", "ok-b", tt.poison, "ok-c")
+			st := cycle(t, q.esm(r, 10, 300*time.Millisecond))
+			if st.Received != 4 {
+				t.Fatalf("received %d, want 4", st.Received)
+			}
+			wantLeft := 4
+			if tt.deleteAll {
+				wantLeft = 0
+			}
+			if n := q.remaining(t); n != wantLeft || st.Deleted != 4-wantLeft {
+				t.Fatalf("%d left on the queue (stats %+v), want %d", n, st, wantLeft)
+			}
+			if tt.deleteAll != (st.InvokeErr == nil) {
+				t.Fatalf("InvokeErr = %v", st.InvokeErr)
+			}
+			var fe *FunctionError
+			if tt.invokeType != "" && (!errors.As(st.InvokeErr, &fe) || fe.Type != tt.invokeType) {
+				t.Fatalf("InvokeErr = %v, want a %s function error", st.InvokeErr, tt.invokeType)
+			}
+		})
+	}
+}
+
+// TestESMWithoutReportBatchItemFailures: the response is ignored and any
+// successful invocation deletes the whole batch, failures listed or not.
+func TestESMWithoutReportBatchItemFailures(t *testing.T) {
+	r := startRIE(t, 0)
+	q := newQueue(t, 30*time.Second)
+	q.send(t, "ok-a", "fail-b", "unknownid")
+	e := q.esm(r, 10, 200*time.Millisecond)
+	e.ReportBatchItemFailures = false
+	if st := cycle(t, e); st.Deleted != 3 || q.remaining(t) != 0 {
+		t.Fatalf("stats %+v, %d left: want all deleted", st, q.remaining(t))
+	}
+}
+
+// TestESMCrashDeletesNothing: the function dies mid-batch; nothing is
+// deleted and every message comes back after the visibility timeout.
+func TestESMCrashDeletesNothing(t *testing.T) {
+	r := startRIE(t, 0)
+	q := newQueue(t, time.Second)
+	q.send(t, "ok-a", "ok-b", "crash", "ok-c")
+	st := cycle(t, q.esm(r, 10, 300*time.Millisecond))
+	if st.Deleted != 0 || st.Failed != 4 || st.InvokeErr == nil {
+		t.Fatalf("stats %+v, want nothing deleted and a function error", st)
+	}
+	back := q.receiveAll(t, 4, 5*time.Second)
+	if len(back) != 4 {
+		t.Fatalf("%d messages came back, want 4", len(back))
+	}
+}
+
+// TestESMBatchingWindow: one cycle keeps receiving, 10 at a time, until
+// BatchSize; the default BatchSize is 10.
+func TestESMBatchingWindow(t *testing.T) {
+	r := startRIE(t, 0)
+	tests := []struct {
+		batch, send, want int
+	}{
+		{batch: 25, send: 25, want: 25},
+		{batch: 0, send: 15, want: 10},
+		{batch: 3, send: 5, want: 3},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprint(tt.batch), func(t *testing.T) {
+			q := newQueue(t, 30*time.Second)
+			bodies := make([]string, tt.send)
+			for i := range bodies {
+				bodies[i] = fmt.Sprintf("ok-%d", i)
+			}
+			q.send(t, bodies...)
+			st := cycle(t, q.esm(r, tt.batch, 2*time.Second))
+			if st.Received != tt.want || st.Deleted != tt.want {
+				t.Fatalf("stats %+v, want %d received and deleted", st, tt.want)
+			}
+			if n := q.remaining(t); n != tt.send-tt.want {
+				t.Fatalf("%d left, want %d", n, tt.send-tt.want)
+			}
+		})
+	}
+}
+
+// TestESMEventShape checks the event the function received against the
+// fields Lambda sends (aws-lambda-go's own sample event) and their values.
+func TestESMEventShape(t *testing.T) {
+	log := filepath.Join(t.TempDir(), "events.jsonl")
+	r := startRIE(t, 0, "HANDLER_EVENT_LOG="+log)
+	q := newQueue(t, 30*time.Second)
+	body := `{"input":{"features":[5.1,3.5,1.4,0.2]}}`
+	out, err := q.sqs.SendMessage(context.Background(), &sqs.SendMessageInput{QueueUrl: &q.url, MessageBody: aws.String(body),
+		MessageAttributes: map[string]types.MessageAttributeValue{
+			"s": {DataType: aws.String("String"), StringValue: aws.String("hello")},
+			"n": {DataType: aws.String("Number"), StringValue: aws.String("42")},
+			"b": {DataType: aws.String("Binary"), BinaryValue: []byte{0, 1, 2, 255}},
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := time.Now().Add(-time.Minute).UnixMilli()
+	if st := cycle(t, q.esm(r, 10, 0)); st.Deleted != 1 {
+		t.Fatalf("stats %+v", st)
+	}
+	raw, err := os.ReadFile(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev struct{ Records []map[string]json.RawMessage }
+	if err := json.Unmarshal(raw, &ev); err != nil || len(ev.Records) != 1 {
+		t.Fatalf("event %s: %v", raw, err)
+	}
+	rec := ev.Records[0]
+
+	// Every key of a real Lambda SQS record is present.
+	for _, k := range sampleRecordKeys(t) {
+		if _, ok := rec[k]; !ok {
+			t.Errorf("record lacks %q: %s", k, raw)
+		}
+	}
+	str := func(k string) string {
+		var s string
+		if err := json.Unmarshal(rec[k], &s); err != nil {
+			t.Fatalf("%s: %v", k, err)
+		}
+		return s
+	}
+	sum := md5.Sum([]byte(body))
+	for k, want := range map[string]string{
+		"messageId": *out.MessageId, "body": body, "md5OfBody": hex.EncodeToString(sum[:]),
+		"eventSource": "aws:sqs", "eventSourceARN": q.arn, "awsRegion": emu.Region,
+	} {
+		if got := str(k); got != want {
+			t.Errorf("%s = %q, want %q", k, got, want)
+		}
+	}
+	if str("receiptHandle") == "" || str("md5OfMessageAttributes") == "" {
+		t.Errorf("receiptHandle or md5OfMessageAttributes empty: %s", raw)
+	}
+
+	var attrs map[string]string
+	if err := json.Unmarshal(rec["attributes"], &attrs); err != nil {
+		t.Fatal(err)
+	}
+	if attrs["ApproximateReceiveCount"] != "1" {
+		t.Errorf("ApproximateReceiveCount %q, want 1", attrs["ApproximateReceiveCount"])
+	}
+	for _, k := range []string{"SentTimestamp", "ApproximateFirstReceiveTimestamp"} {
+		if ms, err := strconv.ParseInt(attrs[k], 10, 64); err != nil || ms < before {
+			t.Errorf("%s = %q, want a recent epoch-millisecond time", k, attrs[k])
+		}
+	}
+	if attrs["SenderId"] == "" {
+		t.Errorf("SenderId missing: %v", attrs)
+	}
+
+	var mattrs map[string]map[string]json.RawMessage
+	if err := json.Unmarshal(rec["messageAttributes"], &mattrs); err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]map[string]string{
+		"s": {"dataType": `"String"`, "stringValue": `"hello"`, "stringListValues": `[]`, "binaryListValues": `[]`},
+		"n": {"dataType": `"Number"`, "stringValue": `"42"`},
+		"b": {"dataType": `"Binary"`, "binaryValue": `"AAEC/w=="`},
+	} {
+		for k, v := range want {
+			if got := string(mattrs[name][k]); got != v {
+				t.Errorf("messageAttributes.%s.%s = %s, want %s", name, k, got, v)
+			}
+		}
+	}
+}
+
+// sampleRecordKeys reads the record keys of aws-lambda-go's real sample
+// SQS event from the module cache.
+func sampleRecordKeys(t *testing.T) []string {
+	t.Helper()
+	dir := goModDir(t, "github.com/aws/aws-lambda-go")
+	raw, err := os.ReadFile(filepath.Join(dir, "events", "testdata", "sqs-event.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev struct{ Records []map[string]json.RawMessage }
+	if err := json.Unmarshal(raw, &ev); err != nil || len(ev.Records) == 0 {
+		t.Fatalf("sample event: %v", err)
+	}
+	var keys []string
+	for k := range ev.Records[0] {
+		keys = append(keys, k)
+	}
+	if len(keys) < 10 {
+		t.Fatalf("sample record has only %v", keys)
+	}
+	return keys
+}
+
+// TestESMRun drains a queue in the background and stops with its context.
+func TestESMRun(t *testing.T) {
+	r := startRIE(t, 0)
+	q := newQueue(t, 30*time.Second)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- q.esm(r, 10, 100*time.Millisecond).Run(ctx) }()
+	bodies := make([]string, 23)
+	for i := range bodies {
+		bodies[i] = fmt.Sprintf("ok-%d", i)
+	}
+	q.send(t, bodies...)
+	deadline := time.Now().Add(20 * time.Second)
+	for q.remaining(t) > 0 && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if n := q.remaining(t); n != 0 {
+		t.Fatalf("%d messages left", n)
+	}
+}
