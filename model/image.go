@@ -162,12 +162,17 @@ func (c *imageCodec) preprocess(data []byte) (Tensor, error) {
 	}
 	rw = max(rw, 1)
 
-	// Composite onto white: a transparent background is paper, not ink.
-	dst := image.NewRGBA(image.Rect(0, 0, rw, H))
-	draw.Draw(dst, dst.Bounds(), image.NewUniform(color.White), image.Point{}, draw.Src)
 	// ApproxBiLinear is plain bilinear interpolation like cv2.INTER_LINEAR,
 	// which PaddleOCR was trained with.
-	draw.ApproxBiLinear.Scale(dst, dst.Bounds(), img, b, draw.Over, nil)
+	dst := image.NewRGBA(image.Rect(0, 0, rw, H))
+	if o, ok := img.(interface{ Opaque() bool }); ok && o.Opaque() {
+		// Src has fast paths for Gray and YCbCr (PNG text lines, JPEGs).
+		draw.ApproxBiLinear.Scale(dst, dst.Bounds(), img, b, draw.Src, nil)
+	} else {
+		// Composite onto white: a transparent background is paper, not ink.
+		draw.Draw(dst, dst.Bounds(), image.NewUniform(color.White), image.Point{}, draw.Src)
+		draw.ApproxBiLinear.Scale(dst, dst.Bounds(), img, b, draw.Over, nil)
+	}
 
 	out := make([]float32, 3*H*W)
 	plane := H * W

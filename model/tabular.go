@@ -46,6 +46,16 @@ func newTabularCodec(m Manifest) (*tabularCodec, error) {
 }
 
 func (c *tabularCodec) preprocess(data []byte) (Tensor, error) {
+	row := make([]float32, len(c.names))
+	if fastFeatureList(data, row) {
+		return Tensor{Shape: []int64{int64(len(row))}, Data: row}, nil
+	}
+	return c.parse(data, row)
+}
+
+// parse is the general path: any layout encoding/json accepts, and the
+// error for everything the fast path leaves to it.
+func (c *tabularCodec) parse(data []byte, row []float32) (Tensor, error) {
 	var doc struct {
 		Features json.RawMessage `json:"features"`
 	}
@@ -57,8 +67,7 @@ func (c *tabularCodec) preprocess(data []byte) (Tensor, error) {
 		return Tensor{}, inputErrorf(codeInvalidFeatures, "trailing data after the JSON object")
 	}
 	raw := bytes.TrimSpace(doc.Features)
-	F := len(c.names)
-	row := make([]float32, F)
+	F := len(row)
 	switch {
 	case len(raw) == 0 || string(raw) == "null":
 		return Tensor{}, inputErrorf(codeInvalidFeatures, `no "features" in the JSON object`)
