@@ -1,0 +1,58 @@
+package e2e
+
+import (
+	"testing"
+	"time"
+)
+
+// TestMixedJobs sends 400 inline iris jobs and 100 rendered text lines
+// (uploaded, then notified in S3's format) through the whole system: every
+// job ends with one SUCCEEDED item whose output is right, and the queue is
+// drained.
+func TestMixedJobs(t *testing.T) {
+	s := newSystem(t, sysOptions{})
+	objs := s.uploadLines(100, 3)
+	irisIDs, irisBodies := irisJobs("iris", 400)
+
+	// Interleave so invocations mix both models, as real traffic would.
+	var bodies []string
+	for i := range irisBodies {
+		bodies = append(bodies, irisBodies[i])
+		if i%4 == 3 {
+			bodies = append(bodies, notification(s.spec.InputBucket, objs[i/4]))
+		}
+	}
+	start := time.Now()
+	s.send(bodies...)
+
+	ids := append([]string{}, irisIDs...)
+	for _, o := range objs {
+		ids = append(ids, o.JobID)
+	}
+	recs := s.waitFinal(ids, 90*time.Second)
+	t.Logf("500 jobs final after %s", time.Since(start).Round(time.Millisecond))
+
+	for _, id := range irisIDs {
+		s.checkIris(id, recs[id])
+	}
+	correct := 0
+	for _, o := range objs {
+		got := s.ocrText(o, recs[o.JobID])
+		if got == o.Text {
+			correct++
+		} else {
+			t.Logf("OCR %q: got %q", o.Text, got)
+		}
+	}
+	if acc := float64(correct) / float64(len(objs)); acc < 0.95 {
+		t.Errorf("OCR matched %d of %d rendered lines (%.0f%%), want ≥ 95%%", correct, len(objs), 100*acc)
+	}
+	for _, id := range []string{irisIDs[0], irisIDs[399], objs[0].JobID, objs[99].JobID} {
+		s.checkOutputObject(id, recs[id])
+	}
+	s.checkOncePerJob(ids, recs, 1)
+	s.waitQueueDrained(10 * time.Second)
+	if dl := s.deadLetters(); len(dl) != 0 {
+		t.Errorf("%d jobs in the DLQ, want none", len(dl))
+	}
+}

@@ -1,0 +1,222 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/batchinfer/batchinfer/internal/testenv"
+	"github.com/batchinfer/batchinfer/local"
+	"github.com/batchinfer/batchinfer/store"
+)
+
+// invokeFunc is how the ESM calls the function.
+type invokeFunc = func(ctx context.Context, payload []byte) ([]byte, error)
+
+// sysOptions shapes one test's system. Zero values are the defaults noted.
+type sysOptions struct {
+	// Models are folder names under .cache/models, the first the default
+	// (default: ppocr-rec, iris-rf, so S3 notifications run OCR).
+	Models []string
+	// Env is added to the worker's environment after everything else, so it
+	// may override AWS_ENDPOINT_URL_* (fault proxies) or add
+	// BATCHINFER_MAX_INPUT_BYTES.
+	Env []string
+	// Timeout is the function timeout (default 60 s); the claim's lease is
+	// the invocation's remaining time, so it bounds how long a job whose
+	// worker vanished stays blocked.
+	Timeout time.Duration
+	// Visibility is the jobs queue's visibility timeout (default Timeout +
+	// 10 s: Lambda wants it at least the function timeout).
+	Visibility time.Duration
+	// MaxReceives is the redrive maxReceiveCount and BATCHINFER_MAX_RECEIVES
+	// (default 5).
+	MaxReceives int
+	// BatchSize and Window are the ESM's (defaults 100 and 300 ms).
+	BatchSize int
+	Window    time.Duration
+	// WrapInvoke, when set, wraps RIE's Invoke as the ESM calls it.
+	WrapInvoke func(invokeFunc) invokeFunc
+}
+
+// system is one running batchinfer deployment: its own resources, the real
+// binary under RIE, and an ESM feeding it.
+type system struct {
+	t       *testing.T
+	ctx     context.Context
+	opts    sysOptions
+	spec    store.ProvisionSpec
+	prov    store.Provisioned
+	s3      *s3.Client
+	sqs     *sqs.Client
+	results *store.Results
+	rie     *local.RIE
+	logs    *syncBuffer // everything RIE and the function printed
+}
+
+var nonName = regexp.MustCompile(`[^a-z0-9-]+`)
+
+// resourceName turns the test name into a short, unique, valid bucket,
+// queue and table name part.
+func resourceName(t *testing.T) string {
+	name := strings.Trim(nonName.ReplaceAllString(strings.ToLower(t.Name()), "-"), "-")
+	if len(name) > 30 {
+		name = strings.Trim(name[len(name)-30:], "-")
+	}
+	return name + "-" + strconv.FormatInt(time.Now().UnixNano()%1e6, 36)
+}
+
+// newSystem provisions the test's resources, starts the binary under RIE
+// and the ESM, and stops all of it (and deletes the resources) when the
+// test ends.
+func newSystem(t *testing.T, o sysOptions) *system {
+	t.Helper()
+	if len(o.Models) == 0 {
+		o.Models = []string{"ppocr-rec", "iris-rf"}
+	}
+	if o.Timeout == 0 {
+		o.Timeout = 60 * time.Second
+	}
+	if o.Visibility == 0 {
+		o.Visibility = o.Timeout + 10*time.Second
+	}
+	if o.MaxReceives == 0 {
+		o.MaxReceives = 5
+	}
+	if o.BatchSize == 0 {
+		o.BatchSize = 100
+	}
+	if o.Window == 0 {
+		o.Window = 300 * time.Millisecond
+	}
+	ctx := context.Background()
+	cfg := emu.Config(ctx)
+	name := resourceName(t)
+	spec := store.ProvisionSpec{
+		InputBucket: "in-" + name, ResultsBucket: "out-" + name,
+		Queue: "q-" + name, DLQ: "dlq-" + name, Table: "t-" + name,
+		MaxReceives: o.MaxReceives, VisibilityTimeout: o.Visibility,
+	}
+	prov, err := store.Provision(ctx, cfg, spec)
+	if err != nil {
+		t.Fatalf("provision %s: %v", name, err)
+	}
+	t.Cleanup(func() {
+		cctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := store.Teardown(cctx, cfg, spec); err != nil {
+			t.Logf("teardown %s: %v", name, err)
+		}
+	})
+	s := &system{
+		t: t, ctx: ctx, opts: o, spec: spec, prov: prov,
+		s3: store.NewS3Client(cfg), sqs: sqs.NewFromConfig(cfg),
+		results: &store.Results{Client: dynamodb.NewFromConfig(cfg), Table: spec.Table},
+		logs:    &syncBuffer{},
+	}
+	s.startRIE()
+	s.startESM()
+	return s
+}
+
+// workerEnv is the function's environment, as a Lambda deployment sets it.
+func (s *system) workerEnv() []string {
+	dirs := make([]string, len(s.opts.Models))
+	for i, m := range s.opts.Models {
+		dirs[i] = testenv.ModelDir(s.t, m)
+	}
+	env := append(emu.Environ(),
+		"ONNXRUNTIME_LIB="+testenv.ORTLib(s.t),
+		"BATCHINFER_MODELS="+strings.Join(dirs, ","),
+		"BATCHINFER_MODEL_CACHE="+filepath.Join(s.t.TempDir(), "models"),
+		"BATCHINFER_RESULTS_TABLE="+s.spec.Table,
+		"BATCHINFER_RESULTS_BUCKET="+s.spec.ResultsBucket,
+		"BATCHINFER_DLQ_URL="+s.prov.DLQURL,
+		"BATCHINFER_INPUT_BUCKETS="+s.spec.InputBucket,
+		"BATCHINFER_MAX_RECEIVES="+strconv.Itoa(s.opts.MaxReceives),
+	)
+	return append(env, s.opts.Env...)
+}
+
+func (s *system) startRIE() {
+	s.t.Helper()
+	ctx, cancel := context.WithTimeout(s.ctx, 20*time.Second)
+	defer cancel()
+	r, err := local.StartRIE(ctx, local.RIEOptions{
+		RIEPath: testenv.Tool(s.t, "aws-lambda-rie"),
+		Handler: binary,
+		Args:    []string{"lambda"},
+		Env:     s.workerEnv(),
+		Timeout: s.opts.Timeout,
+		Stdout:  s.logs, Stderr: s.logs,
+	})
+	if err != nil {
+		s.t.Fatalf("start the function under RIE: %v", err)
+	}
+	s.rie = r
+	s.t.Cleanup(func() { r.Stop() })
+}
+
+// startESM plays Lambda's event source mapping until the test ends.
+func (s *system) startESM() {
+	invoke := s.rie.Invoke
+	if s.opts.WrapInvoke != nil {
+		invoke = s.opts.WrapInvoke(invoke)
+	}
+	esm := &local.ESM{
+		SQS: s.sqs, QueueURL: s.prov.QueueURL, QueueARN: s.prov.QueueARN, Region: emu.Region,
+		BatchSize: s.opts.BatchSize, Window: s.opts.Window, Invoke: invoke,
+		ReportBatchItemFailures: true,
+		Log:                     slog.New(slog.NewJSONHandler(s.logs, nil)),
+	}
+	ctx, cancel := context.WithCancel(s.ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = esm.Run(ctx)
+	}()
+	// Registered after RIE's cleanup, so it runs first: the ESM stops
+	// before the function it invokes.
+	s.t.Cleanup(func() {
+		cancel()
+		<-done
+	})
+}
+
+// syncBuffer collects the output of RIE, the function and the ESM.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// tail is the last n lines, for failure messages.
+func (b *syncBuffer) tail(n int) string {
+	lines := strings.Split(strings.TrimRight(b.String(), "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}

@@ -1,0 +1,293 @@
+package e2e
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/batchinfer/batchinfer/internal/textimg"
+	"github.com/batchinfer/batchinfer/jobs"
+	"github.com/batchinfer/batchinfer/store"
+)
+
+// object is an input uploaded to the inbox and what its job must say.
+type object struct {
+	Key, ETag string
+	Size      int
+	JobID     string
+	Text      string // the rendered text, for OCR inputs
+}
+
+// putObject uploads data to bucket and returns the object with the job_id
+// its notification will carry.
+func (s *system) putObject(bucket, key string, data []byte) object {
+	s.t.Helper()
+	out, err := s.s3.PutObject(s.ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), Body: bytes.NewReader(data)})
+	if err != nil {
+		s.t.Fatalf("put s3://%s/%s: %v", bucket, key, err)
+	}
+	etag := strings.Trim(aws.ToString(out.ETag), `"`)
+	return object{Key: key, ETag: etag, Size: len(data), JobID: jobs.ObjectJobID(bucket, key, "", etag)}
+}
+
+// uploadLines renders n text lines (cycling the fonts), uploads them to the
+// inbox under keys with spaces and punctuation (which notifications must
+// URL-encode), 8 at a time.
+func (s *system) uploadLines(n int, seed int64) []object {
+	s.t.Helper()
+	texts := textimg.Corpus(n, seed)
+	objs := make([]object, n)
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 8)
+	for i, text := range texts {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			font := textimg.Fonts[i%len(textimg.Fonts)]
+			key := fmt.Sprintf("scans/line %04d (%s)+v1.png", i, font)
+			o := s.putObject(s.spec.InputBucket, key, textimg.PNG(text, textimg.Options{Font: font}))
+			o.Text = strings.TrimSpace(text)
+			objs[i] = o
+		})
+	}
+	wg.Wait()
+	return objs
+}
+
+// notification is the body S3 sends to SQS for one created object: its
+// own format, keys form-encoded (space as '+', '+' as %2B).
+func notification(bucket string, o object) string {
+	ev := map[string]any{"Records": []any{map[string]any{
+		"eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": emu.Region,
+		"eventTime": time.Now().UTC().Format("2006-01-02T15:04:05.000Z"), "eventName": "ObjectCreated:Put",
+		"userIdentity":      map[string]any{"principalId": "AWS:AIDAEXAMPLE"},
+		"requestParameters": map[string]any{"sourceIPAddress": "127.0.0.1"},
+		"responseElements":  map[string]any{"x-amz-request-id": "E2E", "x-amz-id-2": "e2e"},
+		"s3": map[string]any{
+			"s3SchemaVersion": "1.0", "configurationId": "inbox",
+			"bucket": map[string]any{"name": bucket, "ownerIdentity": map[string]any{"principalId": "E2E"}, "arn": "arn:aws:s3:::" + bucket},
+			"object": map[string]any{"key": url.QueryEscape(o.Key), "size": o.Size, "eTag": o.ETag, "sequencer": "0066E2E000000000"},
+		},
+	}}}
+	b, _ := json.Marshal(ev)
+	return string(b)
+}
+
+// irisJob is an inline job for the iris model with its own job_id.
+func irisJob(id string, features []float64) string {
+	b, _ := json.Marshal(map[string]any{
+		"job_id": id, "model": "iris-rf",
+		"input":    map[string]any{"features": features},
+		"metadata": map[string]any{"source": "e2e"},
+	})
+	return string(b)
+}
+
+// irisJobs makes n inline iris jobs with ids prefix-0000...
+func irisJobs(prefix string, n int) (ids, bodies []string) {
+	for i := range n {
+		id := fmt.Sprintf("%s-%04d", prefix, i)
+		// Iris-scale measurements, varied so all three classes appear.
+		f := []float64{4.3 + float64(i%36)/10, 2.0 + float64(i%24)/10, 1.0 + float64(i%59)/10, 0.1 + float64(i%25)/10}
+		ids, bodies = append(ids, id), append(bodies, irisJob(id, f))
+	}
+	return ids, bodies
+}
+
+// send enqueues bodies on the jobs queue and returns their message ids.
+func (s *system) send(bodies ...string) []string {
+	s.t.Helper()
+	msgs := make([]store.OutMessage, len(bodies))
+	for i, b := range bodies {
+		msgs[i] = store.OutMessage{Body: b}
+	}
+	q := &store.Queue{Client: s.sqs, URL: s.prov.QueueURL}
+	sent, err := q.Send(s.ctx, msgs)
+	if err != nil {
+		s.t.Fatalf("send %d messages: %v", len(bodies), err)
+	}
+	ids := make([]string, len(sent))
+	for i, m := range sent {
+		if m.Err != nil {
+			s.t.Fatalf("send message %d: %v", i, m.Err)
+		}
+		ids[i] = m.MessageID
+	}
+	return ids
+}
+
+// waitFinal polls the results table until every job has a SUCCEEDED or
+// FAILED item, and fails the test with what is missing after timeout.
+func (s *system) waitFinal(ids []string, timeout time.Duration) map[string]*store.Record {
+	s.t.Helper()
+	got := make(map[string]*store.Record, len(ids))
+	deadline := time.Now().Add(timeout)
+	for {
+		pending := []string{}
+		for _, id := range ids {
+			if r := got[id]; r == nil || !store.Status(r.Status).Final() {
+				pending = append(pending, id)
+			}
+		}
+		if len(pending) == 0 {
+			return got
+		}
+		recs := s.getAll(pending)
+		for i, id := range pending {
+			got[id] = recs[i]
+		}
+		still := []string{}
+		for _, id := range pending {
+			if r := got[id]; r == nil || !store.Status(r.Status).Final() {
+				still = append(still, id)
+			}
+		}
+		if len(still) == 0 {
+			return got
+		}
+		if time.Now().After(deadline) {
+			sort.Strings(still)
+			var desc []string
+			for _, id := range still[:min(10, len(still))] {
+				st := "no item"
+				if r := got[id]; r != nil {
+					st = fmt.Sprintf("%s (attempts %d)", r.Status, r.Attempts)
+				}
+				desc = append(desc, id+": "+st)
+			}
+			s.t.Fatalf("after %s, %d of %d jobs have no final item, e.g.\n  %s\nlast log lines:\n%s",
+				timeout, len(still), len(ids), strings.Join(desc, "\n  "), s.logs.tail(30))
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}
+
+// getAll reads the items of ids, 8 at a time; nil where absent.
+func (s *system) getAll(ids []string) []*store.Record {
+	s.t.Helper()
+	out := make([]*store.Record, len(ids))
+	errs := make([]error, len(ids))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 8)
+	for i, id := range ids {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			out[i], errs[i] = s.results.Get(s.ctx, id)
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			s.t.Fatalf("read results: %v", err)
+		}
+	}
+	return out
+}
+
+// jobLine is the worker's one log line per job outcome.
+type jobLine struct {
+	Msg       string `json:"msg"`
+	JobID     string `json:"job_id"`
+	MessageID string `json:"message_id"`
+	Status    string `json:"status"`
+	ErrorCode string `json:"error_code"`
+	Attempt   int    `json:"attempt"`
+}
+
+// jobLines parses the function's "job" log lines from RIE's output.
+func (s *system) jobLines() []jobLine {
+	var out []jobLine
+	for _, line := range strings.Split(s.logs.String(), "\n") {
+		i := strings.IndexByte(line, '{')
+		if i < 0 || !strings.Contains(line, `"msg":"job"`) {
+			continue
+		}
+		var l jobLine
+		if json.Unmarshal([]byte(line[i:]), &l) == nil && l.Msg == "job" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// succeededLines counts SUCCEEDED job lines per job_id: each is one
+// inference whose outcome was stored.
+func (s *system) succeededLines() map[string]int {
+	n := map[string]int{}
+	for _, l := range s.jobLines() {
+		if l.Status == "SUCCEEDED" {
+			n[l.JobID]++
+		}
+	}
+	return n
+}
+
+// deadLetters drains the DLQ and returns its messages by job_id attribute.
+func (s *system) deadLetters() map[string][]sqstypes.Message {
+	s.t.Helper()
+	got := map[string][]sqstypes.Message{}
+	for empty := 0; empty < 2; {
+		out, err := s.sqs.ReceiveMessage(s.ctx, &sqs.ReceiveMessageInput{
+			QueueUrl: aws.String(s.prov.DLQURL), MaxNumberOfMessages: 10, VisibilityTimeout: 120,
+			MessageAttributeNames: []string{"All"},
+		})
+		if err != nil {
+			s.t.Fatalf("receive from the DLQ: %v", err)
+		}
+		if len(out.Messages) == 0 {
+			empty++
+			continue
+		}
+		for _, m := range out.Messages {
+			id := attr(m, "job_id")
+			got[id] = append(got[id], m)
+		}
+	}
+	return got
+}
+
+func attr(m sqstypes.Message, name string) string {
+	if v, ok := m.MessageAttributes[name]; ok {
+		return aws.ToString(v.StringValue)
+	}
+	return ""
+}
+
+// waitQueueDrained waits until the jobs queue holds no message, visible or
+// in flight: every source message was acknowledged.
+func (s *system) waitQueueDrained(timeout time.Duration) {
+	s.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		out, err := s.sqs.GetQueueAttributes(s.ctx, &sqs.GetQueueAttributesInput{
+			QueueUrl: aws.String(s.prov.QueueURL),
+			AttributeNames: []sqstypes.QueueAttributeName{
+				sqstypes.QueueAttributeNameApproximateNumberOfMessages,
+				sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible,
+			},
+		})
+		if err != nil {
+			s.t.Fatalf("queue attributes: %v", err)
+		}
+		visible := out.Attributes[string(sqstypes.QueueAttributeNameApproximateNumberOfMessages)]
+		inFlight := out.Attributes[string(sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible)]
+		if visible == "0" && inFlight == "0" {
+			return
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("jobs queue not drained after %s: %s visible, %s in flight", timeout, visible, inFlight)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
