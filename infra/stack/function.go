@@ -136,9 +136,17 @@ func (b *BatchInfer) addFunction() {
 	}))
 }
 
-// checkBundle makes sure the zip variant's assets exist before synthesis,
-// naming the missing file and the task that writes it.
-func checkBundle(c Config) error {
+// checkAssets makes sure the function's assets exist before synthesis,
+// naming the missing file and the task that writes it (jsii would panic
+// with a bare path instead).
+func checkAssets(c Config) error {
+	if c.Variant == VariantImage {
+		p := filepath.Join(c.RepoDir, "Dockerfile")
+		if _, err := os.Stat(p); err != nil {
+			return fmt.Errorf("image variant: %s is missing (set context repoDir to the repository root): %w", p, err)
+		}
+		return nil
+	}
 	need := []string{
 		filepath.Join(c.BundleDir, BundleFunction, "bootstrap"),
 		filepath.Join(c.BundleDir, BundleORTLayer, "lib", filepath.Base(ORTLibPath)),

@@ -41,10 +41,8 @@ func New(scope constructs.Construct, id string, cfg Config, props *awscdk.StackP
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("batchinfer stack %s: %w", id, err)
 	}
-	if cfg.Variant == VariantZip {
-		if err := checkBundle(cfg); err != nil {
-			return nil, fmt.Errorf("batchinfer stack %s: %w", id, err)
-		}
+	if err := checkAssets(cfg); err != nil {
+		return nil, fmt.Errorf("batchinfer stack %s: %w", id, err)
 	}
 	b := &BatchInfer{Stack: awscdk.NewStack(scope, jsii.String(id), props), Config: cfg}
 	b.addStorage()

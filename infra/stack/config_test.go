@@ -1,0 +1,82 @@
+package stack
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// newFromContext defines the stack the way main does: from CDK context.
+func newFromContext(t *testing.T, ctx map[string]any) error {
+	t.Helper()
+	if _, ok := ctx["repoDir"]; !ok {
+		ctx["repoDir"] = "../.."
+	}
+	app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(tempDir(t))})
+	cfg, err := ConfigFromContext(app.Node())
+	if err != nil {
+		return err
+	}
+	_, err = New(app, "BatchInfer", cfg, nil)
+	return err
+}
+
+func TestSynthRejects(t *testing.T) {
+	cases := []struct {
+		name string
+		ctx  map[string]any
+		want []string // substrings of the error
+	}{
+		{"visibility under 6x timeout", map[string]any{"timeoutSeconds": "300", "visibilityTimeoutSeconds": "1500"},
+			[]string{`"visibilityTimeoutSeconds"`, "1500 s is less than 6 × function timeout 300 s"}},
+		{"visibility under 6x from cdk.json numbers", map[string]any{"timeoutSeconds": 60.0, "visibilityTimeoutSeconds": 300.0},
+			[]string{`"visibilityTimeoutSeconds"`, "6 × function timeout 60 s"}},
+		{"timeout over 15 minutes", map[string]any{"timeoutSeconds": "901"}, []string{`"timeoutSeconds"`, "1..900"}},
+		{"unknown variant", map[string]any{"variant": "ecs"}, []string{`"variant"`}},
+		{"unknown architecture", map[string]any{"architecture": "riscv"}, []string{`"architecture"`}},
+		{"batch over 10000", map[string]any{"batchSize": "20000"}, []string{`"batchSize"`, "1..10000"}},
+		{"image without Dockerfile", map[string]any{"repoDir": "/nonexistent/repo"}, []string{"/nonexistent/repo/Dockerfile is missing"}},
+		{"concurrency above reservation", map[string]any{"reservedConcurrency": "5", "maxConcurrency": "10"}, []string{`"maxConcurrency"`}},
+		{"not a number", map[string]any{"memoryMiB": "lots"}, []string{`"memoryMiB"`, "not an integer"}},
+		{"wildcard model uri", map[string]any{"models": "s3://*/x"}, []string{`"models"`}},
+		{"zip without bundle", map[string]any{"variant": "zip", "bundleDir": "/nonexistent/bundle"},
+			[]string{"/nonexistent/bundle/function/bootstrap is missing", "go tool task bundle"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			err := newFromContext(t, tc.ctx)
+			if err == nil {
+				t.Fatal("synthesis succeeded, want an error")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q lacks %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestConfigFromContext(t *testing.T) {
+	app := awscdk.NewApp(&awscdk.AppProps{Context: &map[string]any{
+		"variant": "zip", "architecture": "arm64", "memoryMiB": 3538.0, "timeoutSeconds": "60",
+		"models": "iris-rf, s3://b/p/", "reprocessEnabled": "true", "inboxSuffix": ".png",
+	}, Outdir: jsii.String(tempDir(t))})
+	c, err := ConfigFromContext(app.Node())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c = c.Defaults()
+	if c.Variant != VariantZip || c.Architecture != ArchARM64 || c.MemoryMiB != 3538 || c.TimeoutSeconds != 60 ||
+		!c.ReprocessEnabled || c.InboxSuffix != ".png" || c.VisibilityTimeoutSeconds != 6*60+5 {
+		t.Errorf("config %+v", c)
+	}
+	if got, want := c.ModelsEnv(), "/opt/models/iris-rf,s3://b/p/"; got != want {
+		t.Errorf("BATCHINFER_MODELS %q, want %q", got, want)
+	}
+	if err := c.Validate(); err != nil {
+		t.Errorf("valid config rejected: %v", err)
+	}
+}
