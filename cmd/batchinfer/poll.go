@@ -1,0 +1,47 @@
+package main
+
+import (
+	"context"
+	"io"
+	"os"
+
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/batchinfer/batchinfer/store"
+	"github.com/batchinfer/batchinfer/worker"
+)
+
+func init() {
+	register("poll", "poll the jobs queue and run the worker outside Lambda (ECS, EKS, a GPU box)", runPoll)
+}
+
+func runPoll(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("poll", stderr, "(configuration from BATCHINFER_* variables, BATCHINFER_QUEUE_URL required)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg, err := worker.LoadConfig(os.Getenv)
+	if err != nil {
+		return err
+	}
+	pcfg, err := worker.LoadPollConfig(os.Getenv)
+	if err != nil {
+		return err
+	}
+	log := newLogger(stderr, cfg.LogLevel)
+	w, cs, err := worker.New(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	log.Info("start", "ort_init_ms", cs.ORTInit.Milliseconds(), "model_fetch_ms", cs.ModelFetch.Milliseconds(),
+		"session_create_ms", cs.SessionCreate.Milliseconds(), "total_ms", cs.Total.Milliseconds())
+	awsCfg, err := store.LoadAWSConfig(ctx)
+	if err != nil {
+		return err
+	}
+	p := &worker.Poller{W: w, SQS: sqs.NewFromConfig(awsCfg)}
+	p.FromConfig(pcfg)
+	// SIGTERM cancels ctx (main): Run stops receiving, finishes the batches
+	// in flight and returns nil, so the process exits 0.
+	return p.Run(ctx)
+}
