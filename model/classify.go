@@ -49,12 +49,6 @@ func probOutput(m Manifest) (int, error) {
 	return i, nil
 }
 
-// Class is one entry of a top_k list.
-type Class struct {
-	Label string  `json:"label"`
-	Score float64 `json:"score"`
-}
-
 func (c *classifier) postprocess(outputs []Tensor) (map[string]any, error) {
 	probs, err := classRow(outputs[c.out], len(c.labels))
 	if err != nil {
@@ -64,11 +58,14 @@ func (c *classifier) postprocess(outputs []Tensor) (map[string]any, error) {
 		probs = softmax(probs)
 	}
 	order := argsortDesc(probs)
-	top := make([]Class, c.topK)
+	// Plain maps and slices, not a struct: results also go through
+	// DynamoDB's attributevalue, which ignores json tags.
+	top := make([]any, c.topK)
 	for i := range top {
-		top[i] = Class{Label: c.labels[order[i]], Score: round6(probs[order[i]])}
+		top[i] = map[string]any{"label": c.labels[order[i]], "score": round6(probs[order[i]])}
 	}
-	return map[string]any{"label": top[0].Label, "score": top[0].Score, "top_k": top}, nil
+	best := order[0]
+	return map[string]any{"label": c.labels[best], "score": round6(probs[best]), "top_k": top}, nil
 }
 
 func classRow(t Tensor, classes int) ([]float64, error) {

@@ -220,7 +220,15 @@ func (m *Model) Preprocess(data []byte) (Tensor, error) {
 }
 
 // Postprocess turns ONE row's outputs (one per manifest output, leading
-// dim removed) into a JSON-ready result.
+// dim removed) into a JSON-ready result of plain maps, slices, strings and
+// float64s:
+//
+//	classification: {"label": "0", "score": 0.99, "top_k": [{"label": "0", "score": 0.99}, ...]}
+//	ctc:            {"text": "Total: $12.50", "confidence": 0.98}
+//	tabular:        {"label": "setosa", "score": 1, "probabilities": {"setosa": 1, ...}}
+//
+// For OCR the time axis may include steps from width padding; they decode
+// as blanks.
 func (m *Model) Postprocess(outputs []Tensor) (map[string]any, error) {
 	if len(outputs) != len(m.manifest.Outputs) {
 		return nil, fmt.Errorf("postprocess %s: got %d outputs, the manifest lists %d", m.manifest.Name, len(outputs), len(m.manifest.Outputs))
