@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -370,6 +371,70 @@ func TestESMRun(t *testing.T) {
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatalf("Run: %v", err)
+	}
+	if n := q.remaining(t); n != 0 {
+		t.Fatalf("%d messages left", n)
+	}
+}
+
+// TestESMHandlerKilledMidBatch plays the crash end-to-end test: the
+// function is SIGKILLed while it holds a batch; nothing is deleted, and
+// after the visibility timeout the batch is redelivered (receive count 2)
+// to a fresh function process that completes it.
+func TestESMHandlerKilledMidBatch(t *testing.T) {
+	log := filepath.Join(t.TempDir(), "events.jsonl")
+	r := startRIE(t, 0, "HANDLER_EVENT_LOG="+log)
+	q := newQueue(t, time.Second)
+	q.send(t, "ok-a", "hang1-b", "ok-c")
+	e := q.esm(r, 10, 300*time.Millisecond)
+
+	type result struct {
+		st  CycleStats
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		st, err := e.Cycle(ctx)
+		done <- result{st, err}
+	}()
+	// The function logs the event as its first act: then it holds the batch.
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if fi, err := os.Stat(log); err == nil && fi.Size() > 0 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	pids := r.HandlerPIDs()
+	if len(pids) != 1 {
+		t.Fatalf("HandlerPIDs = %v, want the one function process", pids)
+	}
+	if err := syscall.Kill(pids[0], syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	res := <-done
+	var fe *FunctionError
+	if res.err != nil || res.st.Deleted != 0 || !errors.As(res.st.InvokeErr, &fe) || fe.Type != "Runtime.ExitError" {
+		t.Fatalf("killed cycle: stats %+v, err %v; want nothing deleted and Runtime.ExitError", res.st, res.err)
+	}
+
+	// After the visibility timeout the same batch comes back, and RIE
+	// starts a new function process for it.
+	deadline = time.Now().Add(10 * time.Second)
+	var st CycleStats
+	for time.Now().Before(deadline) {
+		if st = cycle(t, e); st.Received > 0 {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if st.Received != 3 || st.Deleted != 3 || st.InvokeErr != nil {
+		t.Fatalf("redelivery cycle: %+v, want all 3 received and deleted", st)
+	}
+	if again := r.HandlerPIDs(); len(again) != 1 || again[0] == pids[0] {
+		t.Fatalf("HandlerPIDs after redelivery = %v, want a new process (killed %d)", again, pids[0])
 	}
 	if n := q.remaining(t); n != 0 {
 		t.Fatalf("%d messages left", n)

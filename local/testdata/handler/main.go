@@ -9,6 +9,8 @@
 //	"panic..."     the handler panics (aws-lambda-go reports a Runtime error)
 //	"error..."     the handler returns an error (errorType in the body)
 //	"sleep..."     the handler sleeps past any sane function timeout
+//	"hang1..."     sleeps like "sleep" on the first delivery only
+//	               (ApproximateReceiveCount 1), succeeds on redelivery
 //	"unknownid..." the response lists an itemIdentifier not in the batch
 //	"emptyid..."   the response lists an empty itemIdentifier
 //	"null..."      the handler returns a null response
@@ -56,7 +58,8 @@ func handle(ctx context.Context, raw json.RawMessage) (*events.SQSEventResponse,
 			panic("handler asked to panic")
 		case strings.HasPrefix(r.Body, "error"):
 			return nil, errors.New("handler asked to fail the invocation")
-		case strings.HasPrefix(r.Body, "sleep"):
+		case strings.HasPrefix(r.Body, "sleep"),
+			strings.HasPrefix(r.Body, "hang1") && r.Attributes["ApproximateReceiveCount"] == "1":
 			select {
 			case <-ctx.Done():
 			case <-time.After(time.Hour):
