@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"io"
 	"log/slog"
 	"path/filepath"
 	"regexp"
@@ -46,8 +47,9 @@ type sysOptions struct {
 	// BatchSize and Window are the ESM's (defaults 100 and 300 ms).
 	BatchSize int
 	Window    time.Duration
-	// WrapInvoke, when set, wraps RIE's Invoke as the ESM calls it.
-	WrapInvoke func(invokeFunc) invokeFunc
+	// Duplicate runs a second sandbox (RIE and function) and delivers every
+	// event to both at once, as SQS does when two pollers get one message.
+	Duplicate bool
 }
 
 // system is one running batchinfer deployment: its own resources, the real
@@ -62,7 +64,8 @@ type system struct {
 	sqs     *sqs.Client
 	results *store.Results
 	rie     *local.RIE
-	logs    *syncBuffer // everything RIE and the function printed
+	logs    *syncBuffer // everything RIE, the function and the ESM printed
+	dupLogs *syncBuffer // the second sandbox's output (Duplicate)
 }
 
 var nonName = regexp.MustCompile(`[^a-z0-9-]+`)
@@ -125,8 +128,13 @@ func newSystem(t *testing.T, o sysOptions) *system {
 		results: &store.Results{Client: dynamodb.NewFromConfig(cfg), Table: spec.Table},
 		logs:    &syncBuffer{},
 	}
-	s.startRIE()
-	s.startESM()
+	s.rie = s.startRIE(s.logs)
+	invoke := s.rie.Invoke
+	if o.Duplicate {
+		s.dupLogs = &syncBuffer{}
+		invoke = deliverTwice(t, invoke, s.startRIE(s.dupLogs).Invoke)
+	}
+	s.startESM(invoke)
 	return s
 }
 
@@ -149,7 +157,9 @@ func (s *system) workerEnv() []string {
 	return append(env, s.opts.Env...)
 }
 
-func (s *system) startRIE() {
+// startRIE runs the binary under RIE (one sandbox: RIE serves one
+// invocation at a time, like a Lambda execution environment).
+func (s *system) startRIE(logs io.Writer) *local.RIE {
 	s.t.Helper()
 	ctx, cancel := context.WithTimeout(s.ctx, 20*time.Second)
 	defer cancel()
@@ -159,21 +169,17 @@ func (s *system) startRIE() {
 		Args:    []string{"lambda"},
 		Env:     s.workerEnv(),
 		Timeout: s.opts.Timeout,
-		Stdout:  s.logs, Stderr: s.logs,
+		Stdout:  logs, Stderr: logs,
 	})
 	if err != nil {
 		s.t.Fatalf("start the function under RIE: %v", err)
 	}
-	s.rie = r
 	s.t.Cleanup(func() { r.Stop() })
+	return r
 }
 
 // startESM plays Lambda's event source mapping until the test ends.
-func (s *system) startESM() {
-	invoke := s.rie.Invoke
-	if s.opts.WrapInvoke != nil {
-		invoke = s.opts.WrapInvoke(invoke)
-	}
+func (s *system) startESM(invoke invokeFunc) {
 	esm := &local.ESM{
 		SQS: s.sqs, QueueURL: s.prov.QueueURL, QueueARN: s.prov.QueueARN, Region: emu.Region,
 		BatchSize: s.opts.BatchSize, Window: s.opts.Window, Invoke: invoke,

@@ -208,7 +208,11 @@ type jobLine struct {
 // jobLines parses the function's "job" log lines from RIE's output.
 func (s *system) jobLines() []jobLine {
 	var out []jobLine
-	for _, line := range strings.Split(s.logs.String(), "\n") {
+	all := s.logs.String()
+	if s.dupLogs != nil {
+		all += "\n" + s.dupLogs.String()
+	}
+	for _, line := range strings.Split(all, "\n") {
 		i := strings.IndexByte(line, '{')
 		if i < 0 || !strings.Contains(line, `"msg":"job"`) {
 			continue
