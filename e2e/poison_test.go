@@ -1,0 +1,124 @@
+package e2e
+
+import (
+	"bytes"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/batchinfer/batchinfer/internal/textimg"
+	"github.com/batchinfer/batchinfer/jobs"
+	"github.com/batchinfer/batchinfer/store"
+)
+
+// TestPoisonJobs mixes one job of each permanent failure into good
+// traffic: each poison job ends FAILED with its code and its original body
+// in the DLQ (with error_code), its source message acknowledged, and every
+// neighbour in the same invocations SUCCEEDED.
+func TestPoisonJobs(t *testing.T) {
+	const maxInput = 64 << 10
+	s := newSystem(t, sysOptions{Env: []string{"BATCHINFER_MAX_INPUT_BYTES=65536"}})
+	good := s.uploadLines(10, 21)
+	irisIDs, irisBodies := irisJobs("ok", 40)
+
+	png := textimg.PNG("a corrupt line", textimg.Options{})
+	corrupt := s.putObject(s.spec.InputBucket, "poison/corrupt scan.png", png[:len(png)/2])
+	big := make([]byte, 2*maxInput)
+	r := rand.New(rand.NewPCG(1, 2))
+	for i := range big {
+		big[i] = byte(r.Uint32())
+	}
+	oversize := s.putObject(s.spec.InputBucket, "poison/huge.png", append(bytes.Clone(png[:8]), big...))
+	missing := object{Key: "poison/never uploaded.png", ETag: "0123456789abcdef0123456789abcdef", Size: 1234}
+	missing.JobID = jobs.ObjectJobID(s.spec.InputBucket, missing.Key, "", missing.ETag)
+	const otherBucket = "not-an-input-bucket"
+	elsewhere := object{Key: "line.png", ETag: "fedcba9876543210fedcba9876543210", Size: 99}
+	elsewhere.JobID = jobs.ObjectJobID(otherBucket, elsewhere.Key, "", elsewhere.ETag)
+
+	type poison struct {
+		name, body, jobID string // jobID "" = the SQS message id
+		code              jobs.Code
+	}
+	poisons := []poison{
+		{"corrupt image", notification(s.spec.InputBucket, corrupt), corrupt.JobID, jobs.CodeUndecodableImage},
+		{"invalid JSON", `{"job_id": "p-json", "input": {"features": [1, 2,`, "", jobs.CodeMalformedJob},
+		{"unknown model", `{"job_id": "p-model", "model": "resnet-9000", "input": {"features": [1, 2, 3, 4]}}`, "p-model", jobs.CodeUnknownModel},
+		{"missing object", notification(s.spec.InputBucket, missing), missing.JobID, jobs.CodeInputMissing},
+		{"disallowed bucket", notification(otherBucket, elsewhere), elsewhere.JobID, jobs.CodeBucketNotAllowed},
+		{"oversize object", notification(s.spec.InputBucket, oversize), oversize.JobID, jobs.CodeInputTooLarge},
+		{"wrong feature count", irisJob("p-features", []float64{5.1, 3.5, 1.4}), "p-features", jobs.CodeWrongFeatureCount},
+	}
+
+	// Poison sits between good jobs so each shares invocations with them.
+	var bodies []string
+	pos := map[int]int{} // index in bodies → index in poisons
+	for i, b := range irisBodies {
+		bodies = append(bodies, b)
+		if i%4 == 1 {
+			bodies = append(bodies, notification(s.spec.InputBucket, good[i/4]))
+		}
+		if i%6 == 2 && i/6 < len(poisons) {
+			pos[len(bodies)] = i / 6
+			bodies = append(bodies, poisons[i/6].body)
+		}
+	}
+	if len(pos) != len(poisons) {
+		t.Fatalf("placed %d of %d poison jobs", len(pos), len(poisons))
+	}
+	msgIDs := s.send(bodies...)
+	for bi, pi := range pos {
+		if poisons[pi].jobID == "" {
+			poisons[pi].jobID = msgIDs[bi]
+		}
+	}
+
+	var ids []string
+	for _, p := range poisons {
+		ids = append(ids, p.jobID)
+	}
+	ids = append(ids, irisIDs...)
+	for _, o := range good {
+		ids = append(ids, o.JobID)
+	}
+	recs := s.waitFinal(ids, 60*time.Second)
+	s.waitQueueDrained(15 * time.Second)
+	dlq := s.deadLetters()
+
+	for _, p := range poisons {
+		r := recs[p.jobID]
+		if r.Status != string(store.StatusFailed) || r.Error == nil || r.Error.Code != string(p.code) {
+			t.Errorf("%s: item %s is %s with error %+v, want FAILED %s", p.name, p.jobID, r.Status, r.Error, p.code)
+		}
+		dl := dlq[p.jobID]
+		if len(dl) != 1 {
+			t.Errorf("%s: %d DLQ messages for job %s, want 1", p.name, len(dl), p.jobID)
+			continue
+		}
+		if got := attr(dl[0], "error_code"); got != string(p.code) {
+			t.Errorf("%s: DLQ error_code %q, want %q", p.name, got, p.code)
+		}
+		if got := aws.ToString(dl[0].Body); got != p.body {
+			t.Errorf("%s: DLQ body %.100q, want the original %.100q", p.name, got, p.body)
+		}
+		if attr(dl[0], "error_message") == "" || attr(dl[0], "source_message_id") == "" {
+			t.Errorf("%s: DLQ message lacks error_message or source_message_id: %v", p.name, dl[0].MessageAttributes)
+		}
+	}
+	if len(dlq) != len(poisons) {
+		t.Errorf("DLQ holds %d jobs, want exactly the %d poison ones", len(dlq), len(poisons))
+	}
+	for _, id := range irisIDs {
+		s.checkIris(id, recs[id])
+	}
+	for _, o := range good {
+		s.ocrText(o, recs[o.JobID])
+	}
+	// Failures are permanent: none was retried.
+	for _, l := range s.jobLines() {
+		if l.Status == "RETRY" {
+			t.Errorf("job %s was retried (%s)", l.JobID, l.ErrorCode)
+		}
+	}
+}
