@@ -182,7 +182,7 @@ func waitFinal(ctx context.Context, results *store.Results, sent []demoJob, o De
 func printResults(w io.Writer, sent []demoJob, recs map[string]*store.Record) {
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "JOB\tINPUT\tSTATUS\tRESULT\tEXPECTED\tBATCH/TIMINGS (ms)")
+	fmt.Fprintln(tw, "JOB\tINPUT\tSTATUS\tRESULT\tEXPECTED\tTIMINGS (ms)")
 	var ocrOK, ocrN, irisOK, irisN, failedOK int
 	for _, j := range sent {
 		r := recs[j.id]
