@@ -194,7 +194,11 @@ func (w *Worker) fetch(ctx context.Context, live []*task) []*task {
 				t.fail(jobs.Errorf(jobs.CodeBucketNotAllowed, "bucket %q is not in BATCHINFER_INPUT_BUCKETS", in.S3.Bucket))
 				return
 			}
-			err := retry(ctx, func(ctx context.Context) error {
+			// One object that keeps failing must not hold the whole batch
+			// back from inference: its retries get a third of the time left.
+			fctx, cancel := context.WithTimeout(ctx, fetchBudget(ctx))
+			defer cancel()
+			err := retry(fctx, func(ctx context.Context) error {
 				var err error
 				t.data, err = w.Inputs.Fetch(ctx, *in.S3)
 				return err
@@ -412,6 +416,16 @@ func (w *Worker) each(tasks []*task, fn func(*task)) {
 		})
 	}
 	wg.Wait()
+}
+
+// fetchBudget is how long one input's fetch may retry: a third of the time
+// left for work, so a stuck object never starves its neighbours.
+func fetchBudget(ctx context.Context) time.Duration {
+	d, ok := ctx.Deadline()
+	if !ok {
+		return time.Minute
+	}
+	return max(time.Until(d)/3, 0)
 }
 
 func (t *task) fail(err error) {

@@ -249,3 +249,38 @@ func TestTestEventIsAcknowledged(t *testing.T) {
 		t.Error("the test event reached the DLQ")
 	}
 }
+
+// stuckInputs fails one object's fetch forever and serves the rest.
+type stuckInputs struct {
+	Inputs
+	stuck string
+}
+
+func (s stuckInputs) Fetch(ctx context.Context, obj jobs.S3Object) ([]byte, error) {
+	if obj.Key == s.stuck {
+		return nil, jobs.Wrap(jobs.CodeNetwork, errors.New("connection reset by peer"), "injected")
+	}
+	return s.Inputs.Fetch(ctx, obj)
+}
+
+func TestOneStuckInputDoesNotHoldBackItsNeighbours(t *testing.T) {
+	f := newFixture(t)
+	f.w.Inputs = stuckInputs{Inputs: f.w.Inputs, stuck: "stuck.png"}
+	f.put(f.spec.InputBucket, "stuck.png", textimg.PNG("stuck", textimg.Options{}))
+	f.put(f.spec.InputBucket, "fine.png", textimg.PNG("fine", textimg.Options{}))
+	ctx, cancel := context.WithTimeout(f.ctx, 3*time.Second)
+	defer cancel()
+	retry := f.invoke(ctx,
+		message("m-stuck", inlineJob("stuck", "ppocr-rec", map[string]any{"s3": "s3://" + f.spec.InputBucket + "/stuck.png"}), 1),
+		message("m-fine", inlineJob("fine", "ppocr-rec", map[string]any{"s3": "s3://" + f.spec.InputBucket + "/fine.png"}), 1),
+		message("m-iris", inlineJob("iris", "iris-rf", features(5.1, 3.5, 1.4, 0.2)), 1),
+	)
+	if len(retry) != 1 || retry[0] != "m-stuck" {
+		t.Fatalf("retry %v, want only [m-stuck]", retry)
+	}
+	for _, id := range []string{"fine", "iris"} {
+		if rec := f.item(id); rec.Status != "SUCCEEDED" {
+			t.Errorf("%s: %+v, want SUCCEEDED despite the stuck neighbour", id, rec)
+		}
+	}
+}
