@@ -35,9 +35,10 @@ type ESM struct {
 	// Invoke calls the function, e.g. (*RIE).Invoke. An error means a
 	// function error: the whole batch is retried.
 	Invoke func(ctx context.Context, payload []byte) ([]byte, error)
-	// ReportBatchItemFailures honours the function's batchItemFailures.
-	// Without it, any successful invocation deletes the whole batch (as on
-	// Lambda, where the response is then ignored).
+	// ReportBatchItemFailures honours the function's batchItemFailures
+	// (FunctionResponseTypes ReportBatchItemFailures); our tooling always
+	// sets it. Without it, any successful invocation deletes the whole
+	// batch, as on Lambda, where the response is then ignored.
 	ReportBatchItemFailures bool
 	// Log receives one line per cycle; nil discards.
 	Log *slog.Logger

@@ -215,8 +215,13 @@ func deref(s *string) string {
 }
 
 // HandlerPIDs lists the processes RIE started (the function and any
-// extensions), found as RIE's children in /proc. RIE starts the function
-// on the first invoke and again after it died, so the list may be empty.
+// extensions), found as RIE's children in /proc. The list may be empty:
+// RIE starts the function lazily on the first invoke, and after the
+// function died (crash, panic, SIGKILL, timeout) it starts a new process
+// on a later invoke. Observed with the pinned RIE: a function killed
+// mid-invoke fails that invoke (502, Runtime.ExitError) and the next invoke
+// runs in a fresh process; a function killed while idle makes the next
+// invoke fail the same way and the one after it succeed.
 func (r *RIE) HandlerPIDs() []int {
 	return childPIDs(r.cmd.Process.Pid)
 }
