@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"sync"
@@ -275,5 +276,33 @@ func TestStartRejectsBadOptions(t *testing.T) {
 	}
 	if _, err := Start(context.Background(), "not a url", Options{}); err == nil {
 		t.Error("Start accepted a bad target")
+	}
+}
+
+// TestPassThrough: without faults, S3 object bodies (signed, checksummed
+// uploads) and DynamoDB items go through untouched.
+func TestPassThrough(t *testing.T) {
+	ctx := context.Background()
+	p := StartT(t, emu.SQSURL, Options{Routes: routes()})
+	c := newClients(p, nil)
+	bucket := uniq(t, "pass")
+	if _, err := c.s3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
+		t.Fatal(err)
+	}
+	body := strings.Repeat("batchinfer ", 50_000)
+	if _, err := c.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("dir/a b.txt"), Body: strings.NewReader(body)}); err != nil {
+		t.Fatalf("put: %v", err)
+	}
+	got, err := c.s3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String("dir/a b.txt")})
+	if err != nil {
+		t.Fatalf("get: %v", err)
+	}
+	defer got.Body.Close()
+	b, err := io.ReadAll(got.Body)
+	if err != nil || string(b) != body {
+		t.Fatalf("read %d bytes (%v), want the %d put", len(b), err, len(body))
+	}
+	if n := p.Counts()[S3].Calls; n != 3 {
+		t.Fatalf("%d S3 calls counted, want 3", n)
 	}
 }
