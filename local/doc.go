@@ -4,6 +4,8 @@
 // mapping (ESM) against any SQS endpoint, so `batchinfer local esm` and the
 // end-to-end tests drive the real binary exactly as Lambda would.
 //
-// It depends only on the AWS SDK's SQS client and aws-lambda-go's event
-// types: it knows nothing of jobs, models or results.
+// The RIE runner and the ESM (rie.go, esm.go, event.go, response.go)
+// depend only on the AWS SDK's SQS client and aws-lambda-go's event types:
+// they know nothing of jobs, models or results. system.go and demo.go wire
+// the whole local deployment on top of them and use store.
 package local
