@@ -1,0 +1,95 @@
+package e2e
+
+import (
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/batchinfer/batchinfer/store"
+)
+
+// TestCrashMidBatch SIGKILLs the function process while it holds claims.
+// The batch's messages come back after the visibility timeout, by which
+// time the claims' leases (the invocation's remaining time) have run out;
+// the restarted function takes the jobs over and completes them, and jobs
+// finished before the crash are not run again.
+func TestCrashMidBatch(t *testing.T) {
+	s := newSystem(t, sysOptions{Timeout: 6 * time.Second, Visibility: 8 * time.Second})
+	objs := s.uploadLines(30, 41)
+	irisIDs, irisBodies := irisJobs("crash", 60)
+	bodies := append([]string{}, irisBodies...)
+	ids := append([]string{}, irisIDs...)
+	var ocrIDs []string
+	for _, o := range objs {
+		bodies = append(bodies, notification(s.spec.InputBucket, o))
+		ids = append(ids, o.JobID)
+		ocrIDs = append(ocrIDs, o.JobID)
+	}
+	s.send(bodies...)
+
+	// OCR rows finish last (the slowest inference), so watching a few of
+	// them shows when claims are held and work is still running.
+	watch := ocrIDs[:4]
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		claimed := false
+		for _, r := range s.getAll(watch) {
+			if r != nil && r.Status == string(store.StatusInProgress) {
+				claimed = true
+			}
+		}
+		if claimed {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no claim appeared within 30 s\n%s", s.logs.tail(20))
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	pids := s.rie.HandlerPIDs()
+	if len(pids) == 0 {
+		t.Fatal("claims are held but RIE has no function process")
+	}
+	for _, pid := range pids {
+		if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+			t.Fatalf("kill function process %d: %v", pid, err)
+		}
+	}
+	killed := time.Now()
+
+	before := map[string]*store.Record{}
+	inFlight := 0
+	for i, r := range s.getAll(ids) {
+		before[ids[i]] = r
+		if r == nil || !store.Status(r.Status).Final() {
+			inFlight++
+		}
+	}
+	if inFlight == 0 {
+		t.Fatal("every job was already final when the function was killed: not a mid-batch crash")
+	}
+	t.Logf("killed %v with %d of %d jobs unfinished", pids, inFlight, len(ids))
+
+	recs := s.waitFinal(ids, 60*time.Second)
+	t.Logf("all jobs final %s after the crash", time.Since(killed).Round(time.Millisecond))
+	for _, id := range irisIDs {
+		s.checkIris(id, recs[id])
+	}
+	for _, o := range objs {
+		s.ocrText(o, recs[o.JobID])
+	}
+	s.checkOncePerJob(ids, recs, 0)
+	for _, id := range ids {
+		b, r := before[id], recs[id]
+		switch {
+		case b != nil && b.Status == string(store.StatusSucceeded) && r.Attempts != 1:
+			t.Errorf("job %s was SUCCEEDED before the crash but claimed %d times", id, r.Attempts)
+		case b != nil && b.Status == string(store.StatusInProgress) && r.Attempts != 2:
+			t.Errorf("job %s was IN_PROGRESS at the crash, attempts %d, want 2 (taken over once)", id, r.Attempts)
+		}
+	}
+	s.waitQueueDrained(15 * time.Second)
+	if dl := s.deadLetters(); len(dl) != 0 {
+		t.Errorf("%d jobs in the DLQ, want none", len(dl))
+	}
+}
