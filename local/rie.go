@@ -163,19 +163,32 @@ func (e *FunctionError) Error() string {
 // function error (crash, timeout, or an errorType in the body) is returned
 // as a *FunctionError; a failure to reach RIE as a plain error.
 func (r *RIE) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, r.InvokeURL(), bytes.NewReader(payload))
+	return postInvoke(ctx, r.client, r.InvokeURL(), payload)
+}
+
+// Invoker calls a function already running under a runtime interface
+// emulator at url (its invocations endpoint), for an ESM that did not start
+// the emulator itself.
+func Invoker(url string) func(ctx context.Context, payload []byte) ([]byte, error) {
+	return func(ctx context.Context, payload []byte) ([]byte, error) {
+		return postInvoke(ctx, http.DefaultClient, url, payload)
+	}
+}
+
+func postInvoke(ctx context.Context, client *http.Client, url string, payload []byte) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(payload))
 	if err != nil {
-		return nil, fmt.Errorf("invoke %s: %w", r.InvokeURL(), err)
+		return nil, fmt.Errorf("invoke %s: %w", url, err)
 	}
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := r.client.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("invoke %s: %w", r.InvokeURL(), err)
+		return nil, fmt.Errorf("invoke %s: %w", url, err)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
 	if err != nil {
-		return nil, fmt.Errorf("invoke %s: read response: %w", r.InvokeURL(), err)
+		return nil, fmt.Errorf("invoke %s: read response: %w", url, err)
 	}
 	if ferr := functionError(resp.StatusCode, body); ferr != nil {
 		return body, ferr

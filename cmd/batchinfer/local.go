@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
 	"github.com/batchinfer/batchinfer/local"
 	"github.com/batchinfer/batchinfer/store"
 )
@@ -70,17 +72,19 @@ func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := newFlags("local "+sub, stderr, "[flags]")
 	lf.register(fs)
 	switch sub {
-	case "up", "down", "run", "demo":
+	case "up", "down", "run", "esm", "demo":
 	default:
 		fmt.Fprintln(stderr, "usage: batchinfer local up|down|run|demo [flags]\n"+
 			"  up    create the buckets, the queue with its DLQ and redrive policy, and the table\n"+
 			"  down  delete them\n"+
 			"  run   the function under the runtime emulator fed by the event source mapping, until interrupted\n"+
+			"  esm   the event source mapping alone, feeding a function already under a runtime emulator (--function-url)\n"+
 			"  demo  up, run, send sample work, show the results and the DLQ, down\n"+
 			"AWS endpoints come from AWS_ENDPOINT_URL* (the Taskfile points them at the emulators).")
 		return fmt.Errorf("%w: unknown local subcommand %q", errUsage, sub)
 	}
 	keep := fs.Bool("keep", false, "demo: keep the resources afterwards")
+	functionURL := fs.String("function-url", "", "esm: the function's invocations URL (http://127.0.0.1:PORT/2015-03-31/functions/function/invocations)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -103,6 +107,22 @@ func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		})
 	case "down":
 		return store.Teardown(ctx, cfg, spec)
+	}
+	if sub == "esm" {
+		if *functionURL == "" {
+			return fmt.Errorf("%w: esm needs --function-url (or use `local run`, which starts the function too)", errUsage)
+		}
+		prov, err := store.Provision(ctx, cfg, spec)
+		if err != nil {
+			return err
+		}
+		esm := &local.ESM{SQS: sqs.NewFromConfig(cfg), QueueURL: prov.QueueURL, QueueARN: prov.QueueARN, Region: cfg.Region,
+			BatchSize: lf.batch, Window: lf.window, Invoke: local.Invoker(*functionURL), ReportBatchItemFailures: true,
+			Log: newLogger(stderr, "info")}
+		if err := esm.Run(ctx); err != nil && ctx.Err() == nil {
+			return err
+		}
+		return nil
 	}
 	opts, err := lf.system(stderr)
 	if err != nil {
