@@ -16,12 +16,14 @@ const (
 	shapeS3Test      bodyShape = "S3 test event"
 	shapeSNS         bodyShape = "SNS envelope"
 	shapeEventBridge bodyShape = "EventBridge event"
+	shapeReprocess   bodyShape = "reprocess request"
 )
 
 // acceptedShapes is the help text of every "not a job" error.
 const acceptedShapes = `an inline job {"input": {...}, ...}, an S3 event notification {"Records": [...]}, ` +
 	`an SNS envelope {"Type": "Notification", "Message": "..."} holding one of those, ` +
-	`an EventBridge aws.s3 "Object Created" event, or s3:TestEvent`
+	`an EventBridge aws.s3 "Object Created" event, s3:TestEvent, ` +
+	`or a reprocess request {"reprocess": {"status": "FAILED", "since": "24h"}}`
 
 // shapeOf names the shape of a body from the top-level fields that mark
 // each shape. A body that matches no shape, or more than one, is rejected
@@ -40,6 +42,9 @@ func shapeOf(fields map[string]json.RawMessage) (bodyShape, error) {
 	}
 	if has("detail-type") && has("source") {
 		shapes = append(shapes, shapeEventBridge)
+	}
+	if has("reprocess") {
+		shapes = append(shapes, shapeReprocess)
 	}
 	if has("input") || has("job_id") || has("model") || has("metadata") {
 		shapes = append(shapes, shapeInline)
@@ -88,6 +93,10 @@ func decodeBody(body []byte, fallbackID string, insideSNS bool) ([]Job, string, 
 			return nil, "", Errorf(CodeMalformedJob, "SNS envelope inside an SNS envelope")
 		}
 		return decodeSNS(body, fallbackID)
+	case shapeReprocess:
+		// DecodeMessage takes a top-level request before decodeBody; one
+		// reaching here came wrapped, and the schedule never wraps it.
+		return nil, "", Errorf(CodeMalformedJob, "a reprocess request must be the whole SQS message body, not wrapped in an envelope")
 	}
 	return nil, "", Errorf(CodeInternal, "no decoder for %s", shape) // a bug: every shape has a case
 }

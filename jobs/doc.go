@@ -75,6 +75,26 @@
 // sent once when a notification configuration is saved: acknowledged,
 // ignored.
 //
+// (f) A reprocess request, which the scheduled reprocessing (EventBridge
+// Scheduler, infra/stack ReprocessBody) puts on the jobs queue:
+//
+//	{"reprocess": {
+//	  "status":            "FAILED",               // FAILED or SUCCEEDED, required
+//	  "since":             "24h",                  // a Go duration or an RFC 3339 time, required
+//	  "code":              "input_missing",        // optional: only FAILED jobs with this error code
+//	  "model_version_not": "2024-06",              // optional: only jobs on another model version
+//	  "limit":             500,                    // optional: at most this many jobs read (0 = all)
+//	  "scheduled_time":    "2025-03-14T06:00:00Z"  // optional: filled by the scheduler
+//	}}
+//
+// It decodes to Message.Reprocess (no Jobs). "reprocess" must be the only
+// top-level field and the request's fields are checked exactly as an
+// inline job's are (unknown names rejected). A duration window counts back
+// from scheduled_time, else from the message's SentTimestamp
+// (ReprocessRequest.From), so a redelivered request selects the same jobs.
+// A request wrapped in an SNS envelope is rejected: the schedule sends it
+// to the queue directly.
+//
 // # Job ids and payload hashes
 //
 // An S3 object's job id is ObjectJobID: "s3-" and 32 hex digits of a sha256

@@ -78,11 +78,17 @@ func checkMessage(t *testing.T, m Message) {
 	if len(m.Jobs) > 0 {
 		outcomes++
 	}
+	if m.Reprocess != nil {
+		outcomes++
+		if r := m.Reprocess; (r.Window > 0) == !r.SinceTime.IsZero() || (r.Status != ReprocessFailed && r.Status != ReprocessSucceeded) || r.Limit < 0 {
+			t.Fatalf("bad reprocess request %+v", r)
+		}
+	}
 	if m.Err == nil && m.ErrJobID != "" {
 		t.Fatalf("ErrJobID %q without Err", m.ErrJobID)
 	}
 	if outcomes != 1 {
-		t.Fatalf("want exactly one outcome, got err=%v ignored=%v jobs=%d", m.Err, m.Ignored, len(m.Jobs))
+		t.Fatalf("want exactly one outcome, got err=%v ignored=%v jobs=%d reprocess=%v", m.Err, m.Ignored, len(m.Jobs), m.Reprocess)
 	}
 	for _, j := range m.Jobs {
 		kinds := 0

@@ -19,6 +19,9 @@ type Message struct {
 	Body         string    // the original body, sent to the DLQ as-is
 	Record       events.SQSMessage
 	Jobs         []Job // one body can hold several jobs (an S3 notification with several Records)
+	// Reprocess is set for a reprocess request ({"reprocess": {...}}, see
+	// doc.go): run finished jobs again. Jobs is then empty.
+	Reprocess *ReprocessRequest
 	// Ignored is set for s3:TestEvent and other events that carry no work:
 	// acknowledge the message, write no result.
 	Ignored bool
@@ -62,6 +65,13 @@ func DecodeMessage(rec events.SQSMessage) Message {
 	}
 	if ms, err := strconv.ParseInt(rec.Attributes["SentTimestamp"], 10, 64); err == nil && ms > 0 {
 		m.SentAt = time.UnixMilli(ms).UTC()
+	}
+	if req, ok, err := decodeReprocessBody([]byte(rec.Body)); ok {
+		if err != nil {
+			m.setResult(nil, "", err)
+		}
+		m.Reprocess = req
+		return m
 	}
 	m.setResult(decodeBody([]byte(rec.Body), rec.MessageId, false))
 	return m
