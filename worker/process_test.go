@@ -284,3 +284,38 @@ func TestOneStuckInputDoesNotHoldBackItsNeighbours(t *testing.T) {
 		}
 	}
 }
+
+func TestDirectS3InvokeProcessesTheObjects(t *testing.T) {
+	f := newFixture(t)
+	eng, _ := NewEngine([]*model.Model{models[1], models[0]})
+	f.w.Engine = eng
+	f.put(f.spec.InputBucket, "direct/hello world.png", textimg.PNG("hello world", textimg.Options{}))
+	payload := []byte(s3Notification(f.spec.InputBucket, "direct/hello world.png", "e1"))
+	out, err := f.w.Handle(f.ctx, payload)
+	if err != nil {
+		t.Fatalf("handle: %v", err)
+	}
+	if o, ok := out.(Outcome); !ok || o.Succeeded != 1 {
+		t.Fatalf("outcome %+v, want one success", out)
+	}
+	rec := f.item(jobs.ObjectJobID(f.spec.InputBucket, "direct/hello world.png", "", "e1"))
+	if rec == nil || rec.Output["text"] != "hello world" {
+		t.Errorf("item %+v", rec)
+	}
+
+	// A transient failure fails the invocation, so Lambda's async retry runs it again.
+	f.w.Inputs = failingInputs{}
+	f.put(f.spec.InputBucket, "direct/b.png", textimg.PNG("b", textimg.Options{}))
+	ctx, cancel := context.WithTimeout(f.ctx, 1500*time.Millisecond)
+	defer cancel()
+	if _, err := f.w.Handle(ctx, []byte(s3Notification(f.spec.InputBucket, "direct/b.png", "e2"))); err == nil {
+		t.Error("a transient failure in a direct invoke returned no error")
+	}
+}
+
+func TestHandleRejectsEventsItDoesNotServe(t *testing.T) {
+	f := newFixture(t)
+	if _, err := f.w.Handle(f.ctx, []byte(`{"Records":[{"eventSource":"aws:kinesis"}]}`)); err == nil {
+		t.Error("a Kinesis event was accepted")
+	}
+}
