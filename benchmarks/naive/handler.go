@@ -20,8 +20,8 @@ import (
 // manifest name; the first is the default, as in the worker.
 type Handler struct {
 	Models   []*model.Model
-	Inputs   *store.Inputs   // S3 reads
-	Outputs  *store.Outputs  // the full output object, as the worker writes it
+	Inputs   *store.Inputs  // S3 reads
+	Outputs  *store.Outputs // the full output object, as the worker writes it
 	DynamoDB *dynamodb.Client
 	Table    string
 	// ItemOnly skips the full output object in S3 and writes only the
