@@ -29,6 +29,7 @@ const (
 	CodeInferenceFailed     Code = "inference_failed"     // ONNX Runtime rejected this one row (isolated by bisection)
 	CodeIdempotencyConflict Code = "idempotency_conflict" // the job_id was seen before with a different payload
 	CodeRetriesExhausted    Code = "retries_exhausted"    // transient failures until BATCHINFER_MAX_RECEIVES
+	CodeNotConfigured       Code = "not_configured"       // the worker lacks a variable this message needs (e.g. BATCHINFER_QUEUE_URL for reprocess)
 )
 
 // Transient failures: SQS redelivers the message after its visibility timeout.
@@ -48,7 +49,7 @@ var permanent = map[Code]bool{
 	CodeUnsupportedFormat: true, CodeUndecodableImage: true, CodeImageTooLarge: true,
 	CodeImageDimensions: true, CodeInvalidFeatures: true, CodeWrongFeatureCount: true,
 	CodeNonFiniteFeature: true, CodeInferenceFailed: true, CodeIdempotencyConflict: true,
-	CodeRetriesExhausted: true,
+	CodeRetriesExhausted: true, CodeNotConfigured: true,
 }
 
 // Permanent reports whether a failure with this code must not be retried.

@@ -17,6 +17,7 @@ type Config struct {
 	ResultsBucket  string        // BATCHINFER_RESULTS_BUCKET
 	ResultsPrefix  string        // BATCHINFER_RESULTS_PREFIX (default "results/")
 	DLQURL         string        // BATCHINFER_DLQ_URL
+	QueueURL       string        // BATCHINFER_QUEUE_URL: the jobs queue, where a reprocess request requeues jobs (optional: without it such a request fails not_configured)
 	InputBuckets   []string      // BATCHINFER_INPUT_BUCKETS: the only buckets inputs may come from
 	MaxInputBytes  int64         // BATCHINFER_MAX_INPUT_BYTES (default 10 MiB)
 	MaxReceives    int           // BATCHINFER_MAX_RECEIVES: the queue's maxReceiveCount (default 5)
@@ -48,6 +49,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		ResultsBucket: getenv("BATCHINFER_RESULTS_BUCKET"),
 		ResultsPrefix: orDefault(getenv("BATCHINFER_RESULTS_PREFIX"), "results/"),
 		DLQURL:        getenv("BATCHINFER_DLQ_URL"),
+		QueueURL:      getenv("BATCHINFER_QUEUE_URL"),
 		InputBuckets:  splitList(getenv("BATCHINFER_INPUT_BUCKETS")),
 		LogLevel:      orDefault(getenv("BATCHINFER_LOG_LEVEL"), "info"),
 	}

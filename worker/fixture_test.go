@@ -108,7 +108,7 @@ func newFixture(t *testing.T) *fixture {
 	}
 	conf := Config{
 		ResultsTable: spec.Table, ResultsBucket: spec.ResultsBucket, ResultsPrefix: "results/",
-		DLQURL: prov.DLQURL, InputBuckets: []string{spec.InputBucket},
+		DLQURL: prov.DLQURL, QueueURL: prov.QueueURL, InputBuckets: []string{spec.InputBucket},
 		MaxInputBytes: 1 << 20, MaxReceives: 3, ResultTTL: time.Hour,
 		FetchParallel: 8, DeadlineMargin: 500 * time.Millisecond,
 	}
@@ -118,6 +118,7 @@ func newFixture(t *testing.T) *fixture {
 		Inputs:      &store.Inputs{Client: f.s3, MaxBytes: conf.MaxInputBytes},
 		Outputs:     &store.Outputs{Client: f.s3, Bucket: spec.ResultsBucket, Prefix: conf.ResultsPrefix},
 		DeadLetters: &store.DeadLetters{Client: f.sqs, QueueURL: prov.DLQURL},
+		Reprocessor: &Reprocessor{Results: f.table, Queue: f.queue(), S3: f.s3},
 		Log:         slog.New(slog.NewJSONHandler(io.MultiWriter(f.logBuf, testWriter{t}), nil)),
 	}
 	return f

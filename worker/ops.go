@@ -99,6 +99,8 @@ func Submit(ctx context.Context, q *store.Queue, bodies []string) ([]Submitted, 
 			return nil, fmt.Errorf("job %d: %w", i+1, m.Err)
 		case m.Ignored:
 			return nil, fmt.Errorf("job %d carries no work (%s)", i+1, m.IgnoredReason)
+		case m.Reprocess != nil:
+			out[i].Note = "a reprocess request: the worker that receives it requeues the jobs it selects"
 		case len(m.Jobs) == 1 && m.Jobs[0].ID != checkID:
 			out[i].JobID = m.Jobs[0].ID
 		case len(m.Jobs) == 1:
@@ -200,6 +202,9 @@ type Reprocessed struct {
 	Action    string `json:"action"`
 	MessageID string `json:"message_id,omitempty"`
 	Reason    string `json:"reason,omitempty"`
+	// Err is the error of an ActionError (its taxonomy code tells whether
+	// running the same selection again may help).
+	Err error `json:"-"`
 }
 
 // Reprocessor runs finished jobs again: scheduled reprocessing of failed
@@ -232,6 +237,13 @@ func (rp *Reprocessor) Run(ctx context.Context, opt ReprocessOptions) ([]Reproce
 		if opt.ModelVersionNot != "" && rec.ModelVersion == opt.ModelVersionNot {
 			continue
 		}
+		if ctx.Err() != nil {
+			// Out of time: no new reset may start, since a reset whose
+			// enqueue is cut short leaves the job neither FAILED nor queued.
+			err := jobs.Wrap(jobs.CodeDeadline, ctx.Err(), "not started")
+			out = append(out, Reprocessed{JobID: rec.JobID, Input: rec.Input, Action: ActionError, Reason: err.Error(), Err: err})
+			continue
+		}
 		out = append(out, rp.one(ctx, rec, opt))
 	}
 	return out, nil
@@ -246,7 +258,7 @@ func (rp *Reprocessor) one(ctx context.Context, rec *store.Record, opt Reprocess
 	body, reason, err := rp.body(ctx, rec)
 	switch {
 	case err != nil:
-		r.Action, r.Reason = ActionError, err.Error()
+		r.Action, r.Reason, r.Err = ActionError, err.Error(), err
 		return r
 	case reason != "":
 		r.Reason = reason
@@ -259,16 +271,21 @@ func (rp *Reprocessor) one(ctx context.Context, rec *store.Record, opt Reprocess
 		r.Reason = "the item changed since it was listed; left alone"
 		return r
 	} else if err != nil {
-		r.Action, r.Reason = ActionError, err.Error()
+		r.Action, r.Reason, r.Err = ActionError, err.Error(), err
 		return r
 	}
-	sent, err := rp.Queue.Send(ctx, []store.OutMessage{{Body: body}})
-	if err == nil {
-		err = sent[0].Err
-	}
+	var sent []store.Sent
+	err = retry(ctx, func(ctx context.Context) error {
+		var err error
+		if sent, err = rp.Queue.Send(ctx, []store.OutMessage{{Body: body}}); err == nil {
+			err = sent[0].Err
+		}
+		return err
+	})
 	if err != nil {
-		// The item is gone and the job not queued: say how to finish by hand.
-		r.Action = ActionError
+		// The item is gone and the job not queued: say how to finish by hand
+		// (a second run no longer finds the job).
+		r.Action, r.Err = ActionError, err
 		r.Reason = fmt.Sprintf("item reset but enqueue failed (%v); resubmit with: batchinfer submit --job-id %s --model %s %s", err, rec.JobID, rec.Model, rec.Input)
 		return r
 	}

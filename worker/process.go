@@ -66,7 +66,7 @@ func (w *Worker) Process(ctx context.Context, inv *jobs.Invocation) Outcome {
 	finishCtx, cancelFinish := context.WithDeadline(ctx, deadline.Add(-w.Config.DeadlineMargin/4))
 	defer cancelFinish()
 
-	tasks := w.plan(inv)
+	tasks := w.plan(workCtx, inv)
 	live := w.claim(workCtx, tasks, deadline)
 	live = w.fetch(workCtx, live)
 	w.infer(workCtx, live)
@@ -75,14 +75,18 @@ func (w *Worker) Process(ctx context.Context, inv *jobs.Invocation) Outcome {
 }
 
 // plan makes one task per job and folds repeated deliveries of one job_id
-// inside the invocation onto the first, so inference runs once.
-func (w *Worker) plan(inv *jobs.Invocation) []*task {
+// inside the invocation onto the first, so inference runs once. A reprocess
+// request is run here (reprocess.go) and joins as a finished task.
+func (w *Worker) plan(ctx context.Context, inv *jobs.Invocation) []*task {
 	var tasks []*task
 	first := map[string]*task{}
 	for i := range inv.Messages {
 		m := &inv.Messages[i]
 		switch {
 		case m.Ignored:
+			continue
+		case m.Reprocess != nil:
+			tasks = append(tasks, w.reprocessTask(ctx, m))
 			continue
 		case m.Err != nil:
 			// No job to name: the message id stands in, so the failure still

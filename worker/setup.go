@@ -56,14 +56,19 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Worker, ColdStart,
 	if len(cfg.InputBuckets) == 0 {
 		log.Warn("BATCHINFER_INPUT_BUCKETS is empty: every S3 input will fail with bucket_not_allowed")
 	}
+	results := &store.Results{Client: dynamodb.NewFromConfig(awsCfg), Table: cfg.ResultsTable, TTL: cfg.ResultTTL}
+	sqsc := sqs.NewFromConfig(awsCfg)
 	w := &Worker{
 		Engine:      eng,
-		Results:     &store.Results{Client: dynamodb.NewFromConfig(awsCfg), Table: cfg.ResultsTable, TTL: cfg.ResultTTL},
+		Results:     results,
 		Inputs:      &store.Inputs{Client: s3c, MaxBytes: cfg.MaxInputBytes},
 		Outputs:     &store.Outputs{Client: s3c, Bucket: cfg.ResultsBucket, Prefix: cfg.ResultsPrefix},
-		DeadLetters: &store.DeadLetters{Client: sqs.NewFromConfig(awsCfg), QueueURL: cfg.DLQURL},
+		DeadLetters: &store.DeadLetters{Client: sqsc, QueueURL: cfg.DLQURL},
 		Config:      cfg,
 		Log:         log,
+	}
+	if cfg.QueueURL != "" {
+		w.Reprocessor = &Reprocessor{Results: results, Queue: &store.Queue{Client: sqsc, URL: cfg.QueueURL}, S3: s3c}
 	}
 	cs.Total = time.Since(start)
 	return w, cs, nil

@@ -14,6 +14,9 @@ type Worker struct {
 	Inputs      Inputs
 	Outputs     Outputs
 	DeadLetters DeadLetters
+	// Reprocessor handles reprocess requests; nil when BATCHINFER_QUEUE_URL
+	// is unset (such a request then fails permanently).
+	Reprocessor *Reprocessor
 	Config      Config
 	Log         *slog.Logger
 	Now         func() time.Time // for tests; time.Now when nil

@@ -1,0 +1,136 @@
+package worker
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/batchinfer/batchinfer/jobs"
+	"github.com/batchinfer/batchinfer/store"
+)
+
+// scheduledReprocess is the body EventBridge Scheduler sends (infra/stack
+// ReprocessBody) once it has filled in the scheduled time.
+func scheduledReprocess(since string, fired time.Time) string {
+	b, _ := json.Marshal(map[string]any{"reprocess": map[string]any{
+		"status": "FAILED", "since": since, "scheduled_time": fired.UTC().Format(time.RFC3339),
+	}})
+	return string(b)
+}
+
+// failNotified runs the S3 notification of bucket/key through the worker
+// with the bucket not allowed, so its job ends FAILED bucket_not_allowed
+// with updated_at = at; it returns the job id.
+func (f *fixture) failNotified(bucket, key string, at time.Time) string {
+	f.t.Helper()
+	allowed := f.w.Config.InputBuckets
+	f.w.Config.InputBuckets = nil
+	f.table.Now = func() time.Time { return at }
+	defer func() { f.w.Config.InputBuckets, f.table.Now = allowed, nil }()
+	etag := f.etag(bucket, key)
+	if retry := f.invoke(f.ctx, message("n-"+key, s3Notification(bucket, key, etag), 1)); len(retry) != 0 {
+		f.t.Fatalf("notification of %s retried: %v", key, retry)
+	}
+	id := jobs.ObjectJobID(bucket, key, "", etag)
+	if rec := f.item(id); rec == nil || rec.Status != "FAILED" || rec.Error.Code != string(jobs.CodeBucketNotAllowed) {
+		f.t.Fatalf("%s: %+v, want FAILED bucket_not_allowed", key, rec)
+	}
+	return id
+}
+
+func TestScheduledReprocessRequeuesFailedJobs(t *testing.T) {
+	f := newFixture(t)
+	bucket := f.spec.InputBucket
+	setosa := []byte(`{"features":[5.1,3.5,1.4,0.2]}`)
+	f.put(bucket, "old.json", setosa)
+	f.put(bucket, "recent.json", setosa)
+	now := time.Now()
+	oldID := f.failNotified(bucket, "old.json", now.Add(-48*time.Hour))
+	recentID := f.failNotified(bucket, "recent.json", now.Add(-time.Hour))
+	f.deadLetters() // the two failures' dead letters are not under test here
+
+	// The cause is gone (the bucket is allowed again); the schedule fires.
+	body := scheduledReprocess("24h", now)
+	if retry := f.invoke(f.ctx, message("sched-1", body, 1)); len(retry) != 0 {
+		t.Fatalf("reprocess message retried: %v\n%s", retry, f.logBuf)
+	}
+	if rec := f.item(recentID); rec != nil {
+		t.Errorf("the job inside the window was not reset: %+v", rec)
+	}
+	if rec := f.item(oldID); rec == nil || rec.Status != "FAILED" {
+		t.Errorf("the job before the window was touched: %+v", rec)
+	}
+	if !strings.Contains(f.logBuf.String(), `"msg":"reprocess"`) || !strings.Contains(f.logBuf.String(), `"requeued":1`) {
+		t.Errorf("no reprocess log line with its counts:\n%s", f.logBuf)
+	}
+
+	// A second identical request (the scheduler retries too) finds nothing
+	// left to do: the job is queued once.
+	if retry := f.invoke(f.ctx, message("sched-2", body, 1)); len(retry) != 0 {
+		t.Fatalf("second reprocess message retried: %v", retry)
+	}
+	queued, err := f.queue().Peek(f.ctx, 10)
+	if err != nil || len(queued) != 1 {
+		t.Fatalf("jobs queue holds %d messages (%v), want the one requeued job", len(queued), err)
+	}
+	if dl := f.deadLetters(); len(dl) != 0 {
+		t.Errorf("reprocess messages dead-lettered: %v", dl)
+	}
+
+	// The requeued message is the object's notification: same job id.
+	requeued := jobs.DecodeMessage(message(aws.ToString(queued[0].MessageId), aws.ToString(queued[0].Body), 1))
+	if len(requeued.Jobs) != 1 || requeued.Jobs[0].ID != recentID {
+		t.Fatalf("requeued message %+v, want job %s", requeued, recentID)
+	}
+	f.pollAll(recentID)
+	if rec := f.item(recentID); rec.Status != "SUCCEEDED" || rec.Output["label"] != "setosa" {
+		t.Errorf("requeued job: %+v", rec)
+	}
+}
+
+func TestReprocessMessageOutcomes(t *testing.T) {
+	cases := []struct {
+		name      string
+		body      string
+		configure func(*fixture)
+		retried   bool
+		deadCode  string // "" = acknowledged without a dead letter
+	}{
+		{"nothing to do", scheduledReprocess("24h", time.Now()), nil, false, ""},
+		{"no queue configured", scheduledReprocess("24h", time.Now()),
+			func(f *fixture) { f.w.Reprocessor = nil }, false, string(jobs.CodeNotConfigured)},
+		{"malformed", `{"reprocess":{"status":"IN_PROGRESS","since":"24h"}}`, nil, false, string(jobs.CodeMalformedJob)},
+		{"table unreachable", scheduledReprocess("24h", time.Now()),
+			func(f *fixture) {
+				f.w.Reprocessor = &Reprocessor{Results: &store.Results{Client: f.ddb, Table: "no-such-table"}, Queue: f.queue(), S3: f.s3}
+			}, true, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			if tc.configure != nil {
+				tc.configure(f)
+			}
+			retry := f.invoke(f.ctx, message("m-1", tc.body, 1))
+			if got := len(retry) == 1; got != tc.retried {
+				t.Fatalf("retried %v, want %v\n%s", retry, tc.retried, f.logBuf)
+			}
+			dl := f.deadLetters()
+			switch {
+			case tc.deadCode == "" && len(dl) != 0:
+				t.Errorf("dead letters %v, want none", dl)
+			case tc.deadCode != "" && (len(dl) != 1 || attr(dl["m-1"], "error_code") != tc.deadCode):
+				t.Errorf("dead letters %v, want one for m-1 with %s", dl, tc.deadCode)
+			}
+			if tc.deadCode == string(jobs.CodeNotConfigured) && !strings.Contains(attr(dl["m-1"], "error_message"), "BATCHINFER_QUEUE_URL") {
+				t.Errorf("the dead letter does not say what to set: %q", attr(dl["m-1"], "error_message"))
+			}
+			if rec := f.item("m-1"); rec != nil && tc.deadCode != string(jobs.CodeMalformedJob) {
+				t.Errorf("a reprocess request left an item: %+v", rec)
+			}
+		})
+	}
+}
