@@ -37,8 +37,10 @@ func (t *tabularPost) postprocess(outputs []Tensor) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	cls := argsortDesc(probs)[0]
-	if t.label >= 0 {
+	var cls int
+	if t.label < 0 {
+		cls = argmax(probs)
+	} else {
 		// Trust the model's own decision: on ties sklearn's pick may differ
 		// from our argmax.
 		lt := outputs[t.label]
@@ -56,4 +58,17 @@ func (t *tabularPost) postprocess(outputs []Tensor) (map[string]any, error) {
 		pm[l] = round6(probs[i])
 	}
 	return map[string]any{"label": t.labels[cls], "score": round6(probs[cls]), "probabilities": pm}, nil
+}
+
+// argmax is the first index of the largest value (what a stable
+// descending sort puts first), without sorting: postprocessing a tiny
+// tabular row must cost less than the model's run of it.
+func argmax(x []float64) int {
+	best := 0
+	for i, v := range x {
+		if v > x[best] {
+			best = i
+		}
+	}
+	return best
 }
