@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/batchinfer/batchinfer/batching"
@@ -166,31 +167,49 @@ func (e *Engine) limits(m *model.Model) batching.Limits {
 	return lim
 }
 
-// parallel calls fn(0..n-1) on up to e.workers goroutines: decoding images
-// is CPU work that should use every core the process has.
+// parallel calls fn(0..n-1), on up to e.workers goroutines when the work
+// is worth it. Decoding images is CPU work that should use every core the
+// process has; parsing a tabular row or postprocessing a tiny output takes
+// well under a microsecond, and there handing items to other goroutines
+// costs more than the items (each wake-up is microseconds, and on a busy
+// machine a woken goroutine can wait a scheduler slice for a CPU). So the
+// caller runs the first item itself, and fans out only when that item
+// says the rest is at least fanOutWork of work. The caller keeps taking
+// items too, so the phase never waits on a helper that has not started.
 func (e *Engine) parallel(n int, fn func(i int)) {
-	w := min(e.workers, n)
-	if w <= 1 {
-		for i := range n {
+	if n == 0 {
+		return
+	}
+	t0 := time.Now()
+	fn(0)
+	if e.workers <= 1 || n == 1 || time.Since(t0)*time.Duration(n-1) < fanOutWork {
+		for i := 1; i < n; i++ {
 			fn(i)
 		}
 		return
 	}
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for range w {
-		wg.Go(func() {
-			for i := range next {
-				fn(i)
+	var next atomic.Int64
+	next.Store(1)
+	work := func() {
+		for {
+			i := int(next.Add(1) - 1)
+			if i >= n {
+				return
 			}
-		})
+			fn(i)
+		}
 	}
-	for i := range n {
-		next <- i
+	var wg sync.WaitGroup
+	for range min(e.workers, n-1) - 1 {
+		wg.Go(work)
 	}
-	close(next)
+	work()
 	wg.Wait()
 }
+
+// fanOutWork is the least remaining work parallel spreads over goroutines:
+// well above what starting and joining them costs.
+const fanOutWork = 500 * time.Microsecond
 
 // inputError maps the model's input errors onto the taxonomy: their codes
 // are the taxonomy's strings, and all of them are permanent.
