@@ -22,7 +22,8 @@ const (
 	BundleModels   = "models-layer" // holds models/<name>/manifest.json ...
 )
 
-// Environment is the function's environment: DESIGN.md's variables.
+// Environment is the function's environment: DESIGN.md's variables, and
+// the jobs queue's URL, where the schedule's reprocess request requeues jobs.
 func (b *BatchInfer) Environment() map[string]*string {
 	c := b.Config
 	return map[string]*string{
@@ -31,6 +32,7 @@ func (b *BatchInfer) Environment() map[string]*string {
 		"BATCHINFER_RESULTS_TABLE":   b.Table.TableName(),
 		"BATCHINFER_RESULTS_BUCKET":  b.Results.BucketName(),
 		"BATCHINFER_DLQ_URL":         b.DeadLetters.QueueUrl(),
+		"BATCHINFER_QUEUE_URL":       b.Jobs.QueueUrl(),
 		"BATCHINFER_INPUT_BUCKETS":   b.Inbox.BucketName(),
 		"BATCHINFER_MAX_INPUT_BYTES": jsii.String(strconv.FormatInt(c.MaxInputBytes, 10)),
 		"BATCHINFER_MAX_RECEIVES":    jsii.String(strconv.Itoa(c.MaxReceiveCount)),

@@ -11,7 +11,7 @@ import (
 // addPermissions grants the worker exactly the data actions its pipeline
 // performs, each on the one resource it needs. The CDK grant helpers
 // (grantReadWriteData and friends) are avoided on purpose: they add
-// actions the worker never calls (Scan, DeleteItem, BatchWrite, s3:List*).
+// actions the worker never calls (Scan, BatchWrite, s3:List*).
 // Consuming the jobs queue is granted by the event source mapping itself.
 func (b *BatchInfer) addPermissions() {
 	allow := func(sid string, actions []string, resources ...*string) {
@@ -30,8 +30,9 @@ func (b *BatchInfer) addPermissions() {
 	// Full outputs.
 	allow("WriteResults", []string{"s3:PutObject"}, b.Results.ArnForObjects(jsii.String("*")))
 	// Claim, complete and read job items; Query the status index for
-	// scheduled reprocessing.
-	allow("JobItems", []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}, b.Table.TableArn())
+	// scheduled reprocessing, which resets each selected item with a
+	// conditional DeleteItem (store.Results.Reset) before requeueing it.
+	allow("JobItems", []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"}, b.Table.TableArn())
 	allow("QueryByStatus", []string{"dynamodb:Query"},
 		jsii.String(fmt.Sprintf("%s/index/%s", *b.Table.TableArn(), StatusIndex)))
 	// Permanent failures go to the DLQ with their error code.

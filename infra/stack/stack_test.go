@@ -155,6 +155,7 @@ func TestFunction(t *testing.T) {
 			"BATCHINFER_RESULTS_TABLE":   ref(s.idOf(s.b.Table)),
 			"BATCHINFER_RESULTS_BUCKET":  ref(s.idOf(s.b.Results)),
 			"BATCHINFER_DLQ_URL":         ref(s.idOf(s.b.DeadLetters)),
+			"BATCHINFER_QUEUE_URL":       ref(s.idOf(s.b.Jobs)),
 			"BATCHINFER_INPUT_BUCKETS":   ref(s.idOf(s.b.Inbox)),
 			"BATCHINFER_MAX_INPUT_BYTES": strconv.FormatInt(c.MaxInputBytes, 10),
 			// Equal to the redrive count, so the worker marks an item
@@ -332,7 +333,7 @@ func TestLeastPrivilege(t *testing.T) {
 			}
 		}
 		want := []string{"s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "dynamodb:GetItem", "dynamodb:PutItem",
-			"dynamodb:UpdateItem", "dynamodb:Query", "sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"}
+			"dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query", "sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"}
 		for _, a := range want {
 			if !got[a] {
 				t.Errorf("worker lacks %s", a)
