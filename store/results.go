@@ -177,8 +177,7 @@ func (r *Results) tryClaim(ctx context.Context, rec Record, lease time.Duration)
 		ExpressionAttributeValues: expr.Values(),
 		ReturnValues:              types.ReturnValueAllNew,
 	})
-	var failed *types.ConditionalCheckFailedException
-	if errors.As(err, &failed) {
+	if conditionFailed(err) {
 		return ClaimResult{}, false, nil
 	}
 	if err != nil {
@@ -246,8 +245,7 @@ func (r *Results) Complete(ctx context.Context, rec Record) error {
 		ExpressionAttributeNames:  expr.Names(),
 		ExpressionAttributeValues: expr.Values(),
 	})
-	var failed *types.ConditionalCheckFailedException
-	if errors.As(err, &failed) {
+	if conditionFailed(err) {
 		return fmt.Errorf("complete job %s as %s: %w", rec.JobID, rec.Status, ErrClaimLost)
 	}
 	return Classify(err, "complete job "+rec.JobID)
@@ -315,6 +313,14 @@ func (r *Results) ListByStatus(ctx context.Context, status Status, since time.Ti
 		recs = recs[:limit]
 	}
 	return recs, nil
+}
+
+// conditionFailed reports whether DynamoDB refused a conditional write
+// because its condition did not hold: an answer about the item, not a
+// failure to classify or retry.
+func conditionFailed(err error) bool {
+	var failed *types.ConditionalCheckFailedException
+	return errors.As(err, &failed)
 }
 
 func (r *Results) key(jobID string) map[string]types.AttributeValue {
