@@ -22,6 +22,8 @@ var (
 	served []*model.Model
 	iris   *model.Model
 	ocr    *model.Model
+	// cleanups run when the package's tests and benchmarks are done.
+	cleanups []func()
 )
 
 func TestMain(m *testing.M) {
@@ -34,6 +36,11 @@ func TestMain(m *testing.M) {
 			return 1
 		}
 		defer emu.Stop()
+		defer func() {
+			for _, c := range cleanups {
+				c()
+			}
+		}()
 		lib := os.Getenv("ONNXRUNTIME_LIB")
 		if lib == "" {
 			lib = testenv.DefaultORTLib()

@@ -1,0 +1,78 @@
+package benchmarks
+
+import (
+	"fmt"
+	"testing"
+	"time"
+)
+
+// BenchmarkWorkerVsNaive runs the same events through the real worker
+// (worker.Handle) and the naive handlers, one after another in each
+// iteration, against the same emulators and the same loaded models:
+//
+//	iris: 1,000 inline jobs in invocations of 100 records
+//	ocr:  100 PNG text lines from S3 notifications, invocations of 10
+//
+// "delay" puts a proxy adding 5 ms per DynamoDB/SQS call and 20 ms per S3
+// call between the handlers and the emulators; "nodelay" goes through the
+// same proxy with no delay. Metrics: jobs/s of each side (worker; naive,
+// which writes the item and the output object as the worker does; item,
+// the naive handler writing only the DynamoDB item) and the worker's
+// speedup over each. Every job of every side is checked SUCCEEDED.
+//
+//	go test -run '^$' -bench WorkerVsNaive -benchtime 1x -count 3 ./benchmarks/
+func BenchmarkWorkerVsNaive(b *testing.B) {
+	cases := []struct {
+		name     string
+		jobs     int
+		per      int
+		isOCR    bool
+		delay    func(string) time.Duration
+		delayTag string
+	}{
+		{"iris-1000x100", 1000, 100, false, inRegion, "delay"},
+		{"iris-1000x100", 1000, 100, false, nil, "nodelay"},
+		{"ocr-100x10", 100, 10, true, inRegion, "delay"},
+		{"ocr-100x10", 100, 10, true, nil, "nodelay"},
+	}
+	for _, c := range cases {
+		b.Run(c.name+"/"+c.delayTag, func(b *testing.B) {
+			r := newRig(b, c.delay)
+			sides := r.handlers()
+			elapsed := make([]time.Duration, len(sides))
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				tag := fmt.Sprintf("%s-%d", c.delayTag, i)
+				var evs [][]byte
+				if c.isOCR {
+					evs, _ = r.ocrEvents(b, tag, c.jobs, c.per)
+				} else {
+					evs = irisEvents(b, tag, c.jobs, c.per)
+				}
+				b.StartTimer()
+				for s, h := range sides {
+					t0 := time.Now()
+					for _, ev := range evs {
+						invoke(b, h, ev)
+					}
+					elapsed[s] += time.Since(t0)
+				}
+			}
+			b.StopTimer()
+			rate := map[string]float64{}
+			for s, h := range sides {
+				if got, want := r.succeeded(b, h.name), c.jobs*b.N; got != want {
+					b.Fatalf("%s: %d SUCCEEDED items, want %d", h.name, got, want)
+				}
+				rate[h.name] = float64(c.jobs*b.N) / elapsed[s].Seconds()
+			}
+			b.ReportMetric(0, "ns/op") // the three sides' sum means nothing
+			b.ReportMetric(rate["worker"], "worker-jobs/s")
+			b.ReportMetric(rate["naive"], "naive-jobs/s")
+			b.ReportMetric(rate["item"], "item-jobs/s")
+			b.ReportMetric(rate["worker"]/rate["naive"], "x-vs-naive")
+			b.ReportMetric(rate["worker"]/rate["item"], "x-vs-item")
+		})
+	}
+}
