@@ -141,7 +141,10 @@ func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		opts.FunctionOutput = f
 		opts.Log = newLogger(f, "info")
 		fmt.Fprintf(stdout, "the function's log (JSON lines): %s\n", logPath)
-		return local.RunDemo(ctx, cfg, local.DemoOptions{System: opts, Out: stdout, Bar: stderr, Keep: *keep})
+		if err := local.RunDemo(ctx, cfg, local.DemoOptions{System: opts, Out: stdout, Bar: stderr, Keep: *keep}); err != nil {
+			return fmt.Errorf("%w (the function's log is %s)", err, logPath)
+		}
+		return nil
 	}
 	opts.FunctionOutput = stderr
 	opts.Log = newLogger(stderr, "info")
