@@ -99,3 +99,21 @@ func (s *system) checkOncePerJob(ids []string, recs map[string]*store.Record, wa
 		s.t.Errorf("%d of %d jobs did not run exactly once", bad, len(ids))
 	}
 }
+
+// checkNoDoubleOutcome asserts that no job's outcome was stored twice: at
+// most one SUCCEEDED log line per job. It is the guarantee that holds when
+// responses get lost: a completion whose answer was lost and whose retry
+// ran out of time is logged RETRY, then the redelivery finds the job done.
+func (s *system) checkNoDoubleOutcome(ids []string) (unlogged int) {
+	s.t.Helper()
+	lines := s.succeededLines()
+	for _, id := range ids {
+		switch n := lines[id]; {
+		case n > 1:
+			s.t.Errorf("job %s: %d SUCCEEDED log lines, want at most 1", id, n)
+		case n == 0:
+			unlogged++
+		}
+	}
+	return unlogged
+}

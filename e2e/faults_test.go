@@ -17,24 +17,25 @@ import (
 // response): a claim that took effect looks like someone else's, the job
 // is retried by SQS, and once the claim's lease (the invocation's time)
 // has run out the redelivery takes it over. So that case runs with a short
-// function timeout and visibility timeout, and allows a second claim.
+// function timeout and visibility timeout, allows more claims, and checks
+// that no outcome was stored twice.
 func TestTransientFaults(t *testing.T) {
 	tests := []struct {
 		name         string
 		opts         faultproxy.Options
 		sys          sysOptions
 		iris, ocr    int
-		wantAttempts int // 0: any
+		exactlyOnce  bool // one SUCCEEDED line and one claim per job
 	}{
 		{
 			name: "before forwarding",
 			opts: faultproxy.Options{FailRate: 0.2, Seed: 7},
-			iris: 150, ocr: 20, wantAttempts: 1,
+			iris: 150, ocr: 20, exactlyOnce: true,
 		},
 		{
 			name: "after forwarding",
 			opts: faultproxy.Options{FailRate: 0.1, FailAfterForward: 0.1, Seed: 8},
-			sys:  sysOptions{Timeout: 5 * time.Second, Visibility: 6 * time.Second, MaxReceives: 10},
+			sys:  sysOptions{Timeout: 6 * time.Second, Visibility: 7 * time.Second, MaxReceives: 10},
 			iris: 60, ocr: 8,
 		},
 	}
@@ -67,7 +68,11 @@ func TestTransientFaults(t *testing.T) {
 			for _, ob := range objs {
 				s.ocrText(ob, recs[ob.JobID])
 			}
-			s.checkOncePerJob(ids, recs, tt.wantAttempts)
+			if tt.exactlyOnce {
+				s.checkOncePerJob(ids, recs, 1)
+			} else if n := s.checkNoDoubleOutcome(ids); n > 0 {
+				t.Logf("%d jobs completed by a write whose answer was lost (logged RETRY, then found done)", n)
+			}
 			s.waitQueueDrained(15 * time.Second)
 			if dl := s.deadLetters(); len(dl) != 0 {
 				t.Errorf("%d jobs in the DLQ, want none", len(dl))
