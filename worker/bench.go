@@ -87,9 +87,12 @@ func Bench(ctx context.Context, m *model.Model, opts BenchOptions) (BenchReport,
 	rep.RawItemsPerS, rep.PipeItemsPerS, rep.Batch1PerS = median(raw), median(pipe), median(one)
 	rep.PipeVsRaw = rep.PipeItemsPerS / rep.RawItemsPerS
 	rep.PipeVsBatch1 = rep.PipeItemsPerS / rep.Batch1PerS
-	for _, b := range opts.Sweep {
-		var ps, rs []float64
-		for range max(opts.Rounds/2, 1) {
+	// The sweep visits every batch size once per round, so load that comes
+	// and goes on a shared machine touches all sizes alike instead of
+	// favouring whichever size ran during a quiet spell.
+	ps, rs := make([][]float64, len(opts.Sweep)), make([][]float64, len(opts.Sweep))
+	for range opts.Rounds {
+		for i, b := range opts.Sweep {
 			p, err := pipelineRate(ctx, m, inputs, b, opts.MinRun)
 			if err != nil {
 				return rep, err
@@ -98,9 +101,11 @@ func Bench(ctx context.Context, m *model.Model, opts BenchOptions) (BenchReport,
 			if err != nil {
 				return rep, err
 			}
-			ps, rs = append(ps, p), append(rs, r)
+			ps[i], rs[i] = append(ps[i], p), append(rs[i], r)
 		}
-		rep.Sweep = append(rep.Sweep, SweepPoint{Batch: b, ItemsPerS: median(ps), RawItemsPerS: median(rs)})
+	}
+	for i, b := range opts.Sweep {
+		rep.Sweep = append(rep.Sweep, SweepPoint{Batch: b, ItemsPerS: median(ps[i]), RawItemsPerS: median(rs[i])})
 	}
 	if len(rep.Sweep) > 0 {
 		best := rep.Sweep[0]
