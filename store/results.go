@@ -89,7 +89,10 @@ const maxClaimRounds = 3
 // attempts + 1 and created_at kept. Otherwise a consistent read tells Done,
 // Busy and Conflict apart (dynalite ignores
 // ReturnValuesOnConditionCheckFailure, so the read is the portable way).
-// rec's Status, ClaimToken, Attempts and timestamps are ignored.
+// rec's Status, Attempts and timestamps are ignored. rec.ClaimToken, when
+// set, is the attempt's own token: a retry of a claim whose write succeeded
+// but whose answer was lost (a timeout, a 5xx after the write) finds its own
+// token on the item and is Claimed, not Busy. Empty means a fresh token.
 func (r *Results) Claim(ctx context.Context, rec Record, lease time.Duration) (ClaimResult, error) {
 	if rec.JobID == "" {
 		return ClaimResult{}, errors.New("claim: empty job_id")
@@ -107,6 +110,8 @@ func (r *Results) Claim(ctx context.Context, rec Record, lease time.Duration) (C
 			continue // deleted since the write failed: try again
 		}
 		switch {
+		case rec.ClaimToken != "" && existing.ClaimToken == rec.ClaimToken && existing.Status == string(StatusInProgress):
+			return ClaimResult{Outcome: Claimed, Token: rec.ClaimToken, Existing: existing}, nil
 		case existing.PayloadHash != rec.PayloadHash:
 			return ClaimResult{Outcome: Conflict, Existing: existing}, nil
 		case Status(existing.Status).Final():
@@ -124,9 +129,12 @@ func (r *Results) Claim(ctx context.Context, rec Record, lease time.Duration) (C
 // the condition failed.
 func (r *Results) tryClaim(ctx context.Context, rec Record, lease time.Duration) (ClaimResult, bool, error) {
 	now := r.now()
-	token, err := newToken()
-	if err != nil {
-		return ClaimResult{}, false, err
+	token := rec.ClaimToken
+	if token == "" {
+		var err error
+		if token, err = NewClaimToken(); err != nil {
+			return ClaimResult{}, false, err
+		}
 	}
 	stamp := formatTime(now)
 
@@ -327,9 +335,9 @@ func (r *Results) key(jobID string) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{"job_id": &types.AttributeValueMemberS{Value: jobID}}
 }
 
-// newToken is a random claim token: only the attempt that took the claim
+// NewClaimToken is a random claim token: only the attempt that took the claim
 // knows it, so only that attempt can complete the job.
-func newToken() (string, error) {
+func NewClaimToken() (string, error) {
 	var b [16]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		return "", fmt.Errorf("claim token: %w", err)

@@ -296,3 +296,33 @@ func equal(a, b []string) bool {
 	}
 	return true
 }
+
+// A claim whose write landed but whose answer was lost is retried with the
+// same token: the retry must find the claim its own, not Busy, or the job
+// would wait a whole lease for nobody.
+func TestClaimRetryWithOwnTokenIsClaimed(t *testing.T) {
+	r := newTable(t)
+	ctx := context.Background()
+	rec := job(name("lost-answer"), "h1")
+	tok, err := NewClaimToken()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec.ClaimToken = tok
+	first, err := r.Claim(ctx, rec, time.Minute)
+	if err != nil || first.Outcome != Claimed || first.Token != tok {
+		t.Fatalf("first claim: %+v, %v", first, err)
+	}
+	again, err := r.Claim(ctx, rec, time.Minute)
+	if err != nil || again.Outcome != Claimed || again.Token != tok {
+		t.Fatalf("retried claim: %+v, %v; want Claimed with the same token", again, err)
+	}
+	if again.Existing.Attempts != 1 {
+		t.Errorf("attempts %d after a retried claim, want 1", again.Existing.Attempts)
+	}
+	other := rec
+	other.ClaimToken = ""
+	if res, err := r.Claim(ctx, other, time.Minute); err != nil || res.Outcome != Busy {
+		t.Errorf("another attempt: %+v, %v; want Busy", res, err)
+	}
+}

@@ -140,9 +140,17 @@ func (w *Worker) claim(ctx context.Context, tasks []*task, deadline time.Time) [
 		if m, err := w.Engine.Model(t.job.Model); err == nil {
 			rec.Model, rec.ModelVersion, t.model = m.Name(), m.Version(), m
 		}
+		// One token for every try of this claim, so a retry after a lost
+		// answer recognises its own claim.
+		tok, err := store.NewClaimToken()
+		if err != nil {
+			t.retry(jobs.Wrap(jobs.CodeInternal, err, "make a claim token"))
+			return
+		}
+		rec.ClaimToken = tok
 		lease := time.Until(deadline)
 		var res store.ClaimResult
-		err := retry(ctx, func(ctx context.Context) error {
+		err = retry(ctx, func(ctx context.Context) error {
 			var err error
 			res, err = w.Results.Claim(ctx, rec, lease)
 			return err
