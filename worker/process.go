@@ -137,7 +137,7 @@ func (w *Worker) claim(ctx context.Context, tasks []*task, deadline time.Time) [
 			MessageID:   t.msg.MessageID,
 			PayloadHash: t.job.PayloadHash,
 		}
-		if m, err := w.Engine.Model(t.job.Model); err == nil {
+		if m, err := w.Engine.Model(t.job.Model); err == nil && t.err == nil {
 			rec.Model, rec.ModelVersion, t.model = m.Name(), m.Version(), m
 		}
 		// One token for every try of this claim, so a retry after a lost
