@@ -14,8 +14,11 @@ import (
 )
 
 // TestStartServesAllThree drives each emulator through a real SDK client
-// built from Env.Config, then checks Stop really ends the processes.
+// built from Env.Config, checks they listen on loopback only, then that
+// Stop really ends the processes. One launch serves all three checks:
+// starting node twice is most of this package's time.
 func TestStartServesAllThree(t *testing.T) {
+	t.Parallel()
 	e := Start(t)
 	ctx := context.Background()
 	cfg := e.Config(ctx)
@@ -46,6 +49,7 @@ func TestStartServesAllThree(t *testing.T) {
 	if err := e.Alive(); err != nil {
 		t.Fatal(err)
 	}
+	checkLoopbackOnly(t, e)
 	e.Stop()
 	if e.Alive() == nil {
 		t.Fatal("emulators still running after Stop")
@@ -53,10 +57,10 @@ func TestStartServesAllThree(t *testing.T) {
 	e.Stop() // idempotent
 }
 
-// TestBindsLoopbackOnly asks the kernel which addresses the emulators
-// listen on: 127.0.0.1 only, never a wildcard.
-func TestBindsLoopbackOnly(t *testing.T) {
-	e := Start(t)
+// checkLoopbackOnly asks the kernel which addresses the emulators listen
+// on: 127.0.0.1 only, never a wildcard.
+func checkLoopbackOnly(t *testing.T, e *Env) {
+	t.Helper()
 	out, err := exec.Command("ss", "-ltnpH").Output()
 	if err != nil {
 		t.Fatalf("ss -ltnp: %v", err)

@@ -21,6 +21,7 @@ import (
 // emulators:up/down` runs) on free ports with its own pid folder: up
 // twice (idempotent), real SDK calls, status, down, ports closed.
 func TestEmulatorsScript(t *testing.T) {
+	t.Parallel()
 	fq, dy := freePort(t), freePort(t)
 	runDir := t.TempDir()
 	script := func(arg string) (string, error) {
