@@ -56,7 +56,7 @@ func Load(dir string, opts Options) (*Model, error) {
 	}
 	// Check the declared I/O before creating the session: ORT's own error
 	// for a wrong input name is less clear than naming the manifest field.
-	ins, outs, err := ort.GetInputOutputInfo(onnxPath)
+	ins, outs, err := ioInfo(onnxPath)
 	if err != nil {
 		return nil, fmt.Errorf("load model %s: read I/O info of %s: %w", dir, man.File, err)
 	}
@@ -74,6 +74,21 @@ func Load(dir string, opts Options) (*Model, error) {
 		return nil, fmt.Errorf("load model %s: %w", dir, err)
 	}
 	return m, nil
+}
+
+// ioInfo reads the model's declared inputs and outputs through a session
+// that skips graph optimisation: the info is the same, and optimising the
+// graph twice (here and for the real session) was most of a cold start.
+func ioInfo(path string) ([]ort.InputOutputInfo, []ort.InputOutputInfo, error) {
+	so, err := ort.NewSessionOptions()
+	if err != nil {
+		return nil, nil, fmt.Errorf("session options: %w", err)
+	}
+	defer so.Destroy()
+	if err := so.SetGraphOptimizationLevel(ort.GraphOptimizationLevelDisableAll); err != nil {
+		return nil, nil, fmt.Errorf("disable graph optimisation: %w", err)
+	}
+	return ort.GetInputOutputInfoWithOptions(path, so)
 }
 
 func newSession(path string, man Manifest, opts Options) (*ort.DynamicAdvancedSession, error) {
