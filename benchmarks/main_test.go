@@ -41,10 +41,7 @@ func TestMain(m *testing.M) {
 				c()
 			}
 		}()
-		lib := os.Getenv("ONNXRUNTIME_LIB")
-		if lib == "" {
-			lib = testenv.DefaultORTLib()
-		}
+		lib := testenv.ORTLibPath()
 		if err := model.InitRuntime(lib); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			return 1

@@ -24,7 +24,7 @@ import (
 	"github.com/batchinfer/batchinfer/benchmarks/naive"
 	"github.com/batchinfer/batchinfer/internal/emulators"
 	"github.com/batchinfer/batchinfer/internal/faultproxy"
-	"github.com/batchinfer/batchinfer/local"
+	"github.com/batchinfer/batchinfer/jobs"
 	"github.com/batchinfer/batchinfer/store"
 	"github.com/batchinfer/batchinfer/worker"
 )
@@ -192,7 +192,7 @@ func (r *rig) ocrEvents(tb testing.TB, tag string, n, per int) ([][]byte, map[st
 		if err != nil {
 			tb.Fatalf("upload s3://%s/%s: %v", r.input, key, err)
 		}
-		bodies[i] = local.S3Notification(emulators.Region, r.input, key, aws.ToString(out.ETag), int64(len(s.Data)))
+		bodies[i] = jobs.S3Notification(emulators.Region, jobs.S3Object{Bucket: r.input, Key: key, ETag: aws.ToString(out.ETag), Size: int64(len(s.Data))})
 		texts[key] = s.Text
 	}
 	return sqsEvents(tb, tag, bodies, per), texts

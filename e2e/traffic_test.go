@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"net/url"
 	"sort"
 	"strings"
 	"sync"
@@ -67,20 +66,7 @@ func (s *system) uploadLines(n int, seed int64) []object {
 // notification is the body S3 sends to SQS for one created object: its
 // own format, keys form-encoded (space as '+', '+' as %2B).
 func notification(bucket string, o object) string {
-	ev := map[string]any{"Records": []any{map[string]any{
-		"eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": emu.Region,
-		"eventTime": time.Now().UTC().Format("2006-01-02T15:04:05.000Z"), "eventName": "ObjectCreated:Put",
-		"userIdentity":      map[string]any{"principalId": "AWS:AIDAEXAMPLE"},
-		"requestParameters": map[string]any{"sourceIPAddress": "127.0.0.1"},
-		"responseElements":  map[string]any{"x-amz-request-id": "E2E", "x-amz-id-2": "e2e"},
-		"s3": map[string]any{
-			"s3SchemaVersion": "1.0", "configurationId": "inbox",
-			"bucket": map[string]any{"name": bucket, "ownerIdentity": map[string]any{"principalId": "E2E"}, "arn": "arn:aws:s3:::" + bucket},
-			"object": map[string]any{"key": url.QueryEscape(o.Key), "size": o.Size, "eTag": o.ETag, "sequencer": "0066E2E000000000"},
-		},
-	}}}
-	b, _ := json.Marshal(ev)
-	return string(b)
+	return jobs.S3Notification(emu.Region, jobs.S3Object{Bucket: bucket, Key: o.Key, ETag: o.ETag, Size: int64(o.Size)})
 }
 
 // irisJob is an inline job for the iris model with its own job_id.

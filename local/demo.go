@@ -94,7 +94,7 @@ func sendDemoWork(ctx context.Context, s3c *s3.Client, sqsc *sqs.Client, region,
 		if err != nil {
 			return "", fmt.Errorf("upload s3://%s/%s: %w", bucket, key, err)
 		}
-		body := S3Notification(region, bucket, key, aws.ToString(out.ETag), int64(len(data)))
+		body := jobs.S3Notification(region, jobs.S3Object{Bucket: bucket, Key: key, ETag: aws.ToString(out.ETag), Size: int64(len(data))})
 		if _, err := sqsc.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: &queueURL, MessageBody: &body}); err != nil {
 			return "", fmt.Errorf("notify s3://%s/%s: %w", bucket, key, err)
 		}

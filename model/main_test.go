@@ -10,10 +10,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	lib := os.Getenv("ONNXRUNTIME_LIB")
-	if lib == "" {
-		lib = testenv.DefaultORTLib()
-	}
+	lib := testenv.ORTLibPath()
 	if err := InitRuntime(lib); err != nil {
 		fmt.Fprintf(os.Stderr, "model tests: %v\n", err)
 		os.Exit(1)

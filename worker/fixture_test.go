@@ -22,6 +22,7 @@ import (
 
 	"github.com/batchinfer/batchinfer/internal/emulators"
 	"github.com/batchinfer/batchinfer/internal/testenv"
+	"github.com/batchinfer/batchinfer/jobs"
 	"github.com/batchinfer/batchinfer/model"
 	"github.com/batchinfer/batchinfer/store"
 )
@@ -44,10 +45,7 @@ func TestMain(m *testing.M) {
 			return 1
 		}
 		defer emu.Stop()
-		lib := os.Getenv("ONNXRUNTIME_LIB")
-		if lib == "" {
-			lib = testenv.DefaultORTLib()
-		}
+		lib := testenv.ORTLibPath()
 		if err := model.InitRuntime(lib); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
@@ -153,32 +151,9 @@ func message(id, body string, receiveCount int) events.SQSMessage {
 	}
 }
 
-// s3Notification is the body S3 sends to SQS for one new object; keys are
-// URL-encoded as S3 does (space as '+').
+// s3Notification is the body S3 sends to SQS for one new object.
 func s3Notification(bucket, key, etag string) string {
-	ev := map[string]any{"Records": []any{map[string]any{
-		"eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "us-east-1",
-		"eventTime": time.Now().UTC().Format(time.RFC3339), "eventName": "ObjectCreated:Put",
-		"s3": map[string]any{
-			"s3SchemaVersion": "1.0", "configurationId": "inbox",
-			"bucket": map[string]any{"name": bucket, "arn": "arn:aws:s3:::" + bucket},
-			"object": map[string]any{"key": strings.ReplaceAll(urlEscape(key), "%20", "+"), "size": 1, "eTag": etag, "sequencer": "0A1B2C3D4E5F678901"},
-		},
-	}}}
-	b, _ := json.Marshal(ev)
-	return string(b)
-}
-
-func urlEscape(s string) string {
-	var b strings.Builder
-	for _, c := range []byte(s) {
-		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("-_.~/", rune(c)) {
-			b.WriteByte(c)
-		} else {
-			fmt.Fprintf(&b, "%%%02X", c)
-		}
-	}
-	return b.String()
+	return jobs.S3Notification("us-east-1", jobs.S3Object{Bucket: bucket, Key: key, ETag: etag, Size: 1})
 }
 
 func inlineJob(id, modelName string, input map[string]any) string {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
 	"strings"
 	"time"
 
@@ -324,25 +323,5 @@ func (rp *Reprocessor) body(ctx context.Context, rec *store.Record) (body, skip 
 	if jobs.ObjectJobID(obj.Bucket, obj.Key, version, etag) != rec.JobID {
 		return "", "the object changed since this job: its current version is another job (its own upload notification runs it)", nil
 	}
-	return S3Notification(obj.Bucket, obj.Key, version, etag), "", nil
-}
-
-// S3Notification is the body S3 sends to SQS for one created object, keys
-// URL-encoded with '+' for space as S3 does.
-func S3Notification(bucket, key, versionID, etag string) string {
-	object := map[string]any{"key": strings.ReplaceAll(url.QueryEscape(key), "%2F", "/"), "eTag": etag, "sequencer": "0"}
-	if versionID != "" {
-		object["versionId"] = versionID
-	}
-	ev := map[string]any{"Records": []any{map[string]any{
-		"eventVersion": "2.1", "eventSource": "aws:s3", "eventName": "ObjectCreated:Put",
-		"eventTime": time.Now().UTC().Format(time.RFC3339),
-		"s3": map[string]any{
-			"s3SchemaVersion": "1.0", "configurationId": "batchinfer-reprocess",
-			"bucket": map[string]any{"name": bucket, "arn": "arn:aws:s3:::" + bucket},
-			"object": object,
-		},
-	}}}
-	b, _ := json.Marshal(ev) // maps of strings always encode
-	return string(b)
+	return jobs.S3Notification("", jobs.S3Object{Bucket: obj.Bucket, Key: obj.Key, VersionID: version, ETag: etag}), "", nil
 }

@@ -7,7 +7,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
@@ -211,7 +210,7 @@ func (p *Poller) process(ctx context.Context, tg pollTarget, batch []types.Messa
 
 	inv := &jobs.Invocation{Messages: make([]jobs.Message, len(batch))}
 	for i, m := range batch {
-		inv.Messages[i] = jobs.DecodeMessage(LambdaMessage(m, tg.arn, tg.region))
+		inv.Messages[i] = jobs.DecodeMessage(store.LambdaRecord(m, tg.arn, tg.region))
 	}
 	out := p.W.Process(pctx, inv)
 
@@ -241,38 +240,6 @@ func (p *Poller) process(ctx context.Context, tg pollTarget, batch []types.Messa
 	}
 	p.W.logger().Info("batch done", "messages", len(batch), "succeeded", out.Succeeded, "failed", out.Failed,
 		"skipped", out.Skipped, "retried", out.Retried, "ms", time.Since(at).Milliseconds())
-}
-
-// LambdaMessage converts a received message into the record Lambda's SQS
-// event source would deliver for it, so DecodeMessage sees the same thing
-// in both modes.
-func LambdaMessage(m types.Message, queueARN, region string) events.SQSMessage {
-	attrs := make(map[string]string, len(m.Attributes))
-	for k, v := range m.Attributes {
-		attrs[k] = v
-	}
-	mattrs := make(map[string]events.SQSMessageAttribute, len(m.MessageAttributes))
-	for k, v := range m.MessageAttributes {
-		a := events.SQSMessageAttribute{
-			StringValue: v.StringValue, BinaryValue: v.BinaryValue, DataType: aws.ToString(v.DataType),
-			StringListValues: v.StringListValues, BinaryListValues: v.BinaryListValues,
-		}
-		// Lambda sends empty lists, not null.
-		if a.StringListValues == nil {
-			a.StringListValues = []string{}
-		}
-		if a.BinaryListValues == nil {
-			a.BinaryListValues = [][]byte{}
-		}
-		mattrs[k] = a
-	}
-	return events.SQSMessage{
-		MessageId: aws.ToString(m.MessageId), ReceiptHandle: aws.ToString(m.ReceiptHandle),
-		Body: aws.ToString(m.Body), Md5OfBody: aws.ToString(m.MD5OfBody),
-		Md5OfMessageAttributes: aws.ToString(m.MD5OfMessageAttributes),
-		Attributes:             attrs, MessageAttributes: mattrs,
-		EventSourceARN: queueARN, EventSource: "aws:sqs", AWSRegion: region,
-	}
 }
 
 func sleep(ctx context.Context, d time.Duration) {

@@ -197,7 +197,7 @@ func TestLambdaMessageMatchesTheEventSource(t *testing.T) {
 	if err != nil || len(got) != 1 {
 		t.Fatalf("receive: %v %v", got, err)
 	}
-	rec := LambdaMessage(got[0], f.prov.QueueARN, "us-east-1")
+	rec := store.LambdaRecord(got[0], f.prov.QueueARN, "us-east-1")
 	switch {
 	case rec.EventSource != "aws:sqs" || rec.EventSourceARN != f.prov.QueueARN || rec.AWSRegion != "us-east-1":
 		t.Errorf("source fields: %+v", rec)

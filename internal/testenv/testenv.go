@@ -25,13 +25,19 @@ func DefaultORTLib() string {
 	return filepath.Join(CacheDir(), "ort", "linux-"+runtime.GOARCH, "libonnxruntime.so.1")
 }
 
-// ORTLib returns $ONNXRUNTIME_LIB or the library setup prepared.
+// ORTLibPath is $ONNXRUNTIME_LIB or the library setup prepared, for a
+// TestMain that has no testing.TB; InitRuntime names it if it is missing.
+func ORTLibPath() string {
+	if p := os.Getenv("ONNXRUNTIME_LIB"); p != "" {
+		return p
+	}
+	return DefaultORTLib()
+}
+
+// ORTLib returns ORTLibPath, failing the test if it does not exist.
 func ORTLib(t testing.TB) string {
 	t.Helper()
-	p := os.Getenv("ONNXRUNTIME_LIB")
-	if p == "" {
-		p = DefaultORTLib()
-	}
+	p := ORTLibPath()
 	mustExist(t, p)
 	return p
 }

@@ -1,0 +1,47 @@
+package store
+
+import (
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+)
+
+// LambdaRecord is the record Lambda's SQS event source mapping delivers for
+// a received message: messageId, receiptHandle, body, md5OfBody,
+// md5OfMessageAttributes, every system attribute ReceiveMessage returned
+// (ApproximateReceiveCount, SentTimestamp, SenderId,
+// ApproximateFirstReceiveTimestamp, and AWSTraceHeader or the FIFO ones
+// when present), messageAttributes (stringValue/binaryValue, the list
+// fields as the empty lists Lambda sends, dataType), eventSource "aws:sqs",
+// eventSourceARN and awsRegion. The poll mode and the local event source
+// mapping both build their events with it, so the worker sees one shape
+// everywhere. Receive with MessageSystemAttributeNames and
+// MessageAttributeNames All.
+func LambdaRecord(m types.Message, queueARN, region string) events.SQSMessage {
+	attrs := make(map[string]string, len(m.Attributes))
+	for k, v := range m.Attributes {
+		attrs[k] = v
+	}
+	mattrs := make(map[string]events.SQSMessageAttribute, len(m.MessageAttributes))
+	for k, v := range m.MessageAttributes {
+		mattrs[k] = events.SQSMessageAttribute{
+			DataType:         aws.ToString(v.DataType),
+			StringValue:      v.StringValue,
+			BinaryValue:      v.BinaryValue,
+			StringListValues: append([]string{}, v.StringListValues...),
+			BinaryListValues: append([][]byte{}, v.BinaryListValues...),
+		}
+	}
+	return events.SQSMessage{
+		MessageId:              aws.ToString(m.MessageId),
+		ReceiptHandle:          aws.ToString(m.ReceiptHandle),
+		Body:                   aws.ToString(m.Body),
+		Md5OfBody:              aws.ToString(m.MD5OfBody),
+		Md5OfMessageAttributes: aws.ToString(m.MD5OfMessageAttributes),
+		Attributes:             attrs,
+		MessageAttributes:      mattrs,
+		EventSourceARN:         queueARN,
+		EventSource:            "aws:sqs",
+		AWSRegion:              region,
+	}
+}
