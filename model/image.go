@@ -8,6 +8,7 @@ import (
 	"image/jpeg"
 	"image/png"
 	"math"
+	"net/http"
 
 	"golang.org/x/image/draw"
 )
@@ -108,7 +109,9 @@ func (c *imageCodec) decode(data []byte) (image.Image, error) {
 		if f := otherImage(data); f != "" {
 			return nil, inputErrorf(codeUnsupportedFormat, "%s is not supported; send PNG or JPEG", f)
 		}
-		return nil, inputErrorf(codeUnsupportedFormat, "not a PNG or JPEG image (first bytes %q)", head(data))
+		// The sniffed type, not the bytes: messages reach logs and the DLQ,
+		// and payload contents must never be logged.
+		return nil, inputErrorf(codeUnsupportedFormat, "not a PNG or JPEG image (looks like %s)", http.DetectContentType(data))
 	}
 	cfg, err := decodeConfig(data)
 	if err != nil {
@@ -130,13 +133,6 @@ func (c *imageCodec) decode(data []byte) (image.Image, error) {
 		return nil, inputErrorf(codeUndecodableImage, "decode image: %v", err)
 	}
 	return img, nil
-}
-
-func head(b []byte) []byte {
-	if len(b) > 8 {
-		return b[:8]
-	}
-	return b
 }
 
 // resizedWidth is PaddleOCR's ceil(height * w/h).

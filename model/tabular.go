@@ -113,7 +113,7 @@ func (c *tabularCodec) parse(data []byte, row []float32) (Tensor, error) {
 			row[i] = x
 		}
 	default:
-		return Tensor{}, inputErrorf(codeInvalidFeatures, "features must be a list or an object, got %s", head(raw))
+		return Tensor{}, inputErrorf(codeInvalidFeatures, "features must be a list or an object, got %s", jsonKind(raw))
 	}
 	return Tensor{Shape: []int64{int64(F)}, Data: row}, nil
 }
@@ -127,21 +127,43 @@ func parseFeature(v json.RawMessage) (float32, *InputError) {
 		}
 		switch strings.ToLower(strings.TrimSpace(s)) {
 		case "nan", "inf", "+inf", "-inf", "infinity", "+infinity", "-infinity":
-			return 0, inputErrorf(codeNonFiniteFeature, "%q is not a finite number", s)
+			return 0, inputErrorf(codeNonFiniteFeature, "NaN or ±Infinity is not a finite number")
 		}
-		return 0, inputErrorf(codeInvalidFeatures, "%q is a string; send a number", s)
+		return 0, inputErrorf(codeInvalidFeatures, "a string where a number belongs; send a number")
 	}
 	var n json.Number
 	if err := json.Unmarshal(v, &n); err != nil {
-		return 0, inputErrorf(codeInvalidFeatures, "%s is not a number", head(v))
+		return 0, inputErrorf(codeInvalidFeatures, "%s is not a number", jsonKind(v))
 	}
 	f, err := strconv.ParseFloat(string(n), 64)
 	if err != nil && !errors.Is(err, strconv.ErrRange) {
-		return 0, inputErrorf(codeInvalidFeatures, "%s is not a number", n)
+		return 0, inputErrorf(codeInvalidFeatures, "a value is not a number")
 	}
 	x := float32(f)
 	if math.IsInf(float64(x), 0) || math.IsNaN(float64(x)) {
-		return 0, inputErrorf(codeNonFiniteFeature, "%s does not fit a finite float32", n)
+		return 0, inputErrorf(codeNonFiniteFeature, "a value does not fit a finite float32")
 	}
 	return x, nil
+}
+
+// jsonKind names a JSON value's kind for error messages, which must not
+// carry payload contents.
+func jsonKind(raw []byte) string {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
+		return "nothing"
+	}
+	switch raw[0] {
+	case '"':
+		return "a string"
+	case 't', 'f':
+		return "a boolean"
+	case 'n':
+		return "null"
+	case '[':
+		return "a list"
+	case '{':
+		return "an object"
+	}
+	return "a number"
 }
