@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/batchinfer/batchinfer/model"
 	"github.com/batchinfer/batchinfer/worker"
 )
 
@@ -45,10 +44,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			opts.Sweep = append(opts.Sweep, n)
 		}
 	}
-	if err := model.InitRuntime(os.Getenv("ONNXRUNTIME_LIB")); err != nil {
-		return err
-	}
-	m, err := model.Load(*dir, model.Options{IntraOpThreads: *threads})
+	m, err := loadModel(*dir, *threads)
 	if err != nil {
 		return err
 	}

@@ -23,19 +23,30 @@ func runLambda(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if os.Getenv("AWS_LAMBDA_RUNTIME_API") == "" {
 		return fmt.Errorf("%w: AWS_LAMBDA_RUNTIME_API is not set; this command runs under Lambda or the runtime interface emulator (see `batchinfer local`)", errUsage)
 	}
-	cfg, err := worker.LoadConfig(os.Getenv)
+	w, err := startWorker(ctx, stderr)
 	if err != nil {
 		return err
+	}
+	lambda.StartWithOptions(w.Handle, lambda.WithContext(ctx))
+	return nil
+}
+
+// startWorker is the init phase shared by `lambda` and `poll`: validated
+// configuration, the JSON logger, AWS clients, ONNX Runtime and the models,
+// and one "cold start" line with each step's duration.
+func startWorker(ctx context.Context, stderr io.Writer) (*worker.Worker, error) {
+	cfg, err := worker.LoadConfig(os.Getenv)
+	if err != nil {
+		return nil, err
 	}
 	log := newLogger(stderr, cfg.LogLevel)
 	w, cs, err := worker.New(ctx, cfg, log)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	log.Info("cold start",
 		"ort_init_ms", cs.ORTInit.Milliseconds(), "model_fetch_ms", cs.ModelFetch.Milliseconds(),
 		"session_create_ms", cs.SessionCreate.Milliseconds(), "total_ms", cs.Total.Milliseconds(),
 		"models", len(w.Engine.Models()))
-	lambda.StartWithOptions(w.Handle, lambda.WithContext(ctx))
-	return nil
+	return w, nil
 }

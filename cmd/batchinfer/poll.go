@@ -20,21 +20,14 @@ func runPoll(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	cfg, err := worker.LoadConfig(os.Getenv)
-	if err != nil {
-		return err
-	}
 	pcfg, err := worker.LoadPollConfig(os.Getenv)
 	if err != nil {
 		return err
 	}
-	log := newLogger(stderr, cfg.LogLevel)
-	w, cs, err := worker.New(ctx, cfg, log)
+	w, err := startWorker(ctx, stderr)
 	if err != nil {
 		return err
 	}
-	log.Info("start", "ort_init_ms", cs.ORTInit.Milliseconds(), "model_fetch_ms", cs.ModelFetch.Milliseconds(),
-		"session_create_ms", cs.SessionCreate.Milliseconds(), "total_ms", cs.Total.Milliseconds())
 	awsCfg, err := store.LoadAWSConfig(ctx)
 	if err != nil {
 		return err

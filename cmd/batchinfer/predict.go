@@ -33,10 +33,7 @@ func runPredict(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		fs.Usage()
 		return fmt.Errorf("%w: --model and at least one FILE are required", errUsage)
 	}
-	if err := model.InitRuntime(os.Getenv("ONNXRUNTIME_LIB")); err != nil {
-		return err
-	}
-	m, err := model.Load(*dir, model.Options{IntraOpThreads: *threads})
+	m, err := loadModel(*dir, *threads)
 	if err != nil {
 		return err
 	}
@@ -108,4 +105,13 @@ func runPredict(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 	}
 	return flush()
+}
+
+// loadModel starts ONNX Runtime ($ONNXRUNTIME_LIB) and loads one model
+// folder, for the commands that run a model directly.
+func loadModel(dir string, threads int) (*model.Model, error) {
+	if err := model.InitRuntime(os.Getenv("ONNXRUNTIME_LIB")); err != nil {
+		return nil, err
+	}
+	return model.Load(dir, model.Options{IntraOpThreads: threads})
 }
