@@ -10,10 +10,11 @@
 #            verified here against tools/checksums.sha256;
 #   release: the official GitHub release tarball for ORT_VERSION, verified
 #            against ORT_SHA256_AMD64 / ORT_SHA256_ARM64, which you must set.
-# Base images are pinned to exact tags; bump them deliberately.
+# Base images are pinned to exact tags (provided:al2023.2026.02.27.21 is a
+# published tag; check for a newer one, or pin its digest, when you bump it).
 
 ARG GO_IMAGE=golang:1.26.8-bookworm
-ARG LAMBDA_IMAGE=public.ecr.aws/lambda/provided:al2023.2026.11.17.12
+ARG LAMBDA_IMAGE=public.ecr.aws/lambda/provided:al2023.2026.02.27.21
 ARG ORT_SOURCE=context
 
 # ---- build: the bootstrap binary (cgo, for onnxruntime_go) ----

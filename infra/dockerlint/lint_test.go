@@ -27,7 +27,7 @@ FROM ${GO_IMAGE} AS build
 RUN CGO_ENABLED=1 go build -tags lambda.norpc -o /out/bootstrap ./cmd/batchinfer
 FROM ${GO_IMAGE} AS ort
 RUN echo "abc  f" | sha256sum --strict -c -
-FROM public.ecr.aws/lambda/provided:al2023.2026.11.17.12
+FROM public.ecr.aws/lambda/provided:al2023.2026.02.27.21
 COPY --from=ort /out/lib/libonnxruntime.so.1 /opt/lib/libonnxruntime.so.1
 COPY --from=build /out/bootstrap /var/runtime/bootstrap
 CMD ["batchinfer"]
@@ -41,7 +41,7 @@ func TestLint(t *testing.T) {
 		{"latest tag", "golang:1.26.8-bookworm", "golang:latest", "latest"},
 		{"untagged", "golang:1.26.8-bookworm", "golang", "no tag"},
 		{"floating tag", "golang:1.26.8-bookworm", "golang:bookworm", "not an exact version"},
-		{"floating lambda base", "provided:al2023.2026.11.17.12", "provided:al2023", "final stage"},
+		{"floating lambda base", "provided:al2023.2026.02.27.21", "provided:al2023", "final stage"},
 		{"no sha256 check", `RUN echo "abc  f" | sha256sum --strict -c -`, "RUN curl -o f https://example.invalid/f", "sha256sum"},
 		{"no cgo", "CGO_ENABLED=1 ", "", "CGO_ENABLED=1"},
 		{"entrypoint override", `CMD ["batchinfer"]`, "ENTRYPOINT [\"./main\"]\nCMD [\"batchinfer\"]", "ENTRYPOINT"},
@@ -49,7 +49,7 @@ func TestLint(t *testing.T) {
 		{"no cmd", `CMD ["batchinfer"]`, "", "no CMD"},
 		{"bootstrap elsewhere", "/var/runtime/bootstrap", "/var/task/main", "/var/runtime/bootstrap"},
 		{"ort elsewhere", " /opt/lib/libonnxruntime.so.1", " /usr/lib/libonnxruntime.so", ORTLib},
-		{"single stage", good, "FROM public.ecr.aws/lambda/provided:al2023.2026.11.17.12\nCMD [\"x\"]\n", "multi-stage"},
+		{"single stage", good, "FROM public.ecr.aws/lambda/provided:al2023.2026.02.27.21\nCMD [\"x\"]\n", "multi-stage"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
