@@ -50,6 +50,9 @@ type sysOptions struct {
 	// Duplicate runs a second sandbox (RIE and function) and delivers every
 	// event to both at once, as SQS does when two pollers get one message.
 	Duplicate bool
+	// NoFunction provisions the resources only: the test runs the worker
+	// itself (the poll mode).
+	NoFunction bool
 }
 
 // system is one running batchinfer deployment: its own resources, the real
@@ -134,6 +137,9 @@ func newSystem(t *testing.T, o sysOptions) *system {
 		s3: store.NewS3Client(cfg), sqs: sqs.NewFromConfig(cfg),
 		results: &store.Results{Client: dynamodb.NewFromConfig(cfg), Table: spec.Table},
 		logs:    &syncBuffer{},
+	}
+	if o.NoFunction {
+		return s
 	}
 	s.rie = s.startRIE(s.logs)
 	invoke := s.rie.Invoke
