@@ -21,11 +21,11 @@ import (
 // that no outcome was stored twice.
 func TestTransientFaults(t *testing.T) {
 	tests := []struct {
-		name         string
-		opts         faultproxy.Options
-		sys          sysOptions
-		iris, ocr    int
-		exactlyOnce  bool // one SUCCEEDED line and one claim per job
+		name        string
+		opts        faultproxy.Options
+		sys         sysOptions
+		iris, ocr   int
+		exactlyOnce bool // one SUCCEEDED line and one claim per job
 	}{
 		{
 			name: "before forwarding",
