@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -53,6 +54,9 @@ type sysOptions struct {
 	// NoFunction provisions the resources only: the test runs the worker
 	// itself (the poll mode).
 	NoFunction bool
+	// ModelsFromS3 uploads the model folders to the results bucket under
+	// models/NAME/ and points BATCHINFER_MODELS at those s3:// prefixes.
+	ModelsFromS3 bool
 }
 
 // system is one running batchinfer deployment: its own resources, the real
@@ -68,7 +72,9 @@ type system struct {
 	results *store.Results
 	rie     *local.RIE
 	logs    *syncBuffer // everything RIE, the function and the ESM printed
-	dupLogs *syncBuffer // the second sandbox's output (Duplicate)
+	// modelCache is the function's BATCHINFER_MODEL_CACHE.
+	modelCache string
+	dupLogs    *syncBuffer // the second sandbox's output (Duplicate)
 }
 
 var nonName = regexp.MustCompile(`[^a-z0-9-]+`)
@@ -133,10 +139,16 @@ func newSystem(t *testing.T, o sysOptions) *system {
 		}
 	})
 	s := &system{
-		t: t, ctx: ctx, opts: o, spec: spec, prov: prov,
+		modelCache: filepath.Join(t.TempDir(), "models"),
+		t:          t, ctx: ctx, opts: o, spec: spec, prov: prov,
 		s3: store.NewS3Client(cfg), sqs: sqs.NewFromConfig(cfg),
 		results: &store.Results{Client: dynamodb.NewFromConfig(cfg), Table: spec.Table},
 		logs:    &syncBuffer{},
+	}
+	if o.ModelsFromS3 {
+		for _, m := range o.Models {
+			s.uploadModel(m)
+		}
 	}
 	if o.NoFunction {
 		return s
@@ -156,11 +168,14 @@ func (s *system) workerEnv() []string {
 	dirs := make([]string, len(s.opts.Models))
 	for i, m := range s.opts.Models {
 		dirs[i] = testenv.ModelDir(s.t, m)
+		if s.opts.ModelsFromS3 {
+			dirs[i] = s.modelURI(m)
+		}
 	}
 	env := append(emu.Environ(),
 		"ONNXRUNTIME_LIB="+testenv.ORTLib(s.t),
 		"BATCHINFER_MODELS="+strings.Join(dirs, ","),
-		"BATCHINFER_MODEL_CACHE="+filepath.Join(s.t.TempDir(), "models"),
+		"BATCHINFER_MODEL_CACHE="+s.modelCache,
 		"BATCHINFER_RESULTS_TABLE="+s.spec.Table,
 		"BATCHINFER_RESULTS_BUCKET="+s.spec.ResultsBucket,
 		"BATCHINFER_DLQ_URL="+s.prov.DLQURL,
@@ -238,4 +253,27 @@ func (b *syncBuffer) tail(n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// modelURI is where ModelsFromS3 puts model NAME.
+func (s *system) modelURI(name string) string {
+	return "s3://" + s.spec.ResultsBucket + "/models/" + name + "/"
+}
+
+// uploadModel copies .cache/models/NAME (manifest, .onnx, assets) to
+// modelURI(NAME), as a user publishing a model version would.
+func (s *system) uploadModel(name string) {
+	s.t.Helper()
+	dir := testenv.ModelDir(s.t, name)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	for _, e := range entries {
+		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		s.putObject(s.spec.ResultsBucket, "models/"+name+"/"+e.Name(), data)
+	}
 }
