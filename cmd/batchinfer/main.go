@@ -29,6 +29,9 @@ func register(name, summary string, run func(ctx context.Context, args []string,
 	commands[name] = command{summary: summary, run: run}
 }
 
+// stdin is what `-` reads (tests replace it).
+var stdin io.Reader = os.Stdin
+
 // errUsage marks errors that should print the command's usage.
 var errUsage = errors.New("usage")
 

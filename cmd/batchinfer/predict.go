@@ -75,7 +75,7 @@ func runPredict(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	for _, path := range fs.Args() {
 		if path == "-" {
-			sc := bufio.NewScanner(os.Stdin)
+			sc := bufio.NewScanner(stdin)
 			sc.Buffer(make([]byte, 1<<20), 64<<20)
 			for n := 1; sc.Scan(); n++ {
 				if err := add(fmt.Sprintf("stdin:%d", n), append([]byte(nil), sc.Bytes()...)); err != nil {

@@ -74,7 +74,7 @@ func runSubmit(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if *jobID != "" || *model != "" || *metadata != "" {
 			return fmt.Errorf("%w: with - each stdin line is a whole job JSON; --job-id, --model and --metadata do not apply", errUsage)
 		}
-		sc := bufio.NewScanner(os.Stdin)
+		sc := bufio.NewScanner(stdin)
 		sc.Buffer(make([]byte, 1<<20), 1<<20)
 		for sc.Scan() {
 			if line := strings.TrimSpace(sc.Text()); line != "" {
