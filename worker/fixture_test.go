@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -77,7 +78,10 @@ type fixture struct {
 	logBuf *strings.Builder
 }
 
-var nonName = regexp.MustCompile(`[^a-z0-9-]+`)
+var (
+	nonName     = regexp.MustCompile(`[^a-z0-9-]+`)
+	fixtureRuns atomic.Int64
+)
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
@@ -87,7 +91,8 @@ func newFixture(t *testing.T) *fixture {
 	if len(name) > 40 {
 		name = name[len(name)-40:]
 	}
-	name = strings.Trim(name, "-")
+	// A run number keeps -count=N runs (one emulator pair for all) apart.
+	name = strings.Trim(name, "-") + "-" + strconv.FormatInt(fixtureRuns.Add(1), 36)
 	spec := store.ProvisionSpec{
 		InputBucket: "in-" + name, ResultsBucket: "out-" + name,
 		Queue: "q-" + name, DLQ: "dlq-" + name, Table: "t-" + name,
