@@ -88,7 +88,7 @@ func newRig(tb testing.TB, delay func(string) time.Duration) *rig {
 	conf := worker.Config{
 		ResultsTable: ws.Table, ResultsBucket: ws.ResultsBucket, ResultsPrefix: "results/", DLQURL: wp.DLQURL,
 		InputBuckets: []string{r.input}, MaxInputBytes: worker.DefaultMaxInputBytes, MaxReceives: worker.DefaultMaxReceives,
-		ResultTTL: time.Hour, FetchParallel: worker.DefaultFetchParallel, DeadlineMargin: worker.DefaultDeadlineMargin,
+		ResultTTL: time.Hour, DeadlineMargin: worker.DefaultDeadlineMargin,
 	}
 	r.worker = &worker.Worker{
 		Engine: eng, Config: conf,

@@ -19,7 +19,7 @@ var irisLabels = map[string]bool{"setosa": true, "versicolor": true, "virginica"
 // score is its probability, probabilities summing to one.
 func (s *system) checkIris(id string, r *store.Record) {
 	s.t.Helper()
-	if r.Status != string(store.StatusSucceeded) || r.Model != "iris-rf" || r.Input != "inline" {
+	if r.Status != store.StatusSucceeded || r.Model != "iris-rf" || r.Input != "inline" {
 		s.t.Errorf("iris job %s: status %s, model %q, input %q; want SUCCEEDED iris-rf inline (error %+v)", id, r.Status, r.Model, r.Input, r.Error)
 		return
 	}
@@ -43,7 +43,7 @@ func (s *system) checkIris(id string, r *store.Record) {
 func (s *system) ocrText(o object, r *store.Record) string {
 	s.t.Helper()
 	want := "s3://" + s.spec.InputBucket + "/" + o.Key
-	if r.Status != string(store.StatusSucceeded) || r.Model != "ppocr-rec" || r.Input != want {
+	if r.Status != store.StatusSucceeded || r.Model != "ppocr-rec" || r.Input != want {
 		s.t.Errorf("OCR job %s: status %s, model %q, input %q; want SUCCEEDED ppocr-rec %q (error %+v)", o.JobID, r.Status, r.Model, r.Input, want, r.Error)
 		return ""
 	}

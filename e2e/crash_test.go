@@ -38,7 +38,7 @@ func TestCrashMidBatch(t *testing.T) {
 	for {
 		claimed := false
 		for _, r := range s.getAll(watch) {
-			if r != nil && r.Status == string(store.StatusInProgress) {
+			if r != nil && r.Status == store.StatusInProgress {
 				claimed = true
 			}
 		}
@@ -87,9 +87,9 @@ func TestCrashMidBatch(t *testing.T) {
 	for _, id := range ids {
 		b, r := before[id], recs[id]
 		switch {
-		case b != nil && b.Status == string(store.StatusSucceeded) && r.Attempts != 1:
+		case b != nil && b.Status == store.StatusSucceeded && r.Attempts != 1:
 			t.Errorf("job %s was SUCCEEDED before the crash but claimed %d times", id, r.Attempts)
-		case b != nil && b.Status == string(store.StatusInProgress) && r.Attempts < 2:
+		case b != nil && b.Status == store.StatusInProgress && r.Attempts < 2:
 			t.Errorf("job %s was IN_PROGRESS at the crash, attempts %d, want ≥ 2 (taken over)", id, r.Attempts)
 		}
 		attempts[r.Attempts]++

@@ -88,7 +88,7 @@ func TestPoisonJobs(t *testing.T) {
 
 	for _, p := range poisons {
 		r := recs[p.jobID]
-		if r.Status != string(store.StatusFailed) || r.Error == nil || r.Error.Code != string(p.code) {
+		if r.Status != store.StatusFailed || r.Error == nil || r.Error.Code != p.code {
 			t.Errorf("%s: item %s is %s with error %+v, want FAILED %s", p.name, p.jobID, r.Status, r.Error, p.code)
 		}
 		dl := dlq[p.jobID]

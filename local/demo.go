@@ -189,7 +189,7 @@ func printResults(w io.Writer, sent []demoJob, recs map[string]*store.Record) {
 		result := ""
 		switch {
 		case r.Error != nil:
-			result = r.Error.Code
+			result = string(r.Error.Code)
 		case r.Output["text"] != nil:
 			result = fmt.Sprintf("%q (%.2f)", r.Output["text"], r.Output["confidence"])
 		case r.Output["label"] != nil:

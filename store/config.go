@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
@@ -15,7 +17,14 @@ import (
 // retries with backoff itself, bounded by the invocation deadline, so there
 // is exactly one retry policy and one place that counts attempts.
 func LoadAWSConfig(ctx context.Context) (aws.Config, error) {
-	cfg, err := config.LoadDefaultConfig(ctx, config.WithRetryMaxAttempts(1))
+	// An invocation makes up to a batch's worth of calls at once; the SDK's
+	// default of 10 idle connections per host would close and re-dial
+	// (TLS included) most of them every round.
+	httpClient := awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
+		t.MaxIdleConns = maxConnsPerHost * 4
+		t.MaxIdleConnsPerHost = maxConnsPerHost
+	})
+	cfg, err := config.LoadDefaultConfig(ctx, config.WithRetryMaxAttempts(1), config.WithHTTPClient(httpClient))
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("load AWS config: %w", err)
 	}
@@ -24,6 +33,10 @@ func LoadAWSConfig(ctx context.Context) (aws.Config, error) {
 	}
 	return cfg, nil
 }
+
+// maxConnsPerHost bounds the idle connections kept per AWS endpoint: the
+// most concurrent calls an invocation makes (MaxAWSConcurrency).
+const maxConnsPerHost = 256
 
 // NewS3Client builds an S3 client from cfg. When an S3 endpoint override
 // is configured (AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, or an equivalent

@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -38,6 +40,56 @@ type DeadLetters struct {
 // are left out: SQS rejects empty attribute values). A FIFO DLQ gets the
 // job as its group and a deduplication id derived from the message.
 func (d *DeadLetters) Send(ctx context.Context, dl DeadLetter) error {
+	return d.SendBatch(ctx, []DeadLetter{dl})[0]
+}
+
+// maxBatchPayload keeps one SendMessageBatch under SQS's 256 KiB total.
+const maxBatchPayload = 250 << 10
+
+// SendBatch sends dls as Send does, with SendMessageBatch calls of up to
+// ten messages and 250 KiB: a failed invocation's dead letters cost one
+// call per ten, not one each. It returns one error per dead letter (nil
+// when sent); a failed entry never holds back the others.
+func (d *DeadLetters) SendBatch(ctx context.Context, dls []DeadLetter) []error {
+	errs := make([]error, len(dls))
+	for start := 0; start < len(dls); {
+		end, size := start, 0
+		for end < len(dls) && end-start < MaxSQSBatch {
+			n := len(dls[end].Body) + 2048 // attributes
+			if end > start && size+n > maxBatchPayload {
+				break
+			}
+			size += n
+			end++
+		}
+		d.sendChunk(ctx, dls[start:end], errs[start:end])
+		start = end
+	}
+	return errs
+}
+
+func (d *DeadLetters) sendChunk(ctx context.Context, dls []DeadLetter, errs []error) {
+	entries := make([]types.SendMessageBatchRequestEntry, len(dls))
+	for i, dl := range dls {
+		entries[i] = d.entry(strconv.Itoa(i), dl)
+	}
+	out, err := d.Client.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: aws.String(d.QueueURL), Entries: entries})
+	if err != nil {
+		err = Classify(err, fmt.Sprintf("send %d jobs to the dead-letter queue", len(dls)))
+		for i := range errs {
+			errs[i] = err
+		}
+		return
+	}
+	for _, f := range out.Failed {
+		if i, err := strconv.Atoi(aws.ToString(f.Id)); err == nil && i < len(dls) {
+			errs[i] = Classify(fmt.Errorf("%s: %s", aws.ToString(f.Code), aws.ToString(f.Message)),
+				"send job "+dls[i].JobID+" to the dead-letter queue")
+		}
+	}
+}
+
+func (d *DeadLetters) entry(id string, dl DeadLetter) types.SendMessageBatchRequestEntry {
 	body := dl.Body
 	if body == "" {
 		// SQS refuses empty bodies; keep the facts instead.
@@ -55,20 +107,17 @@ func (d *DeadLetters) Send(ctx context.Context, dl DeadLetter) error {
 			attrs[name] = types.MessageAttributeValue{DataType: aws.String("String"), StringValue: aws.String(v)}
 		}
 	}
-	in := &sqs.SendMessageInput{QueueUrl: aws.String(d.QueueURL), MessageBody: aws.String(body), MessageAttributes: attrs}
+	e := types.SendMessageBatchRequestEntry{Id: aws.String(id), MessageBody: aws.String(body), MessageAttributes: attrs}
 	if strings.HasSuffix(d.QueueURL, ".fifo") {
 		group := dl.JobID
 		if group == "" {
 			group = "batchinfer"
 		}
 		sum := sha256.Sum256([]byte(dl.SourceMessageID + "\x00" + dl.JobID + "\x00" + body))
-		in.MessageGroupId = aws.String(truncateUTF8(group, 128))
-		in.MessageDeduplicationId = aws.String(hex.EncodeToString(sum[:]))
+		e.MessageGroupId = aws.String(truncateUTF8(group, 128))
+		e.MessageDeduplicationId = aws.String(hex.EncodeToString(sum[:]))
 	}
-	if _, err := d.Client.SendMessage(ctx, in); err != nil {
-		return Classify(err, "send job "+dl.JobID+" to the dead-letter queue")
-	}
-	return nil
+	return e
 }
 
 // sqsSafe keeps the characters SQS allows in message attributes (XML 1.0

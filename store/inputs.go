@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"strconv"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -85,4 +88,38 @@ func isMissing(err error) bool {
 		return true
 	}
 	return false
+}
+
+// Open streams obj from byte offset on (a Range GET when offset > 0) for a
+// record file, returning the body and the object's whole size. Errors are
+// classified as Fetch's are.
+func (in *Inputs) Open(ctx context.Context, obj jobs.S3Object, offset int64) (io.ReadCloser, int64, error) {
+	uri := obj.URI()
+	get := &s3.GetObjectInput{Bucket: aws.String(obj.Bucket), Key: aws.String(obj.Key)}
+	if obj.VersionID != "" {
+		get.VersionId = aws.String(obj.VersionID)
+		uri += "?versionId=" + obj.VersionID
+	}
+	if offset > 0 {
+		get.Range = aws.String(fmt.Sprintf("bytes=%d-", offset))
+	}
+	out, err := in.Client.GetObject(ctx, get)
+	if err != nil {
+		if isMissing(err) {
+			return nil, 0, jobs.Wrap(jobs.CodeInputMissing, err, "get %s", uri)
+		}
+		if httpStatus(err) == 416 { // the range starts at the end: nothing left
+			return io.NopCloser(bytes.NewReader(nil)), offset, nil
+		}
+		return nil, 0, Classify(err, "get "+uri)
+	}
+	size := aws.ToInt64(out.ContentLength) + offset
+	if cr := aws.ToString(out.ContentRange); cr != "" { // "bytes 100-199/200"
+		if i := strings.LastIndexByte(cr, '/'); i >= 0 {
+			if n, err := strconv.ParseInt(cr[i+1:], 10, 64); err == nil {
+				size = n
+			}
+		}
+	}
+	return out.Body, size, nil
 }

@@ -9,6 +9,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
 )
 
 // maxKeyBytes is S3's limit on an object key.
@@ -76,4 +78,71 @@ func escapeKeySegment(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// RecordKey is the object key of a record file's JSONL output.
+func (o *Outputs) RecordKey(jobID string) string {
+	return o.prefix() + escapeKeySegment(jobID) + ".jsonl"
+}
+
+// URI is the s3:// URI of key in the results bucket.
+func (o *Outputs) URI(key string) string { return "s3://" + o.Bucket + "/" + key }
+
+// PutKey writes body under key with one PutObject.
+func (o *Outputs) PutKey(ctx context.Context, key string, body []byte, contentType string) error {
+	_, err := o.Client.PutObject(ctx, &s3.PutObjectInput{
+		Bucket: aws.String(o.Bucket), Key: aws.String(key), Body: bytes.NewReader(body),
+		ContentLength: aws.Int64(int64(len(body))), ContentType: aws.String(contentType),
+	})
+	return Classify(err, "put "+o.URI(key))
+}
+
+// CreateUpload starts a multipart upload of key.
+func (o *Outputs) CreateUpload(ctx context.Context, key, contentType string) (string, error) {
+	out, err := o.Client.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{
+		Bucket: aws.String(o.Bucket), Key: aws.String(key), ContentType: aws.String(contentType),
+	})
+	if err != nil {
+		return "", Classify(err, "start multipart upload of "+o.URI(key))
+	}
+	return aws.ToString(out.UploadId), nil
+}
+
+// UploadPart uploads part n of an upload and returns its ETag without
+// quotes. Uploading the same part number again replaces it, which is what
+// makes a resumed record file idempotent.
+func (o *Outputs) UploadPart(ctx context.Context, key, uploadID string, n int32, body []byte) (string, error) {
+	out, err := o.Client.UploadPart(ctx, &s3.UploadPartInput{
+		Bucket: aws.String(o.Bucket), Key: aws.String(key), UploadId: aws.String(uploadID),
+		PartNumber: aws.Int32(n), Body: bytes.NewReader(body), ContentLength: aws.Int64(int64(len(body))),
+	})
+	if err != nil {
+		return "", Classify(err, fmt.Sprintf("upload part %d of %s", n, o.URI(key)))
+	}
+	return strings.Trim(aws.ToString(out.ETag), `"`), nil
+}
+
+// CompleteUpload assembles the parts. Part ETags go without quotes (the
+// emulator compares them as text, and Go's XML escapes quotes). An upload
+// that is already complete (a retry after a lost answer, or a crash
+// before the item was written) counts as done when the object exists.
+func (o *Outputs) CompleteUpload(ctx context.Context, key, uploadID string, parts []Part) error {
+	cp := make([]types.CompletedPart, len(parts))
+	for i, p := range parts {
+		cp[i] = types.CompletedPart{PartNumber: aws.Int32(p.Number), ETag: aws.String(p.ETag)}
+	}
+	_, err := o.Client.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{
+		Bucket: aws.String(o.Bucket), Key: aws.String(key), UploadId: aws.String(uploadID),
+		MultipartUpload: &types.CompletedMultipartUpload{Parts: cp},
+	})
+	if err == nil {
+		return nil
+	}
+	var api smithy.APIError
+	if errors.As(err, &api) && api.ErrorCode() == "NoSuchUpload" {
+		if _, herr := o.Client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(o.Bucket), Key: aws.String(key)}); herr == nil {
+			return nil
+		}
+	}
+	return Classify(err, "complete multipart upload of "+o.URI(key))
 }

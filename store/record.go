@@ -1,12 +1,19 @@
 package store
 
-import "time"
+import (
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+
+	"github.com/batchinfer/batchinfer/jobs"
+)
 
 // Status is a job's state in the results table.
 type Status string
 
-// The three states of a job item. IN_PROGRESS is a claim with a lease;
-// SUCCEEDED and FAILED are final.
+// The three states of a job item. IN_PROGRESS is a claim with a lease (or a
+// reset job waiting for its next delivery); SUCCEEDED and FAILED are final.
 const (
 	StatusInProgress Status = "IN_PROGRESS"
 	StatusSucceeded  Status = "SUCCEEDED"
@@ -18,31 +25,79 @@ func (s Status) Final() bool { return s == StatusSucceeded || s == StatusFailed 
 
 // ErrorInfo is the `error` map of a FAILED item.
 type ErrorInfo struct {
-	Code    string `dynamodbav:"code"`
-	Message string `dynamodbav:"message"`
+	Code    jobs.Code `dynamodbav:"code"`
+	Message string    `dynamodbav:"message"`
 }
 
 // Record is one item of the results table, one per job, keyed by job_id
-// (DESIGN.md, "Contracts"). Status holds a Status value as a string.
+// (DESIGN.md, "Contracts").
 type Record struct {
-	JobID          string           `dynamodbav:"job_id"`
-	Status         string           `dynamodbav:"status"`
-	Model          string           `dynamodbav:"model,omitempty"`
-	ModelVersion   string           `dynamodbav:"model_version,omitempty"`
-	Input          string           `dynamodbav:"input,omitempty"` // s3://bucket/key or inline
-	Output         map[string]any   `dynamodbav:"output,omitempty"`
-	OutputURI      string           `dynamodbav:"output_uri,omitempty"`
-	Error          *ErrorInfo       `dynamodbav:"error,omitempty"`
-	Attempts       int              `dynamodbav:"attempts"`
-	Timings        map[string]int64 `dynamodbav:"timings,omitempty"` // ms: fetch, infer, total, queue
+	JobID        string `dynamodbav:"job_id"`
+	Status       Status `dynamodbav:"status"`
+	Model        string `dynamodbav:"model,omitempty"`
+	ModelVersion string `dynamodbav:"model_version,omitempty"`
+	Input        string `dynamodbav:"input,omitempty"` // s3://bucket/key or inline
+	// Output is the whole output when its JSON fits MaxInlineOutputBytes,
+	// else a summary of it (then OutputURI names the whole output in S3).
+	Output    map[string]any `dynamodbav:"output,omitempty"`
+	OutputURI string         `dynamodbav:"output_uri,omitempty"`
+	Error     *ErrorInfo     `dynamodbav:"error,omitempty"`
+	Attempts  int            `dynamodbav:"attempts"`
+	// Timings are milliseconds: queue (sent to start of work), fetch,
+	// infer, store, total.
+	Timings        map[string]int64 `dynamodbav:"timings,omitempty"`
 	Metadata       map[string]any   `dynamodbav:"metadata,omitempty"`
 	MessageID      string           `dynamodbav:"message_id,omitempty"`
 	PayloadHash    string           `dynamodbav:"payload_hash,omitempty"`
 	ClaimToken     string           `dynamodbav:"claim_token,omitempty"`
 	LeaseExpiresAt int64            `dynamodbav:"lease_expires_at,omitempty"` // unix ms
-	CreatedAt      string           `dynamodbav:"created_at,omitempty"`
-	UpdatedAt      string           `dynamodbav:"updated_at,omitempty"`
-	ExpiresAt      int64            `dynamodbav:"expires_at,omitempty"` // TTL, unix seconds
+	// ResetAt (unix ms) is set by Reset: a delivery whose work began before
+	// it must not write its outcome (see Results.Put).
+	ResetAt int64 `dynamodbav:"reset_at,omitempty"`
+	// Progress is a record file's state while it runs (see Progress).
+	Progress  *Progress `dynamodbav:"progress,omitempty"`
+	CreatedAt string    `dynamodbav:"created_at,omitempty"`
+	UpdatedAt string    `dynamodbav:"updated_at,omitempty"`
+	ExpiresAt int64     `dynamodbav:"expires_at,omitempty"` // TTL, unix seconds
+}
+
+// Progress is what a record file has committed: everything before Offset
+// of the (decompressed) file has its output lines in the uploaded Parts.
+type Progress struct {
+	Offset    int64            `dynamodbav:"offset"`
+	Records   int64            `dynamodbav:"records"`
+	Succeeded int64            `dynamodbav:"succeeded"`
+	Failed    int64            `dynamodbav:"failed"`
+	Errors    map[string]int64 `dynamodbav:"errors,omitempty"`
+	Header    []string         `dynamodbav:"header,omitempty"` // CSV header, to resume mid-file
+	UploadID  string           `dynamodbav:"upload_id,omitempty"`
+	Key       string           `dynamodbav:"key,omitempty"` // the output object's key
+	Parts     []Part           `dynamodbav:"parts,omitempty"`
+	// Assembled is set once the multipart upload is completed: only the
+	// item's final write is left.
+	Assembled bool `dynamodbav:"assembled,omitempty"`
+}
+
+// Part is one uploaded part of a record file's output.
+type Part struct {
+	Number int32  `dynamodbav:"n"`
+	ETag   string `dynamodbav:"etag"`
+}
+
+// JSON returns the item as it is stored (snake_case attribute names),
+// ready to print; the claim token, a secret of the attempt that holds the
+// job, is left out.
+func (r *Record) JSON() (map[string]any, error) {
+	av, err := attributevalue.MarshalMap(r)
+	if err != nil {
+		return nil, fmt.Errorf("encode job %s: %w", r.JobID, err)
+	}
+	var m map[string]any
+	if err := attributevalue.UnmarshalMap(av, &m); err != nil {
+		return nil, fmt.Errorf("encode job %s: %w", r.JobID, err)
+	}
+	delete(m, "claim_token")
+	return m, nil
 }
 
 // TimeFormat is how created_at and updated_at are written: RFC 3339 in UTC

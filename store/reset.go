@@ -8,7 +8,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
@@ -16,23 +16,29 @@ import (
 // read in: another attempt wrote it meanwhile, so it is left alone.
 var ErrChanged = errors.New("store: job item changed since it was read")
 
-// Reset deletes the job's item so that a new delivery can claim it, but
-// only while it is still in status expect (a conditional DeleteItem):
-// Claim accepts a job with no item, and a concurrent outcome is never
-// erased. ErrChanged when the item changed or is gone.
+// Reset makes a finished job runnable again, but only while it is still
+// in status expect (ErrChanged otherwise, or when the item is gone): the
+// item becomes IN_PROGRESS with no lease, no payload hash and no outcome,
+// and reset_at records when. The next delivery claims it (any payload may,
+// the job starts over), and a delivery whose work began before the reset
+// can no longer store its stale outcome (Results.Put). A concurrent
+// outcome is never erased. Attempts and created_at are kept.
 func (r *Results) Reset(ctx context.Context, jobID string, expect Status) error {
-	cond := expression.Name("status").Equal(expression.Value(string(expect)))
-	expr, err := expression.NewBuilder().WithCondition(cond).Build()
-	if err != nil {
-		return fmt.Errorf("reset job %s: build expression: %w", jobID, err)
+	now := r.now()
+	update := expression.
+		Set(expression.Name("status"), expression.Value(string(StatusInProgress))).
+		Set(expression.Name("lease_expires_at"), expression.Value(0)).
+		Set(expression.Name("reset_at"), expression.Value(now.UnixMilli())).
+		Set(expression.Name("updated_at"), expression.Value(formatTime(now)))
+	for _, name := range []string{"payload_hash", "claim_token", "output", "output_uri", "error", "progress", "timings"} {
+		update = update.Remove(expression.Name(name))
 	}
-	_, err = r.Client.DeleteItem(ctx, &dynamodb.DeleteItemInput{
-		TableName:                 aws.String(r.Table),
-		Key:                       r.key(jobID),
-		ConditionExpression:       expr.Condition(),
-		ExpressionAttributeNames:  expr.Names(),
-		ExpressionAttributeValues: expr.Values(),
-	})
+	cond := condition{
+		expr:   "#c_status = :c_expect",
+		names:  map[string]string{"#c_status": "status"},
+		values: map[string]types.AttributeValue{":c_expect": &types.AttributeValueMemberS{Value: string(expect)}},
+	}
+	err := r.update(ctx, jobID, update, cond, false, nil)
 	if conditionFailed(err) {
 		return fmt.Errorf("reset job %s (expected %s): %w", jobID, expect, ErrChanged)
 	}

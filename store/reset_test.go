@@ -15,7 +15,7 @@ func TestResetOnlyFromTheStatusRead(t *testing.T) {
 	if err != nil || res.Outcome != Claimed {
 		t.Fatalf("claim: %+v %v", res, err)
 	}
-	rec.ClaimToken, rec.Status = res.Token, string(StatusFailed)
+	rec.ClaimToken, rec.Status = res.Token, StatusFailed
 	if err := r.Complete(ctx, rec); err != nil {
 		t.Fatal(err)
 	}
@@ -23,16 +23,20 @@ func TestResetOnlyFromTheStatusRead(t *testing.T) {
 	if err := r.Reset(ctx, "j", StatusSucceeded); !errors.Is(err, ErrChanged) {
 		t.Fatalf("reset of a FAILED item expecting SUCCEEDED: %v, want ErrChanged", err)
 	}
-	if got, _ := r.Get(ctx, "j"); got == nil || got.Status != string(StatusFailed) {
+	if got, _ := r.Get(ctx, "j"); got == nil || got.Status != StatusFailed {
 		t.Fatalf("item after refused reset: %+v", got)
 	}
 	if err := r.Reset(ctx, "j", StatusFailed); err != nil {
 		t.Fatalf("reset: %v", err)
 	}
-	if got, _ := r.Get(ctx, "j"); got != nil {
-		t.Fatalf("item still there: %+v", got)
+	got, _ := r.Get(ctx, "j")
+	if got == nil || got.Status != StatusInProgress || got.ResetAt == 0 || got.PayloadHash != "" || got.Error != nil || got.LeaseExpiresAt != 0 {
+		t.Fatalf("item after reset: %+v, want IN_PROGRESS with reset_at, no lease, hash or outcome", got)
 	}
 	if err := r.Reset(ctx, "j", StatusFailed); !errors.Is(err, ErrChanged) {
+		t.Fatalf("reset of a reset item: %v, want ErrChanged", err)
+	}
+	if err := r.Reset(ctx, "absent", StatusFailed); !errors.Is(err, ErrChanged) {
 		t.Fatalf("reset of a missing item: %v, want ErrChanged", err)
 	}
 	// A new claim with another payload is now allowed: the reset job starts over.

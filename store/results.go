@@ -111,11 +111,11 @@ func (r *Results) Claim(ctx context.Context, rec Record, lease time.Duration) (C
 			continue // deleted since the write failed: try again
 		}
 		switch {
-		case rec.ClaimToken != "" && existing.ClaimToken == rec.ClaimToken && existing.Status == string(StatusInProgress):
+		case rec.ClaimToken != "" && existing.ClaimToken == rec.ClaimToken && existing.Status == StatusInProgress:
 			return ClaimResult{Outcome: Claimed, Token: rec.ClaimToken, Existing: existing}, nil
-		case existing.PayloadHash != rec.PayloadHash:
+		case existing.PayloadHash != "" && existing.PayloadHash != rec.PayloadHash:
 			return ClaimResult{Outcome: Conflict, Existing: existing}, nil
-		case Status(existing.Status).Final():
+		case existing.Status.Final():
 			return ClaimResult{Outcome: Done, Existing: existing}, nil
 		case existing.LeaseExpiresAt >= r.now().UnixMilli():
 			return ClaimResult{Outcome: Busy, Existing: existing}, nil
@@ -164,45 +164,38 @@ func (r *Results) tryClaim(ctx context.Context, rec Record, lease time.Duration)
 		update = update.Set(expression.Name("expires_at"), expression.Value(rec.ExpiresAt))
 	}
 
-	// The condition is written flat by hand: the builder's nested
-	// parentheses mean the same but cost dynalite (single-threaded, used by
-	// every local run and test) about twenty times longer per call.
-	sameHash := "attribute_not_exists(#c_hash)"
-	condValues := map[string]types.AttributeValue{
-		":c_inprog": &types.AttributeValueMemberS{Value: string(StatusInProgress)},
-		":c_now":    &types.AttributeValueMemberN{Value: strconv.FormatInt(now.UnixMilli(), 10)},
-	}
-	if rec.PayloadHash != "" {
-		sameHash = "#c_hash = :c_hash"
-		condValues[":c_hash"] = &types.AttributeValueMemberS{Value: rec.PayloadHash}
-	}
-	cond := "attribute_not_exists(#c_key) OR (#c_status = :c_inprog AND #c_lease < :c_now AND " + sameHash + ")"
-	condNames := map[string]string{"#c_key": "job_id", "#c_status": "status", "#c_lease": "lease_expires_at", "#c_hash": "payload_hash"}
-
-	expr, err := expression.NewBuilder().WithUpdate(update).Build()
-	if err != nil {
-		return ClaimResult{}, false, fmt.Errorf("claim job %s: build expression: %w", rec.JobID, err)
-	}
-	out, err := r.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                 aws.String(r.Table),
-		Key:                       r.key(rec.JobID),
-		UpdateExpression:          expr.Update(),
-		ConditionExpression:       aws.String(cond),
-		ExpressionAttributeNames:  merge(expr.Names(), condNames),
-		ExpressionAttributeValues: merge(expr.Values(), condValues),
-		ReturnValues:              types.ReturnValueAllNew,
-	})
+	var claimed Record
+	err := r.update(ctx, rec.JobID, update, claimable(rec.PayloadHash, now), true, &claimed)
 	if conditionFailed(err) {
 		return ClaimResult{}, false, nil
 	}
 	if err != nil {
 		return ClaimResult{}, false, Classify(err, "claim job "+rec.JobID)
 	}
-	var claimed Record
-	if err := attributevalue.UnmarshalMap(out.Attributes, &claimed); err != nil {
-		return ClaimResult{}, false, fmt.Errorf("claim job %s: decode item: %w", rec.JobID, err)
-	}
 	return ClaimResult{Outcome: Claimed, Token: token, Existing: &claimed}, true, nil
+}
+
+// claimable: no item yet, or an IN_PROGRESS item whose lease has expired
+// and that holds the same payload (a crashed attempt) or none (a reset
+// job). The condition is written flat by hand: the builder's nested
+// parentheses mean the same but cost dynalite (single-threaded, used by
+// every local run and test) about twenty times longer per call.
+func claimable(payloadHash string, now time.Time) condition {
+	sameHash := "attribute_not_exists(#c_hash)"
+	c := condition{
+		names: map[string]string{"#c_key": "job_id", "#c_status": "status", "#c_lease": "lease_expires_at", "#c_hash": "payload_hash"},
+		values: map[string]types.AttributeValue{
+			":c_inprog": &types.AttributeValueMemberS{Value: string(StatusInProgress)},
+			":c_now":    &types.AttributeValueMemberN{Value: strconv.FormatInt(now.UnixMilli(), 10)},
+		},
+	}
+	if payloadHash != "" {
+		sameHash = "#c_hash = :c_hash"
+		c.values[":c_hash"] = &types.AttributeValueMemberS{Value: payloadHash}
+	}
+	c.expr = "attribute_not_exists(#c_key) OR (#c_status = :c_inprog AND #c_lease < :c_now AND " + sameHash + ")" +
+		" OR (#c_status = :c_inprog AND #c_lease < :c_now AND attribute_not_exists(#c_hash))"
+	return c
 }
 
 // Complete writes the job's outcome (rec.Status SUCCEEDED or FAILED) with
@@ -211,19 +204,52 @@ func (r *Results) tryClaim(ctx context.Context, rec Record, lease time.Duration)
 // never overwrites a newer outcome (ErrClaimLost). Repeating Complete with
 // the same token and status is allowed, so a write that succeeded but whose
 // answer was lost can be retried. The claim's own fields (created_at,
-// attempts, payload_hash, message_id) are kept; the lease is removed.
+// attempts, payload_hash, message_id) are kept; the lease and a record
+// file's progress are removed.
 func (r *Results) Complete(ctx context.Context, rec Record) error {
-	st := Status(rec.Status)
-	if !st.Final() {
+	if !rec.Status.Final() {
 		return fmt.Errorf("complete job %s: status %q is not SUCCEEDED or FAILED", rec.JobID, rec.Status)
 	}
 	if rec.ClaimToken == "" {
 		return fmt.Errorf("complete job %s: %w (no claim token)", rec.JobID, ErrClaimLost)
 	}
 	update := expression.
-		Set(expression.Name("status"), expression.Value(rec.Status)).
+		Set(expression.Name("status"), expression.Value(string(rec.Status))).
 		Set(expression.Name("updated_at"), expression.Value(formatTime(r.now()))).
-		Remove(expression.Name("lease_expires_at"))
+		Remove(expression.Name("lease_expires_at")).
+		Remove(expression.Name("progress"))
+	update = setOutcome(update, rec)
+	err := r.update(ctx, rec.JobID, update, holdsClaim(rec.ClaimToken, rec.Status), false, nil)
+	if conditionFailed(err) {
+		return fmt.Errorf("complete job %s as %s: %w", rec.JobID, rec.Status, ErrClaimLost)
+	}
+	return Classify(err, "complete job "+rec.JobID)
+}
+
+// SaveProgress stores a record file's progress while the caller's claim
+// holds, and moves its lease to leaseUntil (the zero time releases it, so
+// the next delivery may take the file over at once).
+func (r *Results) SaveProgress(ctx context.Context, rec Record, leaseUntil time.Time) error {
+	if rec.ClaimToken == "" || rec.Progress == nil {
+		return fmt.Errorf("save progress of job %s: %w (no claim token or progress)", rec.JobID, ErrClaimLost)
+	}
+	lease := int64(0)
+	if !leaseUntil.IsZero() {
+		lease = leaseUntil.UnixMilli()
+	}
+	update := expression.
+		Set(expression.Name("progress"), expression.Value(rec.Progress)).
+		Set(expression.Name("lease_expires_at"), expression.Value(lease)).
+		Set(expression.Name("updated_at"), expression.Value(formatTime(r.now())))
+	err := r.update(ctx, rec.JobID, update, holdsClaim(rec.ClaimToken, StatusInProgress), false, nil)
+	if conditionFailed(err) {
+		return fmt.Errorf("save progress of job %s: %w", rec.JobID, ErrClaimLost)
+	}
+	return Classify(err, "save progress of job "+rec.JobID)
+}
+
+// setOutcome adds the outcome fields of rec that are set.
+func setOutcome(update expression.UpdateBuilder, rec Record) expression.UpdateBuilder {
 	strs := map[string]string{"model": rec.Model, "model_version": rec.ModelVersion, "input": rec.Input, "output_uri": rec.OutputURI}
 	for name, v := range strs {
 		if v != "" {
@@ -245,29 +271,58 @@ func (r *Results) Complete(ctx context.Context, rec Record) error {
 	if rec.ExpiresAt > 0 {
 		update = update.Set(expression.Name("expires_at"), expression.Value(rec.ExpiresAt))
 	}
-	cond := "#c_token = :c_token AND (#c_status = :c_inprog OR #c_status = :c_final)" // flat: see tryClaim
-	condNames := map[string]string{"#c_token": "claim_token", "#c_status": "status"}
-	condValues := map[string]types.AttributeValue{
-		":c_token":  &types.AttributeValueMemberS{Value: rec.ClaimToken},
-		":c_inprog": &types.AttributeValueMemberS{Value: string(StatusInProgress)},
-		":c_final":  &types.AttributeValueMemberS{Value: rec.Status},
+	return update
+}
+
+// condition is a hand-written, flat condition expression with its own
+// placeholders (#c_…, :c_…), which never collide with the builder's.
+type condition struct {
+	expr   string
+	names  map[string]string
+	values map[string]types.AttributeValue
+}
+
+// holdsClaim: the item carries the caller's claim token and is IN_PROGRESS
+// or already in status (a retried write whose answer was lost).
+func holdsClaim(token string, status Status) condition {
+	return condition{
+		expr:  "#c_token = :c_token AND (#c_status = :c_inprog OR #c_status = :c_final)", // flat: see tryClaim
+		names: map[string]string{"#c_token": "claim_token", "#c_status": "status"},
+		values: map[string]types.AttributeValue{
+			":c_token":  &types.AttributeValueMemberS{Value: token},
+			":c_inprog": &types.AttributeValueMemberS{Value: string(StatusInProgress)},
+			":c_final":  &types.AttributeValueMemberS{Value: string(status)},
+		},
 	}
+}
+
+// update is the one UpdateItem call of the results table: the builder's
+// update with a hand-written condition. With allNew the item as written is
+// decoded into out.
+func (r *Results) update(ctx context.Context, jobID string, update expression.UpdateBuilder, cond condition, allNew bool, out *Record) error {
 	expr, err := expression.NewBuilder().WithUpdate(update).Build()
 	if err != nil {
-		return fmt.Errorf("complete job %s: build expression: %w", rec.JobID, err)
+		return fmt.Errorf("update job %s: build expression: %w", jobID, err)
 	}
-	_, err = r.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+	in := &dynamodb.UpdateItemInput{
 		TableName:                 aws.String(r.Table),
-		Key:                       r.key(rec.JobID),
+		Key:                       r.key(jobID),
 		UpdateExpression:          expr.Update(),
-		ConditionExpression:       aws.String(cond),
-		ExpressionAttributeNames:  merge(expr.Names(), condNames),
-		ExpressionAttributeValues: merge(expr.Values(), condValues),
-	})
-	if conditionFailed(err) {
-		return fmt.Errorf("complete job %s as %s: %w", rec.JobID, rec.Status, ErrClaimLost)
+		ConditionExpression:       aws.String(cond.expr),
+		ExpressionAttributeNames:  merge(expr.Names(), cond.names),
+		ExpressionAttributeValues: merge(expr.Values(), cond.values),
 	}
-	return Classify(err, "complete job "+rec.JobID)
+	if allNew {
+		in.ReturnValues = types.ReturnValueAllNew
+	}
+	res, err := r.Client.UpdateItem(ctx, in)
+	if err != nil || out == nil {
+		return err
+	}
+	if err := attributevalue.UnmarshalMap(res.Attributes, out); err != nil {
+		return fmt.Errorf("update job %s: decode item: %w", jobID, err)
+	}
+	return nil
 }
 
 // Get reads one job item with a consistent read; nil, nil when absent.

@@ -22,7 +22,7 @@ func (c *fakeClock) Advance(d time.Duration) {
 }
 
 func job(id, hash string) Record {
-	return Record{JobID: id, Status: string(StatusInProgress), Model: "iris-rf", ModelVersion: "1",
+	return Record{JobID: id, Status: StatusInProgress, Model: "iris-rf", ModelVersion: "1",
 		Input: "inline", PayloadHash: hash, MessageID: "m-" + id, Metadata: map[string]any{"batch": "b1"}}
 }
 
@@ -41,7 +41,7 @@ func mustClaim(t *testing.T, r *Results, rec Record, lease time.Duration) ClaimR
 
 func complete(t *testing.T, r *Results, rec Record, token string, st Status) {
 	t.Helper()
-	rec.Status, rec.ClaimToken = string(st), token
+	rec.Status, rec.ClaimToken = st, token
 	if st == StatusFailed {
 		rec.Error = &ErrorInfo{Code: "undecodable_image", Message: "truncated PNG"}
 	} else {
@@ -117,7 +117,7 @@ func TestClaimStateMachine(t *testing.T) {
 				}
 				return
 			}
-			if after.Status != string(StatusInProgress) || after.ClaimToken != res.Token || after.Attempts != tc.attempts {
+			if after.Status != StatusInProgress || after.ClaimToken != res.Token || after.Attempts != tc.attempts {
 				t.Errorf("item = status %s token %s attempts %d; want IN_PROGRESS, %s, %d", after.Status, after.ClaimToken, after.Attempts, res.Token, tc.attempts)
 			}
 			if res.Existing.Attempts != tc.attempts || res.Existing.ClaimToken != res.Token {
@@ -158,13 +158,13 @@ func TestCompleteStaleTokenLosesAndNewerOutcomeStays(t *testing.T) {
 	complete(t, r, job(id, "h"), fresh.Token, StatusSucceeded)
 
 	stale := job(id, "h")
-	stale.Status, stale.ClaimToken = string(StatusFailed), slow.Token
+	stale.Status, stale.ClaimToken = StatusFailed, slow.Token
 	stale.Error = &ErrorInfo{Code: "timeout", Message: "late"}
 	if err := r.Complete(ctx, stale); !errors.Is(err, ErrClaimLost) {
 		t.Fatalf("stale Complete = %v, want ErrClaimLost", err)
 	}
 	got, _ := r.Get(ctx, id)
-	if got.Status != string(StatusSucceeded) || got.Error != nil || got.Output["label"] != "setosa" {
+	if got.Status != StatusSucceeded || got.Error != nil || got.Output["label"] != "setosa" {
 		t.Fatalf("newer outcome overwritten: %+v", got)
 	}
 	if got.LeaseExpiresAt != 0 || got.ClaimToken != fresh.Token {
@@ -175,15 +175,15 @@ func TestCompleteStaleTokenLosesAndNewerOutcomeStays(t *testing.T) {
 	complete(t, r, job(id, "h"), fresh.Token, StatusSucceeded)
 	// …but not turn it into another outcome.
 	flip := job(id, "h")
-	flip.Status, flip.ClaimToken = string(StatusFailed), fresh.Token
+	flip.Status, flip.ClaimToken = StatusFailed, fresh.Token
 	if err := r.Complete(ctx, flip); !errors.Is(err, ErrClaimLost) {
 		t.Fatalf("flipping a final outcome = %v, want ErrClaimLost", err)
 	}
 	// A job nobody claimed cannot be completed.
-	if err := r.Complete(ctx, Record{JobID: name("job"), Status: string(StatusSucceeded), ClaimToken: "x"}); !errors.Is(err, ErrClaimLost) {
+	if err := r.Complete(ctx, Record{JobID: name("job"), Status: StatusSucceeded, ClaimToken: "x"}); !errors.Is(err, ErrClaimLost) {
 		t.Fatalf("Complete of an absent job = %v, want ErrClaimLost", err)
 	}
-	if err := r.Complete(ctx, Record{JobID: id, Status: string(StatusInProgress), ClaimToken: fresh.Token}); err == nil {
+	if err := r.Complete(ctx, Record{JobID: id, Status: StatusInProgress, ClaimToken: fresh.Token}); err == nil {
 		t.Fatal("Complete accepted status IN_PROGRESS")
 	}
 }

@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"github.com/batchinfer/batchinfer/store"
 	"fmt"
 	"strconv"
 	"strings"
@@ -22,7 +23,19 @@ type Config struct {
 	MaxInputBytes  int64         // BATCHINFER_MAX_INPUT_BYTES (default 10 MiB)
 	MaxReceives    int           // BATCHINFER_MAX_RECEIVES: the queue's maxReceiveCount (default 5)
 	ResultTTL      time.Duration // BATCHINFER_RESULT_TTL: items expire (DynamoDB TTL) this long after completion (default 720h)
-	FetchParallel  int           // BATCHINFER_FETCH_CONCURRENCY: concurrent S3 reads and writes (default 16)
+	// AWSConcurrency caps the AWS calls an invocation makes at once
+	// (BATCHINFER_AWS_CONCURRENCY; BATCHINFER_FETCH_CONCURRENCY is its
+	// deprecated name). 0, the default, sizes it to the batch: as many as
+	// the invocation has jobs, up to MaxAWSConcurrency.
+	AWSConcurrency int
+	Routes         Routes      // BATCHINFER_ROUTES: key prefix -> model for S3 inputs that name none
+	Claim          ClaimPolicy // BATCHINFER_CLAIM and BATCHINFER_CLAIM_MODELS: which jobs are claimed before work
+	// MaxRecordFileBytes caps a record file (BATCHINFER_MAX_RECORD_FILE_BYTES, default 1 GiB).
+	MaxRecordFileBytes int64
+	// RecordPartBytes is the size of a record file's output parts, each one
+	// committed progress (BATCHINFER_RECORD_PART_BYTES, default 8 MiB, at
+	// least S3's 5 MiB minimum part).
+	RecordPartBytes int
 	DeadlineMargin time.Duration // BATCHINFER_DEADLINE_MARGIN: no new work starts with less time left (default 2s)
 	IntraOpThreads int           // BATCHINFER_INTRA_OP_THREADS: ORT threads per run (default: the CPUs the process may use)
 	MaxBatch       int           // BATCHINFER_MAX_BATCH: caps every model's max batch (default: each manifest's)
@@ -31,10 +44,13 @@ type Config struct {
 
 // Defaults for the optional variables.
 const (
-	DefaultMaxInputBytes  = 10 << 20
+	DefaultMaxInputBytes  = store.DefaultMaxInputBytes
 	DefaultMaxReceives    = 5
 	DefaultResultTTL      = 30 * 24 * time.Hour
-	DefaultFetchParallel  = 16
+	MaxAWSConcurrency         = 256
+	DefaultMaxRecordFileBytes = 1 << 30
+	DefaultRecordPartBytes    = 8 << 20
+	MinRecordPartBytes        = 5 << 20
 	DefaultDeadlineMargin = 2 * time.Second
 )
 
@@ -58,7 +74,16 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	c.MaxInputBytes = p.int64("BATCHINFER_MAX_INPUT_BYTES", DefaultMaxInputBytes, 1)
 	c.MaxReceives = int(p.int64("BATCHINFER_MAX_RECEIVES", DefaultMaxReceives, 1))
 	c.ResultTTL = p.duration("BATCHINFER_RESULT_TTL", DefaultResultTTL)
-	c.FetchParallel = int(p.int64("BATCHINFER_FETCH_CONCURRENCY", DefaultFetchParallel, 1))
+	c.AWSConcurrency = int(p.int64("BATCHINFER_FETCH_CONCURRENCY", 0, 0)) // deprecated name
+	c.AWSConcurrency = int(p.int64("BATCHINFER_AWS_CONCURRENCY", int64(c.AWSConcurrency), 0))
+	c.MaxRecordFileBytes = p.int64("BATCHINFER_MAX_RECORD_FILE_BYTES", DefaultMaxRecordFileBytes, 1)
+	c.RecordPartBytes = int(p.int64("BATCHINFER_RECORD_PART_BYTES", DefaultRecordPartBytes, MinRecordPartBytes))
+	if p.err == nil {
+		c.Routes, p.err = ParseRoutes(getenv("BATCHINFER_ROUTES"))
+	}
+	if p.err == nil {
+		c.Claim, p.err = ParseClaimPolicy(getenv("BATCHINFER_CLAIM"), getenv("BATCHINFER_CLAIM_MODELS"))
+	}
 	c.DeadlineMargin = p.duration("BATCHINFER_DEADLINE_MARGIN", DefaultDeadlineMargin)
 	c.IntraOpThreads = int(p.int64("BATCHINFER_INTRA_OP_THREADS", 0, 0))
 	c.MaxBatch = int(p.int64("BATCHINFER_MAX_BATCH", 0, 0))
@@ -97,6 +122,25 @@ func (c Config) Validate() error {
 		return fmt.Errorf("BATCHINFER_LOG_LEVEL: %q is not one of debug, info, warn, error", c.LogLevel)
 	}
 	return nil
+}
+
+func (c Config) maxRecordFileBytes() int64 {
+	if c.MaxRecordFileBytes > 0 {
+		return c.MaxRecordFileBytes
+	}
+	return DefaultMaxRecordFileBytes
+}
+
+func (c Config) recordPartBytes() int {
+	return max(c.RecordPartBytes, MinRecordPartBytes)
+}
+
+// awsConcurrency is how many AWS calls run at once for n jobs.
+func (c Config) awsConcurrency(n int) int {
+	if c.AWSConcurrency > 0 {
+		return c.AWSConcurrency
+	}
+	return min(max(n, 1), MaxAWSConcurrency)
 }
 
 type parser struct {

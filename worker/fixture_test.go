@@ -113,7 +113,7 @@ func newFixture(t *testing.T) *fixture {
 		ResultsTable: spec.Table, ResultsBucket: spec.ResultsBucket, ResultsPrefix: "results/",
 		DLQURL: prov.DLQURL, QueueURL: prov.QueueURL, InputBuckets: []string{spec.InputBucket},
 		MaxInputBytes: 1 << 20, MaxReceives: 3, ResultTTL: time.Hour,
-		FetchParallel: 8, DeadlineMargin: 500 * time.Millisecond,
+		DeadlineMargin: 500 * time.Millisecond,
 	}
 	f.w = &Worker{
 		Engine: eng, Config: conf,

@@ -26,13 +26,13 @@ func (w *Worker) Handle(ctx context.Context, payload json.RawMessage) (any, erro
 		// A direct (asynchronous) S3 invoke has no batchItemFailures: an
 		// error makes Lambda retry the event and, after that, send it to the
 		// function's on-failure destination.
-		if len(out.Retry) > 0 {
+		if len(out.RetryIDs) > 0 {
 			return nil, fmt.Errorf("%d of %d jobs hit transient failures; retry the event", out.Retried, out.Retried+out.Succeeded+out.Failed)
 		}
 		return out, nil
 	}
 	resp := events.SQSEventResponse{BatchItemFailures: []events.SQSBatchItemFailure{}}
-	for _, id := range out.Retry {
+	for _, id := range out.RetryIDs {
 		resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: id})
 	}
 	return resp, nil

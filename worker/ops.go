@@ -230,7 +230,7 @@ func (rp *Reprocessor) Run(ctx context.Context, opt ReprocessOptions) ([]Reproce
 	var out []Reprocessed
 	for i := range recs {
 		rec := &recs[i]
-		if opt.Code != "" && (rec.Error == nil || rec.Error.Code != opt.Code) {
+		if opt.Code != "" && (rec.Error == nil || string(rec.Error.Code) != opt.Code) {
 			continue
 		}
 		if opt.ModelVersionNot != "" && rec.ModelVersion == opt.ModelVersionNot {

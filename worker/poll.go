@@ -215,7 +215,7 @@ func (p *Poller) process(ctx context.Context, tg pollTarget, batch []types.Messa
 	out := p.W.Process(pctx, inv)
 
 	retry := map[string]bool{}
-	for _, id := range out.Retry {
+	for _, id := range out.RetryIDs {
 		retry[id] = true
 	}
 	actx, cancelAck := context.WithTimeout(ctx, 15*time.Second)

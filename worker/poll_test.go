@@ -59,7 +59,7 @@ func (f *fixture) runUntil(p *Poller, timeout time.Duration, done func() bool) b
 	return ok
 }
 
-func (f *fixture) allStatus(status string, ids ...string) bool {
+func (f *fixture) allStatus(status store.Status, ids ...string) bool {
 	for _, id := range ids {
 		if rec := f.item(id); rec == nil || rec.Status != status {
 			return false

@@ -2,6 +2,7 @@ package worker
 
 import (
 	"context"
+	"io"
 	"time"
 
 	"github.com/batchinfer/batchinfer/jobs"
@@ -11,23 +12,44 @@ import (
 // The worker's boundaries, defined here where they are used; package store
 // has the AWS adapters, and tests wrap them to inject faults.
 
-// Results is the job table: claims for idempotency and final outcomes.
+// Results is the job table: finished-job lookups, claims for idempotency
+// and final outcomes (docs/idempotency.md).
 type Results interface {
+	Lookup(ctx context.Context, ids []string) (map[string]*store.Record, error)
+	Put(ctx context.Context, rec store.Record, since time.Time) (store.PutResult, error)
 	Claim(ctx context.Context, rec store.Record, lease time.Duration) (store.ClaimResult, error)
 	Complete(ctx context.Context, rec store.Record) error
+	SaveProgress(ctx context.Context, rec store.Record, leaseUntil time.Time) error
 }
 
-// Inputs reads job inputs from S3.
+// Inputs reads job inputs from S3: whole objects for single jobs, a stream
+// from an offset for record files.
 type Inputs interface {
 	Fetch(ctx context.Context, obj jobs.S3Object) ([]byte, error)
+	Open(ctx context.Context, obj jobs.S3Object, offset int64) (body io.ReadCloser, size int64, err error)
 }
 
-// Outputs writes a job's full output and returns its URI.
+// Outputs writes outputs too large for the item, and record files' JSONL
+// outputs (one PUT, or a multipart upload when the file spans parts or
+// invocations).
 type Outputs interface {
 	Put(ctx context.Context, jobID string, body []byte) (uri string, err error)
+	RecordKey(jobID string) string
+	URI(key string) string
+	PutKey(ctx context.Context, key string, body []byte, contentType string) error
+	CreateUpload(ctx context.Context, key, contentType string) (uploadID string, err error)
+	UploadPart(ctx context.Context, key, uploadID string, n int32, body []byte) (etag string, err error)
+	CompleteUpload(ctx context.Context, key, uploadID string, parts []store.Part) error
 }
 
-// DeadLetters receives permanently failed messages.
+// DeadLetters receives permanently failed messages, ten to a call.
 type DeadLetters interface {
-	Send(ctx context.Context, dl store.DeadLetter) error
+	SendBatch(ctx context.Context, dls []store.DeadLetter) []error
+}
+
+// Continuations re-enqueues a record file's message when an invocation
+// ends with the file half done, so the next part starts at once with a
+// fresh receive count instead of after the visibility timeout.
+type Continuations interface {
+	Send(ctx context.Context, msgs []store.OutMessage) ([]store.Sent, error)
 }

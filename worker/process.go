@@ -2,10 +2,6 @@ package worker
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -17,21 +13,36 @@ import (
 
 // Outcome is what one invocation did, message by message.
 type Outcome struct {
-	Retry     []string // message IDs SQS must redeliver (batchItemFailures)
+	RetryIDs  []string // message IDs SQS must redeliver (batchItemFailures)
 	Succeeded int      // jobs that reached SUCCEEDED in this invocation
 	Failed    int      // jobs that reached FAILED in this invocation
 	Skipped   int      // duplicates of finished jobs, ignored events
 	Retried   int      // jobs left for a later delivery
+	// Tasks is each message's state, by index in the invocation, for
+	// callers that answer per message (S3 Batch Operations).
+	States []MessageState
+}
+
+// MessageState is how one message of an invocation ended.
+type MessageState struct {
+	Retry  bool   // redeliver
+	Failed bool   // a permanent failure was recorded
+	JobID  string // the (first) job's id
+	Err    error
 }
 
 // task is one job's way through an invocation.
 type task struct {
-	msg   *jobs.Message
-	job   jobs.Job
-	model *model.Model
-	rec   store.Record // the claimed item, ClaimToken set once claimed
-	data  []byte
-	dupOf *task // a second delivery of the same job in this invocation
+	msg      *jobs.Message
+	job      jobs.Job
+	model    *model.Model
+	rec      store.Record // the item to write; ClaimToken is this attempt's token
+	claim    bool         // the job is claimed before work (else completed optimistically)
+	claimed  bool         // the claim is held
+	existing *store.Record
+	data     []byte
+	dupOf    *task // a second delivery of the same job in this invocation
+	record   *recordFile
 
 	// outcome
 	state  taskState
@@ -55,6 +66,12 @@ const (
 
 // Process runs one invocation. It never returns an error: every job ends as
 // an item, a DLQ entry or a retry, and the Outcome says which.
+//
+// The AWS calls of a job: none to find a finished duplicate (one
+// BatchGetItem serves up to 100 jobs), the input GET for S3 inputs, and one
+// conditional write of the outcome; the output goes to S3 only when it is
+// too large for the item, and a claim write comes first only for jobs that
+// are claimed (record files, BATCHINFER_CLAIM).
 func (w *Worker) Process(ctx context.Context, inv *jobs.Invocation) Outcome {
 	deadline := w.deadline(ctx)
 	// Work stops at the margin so the response (and the deletes Lambda does
@@ -67,10 +84,12 @@ func (w *Worker) Process(ctx context.Context, inv *jobs.Invocation) Outcome {
 	defer cancelFinish()
 
 	tasks := w.plan(workCtx, inv)
-	live := w.claim(workCtx, tasks, deadline)
-	live = w.fetch(workCtx, live)
-	w.infer(workCtx, live)
-	w.finish(finishCtx, tasks)
+	w.lookup(workCtx, tasks)
+	w.claim(workCtx, tasks, deadline)
+	w.runSingles(workCtx, finishCtx, tasks)
+	w.runRecordFiles(workCtx, finishCtx, tasks, deadline)
+	w.finishFailures(finishCtx, tasks)
+	w.settleDuplicates(tasks)
 	return w.report(inv, tasks)
 }
 
@@ -91,24 +110,23 @@ func (w *Worker) plan(ctx context.Context, inv *jobs.Invocation) []*task {
 		case m.Err != nil:
 			// No job to name: the message id stands in, so the failure still
 			// has an item users can find.
-			sum := sha256.Sum256([]byte(m.Body))
-			t := &task{msg: m, job: jobs.Job{ID: m.ErrJobID, PayloadHash: hex.EncodeToString(sum[:])}, start: w.now()}
-			t.err = m.Err
+			t := w.newTask(m, jobs.Job{ID: m.ErrJobID, PayloadHash: jobs.BodyHash(m.Body)})
+			t.state, t.err = failed, m.Err
 			tasks = append(tasks, t)
 			continue
 		}
 		for _, j := range m.Jobs {
-			t := &task{msg: m, job: j, start: w.now()}
+			t := w.newTask(m, j)
 			if f, ok := first[j.ID]; ok {
 				if f.job.PayloadHash == j.PayloadHash {
 					t.dupOf = f
 				} else {
-					t.err = jobs.Errorf(jobs.CodeIdempotencyConflict,
+					t.state, t.err = failed, jobs.Errorf(jobs.CodeIdempotencyConflict,
 						"job_id %q appears twice in this batch with different payloads", j.ID)
-					t.state = failed
 				}
 			} else {
 				first[j.ID] = t
+				w.resolve(t)
 			}
 			tasks = append(tasks, t)
 		}
@@ -116,285 +134,190 @@ func (w *Worker) plan(ctx context.Context, inv *jobs.Invocation) []*task {
 	return tasks
 }
 
-// claim takes the idempotency claim of every primary task.
-func (w *Worker) claim(ctx context.Context, tasks []*task, deadline time.Time) []*task {
-	var live []*task
-	var mu sync.Mutex
-	w.each(tasks, func(t *task) {
-		if t.dupOf != nil || t.state != pending {
-			return
+// newTask starts a task with the item it will write: this attempt's token
+// recognises its own write when an answer is lost.
+func (w *Worker) newTask(m *jobs.Message, j jobs.Job) *task {
+	t := &task{msg: m, job: j, start: w.now(), timing: map[string]int64{}}
+	t.rec = store.Record{
+		JobID: j.ID, Model: j.Model, Input: j.Input.String(), Metadata: j.Metadata,
+		MessageID: m.MessageID, PayloadHash: j.PayloadHash, ClaimToken: w.token(t),
+	}
+	return t
+}
+
+func (w *Worker) token(t *task) string {
+	tok, err := store.NewClaimToken()
+	if err != nil {
+		t.state, t.err = retryLater, jobs.Wrap(jobs.CodeInternal, err, "make a claim token")
+	}
+	return tok
+}
+
+// resolve picks the job's model (its own, else the route of its key, else
+// the default) and whether it is a record file and claimed.
+func (w *Worker) resolve(t *task) {
+	if t.state != pending {
+		return
+	}
+	name := t.job.Model
+	if name == "" && t.job.Input.S3 != nil {
+		name = w.Config.Routes.Model(t.job.Input.S3.Key)
+	}
+	m, err := w.Engine.Model(name)
+	if err != nil {
+		t.rec.Model = name
+		t.state, t.err = failed, err
+		return
+	}
+	t.model, t.rec.Model, t.rec.ModelVersion = m, m.Name(), m.Version()
+	if s3 := t.job.Input.S3; s3 != nil {
+		if f, gz, ok := jobs.RecordFileFormat(s3.Key); ok {
+			t.record = &recordFile{format: f, gzipped: gz}
 		}
+	}
+	t.claim = t.record != nil || w.Config.Claim.claims(m.Name())
+}
+
+// since is when this delivery's work began, as the queue saw it: a reset
+// after it makes the attempt's outcome stale.
+func (t *task) since() time.Time {
+	if !t.msg.SentAt.IsZero() {
+		return t.msg.SentAt
+	}
+	return t.start
+}
+
+// lookup reads every job's item in one BatchGetItem per 100 jobs: finished
+// duplicates are acknowledged and conflicts failed before any work, and
+// jobs another attempt holds are left for later.
+func (w *Worker) lookup(ctx context.Context, tasks []*task) {
+	var ids []string
+	for _, t := range tasks {
+		if t.dupOf == nil && t.state == pending {
+			ids = append(ids, t.job.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return
+	}
+	var found map[string]*store.Record
+	err := retry(ctx, func(ctx context.Context) error {
+		var err error
+		found, err = w.Results.Lookup(ctx, ids)
+		return err
+	})
+	if err != nil {
+		// Not fatal: each job's own write still finds what is there.
+		w.logger().Warn("lookup of finished jobs failed; writes will tell", "err", err, "jobs", len(ids))
+		return
+	}
+	now := w.now().UnixMilli()
+	for _, t := range tasks {
+		ex := found[t.job.ID]
+		if ex == nil || t.dupOf != nil || t.state != pending {
+			continue
+		}
+		t.existing = ex
+		switch {
+		case ex.PayloadHash != "" && ex.PayloadHash != t.job.PayloadHash:
+			t.state, t.err = failed, conflictErr(t.job.ID)
+			t.rec.ClaimToken = "" // the item belongs to the other payload
+		case ex.Status.Final():
+			t.state, t.note = acked, "duplicate of a finished job ("+string(ex.Status)+")"
+		case ex.LeaseExpiresAt >= now && ex.ResetAt == 0:
+			t.retry(jobs.Errorf(jobs.CodeInProgress, "another invocation is working on job %q", t.job.ID))
+		}
+	}
+}
+
+func conflictErr(id string) error {
+	return jobs.Errorf(jobs.CodeIdempotencyConflict, "job_id %q was already used for a different payload", id)
+}
+
+// claim takes the idempotency claim of every task that is claimed.
+func (w *Worker) claim(ctx context.Context, tasks []*task, deadline time.Time) {
+	var todo []*task
+	for _, t := range tasks {
+		if t.dupOf == nil && t.state == pending && t.claim {
+			todo = append(todo, t)
+		}
+	}
+	w.each(todo, func(t *task) {
 		if ctx.Err() != nil {
 			t.retry(jobs.Errorf(jobs.CodeDeadline, "not started: less than %s of the invocation was left", w.Config.DeadlineMargin))
 			return
 		}
-		rec := store.Record{
-			JobID:       t.job.ID,
-			Status:      string(store.StatusInProgress),
-			Model:       t.job.Model,
-			Input:       t.job.Input.String(),
-			Metadata:    t.job.Metadata,
-			MessageID:   t.msg.MessageID,
-			PayloadHash: t.job.PayloadHash,
-		}
-		if m, err := w.Engine.Model(t.job.Model); err == nil && t.err == nil {
-			rec.Model, rec.ModelVersion, t.model = m.Name(), m.Version(), m
-		}
-		// One token for every try of this claim, so a retry after a lost
-		// answer recognises its own claim.
-		tok, err := store.NewClaimToken()
-		if err != nil {
-			t.retry(jobs.Wrap(jobs.CodeInternal, err, "make a claim token"))
-			return
-		}
-		rec.ClaimToken = tok
-		lease := time.Until(deadline)
-		var res store.ClaimResult
-		err = retry(ctx, func(ctx context.Context) error {
-			var err error
-			res, err = w.Results.Claim(ctx, rec, lease)
-			return err
-		})
-		if err != nil {
-			t.retry(err)
-			return
-		}
-		switch res.Outcome {
-		case store.Done:
-			t.state = acked
-			t.note = "duplicate of a finished job (" + res.Existing.Status + ")"
-			return
-		case store.Busy:
-			t.retry(jobs.Errorf(jobs.CodeInProgress, "another invocation is working on job %q", t.job.ID))
-			return
-		case store.Conflict:
-			t.state = failed
-			t.err = jobs.Errorf(jobs.CodeIdempotencyConflict, "job_id %q was already used for a different payload", t.job.ID)
-			return
-		}
-		rec.ClaimToken = res.Token
-		if res.Existing != nil {
-			rec.Attempts = res.Existing.Attempts
-			rec.CreatedAt = res.Existing.CreatedAt
-		}
-		t.rec = rec
-		if t.err != nil { // undecodable message: claimed only to record the failure
-			t.state = failed
-			return
-		}
-		if t.model == nil {
-			_, err := w.Engine.Model(t.job.Model)
-			t.fail(err)
-			return
-		}
-		mu.Lock()
-		live = append(live, t)
-		mu.Unlock()
+		w.claimOne(ctx, t, time.Until(deadline))
 	})
-	return live
 }
 
-// fetch reads every task's input, S3 objects concurrently.
-func (w *Worker) fetch(ctx context.Context, live []*task) []*task {
-	w.each(live, func(t *task) {
-		t0 := w.now()
-		defer func() { t.time("fetch", t0) }()
-		in := t.job.Input
-		switch {
-		case in.S3 != nil:
-			if !w.bucketAllowed(in.S3.Bucket) {
-				t.fail(jobs.Errorf(jobs.CodeBucketNotAllowed, "bucket %q is not in BATCHINFER_INPUT_BUCKETS", in.S3.Bucket))
-				return
-			}
-			// One object that keeps failing must not hold the whole batch
-			// back from inference: its retries get a third of the time left.
-			fctx, cancel := context.WithTimeout(ctx, fetchBudget(ctx))
-			defer cancel()
-			err := retry(fctx, func(ctx context.Context) error {
-				var err error
-				t.data, err = w.Inputs.Fetch(ctx, *in.S3)
-				return err
-			})
-			if err != nil {
-				t.fail(err)
-			}
-		case in.Features != nil:
-			t.data = in.Features
-		default:
-			t.data = in.Data
-		}
-		if t.state == pending && int64(len(t.data)) > w.Config.MaxInputBytes {
-			t.fail(jobs.Errorf(jobs.CodeInputTooLarge, "input is %d bytes, over BATCHINFER_MAX_INPUT_BYTES=%d", len(t.data), w.Config.MaxInputBytes))
-		}
-	})
-	var ready []*task
-	for _, t := range live {
-		if t.state == pending {
-			ready = append(ready, t)
-		}
-	}
-	return ready
-}
-
-// infer runs every ready task through the engine in one call, so rows of
-// one model share tensor runs.
-func (w *Worker) infer(ctx context.Context, ready []*task) {
-	if len(ready) == 0 {
-		return
-	}
-	if ctx.Err() != nil {
-		for _, t := range ready {
-			t.retry(jobs.Errorf(jobs.CodeDeadline, "inference not started: the invocation is running out of time"))
-		}
-		return
-	}
-	items := make([]Item, len(ready))
-	for i, t := range ready {
-		items[i] = Item{Model: t.model, Data: t.data}
-	}
-	t0 := w.now()
-	preds := w.Engine.Predict(ctx, items)
-	for i, t := range ready {
-		p := preds[i]
-		t.time("infer", t0)
-		t.batch = p.BatchSize
-		if p.Err != nil {
-			t.fail(p.Err)
-			continue
-		}
-		t.output = p.Output
-		t.state = succeeded
-	}
-	for _, t := range ready {
-		t.data = nil // inputs can be large; let them go before the writes
-	}
-}
-
-// finish writes outcomes: the output object then the SUCCEEDED item; the
-// DLQ message then the FAILED item (so a crash in between re-sends rather
-// than loses the dead letter).
-func (w *Worker) finish(ctx context.Context, tasks []*task) {
-	w.each(tasks, func(t *task) {
-		if t.dupOf != nil {
-			return
-		}
-		switch t.state {
-		case succeeded:
-			w.complete(ctx, t)
-		case failed:
-			w.deadLetter(ctx, t, t.err)
-		case retryLater:
-			if t.rec.ClaimToken != "" && t.msg.ReceiveCount >= w.Config.MaxReceives {
-				// Redrive moves the message to the DLQ after this receive;
-				// the item must say why before that happens.
-				t.rec.Status = string(store.StatusFailed)
-				t.rec.Error = &store.ErrorInfo{Code: string(jobs.CodeRetriesExhausted),
-					Message: fmt.Sprintf("gave up after %d receives: %v", t.msg.ReceiveCount, t.err)}
-				w.write(ctx, t)
-			}
-		}
-		w.logOutcome(t)
-	})
-	for _, t := range tasks {
-		if t.dupOf != nil {
-			t.state = t.dupOf.state
-			if t.state == succeeded || t.state == failed {
-				t.state = acked // the first delivery recorded the outcome
-			}
-			w.logOutcome(t)
-		}
-	}
-}
-
-func (w *Worker) complete(ctx context.Context, t *task) {
-	full, err := json.Marshal(map[string]any{
-		"job_id": t.job.ID, "model": t.rec.Model, "model_version": t.rec.ModelVersion,
-		"input": t.rec.Input, "output": t.output, "metadata": t.job.Metadata,
-	})
-	if err != nil {
-		t.fail(jobs.Wrap(jobs.CodeInferenceFailed, err, "encode the output as JSON"))
-		w.deadLetter(ctx, t, t.err)
-		return
-	}
-	t0 := w.now()
-	err = retry(ctx, func(ctx context.Context) error {
-		uri, err := w.Outputs.Put(ctx, t.job.ID, full)
-		t.rec.OutputURI = uri
+// claimOne claims t's job; on success t.claimed is set and t.existing is
+// the claimed item (a resumed record file's progress among it).
+func (w *Worker) claimOne(ctx context.Context, t *task, lease time.Duration) {
+	var res store.ClaimResult
+	err := retry(ctx, func(ctx context.Context) error {
+		var err error
+		res, err = w.Results.Claim(ctx, t.rec, lease)
 		return err
 	})
-	t.time("store", t0)
 	if err != nil {
 		t.retry(err)
 		return
 	}
-	t.rec.Status = string(store.StatusSucceeded)
-	t.rec.Output = summarize(t.output, maxSummaryBytes)
-	w.write(ctx, t)
+	switch res.Outcome {
+	case store.Done:
+		t.state, t.note = acked, "duplicate of a finished job ("+string(res.Existing.Status)+")"
+	case store.Busy:
+		t.retry(jobs.Errorf(jobs.CodeInProgress, "another invocation is working on job %q", t.job.ID))
+	case store.Conflict:
+		t.state, t.err, t.rec.ClaimToken = failed, conflictErr(t.job.ID), ""
+	case store.Claimed:
+		t.claimed, t.rec.ClaimToken, t.existing = true, res.Token, res.Existing
+		if res.Existing != nil {
+			t.rec.Attempts, t.rec.CreatedAt = res.Existing.Attempts, res.Existing.CreatedAt
+		}
+	}
 }
 
-func (w *Worker) deadLetter(ctx context.Context, t *task, cause error) {
-	code, msg := jobs.CodeOf(cause), cause.Error()
-	err := retry(ctx, func(ctx context.Context) error {
-		return w.DeadLetters.Send(ctx, store.DeadLetter{
-			Body: t.msg.Body, Code: string(code), Message: msg,
-			JobID: t.job.ID, SourceMessageID: t.msg.MessageID,
-		})
-	})
-	if err != nil {
-		t.retry(err)
-		return
-	}
-	t.state = failed
-	if t.rec.ClaimToken == "" {
-		return // a conflict: the item belongs to the other payload
-	}
-	t.rec.Status = string(store.StatusFailed)
-	t.rec.Error = &store.ErrorInfo{Code: string(code), Message: msg}
-	w.write(ctx, t)
-}
-
-// write completes the claimed item with t.rec's outcome.
-func (w *Worker) write(ctx context.Context, t *task) {
-	now := w.now()
-	t.timing["total"] = now.Sub(t.start).Milliseconds()
-	if !t.msg.SentAt.IsZero() {
-		t.timing["queue"] = t.start.Sub(t.msg.SentAt).Milliseconds()
-	}
-	t.rec.Timings = t.timing
-	t.rec.ExpiresAt = now.Add(w.Config.ResultTTL).Unix()
-	status := t.rec.Status
-	err := retry(ctx, func(ctx context.Context) error { return w.Results.Complete(ctx, t.rec) })
-	switch {
-	case errors.Is(err, store.ErrClaimLost):
-		// Our lease ran out and another delivery took the job over: its
-		// outcome stands; this message is a duplicate.
-		w.logger().Warn("claim lost before completion; the newer attempt's outcome stands", "job_id", t.job.ID, "message_id", t.msg.MessageID)
-		t.state = acked
-	case err != nil:
-		t.retry(err)
-	case status == string(store.StatusSucceeded):
-		t.state = succeeded
-	case t.state != retryLater:
-		t.state = failed
+// settleDuplicates gives repeated deliveries inside the invocation their
+// first delivery's state: acknowledged when it finished, retried with it.
+func (w *Worker) settleDuplicates(tasks []*task) {
+	for _, t := range tasks {
+		if t.dupOf == nil {
+			continue
+		}
+		t.state = t.dupOf.state
+		if t.state == succeeded || t.state == failed {
+			t.state = acked // the first delivery recorded the outcome
+		}
+		w.logOutcome(t)
 	}
 }
 
 // report turns task states into the invocation's outcome: a message is
 // retried if any of its jobs must be.
 func (w *Worker) report(inv *jobs.Invocation, tasks []*task) Outcome {
-	var out Outcome
-	retry := map[*jobs.Message]bool{}
+	out := Outcome{States: make([]MessageState, len(inv.Messages))}
+	index := map[*jobs.Message]int{}
+	for i := range inv.Messages {
+		index[&inv.Messages[i]] = i
+	}
 	for _, t := range tasks {
+		st := &out.States[index[t.msg]]
+		if st.JobID == "" {
+			st.JobID = t.job.ID
+		}
 		switch t.state {
 		case succeeded:
 			out.Succeeded++
 		case failed:
 			out.Failed++
+			st.Failed, st.Err = true, t.err
 		case acked:
 			out.Skipped++
 		case retryLater, pending:
 			out.Retried++
-			retry[t.msg] = true
+			st.Retry, st.Err = true, t.err
 		}
 	}
 	for i := range inv.Messages {
@@ -402,25 +325,25 @@ func (w *Worker) report(inv *jobs.Invocation, tasks []*task) Outcome {
 		if m.Ignored {
 			out.Skipped++
 		}
-		if retry[m] && m.MessageID != "" {
-			out.Retry = append(out.Retry, m.MessageID)
-		} else if retry[m] {
-			out.Retry = append(out.Retry, fmt.Sprintf("record-%d", i))
+		if !out.States[i].Retry {
+			continue
+		}
+		if m.MessageID != "" {
+			out.RetryIDs = append(out.RetryIDs, m.MessageID)
+		} else {
+			out.RetryIDs = append(out.RetryIDs, fmt.Sprintf("record-%d", i))
 		}
 	}
 	return out
 }
 
-// each runs fn on every task with the configured concurrency: S3 and
-// DynamoDB calls dominate an invocation's time when done one by one.
+// each runs fn on every task, as many at once as the batch has tasks (up to
+// MaxAWSConcurrency, or BATCHINFER_AWS_CONCURRENCY when set): S3 and
+// DynamoDB calls dominate an invocation's time when done in rounds.
 func (w *Worker) each(tasks []*task, fn func(*task)) {
-	limit := max(w.Config.FetchParallel, 1)
-	sem := make(chan struct{}, limit)
+	sem := make(chan struct{}, w.Config.awsConcurrency(len(tasks)))
 	var wg sync.WaitGroup
 	for _, t := range tasks {
-		if t.timing == nil {
-			t.timing = map[string]int64{}
-		}
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
@@ -428,16 +351,6 @@ func (w *Worker) each(tasks []*task, fn func(*task)) {
 		})
 	}
 	wg.Wait()
-}
-
-// fetchBudget is how long one input's fetch may retry: a third of the time
-// left for work, so a stuck object never starves its neighbours.
-func fetchBudget(ctx context.Context) time.Duration {
-	d, ok := ctx.Deadline()
-	if !ok {
-		return time.Minute
-	}
-	return max(time.Until(d)/3, 0)
 }
 
 func (t *task) fail(err error) {

@@ -35,7 +35,7 @@ func (f *fixture) failNotified(bucket, key string, at time.Time) string {
 		f.t.Fatalf("notification of %s retried: %v", key, retry)
 	}
 	id := jobs.ObjectJobID(bucket, key, "", etag)
-	if rec := f.item(id); rec == nil || rec.Status != "FAILED" || rec.Error.Code != string(jobs.CodeBucketNotAllowed) {
+	if rec := f.item(id); rec == nil || rec.Status != "FAILED" || rec.Error.Code != jobs.CodeBucketNotAllowed {
 		f.t.Fatalf("%s: %+v, want FAILED bucket_not_allowed", key, rec)
 	}
 	return id
@@ -57,7 +57,7 @@ func TestScheduledReprocessRequeuesFailedJobs(t *testing.T) {
 	if retry := f.invoke(f.ctx, message("sched-1", body, 1)); len(retry) != 0 {
 		t.Fatalf("reprocess message retried: %v\n%s", retry, f.logBuf)
 	}
-	if rec := f.item(recentID); rec != nil {
+	if rec := f.item(recentID); rec == nil || rec.Status != store.StatusInProgress || rec.ResetAt == 0 || rec.Error != nil {
 		t.Errorf("the job inside the window was not reset: %+v", rec)
 	}
 	if rec := f.item(oldID); rec == nil || rec.Status != "FAILED" {

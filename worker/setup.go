@@ -68,7 +68,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Worker, ColdStart,
 		Log:         log,
 	}
 	if cfg.QueueURL != "" {
-		w.Reprocessor = &Reprocessor{Results: results, Queue: &store.Queue{Client: sqsc, URL: cfg.QueueURL}, S3: s3c}
+		q := &store.Queue{Client: sqsc, URL: cfg.QueueURL}
+		w.Reprocessor = &Reprocessor{Results: results, Queue: q, S3: s3c}
+		w.Continuations = q
 	}
 	cs.Total = time.Since(start)
 	return w, cs, nil

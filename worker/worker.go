@@ -14,6 +14,10 @@ type Worker struct {
 	Inputs      Inputs
 	Outputs     Outputs
 	DeadLetters DeadLetters
+	// Continuations is the jobs queue, where a record file that an
+	// invocation could not finish is sent on; nil without
+	// BATCHINFER_QUEUE_URL (the file then resumes on redelivery).
+	Continuations Continuations
 	// Reprocessor handles reprocess requests; nil when BATCHINFER_QUEUE_URL
 	// is unset (such a request then fails permanently).
 	Reprocessor *Reprocessor

@@ -76,7 +76,7 @@ func (h *Handler) run(ctx context.Context, j jobs.Job) error {
 		return fmt.Errorf("job %s: %w", j.ID, err)
 	}
 	rec := store.Record{
-		JobID: j.ID, Status: string(store.StatusSucceeded), Model: m.Name(), ModelVersion: m.Version(),
+		JobID: j.ID, Status: store.StatusSucceeded, Model: m.Name(), ModelVersion: m.Version(),
 		Input: j.Input.String(), Output: out, Metadata: j.Metadata, Attempts: 1,
 		CreatedAt: time.Now().UTC().Format(store.TimeFormat),
 	}

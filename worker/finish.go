@@ -1,0 +1,212 @@
+package worker
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/batchinfer/batchinfer/jobs"
+	"github.com/batchinfer/batchinfer/store"
+)
+
+// MaxInlineOutputBytes is the largest output (as JSON) stored whole on the
+// item; a larger one goes to S3 and the item keeps a summary. It keeps
+// items small (DynamoDB bills writes per KB) and spares the PUT for the
+// outputs most jobs have.
+const MaxInlineOutputBytes = 4096
+
+// complete stores a succeeded task: the output on the item when it fits,
+// else the output object first, then the item.
+func (w *Worker) complete(ctx context.Context, t *task) {
+	t.rec.Status = store.StatusSucceeded
+	body, err := json.Marshal(t.output)
+	if err != nil {
+		t.fail(jobs.Wrap(jobs.CodeInferenceFailed, err, "encode the output as JSON"))
+		return
+	}
+	t.rec.Output = t.output
+	if len(body) > MaxInlineOutputBytes {
+		full, err := json.Marshal(map[string]any{
+			"job_id": t.job.ID, "model": t.rec.Model, "model_version": t.rec.ModelVersion,
+			"input": t.rec.Input, "output": t.output, "metadata": t.job.Metadata,
+		})
+		if err != nil {
+			t.fail(jobs.Wrap(jobs.CodeInferenceFailed, err, "encode the output as JSON"))
+			return
+		}
+		t0 := w.now()
+		err = retry(ctx, func(ctx context.Context) error {
+			uri, err := w.Outputs.Put(ctx, t.job.ID, full)
+			t.rec.OutputURI = uri
+			return err
+		})
+		t.time("store", t0)
+		if err != nil {
+			t.retry(err)
+			return
+		}
+		t.rec.Output = summarize(t.output, maxSummaryBytes)
+	}
+	w.write(ctx, t)
+}
+
+// finishFailures dead-letters every failed task in SendMessageBatch calls,
+// then writes their FAILED items (the DLQ first, so a crash in between
+// re-sends rather than loses the dead letter); and on the last allowed
+// receive marks transient failures retries_exhausted before the queue's
+// redrive moves them.
+func (w *Worker) finishFailures(ctx context.Context, tasks []*task) {
+	var dead []*task
+	for _, t := range tasks {
+		if t.dupOf == nil && t.state == failed {
+			dead = append(dead, t)
+		}
+	}
+	dls := make([]store.DeadLetter, len(dead))
+	for i, t := range dead {
+		dls[i] = store.DeadLetter{Body: t.msg.Body, Code: string(jobs.CodeOf(t.err)), Message: t.err.Error(),
+			JobID: t.job.ID, SourceMessageID: t.msg.MessageID}
+	}
+	errs := w.sendDeadLetters(ctx, dls)
+	var writes []*task
+	for i, t := range dead {
+		if errs[i] != nil {
+			t.retry(errs[i])
+			continue
+		}
+		if t.rec.ClaimToken == "" {
+			continue // a conflict: the item belongs to the other payload
+		}
+		t.rec.Status = store.StatusFailed
+		t.rec.Error = &store.ErrorInfo{Code: jobs.CodeOf(t.err), Message: t.err.Error()}
+		writes = append(writes, t)
+	}
+	for _, t := range tasks {
+		if t.dupOf == nil && t.state == retryLater && t.msg.ReceiveCount >= w.Config.MaxReceives && t.rec.ClaimToken != "" && t.record == nil {
+			// Redrive moves the message to the DLQ after this receive; the
+			// item must say why before that happens.
+			t.rec.Status = store.StatusFailed
+			t.rec.Error = &store.ErrorInfo{Code: jobs.CodeRetriesExhausted,
+				Message: fmt.Sprintf("gave up after %d receives: %v", t.msg.ReceiveCount, t.err)}
+			writes = append(writes, t)
+		}
+	}
+	w.each(writes, func(t *task) { w.write(ctx, t) })
+	for _, t := range tasks {
+		if t.dupOf == nil && t.state != succeeded {
+			w.logOutcome(t)
+		}
+	}
+}
+
+// sendDeadLetters sends dls, retrying the entries that failed transiently.
+func (w *Worker) sendDeadLetters(ctx context.Context, dls []store.DeadLetter) []error {
+	errs := make([]error, len(dls))
+	todo := make([]int, len(dls))
+	for i := range todo {
+		todo[i] = i
+	}
+	_ = retry(ctx, func(ctx context.Context) error {
+		batch := make([]store.DeadLetter, len(todo))
+		for j, i := range todo {
+			batch[j] = dls[i]
+		}
+		var again []int
+		for j, err := range w.DeadLetters.SendBatch(ctx, batch) {
+			errs[todo[j]] = err
+			if err != nil {
+				again = append(again, todo[j])
+			}
+		}
+		todo = again
+		if len(todo) > 0 {
+			return errs[todo[0]]
+		}
+		return nil
+	})
+	return errs
+}
+
+// write stores t.rec's outcome: with Complete under a held claim, else
+// with one conditional Put (docs/idempotency.md), falling back to a claim
+// when it finds a crashed or reset attempt's item.
+func (w *Worker) write(ctx context.Context, t *task) {
+	now := w.now()
+	t.timing["total"] = now.Sub(t.start).Milliseconds()
+	if !t.msg.SentAt.IsZero() {
+		t.timing["queue"] = t.start.Sub(t.msg.SentAt).Milliseconds()
+	}
+	t.rec.Timings = t.timing
+	t.rec.ExpiresAt = now.Add(w.Config.ResultTTL).Unix()
+	t0 := w.now()
+	defer func() { t.time("store", t0) }()
+	if !t.claimed {
+		var res store.PutResult
+		err := retry(ctx, func(ctx context.Context) error {
+			var err error
+			res, err = w.Results.Put(ctx, t.rec, t.since())
+			return err
+		})
+		if err != nil {
+			t.retry(err)
+			return
+		}
+		if res.Outcome != store.PutExpired {
+			w.settlePut(t, res)
+			return
+		}
+		if w.claimOne(ctx, t, w.leaseLeft(ctx)); !t.claimed {
+			return
+		}
+	}
+	w.completeClaimed(ctx, t)
+}
+
+// settlePut applies what an optimistic Put found.
+func (w *Worker) settlePut(t *task, res store.PutResult) {
+	switch res.Outcome {
+	case store.Written:
+		w.settleWritten(t)
+	case store.PutDone:
+		t.state, t.note = acked, "duplicate of a finished job ("+string(res.Existing.Status)+")"
+	case store.PutBusy:
+		t.retry(jobs.Errorf(jobs.CodeInProgress, "another invocation is working on job %q", t.job.ID))
+	case store.PutConflict:
+		t.state, t.err = failed, conflictErr(t.job.ID)
+	case store.PutStale:
+		t.state, t.note = acked, "the job was reset for reprocessing after this delivery began; the new delivery runs it"
+	}
+}
+
+func (w *Worker) completeClaimed(ctx context.Context, t *task) {
+	err := retry(ctx, func(ctx context.Context) error { return w.Results.Complete(ctx, t.rec) })
+	switch {
+	case errors.Is(err, store.ErrClaimLost):
+		// Our lease ran out and another delivery took the job over: its
+		// outcome stands; this message is a duplicate.
+		w.logger().Warn("claim lost before completion; the newer attempt's outcome stands", "job_id", t.job.ID, "message_id", t.msg.MessageID)
+		t.state = acked
+	case err != nil:
+		t.retry(err)
+	default:
+		w.settleWritten(t)
+	}
+}
+
+func (w *Worker) settleWritten(t *task) {
+	if t.rec.Status == store.StatusSucceeded {
+		t.state = succeeded
+	} else if t.state != retryLater {
+		t.state = failed
+	}
+}
+
+// leaseLeft is the lease a claim taken now gets: the time left in ctx.
+func (w *Worker) leaseLeft(ctx context.Context) time.Duration {
+	if d, ok := ctx.Deadline(); ok {
+		return time.Until(d)
+	}
+	return 15 * time.Minute
+}

@@ -1,0 +1,125 @@
+package worker
+
+import (
+	"context"
+	"sync"
+
+	"github.com/batchinfer/batchinfer/jobs"
+)
+
+// runSingles takes every pending single job (not a record file) through
+// fetch, inference and the outcome write as one pipeline: inputs are
+// fetched concurrently, a model's rows run as soon as a full pack of them
+// has arrived (so inference overlaps the fetches still in flight), and
+// each finished job's write starts at once.
+func (w *Worker) runSingles(workCtx, finishCtx context.Context, tasks []*task) {
+	var live []*task
+	for _, t := range tasks {
+		if t.dupOf == nil && t.state == pending && t.record == nil {
+			live = append(live, t)
+		}
+	}
+	if len(live) == 0 {
+		return
+	}
+	ready := make(chan *task, len(live))
+	go func() {
+		w.each(live, func(t *task) {
+			w.fetch(workCtx, t)
+			ready <- t
+		})
+		close(ready)
+	}()
+
+	var writes sync.WaitGroup
+	sem := make(chan struct{}, w.Config.awsConcurrency(len(live)))
+	write := func(batch []*task) {
+		for _, t := range batch {
+			if t.state != succeeded {
+				continue // failures are dead-lettered together afterwards
+			}
+			sem <- struct{}{}
+			writes.Go(func() {
+				defer func() { <-sem }()
+				w.complete(finishCtx, t)
+				w.logOutcome(t)
+			})
+		}
+	}
+	packs := map[string][]*task{}
+	for t := range ready {
+		if t.state != pending {
+			continue
+		}
+		name := t.model.Name()
+		packs[name] = append(packs[name], t)
+		if len(packs[name]) >= w.Engine.packRows(t.model) {
+			w.infer(workCtx, packs[name])
+			write(packs[name])
+			packs[name] = nil
+		}
+	}
+	var rest []*task
+	for _, p := range packs {
+		rest = append(rest, p...)
+	}
+	w.infer(workCtx, rest) // one call: the models' remainders run side by side
+	write(rest)
+	writes.Wait()
+}
+
+// fetch reads one task's input: an S3 object (allowlisted bucket, retried
+// within a third of the time left), or the inline bytes.
+func (w *Worker) fetch(ctx context.Context, t *task) {
+	t0 := w.now()
+	defer func() { t.time("fetch", t0) }()
+	in := t.job.Input
+	switch {
+	case in.S3 != nil:
+		if !w.bucketAllowed(in.S3.Bucket) {
+			t.fail(jobs.Errorf(jobs.CodeBucketNotAllowed, "bucket %q is not in BATCHINFER_INPUT_BUCKETS", in.S3.Bucket))
+			return
+		}
+		data, err := w.fetchObject(ctx, *in.S3)
+		if err != nil {
+			t.fail(err)
+			return
+		}
+		t.data = data
+	case in.Features != nil:
+		t.data = in.Features
+	default:
+		t.data = in.Data
+	}
+}
+
+// infer runs the ready tasks through the engine in one call, so rows of
+// one model share tensor runs.
+func (w *Worker) infer(ctx context.Context, ready []*task) {
+	if len(ready) == 0 {
+		return
+	}
+	if ctx.Err() != nil {
+		for _, t := range ready {
+			t.retry(jobs.Errorf(jobs.CodeDeadline, "inference not started: the invocation is running out of time"))
+		}
+		return
+	}
+	items := make([]Item, len(ready))
+	for i, t := range ready {
+		items[i] = Item{Model: t.model, Data: t.data}
+	}
+	t0 := w.now()
+	preds := w.Engine.Predict(ctx, items)
+	for i, t := range ready {
+		p := preds[i]
+		t.time("infer", t0)
+		t.batch = p.BatchSize
+		t.data = nil // inputs can be large; let them go before the writes
+		if p.Err != nil {
+			t.fail(p.Err)
+			continue
+		}
+		t.output, t.state = p.Output, succeeded
+	}
+}

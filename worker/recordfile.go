@@ -1,0 +1,318 @@
+package worker
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/batchinfer/batchinfer/jobs"
+	"github.com/batchinfer/batchinfer/store"
+)
+
+// recordFile marks a task whose input is a record file (JSONL or CSV):
+// one job whose records are micro-batched across tensor runs and whose
+// output is one JSONL object, one line per record in file order.
+type recordFile struct {
+	format  jobs.RecordFormat
+	gzipped bool
+}
+
+// errPaused stops a record file at a record boundary: the invocation is
+// running out of time (or a record met a transient failure), and the file
+// goes on from its last committed part on its next delivery.
+var errPaused = errors.New("record file paused")
+
+// recordContentType is the output object's content type.
+const recordContentType = "application/x-ndjson"
+
+// runRecordFiles runs the claimed record files one after another with the
+// time the single jobs left.
+func (w *Worker) runRecordFiles(workCtx, finishCtx context.Context, tasks []*task, deadline time.Time) {
+	for _, t := range tasks {
+		if t.dupOf != nil || t.record == nil || t.state != pending || !t.claimed {
+			continue
+		}
+		w.runRecordFile(workCtx, finishCtx, t, deadline)
+		if t.state != failed { // failures are logged with the dead letters
+			w.logOutcome(t)
+		}
+	}
+}
+
+// fileRun is one invocation's work on one record file. committed is what
+// the item's progress says; cur adds the records whose lines are in buf,
+// not yet in an uploaded part.
+type fileRun struct {
+	w         *Worker
+	t         *task
+	deadline  time.Time
+	committed store.Progress
+	cur       store.Progress
+	buf       bytes.Buffer
+	started   int64 // committed.Offset when this invocation began
+}
+
+func (w *Worker) runRecordFile(workCtx, finishCtx context.Context, t *task, deadline time.Time) {
+	obj := *t.job.Input.S3
+	if !w.bucketAllowed(obj.Bucket) {
+		t.fail(jobs.Errorf(jobs.CodeBucketNotAllowed, "bucket %q is not in BATCHINFER_INPUT_BUCKETS", obj.Bucket))
+		return
+	}
+	fr := &fileRun{w: w, t: t, deadline: deadline}
+	fr.committed = store.Progress{Key: w.Outputs.RecordKey(t.job.ID)}
+	if t.existing != nil && t.existing.Progress != nil {
+		fr.committed = *t.existing.Progress
+	}
+	fr.cur, fr.started = cloneProgress(fr.committed), fr.committed.Offset
+	if !fr.committed.Assembled {
+		t0 := w.now()
+		err := fr.process(workCtx)
+		t.time("infer", t0)
+		if err == nil {
+			err = fr.assemble(finishCtx)
+		}
+		if err != nil {
+			fr.stop(finishCtx, err)
+			return
+		}
+	}
+	p := fr.cur
+	t.rec.Status, t.rec.Progress = store.StatusSucceeded, nil
+	t.rec.OutputURI = w.Outputs.URI(p.Key)
+	t.output = map[string]any{"records": p.Records, "succeeded": p.Succeeded, "failed": p.Failed, "errors": p.Errors}
+	t.rec.Output = t.output
+	w.write(finishCtx, t)
+}
+
+// process reads the file from the committed offset, runs its records in
+// packs and uploads a part whenever a part's worth of lines is ready. A
+// reader goroutine parses the next pack while the current one runs.
+func (fr *fileRun) process(ctx context.Context) error {
+	w, t := fr.w, fr.t
+	body, err := fr.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer body.Close()
+	rr, err := jobs.NewRecordReader(body.r, fr.readerOptions())
+	if err != nil {
+		return jobs.Wrap(jobs.CodeInternal, err, "read record file %s", t.rec.Input)
+	}
+	rctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	packs := readPacks(rctx, rr, w.recordPackRows(t))
+	for p := range packs {
+		if p.err != nil {
+			return jobs.Wrap(jobs.CodeOf(p.err), p.err, "read record file %s", t.rec.Input)
+		}
+		if ctx.Err() != nil {
+			return errPaused
+		}
+		if err := fr.runPack(ctx, p.recs); err != nil {
+			return err
+		}
+		fr.cur.Header = p.header
+		if fr.buf.Len() >= w.Config.recordPartBytes() {
+			if err := fr.commitPart(ctx); err != nil {
+				return err
+			}
+		}
+	}
+	return ctx.Err() // a pack cut short by the deadline is not the end of the file
+}
+
+// readerOptions resume the reader at the committed offset.
+func (fr *fileRun) readerOptions() jobs.RecordReaderOptions {
+	return jobs.RecordReaderOptions{
+		Format: fr.t.record.format, Gzipped: fr.t.record.gzipped,
+		Features: fr.t.model.Manifest().Preprocess.Features,
+		Offset:   fr.committed.Offset, NextNum: fr.committed.Records + 1, Header: fr.committed.Header,
+	}
+}
+
+// pack is one batch of parsed records, or the stream's failure.
+type pack struct {
+	recs   []jobs.Record
+	header []string
+	err    error
+}
+
+// readPacks parses records into packs of n on a goroutine of its own.
+func readPacks(ctx context.Context, rr *jobs.RecordReader, n int) <-chan pack {
+	out := make(chan pack, 1)
+	go func() {
+		defer close(out)
+		for {
+			p := pack{recs: make([]jobs.Record, 0, n)}
+			for len(p.recs) < n {
+				rec, err := rr.Next()
+				if err != nil {
+					if !errors.Is(err, io.EOF) {
+						p.err = err
+					}
+					break
+				}
+				p.recs = append(p.recs, rec)
+			}
+			p.header = rr.Header()
+			if len(p.recs) == 0 && p.err == nil {
+				return
+			}
+			select {
+			case out <- p:
+			case <-ctx.Done():
+				return
+			}
+			if p.err != nil || len(p.recs) < n {
+				return
+			}
+		}
+	}()
+	return out
+}
+
+// commitPart uploads the lines in buf as the next part and records the
+// progress on the item: from here on a crash loses nothing before cur.
+func (fr *fileRun) commitPart(ctx context.Context) error {
+	w := fr.w
+	if fr.cur.UploadID == "" {
+		err := retry(ctx, func(ctx context.Context) error {
+			var err error
+			fr.cur.UploadID, err = w.Outputs.CreateUpload(ctx, fr.cur.Key, recordContentType)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	n := int32(len(fr.cur.Parts) + 1)
+	var etag string
+	err := retry(ctx, func(ctx context.Context) error {
+		var err error
+		etag, err = w.Outputs.UploadPart(ctx, fr.cur.Key, fr.cur.UploadID, n, fr.buf.Bytes())
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	fr.cur.Parts = append(fr.cur.Parts, store.Part{Number: n, ETag: etag})
+	if err := fr.save(ctx, fr.deadline); err != nil {
+		return err
+	}
+	fr.committed = cloneProgress(fr.cur)
+	fr.buf.Reset()
+	return nil
+}
+
+// save writes cur as the item's progress, holding the lease until until
+// (zero: released).
+func (fr *fileRun) save(ctx context.Context, until time.Time) error {
+	rec := fr.t.rec
+	p := cloneProgress(fr.cur)
+	rec.Progress = &p
+	return retry(ctx, func(ctx context.Context) error { return fr.w.Results.SaveProgress(ctx, rec, until) })
+}
+
+// assemble writes the whole output: one PUT when the file fitted in one
+// invocation and one part, else the last part and the multipart completion.
+func (fr *fileRun) assemble(ctx context.Context) error {
+	w := fr.w
+	if len(fr.cur.Parts) == 0 {
+		return retry(ctx, func(ctx context.Context) error {
+			return w.Outputs.PutKey(ctx, fr.cur.Key, fr.buf.Bytes(), recordContentType)
+		})
+	}
+	if fr.buf.Len() > 0 {
+		if err := fr.commitPart(ctx); err != nil {
+			return err
+		}
+	}
+	err := retry(ctx, func(ctx context.Context) error {
+		return w.Outputs.CompleteUpload(ctx, fr.cur.Key, fr.cur.UploadID, fr.cur.Parts)
+	})
+	if err != nil {
+		return err
+	}
+	fr.cur.Assembled = true
+	return fr.save(ctx, fr.deadline)
+}
+
+// stop ends an unfinished file: a permanent failure fails the job; a lost
+// claim leaves it to the attempt that took it; otherwise the progress is
+// released so the next delivery resumes at once, and when this invocation
+// got further, a continuation message carries the file on.
+func (fr *fileRun) stop(ctx context.Context, err error) {
+	t := fr.t
+	switch {
+	case errors.Is(err, store.ErrClaimLost):
+		t.state, t.note = acked, "another attempt took the record file over"
+		return
+	case jobs.IsPermanent(err):
+		t.fail(err)
+		return
+	}
+	if errors.Is(err, errPaused) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		err = jobs.Errorf(jobs.CodeDeadline, "record file paused at record %d (offset %d): the invocation ran out of time", fr.committed.Records, fr.committed.Offset)
+	}
+	fr.cur = cloneProgress(fr.committed)
+	if serr := fr.save(ctx, time.Time{}); serr != nil {
+		fr.w.logger().Warn("could not release a paused record file; it resumes when its lease ends", "job_id", t.job.ID, "err", serr)
+	}
+	t.retry(err)
+	if fr.committed.Offset > fr.started && fr.w.continueMessage(ctx, t) {
+		t.state, t.note = acked, "record file continues in a new message from record "+itoa(fr.committed.Records+1)
+	}
+}
+
+// continueMessage re-enqueues t's message body; false when there is no
+// jobs queue or the send failed (the message is then redelivered).
+func (w *Worker) continueMessage(ctx context.Context, t *task) bool {
+	if w.Continuations == nil || t.msg.MessageID == "" {
+		return false
+	}
+	sent, err := w.Continuations.Send(ctx, []store.OutMessage{{Body: t.msg.Body}})
+	if err == nil && len(sent) == 1 {
+		err = sent[0].Err
+	}
+	if err != nil {
+		w.logger().Warn("could not send a record file's continuation; it resumes on redelivery", "job_id", t.job.ID, "err", err)
+		return false
+	}
+	return true
+}
+
+func cloneProgress(p store.Progress) store.Progress {
+	p.Errors = maps.Clone(p.Errors)
+	p.Parts = slices.Clone(p.Parts)
+	p.Header = slices.Clone(p.Header)
+	return p
+}
+
+// recordLine encodes one output line: {"id", "output"} or {"id", "error"}.
+// It returns the error the line carries (nil for an output line).
+func recordLine(buf *bytes.Buffer, id json.RawMessage, out map[string]any, err error) error {
+	var o []byte
+	if err == nil {
+		var merr error
+		if o, merr = json.Marshal(out); merr != nil {
+			err = jobs.Wrap(jobs.CodeInferenceFailed, merr, "encode the output as JSON")
+		}
+	}
+	buf.WriteString(`{"id":`)
+	buf.Write(id)
+	if err != nil {
+		e, _ := json.Marshal(map[string]string{"code": string(jobs.CodeOf(err)), "message": err.Error()})
+		buf.WriteString(`,"error":`)
+		buf.Write(e)
+	} else {
+		buf.WriteString(`,"output":`)
+		buf.Write(o)
+	}
+	buf.WriteString("}\n")
+	return err
+}

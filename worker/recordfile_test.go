@@ -1,0 +1,266 @@
+package worker
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/batchinfer/batchinfer/internal/textimg"
+	"github.com/batchinfer/batchinfer/jobs"
+	"github.com/batchinfer/batchinfer/store"
+)
+
+// plantedJSONL builds an iris JSONL file of n records with one bad record
+// of each kind every 1,000 records and a blank line every 500; want is each
+// record's expected error code ("" for an output line), in file order.
+func plantedJSONL(n int) (file []byte, want []jobs.Code) {
+	var b bytes.Buffer
+	bad := []struct {
+		line string
+		code jobs.Code
+	}{
+		{`{"features": [5.1, 3.5, 1.4`, jobs.CodeMalformedJob},
+		{`{"features": [5.1, 3.5]}`, jobs.CodeWrongFeatureCount},
+		{`{"features": ["a", "b", "c", "d"]}`, jobs.CodeInvalidFeatures},
+		{`{"s3": "s3://BUCKET/missing.png"}`, jobs.CodeInputMissing},
+		{`{"nothing": 1}`, jobs.CodeMalformedJob},
+	}
+	for i := range n {
+		if i%500 == 250 {
+			b.WriteString("  \n")
+		}
+		if k := i % 1000; k < len(bad) {
+			b.WriteString(bad[k].line + "\n")
+			want = append(want, bad[k].code)
+			continue
+		}
+		fmt.Fprintf(&b, `{"id": "r%d", "features": [%.1f, 3.5, 1.4, 0.2], "note": "ignored"}`+"\n", i, 4.5+float64(i%20)/10)
+		want = append(want, "")
+	}
+	return b.Bytes(), want
+}
+
+// outputLines reads a record file's output object.
+func (f *fixture) outputLines(uri string) []map[string]any {
+	f.t.Helper()
+	obj, err := jobs.ParseS3URI(uri)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	out, err := f.s3.GetObject(f.ctx, &s3.GetObjectInput{Bucket: aws.String(obj.Bucket), Key: aws.String(obj.Key)})
+	if err != nil {
+		f.t.Fatalf("get %s: %v", uri, err)
+	}
+	defer out.Body.Close()
+	var lines []map[string]any
+	sc := bufio.NewScanner(out.Body)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		var m map[string]any
+		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
+			f.t.Fatalf("output line %d is not JSON: %v: %s", len(lines)+1, err, sc.Text())
+		}
+		lines = append(lines, m)
+	}
+	return lines
+}
+
+// checkLines asserts one line per record in file order with the expected
+// id and outcome.
+func checkLines(t *testing.T, lines []map[string]any, want []jobs.Code, idOf func(i int) any) {
+	t.Helper()
+	if len(lines) != len(want) {
+		t.Fatalf("%d output lines, want %d (one per record)", len(lines), len(want))
+	}
+	for i, l := range lines {
+		if fmt.Sprint(l["id"]) != fmt.Sprint(idOf(i)) {
+			t.Fatalf("line %d has id %v, want %v", i+1, l["id"], idOf(i))
+		}
+		e, _ := l["error"].(map[string]any)
+		switch {
+		case want[i] == "" && (e != nil || l["output"] == nil):
+			t.Fatalf("line %d: %v, want an output", i+1, l)
+		case want[i] != "" && (e == nil || e["code"] != string(want[i])):
+			t.Fatalf("line %d: %v, want error %s", i+1, l, want[i])
+		}
+	}
+}
+
+func jsonlID(i int) any { // the record's id, else its number
+	if i%1000 < 5 {
+		return i + 1
+	}
+	return fmt.Sprintf("r%d", i)
+}
+
+func TestRecordFile100kWithPlantedBadRecords(t *testing.T) {
+	f := newFixture(t)
+	file, want := plantedJSONL(100_000)
+	file = bytes.ReplaceAll(file, []byte("BUCKET"), []byte(f.spec.InputBucket))
+	f.put(f.spec.InputBucket, "batches/day1.jsonl", file)
+	id := jobs.ObjectJobID(f.spec.InputBucket, "batches/day1.jsonl", "", "e1")
+	if retry := f.invoke(f.ctx, message("m", s3Notification(f.spec.InputBucket, "batches/day1.jsonl", "e1"), 1)); len(retry) != 0 {
+		t.Fatalf("retry %v", retry)
+	}
+	rec := f.item(id)
+	if rec == nil || rec.Status != store.StatusSucceeded {
+		t.Fatalf("item %+v, want SUCCEEDED", rec)
+	}
+	failed := 0
+	for _, c := range want {
+		if c != "" {
+			failed++
+		}
+	}
+	if got := rec.Output; fmt.Sprint(got["records"]) != "100000" || fmt.Sprint(got["failed"]) != fmt.Sprint(failed) ||
+		fmt.Sprint(got["succeeded"]) != fmt.Sprint(100000-failed) {
+		t.Fatalf("output %v, want 100000 records, %d failed", got, failed)
+	}
+	checkLines(t, f.outputLines(rec.OutputURI), want, jsonlID)
+
+	// A redelivery after success does nothing and leaves the object alone.
+	before := f.head(rec.OutputURI)
+	if retry := f.invoke(f.ctx, message("m2", s3Notification(f.spec.InputBucket, "batches/day1.jsonl", "e1"), 2)); len(retry) != 0 {
+		t.Fatalf("redelivery retried: %v", retry)
+	}
+	if after := f.head(rec.OutputURI); after != before || f.item(id).UpdatedAt != rec.UpdatedAt {
+		t.Fatalf("redelivery touched the output (%s -> %s) or the item", before, after)
+	}
+}
+
+// head is an object's ETag and modification time.
+func (f *fixture) head(uri string) string {
+	f.t.Helper()
+	obj, _ := jobs.ParseS3URI(uri)
+	out, err := f.s3.HeadObject(f.ctx, &s3.HeadObjectInput{Bucket: aws.String(obj.Bucket), Key: aws.String(obj.Key)})
+	if err != nil {
+		f.t.Fatalf("head %s: %v", uri, err)
+	}
+	return aws.ToString(out.ETag) + " " + aws.ToTime(out.LastModified).String()
+}
+
+func TestRecordFileCSVWithShuffledNamedColumns(t *testing.T) {
+	f := newFixture(t)
+	csv := "petal_width,id,sepal_width,petal_length,sepal_length\n" +
+		"0.2,a,3.5,1.4,5.1\n" + // setosa
+		"2.3,b,3.0,5.2,6.7\n" + // virginica
+		"0.2,c,x,1.4,5.1\n" + // not a number
+		"\n" +
+		"0.2,d,3.5\n" // too few cells
+	f.put(f.spec.InputBucket, "tab/iris.csv", []byte(csv))
+	body := inlineJob("csv-1", "iris-rf", map[string]any{"s3": "s3://" + f.spec.InputBucket + "/tab/iris.csv"})
+	if retry := f.invoke(f.ctx, message("m", body, 1)); len(retry) != 0 {
+		t.Fatalf("retry %v", retry)
+	}
+	rec := f.item("csv-1")
+	lines := f.outputLines(rec.OutputURI)
+	checkLines(t, lines, []jobs.Code{"", "", jobs.CodeInvalidFeatures, jobs.CodeWrongFeatureCount},
+		func(i int) any { return []string{"a", "b", "c", "d"}[i] })
+	for i, label := range []string{"setosa", "virginica"} {
+		if got := lines[i]["output"].(map[string]any)["label"]; got != label {
+			t.Errorf("record %d: label %v, want %s (columns matched by name)", i, got, label)
+		}
+	}
+}
+
+func TestRecordFileOfImagePointersFromANotification(t *testing.T) {
+	f := newFixture(t)
+	texts := []string{"invoice 42", "total due", "thank you"}
+	var file strings.Builder
+	for i, s := range texts {
+		key := fmt.Sprintf("lines/%d.png", i)
+		f.put(f.spec.InputBucket, key, textimg.PNG(s, textimg.Options{}))
+		fmt.Fprintf(&file, `{"id": %d, "s3": "s3://%s/%s"}`+"\n", 100+i, f.spec.InputBucket, key)
+	}
+	fmt.Fprintf(&file, `{"id": 199, "s3": "s3://%s/lines/none.png"}`+"\n", f.spec.InputBucket)
+	f.put(f.spec.InputBucket, "ocr/pointers.ndjson", []byte(file.String()))
+	f.w.Config.Routes = Routes{{Prefix: "ocr/", Model: "ppocr-rec"}}
+	if retry := f.invoke(f.ctx, message("m", s3Notification(f.spec.InputBucket, "ocr/pointers.ndjson", "e1"), 1)); len(retry) != 0 {
+		t.Fatalf("retry %v", retry)
+	}
+	rec := f.item(jobs.ObjectJobID(f.spec.InputBucket, "ocr/pointers.ndjson", "", "e1"))
+	if rec == nil || rec.Model != "ppocr-rec" {
+		t.Fatalf("item %+v, want routed to ppocr-rec", rec)
+	}
+	lines := f.outputLines(rec.OutputURI)
+	checkLines(t, lines, []jobs.Code{"", "", "", jobs.CodeInputMissing}, func(i int) any { return []int{100, 101, 102, 199}[i] })
+	for i, s := range texts {
+		if got := lines[i]["output"].(map[string]any)["text"]; got != s {
+			t.Errorf("line %d text %q, want %q", i, got, s)
+		}
+	}
+}
+
+// TestRecordFileContinuesAcrossShortInvocations runs a file of three parts'
+// worth of output through invocations too short to finish it: each one
+// commits what it can, and the file ends exactly once, whole.
+func TestRecordFileContinuesAcrossShortInvocations(t *testing.T) {
+	for _, gz := range []bool{false, true} {
+		t.Run(fmt.Sprintf("gzip=%v", gz), func(t *testing.T) {
+			f := newFixture(t)
+			file, want := plantedJSONL(150_000)
+			key := "big/file.jsonl"
+			if gz {
+				var z bytes.Buffer
+				zw := gzip.NewWriter(&z)
+				zw.Write(file)
+				zw.Close()
+				file, key = z.Bytes(), key+".gz"
+			}
+			f.put(f.spec.InputBucket, key, file)
+			f.w.Config.DeadlineMargin = 200 * time.Millisecond
+			id := jobs.ObjectJobID(f.spec.InputBucket, key, "", "e1")
+			invocations := 0
+			for ; invocations < 40; invocations++ {
+				ctx, cancel := context.WithTimeout(f.ctx, 900*time.Millisecond)
+				f.invoke(ctx, message(fmt.Sprintf("m%d", invocations), s3Notification(f.spec.InputBucket, key, "e1"), 1))
+				cancel()
+				if rec := f.item(id); rec != nil && rec.Status == store.StatusSucceeded {
+					break
+				}
+			}
+			rec := f.item(id)
+			if rec == nil || rec.Status != store.StatusSucceeded {
+				t.Fatalf("after %d invocations: %+v", invocations, rec)
+			}
+			if invocations == 0 || rec.Attempts < 2 {
+				t.Fatalf("finished in %d invocation(s), attempts %d: the test needs a file that does not fit one", invocations+1, rec.Attempts)
+			}
+			checkLines(t, f.outputLines(rec.OutputURI), want, jsonlID)
+			t.Logf("%d invocations, %d attempts", invocations+1, rec.Attempts)
+		})
+	}
+}
+
+func TestRecordFileUnreadableFailsTheJob(t *testing.T) {
+	f := newFixture(t)
+	f.put(f.spec.InputBucket, "broken.jsonl.gz", []byte("\x1f\x8b\x08\x00not really gzip"))
+	body := inlineJob("gz-1", "iris-rf", map[string]any{"s3": "s3://" + f.spec.InputBucket + "/broken.jsonl.gz"})
+	missing := inlineJob("gone-1", "iris-rf", map[string]any{"s3": "s3://" + f.spec.InputBucket + "/gone.csv"})
+	f.w.Config.MaxRecordFileBytes = 1 << 20
+	f.put(f.spec.InputBucket, "huge.csv", bytes.Repeat([]byte("1,2,3,4\n"), 200_000))
+	huge := inlineJob("huge-1", "iris-rf", map[string]any{"s3": "s3://" + f.spec.InputBucket + "/huge.csv"})
+	if retry := f.invoke(f.ctx, message("m1", body, 1), message("m2", missing, 1), message("m3", huge, 1)); len(retry) != 0 {
+		t.Fatalf("retry %v", retry)
+	}
+	dl := f.deadLetters()
+	for id, code := range map[string]jobs.Code{"gz-1": jobs.CodeMalformedJob, "gone-1": jobs.CodeInputMissing, "huge-1": jobs.CodeInputTooLarge} {
+		if rec := f.item(id); rec == nil || rec.Status != store.StatusFailed || rec.Error.Code != code {
+			t.Errorf("%s: item %+v, want FAILED %s", id, rec, code)
+		}
+		if attr(dl[id], "error_code") != string(code) {
+			t.Errorf("%s: dead letter %v, want %s", id, dl[id].MessageAttributes, code)
+		}
+	}
+	_ = io.EOF
+}
