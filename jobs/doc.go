@@ -4,11 +4,34 @@
 //
 // # Lambda events
 //
-// DecodeInvocation accepts an SQS event (Records with eventSource "aws:sqs")
-// or a direct S3 event invoke (Records with eventSource "aws:s3"). Each
-// record is decoded on its own: a bad record becomes a Message with a
-// permanent Err and never affects its neighbours. Any other event (API
-// Gateway, a direct SNS invoke, ...) is a malformed_job error.
+// DecodeInvocation accepts an SQS event (Records with eventSource "aws:sqs"),
+// a direct S3 event invoke (Records with eventSource "aws:s3") or an S3
+// Batch Operations invoke (below). Each record or task is decoded on its
+// own: a bad one becomes a Message with a permanent Err (and BodyHash, the
+// hex sha256 of its body) and never affects its neighbours. Any other event
+// (API Gateway, a direct SNS invoke, ...) is a malformed_job error.
+//
+// An S3 Batch Operations "Invoke AWS Lambda function" event, invocation
+// schema 2.0 (schema 1.0 names the bucket by "s3BucketArn" instead, and has
+// no userArguments):
+//
+//	{"invocationSchemaVersion": "2.0", "invocationId": "YXNk...",
+//	 "job": {"id": "f3cc4f60-...", "userArguments": {"k1": "v1"}},
+//	 "tasks": [{"taskId": "dGFz...", "s3Key": "my+scan.png",
+//	            "s3VersionId": "jbo9..." or null, "s3Bucket": "inbox"}]}
+//
+// Each task becomes a Message (MessageID the taskId, Body the task's JSON)
+// holding one object job, exactly as an S3 notification's: the key is
+// URL-decoded in both schemas ("+" a space, "%2B" a plus: Batch Operations
+// passes the key as its manifest holds it, URL-encoded), the id is
+// ObjectJobID of bucket, key and version (the event carries no ETag, so an
+// unversioned object's id does not change when the object is rewritten).
+// Invocation.S3Batch holds the schema version, invocation id, job id and
+// userArguments; the function answers with S3BatchResponse: the schema
+// version and invocation id echoed, one {taskId, resultCode, resultString}
+// per task (resultCode Succeeded, TemporaryFailure or PermanentFailure), and
+// treatMissingKeysAs PermanentFailure. An unknown schema version, a missing
+// invocationId or tasks that are not an array fail the whole invocation.
 //
 // # Message bodies
 //
@@ -103,7 +126,14 @@
 // they arrive, land on one result item, while a new version is a new job.
 //
 // A body that fails to decode is recorded under Message.ErrJobID: its own
-// job_id when it names a valid one, else the message id.
+// job_id when it names a valid one, else the message id; Message.BodyHash
+// (BodyHash: the hex sha256 of the body) stands in for its payload hash.
+//
+// # Encoders
+//
+// InlineJob.Body encodes shape (a), refusing what the decoder would reject;
+// S3Notification encodes shape (b); S3BatchResponse answers an S3 Batch
+// Operations invoke.
 //
 // PayloadHash is the sha256 of the job's canonical payload (model, input,
 // metadata, with JSON keys sorted), stored with the result: a job_id seen

@@ -12,7 +12,7 @@ const (
 	MaxJobIDLen     = 256      // runes
 	MaxModelNameLen = 128      // runes
 	MaxMetadataSize = 16 << 10 // bytes of compact JSON
-	maxS3KeyBytes   = 1024     // S3's own limit
+	MaxS3KeyBytes   = 1024     // S3's own limit on a key, in bytes of UTF-8
 )
 
 // inlineJob is the wire form of an inline job. Pointers tell "absent" from
