@@ -118,6 +118,54 @@
 // A request wrapped in an SNS envelope is rejected: the schedule sends it
 // to the queue directly.
 //
+// # Record files
+//
+// An S3 object whose key ends in .jsonl, .ndjson or .csv, each optionally
+// followed by .gz (any letter case: RecordFileFormat), is a record file:
+// one input per record. RecordReader streams it; each Record has a 1-based
+// Num (blank lines and the CSV header are not records), an ID, an Input as
+// an inline job's, or an Err (a *Error) when that record alone cannot be
+// used, and End: the offset just past it in the decompressed stream.
+//
+// JSONL: each line that is not blank (whitespace only) is a JSON object
+// with exactly one input field, as in an inline job's "input":
+//
+//	{"id": "row-1", "features": [5.1, 3.5, 1.4, 0.2]}
+//	{"id": 2, "features": {"sepal_length": 5.1, ...}}
+//	{"s3": "s3://bucket/key"}
+//	{"data_base64": "iVBORw0KGgo..."}
+//
+// Field names are exact (case-sensitive); other fields are ignored. The id,
+// optional, is a JSON string or number copied as written; without one the
+// record's Num is its id. A line that is not a JSON object, an object with
+// none or several input fields, or an id of another type is malformed_job;
+// features neither array nor object are invalid_features; the inputs'
+// other rules are an inline job's.
+//
+// CSV (RFC 4180 as encoding/csv reads it: "," separated, '"' quoting with
+// "" for a quote, quoted fields may hold newlines, CRLF line ends, a UTF-8
+// BOM skipped): the first row is the header. A column named "id" holds the
+// record ids (an empty cell: Num). The other columns are features: matched
+// by name to the model's preprocess.features when it has names (columns in
+// any order, extra columns ignored; a missing column makes every record
+// wrong_feature_count, naming it), else taken in column order. Each row
+// becomes {"features": [...]} in the model's feature order: a cell that is a
+// finite number a JSON number, anything else a JSON string (NaN, Inf,
+// -Inf, Infinity: the model's non_finite_feature; an empty cell or text:
+// invalid_features). A row with another number of cells than the header is
+// wrong_feature_count; a CSV syntax error (a bare or stray quote) is
+// malformed_job. Blank lines are skipped.
+//
+// A record longer than MaxRecordBytes (default 1 MiB) is input_too_large
+// and skipped without being held in memory. A broken gzip stream, or a
+// header that cannot be read, fails the rest of the file (the records
+// before it stand).
+//
+// Resuming: a reader started at a record's End, with NextNum its Num+1
+// (and, for CSV, the Header read before), continues with the next record.
+// A plain file is resumed with a Range GET from End; a gzipped one is read
+// from its start and the first End bytes of content are discarded.
+//
 // # Job ids and payload hashes
 //
 // An S3 object's job id is ObjectJobID: "s3-" and 32 hex digits of a sha256
