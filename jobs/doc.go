@@ -4,11 +4,34 @@
 //
 // # Lambda events
 //
-// DecodeInvocation accepts an SQS event (Records with eventSource "aws:sqs")
-// or a direct S3 event invoke (Records with eventSource "aws:s3"). Each
-// record is decoded on its own: a bad record becomes a Message with a
-// permanent Err and never affects its neighbours. Any other event (API
-// Gateway, a direct SNS invoke, ...) is a malformed_job error.
+// DecodeInvocation accepts an SQS event (Records with eventSource "aws:sqs"),
+// a direct S3 event invoke (Records with eventSource "aws:s3") or an S3
+// Batch Operations invoke (below). Each record or task is decoded on its
+// own: a bad one becomes a Message with a permanent Err (and BodyHash, the
+// hex sha256 of its body) and never affects its neighbours. Any other event
+// (API Gateway, a direct SNS invoke, ...) is a malformed_job error.
+//
+// An S3 Batch Operations "Invoke AWS Lambda function" event, invocation
+// schema 2.0 (schema 1.0 names the bucket by "s3BucketArn" instead, and has
+// no userArguments):
+//
+//	{"invocationSchemaVersion": "2.0", "invocationId": "YXNk...",
+//	 "job": {"id": "f3cc4f60-...", "userArguments": {"k1": "v1"}},
+//	 "tasks": [{"taskId": "dGFz...", "s3Key": "my+scan.png",
+//	            "s3VersionId": "jbo9..." or null, "s3Bucket": "inbox"}]}
+//
+// Each task becomes a Message (MessageID the taskId, Body the task's JSON)
+// holding one object job, exactly as an S3 notification's: the key is
+// URL-decoded in both schemas ("+" a space, "%2B" a plus: Batch Operations
+// passes the key as its manifest holds it, URL-encoded), the id is
+// ObjectJobID of bucket, key and version (the event carries no ETag, so an
+// unversioned object's id does not change when the object is rewritten).
+// Invocation.S3Batch holds the schema version, invocation id, job id and
+// userArguments; the function answers with S3BatchResponse: the schema
+// version and invocation id echoed, one {taskId, resultCode, resultString}
+// per task (resultCode Succeeded, TemporaryFailure or PermanentFailure), and
+// treatMissingKeysAs PermanentFailure. An unknown schema version, a missing
+// invocationId or tasks that are not an array fail the whole invocation.
 //
 // # Message bodies
 //
@@ -95,6 +118,54 @@
 // A request wrapped in an SNS envelope is rejected: the schedule sends it
 // to the queue directly.
 //
+// # Record files
+//
+// An S3 object whose key ends in .jsonl, .ndjson or .csv, each optionally
+// followed by .gz (any letter case: RecordFileFormat), is a record file:
+// one input per record. RecordReader streams it; each Record has a 1-based
+// Num (blank lines and the CSV header are not records), an ID, an Input as
+// an inline job's, or an Err (a *Error) when that record alone cannot be
+// used, and End: the offset just past it in the decompressed stream.
+//
+// JSONL: each line that is not blank (whitespace only) is a JSON object
+// with exactly one input field, as in an inline job's "input":
+//
+//	{"id": "row-1", "features": [5.1, 3.5, 1.4, 0.2]}
+//	{"id": 2, "features": {"sepal_length": 5.1, ...}}
+//	{"s3": "s3://bucket/key"}
+//	{"data_base64": "iVBORw0KGgo..."}
+//
+// Field names are exact (case-sensitive); other fields are ignored. The id,
+// optional, is a JSON string or number copied as written; without one the
+// record's Num is its id. A line that is not a JSON object, an object with
+// none or several input fields, or an id of another type is malformed_job;
+// features neither array nor object are invalid_features; the inputs'
+// other rules are an inline job's.
+//
+// CSV (RFC 4180 as encoding/csv reads it: "," separated, '"' quoting with
+// "" for a quote, quoted fields may hold newlines, CRLF line ends, a UTF-8
+// BOM skipped): the first row is the header. A column named "id" holds the
+// record ids (an empty cell: Num). The other columns are features: matched
+// by name to the model's preprocess.features when it has names (columns in
+// any order, extra columns ignored; a missing column makes every record
+// wrong_feature_count, naming it), else taken in column order. Each row
+// becomes {"features": [...]} in the model's feature order: a cell that is a
+// finite number a JSON number, anything else a JSON string (NaN, Inf,
+// -Inf, Infinity: the model's non_finite_feature; an empty cell or text:
+// invalid_features). A row with another number of cells than the header is
+// wrong_feature_count; a CSV syntax error (a bare or stray quote) is
+// malformed_job. Blank lines are skipped.
+//
+// A record longer than MaxRecordBytes (default 1 MiB) is input_too_large
+// and skipped without being held in memory. A broken gzip stream, or a
+// header that cannot be read, fails the rest of the file (the records
+// before it stand).
+//
+// Resuming: a reader started at a record's End, with NextNum its Num+1
+// (and, for CSV, the Header read before), continues with the next record.
+// A plain file is resumed with a Range GET from End; a gzipped one is read
+// from its start and the first End bytes of content are discarded.
+//
 // # Job ids and payload hashes
 //
 // An S3 object's job id is ObjectJobID: "s3-" and 32 hex digits of a sha256
@@ -103,7 +174,14 @@
 // they arrive, land on one result item, while a new version is a new job.
 //
 // A body that fails to decode is recorded under Message.ErrJobID: its own
-// job_id when it names a valid one, else the message id.
+// job_id when it names a valid one, else the message id; Message.BodyHash
+// (BodyHash: the hex sha256 of the body) stands in for its payload hash.
+//
+// # Encoders
+//
+// InlineJob.Body encodes shape (a), refusing what the decoder would reject;
+// S3Notification encodes shape (b); S3BatchResponse answers an S3 Batch
+// Operations invoke.
 //
 // PayloadHash is the sha256 of the job's canonical payload (model, input,
 // metadata, with JSON keys sorted), stored with the result: a job_id seen

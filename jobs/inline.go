@@ -12,7 +12,7 @@ const (
 	MaxJobIDLen     = 256      // runes
 	MaxModelNameLen = 128      // runes
 	MaxMetadataSize = 16 << 10 // bytes of compact JSON
-	maxS3KeyBytes   = 1024     // S3's own limit
+	MaxS3KeyBytes   = 1024     // S3's own limit on a key, in bytes of UTF-8
 )
 
 // inlineJob is the wire form of an inline job. Pointers tell "absent" from
@@ -102,11 +102,19 @@ func decodeInput(raw json.RawMessage) (Input, error) {
 	var v json.RawMessage
 	for kind, v = range kinds { // the one entry
 	}
+	return decodeInputKind(kind, v, "input.")
+}
+
+// decodeInputKind decodes one input of an inline job's "input" or of a
+// record file's record (shared, so both accept exactly the same inputs).
+// path prefixes field names in messages: "input." for inline jobs, "" for
+// records.
+func decodeInputKind(kind string, v json.RawMessage, path string) (Input, error) {
 	switch kind {
 	case inputS3:
 		var uri string
 		if err := json.Unmarshal(v, &uri); err != nil {
-			return Input{}, Wrap(CodeMalformedJob, err, `"input.s3" must be a string "s3://bucket/key"`)
+			return Input{}, Wrap(CodeMalformedJob, err, `"%ss3" must be a string "s3://bucket/key"`, path)
 		}
 		o, err := ParseS3URI(uri)
 		if err != nil {
@@ -115,21 +123,21 @@ func decodeInput(raw json.RawMessage) (Input, error) {
 		return Input{S3: &o}, nil
 	case inputFeatures:
 		if c := firstByte(v); c != '[' && c != '{' {
-			return Input{}, Errorf(CodeInvalidFeatures, `"input.features" must be an array of numbers or an object of named features`)
+			return Input{}, Errorf(CodeInvalidFeatures, `"%sfeatures" must be an array of numbers or an object of named features`, path)
 		}
-		var buf bytes.Buffer
+		buf := bytes.NewBuffer(make([]byte, 0, len(v)+len(`{"features":}`)))
 		buf.WriteString(`{"features":`)
-		if err := json.Compact(&buf, v); err != nil {
-			return Input{}, Wrap(CodeInvalidFeatures, err, `"input.features"`)
+		if err := json.Compact(buf, v); err != nil {
+			return Input{}, Wrap(CodeInvalidFeatures, err, `"%sfeatures"`, path)
 		}
 		buf.WriteByte('}')
 		return Input{Features: buf.Bytes()}, nil
 	case inputData:
 		var s string
 		if err := json.Unmarshal(v, &s); err != nil {
-			return Input{}, Wrap(CodeMalformedJob, err, `"input.data_base64" must be a base64 string`)
+			return Input{}, Wrap(CodeMalformedJob, err, `"%sdata_base64" must be a base64 string`, path)
 		}
-		data, err := decodeBase64(s)
+		data, err := decodeBase64(s, path)
 		if err != nil {
 			return Input{}, err
 		}
@@ -140,17 +148,17 @@ func decodeInput(raw json.RawMessage) (Input, error) {
 }
 
 // decodeBase64 takes standard base64 (RFC 4648 §4), padded or not.
-func decodeBase64(s string) ([]byte, error) {
+func decodeBase64(s, path string) ([]byte, error) {
 	enc := base64.StdEncoding
 	if len(s)%4 != 0 {
 		enc = base64.RawStdEncoding
 	}
 	data, err := enc.DecodeString(s)
 	if err != nil {
-		return nil, Wrap(CodeMalformedJob, err, `"input.data_base64" is not valid standard base64`)
+		return nil, Wrap(CodeMalformedJob, err, `"%sdata_base64" is not valid standard base64`, path)
 	}
 	if len(data) == 0 {
-		return nil, Errorf(CodeEmptyInput, `"input.data_base64" is empty`)
+		return nil, Errorf(CodeEmptyInput, `"%sdata_base64" is empty`, path)
 	}
 	return data, nil
 }

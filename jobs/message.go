@@ -1,8 +1,6 @@
 package jobs
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"strconv"
 	"time"
@@ -35,6 +33,9 @@ type Message struct {
 	// item under the id they chose), else the message id, else (a direct S3
 	// invoke record) MalformedJobPrefix and a hash of the body.
 	ErrJobID string
+	// BodyHash, set with Err, is BodyHash(Body): the payload hash of the
+	// FAILED item, so a redelivered bad body is recognised as the same one.
+	BodyHash string
 }
 
 // MalformedJobPrefix starts ErrJobID when a failed body has neither a job_id
@@ -46,9 +47,13 @@ type Invocation struct {
 	// Messages are the SQS records in order; for a direct S3 invoke, one
 	// pseudo-Message per S3 record (MessageID "", Body = that record as JSON).
 	Messages []Message
-	// Direct is true for a direct S3 event invoke (no SQS, so no
-	// batchItemFailures).
+	// Direct is true for a direct S3 event invoke and for an S3 Batch
+	// Operations invoke (no SQS, so no batchItemFailures).
 	Direct bool
+	// S3Batch is set for an S3 Batch Operations invoke (nil for every other
+	// event): Messages are then its tasks, MessageID the taskId and Body the
+	// task as JSON, and the function answers with S3BatchResponse.
+	S3Batch *S3BatchInfo
 }
 
 // DecodeMessage decodes one SQS record. It never fails as a whole: a body
@@ -82,6 +87,7 @@ func (m *Message) setResult(jobs []Job, reason string, err error) {
 	case err != nil:
 		m.Err = err
 		m.ErrJobID = errJobID(m.Body, m.MessageID)
+		m.BodyHash = BodyHash(m.Body)
 	case len(jobs) == 0:
 		m.Ignored, m.IgnoredReason = true, reason
 	default:
@@ -96,20 +102,37 @@ type invocationRecord struct {
 	MessageID   string `json:"messageId"`
 }
 
+// acceptedEvents is the help text of every "not an event we serve" error.
+const acceptedEvents = `accepted are an SQS event and an S3 event ({"Records": [...]} with eventSource "aws:sqs" or "aws:s3") ` +
+	`and an S3 Batch Operations event ({"invocationSchemaVersion": "2.0", "tasks": [...]})`
+
 // DecodeInvocation decodes a Lambda event: an SQS event (records with
-// eventSource "aws:sqs") or a direct S3 event invoke ("aws:s3"). Each record
-// decodes on its own, so one bad record never affects its neighbours. Any
-// other event is a malformed_job *Error saying what is accepted.
+// eventSource "aws:sqs"), a direct S3 event invoke ("aws:s3") or an S3 Batch
+// Operations invoke (top-level invocationSchemaVersion and tasks). Each
+// record or task decodes on its own, so one bad one never affects its
+// neighbours. Any other event is a malformed_job *Error saying what is
+// accepted.
 func DecodeInvocation(payload []byte) (*Invocation, error) {
 	var ev struct {
-		Records []json.RawMessage `json:"Records"`
+		Records       []json.RawMessage `json:"Records"`
+		SchemaVersion json.RawMessage   `json:"invocationSchemaVersion"`
+		Tasks         json.RawMessage   `json:"tasks"`
 	}
-	if err := json.Unmarshal(payload, &ev); err != nil || ev.Records == nil {
-		return nil, Errorf(CodeMalformedJob, `unsupported Lambda event: accepted are an SQS event and an S3 event ({"Records": [...]} with eventSource "aws:sqs" or "aws:s3")`)
+	err := json.Unmarshal(payload, &ev)
+	switch {
+	case err == nil && ev.Records == nil && (ev.SchemaVersion != nil || ev.Tasks != nil):
+		return decodeS3Batch(payload)
+	case err != nil || ev.Records == nil:
+		return nil, Errorf(CodeMalformedJob, "unsupported Lambda event: %s", acceptedEvents)
 	}
-	recs := make([]invocationRecord, len(ev.Records))
+	return decodeRecords(ev.Records)
+}
+
+// decodeRecords decodes the Records of an SQS event or a direct S3 invoke.
+func decodeRecords(raws []json.RawMessage) (*Invocation, error) {
+	recs := make([]invocationRecord, len(raws))
 	source := ""
-	for i, raw := range ev.Records {
+	for i, raw := range raws {
 		// A record that fails here keeps an empty source and is reported
 		// as malformed below, on its own.
 		_ = json.Unmarshal(raw, &recs[i])
@@ -117,37 +140,34 @@ func DecodeInvocation(payload []byte) (*Invocation, error) {
 			source = recs[i].EventSource
 		}
 	}
-	inv := &Invocation{Direct: source == "aws:s3", Messages: make([]Message, 0, len(ev.Records))}
-	if source == "" && len(ev.Records) > 0 {
-		return nil, Errorf(CodeMalformedJob, `unsupported Lambda event source %q: accepted are SQS events ("aws:sqs") and S3 events ("aws:s3")`, firstSource(recs))
+	inv := &Invocation{Direct: source == "aws:s3", Messages: make([]Message, 0, len(raws))}
+	if source == "" && len(raws) > 0 {
+		return nil, Errorf(CodeMalformedJob, "unsupported Lambda event source %q: %s", firstSource(recs), acceptedEvents)
 	}
-	for i, raw := range ev.Records {
-		if recs[i].EventSource != source {
-			inv.Messages = append(inv.Messages, Message{
-				MessageID: recs[i].MessageID,
-				Body:      string(raw),
-				Err:       Errorf(CodeMalformedJob, "record %d has eventSource %q in an event of %q records", i, truncate(recs[i].EventSource), source),
-				ErrJobID:  errJobID(string(raw), recs[i].MessageID),
-			})
-			continue
-		}
-		if inv.Direct {
+	for i, raw := range raws {
+		switch {
+		case recs[i].EventSource != source:
+			inv.Messages = append(inv.Messages, failedRecord(raw, recs[i].MessageID,
+				Errorf(CodeMalformedJob, "record %d has eventSource %q in an event of %q records", i, truncate(recs[i].EventSource), source)))
+		case inv.Direct:
 			inv.Messages = append(inv.Messages, directS3Message(raw, recs[i]))
-			continue
+		default:
+			var rec events.SQSMessage
+			if err := json.Unmarshal(raw, &rec); err != nil {
+				inv.Messages = append(inv.Messages, failedRecord(raw, recs[i].MessageID, Wrap(CodeMalformedJob, err, "SQS record %d", i)))
+				continue
+			}
+			inv.Messages = append(inv.Messages, DecodeMessage(rec))
 		}
-		var rec events.SQSMessage
-		if err := json.Unmarshal(raw, &rec); err != nil {
-			inv.Messages = append(inv.Messages, Message{
-				MessageID: recs[i].MessageID,
-				Body:      string(raw),
-				Err:       Wrap(CodeMalformedJob, err, "SQS record %d", i),
-				ErrJobID:  errJobID(string(raw), recs[i].MessageID),
-			})
-			continue
-		}
-		inv.Messages = append(inv.Messages, DecodeMessage(rec))
 	}
 	return inv, nil
+}
+
+// failedRecord is the Message of a record that is not even a record.
+func failedRecord(raw json.RawMessage, messageID string, err error) Message {
+	m := Message{MessageID: messageID, Body: string(raw)}
+	m.setResult(nil, "", err)
+	return m
 }
 
 // directS3Message makes the pseudo-Message of one record of a direct S3
@@ -177,8 +197,7 @@ func errJobID(body, messageID string) string {
 	if messageID != "" {
 		return messageID
 	}
-	sum := sha256.Sum256([]byte(body))
-	return MalformedJobPrefix + hex.EncodeToString(sum[:16])
+	return MalformedJobPrefix + BodyHash(body)[:32]
 }
 
 func firstSource(recs []invocationRecord) string {

@@ -45,8 +45,8 @@ func checkKey(k string) error {
 	switch {
 	case k == "":
 		return Errorf(CodeMalformedJob, "empty S3 object key")
-	case len(k) > maxS3KeyBytes:
-		return Errorf(CodeMalformedJob, "S3 object key is %d bytes, more than %d", len(k), maxS3KeyBytes)
+	case len(k) > MaxS3KeyBytes:
+		return Errorf(CodeMalformedJob, "S3 object key is %d bytes, more than %d", len(k), MaxS3KeyBytes)
 	case !utf8.ValidString(k):
 		return Errorf(CodeMalformedJob, "S3 object key %q is not valid UTF-8", truncate(k))
 	}

@@ -108,7 +108,7 @@ func TestLambdaGoSNSSample(t *testing.T) {
 }
 
 func TestLambdaGoOtherSamplesRejected(t *testing.T) {
-	for _, name := range []string{"kinesis-event.json", "dynamodb-event.json", "apigw-request.json", "cloudwatch-logs-event.json", "s3-batch-job-event-request-2.0.json"} {
+	for _, name := range []string{"kinesis-event.json", "dynamodb-event.json", "apigw-request.json", "cloudwatch-logs-event.json"} {
 		t.Run(name, func(t *testing.T) {
 			_, err := DecodeInvocation(sample(t, name))
 			mustErr(t, err, CodeMalformedJob, "accepted")
