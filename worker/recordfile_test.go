@@ -209,6 +209,7 @@ func TestRecordFileContinuesAcrossShortInvocations(t *testing.T) {
 		t.Run(fmt.Sprintf("gzip=%v", gz), func(t *testing.T) {
 			f := newFixture(t)
 			file, want := plantedJSONL(150_000)
+			file = bytes.ReplaceAll(file, []byte("BUCKET"), []byte(f.spec.InputBucket))
 			key := "big/file.jsonl"
 			if gz {
 				var z bytes.Buffer
