@@ -1,8 +1,8 @@
 package worker
 
 import (
-	"github.com/batchinfer/batchinfer/store"
 	"fmt"
+	"github.com/batchinfer/batchinfer/store"
 	"strconv"
 	"strings"
 	"time"
@@ -11,18 +11,18 @@ import (
 // Config is the worker's whole configuration, read from environment
 // variables as Lambda passes it. Validate names the variable at fault.
 type Config struct {
-	ORTLib         string        // ONNXRUNTIME_LIB: path of libonnxruntime.so
-	Models         []string      // BATCHINFER_MODELS: model folders or s3:// prefixes, first is the default
-	ModelCache     string        // BATCHINFER_MODEL_CACHE: where s3:// models are downloaded (default /tmp/batchinfer-models)
-	ResultsTable   string        // BATCHINFER_RESULTS_TABLE
-	ResultsBucket  string        // BATCHINFER_RESULTS_BUCKET
-	ResultsPrefix  string        // BATCHINFER_RESULTS_PREFIX (default "results/")
-	DLQURL         string        // BATCHINFER_DLQ_URL
-	QueueURL       string        // BATCHINFER_QUEUE_URL: the jobs queue, where a reprocess request requeues jobs (optional: without it such a request fails not_configured)
-	InputBuckets   []string      // BATCHINFER_INPUT_BUCKETS: the only buckets inputs may come from
-	MaxInputBytes  int64         // BATCHINFER_MAX_INPUT_BYTES (default 10 MiB)
-	MaxReceives    int           // BATCHINFER_MAX_RECEIVES: the queue's maxReceiveCount (default 5)
-	ResultTTL      time.Duration // BATCHINFER_RESULT_TTL: items expire (DynamoDB TTL) this long after completion (default 720h)
+	ORTLib        string        // ONNXRUNTIME_LIB: path of libonnxruntime.so
+	Models        []string      // BATCHINFER_MODELS: model folders or s3:// prefixes, first is the default
+	ModelCache    string        // BATCHINFER_MODEL_CACHE: where s3:// models are downloaded (default /tmp/batchinfer-models)
+	ResultsTable  string        // BATCHINFER_RESULTS_TABLE
+	ResultsBucket string        // BATCHINFER_RESULTS_BUCKET
+	ResultsPrefix string        // BATCHINFER_RESULTS_PREFIX (default "results/")
+	DLQURL        string        // BATCHINFER_DLQ_URL
+	QueueURL      string        // BATCHINFER_QUEUE_URL: the jobs queue, where a reprocess request requeues jobs (optional: without it such a request fails not_configured)
+	InputBuckets  []string      // BATCHINFER_INPUT_BUCKETS: the only buckets inputs may come from
+	MaxInputBytes int64         // BATCHINFER_MAX_INPUT_BYTES (default 10 MiB)
+	MaxReceives   int           // BATCHINFER_MAX_RECEIVES: the queue's maxReceiveCount (default 5)
+	ResultTTL     time.Duration // BATCHINFER_RESULT_TTL: items expire (DynamoDB TTL) this long after completion (default 720h)
 	// AWSConcurrency caps the AWS calls an invocation makes at once
 	// (BATCHINFER_AWS_CONCURRENCY; BATCHINFER_FETCH_CONCURRENCY is its
 	// deprecated name). 0, the default, sizes it to the batch: as many as
@@ -36,22 +36,22 @@ type Config struct {
 	// committed progress (BATCHINFER_RECORD_PART_BYTES, default 8 MiB, at
 	// least S3's 5 MiB minimum part).
 	RecordPartBytes int
-	DeadlineMargin time.Duration // BATCHINFER_DEADLINE_MARGIN: no new work starts with less time left (default 2s)
-	IntraOpThreads int           // BATCHINFER_INTRA_OP_THREADS: ORT threads per run (default: the CPUs the process may use)
-	MaxBatch       int           // BATCHINFER_MAX_BATCH: caps every model's max batch (default: each manifest's)
-	LogLevel       string        // BATCHINFER_LOG_LEVEL: debug, info, warn, error (default info)
+	DeadlineMargin  time.Duration // BATCHINFER_DEADLINE_MARGIN: no new work starts with less time left (default 2s)
+	IntraOpThreads  int           // BATCHINFER_INTRA_OP_THREADS: ORT threads per run (default: the CPUs the process may use)
+	MaxBatch        int           // BATCHINFER_MAX_BATCH: caps every model's max batch (default: each manifest's)
+	LogLevel        string        // BATCHINFER_LOG_LEVEL: debug, info, warn, error (default info)
 }
 
 // Defaults for the optional variables.
 const (
-	DefaultMaxInputBytes  = store.DefaultMaxInputBytes
-	DefaultMaxReceives    = 5
-	DefaultResultTTL      = 30 * 24 * time.Hour
+	DefaultMaxInputBytes      = store.DefaultMaxInputBytes
+	DefaultMaxReceives        = 5
+	DefaultResultTTL          = 30 * 24 * time.Hour
 	MaxAWSConcurrency         = 256
 	DefaultMaxRecordFileBytes = 1 << 30
 	DefaultRecordPartBytes    = 8 << 20
 	MinRecordPartBytes        = 5 << 20
-	DefaultDeadlineMargin = 2 * time.Second
+	DefaultDeadlineMargin     = 2 * time.Second
 )
 
 // LoadConfig reads the configuration through getenv (os.Getenv in
