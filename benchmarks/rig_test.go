@@ -42,6 +42,7 @@ func inRegion(service string) time.Duration {
 // handler its own table and results bucket, all reached through one proxy.
 type rig struct {
 	ctx    context.Context
+	proxy  *faultproxy.Proxy // every side's calls go through it: calls counts them
 	input  string
 	direct aws.Config // straight to the emulators, for setup and checks
 	worker *worker.Worker
@@ -64,6 +65,7 @@ func newRig(tb testing.TB, delay func(string) time.Duration) *rig {
 		Delay:  delay,
 		Routes: map[string]string{faultproxy.DynamoDB: emu.DynamoURL, faultproxy.SQS: emu.SQSURL, faultproxy.S3: emu.S3URL},
 	})
+	r.proxy = p
 	cfg := proxiedConfig(tb, p.URL())
 	s3c, ddb := store.NewS3Client(cfg), dynamodb.NewFromConfig(cfg)
 
@@ -163,6 +165,10 @@ func invoke(tb testing.TB, h side, payload []byte) {
 // irisEvents makes n inline iris jobs, ids unique to tag, in SQS events of
 // per records each.
 func irisEvents(tb testing.TB, tag string, n, per int) [][]byte {
+	return sqsEvents(tb, tag, irisBodies(tb, tag, n), per)
+}
+
+func irisBodies(tb testing.TB, tag string, n int) []string {
 	tb.Helper()
 	samples, err := worker.SampleInputs(iris, n, 7)
 	if err != nil {
@@ -172,13 +178,23 @@ func irisEvents(tb testing.TB, tag string, n, per int) [][]byte {
 	for i, s := range samples {
 		bodies[i] = fmt.Sprintf(`{"job_id":"iris-%s-%04d","model":%q,"input":%s}`, tag, i, iris.Name(), s.Data)
 	}
-	return sqsEvents(tb, tag, bodies, per)
+	return bodies
 }
 
 // ocrEvents uploads n rendered text lines under a key prefix unique to tag
 // and returns their S3 notifications in SQS events of per records each,
 // and the rendered texts by key.
 func (r *rig) ocrEvents(tb testing.TB, tag string, n, per int) ([][]byte, map[string]string) {
+	bodies, texts := r.ocrUpload(tb, tag, n)
+	return sqsEvents(tb, tag, bodies, per), texts
+}
+
+func (r *rig) ocrBodies(tb testing.TB, tag string, n int) []string {
+	bodies, _ := r.ocrUpload(tb, tag, n)
+	return bodies
+}
+
+func (r *rig) ocrUpload(tb testing.TB, tag string, n int) ([]string, map[string]string) {
 	tb.Helper()
 	samples, err := worker.SampleInputs(ocr, n, 11)
 	if err != nil {
@@ -195,7 +211,7 @@ func (r *rig) ocrEvents(tb testing.TB, tag string, n, per int) ([][]byte, map[st
 		bodies[i] = jobs.S3Notification(emulators.Region, jobs.S3Object{Bucket: r.input, Key: key, ETag: aws.ToString(out.ETag), Size: int64(len(s.Data))})
 		texts[key] = s.Text
 	}
-	return sqsEvents(tb, tag, bodies, per), texts
+	return bodies, texts
 }
 
 // sqsEvents wraps bodies in SQS records as Lambda's event source mapping
@@ -273,4 +289,13 @@ func mergeEvents(tb testing.TB, payloads ...[]byte) []byte {
 		tb.Fatal(err)
 	}
 	return b
+}
+
+// calls is how many AWS requests have gone through the rig's proxy.
+func (r *rig) calls() int {
+	n := 0
+	for _, c := range r.proxy.Counts() {
+		n += c.Calls
+	}
+	return n
 }

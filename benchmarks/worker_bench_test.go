@@ -2,6 +2,7 @@ package benchmarks
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 )
@@ -34,29 +35,27 @@ func BenchmarkWorkerVsNaive(b *testing.B) {
 		{"iris-1000x100", 1000, 100, false, nil, "nodelay"},
 		{"ocr-100x10", 100, 10, true, inRegion, "delay"},
 		{"ocr-100x10", 100, 10, true, nil, "nodelay"},
+		{"mixed-1100x100", 1100, 100, false, inRegion, "delay"},
 	}
 	for _, c := range cases {
 		b.Run(c.name+"/"+c.delayTag, func(b *testing.B) {
 			r := newRig(b, c.delay)
 			sides := r.handlers()
 			elapsed := make([]time.Duration, len(sides))
+			calls := make([]int, len(sides))
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				b.StopTimer()
 				tag := fmt.Sprintf("%s-%d", c.delayTag, i)
-				var evs [][]byte
-				if c.isOCR {
-					evs, _ = r.ocrEvents(b, tag, c.jobs, c.per)
-				} else {
-					evs = irisEvents(b, tag, c.jobs, c.per)
-				}
+				evs := r.events(b, c.name, tag, c.jobs, c.per, c.isOCR)
 				b.StartTimer()
 				for s, h := range sides {
-					t0 := time.Now()
+					t0, n0 := time.Now(), r.calls()
 					for _, ev := range evs {
 						invoke(b, h, ev)
 					}
 					elapsed[s] += time.Since(t0)
+					calls[s] += r.calls() - n0
 				}
 			}
 			b.StopTimer()
@@ -73,6 +72,33 @@ func BenchmarkWorkerVsNaive(b *testing.B) {
 			b.ReportMetric(rate["item"], "item-jobs/s")
 			b.ReportMetric(rate["worker"]/rate["naive"], "x-vs-naive")
 			b.ReportMetric(rate["worker"]/rate["item"], "x-vs-item")
+			for s, h := range sides {
+				b.ReportMetric(float64(calls[s])/float64(c.jobs*b.N), h.name+"-calls/job")
+			}
 		})
 	}
+}
+
+// events makes one iteration's invocations: iris jobs, OCR lines, or for
+// "mixed" ten iris jobs to each OCR line, interleaved as a busy queue
+// delivers them.
+func (r *rig) events(b *testing.B, name, tag string, n, per int, isOCR bool) [][]byte {
+	switch {
+	case isOCR:
+		evs, _ := r.ocrEvents(b, tag, n, per)
+		return evs
+	case strings.HasPrefix(name, "mixed"):
+		nOCR := n / 11
+		var bodies []string
+		ocr := r.ocrBodies(b, tag, nOCR)
+		iris := irisBodies(b, tag, n-nOCR)
+		for i := range iris {
+			bodies = append(bodies, iris[i])
+			if i%10 == 9 && len(ocr) > 0 {
+				bodies, ocr = append(bodies, ocr[0]), ocr[1:]
+			}
+		}
+		return sqsEvents(b, tag, append(bodies, ocr...), per)
+	}
+	return irisEvents(b, tag, n, per)
 }
