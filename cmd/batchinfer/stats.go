@@ -136,7 +136,9 @@ func printStats(w io.Writer, s metrics.Summary) error {
 		for c := range s.Errors {
 			codes = append(codes, c)
 		}
-		sort.Slice(codes, func(i, j int) bool { return s.Errors[codes[i]] > s.Errors[codes[j]] || (s.Errors[codes[i]] == s.Errors[codes[j]] && codes[i] < codes[j]) })
+		sort.Slice(codes, func(i, j int) bool {
+			return s.Errors[codes[i]] > s.Errors[codes[j]] || (s.Errors[codes[i]] == s.Errors[codes[j]] && codes[i] < codes[j])
+		})
 		for _, c := range codes {
 			row(c, s.Errors[c], statPct(s.Errors[c]/s.Jobs()))
 		}
