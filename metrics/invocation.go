@@ -93,7 +93,14 @@ func NewInvocation(o Options) *Invocation {
 	if o.Share < 1 {
 		o.Share = 1
 	}
-	return &Invocation{opts: o, fn: newSet(), models: map[string]*set{}, errors: map[string]*set{}}
+	fn := newSet()
+	// The job counters are always written, zeros included: a failure-rate
+	// alarm divides JobsFailed by JobsSucceeded + JobsFailed, and a series
+	// that only appears when non-zero would make that expression undefined.
+	for _, name := range outcomeMetric {
+		fn.sums[name] = 0
+	}
+	return &Invocation{opts: o, fn: fn, models: map[string]*set{}, errors: map[string]*set{}}
 }
 
 // do runs fn under the lock unless the Invocation records nothing.

@@ -183,6 +183,11 @@ func TestColdStartIsBilledItsInit(t *testing.T) {
 			if c.cold && (!near(fn.Sum("InitMs"), 149.7) || fn.Sum("OrtInitMs") != 100 || fn.Sum("ModelFetchMs") != 40.5 || !near(fn.Sum("SessionCreateMs"), 9.2)) {
 				t.Fatalf("init breakdown %v", fn.Values)
 			}
+			for _, name := range []string{"JobsSucceeded", "JobsFailed", "JobsRetried", "JobsSkipped"} {
+				if v, has := fn.Values[name]; !has || len(v) != 1 || v[0] != 0 {
+					t.Fatalf("%s not written as 0 on a job-less invocation: %v", name, v)
+				}
+			}
 			if _, has := fn.Values["CostPer1kInferencesUSD"]; has {
 				t.Fatal("cost per 1k inferences written without inferences")
 			}
