@@ -151,3 +151,10 @@ func numbers(v any) []float64 {
 	}
 	return out
 }
+
+// FilterPattern is a CloudWatch Logs filter pattern matching the EMF
+// documents of one namespace, so a log group's other lines are left at the
+// service (FilterLogEvents, `aws logs tail --filter-pattern`).
+func FilterPattern(namespace string) string {
+	return fmt.Sprintf(`{ $._aws.CloudWatchMetrics[0].Namespace = %q }`, namespace)
+}

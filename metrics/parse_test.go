@@ -48,3 +48,9 @@ func TestParseFailsOnTheFirstInvalidDocument(t *testing.T) {
 		t.Fatalf("docs %d, err %v; want the line-3 document refused", len(docs), err)
 	}
 }
+
+func TestFilterPattern(t *testing.T) {
+	if got, want := FilterPattern("batchinfer"), `{ $._aws.CloudWatchMetrics[0].Namespace = "batchinfer" }`; got != want {
+		t.Fatalf("%s, want %s", got, want)
+	}
+}

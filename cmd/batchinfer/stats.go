@@ -9,8 +9,12 @@ import (
 	"os"
 	"sort"
 	"text/tabwriter"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 
 	"github.com/batchinfer/batchinfer/metrics"
+	"github.com/batchinfer/batchinfer/store"
 )
 
 func init() {
@@ -18,12 +22,17 @@ func init() {
 }
 
 func runStats(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("stats", stderr, "[--namespace NS] [--function NAME] [--json] [LOGFILE ... | -]")
+	fs := newFlags("stats", stderr, "[--namespace NS] [--function NAME] [--json] [--log-group GROUP [--since 1h]] [LOGFILE ... | -]")
 	ns := fs.String("namespace", statFirst(os.Getenv("BATCHINFER_METRICS_NAMESPACE"), metrics.DefaultNamespace), "metrics namespace to read (default $BATCHINFER_METRICS_NAMESPACE or batchinfer)")
 	function := fs.String("function", "", "only this function's documents (default: all)")
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object instead of a table")
+	group := fs.String("log-group", "", "read this CloudWatch Logs group (e.g. /aws/lambda/NAME) through FilterLogEvents instead of files")
+	since := fs.Duration("since", time.Hour, "with --log-group: how far back to read")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if *group != "" && len(fs.Args()) > 0 {
+		return fmt.Errorf("%w: --log-group reads no files", errUsage)
 	}
 	var docs []metrics.Doc
 	read := func(name string, r io.Reader) error {
@@ -35,8 +44,16 @@ func runStats(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return nil
 	}
 	files := fs.Args()
-	if len(files) == 0 {
+	if len(files) == 0 && *group == "" {
 		files = []string{"-"}
+	}
+	if *group != "" {
+		events := logGroup(ctx, *group, *ns, *since)
+		err := read(*group, events)
+		events.Close() // stops the copy if Parse gave up early
+		if err != nil {
+			return err
+		}
 	}
 	for _, name := range files {
 		if err := ctx.Err(); err != nil {
@@ -75,6 +92,22 @@ func runStats(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return json.NewEncoder(stdout).Encode(statsJSON(s))
 	}
 	return printStats(stdout, s)
+}
+
+// logGroup streams the namespace's EMF documents of a log group from the
+// last since, filtered by the service.
+func logGroup(ctx context.Context, group, namespace string, since time.Duration) *io.PipeReader {
+	pr, pw := io.Pipe()
+	go func() {
+		awsCfg, err := store.LoadAWSConfig(ctx)
+		if err == nil {
+			logs := &store.LogEvents{Client: cloudwatchlogs.NewFromConfig(awsCfg)}
+			now := time.Now()
+			_, err = logs.Copy(ctx, group, metrics.FilterPattern(namespace), now.Add(-since), now, pw)
+		}
+		pw.CloseWithError(err)
+	}()
+	return pr
 }
 
 func statFirst(vs ...string) string {

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/batchinfer/batchinfer/internal/fakelogs"
 	"github.com/batchinfer/batchinfer/metrics"
 )
 
@@ -147,4 +148,34 @@ func collapse(s string) string {
 		b.WriteByte('\n')
 	}
 	return b.String()
+}
+
+func TestStatsFromALogGroup(t *testing.T) {
+	log, want := statsLog(t)
+	srv := fakelogs.Start("/aws/lambda/infer", strings.Split(strings.TrimSpace(string(log)), "\n"), 4)
+	defer srv.Close()
+	for k, v := range map[string]string{"AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
+		"AWS_ENDPOINT_URL_CLOUDWATCH_LOGS": srv.URL, "BATCHINFER_METRICS_NAMESPACE": ""} {
+		t.Setenv(k, v)
+	}
+	var out, errb bytes.Buffer
+	if code := run(context.Background(), []string{"stats", "--json", "--log-group", "/aws/lambda/infer", "--since", "2h"}, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	var got map[string]any
+	if err := json.Unmarshal(out.Bytes(), &got); err != nil {
+		t.Fatalf("%v: %s", err, out.String())
+	}
+	if got["succeeded"] != want["succeeded"] || got["failed"] != want["failed"] || got["invocations"] != 5.0 {
+		t.Fatalf("summary %v, recorded %v", got, want)
+	}
+	reqs := srv.Requests()
+	if len(reqs) < 2 || reqs[0].FilterPattern != metrics.FilterPattern("batchinfer") ||
+		reqs[0].EndTime-reqs[0].StartTime != (2*time.Hour).Milliseconds() {
+		t.Fatalf("asked the service %+v", reqs)
+	}
+	if code := run(context.Background(), []string{"stats", "--log-group", "/aws/lambda/other"}, &out, &errb); code != 1 ||
+		!strings.Contains(errb.String(), "ResourceNotFoundException") {
+		t.Fatalf("a missing group: exit %d, %s", code, errb.String())
+	}
 }
