@@ -138,9 +138,16 @@ func (inv *Invocation) Job(model string, o Outcome) {
 	})
 }
 
-// Error counts one failure with its error code (jobs.Code), one document
-// per code.
-func (inv *Invocation) Error(code string) {
+// Error counts one job that ended FAILED, by its error code (jobs.Code):
+// one document per code, so Errors by code equal the DLQ entries by code.
+func (inv *Invocation) Error(code string) { inv.byCode(code, "Errors") }
+
+// Retry counts one transient failure (throttled, service_error, timeout...)
+// that left a job for a later delivery, by its code, as Retries on the
+// same documents: why jobs are retried, next to why they fail.
+func (inv *Invocation) Retry(code string) { inv.byCode(code, "Retries") }
+
+func (inv *Invocation) byCode(code, metric string) {
 	if code == "" {
 		code = "unknown"
 	}
@@ -150,7 +157,7 @@ func (inv *Invocation) Error(code string) {
 			s = newSet()
 			inv.errors[code] = s
 		}
-		s.add("Errors", 1)
+		s.add(metric, 1)
 	})
 }
 

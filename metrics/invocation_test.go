@@ -45,6 +45,8 @@ func TestFlushWritesOneDocumentPerDimensionSet(t *testing.T) {
 	inv.Job("iris-rf", Skipped)
 	inv.Error("undecodable_image")
 	inv.Error("malformed_job")
+	inv.Retry("throttled")
+	inv.Retry("throttled")
 	inv.Records("iris-rf", 40)
 	inv.Batch("iris-rf", 43, 64, 0)
 	inv.Batch("ppocr-rec", 2, 32, 0.25)
@@ -60,7 +62,7 @@ func TestFlushWritesOneDocumentPerDimensionSet(t *testing.T) {
 	want := []struct {
 		scope Scope
 		dim   string
-	}{{ScopeFunction, ""}, {ScopeModel, "iris-rf"}, {ScopeModel, "ppocr-rec"}, {ScopeError, "malformed_job"}, {ScopeError, "undecodable_image"}}
+	}{{ScopeFunction, ""}, {ScopeModel, "iris-rf"}, {ScopeModel, "ppocr-rec"}, {ScopeError, "malformed_job"}, {ScopeError, "throttled"}, {ScopeError, "undecodable_image"}}
 	if len(docs) != len(want) {
 		t.Fatalf("got %d documents, want %d", len(docs), len(want))
 	}
@@ -107,8 +109,11 @@ func TestFlushWritesOneDocumentPerDimensionSet(t *testing.T) {
 	if iris := docs[1]; iris.Sum("JobsSucceeded") != 3 || iris.Sum("Records") != 40 || iris.Sum("BatchSize") != 43 {
 		t.Errorf("iris-rf document: %v", iris.Values)
 	}
-	if e := docs[4]; e.Sum("Errors") != 1 || len(e.Values) != 1 {
+	if e := docs[5]; e.Sum("Errors") != 1 || len(e.Values) != 1 {
 		t.Errorf("error document: %v", e.Values)
+	}
+	if r := docs[4]; r.Sum("Retries") != 2 || len(r.Values) != 1 || r.Units["Retries"] != "Count" {
+		t.Errorf("retry document: %v", r.Values)
 	}
 	if fn.Props[DimMode] != ModeLambda || fn.Props["arch"] != ArchARM64 {
 		t.Errorf("properties %v", fn.Props)

@@ -13,7 +13,8 @@ type Summary struct {
 	Invocations int                           // function documents with InvocationMs (one per invocation or batch)
 	Totals      map[string]float64            // function scope: each metric's sum
 	Samples     map[string][]float64          // function scope: each metric's values
-	Errors      map[string]float64            // Errors per error_code
+	Errors      map[string]float64            // Errors (jobs FAILED) per error_code
+	Retries     map[string]float64            // Retries (transient failures) per error_code
 	Models      map[string]map[string]float64 // model → metric → sum
 }
 
@@ -21,7 +22,7 @@ type Summary struct {
 func Summarize(docs []Doc, namespace string) Summary {
 	s := Summary{
 		Totals: map[string]float64{}, Samples: map[string][]float64{},
-		Errors: map[string]float64{}, Models: map[string]map[string]float64{},
+		Errors: map[string]float64{}, Retries: map[string]float64{}, Models: map[string]map[string]float64{},
 	}
 	for _, d := range docs {
 		if namespace != "" && d.Namespace != namespace {
@@ -30,7 +31,12 @@ func Summarize(docs []Doc, namespace string) Summary {
 		s.Documents++
 		switch d.Scope() {
 		case ScopeError:
-			s.Errors[d.Dimensions[DimErrorCode]] += d.Sum("Errors")
+			if _, ok := d.Values["Errors"]; ok {
+				s.Errors[d.Dimensions[DimErrorCode]] += d.Sum("Errors")
+			}
+			if _, ok := d.Values["Retries"]; ok {
+				s.Retries[d.Dimensions[DimErrorCode]] += d.Sum("Retries")
+			}
 		case ScopeModel:
 			m := s.Models[d.Dimensions[DimModel]]
 			if m == nil {

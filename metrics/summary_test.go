@@ -19,6 +19,8 @@ func TestSummarizeAddsUpInvocations(t *testing.T) {
 		}
 		inv.Job("iris-rf", Failed)
 		inv.Error("wrong_feature_count")
+		inv.Job("iris-rf", Retried)
+		inv.Retry("throttled")
 		inv.Batch("iris-rf", 10, 20, 0)
 		inv.QueueAge(float64(10 * (i + 1)))
 		if err := inv.Flush(&log, time.Duration(100*(i+1))*time.Millisecond); err != nil {
@@ -40,10 +42,13 @@ func TestSummarizeAddsUpInvocations(t *testing.T) {
 		got, want float64
 	}{
 		{"invocations", float64(s.Invocations), 4},
-		{"jobs", s.Jobs(), 44},
+		{"jobs", s.Jobs(), 48},
 		{"succeeded", s.Totals["JobsSucceeded"], 40},
 		{"per-model succeeded", s.Models["iris-rf"]["JobsSucceeded"], 40},
 		{"errors by code", s.Errors["wrong_feature_count"], 4},
+		{"no errors for a retried code", s.Errors["throttled"], 0},
+		{"retries by code", s.Retries["throttled"], 4},
+		{"no retries for a failed code", s.Retries["wrong_feature_count"], 0},
 		{"cold starts", s.Totals["ColdStart"], 1},
 		{"inferences", s.Inferences(), 40},
 		{"queue age p50", s.Percentile("QueueAgeMs", 50), 20},

@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"os"
+	"slices"
 	"sort"
 	"text/tabwriter"
 	"time"
@@ -131,7 +133,7 @@ func statsJSON(s metrics.Summary) map[string]any {
 		"invocations": s.Invocations, "cold_starts": s.Totals["ColdStart"],
 		"jobs": s.Jobs(), "succeeded": s.Totals["JobsSucceeded"], "failed": s.Totals["JobsFailed"],
 		"retried": s.Totals["JobsRetried"], "skipped": s.Totals["JobsSkipped"], "records": s.Totals["Records"],
-		"errors": s.Errors, "failure_rate": finite(statFailureRate(s)),
+		"errors": s.Errors, "retries": s.Retries, "failure_rate": finite(statFailureRate(s)),
 		"queue_age_ms_p50": finite(s.Percentile("QueueAgeMs", 50)), "queue_age_ms_p99": finite(s.Percentile("QueueAgeMs", 99)),
 		"invocation_ms_p50": finite(s.Percentile("InvocationMs", 50)), "invocation_ms_p99": finite(s.Percentile("InvocationMs", 99)),
 		"batch_fill_mean": finite(s.Mean("BatchFill")), "inferences": s.Inferences(),
@@ -163,18 +165,8 @@ func printStats(w io.Writer, s metrics.Summary) error {
 	row(s.Invocations, s.Totals["ColdStart"], s.Jobs(), s.Totals["JobsSucceeded"], s.Totals["JobsFailed"],
 		s.Totals["JobsRetried"], s.Totals["JobsSkipped"], s.Totals["Records"], statPct(statFailureRate(s)))
 	row()
-	if len(s.Errors) > 0 {
-		row("error code", "count", "per job")
-		codes := make([]string, 0, len(s.Errors))
-		for c := range s.Errors {
-			codes = append(codes, c)
-		}
-		sort.Slice(codes, func(i, j int) bool {
-			return s.Errors[codes[i]] > s.Errors[codes[j]] || (s.Errors[codes[i]] == s.Errors[codes[j]] && codes[i] < codes[j])
-		})
-		for _, c := range codes {
-			row(c, s.Errors[c], statPct(s.Errors[c]/s.Jobs()))
-		}
+	if len(s.Errors)+len(s.Retries) > 0 {
+		statCodes(row, s)
 		row()
 	}
 	row("ms", "p50", "p99", "max")
@@ -194,6 +186,33 @@ func printStats(w io.Writer, s metrics.Summary) error {
 	row("GB-s", "requests USD", "estimated USD", "per 1k inferences USD")
 	row(fmt.Sprintf("%.3f", s.Totals["GBSeconds"]), statUSD(s.Totals["RequestCostUSD"]), statUSD(s.Totals["EstimatedCostUSD"]), statUSD(s.CostPer1kInferences()))
 	return tw.Flush()
+}
+
+// statCodes is the error-code table: jobs failed (DLQ entries) and
+// transient failures (retries) by code, most failures first.
+func statCodes(row func(...any), s metrics.Summary) {
+	codes := map[string]bool{}
+	for c := range s.Errors {
+		codes[c] = true
+	}
+	for c := range s.Retries {
+		codes[c] = true
+	}
+	sorted := slices.Collect(maps.Keys(codes))
+	sort.Slice(sorted, func(i, j int) bool {
+		a, b := sorted[i], sorted[j]
+		if s.Errors[a] != s.Errors[b] {
+			return s.Errors[a] > s.Errors[b]
+		}
+		if s.Retries[a] != s.Retries[b] {
+			return s.Retries[a] > s.Retries[b]
+		}
+		return a < b
+	})
+	row("error code", "failed", "retried", "failed per job")
+	for _, c := range sorted {
+		row(c, s.Errors[c], s.Retries[c], statPct(s.Errors[c]/s.Jobs()))
+	}
 }
 
 func statNum(v float64) string {

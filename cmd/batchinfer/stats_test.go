@@ -45,6 +45,11 @@ func statsLog(t *testing.T) ([]byte, map[string]float64) {
 				want["succeeded"]++
 			}
 		}
+		if i%2 == 1 {
+			inv.Job("iris-rf", metrics.Retried)
+			inv.Retry("throttled")
+			want["retried"]++
+		}
 		inv.Batch("iris-rf", 20-2*i, 64, 0)
 		want["inferences"] += float64(20 - 2*i)
 		inv.QueueAge(float64(100 * (i + 1)))
@@ -68,14 +73,17 @@ func TestStatsTableFromALogFile(t *testing.T) {
 	}
 	table := out.String()
 	// The headline row: invocations, cold starts, jobs, succeeded, failed.
-	head := fmt.Sprintf("5  %v  100  %v  %v", want["cold"], want["succeeded"], want["failed"])
+	head := fmt.Sprintf("5  %v  %v  %v  %v  %v", want["cold"], want["succeeded"]+want["failed"]+want["retried"], want["succeeded"], want["failed"], want["retried"])
 	if !strings.Contains(collapse(table), head) {
 		t.Fatalf("the jobs row does not read %q:\n%s", head, table)
 	}
 	for _, code := range []string{"wrong_feature_count", "input_missing"} {
-		if row := fmt.Sprintf("%s  %v", code, want["code "+code]); !strings.Contains(collapse(table), row) {
+		if row := fmt.Sprintf("%s  %v  0", code, want["code "+code]); !strings.Contains(collapse(table), row) {
 			t.Errorf("no row %q:\n%s", row, table)
 		}
+	}
+	if row := fmt.Sprintf("throttled  0  %v", want["retried"]); !strings.Contains(collapse(table), row) {
+		t.Errorf("no row %q:\n%s", row, table)
 	}
 	// Queue ages 100..500 ms: p50 300, p99 500.
 	if !strings.Contains(collapse(table), "queue  age  300.0  500.0") {

@@ -49,14 +49,16 @@ func (b *BatchInfer) addMetricsDashboard() {
 			Title: jsii.String(title), Left: &left, Right: &right, Stacked: jsii.Bool(stacked), Width: jsii.Number(8),
 		})
 	}
-	errorsByCode := awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
-		// One line per error_code the worker has reported: the codes are
-		// not known when the stack is synthesised.
-		Expression: jsii.String(fmt.Sprintf(`SEARCH('{%s,function,error_code} MetricName="Errors" function="%s"', 'Sum', 300)`,
-			MetricsNamespace, *b.Function.FunctionName())),
-		Label:  jsii.String(""),
-		Period: five,
-	})
+	// One line per error_code the worker has reported: the codes are not
+	// known when the stack is synthesised.
+	byCode := func(metric string) awscloudwatch.IMetric {
+		return awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
+			Expression: jsii.String(fmt.Sprintf(`SEARCH('{%s,function,error_code} MetricName="%s" function="%s"', 'Sum', 300)`,
+				MetricsNamespace, metric, *b.Function.FunctionName())),
+			Label:  jsii.String(""),
+			Period: five,
+		})
+	}
 	costPer1k := awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
 		Expression: jsii.String("IF(rows > 0, 1000 * cost / rows, 0)"),
 		UsingMetrics: &map[string]awscloudwatch.IMetric{
@@ -68,7 +70,7 @@ func (b *BatchInfer) addMetricsDashboard() {
 		graph("Jobs by outcome", true, []awscloudwatch.IMetric{
 			m("JobsSucceeded", "Sum"), m("JobsFailed", "Sum"), m("JobsRetried", "Sum"), m("JobsSkipped", "Sum")},
 			b.failedRate(five)),
-		graph("Errors by code", true, []awscloudwatch.IMetric{errorsByCode}),
+		graph("Jobs failed by error code", true, []awscloudwatch.IMetric{byCode("Errors")}),
 		graph("Batch size (rows) and fill (%)", false, []awscloudwatch.IMetric{m("BatchSize", "Average"), m("BatchSize", "p50")},
 			m("BatchFill", "Average"), m("PaddingWaste", "Average")),
 	)
@@ -83,5 +85,6 @@ func (b *BatchInfer) addMetricsDashboard() {
 		graph("Cost per 1k inferences (USD)", false, []awscloudwatch.IMetric{costPer1k},
 			m("EstimatedCostUSD", "Sum"), m("GBSeconds", "Sum")),
 		graph("AWS request cost (USD)", false, []awscloudwatch.IMetric{m("RequestCostUSD", "Sum")}, m("Records", "Sum")),
+		graph("Retries by error code", true, []awscloudwatch.IMetric{byCode("Retries")}),
 	)
 }

@@ -79,7 +79,8 @@ func TestDashboardPanelsOnTheWorkersMetrics(t *testing.T) {
 		}{
 			{"Jobs by outcome", []string{"JobsSucceeded Sum", "JobsFailed Sum", "JobsRetried Sum",
 				"JobsSkipped Sum", "IF(ok + failed > 0, 100 * failed / (ok + failed), 0)"}},
-			{"Errors by code", []string{`SEARCH('{batchinfer,function,error_code} MetricName="Errors" function="` + fn + `"', 'Sum', 300)`}},
+			{"Jobs failed by error code", []string{`SEARCH('{batchinfer,function,error_code} MetricName="Errors" function="` + fn + `"', 'Sum', 300)`}},
+			{"Retries by error code", []string{`SEARCH('{batchinfer,function,error_code} MetricName="Retries" function="` + fn + `"', 'Sum', 300)`}},
 			{"Batch size (rows) and fill (%)", []string{"BatchSize Average", "BatchSize p50",
 				"BatchFill Average", "PaddingWaste Average"}},
 			{"Queue age (ms)", []string{"QueueAgeMs p50", "QueueAgeMs p99"}},
