@@ -75,7 +75,21 @@ func TestFlushWritesOneDocumentPerDimensionSet(t *testing.T) {
 			t.Fatalf("document %d is on %v, want %s", i, d.Dimensions, w.dim)
 		}
 	}
-	fn := docs[0]
+	checkFunctionDocument(t, docs[0])
+	if iris := docs[1]; iris.Sum("JobsSucceeded") != 3 || iris.Sum("Records") != 40 || iris.Sum("BatchSize") != 43 {
+		t.Errorf("iris-rf document: %v", iris.Values)
+	}
+	if e := docs[5]; e.Sum("Errors") != 1 || len(e.Values) != 1 {
+		t.Errorf("error document: %v", e.Values)
+	}
+	if r := docs[4]; r.Sum("Retries") != 2 || len(r.Values) != 1 || r.Units["Retries"] != "Count" {
+		t.Errorf("retry document: %v", r.Values)
+	}
+}
+
+// checkFunctionDocument checks the figures TestFlushWritesOneDocumentPerDimensionSet recorded.
+func checkFunctionDocument(t *testing.T, fn Doc) {
+	t.Helper()
 	sums := map[string]float64{
 		"JobsSucceeded": 4, "JobsFailed": 2, "JobsRetried": 1, "JobsSkipped": 1, "Records": 40,
 		"BatchSize": 45, "QueueAgeMs": 200, "FetchMs": 10, "InferMs": 35, "StoreMs": 15,
@@ -105,15 +119,6 @@ func TestFlushWritesOneDocumentPerDimensionSet(t *testing.T) {
 		if fn.Units[name] != u {
 			t.Errorf("%s unit %q, want %q", name, fn.Units[name], u)
 		}
-	}
-	if iris := docs[1]; iris.Sum("JobsSucceeded") != 3 || iris.Sum("Records") != 40 || iris.Sum("BatchSize") != 43 {
-		t.Errorf("iris-rf document: %v", iris.Values)
-	}
-	if e := docs[5]; e.Sum("Errors") != 1 || len(e.Values) != 1 {
-		t.Errorf("error document: %v", e.Values)
-	}
-	if r := docs[4]; r.Sum("Retries") != 2 || len(r.Values) != 1 || r.Units["Retries"] != "Count" {
-		t.Errorf("retry document: %v", r.Values)
 	}
 	if fn.Props[DimMode] != ModeLambda || fn.Props["arch"] != ArchARM64 {
 		t.Errorf("properties %v", fn.Props)

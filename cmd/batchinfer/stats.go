@@ -37,45 +37,16 @@ func runStats(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("%w: --log-group reads no files", errUsage)
 	}
 	var docs []metrics.Doc
-	read := func(name string, r io.Reader) error {
-		d, err := metrics.Parse(r)
-		if err != nil {
-			return fmt.Errorf("%s: %w", name, err)
-		}
-		docs = append(docs, d...)
-		return nil
-	}
-	files := fs.Args()
-	if len(files) == 0 && *group == "" {
-		files = []string{"-"}
-	}
+	var err error
 	if *group != "" {
 		events := logGroup(ctx, *group, *ns, *since)
-		err := read(*group, events)
+		docs, err = statParse(*group, events)
 		events.Close() // stops the copy if Parse gave up early
-		if err != nil {
-			return err
-		}
+	} else {
+		docs, err = statFiles(ctx, fs.Args())
 	}
-	for _, name := range files {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if name == "-" {
-			if err := read("stdin", stdin); err != nil {
-				return err
-			}
-			continue
-		}
-		f, err := os.Open(name)
-		if err != nil {
-			return fmt.Errorf("open log: %w", err)
-		}
-		err = read(name, f)
-		f.Close()
-		if err != nil {
-			return err
-		}
+	if err != nil {
+		return err
 	}
 	if *function != "" {
 		kept := docs[:0]
@@ -94,6 +65,44 @@ func runStats(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return json.NewEncoder(stdout).Encode(statsJSON(s))
 	}
 	return printStats(stdout, s)
+}
+
+// statFiles reads the documents of log files, "-" (or none) for stdin.
+func statFiles(ctx context.Context, files []string) ([]metrics.Doc, error) {
+	if len(files) == 0 {
+		files = []string{"-"}
+	}
+	var docs []metrics.Doc
+	for _, name := range files {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		var r io.Reader = stdin
+		if name == "-" {
+			name = "stdin"
+		} else {
+			f, err := os.Open(name)
+			if err != nil {
+				return nil, fmt.Errorf("open log: %w", err)
+			}
+			defer f.Close()
+			r = f
+		}
+		d, err := statParse(name, r)
+		if err != nil {
+			return nil, err
+		}
+		docs = append(docs, d...)
+	}
+	return docs, nil
+}
+
+func statParse(name string, r io.Reader) ([]metrics.Doc, error) {
+	docs, err := metrics.Parse(r)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return docs, nil
 }
 
 // logGroup streams the namespace's EMF documents of a log group from the
