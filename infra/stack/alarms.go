@@ -1,6 +1,8 @@
 package stack
 
 import (
+	"fmt"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/interfaces/interfacesawscloudwatch"
@@ -13,9 +15,26 @@ const (
 	AlarmOldestMessage = "OldestMessage"
 	AlarmErrors        = "FunctionErrors"
 	AlarmThrottles     = "FunctionThrottles"
+	AlarmFailedRate    = "JobsFailedRate"
+	AlarmQueueAgeP99   = "QueueAgeP99"
 )
 
-// addAlarms creates the four alarms and one dashboard.
+// FailedRateAlarmPercent is the share of finished jobs that may fail
+// (permanently: FAILED items, DLQ entries) in five minutes before the
+// JobsFailedRate alarm fires: a bad producer or a broken model, not the
+// odd undecodable input.
+const FailedRateAlarmPercent = 5
+
+// QueueAgeAlarmMs is the p99 queue age (SQS SentTimestamp to the start of
+// work) over which the QueueAgeP99 alarm fires: longer than one batching
+// window plus one whole invocation means jobs are not picked up on their
+// first round (a backlog, or retries waiting out their visibility timeout).
+func (c Config) QueueAgeAlarmMs() float64 {
+	return float64(c.MaxBatchingWindowSeconds+c.TimeoutSeconds) * 1000
+}
+
+// addAlarms creates the six alarms and the dashboard: AWS's own metrics
+// here, the worker's EMF metrics in dashboard.go.
 func (b *BatchInfer) addAlarms() {
 	minute := awscdk.Duration_Minutes(jsii.Number(1))
 	five := awscdk.Duration_Minutes(jsii.Number(5))
@@ -40,6 +59,10 @@ func (b *BatchInfer) addAlarms() {
 		oldest, float64(b.Config.OldestMessageAlarmSeconds), 5)
 	alarm(AlarmErrors, "Whole invocations failed (crash, timeout, init error); item failures are not counted here.", errs, 0, 1)
 	alarm(AlarmThrottles, "Invocations were throttled: concurrency is capped below what the event source asks for.", throttles, 0, 1)
+	alarm(AlarmFailedRate, fmt.Sprintf("More than %d%% of finished jobs failed permanently in 5 minutes, twice running; `batchinfer dlq list` shows their error codes.", FailedRateAlarmPercent),
+		b.failedRate(five), FailedRateAlarmPercent, 2)
+	alarm(AlarmQueueAgeP99, "The p99 wait of jobs (sent to started) is over one batching window plus one invocation for 15 minutes: a backlog or retries.",
+		b.workerMetric("QueueAgeMs", "p99", five), b.Config.QueueAgeAlarmMs(), 3)
 
 	b.Dashboard = awscloudwatch.NewDashboard(b.Stack, jsii.String("Dashboard"), &awscloudwatch.DashboardProps{
 		DefaultInterval: awscdk.Duration_Hours(jsii.Number(3)),
@@ -58,8 +81,10 @@ func (b *BatchInfer) addAlarms() {
 		graph("Concurrent executions", b.Function.Metric(jsii.String("ConcurrentExecutions"), &awscloudwatch.MetricOptions{Statistic: jsii.String("Maximum")})),
 	)
 	b.Dashboard.AddWidgets(awscloudwatch.NewAlarmStatusWidget(&awscloudwatch.AlarmStatusWidgetProps{
-		Title:  jsii.String("Alarms"),
-		Alarms: &[]interfacesawscloudwatch.IAlarmRef{b.Alarms[AlarmDLQ], b.Alarms[AlarmOldestMessage], b.Alarms[AlarmErrors], b.Alarms[AlarmThrottles]},
-		Width:  jsii.Number(24),
+		Title: jsii.String("Alarms"),
+		Alarms: &[]interfacesawscloudwatch.IAlarmRef{b.Alarms[AlarmDLQ], b.Alarms[AlarmOldestMessage], b.Alarms[AlarmErrors],
+			b.Alarms[AlarmThrottles], b.Alarms[AlarmFailedRate], b.Alarms[AlarmQueueAgeP99]},
+		Width: jsii.Number(24),
 	}))
+	b.addMetricsDashboard()
 }
