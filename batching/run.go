@@ -14,6 +14,9 @@ type Result struct {
 	Outputs   []Tensor // this row's slice of each output, leading dim removed
 	Err       error    // the run error if this row could not be run (isolated by bisection), or ctx's error
 	BatchSize int      // size of the run that produced Outputs or, with Err, of the last run tried (0 if none)
+	// Padding is the fraction of that run's input elements that were
+	// padding (0 for fixed shapes): what the run spent on nothing.
+	Padding float64
 }
 
 // Run plans rows into packs, assembles and runs each pack, and splits the
@@ -54,8 +57,9 @@ func (r *runner) runPack(ctx context.Context, idx []int, shape []int64, variable
 	}
 	perRow, err := r.try(ctx, idx, shape)
 	if err == nil {
+		pad := r.padding(idx, shape)
 		for k, i := range idx {
-			r.results[i] = Result{Outputs: perRow[k], BatchSize: len(idx)}
+			r.results[i] = Result{Outputs: perRow[k], BatchSize: len(idx), Padding: pad}
 		}
 		return
 	}
@@ -86,6 +90,19 @@ func (r *runner) try(ctx context.Context, idx []int, shape []int64) ([][]Tensor,
 		return nil, err
 	}
 	return Split(outs, len(idx))
+}
+
+// padding is the share of a pack's elements that no row filled.
+func (r *runner) padding(idx []int, shape []int64) float64 {
+	total := elements(shape)
+	if total <= 0 {
+		return 0
+	}
+	var real int64
+	for _, i := range idx {
+		real += int64(len(r.rows[i].Data))
+	}
+	return max(0, 1-float64(real)/float64(total))
 }
 
 func (r *runner) fail(idx []int, err error, batchSize int) {

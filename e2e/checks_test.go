@@ -3,13 +3,16 @@ package e2e
 import (
 	"encoding/json"
 	"io"
+	"maps"
 	"math"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/batchinfer/batchinfer/jobs"
+	"github.com/batchinfer/batchinfer/metrics"
 	"github.com/batchinfer/batchinfer/store"
 	"github.com/batchinfer/batchinfer/worker"
 )
@@ -124,4 +127,39 @@ func (s *system) checkNoDoubleOutcome(ids []string) (unlogged int) {
 		}
 	}
 	return unlogged
+}
+
+// checkMetrics parses every EMF document the function wrote (failing on
+// the first that breaks the specification's rules) and checks that the
+// totals add up: JobsSucceeded is the SUCCEEDED items of the run, and
+// Errors per error_code are the DLQ entries per code.
+func (s *system) checkMetrics(recs map[string]*store.Record, dlq map[string][]sqstypes.Message) {
+	s.t.Helper()
+	docs, err := metrics.Parse(strings.NewReader(s.logs.String()))
+	if err != nil {
+		s.t.Fatalf("EMF: %v", err)
+	}
+	sum := metrics.Summarize(docs, metrics.DefaultNamespace)
+	if sum.Invocations == 0 {
+		s.t.Fatalf("no EMF invocation documents in the function's output")
+	}
+	succeeded := 0
+	for _, r := range recs {
+		if r != nil && r.Status == store.StatusSucceeded {
+			succeeded++
+		}
+	}
+	if got := int(sum.Totals["JobsSucceeded"]); got != succeeded {
+		s.t.Errorf("EMF JobsSucceeded sums to %d, the run has %d SUCCEEDED items", got, succeeded)
+	}
+	byCode := map[string]float64{}
+	for _, msgs := range dlq {
+		for _, m := range msgs {
+			byCode[attr(m, "error_code")]++
+		}
+	}
+	if !maps.Equal(byCode, sum.Errors) {
+		s.t.Errorf("EMF Errors by code %v, DLQ entries by code %v", sum.Errors, byCode)
+	}
+	s.t.Logf("EMF: %d documents, %d invocations, %.0f inferences", sum.Documents, sum.Invocations, sum.Inferences())
 }

@@ -52,7 +52,9 @@ func TestMixedJobs(t *testing.T) {
 	}
 	s.checkOncePerJob(ids, recs, 1)
 	s.waitQueueDrained(10 * time.Second)
-	if dl := s.deadLetters(); len(dl) != 0 {
+	dl := s.deadLetters()
+	if len(dl) != 0 {
 		t.Errorf("%d jobs in the DLQ, want none", len(dl))
 	}
+	s.checkMetrics(recs, dl)
 }

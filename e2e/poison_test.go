@@ -106,6 +106,7 @@ func TestPoisonJobs(t *testing.T) {
 			t.Errorf("%s: DLQ message lacks error_message or source_message_id: %v", p.name, dl[0].MessageAttributes)
 		}
 	}
+	s.checkMetrics(recs, dlq)
 	if len(dlq) != len(poisons) {
 		t.Errorf("DLQ holds %d jobs, want exactly the %d poison ones", len(dlq), len(poisons))
 	}

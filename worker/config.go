@@ -2,6 +2,7 @@ package worker
 
 import (
 	"fmt"
+	"github.com/batchinfer/batchinfer/metrics"
 	"github.com/batchinfer/batchinfer/store"
 	"strconv"
 	"strings"
@@ -40,6 +41,9 @@ type Config struct {
 	IntraOpThreads  int           // BATCHINFER_INTRA_OP_THREADS: ORT threads per run (default: the CPUs the process may use)
 	MaxBatch        int           // BATCHINFER_MAX_BATCH: caps every model's max batch (default: each manifest's)
 	LogLevel        string        // BATCHINFER_LOG_LEVEL: debug, info, warn, error (default info)
+	// Metrics configures the EMF documents (BATCHINFER_METRICS,
+	// BATCHINFER_METRICS_NAMESPACE, prices: metrics.LoadOptions).
+	Metrics metrics.Options
 }
 
 // Defaults for the optional variables.
@@ -89,6 +93,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	c.MaxBatch = int(p.int64("BATCHINFER_MAX_BATCH", 0, 0))
 	if p.err != nil {
 		return c, p.err
+	}
+	if c.Metrics, err = metrics.LoadOptions(getenv); err != nil {
+		return c, err
 	}
 	if err = c.Validate(); err != nil {
 		return c, err

@@ -75,8 +75,9 @@ type Item struct {
 // Prediction is one item's outcome.
 type Prediction struct {
 	Output                         map[string]any
-	Err                            error // a *jobs.Error
-	BatchSize                      int   // rows in the tensor run that produced Output
+	Err                            error   // a *jobs.Error
+	BatchSize                      int     // rows in the tensor run that produced Output
+	Padding                        float64 // share of that run's input that was padding
 	Preprocess, Infer, Postprocess time.Duration
 }
 
@@ -134,7 +135,7 @@ func (e *Engine) Predict(ctx context.Context, items []Item) []Prediction {
 			return
 		}
 		r := results[i]
-		preds[i].BatchSize = r.BatchSize
+		preds[i].BatchSize, preds[i].Padding = r.BatchSize, r.Padding
 		if r.Err != nil {
 			preds[i].Err = runError(ctx, r.Err)
 			return

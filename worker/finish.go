@@ -141,7 +141,7 @@ func (w *Worker) write(ctx context.Context, t *task) {
 	t.rec.Timings = t.timing
 	t.rec.ExpiresAt = now.Add(w.Config.ResultTTL).Unix()
 	t0 := w.now()
-	defer func() { t.time("store", t0) }()
+	defer func() { t.time("store", t0); t.m.phase("store", t0) }()
 	if !t.claimed {
 		var res store.PutResult
 		err := retry(ctx, func(ctx context.Context) error {

@@ -66,16 +66,17 @@ func TestMain(m *testing.M) {
 // fixture is one test's AWS resources and a Worker wired to them through
 // the real store adapters.
 type fixture struct {
-	t      *testing.T
-	ctx    context.Context
-	spec   store.ProvisionSpec
-	prov   store.Provisioned
-	w      *Worker
-	s3     *s3.Client
-	sqs    *sqs.Client
-	ddb    *dynamodb.Client
-	table  *store.Results
-	logBuf *strings.Builder
+	t          *testing.T
+	ctx        context.Context
+	spec       store.ProvisionSpec
+	prov       store.Provisioned
+	w          *Worker
+	s3         *s3.Client
+	sqs        *sqs.Client
+	ddb        *dynamodb.Client
+	table      *store.Results
+	logBuf     *strings.Builder
+	metricsBuf *syncBuf // the EMF documents the worker wrote
 }
 
 var (
@@ -103,7 +104,7 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatalf("provision: %v", err)
 	}
 	f := &fixture{t: t, ctx: ctx, spec: spec, prov: prov,
-		s3: store.NewS3Client(cfg), sqs: sqs.NewFromConfig(cfg), ddb: dynamodb.NewFromConfig(cfg), logBuf: &strings.Builder{}}
+		s3: store.NewS3Client(cfg), sqs: sqs.NewFromConfig(cfg), ddb: dynamodb.NewFromConfig(cfg), logBuf: &strings.Builder{}, metricsBuf: &syncBuf{}}
 	f.table = &store.Results{Client: f.ddb, Table: spec.Table, TTL: time.Hour}
 	eng, err := NewEngine(models)
 	if err != nil {
@@ -123,6 +124,7 @@ func newFixture(t *testing.T) *fixture {
 		DeadLetters: &store.DeadLetters{Client: f.sqs, QueueURL: prov.DLQURL},
 		Reprocessor: &Reprocessor{Results: f.table, Queue: f.queue(), S3: f.s3},
 		Log:         slog.New(slog.NewJSONHandler(io.MultiWriter(f.logBuf, testWriter{t}), nil)),
+		MetricsOut:  f.metricsBuf,
 	}
 	return f
 }

@@ -72,7 +72,7 @@ func (w *Worker) runSingles(workCtx, finishCtx context.Context, tasks []*task) {
 // within a third of the time left), or the inline bytes.
 func (w *Worker) fetch(ctx context.Context, t *task) {
 	t0 := w.now()
-	defer func() { t.time("fetch", t0) }()
+	defer func() { t.time("fetch", t0); t.m.phase("fetch", t0) }()
 	in := t.job.Input
 	switch {
 	case in.S3 != nil:
@@ -111,6 +111,8 @@ func (w *Worker) infer(ctx context.Context, ready []*task) {
 	}
 	t0 := w.now()
 	preds := w.Engine.Predict(ctx, items)
+	ready[0].m.phase("infer", t0)
+	ready[0].m.runs(items, preds)
 	for i, t := range ready {
 		p := preds[i]
 		t.time("infer", t0)

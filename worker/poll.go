@@ -3,6 +3,7 @@ package worker
 import (
 	"context"
 	"fmt"
+	"github.com/batchinfer/batchinfer/metrics"
 	"strings"
 	"sync"
 	"time"
@@ -112,6 +113,9 @@ func (p *Poller) Run(ctx context.Context) error {
 			return fmt.Errorf("poll %s: %w", p.QueueURL, err)
 		}
 	}
+	// Each batch reports as an invocation of its own, priced as its share
+	// of the container.
+	p.W.Config.Metrics.Mode, p.W.Config.Metrics.Share = metrics.ModePoll, max(p.Concurrency, 1)
 	log := p.W.logger().With("queue_url", p.QueueURL)
 	log.Info("polling", "batch_size", p.batchSize(), "window", p.Window.String(),
 		"visibility_timeout", tg.visibility.String(), "concurrency", max(p.Concurrency, 1))

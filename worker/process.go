@@ -43,6 +43,7 @@ type task struct {
 	data     []byte
 	dupOf    *task // a second delivery of the same job in this invocation
 	record   *recordFile
+	m        *invMetrics
 
 	// outcome
 	state  taskState
@@ -73,6 +74,7 @@ const (
 // too large for the item, and a claim write comes first only for jobs that
 // are claimed (record files, BATCHINFER_CLAIM).
 func (w *Worker) Process(ctx context.Context, inv *jobs.Invocation) Outcome {
+	ctx, m := w.startMetrics(ctx)
 	deadline := w.deadline(ctx)
 	// Work stops at the margin so the response (and the deletes Lambda does
 	// for us) still happen inside the invocation.
@@ -84,12 +86,16 @@ func (w *Worker) Process(ctx context.Context, inv *jobs.Invocation) Outcome {
 	defer cancelFinish()
 
 	tasks := w.plan(workCtx, inv)
+	for _, t := range tasks {
+		t.m = m
+	}
 	w.lookup(workCtx, tasks)
 	w.claim(workCtx, tasks, deadline)
 	w.runSingles(workCtx, finishCtx, tasks)
 	w.runRecordFiles(workCtx, finishCtx, tasks, deadline)
 	w.finishFailures(finishCtx, tasks)
 	w.settleDuplicates(tasks)
+	w.finishMetrics(m, inv, tasks)
 	return w.report(inv, tasks)
 }
 

@@ -70,7 +70,10 @@ func (fr *fileRun) runPack(ctx context.Context, recs []jobs.Record) error {
 	}
 	outs := make([]map[string]any, len(recs))
 	if len(items) > 0 {
+		t0 := time.Now()
 		preds := w.Engine.Predict(ctx, items)
+		t.m.phase("infer", t0)
+		t.m.runs(items, preds)
 		for j, p := range preds {
 			i := idx[j]
 			if p.Err != nil && !jobs.IsPermanent(p.Err) {

@@ -35,6 +35,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Worker, ColdStart,
 	if err != nil {
 		return nil, cs, fmt.Errorf("load AWS configuration: %w", err)
 	}
+	// Every client counts its requests, so each invocation's metrics can
+	// price the AWS calls it made.
+	store.CountRequests(&awsCfg)
 	s3c := store.NewS3Client(awsCfg)
 
 	t0 := time.Now()
@@ -73,6 +76,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Worker, ColdStart,
 		w.Continuations = q
 	}
 	cs.Total = time.Since(start)
+	w.coldStart.Store(&cs)
 	return w, cs, nil
 }
 

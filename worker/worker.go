@@ -2,6 +2,7 @@ package worker
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"time"
 )
@@ -22,8 +23,12 @@ type Worker struct {
 	// is unset (such a request then fails permanently).
 	Reprocessor *Reprocessor
 	Config      Config
-	Log         *slog.Logger
-	Now         func() time.Time // for tests; time.Now when nil
+	// MetricsOut receives the EMF documents (os.Stdout when nil: Lambda
+	// ships stdout to CloudWatch Logs, which extracts the metrics).
+	MetricsOut io.Writer
+	coldStart  coldStartOnce // the init breakdown, reported by the first invocation
+	Log        *slog.Logger
+	Now        func() time.Time // for tests; time.Now when nil
 }
 
 func (w *Worker) now() time.Time {

@@ -1,0 +1,60 @@
+package worker
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/batchinfer/batchinfer/metrics"
+)
+
+// syncBuf is a bytes.Buffer safe for the worker's concurrent writers.
+type syncBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuf) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
+func (s *syncBuf) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+func TestInvocationMetricsAddUp(t *testing.T) {
+	f := newFixture(t)
+	f.w.coldStart.Store(&ColdStart{ORTInit: 40e6, SessionCreate: 300e6})
+	msgs := append(f.irisMessages(12),
+		message("bad", inlineJob("bad", "iris-rf", features(1, 2)), 1),
+		message("odd", `{"not": "a job"}`, 1))
+	f.invoke(f.ctx, msgs...)
+	f.invoke(f.ctx, f.irisMessages(3)...) // duplicates: skipped
+
+	docs, err := metrics.Parse(strings.NewReader(f.metricsBuf.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := metrics.Summarize(docs, metrics.DefaultNamespace)
+	want := map[string]float64{"JobsSucceeded": 12, "JobsFailed": 2, "JobsSkipped": 3, "JobsRetried": 0, "ColdStart": 1, "BatchSize": 12}
+	for name, v := range want {
+		if s.Totals[name] != v {
+			t.Errorf("%s = %v, want %v (totals %v)", name, s.Totals[name], v, s.Totals)
+		}
+	}
+	if s.Errors["wrong_feature_count"] != 1 || s.Errors["malformed_job"] != 1 || s.Invocations != 2 {
+		t.Errorf("errors %v over %d invocations", s.Errors, s.Invocations)
+	}
+	if len(s.Samples["QueueAgeMs"]) != 17 {
+		t.Errorf("%d queue ages, want one per message", len(s.Samples["QueueAgeMs"]))
+	}
+}
+
+// irisMessages are n inline iris jobs, ids iris-0..n-1.
+func (f *fixture) irisMessages(n int) []events.SQSMessage {
+	var msgs []events.SQSMessage
+	for i := range n {
+		id := fmt.Sprintf("iris-%d", i)
+		msgs = append(msgs, message("m-"+id, inlineJob(id, "iris-rf", features(5.1, 3.5, 1.4, 0.2+float64(i)/100)), 1))
+	}
+	return msgs
+}
