@@ -24,6 +24,7 @@ import (
 	"github.com/batchinfer/batchinfer/benchmarks/naive"
 	"github.com/batchinfer/batchinfer/internal/emulators"
 	"github.com/batchinfer/batchinfer/internal/faultproxy"
+	"github.com/batchinfer/batchinfer/internal/samples"
 	"github.com/batchinfer/batchinfer/jobs"
 	"github.com/batchinfer/batchinfer/store"
 	"github.com/batchinfer/batchinfer/worker"
@@ -170,7 +171,7 @@ func irisEvents(tb testing.TB, tag string, n, per int) [][]byte {
 
 func irisBodies(tb testing.TB, tag string, n int) []string {
 	tb.Helper()
-	samples, err := worker.SampleInputs(iris, n, 7)
+	samples, err := samples.Inputs(iris.Manifest(), n, 7)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -196,7 +197,7 @@ func (r *rig) ocrBodies(tb testing.TB, tag string, n int) []string {
 
 func (r *rig) ocrUpload(tb testing.TB, tag string, n int) ([]string, map[string]string) {
 	tb.Helper()
-	samples, err := worker.SampleInputs(ocr, n, 11)
+	samples, err := samples.Inputs(ocr.Manifest(), n, 11)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -20,9 +20,18 @@ complete() {
     && cmp -s "$root/tools/npm/package-lock.json" "$cache/node/package-lock.json"
 }
 
+# Sample inputs for `batchinfer bench` (rendered lines, feature rows): made
+# by a test-only generator so the binary carries no fonts.
+samples() {
+  for m in ppocr-rec ppocr-cls iris-rf; do
+    [ -d "$cache/samples/$m" ] || (cd "$root" && go run ./internal/samples/gen --model "$cache/models/$m" --n 256 --out "$cache/samples/$m")
+  done
+}
+
 if complete && verify; then
   # Manifests are committed; refresh the copies in case they changed.
   for m in ppocr-rec ppocr-cls iris-rf; do cp "$root/models/$m/manifest.json" "$cache/models/$m/manifest.json"; done
+  samples
   echo "setup: up to date in $cache"
   exit 0
 fi
@@ -54,4 +63,5 @@ echo "setup: Lambda runtime interface emulator"
 (cd "$root" && GOBIN="$cache/bin" go install "github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$RIE_VERSION")
 
 verify
+samples
 echo "setup: done; ONNXRUNTIME_LIB=$cache/ort/linux-$(go env GOARCH)/libonnxruntime.so.1"

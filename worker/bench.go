@@ -2,8 +2,12 @@ package worker
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/batchinfer/batchinfer/batching"
@@ -17,6 +21,33 @@ type BenchOptions struct {
 	Rounds int           // repetitions of each measurement; medians are reported (default 5)
 	MinRun time.Duration // each measurement runs at least this long (default 300ms)
 	Sweep  []int         // batch sizes to sweep (empty: no sweep)
+	// Inputs are the encoded inputs to run (PNG lines, JSON rows): see
+	// ReadInputs and `go run ./internal/samples/gen`.
+	Inputs [][]byte
+}
+
+// ReadInputs reads every file of dir, in name order, as one input each;
+// names starting with "_" (a sidecar such as the rendered texts) are not
+// inputs.
+func ReadInputs(dir string) ([][]byte, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("read bench inputs: %w (generate them with: go run ./internal/samples/gen --model MODEL_DIR --out %s)", err, dir)
+	}
+	var out [][]byte
+	for _, e := range entries {
+		if e.Type().IsRegular() && !strings.HasPrefix(e.Name(), "_") {
+			b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+			if err != nil {
+				return nil, fmt.Errorf("read bench inputs: %w", err)
+			}
+			out = append(out, b)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("read bench inputs: %s holds no files", dir)
+	}
+	return out, nil
 }
 
 // BenchReport is what `batchinfer bench` prints.
@@ -50,8 +81,11 @@ func Bench(ctx context.Context, m *model.Model, opts BenchOptions) (BenchReport,
 	if opts.Batch <= 0 {
 		opts.Batch = m.MaxBatch()
 	}
-	if opts.Items <= 0 {
-		opts.Items = 256
+	if len(opts.Inputs) == 0 {
+		return BenchReport{}, errors.New("bench: no inputs")
+	}
+	if opts.Items <= 0 || opts.Items > len(opts.Inputs) {
+		opts.Items = len(opts.Inputs)
 	}
 	if opts.Rounds <= 0 {
 		opts.Rounds = 5
@@ -59,14 +93,7 @@ func Bench(ctx context.Context, m *model.Model, opts BenchOptions) (BenchReport,
 	if opts.MinRun <= 0 {
 		opts.MinRun = 300 * time.Millisecond
 	}
-	samples, err := SampleInputs(m, opts.Items, 1)
-	if err != nil {
-		return BenchReport{}, err
-	}
-	inputs := make([][]byte, len(samples))
-	for i, s := range samples {
-		inputs[i] = s.Data
-	}
+	inputs := opts.Inputs[:opts.Items]
 	rep := BenchReport{Model: m.Name(), ModelVersion: m.Version(), Batch: opts.Batch, Items: opts.Items, Rounds: opts.Rounds}
 	var raw, pipe, one []float64
 	for range opts.Rounds {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -21,7 +22,8 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := newFlags("bench", stderr, "--model DIR [--batch N] [--sweep] [--sizes 1,8,32]")
 	dir := fs.String("model", "", "model folder holding manifest.json (required)")
 	batch := fs.Int("batch", 0, "rows per tensor run (default: the manifest's max batch)")
-	items := fs.Int("items", 256, "distinct generated inputs")
+	items := fs.Int("items", 0, "how many of the inputs to use (default: all)")
+	inputs := fs.String("inputs", "", "folder of encoded inputs, one file each (default: .cache/samples/MODEL, written by setup)")
 	rounds := fs.Int("rounds", 5, "repetitions; medians are reported")
 	threads := fs.Int("threads", 0, "ONNX Runtime intra-op threads (default: the CPUs this process may use)")
 	sweep := fs.Bool("sweep", false, "also measure across batch sizes and recommend one")
@@ -49,6 +51,12 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer m.Close()
+	if *inputs == "" {
+		*inputs = filepath.Join(".cache", "samples", m.Name())
+	}
+	if opts.Inputs, err = worker.ReadInputs(*inputs); err != nil {
+		return err
+	}
 	if *cpuProfile != "" {
 		stop, err := startCPUProfile(*cpuProfile)
 		if err != nil {

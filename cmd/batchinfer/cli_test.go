@@ -12,8 +12,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/batchinfer/batchinfer/internal/samples"
 	"github.com/batchinfer/batchinfer/internal/testenv"
 	"github.com/batchinfer/batchinfer/internal/textimg"
+	"github.com/batchinfer/batchinfer/model"
 )
 
 // cli runs the binary's entry point in process and returns its exit
@@ -118,7 +120,19 @@ func TestPredictTabularFromStdin(t *testing.T) {
 }
 
 func TestBenchPrintsSideBySideFigures(t *testing.T) {
-	code, out, stderr := cli(t, "", "bench", "--model", testenv.ModelDir(t, "iris-rf"), "--batch", "64",
+	man, err := model.ReadManifest(testenv.ModelDir(t, "iris-rf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ss, err := samples.Inputs(man, 64, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inputs := t.TempDir()
+	if err := samples.WriteDir(inputs, ss); err != nil {
+		t.Fatal(err)
+	}
+	code, out, stderr := cli(t, "", "bench", "--model", testenv.ModelDir(t, "iris-rf"), "--batch", "64", "--inputs", inputs,
 		"--items", "64", "--rounds", "1", "--threads", "1", "--sweep", "--sizes", "1,64")
 	if code != 0 {
 		t.Fatalf("exit %d\n%s", code, stderr)
