@@ -2,6 +2,7 @@ package worker
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -122,7 +123,7 @@ func newFixture(t *testing.T) *fixture {
 		Inputs:      &store.Inputs{Client: f.s3, MaxBytes: conf.MaxInputBytes},
 		Outputs:     &store.Outputs{Client: f.s3, Bucket: spec.ResultsBucket, Prefix: conf.ResultsPrefix},
 		DeadLetters: &store.DeadLetters{Client: f.sqs, QueueURL: prov.DLQURL},
-		Reprocessor: &Reprocessor{Results: f.table, Queue: f.queue(), S3: f.s3},
+		Reprocessor: &Reprocessor{Results: f.table, Queue: f.queue(), Objects: &store.Objects{Client: f.s3}},
 		Log:         slog.New(slog.NewJSONHandler(io.MultiWriter(f.logBuf, testWriter{t}), nil)),
 		MetricsOut:  f.metricsBuf,
 	}
@@ -164,15 +165,20 @@ func s3Notification(bucket, key, etag string) string {
 }
 
 func inlineJob(id, modelName string, input map[string]any) string {
-	j := map[string]any{"input": input}
-	if id != "" {
-		j["job_id"] = id
+	j := jobs.InlineJob{JobID: id, Model: modelName}
+	switch {
+	case input["s3"] != nil:
+		j.S3 = input["s3"].(string)
+	case input["features"] != nil:
+		j.Features, _ = json.Marshal(input["features"])
+	case input["data_base64"] != nil:
+		j.Data, _ = base64.StdEncoding.DecodeString(input["data_base64"].(string))
 	}
-	if modelName != "" {
-		j["model"] = modelName
+	body, err := j.Body()
+	if err != nil {
+		panic(fmt.Sprintf("inline job %s: %v", id, err))
 	}
-	b, _ := json.Marshal(j)
-	return string(b)
+	return body
 }
 
 // invoke runs the handler as Lambda would and returns the message ids it

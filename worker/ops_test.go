@@ -56,7 +56,7 @@ func TestSubmitAndWait(t *testing.T) {
 	if recs[0].Output["label"] != "setosa" || recs[0].Metadata["batch"] != "b1" || recs[1].Output["label"] != "virginica" {
 		t.Errorf("results: %+v / %+v", recs[0], recs[1])
 	}
-	item, err := ItemJSON(recs[0])
+	item, err := recs[0].JSON()
 	if err != nil || item["job_id"] != "named" || item["status"] != "SUCCEEDED" || item["claim_token"] != nil {
 		t.Errorf("item JSON = %v, %v", item, err)
 	}
@@ -133,7 +133,7 @@ func TestReprocessFailedJobs(t *testing.T) {
 	f.put(bucket, "later.json", setosa)
 	f.put(bucket, "rewritten.json", []byte(`{"features":[6.7,3.0,5.2,2.3]}`))
 
-	rp := &Reprocessor{Results: f.table, Queue: f.queue(), S3: f.s3}
+	rp := &Reprocessor{Results: f.table, Queue: f.queue(), Objects: &store.Objects{Client: f.s3}}
 	dry, err := rp.Run(f.ctx, ReprocessOptions{Status: store.StatusFailed, DryRun: true})
 	if err != nil {
 		t.Fatal(err)

@@ -105,7 +105,7 @@ func TestReprocessMessageOutcomes(t *testing.T) {
 		{"malformed", `{"reprocess":{"status":"IN_PROGRESS","since":"24h"}}`, nil, false, string(jobs.CodeMalformedJob)},
 		{"table unreachable", scheduledReprocess("24h", time.Now()),
 			func(f *fixture) {
-				f.w.Reprocessor = &Reprocessor{Results: &store.Results{Client: f.ddb, Table: "no-such-table"}, Queue: f.queue(), S3: f.s3}
+				f.w.Reprocessor = &Reprocessor{Results: &store.Results{Client: f.ddb, Table: "no-such-table"}, Queue: f.queue(), Objects: &store.Objects{Client: f.s3}}
 			}, true, ""},
 	}
 	for _, tc := range cases {

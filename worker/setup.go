@@ -11,10 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
-
 	"github.com/batchinfer/batchinfer/model"
 	"github.com/batchinfer/batchinfer/store"
 )
@@ -31,14 +27,13 @@ type ColdStart struct {
 func New(ctx context.Context, cfg Config, log *slog.Logger) (*Worker, ColdStart, error) {
 	var cs ColdStart
 	start := time.Now()
-	awsCfg, err := store.LoadAWSConfig(ctx)
+	aws, err := store.Open(ctx, store.OpenOptions{
+		ResultsTable: cfg.ResultsTable, ResultsBucket: cfg.ResultsBucket, ResultsPrefix: cfg.ResultsPrefix,
+		DLQURL: cfg.DLQURL, QueueURL: cfg.QueueURL, MaxInputBytes: cfg.MaxInputBytes, ResultTTL: cfg.ResultTTL,
+	})
 	if err != nil {
 		return nil, cs, fmt.Errorf("load AWS configuration: %w", err)
 	}
-	// Every client counts its requests, so each invocation's metrics can
-	// price the AWS calls it made.
-	store.CountRequests(&awsCfg)
-	s3c := store.NewS3Client(awsCfg)
 
 	t0 := time.Now()
 	if err := model.InitRuntime(cfg.ORTLib); err != nil {
@@ -46,7 +41,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Worker, ColdStart,
 	}
 	cs.ORTInit = time.Since(t0)
 
-	models, fetch, create, err := LoadModels(ctx, s3c, cfg)
+	models, fetch, create, err := LoadModels(ctx, aws.Objects, cfg)
 	cs.ModelFetch, cs.SessionCreate = fetch, create
 	if err != nil {
 		return nil, cs, err
@@ -59,38 +54,35 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Worker, ColdStart,
 	if len(cfg.InputBuckets) == 0 {
 		log.Warn("BATCHINFER_INPUT_BUCKETS is empty: every S3 input will fail with bucket_not_allowed")
 	}
-	results := &store.Results{Client: dynamodb.NewFromConfig(awsCfg), Table: cfg.ResultsTable, TTL: cfg.ResultTTL}
-	sqsc := sqs.NewFromConfig(awsCfg)
 	w := &Worker{
-		Engine:      eng,
-		Results:     results,
-		Inputs:      &store.Inputs{Client: s3c, MaxBytes: cfg.MaxInputBytes},
-		Outputs:     &store.Outputs{Client: s3c, Bucket: cfg.ResultsBucket, Prefix: cfg.ResultsPrefix},
-		DeadLetters: &store.DeadLetters{Client: sqsc, QueueURL: cfg.DLQURL},
-		Config:      cfg,
-		Log:         log,
+		Engine: eng, Results: aws.Results, Inputs: aws.Inputs, Outputs: aws.Outputs, DeadLetters: aws.DeadLetters,
+		Config: cfg, Log: log,
 	}
-	if cfg.QueueURL != "" {
-		q := &store.Queue{Client: sqsc, URL: cfg.QueueURL}
-		w.Reprocessor = &Reprocessor{Results: results, Queue: q, S3: s3c}
-		w.Continuations = q
+	if aws.Queue != nil {
+		w.Reprocessor = &Reprocessor{Results: aws.Results, Queue: aws.Queue, Objects: aws.Objects}
+		w.Continuations = aws.Queue
 	}
 	cs.Total = time.Since(start)
 	w.coldStart.Store(&cs)
 	return w, cs, nil
 }
 
+// ModelSource copies s3:// model prefixes to a local folder.
+type ModelSource interface {
+	SyncPrefix(ctx context.Context, uri, dir string) (downloaded bool, err error)
+}
+
 // LoadModels loads every model of cfg.Models: folders directly, s3://
 // prefixes through a /tmp copy kept by ETag. It returns the time spent
 // fetching and creating sessions.
-func LoadModels(ctx context.Context, s3c *s3.Client, cfg Config) (ms []*model.Model, fetch, create time.Duration, err error) {
+func LoadModels(ctx context.Context, src ModelSource, cfg Config) (ms []*model.Model, fetch, create time.Duration, err error) {
 	for _, loc := range cfg.Models {
 		dir := loc
 		if strings.HasPrefix(loc, "s3://") {
 			t0 := time.Now()
 			sum := sha256.Sum256([]byte(loc))
 			dir = filepath.Join(cfg.ModelCache, hex.EncodeToString(sum[:8]))
-			if _, err := store.SyncPrefix(ctx, s3c, loc, dir); err != nil {
+			if _, err := src.SyncPrefix(ctx, loc, dir); err != nil {
 				return nil, fetch, create, fmt.Errorf("BATCHINFER_MODELS: fetch %s: %w", loc, err)
 			}
 			fetch += time.Since(t0)

@@ -42,7 +42,7 @@ func runReprocess(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	rp := &worker.Reprocessor{
 		Results: &store.Results{Client: dynamodb.NewFromConfig(awsCfg), Table: *table},
 		Queue:   &store.Queue{Client: sqs.NewFromConfig(awsCfg), URL: *queueURL},
-		S3:      store.NewS3Client(awsCfg),
+		Objects: &store.Objects{Client: store.NewS3Client(awsCfg)},
 	}
 	done, err := rp.Run(ctx, worker.ReprocessOptions{
 		Status: store.Status(*status), Since: time.Now().Add(-*since), Code: *code,

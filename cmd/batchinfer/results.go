@@ -41,8 +41,8 @@ func runResults(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	r := &store.Results{Client: dynamodb.NewFromConfig(awsCfg), Table: *table}
 	enc := json.NewEncoder(stdout)
-	print := func(rec *store.Record) error {
-		item, err := worker.ItemJSON(rec)
+	printItem := func(rec *store.Record) error {
+		item, err := rec.JSON()
 		if err != nil {
 			return err
 		}
@@ -59,7 +59,7 @@ func runResults(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			return err
 		}
 		for i := range recs {
-			if err := print(&recs[i]); err != nil {
+			if err := printItem(&recs[i]); err != nil {
 				return err
 			}
 		}
@@ -89,7 +89,7 @@ func runResults(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			}
 			continue
 		}
-		if err := print(rec); err != nil {
+		if err := printItem(rec); err != nil {
 			return err
 		}
 	}
