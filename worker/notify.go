@@ -44,18 +44,14 @@ type Notifications struct {
 }
 
 // NewNotifications returns nil when n is nil (no target configured), so no
-// typed nil hides in the interface.
+// typed nil hides in the interface. setup.go wires it with
+//
+//	w.Notify = NewNotifications(store.NotifierFromEnv(awsCfg, os.Getenv), results)
 func NewNotifications(n *store.Notifier, marks NotifyMarks) *Notifications {
 	if n == nil {
 		return nil
 	}
 	return &Notifications{Notifier: n, Marks: marks}
-}
-
-// NotifyTargets reads BATCHINFER_NOTIFY_TOPIC_ARN and
-// BATCHINFER_NOTIFY_EVENT_BUS.
-func NotifyTargets(getenv func(string) string) (topicARN, bus string) {
-	return getenv("BATCHINFER_NOTIFY_TOPIC_ARN"), getenv("BATCHINFER_NOTIFY_EVENT_BUS")
 }
 
 // notifyBudget caps the in-invocation retries of one publish: a stuck
