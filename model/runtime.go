@@ -50,6 +50,9 @@ func initRuntime(libPath string) error {
 		}
 		return nil
 	}
+	if _, err := os.Stat(libPath); err != nil {
+		return fmt.Errorf("init ONNX Runtime: library %s: %w (set ONNXRUNTIME_LIB or run `go tool task setup`)", libPath, err)
+	}
 	ort.SetSharedLibraryPath(libPath)
 	if err := ort.InitializeEnvironment(ort.WithLogLevelError()); err != nil {
 		return fmt.Errorf("init ONNX Runtime from %s: %w (is it a libonnxruntime for this OS/arch, version 1.24 or newer?)", libPath, err)
