@@ -96,3 +96,34 @@ func (c Completion) Attributes() map[string]string {
 	}
 	return a
 }
+
+// DecodeCompletion reads a completion event from a message body as a
+// subscriber receives it: the event itself (raw delivery), in an SNS
+// envelope ({"Type": "Notification", "Message": "..."}), or as an
+// EventBridge event's detail.
+func DecodeCompletion(body string) (Completion, error) {
+	var env struct {
+		Type       string          `json:"Type"`
+		Message    *string         `json:"Message"`
+		DetailType string          `json:"detail-type"`
+		Detail     json.RawMessage `json:"detail"`
+	}
+	raw := []byte(body)
+	if err := json.Unmarshal(raw, &env); err != nil {
+		return Completion{}, Wrap(CodeMalformedJob, err, "completion event")
+	}
+	switch {
+	case env.Type == "Notification" && env.Message != nil:
+		raw = []byte(*env.Message)
+	case env.DetailType == CompletionDetailType && len(env.Detail) > 0:
+		raw = env.Detail
+	}
+	var c Completion
+	if err := json.Unmarshal(raw, &c); err != nil {
+		return Completion{}, Wrap(CodeMalformedJob, err, "completion event")
+	}
+	if c.JobID == "" || c.Status == "" {
+		return Completion{}, Errorf(CodeMalformedJob, "not a completion event (no job_id or status): %s", truncate(body))
+	}
+	return c, nil
+}

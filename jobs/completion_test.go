@@ -81,3 +81,24 @@ func must(b []byte, err error) []byte {
 	}
 	return b
 }
+
+func TestDecodeCompletionEnvelopes(t *testing.T) {
+	ev := Completion{JobID: "j", Status: "FAILED", Error: &EventError{Code: CodeInputMissing, Message: "gone"}, FinishedAt: time.Unix(0, 0)}
+	b, err := ev.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sns, _ := json.Marshal(map[string]any{"Type": "Notification", "MessageId": "m", "Message": string(b)})
+	eb, _ := json.Marshal(map[string]any{"detail-type": CompletionDetailType, "source": CompletionSource, "detail": json.RawMessage(b)})
+	for name, body := range map[string]string{"raw": string(b), "sns": string(sns), "eventbridge": string(eb)} {
+		got, err := DecodeCompletion(body)
+		if err != nil || got.JobID != "j" || got.Error == nil || got.Error.Code != CodeInputMissing || got.NotificationID == "" {
+			t.Errorf("%s: %+v, %v", name, got, err)
+		}
+	}
+	for _, bad := range []string{`nope`, `{"Type": "Notification", "Message": "{}"}`, `{"job_id": 3}`} {
+		if _, err := DecodeCompletion(bad); CodeOf(err) != CodeMalformedJob {
+			t.Errorf("DecodeCompletion(%s) = %v, want malformed_job", bad, err)
+		}
+	}
+}
