@@ -43,7 +43,7 @@ type Record struct {
 	CreatedAt      string           `dynamodbav:"created_at,omitempty"`
 	UpdatedAt      string           `dynamodbav:"updated_at,omitempty"`
 	ExpiresAt      int64            `dynamodbav:"expires_at,omitempty"` // TTL, unix seconds
-	NotifyPending  string           `dynamodbav:"notify_pending,omitempty"` // see notified.go
+	NotifyPending  string           `dynamodbav:"notify_pending,omitempty"`
 }
 
 // TimeFormat is how created_at and updated_at are written: RFC 3339 in UTC

@@ -17,11 +17,12 @@ type Worker struct {
 	// Reprocessor handles reprocess requests; nil when BATCHINFER_QUEUE_URL
 	// is unset (such a request then fails permanently).
 	Reprocessor *Reprocessor
-	// Notify publishes completion events (notify.go); nil publishes none.
-	Notify *Notifications
 	Config      Config
 	Log         *slog.Logger
 	Now         func() time.Time // for tests; time.Now when nil
+
+	// Notify publishes completion events (notify.go); nil publishes none.
+	Notify *Notifications
 }
 
 func (w *Worker) now() time.Time {
