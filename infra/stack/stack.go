@@ -32,10 +32,10 @@ type BatchInfer struct {
 	Function    awslambda.Function
 	Reprocess   awsscheduler.Schedule
 	Dashboard   awscloudwatch.Dashboard
-	API         awsapigateway.RestApi // api.go
-	Uploads     awslambda.Function    // api_uploads.go
-	Topic       awssns.Topic          // notify.go
-	FailedJobs  awssqs.Queue          // notify.go: the example subscription
+	API         awsapigateway.RestApi          // api.go
+	Uploads     awslambda.Function             // api_uploads.go
+	Topic       awssns.Topic                   // notify.go
+	FailedJobs  awssqs.Queue                   // notify.go: the example subscription
 	Alarms      map[string]awscloudwatch.Alarm // keyed by AlarmDLQ, AlarmOldestMessage, ...
 }
 
