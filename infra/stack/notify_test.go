@@ -40,6 +40,17 @@ func TestCompletionTopic(t *testing.T) {
 				}
 			}
 		}
+		kms := map[string]bool{}
+		for _, st := range statementsOfRole(s, roleID) {
+			for _, a := range st.actions {
+				if strings.HasPrefix(a, "kms:") {
+					kms[a] = strings.Contains(asJSON(st.resources), s.idOf(s.b.Topic.MasterKey()))
+				}
+			}
+		}
+		if !kms["kms:GenerateDataKey*"] || !kms["kms:Decrypt"] {
+			t.Errorf("worker's key grants %v; want GenerateDataKey* and Decrypt on the topic's key", kms)
+		}
 		if publish != 1 {
 			t.Errorf("worker has %d sns grants, want sns:Publish once", publish)
 		}
