@@ -71,3 +71,8 @@ func TeardownNotify(ctx context.Context, cfg aws.Config, spec NotifySpec, topicA
 	}
 	return nil
 }
+
+// EndpointOverridden reports whether a service's endpoint is overridden
+// (AWS_ENDPOINT_URL_<SERVICE> or AWS_ENDPOINT_URL): `local` commands use
+// it to refuse touching a real AWS service by accident.
+func EndpointOverridden(cfg aws.Config, sdkID string) bool { return hasEndpointOverride(cfg, sdkID) }

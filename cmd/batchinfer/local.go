@@ -121,13 +121,24 @@ func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return run(ctx, cfg, &lf, stdout, stderr)
 }
 
-func localUp(ctx context.Context, cfg aws.Config, lf *localFlags, stdout, _ io.Writer) error {
+// localNotify creates (or finds) the completion topic and its watched
+// queue, only against an emulator: without AWS_ENDPOINT_URL_SNS the SDK
+// would reach the real SNS.
+func localNotify(ctx context.Context, cfg aws.Config, lf *localFlags, stderr io.Writer) (store.NotifyProvisioned, error) {
+	if !store.EndpointOverridden(cfg, "SNS") {
+		fmt.Fprintln(stderr, "no AWS_ENDPOINT_URL_SNS: no completion topic (fauxqs serves SNS on its SQS port)")
+		return store.NotifyProvisioned{}, nil
+	}
+	return store.ProvisionNotify(ctx, cfg, lf.notify)
+}
+
+func localUp(ctx context.Context, cfg aws.Config, lf *localFlags, stdout, stderr io.Writer) error {
 	spec := lf.resources()
 	prov, err := store.Provision(ctx, cfg, spec)
 	if err != nil {
 		return err
 	}
-	np, err := store.ProvisionNotify(ctx, cfg, lf.notify)
+	np, err := localNotify(ctx, cfg, lf, stderr)
 	if err != nil {
 		return err
 	}
@@ -139,12 +150,12 @@ func localUp(ctx context.Context, cfg aws.Config, lf *localFlags, stdout, _ io.W
 	})
 }
 
-func localDown(ctx context.Context, cfg aws.Config, lf *localFlags, _, _ io.Writer) error {
+func localDown(ctx context.Context, cfg aws.Config, lf *localFlags, _, stderr io.Writer) error {
 	if err := store.Teardown(ctx, cfg, lf.resources()); err != nil {
 		return err
 	}
-	np, err := store.ProvisionNotify(ctx, cfg, lf.notify) // finds the topic's ARN
-	if err != nil {
+	np, err := localNotify(ctx, cfg, lf, stderr) // CreateTopic of an existing name finds its ARN
+	if err != nil || np.TopicARN == "" {
 		return err
 	}
 	return store.TeardownNotify(ctx, cfg, lf.notify, np.TopicARN)
@@ -172,7 +183,7 @@ func localRun(ctx context.Context, cfg aws.Config, lf *localFlags, _, stderr io.
 	if err != nil {
 		return err
 	}
-	np, err := store.ProvisionNotify(ctx, cfg, lf.notify)
+	np, err := localNotify(ctx, cfg, lf, stderr)
 	if err != nil {
 		return err
 	}
