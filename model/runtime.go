@@ -51,7 +51,11 @@ func initRuntime(libPath string) error {
 		return nil
 	}
 	if _, err := os.Stat(libPath); err != nil {
-		return fmt.Errorf("init ONNX Runtime: library %s: %w (set ONNXRUNTIME_LIB or run `go tool task setup`)", libPath, err)
+		what := "library " + libPath
+		if libPath == os.Getenv("ONNXRUNTIME_LIB") {
+			what = "ONNXRUNTIME_LIB=" + libPath // it wins over the search: say so
+		}
+		return fmt.Errorf("init ONNX Runtime: %s: %w (unset ONNXRUNTIME_LIB to search, or run `go tool task setup`)", what, err)
 	}
 	ort.SetSharedLibraryPath(libPath)
 	if err := ort.InitializeEnvironment(ort.WithLogLevelError()); err != nil {
