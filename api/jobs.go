@@ -137,7 +137,7 @@ func JobView(rec *store.Record) map[string]any {
 		v["output"] = rec.Output
 	}
 	if rec.Error != nil {
-		v["error"] = map[string]string{"code": rec.Error.Code, "message": rec.Error.Message}
+		v["error"] = map[string]string{"code": string(rec.Error.Code), "message": rec.Error.Message}
 	}
 	if rec.Metadata != nil {
 		v["metadata"] = rec.Metadata

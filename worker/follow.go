@@ -59,9 +59,9 @@ func Summarize(recs []*store.Record) Summary {
 		case r == nil:
 			s.Missing++
 		default:
-			s.ByStatus[r.Status]++
+			s.ByStatus[string(r.Status)]++
 			if r.Error != nil {
-				s.ByCode[r.Error.Code]++
+				s.ByCode[string(r.Error.Code)]++
 			}
 		}
 	}

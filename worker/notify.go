@@ -69,7 +69,7 @@ func CompletionOf(rec *store.Record) jobs.Completion {
 	at, _ := time.Parse(time.RFC3339Nano, rec.UpdatedAt)
 	ev := jobs.Completion{
 		NotificationID: rec.NotifyPending,
-		JobID:          rec.JobID, Status: rec.Status, Model: rec.Model, ModelVersion: rec.ModelVersion,
+		JobID:          rec.JobID, Status: string(rec.Status), Model: rec.Model, ModelVersion: rec.ModelVersion,
 		Input: rec.Input, Output: rec.Output, OutputURI: rec.OutputURI, Metadata: rec.Metadata, FinishedAt: at,
 	}
 	if rec.Error != nil {

@@ -80,7 +80,7 @@ func TestNotifyFinishedAndPending(t *testing.T) {
 	}
 	for i, ev := range evs {
 		rec := f.item(ev.JobID)
-		if ev.Status != rec.Status || ev.Model != "iris-rf" || attrs[i]["status"].Value != rec.Status || attrs[i]["model"].Value != "iris-rf" {
+		if ev.Status != string(rec.Status) || ev.Model != "iris-rf" || attrs[i]["status"].Value != string(rec.Status) || attrs[i]["model"].Value != "iris-rf" {
 			t.Errorf("event %+v with attributes %v for item %+v", ev, attrs[i], rec)
 		}
 		if ev.Status == "FAILED" && (ev.Error == nil || attrs[i]["error_code"].Value != string(ev.Error.Code) || ev.Error.Code != jobs.CodeWrongFeatureCount) {

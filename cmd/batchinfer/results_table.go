@@ -32,7 +32,7 @@ func printTable(w io.Writer, recs []*store.Record, ids []string, now time.Time) 
 func resultCell(rec *store.Record) string {
 	switch {
 	case rec.Error != nil:
-		return rec.Error.Code
+		return string(rec.Error.Code)
 	case rec.Output != nil:
 		b, _ := json.Marshal(rec.Output) // read from DynamoDB: always encodes
 		return string(b)
