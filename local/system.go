@@ -36,6 +36,18 @@ type SystemOptions struct {
 	Window          time.Duration // ESM MaximumBatchingWindow, default 500ms
 	FunctionOutput  io.Writer     // the function's stdout and stderr (its JSON logs); nil discards
 	Log             *slog.Logger  // the ESM's log; nil discards
+	// Inbox, when Deliver is set, sends the inbox bucket's notifications
+	// to the jobs queue as S3 would (inbox.go).
+	Inbox InboxOptions
+	// NotifyTopicARN is the function's BATCHINFER_NOTIFY_TOPIC_ARN.
+	NotifyTopicARN string
+}
+
+// InboxOptions configure the local inbox notification delivery.
+type InboxOptions struct {
+	Deliver        bool
+	Prefix, Suffix string
+	StatePath      string
 }
 
 // System is a running local deployment.
@@ -46,6 +58,7 @@ type System struct {
 
 	cancel context.CancelFunc
 	done   chan error
+	loops  int // goroutines that send on done
 	once   sync.Once
 }
 
@@ -74,7 +87,6 @@ func StartSystem(ctx context.Context, cfg aws.Config, o SystemOptions) (*System,
 		return nil, fmt.Errorf("provision local resources: %w", err)
 	}
 	env := []string{
-		"ONNXRUNTIME_LIB=" + o.ORTLib,
 		"BATCHINFER_MODELS=" + strings.Join(o.Models, ","),
 		"BATCHINFER_RESULTS_TABLE=" + o.Resources.Table,
 		"BATCHINFER_RESULTS_BUCKET=" + o.Resources.ResultsBucket,
@@ -82,11 +94,19 @@ func StartSystem(ctx context.Context, cfg aws.Config, o SystemOptions) (*System,
 		"BATCHINFER_INPUT_BUCKETS=" + o.Resources.InputBucket,
 		"BATCHINFER_MAX_RECEIVES=" + strconv.Itoa(o.Resources.MaxReceives),
 	}
+	if o.ORTLib != "" { // else the function looks for it itself (model.FindLibrary)
+		env = append(env, "ONNXRUNTIME_LIB="+o.ORTLib)
+	}
+	if o.NotifyTopicARN != "" {
+		env = append(env, "BATCHINFER_NOTIFY_TOPIC_ARN="+o.NotifyTopicARN)
+	}
 	env = append(env, o.FunctionEnv...)
 	out := o.FunctionOutput
 	if out == nil {
 		out = io.Discard
 	}
+	tail := &tailWriter{max: 16 << 10}
+	out = io.MultiWriter(out, tail)
 	rie, err := StartRIE(ctx, RIEOptions{
 		RIEPath: o.RIEPath, Handler: o.Binary, Args: []string{"lambda"},
 		Env: env, Timeout: o.FunctionTimeout, Stdout: out, Stderr: out,
@@ -94,13 +114,26 @@ func StartSystem(ctx context.Context, cfg aws.Config, o SystemOptions) (*System,
 	if err != nil {
 		return nil, err
 	}
+	if err := probeInit(ctx, rie, o.FunctionTimeout, tail); err != nil {
+		rie.Stop()
+		return nil, err
+	}
+	sqsc := sqs.NewFromConfig(cfg)
 	esm := &ESM{
-		SQS: sqs.NewFromConfig(cfg), QueueURL: prov.QueueURL, QueueARN: prov.QueueARN, Region: cfg.Region,
+		SQS: sqsc, QueueURL: prov.QueueURL, QueueARN: prov.QueueARN, Region: cfg.Region,
 		BatchSize: o.BatchSize, Window: o.Window, Invoke: rie.Invoke, ReportBatchItemFailures: true, Log: o.Log,
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
-	s := &System{Prov: prov, RIE: rie, ESM: esm, cancel: cancel, done: make(chan error, 1)}
+	s := &System{Prov: prov, RIE: rie, ESM: esm, cancel: cancel, done: make(chan error, 2)}
 	go func() { s.done <- esm.Run(runCtx) }()
+	s.loops = 1
+	if o.Inbox.Deliver {
+		in := &Inbox{S3: store.NewS3Client(cfg), Queue: &store.Queue{Client: sqsc, URL: prov.QueueURL},
+			Bucket: o.Resources.InputBucket, Region: cfg.Region, Prefix: o.Inbox.Prefix, Suffix: o.Inbox.Suffix,
+			StatePath: o.Inbox.StatePath, Log: o.Log}
+		go func() { s.done <- in.Run(runCtx) }()
+		s.loops++
+	}
 	return s, nil
 }
 
@@ -110,8 +143,10 @@ func (s *System) Stop() error {
 	var err error
 	s.once.Do(func() {
 		s.cancel()
-		if e := <-s.done; e != nil && !errors.Is(e, context.Canceled) {
-			err = e
+		for range s.loops {
+			if e := <-s.done; e != nil && !errors.Is(e, context.Canceled) {
+				err = errors.Join(err, e)
+			}
 		}
 		err = errors.Join(err, s.RIE.Stop())
 	})

@@ -19,6 +19,9 @@ type OpenOptions struct {
 	QueueURL      string // the jobs queue; "" leaves Queue nil
 	MaxInputBytes int64
 	ResultTTL     time.Duration
+	// NotifyTopicARN and NotifyEventBus are where completion events go
+	// ("" for neither leaves Notifier nil).
+	NotifyTopicARN, NotifyEventBus string
 }
 
 // Adapters are every AWS adapter the worker uses, built once from the
@@ -31,6 +34,7 @@ type Adapters struct {
 	DeadLetters *DeadLetters
 	Queue       *Queue // the jobs queue; nil without OpenOptions.QueueURL
 	Objects     *Objects
+	Notifier    *Notifier // nil without a topic or bus
 	Requests    *RequestCounter
 	Region      string
 }
@@ -57,6 +61,7 @@ func OpenWith(cfg aws.Config, o OpenOptions) *Adapters {
 	if o.QueueURL != "" {
 		a.Queue = &Queue{Client: sqsc, URL: o.QueueURL}
 	}
+	a.Notifier = NewNotifier(cfg, o.NotifyTopicARN, o.NotifyEventBus)
 	return a
 }
 

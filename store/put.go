@@ -55,7 +55,10 @@ func (r *Results) Put(ctx context.Context, rec Record, since time.Time) (PutResu
 	if !rec.Status.Final() || rec.ClaimToken == "" {
 		return PutResult{}, fmt.Errorf("put job %s: want a final status and a token, got %q", rec.JobID, rec.Status)
 	}
-	stamp := formatTime(r.now())
+	stamp := rec.UpdatedAt // the caller's, when it names its completion by it
+	if stamp == "" {
+		stamp = formatTime(r.now())
+	}
 	rec.CreatedAt, rec.UpdatedAt, rec.Attempts, rec.LeaseExpiresAt = stamp, stamp, 1, 0
 	item, err := attributevalue.MarshalMap(rec)
 	if err != nil {

@@ -59,6 +59,9 @@ type Record struct {
 	CreatedAt string    `dynamodbav:"created_at,omitempty"`
 	UpdatedAt string    `dynamodbav:"updated_at,omitempty"`
 	ExpiresAt int64     `dynamodbav:"expires_at,omitempty"` // TTL, unix seconds
+	// NotifyPending is the notification_id of a completion event whose
+	// publish failed: the next delivery publishes it (worker/notify.go).
+	NotifyPending string `dynamodbav:"notify_pending,omitempty"`
 }
 
 // Progress is what a record file has committed: everything before Offset
@@ -108,3 +111,6 @@ func (r *Record) JSON() (map[string]any, error) {
 const TimeFormat = "2006-01-02T15:04:05.000000000Z07:00"
 
 func formatTime(t time.Time) string { return t.UTC().Format(TimeFormat) }
+
+// FormatTime writes t as created_at and updated_at are written.
+func FormatTime(t time.Time) string { return formatTime(t) }

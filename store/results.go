@@ -213,9 +213,13 @@ func (r *Results) Complete(ctx context.Context, rec Record) error {
 	if rec.ClaimToken == "" {
 		return fmt.Errorf("complete job %s: %w (no claim token)", rec.JobID, ErrClaimLost)
 	}
+	stamp := rec.UpdatedAt // the caller's, when it names its completion by it
+	if stamp == "" {
+		stamp = formatTime(r.now())
+	}
 	update := expression.
 		Set(expression.Name("status"), expression.Value(string(rec.Status))).
-		Set(expression.Name("updated_at"), expression.Value(formatTime(r.now()))).
+		Set(expression.Name("updated_at"), expression.Value(stamp)).
 		Remove(expression.Name("lease_expires_at")).
 		Remove(expression.Name("progress"))
 	update = setOutcome(update, rec)

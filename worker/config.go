@@ -44,6 +44,9 @@ type Config struct {
 	// Metrics configures the EMF documents (BATCHINFER_METRICS,
 	// BATCHINFER_METRICS_NAMESPACE, prices: metrics.LoadOptions).
 	Metrics metrics.Options
+	// NotifyTopicARN (BATCHINFER_NOTIFY_TOPIC_ARN) and NotifyEventBus
+	// (BATCHINFER_NOTIFY_EVENT_BUS) receive a completion event per job.
+	NotifyTopicARN, NotifyEventBus string
 }
 
 // Defaults for the optional variables.
@@ -62,16 +65,18 @@ const (
 // production, a map in tests) and validates it.
 func LoadConfig(getenv func(string) string) (Config, error) {
 	c := Config{
-		ORTLib:        getenv("ONNXRUNTIME_LIB"),
-		Models:        splitList(getenv("BATCHINFER_MODELS")),
-		ModelCache:    orDefault(getenv("BATCHINFER_MODEL_CACHE"), "/tmp/batchinfer-models"),
-		ResultsTable:  getenv("BATCHINFER_RESULTS_TABLE"),
-		ResultsBucket: getenv("BATCHINFER_RESULTS_BUCKET"),
-		ResultsPrefix: orDefault(getenv("BATCHINFER_RESULTS_PREFIX"), "results/"),
-		DLQURL:        getenv("BATCHINFER_DLQ_URL"),
-		QueueURL:      getenv("BATCHINFER_QUEUE_URL"),
-		InputBuckets:  splitList(getenv("BATCHINFER_INPUT_BUCKETS")),
-		LogLevel:      orDefault(getenv("BATCHINFER_LOG_LEVEL"), "info"),
+		ORTLib:         getenv("ONNXRUNTIME_LIB"),
+		Models:         splitList(getenv("BATCHINFER_MODELS")),
+		ModelCache:     orDefault(getenv("BATCHINFER_MODEL_CACHE"), "/tmp/batchinfer-models"),
+		ResultsTable:   getenv("BATCHINFER_RESULTS_TABLE"),
+		ResultsBucket:  getenv("BATCHINFER_RESULTS_BUCKET"),
+		ResultsPrefix:  orDefault(getenv("BATCHINFER_RESULTS_PREFIX"), "results/"),
+		DLQURL:         getenv("BATCHINFER_DLQ_URL"),
+		QueueURL:       getenv("BATCHINFER_QUEUE_URL"),
+		InputBuckets:   splitList(getenv("BATCHINFER_INPUT_BUCKETS")),
+		LogLevel:       orDefault(getenv("BATCHINFER_LOG_LEVEL"), "info"),
+		NotifyTopicARN: strings.TrimSpace(getenv("BATCHINFER_NOTIFY_TOPIC_ARN")),
+		NotifyEventBus: strings.TrimSpace(getenv("BATCHINFER_NOTIFY_EVENT_BUS")),
 	}
 	var err error
 	p := parser{getenv: getenv}

@@ -140,6 +140,7 @@ func (w *Worker) write(ctx context.Context, t *task) {
 	}
 	t.rec.Timings = t.timing
 	t.rec.ExpiresAt = now.Add(w.Config.ResultTTL).Unix()
+	t.rec.UpdatedAt = store.FormatTime(now) // finished_at: names the completion event
 	t0 := w.now()
 	defer func() { t.time("store", t0); t.m.phase("store", t0) }()
 	if !t.claimed {
@@ -154,7 +155,7 @@ func (w *Worker) write(ctx context.Context, t *task) {
 			return
 		}
 		if res.Outcome != store.PutExpired {
-			w.settlePut(t, res)
+			w.settlePut(ctx, t, res)
 			return
 		}
 		if w.claimOne(ctx, t, w.leaseLeft(ctx)); !t.claimed {
@@ -165,12 +166,12 @@ func (w *Worker) write(ctx context.Context, t *task) {
 }
 
 // settlePut applies what an optimistic Put found.
-func (w *Worker) settlePut(t *task, res store.PutResult) {
+func (w *Worker) settlePut(ctx context.Context, t *task, res store.PutResult) {
 	switch res.Outcome {
 	case store.Written:
-		w.settleWritten(t)
+		w.settleWritten(ctx, t)
 	case store.PutDone:
-		t.state, t.note = acked, "duplicate of a finished job ("+string(res.Existing.Status)+")"
+		w.duplicate(ctx, t, res.Existing)
 	case store.PutBusy:
 		t.retry(jobs.Errorf(jobs.CodeInProgress, "another invocation is working on job %q", t.job.ID))
 	case store.PutConflict:
@@ -191,15 +192,30 @@ func (w *Worker) completeClaimed(ctx context.Context, t *task) {
 	case err != nil:
 		t.retry(err)
 	default:
-		w.settleWritten(t)
+		w.settleWritten(ctx, t)
 	}
 }
 
-func (w *Worker) settleWritten(t *task) {
+// settleWritten records that t's outcome is stored and publishes its
+// completion event; a publish that fails is owed by the next delivery, so
+// the message is retried (the job stays finished).
+func (w *Worker) settleWritten(ctx context.Context, t *task) {
 	if t.rec.Status == store.StatusSucceeded {
 		t.state = succeeded
 	} else if t.state != retryLater {
 		t.state = failed
+	}
+	if err := w.notifyFinished(ctx, CompletionOf(&t.rec)); err != nil {
+		t.retry(err)
+	}
+}
+
+// duplicate acknowledges a delivery of a finished job, first publishing
+// the completion event an earlier delivery still owes, if any.
+func (w *Worker) duplicate(ctx context.Context, t *task, existing *store.Record) {
+	t.state, t.note = acked, "duplicate of a finished job ("+string(existing.Status)+")"
+	if err := w.notifyPending(ctx, existing); err != nil {
+		t.retry(err)
 	}
 }
 

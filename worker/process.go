@@ -229,7 +229,7 @@ func (w *Worker) lookup(ctx context.Context, tasks []*task) {
 			t.state, t.err = failed, conflictErr(t.job.ID)
 			t.rec.ClaimToken = "" // the item belongs to the other payload
 		case ex.Status.Final():
-			t.state, t.note = acked, "duplicate of a finished job ("+string(ex.Status)+")"
+			w.duplicate(ctx, t, ex)
 		case ex.LeaseExpiresAt >= now && ex.ResetAt == 0:
 			t.retry(jobs.Errorf(jobs.CodeInProgress, "another invocation is working on job %q", t.job.ID))
 		}
@@ -272,7 +272,7 @@ func (w *Worker) claimOne(ctx context.Context, t *task, lease time.Duration) {
 	}
 	switch res.Outcome {
 	case store.Done:
-		t.state, t.note = acked, "duplicate of a finished job ("+string(res.Existing.Status)+")"
+		w.duplicate(ctx, t, res.Existing)
 	case store.Busy:
 		t.retry(jobs.Errorf(jobs.CodeInProgress, "another invocation is working on job %q", t.job.ID))
 	case store.Conflict:

@@ -29,7 +29,8 @@ func (f *fixture) failNotified(bucket, key string, at time.Time) string {
 	allowed := f.w.Config.InputBuckets
 	f.w.Config.InputBuckets = nil
 	f.table.Now = func() time.Time { return at }
-	defer func() { f.w.Config.InputBuckets, f.table.Now = allowed, nil }()
+	f.w.Now = f.table.Now // the worker stamps the completion it writes
+	defer func() { f.w.Config.InputBuckets, f.table.Now, f.w.Now = allowed, nil, nil }()
 	etag := f.etag(bucket, key)
 	if retry := f.invoke(f.ctx, message("n-"+key, s3Notification(bucket, key, etag), 1)); len(retry) != 0 {
 		f.t.Fatalf("notification of %s retried: %v", key, retry)

@@ -30,6 +30,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Worker, ColdStart,
 	aws, err := store.Open(ctx, store.OpenOptions{
 		ResultsTable: cfg.ResultsTable, ResultsBucket: cfg.ResultsBucket, ResultsPrefix: cfg.ResultsPrefix,
 		DLQURL: cfg.DLQURL, QueueURL: cfg.QueueURL, MaxInputBytes: cfg.MaxInputBytes, ResultTTL: cfg.ResultTTL,
+		NotifyTopicARN: cfg.NotifyTopicARN, NotifyEventBus: cfg.NotifyEventBus,
 	})
 	if err != nil {
 		return nil, cs, fmt.Errorf("load AWS configuration: %w", err)
@@ -56,7 +57,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Worker, ColdStart,
 	}
 	w := &Worker{
 		Engine: eng, Results: aws.Results, Inputs: aws.Inputs, Outputs: aws.Outputs, DeadLetters: aws.DeadLetters,
-		Config: cfg, Log: log,
+		Config: cfg, Log: log, Notify: NewNotifications(aws.Notifier, aws.Results),
 	}
 	if aws.Queue != nil {
 		w.Reprocessor = &Reprocessor{Results: aws.Results, Queue: aws.Queue, Objects: aws.Objects}

@@ -29,6 +29,9 @@ type Worker struct {
 	coldStart  coldStartOnce // the init breakdown, reported by the first invocation
 	Log        *slog.Logger
 	Now        func() time.Time // for tests; time.Now when nil
+
+	// Notify publishes completion events (notify.go); nil publishes none.
+	Notify *Notifications
 }
 
 func (w *Worker) now() time.Time {
@@ -52,7 +55,7 @@ func (w *Worker) deadline(ctx context.Context) time.Time {
 	if d, ok := ctx.Deadline(); ok {
 		return d
 	}
-	return w.now().Add(15 * time.Minute)
+	return time.Now().Add(15 * time.Minute) // deadlines run on the real clock, as contexts do
 }
 
 func (w *Worker) bucketAllowed(bucket string) bool {

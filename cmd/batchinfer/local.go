@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/batchinfer/batchinfer/local"
@@ -17,19 +19,31 @@ import (
 )
 
 func init() {
-	register("local", "the system on one machine against local emulators: up, down, run, demo", runLocal)
+	register("local", "the system on one machine against local emulators: up, down, run, esm, demo", runLocal)
 }
+
+const localUsage = "usage: batchinfer local up|down|run|esm|demo [flags]\n" +
+	"  up    create the buckets, the queue with its DLQ and redrive policy, the table, and the completion topic with a watched queue\n" +
+	"  down  delete them\n" +
+	"  run   the function under the runtime emulator fed by the event source mapping, and the inbox's S3 notifications, until interrupted\n" +
+	"  esm   the event source mapping alone, feeding a function already under a runtime emulator (--function-url)\n" +
+	"  demo  up, run, send sample work, show the results and the DLQ, down\n" +
+	"AWS endpoints come from AWS_ENDPOINT_URL* (the Taskfile points them at the emulators)."
 
 // localFlags are the resource names and wiring shared by every `local`
 // subcommand.
 type localFlags struct {
-	spec       store.ProvisionSpec
-	models     string
-	rie        string
-	timeout    time.Duration
-	batch      int
-	window     time.Duration
-	visibility time.Duration
+	spec        store.ProvisionSpec
+	notify      store.NotifySpec
+	models      string
+	rie         string
+	timeout     time.Duration
+	batch       int
+	window      time.Duration
+	visibility  time.Duration
+	inbox       local.InboxOptions
+	keep        bool
+	functionURL string
 }
 
 func (l *localFlags) register(fs *flag.FlagSet) {
@@ -39,27 +53,46 @@ func (l *localFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&l.spec.DLQ, "dlq", "batchinfer-dlq", "dead-letter queue")
 	fs.StringVar(&l.spec.Table, "table", "batchinfer-results", "results table")
 	fs.IntVar(&l.spec.MaxReceives, "max-receives", 3, "the queue's maxReceiveCount")
+	fs.StringVar(&l.notify.Topic, "topic", "batchinfer-completions", "completion topic (BATCHINFER_NOTIFY_TOPIC_ARN)")
+	fs.StringVar(&l.notify.Queue, "watch-queue", "batchinfer-watch", "queue subscribed to the topic, what `batchinfer watch` follows")
 	fs.DurationVar(&l.visibility, "visibility-timeout", 0, "the queue's visibility timeout (default 6 × --timeout)")
 	fs.StringVar(&l.models, "models", envOr("BATCHINFER_MODELS", ".cache/models/ppocr-rec,.cache/models/iris-rf"), "BATCHINFER_MODELS for the function")
 	fs.StringVar(&l.rie, "rie", ".cache/bin/aws-lambda-rie", "the Lambda runtime interface emulator")
 	fs.DurationVar(&l.timeout, "timeout", 30*time.Second, "the function timeout")
 	fs.IntVar(&l.batch, "batch-size", 10, "event source mapping BatchSize")
 	fs.DurationVar(&l.window, "window", 500*time.Millisecond, "event source mapping MaximumBatchingWindow")
+	fs.StringVar(&l.inbox.Prefix, "inbox-prefix", "", "run: deliver notifications for keys with this prefix (the stack's inboxPrefix)")
+	fs.StringVar(&l.inbox.Suffix, "inbox-suffix", "", "run: ... and this suffix (the stack's inboxSuffix)")
+	fs.StringVar(&l.inbox.StatePath, "inbox-state", "", "run: file remembering the objects delivered (default .cache/run/inbox-BUCKET.json)")
+	fs.BoolVar(&l.keep, "keep", false, "demo: keep the resources afterwards")
+	fs.StringVar(&l.functionURL, "function-url", "", "esm: the function's invocations URL (http://127.0.0.1:PORT/2015-03-31/functions/function/invocations)")
 }
 
-func (l *localFlags) system(stderr io.Writer) (local.SystemOptions, error) {
-	self, err := os.Executable()
-	if err != nil {
-		return local.SystemOptions{}, fmt.Errorf("find this binary: %w", err)
-	}
+// resources is the spec with the visibility timeout resolved: the flag
+// when given, else AWS's rule for Lambda event sources (6 × the timeout).
+func (l *localFlags) resources() store.ProvisionSpec {
 	spec := l.spec
 	spec.VisibilityTimeout = l.visibility
 	if spec.VisibilityTimeout == 0 {
 		spec.VisibilityTimeout = 6 * l.timeout
 	}
+	return spec
+}
+
+func (l *localFlags) system() (local.SystemOptions, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return local.SystemOptions{}, fmt.Errorf("find this binary: %w", err)
+	}
+	inbox := l.inbox
+	inbox.Deliver = true
+	if inbox.StatePath == "" {
+		inbox.StatePath = filepath.Join(".cache", "run", "inbox-"+l.spec.InputBucket+".json")
+	}
 	return local.SystemOptions{
-		Resources: spec, RIEPath: l.rie, Binary: self, Models: strings.Split(l.models, ","),
+		Resources: l.resources(), RIEPath: l.rie, Binary: self, Models: strings.Split(l.models, ","),
 		ORTLib: os.Getenv("ONNXRUNTIME_LIB"), FunctionTimeout: l.timeout, BatchSize: l.batch, Window: l.window,
+		Inbox: inbox,
 	}, nil
 }
 
@@ -68,23 +101,16 @@ func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if len(args) > 0 {
 		sub, args = args[0], args[1:]
 	}
+	run, ok := map[string]func(context.Context, aws.Config, *localFlags, io.Writer, io.Writer) error{
+		"up": localUp, "down": localDown, "run": localRun, "esm": localESM, "demo": localDemo,
+	}[sub]
+	if !ok {
+		fmt.Fprintln(stderr, localUsage)
+		return fmt.Errorf("%w: unknown local subcommand %q", errUsage, sub)
+	}
 	var lf localFlags
 	fs := newFlags("local "+sub, stderr, "[flags]")
 	lf.register(fs)
-	switch sub {
-	case "up", "down", "run", "esm", "demo":
-	default:
-		fmt.Fprintln(stderr, "usage: batchinfer local up|down|run|demo [flags]\n"+
-			"  up    create the buckets, the queue with its DLQ and redrive policy, and the table\n"+
-			"  down  delete them\n"+
-			"  run   the function under the runtime emulator fed by the event source mapping, until interrupted\n"+
-			"  esm   the event source mapping alone, feeding a function already under a runtime emulator (--function-url)\n"+
-			"  demo  up, run, send sample work, show the results and the DLQ, down\n"+
-			"AWS endpoints come from AWS_ENDPOINT_URL* (the Taskfile points them at the emulators).")
-		return fmt.Errorf("%w: unknown local subcommand %q", errUsage, sub)
-	}
-	keep := fs.Bool("keep", false, "demo: keep the resources afterwards")
-	functionURL := fs.String("function-url", "", "esm: the function's invocations URL (http://127.0.0.1:PORT/2015-03-31/functions/function/invocations)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -92,69 +118,110 @@ func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	spec := lf.spec
-	spec.VisibilityTimeout = 6 * lf.timeout
-	switch sub {
-	case "up":
-		prov, err := store.Provision(ctx, cfg, spec)
-		if err != nil {
-			return err
-		}
-		return json.NewEncoder(stdout).Encode(map[string]string{
-			"BATCHINFER_QUEUE_URL": prov.QueueURL, "BATCHINFER_DLQ_URL": prov.DLQURL,
-			"BATCHINFER_RESULTS_TABLE": spec.Table, "BATCHINFER_RESULTS_BUCKET": spec.ResultsBucket,
-			"BATCHINFER_INPUT_BUCKETS": spec.InputBucket,
-		})
-	case "down":
-		return store.Teardown(ctx, cfg, spec)
+	return run(ctx, cfg, &lf, stdout, stderr)
+}
+
+// localNotify creates (or finds) the completion topic and its watched
+// queue, only against an emulator: without AWS_ENDPOINT_URL_SNS the SDK
+// would reach the real SNS.
+func localNotify(ctx context.Context, cfg aws.Config, lf *localFlags, stderr io.Writer) (store.NotifyProvisioned, error) {
+	if !store.EndpointOverridden(cfg, "SNS") {
+		fmt.Fprintln(stderr, "no AWS_ENDPOINT_URL_SNS: no completion topic (fauxqs serves SNS on its SQS port)")
+		return store.NotifyProvisioned{}, nil
 	}
-	if sub == "esm" {
-		if *functionURL == "" {
-			return fmt.Errorf("%w: esm needs --function-url (or use `local run`, which starts the function too)", errUsage)
-		}
-		prov, err := store.Provision(ctx, cfg, spec)
-		if err != nil {
-			return err
-		}
-		esm := &local.ESM{SQS: sqs.NewFromConfig(cfg), QueueURL: prov.QueueURL, QueueARN: prov.QueueARN, Region: cfg.Region,
-			BatchSize: lf.batch, Window: lf.window, Invoke: local.Invoker(*functionURL), ReportBatchItemFailures: true,
-			Log: newLogger(stderr, "info")}
-		if err := esm.Run(ctx); err != nil && ctx.Err() == nil {
-			return err
-		}
-		return nil
-	}
-	opts, err := lf.system(stderr)
+	return store.ProvisionNotify(ctx, cfg, lf.notify)
+}
+
+func localUp(ctx context.Context, cfg aws.Config, lf *localFlags, stdout, stderr io.Writer) error {
+	spec := lf.resources()
+	prov, err := store.Provision(ctx, cfg, spec)
 	if err != nil {
 		return err
 	}
-	if sub == "demo" {
-		logPath := ".cache/run/demo-function.log"
-		if err := os.MkdirAll(".cache/run", 0o755); err != nil {
-			return err
-		}
-		f, err := os.Create(logPath)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		opts.FunctionOutput = f
-		opts.Log = newLogger(f, "info")
-		fmt.Fprintf(stdout, "the function's log (JSON lines): %s\n", logPath)
-		if err := local.RunDemo(ctx, cfg, local.DemoOptions{System: opts, Out: stdout, Bar: stderr, Keep: *keep}); err != nil {
-			return fmt.Errorf("%w (the function's log is %s)", err, logPath)
-		}
-		return nil
+	np, err := localNotify(ctx, cfg, lf, stderr)
+	if err != nil {
+		return err
 	}
+	return json.NewEncoder(stdout).Encode(map[string]string{
+		"BATCHINFER_QUEUE_URL": prov.QueueURL, "BATCHINFER_DLQ_URL": prov.DLQURL,
+		"BATCHINFER_RESULTS_TABLE": spec.Table, "BATCHINFER_RESULTS_BUCKET": spec.ResultsBucket,
+		"BATCHINFER_INPUT_BUCKETS":    spec.InputBucket,
+		"BATCHINFER_NOTIFY_TOPIC_ARN": np.TopicARN, "BATCHINFER_WATCH_QUEUE_URL": np.QueueURL,
+	})
+}
+
+func localDown(ctx context.Context, cfg aws.Config, lf *localFlags, _, stderr io.Writer) error {
+	if err := store.Teardown(ctx, cfg, lf.resources()); err != nil {
+		return err
+	}
+	np, err := localNotify(ctx, cfg, lf, stderr) // CreateTopic of an existing name finds its ARN
+	if err != nil || np.TopicARN == "" {
+		return err
+	}
+	return store.TeardownNotify(ctx, cfg, lf.notify, np.TopicARN)
+}
+
+func localESM(ctx context.Context, cfg aws.Config, lf *localFlags, _, stderr io.Writer) error {
+	if lf.functionURL == "" {
+		return fmt.Errorf("%w: esm needs --function-url (or use `local run`, which starts the function too)", errUsage)
+	}
+	prov, err := store.Provision(ctx, cfg, lf.resources())
+	if err != nil {
+		return err
+	}
+	esm := &local.ESM{SQS: sqs.NewFromConfig(cfg), QueueURL: prov.QueueURL, QueueARN: prov.QueueARN, Region: cfg.Region,
+		BatchSize: lf.batch, Window: lf.window, Invoke: local.Invoker(lf.functionURL), ReportBatchItemFailures: true,
+		Log: newLogger(stderr, "info")}
+	if err := esm.Run(ctx); err != nil && ctx.Err() == nil {
+		return err
+	}
+	return nil
+}
+
+func localRun(ctx context.Context, cfg aws.Config, lf *localFlags, _, stderr io.Writer) error {
+	opts, err := lf.system()
+	if err != nil {
+		return err
+	}
+	np, err := localNotify(ctx, cfg, lf, stderr)
+	if err != nil {
+		return err
+	}
+	opts.NotifyTopicARN = np.TopicARN
 	opts.FunctionOutput = stderr
 	opts.Log = newLogger(stderr, "info")
 	sys, err := local.StartSystem(ctx, cfg, opts)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "running: queue %s → function at %s; Ctrl-C stops\n", sys.Prov.QueueURL, sys.RIE.InvokeURL())
+	fmt.Fprintf(stderr, "running: s3://%s and queue %s → function at %s; completions on %s; Ctrl-C stops\n",
+		opts.Resources.InputBucket, sys.Prov.QueueURL, sys.RIE.InvokeURL(), np.QueueURL)
 	<-ctx.Done()
 	return sys.Stop()
+}
+
+func localDemo(ctx context.Context, cfg aws.Config, lf *localFlags, stdout, stderr io.Writer) error {
+	opts, err := lf.system()
+	if err != nil {
+		return err
+	}
+	opts.Inbox.Deliver = false // the demo sends its own notifications
+	logPath := ".cache/run/demo-function.log"
+	if err := os.MkdirAll(".cache/run", 0o755); err != nil {
+		return err
+	}
+	f, err := os.Create(logPath)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	opts.FunctionOutput = f
+	opts.Log = newLogger(f, "info")
+	fmt.Fprintf(stdout, "the function's log (JSON lines): %s\n", logPath)
+	if err := local.RunDemo(ctx, cfg, local.DemoOptions{System: opts, Out: stdout, Bar: stderr, Keep: lf.keep}); err != nil {
+		return fmt.Errorf("%w (the function's log is %s)", err, logPath)
+	}
+	return nil
 }
 
 func envOr(k, def string) string {

@@ -48,6 +48,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if name == "" && os.Getenv("AWS_LAMBDA_RUNTIME_API") != "" {
 		name = "lambda" // what Lambda runs: the bootstrap without arguments
+		if os.Getenv("_HANDLER") == "uploads" {
+			name = "uploads" // the stack's second function: same code, another handler
+		}
 	}
 	cmd, ok := commands[name]
 	if !ok {

@@ -1,116 +1,159 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"strings"
+	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/batchinfer/batchinfer/store"
 	"github.com/batchinfer/batchinfer/worker"
 )
 
 func init() {
-	register("submit", "enqueue inline jobs and print their job and message ids as JSON lines", runSubmit)
+	register("submit", "send work: files and folders to the inbox, job lines or inline jobs to the queue; print the job ids", runSubmit)
+}
+
+type submitFlags struct {
+	queueURL, bucket, prefix, table  string
+	model, jobID, metadata, features string
+	file, jobs                       string
+	strict                           bool
+	concurrency                      int
+	wait                             time.Duration
+}
+
+func (f *submitFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.queueURL, "queue-url", os.Getenv("BATCHINFER_QUEUE_URL"), "jobs queue URL (default $BATCHINFER_QUEUE_URL)")
+	inbox, _, _ := strings.Cut(os.Getenv("BATCHINFER_INPUT_BUCKETS"), ",")
+	fs.StringVar(&f.bucket, "bucket", inbox, "PATH...: the inbox bucket (default the first of $BATCHINFER_INPUT_BUCKETS)")
+	fs.StringVar(&f.prefix, "prefix", "", "PATH...: key prefix in the inbox (e.g. the stack's inboxPrefix)")
+	fs.IntVar(&f.concurrency, "concurrency", 8, "PATH...: uploads at once")
+	fs.StringVar(&f.jobs, "jobs", "", "a JSON-lines file of jobs (- for stdin), sent in batches; bad lines are reported by number")
+	fs.BoolVar(&f.strict, "strict", false, "with --jobs: stop at the first bad line, send nothing")
+	fs.StringVar(&f.model, "model", "", "model name (default: the worker's default model)")
+	fs.StringVar(&f.jobID, "job-id", "", "job id (default: the message id); only with a single job")
+	fs.StringVar(&f.metadata, "metadata", "", "JSON object copied to the result")
+	fs.StringVar(&f.features, "features", "", "inline tabular input: a JSON array or object")
+	fs.StringVar(&f.file, "file", "", fmt.Sprintf("send this file inline, base64-encoded (at most %d KiB)", worker.MaxInlineDataBytes>>10))
+	fs.DurationVar(&f.wait, "wait", 0, "follow the jobs this long with a progress bar, then print a summary; exit 1 if some did not finish")
+	fs.StringVar(&f.table, "table", os.Getenv("BATCHINFER_RESULTS_TABLE"), "with --wait: results table (default $BATCHINFER_RESULTS_TABLE)")
 }
 
 func runSubmit(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("submit", stderr, "[--queue-url URL] [--model M] [--job-id ID] [--metadata JSON] (s3://bucket/key... | --features JSON | --file F | - for job JSON lines on stdin)")
-	queueURL := fs.String("queue-url", os.Getenv("BATCHINFER_QUEUE_URL"), "jobs queue URL (default $BATCHINFER_QUEUE_URL)")
-	model := fs.String("model", "", "model name (default: the worker's default model)")
-	jobID := fs.String("job-id", "", "job id (default: the message id); only with a single job")
-	metadata := fs.String("metadata", "", "JSON object copied to the result")
-	features := fs.String("features", "", "inline tabular input: a JSON array or object")
-	file := fs.String("file", "", fmt.Sprintf("send this file inline, base64-encoded (at most %d KiB)", worker.MaxInlineDataBytes>>10))
+	var f submitFlags
+	fs := newFlags("submit", stderr, "[flags] (PATH... | s3://bucket/key... | --jobs FILE.jsonl | --features JSON | --file F | -)")
+	f.register(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if *queueURL == "" {
-		return fmt.Errorf("%w: --queue-url or BATCHINFER_QUEUE_URL is required", errUsage)
+	if fs.NArg() == 1 && fs.Arg(0) == "-" {
+		f.jobs = "-"
 	}
-	spec := worker.JobSpec{JobID: *jobID, Model: *model}
-	if *metadata != "" {
-		spec.Metadata = json.RawMessage(*metadata)
-	}
-	var bodies []string
-	add := func(s worker.JobSpec) error {
-		b, err := s.Body()
-		if err == nil {
-			bodies = append(bodies, b)
-		}
-		return err
+	paths := fs.Args()
+	if f.jobs != "" {
+		paths = nil
 	}
 	kinds := 0
-	for _, set := range []bool{*features != "", *file != "", fs.NArg() > 0} {
+	for _, set := range []bool{f.features != "", f.file != "", f.jobs != "", len(paths) > 0} {
 		if set {
 			kinds++
 		}
 	}
 	if kinds != 1 {
 		fs.Usage()
-		return fmt.Errorf("%w: give exactly one of s3:// URIs, --features, --file or -", errUsage)
+		return fmt.Errorf("%w: give exactly one of PATH..., s3:// URIs, --jobs, --features, --file or -", errUsage)
 	}
-	switch {
-	case *features != "":
-		spec.Features = json.RawMessage(*features)
-		if err := add(spec); err != nil {
-			return err
-		}
-	case *file != "":
-		data, err := os.ReadFile(*file)
-		if err != nil {
-			return fmt.Errorf("read --file: %w", err)
-		}
-		spec.Data = data
-		if err := add(spec); err != nil {
-			return fmt.Errorf("%s: %w", *file, err)
-		}
-	case fs.NArg() == 1 && fs.Arg(0) == "-":
-		if *jobID != "" || *model != "" || *metadata != "" {
-			return fmt.Errorf("%w: with - each stdin line is a whole job JSON; --job-id, --model and --metadata do not apply", errUsage)
-		}
-		sc := bufio.NewScanner(stdin)
-		sc.Buffer(make([]byte, 1<<20), 1<<20)
-		for sc.Scan() {
-			if line := strings.TrimSpace(sc.Text()); line != "" {
-				bodies = append(bodies, line)
-			}
-		}
-		if err := sc.Err(); err != nil {
-			return fmt.Errorf("read stdin: %w", err)
-		}
-	default:
-		if *jobID != "" && fs.NArg() > 1 {
-			return fmt.Errorf("%w: --job-id names one job; %d inputs were given (omit it: each message id becomes its job id)", errUsage, fs.NArg())
-		}
-		for _, uri := range fs.Args() {
-			if !strings.HasPrefix(uri, "s3://") {
-				return fmt.Errorf("%w: %q is not an s3:// URI (use --file for a local file)", errUsage, uri)
-			}
-			s := spec
-			s.S3 = uri
-			if err := add(s); err != nil {
-				return err
-			}
-		}
+	if f.wait > 0 && f.table == "" {
+		return fmt.Errorf("%w: --wait needs --table or BATCHINFER_RESULTS_TABLE", errUsage)
 	}
 	awsCfg, err := store.LoadAWSConfig(ctx)
 	if err != nil {
 		return err
 	}
-	sent, err := worker.Submit(ctx, &store.Queue{Client: sqs.NewFromConfig(awsCfg), URL: *queueURL}, bodies)
+	var ids []string
+	switch {
+	case len(paths) > 0 && !strings.HasPrefix(paths[0], "s3://"):
+		ids, err = submitFiles(ctx, awsCfg, &f, paths, stdout, stderr)
+	case f.jobs != "":
+		ids, err = submitJobLines(ctx, awsCfg, &f, stdout, stderr)
+	default:
+		ids, err = submitInline(ctx, awsCfg, &f, paths, stdout)
+	}
+	if f.wait <= 0 || len(ids) == 0 {
+		return err
+	}
+	// What was sent is followed even when some of the work was refused.
+	return errors.Join(err, followJobs(ctx, awsCfg, f.table, ids, f.wait, stderr))
+}
+
+// submitFiles uploads files and folders to the inbox; each object's
+// notification makes its job.
+func submitFiles(ctx context.Context, cfg aws.Config, f *submitFlags, paths []string, stdout, stderr io.Writer) ([]string, error) {
+	if f.bucket == "" {
+		return nil, fmt.Errorf("%w: --bucket or BATCHINFER_INPUT_BUCKETS is required to upload files", errUsage)
+	}
+	files, err := worker.PlanUploads(paths, f.prefix)
+	if err != nil {
+		return nil, err
+	}
+	bar := newFileBar(stderr, files)
+	ups := worker.UploadFiles(ctx, &store.Files{Client: store.NewS3Client(cfg)}, f.bucket, files, f.concurrency, bar.add)
+	bar.finish()
+	var ids []string
+	failed := 0
 	enc := json.NewEncoder(stdout)
-	for _, s := range sent {
-		if s.MessageID != "" {
-			if eerr := enc.Encode(s); eerr != nil {
-				return eerr
-			}
+	for _, u := range ups {
+		if u.Error != "" {
+			failed++
+		} else {
+			ids = append(ids, u.JobID)
+		}
+		if err := enc.Encode(u); err != nil {
+			return ids, err
 		}
 	}
-	return err
+	if failed > 0 {
+		return ids, fmt.Errorf("%d of %d files were not uploaded", failed, len(ups))
+	}
+	return ids, nil
+}
+
+// submitJobLines sends a JSON-lines file of jobs; a bad line is reported
+// with its number and the others are still sent (unless --strict).
+func submitJobLines(ctx context.Context, cfg aws.Config, f *submitFlags, stdout, stderr io.Writer) ([]string, error) {
+	if f.jobID != "" || f.model != "" || f.metadata != "" {
+		return nil, fmt.Errorf("%w: with --jobs each line is a whole job JSON; --job-id, --model and --metadata do not apply", errUsage)
+	}
+	in := stdin
+	if f.jobs != "-" {
+		fh, err := os.Open(f.jobs)
+		if err != nil {
+			return nil, fmt.Errorf("--jobs: %w", err)
+		}
+		defer fh.Close()
+		in = fh
+	}
+	bodies, _, bad, err := worker.ReadJobLines(in, f.strict)
+	if err != nil {
+		return nil, err
+	}
+	for _, b := range bad {
+		fmt.Fprintf(stderr, "batchinfer submit: %s: %v\n", f.jobs, b)
+	}
+	if f.strict && len(bad) > 0 {
+		return nil, fmt.Errorf("%s: %w (--strict: nothing sent)", f.jobs, bad[0])
+	}
+	ids, err := send(ctx, cfg, f.queueURL, bodies, stdout)
+	if err == nil && len(bad) > 0 {
+		err = fmt.Errorf("%d bad lines not sent, %d jobs sent", len(bad), len(ids))
+	}
+	return ids, err
 }

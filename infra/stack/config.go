@@ -80,6 +80,8 @@ type Config struct {
 	// function/bootstrap, ort-layer/lib/libonnxruntime.so.1 and
 	// models-layer/models/<name>/ (written by `go tool task bundle`).
 	BundleDir string
+
+	API APIConfig // the REST API's usage plan (api.go)
 }
 
 // Defaults returns c with every unset field given its default.
@@ -124,6 +126,7 @@ func (c Config) Defaults() Config {
 	if c.BundleDir == "" {
 		c.BundleDir = filepath.Join(c.RepoDir, ".cache", "lambda")
 	}
+	c.API = c.API.defaults()
 	return c
 }
 
@@ -193,6 +196,7 @@ func (c Config) Validate() error {
 	if !strings.HasPrefix(c.ReprocessSchedule, "rate(") && !strings.HasPrefix(c.ReprocessSchedule, "cron(") && !strings.HasPrefix(c.ReprocessSchedule, "at(") {
 		bad("reprocessSchedule", "%q is not a rate(...), cron(...) or at(...) expression", c.ReprocessSchedule)
 	}
+	errs = append(errs, c.API.validate())
 	return errors.Join(errs...)
 }
 

@@ -90,5 +90,8 @@ func ConfigFromContext(node constructs.Node) (Config, error) {
 	}
 	str("repoDir", &c.RepoDir)
 	str("bundleDir", &c.BundleDir)
+	api, err := apiFromContext(get)
+	errs = append(errs, err)
+	c.API = api
 	return c, errors.Join(errs...)
 }

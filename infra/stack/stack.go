@@ -4,11 +4,13 @@ import (
 	"fmt"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsscheduler"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -30,6 +32,10 @@ type BatchInfer struct {
 	Function    awslambda.Function
 	Reprocess   awsscheduler.Schedule
 	Dashboard   awscloudwatch.Dashboard
+	API         awsapigateway.RestApi          // api.go
+	Uploads     awslambda.Function             // api_uploads.go
+	Topic       awssns.Topic                   // notify.go
+	FailedJobs  awssqs.Queue                   // notify.go: the example subscription
 	Alarms      map[string]awscloudwatch.Alarm // keyed by AlarmDLQ, AlarmOldestMessage, ...
 }
 
@@ -49,6 +55,8 @@ func New(scope constructs.Construct, id string, cfg Config, props *awscdk.StackP
 	b.addQueues()
 	b.addFunction()
 	b.addPermissions()
+	b.addAPI()
+	b.addNotifications()
 	b.addSchedule()
 	b.addAlarms()
 	b.addOutputs()

@@ -161,6 +161,8 @@ func TestFunction(t *testing.T) {
 			// Equal to the redrive count, so the worker marks an item
 			// FAILED on its last delivery before SQS moves it to the DLQ.
 			"BATCHINFER_MAX_RECEIVES": strconv.Itoa(c.MaxReceiveCount),
+			// Completion events (notify.go).
+			"BATCHINFER_NOTIFY_TOPIC_ARN": ref(s.idOf(s.b.Topic)),
 		}
 		for k, v := range want {
 			if !jsonEq(env[k], v) {

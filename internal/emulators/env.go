@@ -169,6 +169,7 @@ func (e *Env) Environ() []string {
 	return []string{
 		"AWS_ENDPOINT_URL_SQS=" + e.SQSURL,
 		"AWS_ENDPOINT_URL_S3=" + e.S3URL,
+		"AWS_ENDPOINT_URL_SNS=" + e.SQSURL, // fauxqs serves SNS on the same port
 		"AWS_ENDPOINT_URL_DYNAMODB=" + e.DynamoURL,
 		"AWS_REGION=" + e.Region,
 		"AWS_DEFAULT_REGION=" + e.Region,
@@ -202,7 +203,7 @@ func (e *Env) Config(ctx context.Context) aws.Config {
 type endpoints map[string]string
 
 func (e *Env) endpoints() endpoints {
-	return endpoints{"SQS": e.SQSURL, "S3": e.S3URL, "DynamoDB": e.DynamoURL}
+	return endpoints{"SQS": e.SQSURL, "S3": e.S3URL, "SNS": e.SQSURL, "DynamoDB": e.DynamoURL}
 }
 
 // GetServiceBaseEndpoint satisfies the SDK's (internal)

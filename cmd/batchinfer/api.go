@@ -1,0 +1,115 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/batchinfer/batchinfer/api"
+	"github.com/batchinfer/batchinfer/store"
+)
+
+func init() {
+	register("api", "serve the HTTP API (POST /v1/jobs, GET /v1/jobs/{id}, POST /v1/uploads) against AWS_ENDPOINT_URL*", runAPI)
+	register("uploads", "the stack's uploads function: POST /v1/uploads behind API Gateway (the default under Lambda when the handler is \"uploads\")", runUploads)
+}
+
+func runAPI(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("api", stderr, "[--addr 127.0.0.1:8080]  (keys in BATCHINFER_API_KEYS, rate in BATCHINFER_API_RATE)")
+	addr := fs.String("addr", "127.0.0.1:8080", "listen address")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	srv, err := newAPIServer(ctx, stderr, true)
+	if err != nil {
+		return err
+	}
+	if srv.Config.QueueURL == "" || srv.Config.Table == "" {
+		return fmt.Errorf("%w: BATCHINFER_QUEUE_URL and BATCHINFER_RESULTS_TABLE are required (`batchinfer local up` prints them)", errUsage)
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", *addr, err)
+	}
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	fmt.Fprintf(stderr, "serving http://%s (queue %s, table %s); Ctrl-C stops\n", ln.Addr(), srv.Config.QueueURL, srv.Config.Table)
+	done := make(chan error, 1)
+	go func() { done <- hs.Serve(ln) }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		return fmt.Errorf("stop the server: %w", err)
+	}
+	if err := <-done; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// newAPIServer wires the front door to the queue, the table and the inbox
+// from the environment.
+func newAPIServer(ctx context.Context, stderr io.Writer, needKeys bool) (*api.Server, error) {
+	cfg, err := api.LoadConfig(os.Getenv, needKeys)
+	if err != nil {
+		return nil, err
+	}
+	awsCfg, err := store.LoadAWSConfig(ctx)
+	if err != nil {
+		return nil, err
+	}
+	q := &store.Queue{Client: sqs.NewFromConfig(awsCfg), URL: cfg.QueueURL}
+	r := &store.Results{Client: dynamodb.NewFromConfig(awsCfg), Table: cfg.Table}
+	up := store.NewUploads(store.NewS3Client(awsCfg))
+	return api.New(cfg, q, r, up, newLogger(stderr, envOr("BATCHINFER_LOG_LEVEL", "info"))), nil
+}
+
+func runUploads(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if err := parse(newFlags("uploads", stderr, ""), args); err != nil {
+		return err
+	}
+	if os.Getenv("AWS_LAMBDA_RUNTIME_API") == "" {
+		return fmt.Errorf("%w: AWS_LAMBDA_RUNTIME_API is not set; this command runs under Lambda (`batchinfer api` serves uploads locally)", errUsage)
+	}
+	srv, err := newAPIServer(ctx, stderr, false)
+	if err != nil {
+		return err
+	}
+	h := srv.UploadHandler()
+	lambda.StartWithOptions(func(ctx context.Context, ev events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
+		return serveProxy(ctx, h, ev), nil
+	}, lambda.WithContext(ctx))
+	return nil
+}
+
+// serveProxy answers an API Gateway proxy event with an http.Handler, so
+// the function and `batchinfer api` run the same code.
+func serveProxy(ctx context.Context, h http.Handler, ev events.APIGatewayProxyRequest) events.APIGatewayProxyResponse {
+	req := httptest.NewRequestWithContext(ctx, ev.HTTPMethod, "http://lambda"+ev.Path, strings.NewReader(ev.Body))
+	for k, v := range ev.Headers {
+		req.Header.Set(k, v)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	headers := map[string]string{}
+	for k := range rec.Header() {
+		headers[k] = rec.Header().Get(k)
+	}
+	return events.APIGatewayProxyResponse{StatusCode: rec.Code, Headers: headers, Body: rec.Body.String()}
+}

@@ -1,0 +1,68 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+
+	"github.com/batchinfer/batchinfer/store"
+)
+
+// printTable is the terminal view: job, status, model, result or error
+// code, age.
+func printTable(w io.Writer, recs []*store.Record, ids []string, now time.Time) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "JOB\tSTATUS\tMODEL\tRESULT\tAGE")
+	for i, rec := range recs {
+		if rec == nil {
+			fmt.Fprintf(tw, "%s\tNOT_FOUND\t-\t-\t-\n", clip(ids[i], 40))
+			continue
+		}
+		model := rec.Model
+		if rec.ModelVersion != "" {
+			model += "@" + rec.ModelVersion
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", clip(rec.JobID, 40), rec.Status, orDash(model), clip(resultCell(rec), 60), age(rec.UpdatedAt, now))
+	}
+	return tw.Flush()
+}
+
+func resultCell(rec *store.Record) string {
+	switch {
+	case rec.Error != nil:
+		return string(rec.Error.Code)
+	case rec.Output != nil:
+		b, _ := json.Marshal(rec.Output) // read from DynamoDB: always encodes
+		return string(b)
+	case rec.OutputURI != "":
+		return rec.OutputURI
+	}
+	return "-"
+}
+
+// age is how long ago ts (RFC 3339) was, in the largest whole unit.
+func age(ts string, now time.Time) string {
+	t, err := time.Parse(time.RFC3339Nano, ts)
+	if err != nil {
+		return "-"
+	}
+	d := now.Sub(t)
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh", int(d.Hours()))
+	}
+	return fmt.Sprintf("%dd", int(d.Hours()/24))
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

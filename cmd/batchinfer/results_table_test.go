@@ -1,0 +1,48 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/batchinfer/batchinfer/store"
+	"github.com/batchinfer/batchinfer/worker"
+)
+
+func TestResultsTable(t *testing.T) {
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	recs := []*store.Record{
+		{JobID: "ok", Status: "SUCCEEDED", Model: "iris-rf", ModelVersion: "1", Output: map[string]any{"label": "setosa"}, UpdatedAt: now.Add(-90 * time.Second).Format(time.RFC3339)},
+		{JobID: "bad", Status: "FAILED", Model: "iris-rf", Error: &store.ErrorInfo{Code: "wrong_feature_count"}, UpdatedAt: now.Add(-3 * time.Hour).Format(time.RFC3339)},
+		{JobID: "big", Status: "SUCCEEDED", OutputURI: "s3://r/big.json", UpdatedAt: now.Add(-72 * time.Hour).Format(time.RFC3339)},
+		nil,
+	}
+	var b bytes.Buffer
+	if err := printTable(&b, recs, []string{"ok", "bad", "big", "gone"}, now); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
+	want := [][]string{
+		{"JOB", "STATUS", "MODEL", "RESULT", "AGE"},
+		{"ok", "SUCCEEDED", "iris-rf@1", `{"label":"setosa"}`, "1m"},
+		{"bad", "FAILED", "iris-rf", "wrong_feature_count", "3h"},
+		{"big", "SUCCEEDED", "-", "s3://r/big.json", "3d"},
+		{"gone", "NOT_FOUND", "-", "-", "-"},
+	}
+	if len(lines) != len(want) {
+		t.Fatalf("table:\n%s", b.String())
+	}
+	for i, w := range want {
+		if got := strings.Fields(lines[i]); strings.Join(got, " ") != strings.Join(w, " ") {
+			t.Errorf("row %d = %q, want %q", i, got, w)
+		}
+	}
+}
+
+func TestSummaryLine(t *testing.T) {
+	s := worker.Summary{ByStatus: map[string]int{"SUCCEEDED": 3, "FAILED": 2}, ByCode: map[string]int{"input_missing": 1, "empty_input": 1}, Missing: 1}
+	if got := summaryLine(s); got != "summary: SUCCEEDED 3, FAILED 2, not started 1 (errors: empty_input 1, input_missing 1)" {
+		t.Errorf("summaryLine = %q", got)
+	}
+}

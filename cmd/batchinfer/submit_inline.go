@@ -1,0 +1,81 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/batchinfer/batchinfer/store"
+	"github.com/batchinfer/batchinfer/worker"
+)
+
+// submitInline sends one inline job (--features, --file) or one job per
+// s3:// URI.
+func submitInline(ctx context.Context, cfg aws.Config, f *submitFlags, uris []string, stdout io.Writer) ([]string, error) {
+	spec := worker.JobSpec{JobID: f.jobID, Model: f.model}
+	if f.metadata != "" {
+		spec.Metadata = json.RawMessage(f.metadata)
+	}
+	var specs []worker.JobSpec
+	switch {
+	case f.features != "":
+		spec.Features = json.RawMessage(f.features)
+		specs = append(specs, spec)
+	case f.file != "":
+		data, err := os.ReadFile(f.file)
+		if err != nil {
+			return nil, fmt.Errorf("read --file: %w", err)
+		}
+		spec.Data = data
+		specs = append(specs, spec)
+	default:
+		if f.jobID != "" && len(uris) > 1 {
+			return nil, fmt.Errorf("%w: --job-id names one job; %d inputs were given (omit it: each message id becomes its job id)", errUsage, len(uris))
+		}
+		for _, uri := range uris {
+			if !strings.HasPrefix(uri, "s3://") {
+				return nil, fmt.Errorf("%w: %q is not an s3:// URI (local files and folders cannot be mixed with URIs)", errUsage, uri)
+			}
+			s := spec
+			s.S3 = uri
+			specs = append(specs, s)
+		}
+	}
+	bodies := make([]string, len(specs))
+	for i, s := range specs {
+		b, err := s.Body()
+		if err != nil {
+			return nil, err
+		}
+		bodies[i] = b
+	}
+	return send(ctx, cfg, f.queueURL, bodies, stdout)
+}
+
+// send enqueues bodies and prints each sent job as a JSON line.
+func send(ctx context.Context, cfg aws.Config, queueURL string, bodies []string, stdout io.Writer) ([]string, error) {
+	if queueURL == "" {
+		return nil, fmt.Errorf("%w: --queue-url or BATCHINFER_QUEUE_URL is required", errUsage)
+	}
+	sent, err := worker.Submit(ctx, &store.Queue{Client: sqs.NewFromConfig(cfg), URL: queueURL}, bodies)
+	var ids []string
+	enc := json.NewEncoder(stdout)
+	for _, s := range sent {
+		if s.MessageID == "" {
+			continue
+		}
+		if s.JobID != "" {
+			ids = append(ids, s.JobID)
+		}
+		if eerr := enc.Encode(s); eerr != nil {
+			return ids, eerr
+		}
+	}
+	return ids, err
+}
