@@ -140,4 +140,3 @@ func (e *Engine) runStage(ctx context.Context, s int, st *model.Model, flows []*
 	}
 	return kept
 }
-
