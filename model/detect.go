@@ -35,7 +35,8 @@ func newDetCodec(m Manifest) (*detCodec, error) {
 	return c, nil
 }
 
-// size is the detection input size for a w×h page.
+// size is the detection input size for a w×h page (each side rounded to
+// the nearest multiple, halves up, where PaddleOCR rounds halves to even).
 func (c *detCodec) size(w, h int) (int, int) {
 	ratio := 1.0
 	if s := max(w, h); s > c.maxSide {
