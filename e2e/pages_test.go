@@ -43,7 +43,7 @@ func TestPagesDroppedIntoTheInbox(t *testing.T) {
 		if r.Status != string(store.StatusSucceeded) || r.Model != "ppocr-page" {
 			t.Fatalf("%s: status %s, model %q (error %+v)", p.Name, r.Status, r.Model, r.Error)
 		}
-		got := pageGot(r.Output)
+		got := textimg.ReadLines(r.Output)
 		if n, _ := r.Output["line_count"].(float64); int(n) != len(got) && r.Output["lines"] != nil {
 			t.Errorf("%s: line_count %v for %d lines", p.Name, r.Output["line_count"], len(got))
 		}
@@ -59,23 +59,4 @@ func TestPagesDroppedIntoTheInbox(t *testing.T) {
 		t.Errorf("read %d of %d lines exactly (%d lines in all)", sum.Matched, sum.Truth, sum.Got)
 	}
 	s.checkOncePerJob(ids, recs, 1)
-}
-
-// pageGot reads a page output's lines as DynamoDB gave them back (numbers
-// as float64).
-func pageGot(out map[string]any) []textimg.Got {
-	var got []textimg.Got
-	lines, _ := out["lines"].([]any)
-	for _, l := range lines {
-		l, _ := l.(map[string]any)
-		g := textimg.Got{}
-		g.Text, _ = l["text"].(string)
-		box, _ := l["box"].([]any)
-		for i := 0; i < 4 && i < len(box); i++ {
-			f, _ := box[i].(float64)
-			g.Box[i] = int(f)
-		}
-		got = append(got, g)
-	}
-	return got
 }

@@ -170,12 +170,7 @@ func (m *Manifest) validate() error {
 	}
 	var errs []error
 	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
-	if m.Name == "" {
-		bad("name is empty")
-	}
-	if m.Version == "" {
-		bad("version is empty")
-	}
+	m.validateNames(bad)
 	if m.File == "" || filepath.IsAbs(m.File) || strings.Contains(m.File, "..") {
 		bad("file %q must be a file name inside the model folder", m.File)
 	}
@@ -218,6 +213,16 @@ func (m *Manifest) validate() error {
 		bad("batch.bucket is %d; it must be 0 or more", m.Batch.Bucket)
 	}
 	return errors.Join(errs...)
+}
+
+// validateNames checks what every manifest, pipeline or not, must name.
+func (m *Manifest) validateNames(bad func(format string, a ...any)) {
+	if m.Name == "" {
+		bad("name is empty")
+	}
+	if m.Version == "" {
+		bad("version is empty")
+	}
 }
 
 // output returns the index of the output named name.

@@ -23,12 +23,7 @@ const (
 func (m *Manifest) validatePipeline() error {
 	var errs []error
 	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
-	if m.Name == "" {
-		bad("name is empty")
-	}
-	if m.Version == "" {
-		bad("version is empty")
-	}
+	m.validateNames(bad)
 	if m.File != "" || len(m.Inputs) > 0 || len(m.Outputs) > 0 || m.Postprocess.Kind != "" || m.Batch != (BatchSpec{}) {
 		bad("a pipeline model has no file, inputs, outputs, postprocess or batch of its own: its stages do")
 	}

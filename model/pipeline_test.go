@@ -51,16 +51,6 @@ func readPages(t testing.TB, m *Model, pages [][]byte) []map[string]any {
 	return out
 }
 
-func pageLines(res map[string]any) []textimg.Got {
-	var got []textimg.Got
-	for _, l := range res["lines"].([]any) {
-		l := l.(map[string]any)
-		b := l["box"].([]any)
-		got = append(got, textimg.Got{Text: l["text"].(string), Box: [4]int{b[0].(int), b[1].(int), b[2].(int), b[3].(int)}})
-	}
-	return got
-}
-
 func TestPipelinePages(t *testing.T) {
 	m := load(t, "ppocr-page")
 	blank := image.NewGray(image.Rect(0, 0, 400, 300))
@@ -85,7 +75,7 @@ func TestPipelinePages(t *testing.T) {
 	for _, l := range upside.Lines {
 		want = append(want, l.Text)
 	}
-	for _, g := range pageLines(res[1]) {
+	for _, g := range textimg.ReadLines(res[1]) {
 		got = append(got, g.Text)
 	}
 	slices.Reverse(got)
@@ -93,7 +83,7 @@ func TestPipelinePages(t *testing.T) {
 		t.Errorf("upside-down page read as %q, want %q (bottom up)", got, want)
 	}
 	for i, p := range pages {
-		g := pageLines(res[i+2])
+		g := textimg.ReadLines(res[i+2])
 		s := textimg.Score(p, g)
 		if s.Matched < s.Truth-1 || s.Got > s.Truth || s.OutOfOrder > 0 || s.BadBoxes > 0 {
 			t.Errorf("%s: %+v; read %v", p.Name, s, g)

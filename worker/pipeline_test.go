@@ -32,18 +32,6 @@ func ppocrPage(t *testing.T) *model.Model {
 	return pageModel
 }
 
-// gotLines reads a page output's lines back for scoring.
-func gotLines(t *testing.T, out map[string]any) []textimg.Got {
-	t.Helper()
-	var got []textimg.Got
-	for _, l := range out["lines"].([]any) {
-		l := l.(map[string]any)
-		b := l["box"].([]any)
-		got = append(got, textimg.Got{Text: l["text"].(string), Box: [4]int{b[0].(int), b[1].(int), b[2].(int), b[3].(int)}})
-	}
-	return got
-}
-
 func blankPage(t *testing.T) []byte {
 	img := image.NewGray(image.Rect(0, 0, 500, 300))
 	draw.Draw(img, img.Bounds(), image.NewUniform(color.White), image.Point{}, draw.Src)
@@ -82,10 +70,10 @@ func TestPipelineReadsPagesBatchedAcrossPages(t *testing.T) {
 		if preds[i].Err != nil {
 			t.Fatalf("%s: %v", p.Name, preds[i].Err)
 		}
-		s := textimg.Score(p, gotLines(t, preds[i].Output))
+		s := textimg.Score(p, textimg.ReadLines(preds[i].Output))
 		if s.Matched < s.Truth || s.Got > s.Truth || s.BadBoxes > 0 || s.OutOfOrder > 0 {
 			t.Logf("%s: %+v", p.Name, s)
-			for _, g := range gotLines(t, preds[i].Output) {
+			for _, g := range textimg.ReadLines(preds[i].Output) {
 				t.Logf("  read %q %v", g.Text, g.Box)
 			}
 			for _, l := range p.Lines {

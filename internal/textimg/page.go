@@ -12,7 +12,6 @@ import (
 
 	xdraw "golang.org/x/image/draw"
 	"golang.org/x/image/font"
-	"golang.org/x/image/font/opentype"
 	"golang.org/x/image/math/f64"
 	"golang.org/x/image/math/fixed"
 )
@@ -71,14 +70,7 @@ func (o PageOptions) withDefaults() PageOptions {
 // of every line. It panics only on an unknown Font.
 func RenderPage(name string, lines []string, opts PageOptions) Page {
 	o := opts.withDefaults()
-	otf, err := loadFont(o.Font)
-	if err != nil {
-		panic(err)
-	}
-	face, err := opentype.NewFace(otf, &opentype.FaceOptions{Size: o.Size, DPI: 72, Hinting: font.HintingFull})
-	if err != nil {
-		panic(fmt.Sprintf("textimg: face %s %.1f: %v", o.Font, o.Size, err))
-	}
+	face := newFace(o.Font, o.Size)
 	defer face.Close()
 	step := int(o.Size * o.Spacing)
 	rows := 0
@@ -278,3 +270,26 @@ func boxAround(p Page, ink image.Rectangle, b [4]int) bool {
 }
 
 func area(r image.Rectangle) float64 { return float64(r.Dx()) * float64(r.Dy()) }
+
+// ReadLines takes the lines of a page output back for Score: from the
+// engine itself (ints) or through JSON or DynamoDB (float64s).
+func ReadLines(out map[string]any) []Got {
+	var got []Got
+	lines, _ := out["lines"].([]any)
+	for _, l := range lines {
+		l, _ := l.(map[string]any)
+		g := Got{}
+		g.Text, _ = l["text"].(string)
+		box, _ := l["box"].([]any)
+		for i := 0; i < 4 && i < len(box); i++ {
+			switch v := box[i].(type) {
+			case int:
+				g.Box[i] = v
+			case float64:
+				g.Box[i] = int(v)
+			}
+		}
+		got = append(got, g)
+	}
+	return got
+}
