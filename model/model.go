@@ -234,11 +234,23 @@ func (m *Model) Version() string { return m.manifest.Version }
 // Manifest returns a copy of the manifest.
 func (m *Model) Manifest() Manifest { return m.manifest }
 
-// MaxBatch is the most rows one Run may take.
-func (m *Model) MaxBatch() int { return m.manifest.Batch.MaxBatch }
+// MaxBatch is the most rows one Run may take; for a pipeline model, the
+// inputs worth gathering into one call (its stages have their own).
+func (m *Model) MaxBatch() int {
+	if m.IsPipeline() {
+		return m.pagesPerCall()
+	}
+	return m.manifest.Batch.MaxBatch
+}
 
-// MaxBatchBytes caps one batch's input tensor size in bytes.
-func (m *Model) MaxBatchBytes() int64 { return m.manifest.Batch.MaxBatchBytes }
+// MaxBatchBytes caps one batch's input tensor size in bytes; for a
+// pipeline model, its read stage's.
+func (m *Model) MaxBatchBytes() int64 {
+	if m.IsPipeline() {
+		return m.stages[len(m.stages)-1].MaxBatchBytes()
+	}
+	return m.manifest.Batch.MaxBatchBytes
+}
 
 // PadValue is the value for padded elements of dynamic dims, already
 // normalised (0 for PaddleOCR: mid-grey, exactly what PaddleOCR pads with).

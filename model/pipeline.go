@@ -24,8 +24,11 @@ func (m *Manifest) validatePipeline() error {
 	var errs []error
 	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
 	m.validateNames(bad)
-	if m.File != "" || len(m.Inputs) > 0 || len(m.Outputs) > 0 || m.Postprocess.Kind != "" || m.Batch != (BatchSpec{}) {
-		bad("a pipeline model has no file, inputs, outputs, postprocess or batch of its own: its stages do")
+	if m.File != "" || len(m.Inputs) > 0 || len(m.Outputs) > 0 || m.Postprocess.Kind != "" {
+		bad("a pipeline model has no file, inputs, outputs or postprocess of its own: its stages do")
+	}
+	if m.Batch.MaxBatch < 0 || m.Batch.MaxBatchBytes != 0 || m.Batch.Bucket != 0 {
+		bad("a pipeline model's batch holds only max_batch, the inputs (pages) worth gathering into one call; its stages hold the run limits")
 	}
 	if m.Preprocess.Kind != "page" {
 		bad("preprocess.kind of a pipeline model is %q; it must be page", m.Preprocess.Kind)
@@ -120,6 +123,17 @@ func (m *Model) IsPipeline() bool { return len(m.stages) > 0 }
 // Run and batch limits, so a caller can pack the rows of one stage from
 // many inputs into shared runs.
 func (m *Model) Stages() []*Model { return m.stages }
+
+// pagesPerCall is a pipeline's MaxBatch: how many inputs a caller should
+// gather before it predicts, so that its stages' runs fill up. Inputs
+// carry several rows each after detection, so the read stage's batch of
+// pages is plenty by default.
+func (m *Model) pagesPerCall() int {
+	if n := m.manifest.Batch.MaxBatch; n > 0 {
+		return n
+	}
+	return m.stages[len(m.stages)-1].MaxBatch()
+}
 
 // Role is a stage's part in its pipeline ("" for a plain model).
 func (m *Model) Role() string { return m.manifest.Role }

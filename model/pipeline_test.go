@@ -102,6 +102,7 @@ func TestPipelineManifestMismatch(t *testing.T) {
 	}{
 		{"page codec", func(m *Manifest) { m.Preprocess.Kind = "image" }, "preprocess.kind of a pipeline model is \"image\""},
 		{"own file", func(m *Manifest) { m.File = "x.onnx" }, "a pipeline model has no file"},
+		{"own run limits", func(m *Manifest) { m.Batch.Bucket = 32 }, "a pipeline model's batch holds only max_batch"},
 		{"role order", func(m *Manifest) { m.Pipeline[0].Role = RoleRead }, `pipeline[0].role is "read"`},
 		{"no read stage", func(m *Manifest) { m.Pipeline = m.Pipeline[:1] }, "needs at least detect and read"},
 		{"stage names", func(m *Manifest) { m.Pipeline[1].Name = "det" }, `pipeline[1].name "det" is used twice`},
@@ -130,6 +131,9 @@ func TestPipelineEntryPoints(t *testing.T) {
 	page, rec := load(t, "ppocr-page"), load(t, "ppocr-rec")
 	if !page.IsPipeline() || rec.IsPipeline() || len(page.Stages()) != 3 || page.Stages()[0].Role() != RoleDetect {
 		t.Fatalf("IsPipeline/Stages: %v %v %d", page.IsPipeline(), rec.IsPipeline(), len(page.Stages()))
+	}
+	if page.MaxBatch() != 16 || page.MaxBatchBytes() != page.Stages()[2].MaxBatchBytes() {
+		t.Errorf("a pipeline gathers %d pages (manifest: 16), %d bytes", page.MaxBatch(), page.MaxBatchBytes())
 	}
 	if _, err := page.Preprocess([]byte("x")); err == nil {
 		t.Error("Preprocess on a pipeline model succeeded")

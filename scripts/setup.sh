@@ -11,15 +11,6 @@ cd "$cache"
 RIE_VERSION=v0.0.0-20261030222936-bef5c4ba774d
 ORT_GO_VERSION=v1.27.0
 
-verify() { # every pinned file that exists must match tools/checksums.sha256
-  sha256sum --quiet --strict -c "$root/tools/checksums.sha256"
-}
-complete() {
-  while read -r _ f; do [ -s "$cache/$f" ] || return 1; done < "$root/tools/checksums.sha256"
-  [ -x "$cache/bin/aws-lambda-rie" ] && [ -d "$cache/node/node_modules/fauxqs" ] && [ -d "$cache/node/node_modules/dynalite" ] \
-    && cmp -s "$root/tools/npm/package-lock.json" "$cache/node/package-lock.json"
-}
-
 # ppocr-page is a pipeline over the detection model and the ppocr-cls and
 # ppocr-rec files: hard links (copies across file systems) of what the
 # npm step fetched, so an existing cache gains it without reinstalling.
@@ -32,12 +23,19 @@ page_model() {
   done
   cp "$root/models/ppocr-page/manifest.json" "$dst/manifest.json"
 }
-models="ppocr-rec ppocr-cls iris-rf ppocr-page"
+verify() { # every pinned file that exists must match tools/checksums.sha256
+  sha256sum --quiet --strict -c "$root/tools/checksums.sha256"
+}
+complete() {
+  page_model # derived from the npm assets, so it needs no reinstall
+  while read -r _ f; do [ -s "$cache/$f" ] || return 1; done < "$root/tools/checksums.sha256"
+  [ -x "$cache/bin/aws-lambda-rie" ] && [ -d "$cache/node/node_modules/fauxqs" ] && [ -d "$cache/node/node_modules/dynalite" ] \
+    && cmp -s "$root/tools/npm/package-lock.json" "$cache/node/package-lock.json"
+}
 
-page_model
 if complete && verify; then
   # Manifests are committed; refresh the copies in case they changed.
-  for m in $models; do cp "$root/models/$m/manifest.json" "$cache/models/$m/manifest.json"; done
+  for m in ppocr-rec ppocr-cls iris-rf; do cp "$root/models/$m/manifest.json" "$cache/models/$m/manifest.json"; done
   echo "setup: up to date in $cache"
   exit 0
 fi

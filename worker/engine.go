@@ -76,7 +76,7 @@ type Item struct {
 type Prediction struct {
 	Output                         map[string]any
 	Err                            error // a *jobs.Error
-	BatchSize                      int   // rows in the tensor run that produced Output (a pipeline's: its last stage's largest)
+	BatchSize                      int   // rows in the tensor run that produced Output
 	Preprocess, Infer, Postprocess time.Duration
 
 	// A pipeline model's items also get how each stage ran for all of the
@@ -90,34 +90,15 @@ type Prediction struct {
 // bad item never fails its neighbours: decoding errors stay with their item,
 // and a failing tensor run is bisected down to the rows that make it fail.
 // A pipeline model's stages each pack the rows of all its items in the
-// call together, so the text lines of many pages share recognition runs.
+// call together, so the text lines of many pages share recognition runs
+// (stages.go).
 func (e *Engine) Predict(ctx context.Context, items []Item) []Prediction {
+	if hasPipeline(items) {
+		return e.predictMixed(ctx, items)
+	}
 	preds := make([]Prediction, len(items))
-	var plain []int
-	pipes := map[*model.Model][]int{}
-	var pipeOrder []*model.Model
-	for i, it := range items {
-		if !it.Model.IsPipeline() {
-			plain = append(plain, i)
-			continue
-		}
-		if _, ok := pipes[it.Model]; !ok {
-			pipeOrder = append(pipeOrder, it.Model)
-		}
-		pipes[it.Model] = append(pipes[it.Model], i)
-	}
-	e.predictPlain(ctx, items, plain, preds)
-	for _, m := range pipeOrder {
-		e.predictPipeline(ctx, m, items, pipes[m], preds)
-	}
-	return preds
-}
-
-// predictPlain runs the items idx of single-session models.
-func (e *Engine) predictPlain(ctx context.Context, items []Item, idx []int, preds []Prediction) {
 	rows := make([]model.Tensor, len(items))
-	e.parallel(len(idx), func(j int) {
-		i := idx[j]
+	e.parallel(len(items), func(i int) {
 		t0 := time.Now()
 		row, err := items[i].Model.Preprocess(items[i].Data)
 		preds[i].Preprocess = time.Since(t0)
@@ -131,7 +112,7 @@ func (e *Engine) predictPlain(ctx context.Context, items []Item, idx []int, pred
 	// Group the decodable rows by model; each group packs independently.
 	groups := map[*model.Model][]int{}
 	var order []*model.Model
-	for _, i := range idx {
+	for i := range items {
 		if preds[i].Err != nil {
 			continue
 		}
@@ -143,9 +124,9 @@ func (e *Engine) predictPlain(ctx context.Context, items []Item, idx []int, pred
 	}
 	results := make([]batching.Result, len(items))
 	for _, m := range order {
-		group := groups[m]
-		packRows := make([]batching.Tensor, len(group))
-		for j, i := range group {
+		idx := groups[m]
+		packRows := make([]batching.Tensor, len(idx))
+		for j, i := range idx {
 			packRows[j] = batching.Tensor(rows[i])
 		}
 		t0 := time.Now()
@@ -154,14 +135,13 @@ func (e *Engine) predictPlain(ctx context.Context, items []Item, idx []int, pred
 			return toBatching(outs), err
 		})
 		infer := time.Since(t0)
-		for j, i := range group {
+		for j, i := range idx {
 			results[i] = res[j]
 			preds[i].Infer = infer
 		}
 	}
 
-	e.parallel(len(idx), func(j int) {
-		i := idx[j]
+	e.parallel(len(items), func(i int) {
 		if preds[i].Err != nil {
 			return
 		}
@@ -180,6 +160,7 @@ func (e *Engine) predictPlain(ctx context.Context, items []Item, idx []int, pred
 		}
 		preds[i].Output = out
 	})
+	return preds
 }
 
 func (e *Engine) limits(m *model.Model) batching.Limits {

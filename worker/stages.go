@@ -20,6 +20,44 @@ type StageStats struct {
 	Infer    time.Duration // wall time in the stage's runs
 }
 
+func hasPipeline(items []Item) bool {
+	for _, it := range items {
+		if it.Model.IsPipeline() {
+			return true
+		}
+	}
+	return false
+}
+
+// predictMixed predicts the items of plain models as Predict does and
+// those of each pipeline model through its stages.
+func (e *Engine) predictMixed(ctx context.Context, items []Item) []Prediction {
+	preds := make([]Prediction, len(items))
+	var plain []Item
+	var plainIdx []int
+	pipes := map[*model.Model][]int{}
+	var order []*model.Model
+	for i, it := range items {
+		if !it.Model.IsPipeline() {
+			plain, plainIdx = append(plain, it), append(plainIdx, i)
+			continue
+		}
+		if _, ok := pipes[it.Model]; !ok {
+			order = append(order, it.Model)
+		}
+		pipes[it.Model] = append(pipes[it.Model], i)
+	}
+	if len(plain) > 0 {
+		for j, p := range e.Predict(ctx, plain) {
+			preds[plainIdx[j]] = p
+		}
+	}
+	for _, m := range order {
+		e.predictPipeline(ctx, m, items, pipes[m], preds)
+	}
+	return preds
+}
+
 // pipelineFlow is one item of a pipeline model on its way through the stages.
 type pipelineFlow struct {
 	item  int // index into items and preds
