@@ -40,7 +40,7 @@ func TestPagesDroppedIntoTheInbox(t *testing.T) {
 	var sum textimg.PageScore
 	for i, p := range pages {
 		r := recs[ids[i]]
-		if r.Status != string(store.StatusSucceeded) || r.Model != "ppocr-page" {
+		if string(r.Status) != string(store.StatusSucceeded) || r.Model != "ppocr-page" {
 			t.Fatalf("%s: status %s, model %q (error %+v)", p.Name, r.Status, r.Model, r.Error)
 		}
 		got := textimg.ReadLines(r.Output)
