@@ -47,27 +47,37 @@ func newImageCodec(m Manifest) (*imageCodec, error) {
 	} else if p.Width < 1 || (in[3] > 0 && in[3] != int64(p.Width)) {
 		return nil, fmt.Errorf("preprocess.width is %d but inputs[0].shape[3] is %d", p.Width, in[3])
 	}
-	switch p.ChannelOrder {
-	case "RGB":
-	case "BGR":
-		c.bgr = true
-	default:
-		return nil, fmt.Errorf("preprocess.channel_order %q is not RGB or BGR", p.ChannelOrder)
-	}
-	if p.Scale == 0 || len(p.Mean) != 3 || len(p.Std) != 3 {
-		return nil, fmt.Errorf("preprocess needs scale, and mean and std with 3 values each")
-	}
-	for i := range 3 {
-		if p.Std[i] == 0 {
-			return nil, fmt.Errorf("preprocess.std[%d] is 0", i)
-		}
-		c.mul[i] = p.Scale / p.Std[i]
-		c.add[i] = -p.Mean[i] / p.Std[i]
+	var err error
+	if c.bgr, c.mul, c.add, err = normalisation(p); err != nil {
+		return nil, err
 	}
 	if c.p.MaxPixels <= 0 {
 		c.p.MaxPixels = defaultMaxPixels
 	}
 	return c, nil
+}
+
+// normalisation turns channel_order, scale, mean and std into per-channel
+// x*mul + add factors.
+func normalisation(p Preprocess) (bgr bool, mul, add [3]float32, err error) {
+	switch p.ChannelOrder {
+	case "RGB":
+	case "BGR":
+		bgr = true
+	default:
+		return false, mul, add, fmt.Errorf("preprocess.channel_order %q is not RGB or BGR", p.ChannelOrder)
+	}
+	if p.Scale == 0 || len(p.Mean) != 3 || len(p.Std) != 3 {
+		return false, mul, add, fmt.Errorf("preprocess needs scale, and mean and std with 3 values each")
+	}
+	for i := range 3 {
+		if p.Std[i] == 0 {
+			return false, mul, add, fmt.Errorf("preprocess.std[%d] is 0", i)
+		}
+		mul[i] = p.Scale / p.Std[i]
+		add[i] = -p.Mean[i] / p.Std[i]
+	}
+	return bgr, mul, add, nil
 }
 
 var (
@@ -145,6 +155,12 @@ func (c *imageCodec) preprocess(data []byte) (Tensor, error) {
 	if err != nil {
 		return Tensor{}, err
 	}
+	return c.preprocessImage(img), nil
+}
+
+// preprocessImage resizes and normalises a decoded image (a page's crop in
+// a pipeline) into one row.
+func (c *imageCodec) preprocessImage(img image.Image) Tensor {
 	b := img.Bounds()
 	H := c.p.Height
 	rw := resizedWidth(b.Dx(), b.Dy(), H)
@@ -157,10 +173,27 @@ func (c *imageCodec) preprocess(data []byte) (Tensor, error) {
 		W = c.p.Width
 	}
 	rw = max(rw, 1)
+	dst := resizeRGBA(img, rw, H)
+	out := make([]float32, 3*H*W)
+	if c.p.PadValue != 0 {
+		for i := range out {
+			out[i] = c.p.PadValue
+		}
+	}
+	normaliseCHW(out, dst, W, c.bgr, c.mul, c.add)
+	return Tensor{Shape: []int64{3, int64(H), int64(W)}, Data: out}
+}
 
+// resizeRGBA scales img to w×h. A crop the pipeline already warped to the
+// right size is used as it is.
+func resizeRGBA(img image.Image, w, h int) *image.RGBA {
+	b := img.Bounds()
+	if r, ok := img.(*image.RGBA); ok && b.Dx() == w && b.Dy() == h && b.Min == (image.Point{}) {
+		return r
+	}
 	// ApproxBiLinear is plain bilinear interpolation like cv2.INTER_LINEAR,
 	// which PaddleOCR was trained with.
-	dst := image.NewRGBA(image.Rect(0, 0, rw, H))
+	dst := image.NewRGBA(image.Rect(0, 0, w, h))
 	if o, ok := img.(interface{ Opaque() bool }); ok && o.Opaque() {
 		// Src has fast paths for Gray and YCbCr (PNG text lines, JPEGs).
 		draw.ApproxBiLinear.Scale(dst, dst.Bounds(), img, b, draw.Src, nil)
@@ -169,28 +202,27 @@ func (c *imageCodec) preprocess(data []byte) (Tensor, error) {
 		draw.Draw(dst, dst.Bounds(), image.NewUniform(color.White), image.Point{}, draw.Src)
 		draw.ApproxBiLinear.Scale(dst, dst.Bounds(), img, b, draw.Over, nil)
 	}
+	return dst
+}
 
-	out := make([]float32, 3*H*W)
-	plane := H * W
-	if c.p.PadValue != 0 {
-		for i := range out {
-			out[i] = c.p.PadValue
-		}
-	}
+// normaliseCHW writes src's pixels, normalised, into the top-left of out,
+// a [3, H, W] tensor with W at least src's width.
+func normaliseCHW(out []float32, src *image.RGBA, W int, bgr bool, mul, add [3]float32) {
+	w, h := src.Bounds().Dx(), src.Bounds().Dy()
+	plane := h * W
 	ch := [3]int{0, 1, 2} // output channel i takes source channel ch[i]
-	if c.bgr {
+	if bgr {
 		ch = [3]int{2, 1, 0}
 	}
-	for y := range H {
-		row := dst.Pix[y*dst.Stride : y*dst.Stride+4*rw]
-		for x := range rw {
+	for y := range h {
+		row := src.Pix[y*src.Stride : y*src.Stride+4*w]
+		for x := range w {
 			px := row[4*x : 4*x+4]
 			for i := range 3 {
-				out[i*plane+y*W+x] = float32(px[ch[i]])*c.mul[i] + c.add[i]
+				out[i*plane+y*W+x] = float32(px[ch[i]])*mul[i] + add[i]
 			}
 		}
 	}
-	return Tensor{Shape: []int64{3, int64(H), int64(W)}, Data: out}, nil
 }
 
 func roundUp(n, multiple int) int {

@@ -24,6 +24,18 @@ type Manifest struct {
 	Labels      []string     `json:"labels,omitempty"`  // class names, index = class id
 	Charset     string       `json:"charset,omitempty"` // CTC charset file, one symbol a line
 	Batch       BatchSpec    `json:"batch"`
+
+	// Pipeline makes this a model of stages instead of one session: the
+	// model's own preprocess (kind "page") decodes the input, and each
+	// stage is a model of its own (file, I/O, codecs, batch limits, all
+	// checked against its session) that plays a Role. File, Inputs,
+	// Outputs, Postprocess and Batch stay empty on a pipeline model.
+	Pipeline []Manifest `json:"pipeline,omitempty"`
+	// Role is a stage's part in its pipeline: "detect" (the first stage:
+	// page in, regions out), "orient" (a classifier over each region's
+	// crop whose Postprocess.FlipLabel turns the crop 180°) or "read" (a
+	// CTC recogniser over each region's crop: its text and confidence).
+	Role string `json:"role,omitempty"`
 }
 
 // TensorSpec is one model input or output. Shape uses -1 for dynamic dims
@@ -65,6 +77,16 @@ type Preprocess struct {
 	MaxPixels     int64     `json:"max_pixels,omitempty"` // declared width*height cap, checked before decoding
 	MaxInputBytes int64     `json:"max_input_bytes,omitempty"`
 	Features      []string  `json:"features,omitempty"`
+	// MaxSide (kind "detect_image") is the longest side a page is resized
+	// to, keeping its aspect ratio; pages smaller than that keep their
+	// size. Both sides are then rounded to WidthMultiple (PaddleOCR's
+	// limit_side_len with limit_type "max").
+	MaxSide int `json:"max_side,omitempty"`
+	// CropMargin (a pipeline's first stage that reads crops) pushes each
+	// side of a detected box out by this fraction of its height before
+	// the crop is cut: the recogniser was trained on lines with paper
+	// around them, and on DB's tight boxes it runs words together.
+	CropMargin float64 `json:"crop_margin,omitempty"`
 }
 
 // Postprocess picks the output codec.
@@ -89,6 +111,24 @@ type Postprocess struct {
 	// "（", which look alike in Latin fonts; the model picks between them
 	// almost at random, so Latin text is only stable folded.
 	FoldFullwidth bool `json:"fold_fullwidth,omitempty"`
+
+	// Kind "db" (PaddleOCR's DBPostProcess over a [1, H, W] probability
+	// map): pixels above Threshold are text; each connected region's
+	// min-area rectangle is kept when its mean probability reaches
+	// BoxThreshold and its short side MinSize, then grown by UnclipRatio
+	// (area × ratio / perimeter on every side). At most MaxCandidates
+	// regions per page are considered.
+	Threshold     float64 `json:"threshold,omitempty"`
+	BoxThreshold  float64 `json:"box_threshold,omitempty"`
+	UnclipRatio   float64 `json:"unclip_ratio,omitempty"`
+	MinSize       float64 `json:"min_size,omitempty"`
+	MaxCandidates int     `json:"max_candidates,omitempty"`
+	// FlipLabel (role "orient"): a crop classified as this label with a
+	// score of at least Threshold is turned 180° before the next stage.
+	FlipLabel string `json:"flip_label,omitempty"`
+	// DropScore (role "read"): lines read with a lower confidence, or as
+	// empty text, are left out of the page (PaddleOCR's drop_score).
+	DropScore float64 `json:"drop_score,omitempty"`
 }
 
 // BatchSpec holds the limits batching packs against.
@@ -125,14 +165,12 @@ func readManifest(dir string) (Manifest, error) {
 
 // validate checks what can be checked without the session.
 func (m *Manifest) validate() error {
+	if len(m.Pipeline) > 0 {
+		return m.validatePipeline()
+	}
 	var errs []error
 	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
-	if m.Name == "" {
-		bad("name is empty")
-	}
-	if m.Version == "" {
-		bad("version is empty")
-	}
+	m.validateNames(bad)
 	if m.File == "" || filepath.IsAbs(m.File) || strings.Contains(m.File, "..") {
 		bad("file %q must be a file name inside the model folder", m.File)
 	}
@@ -175,6 +213,16 @@ func (m *Manifest) validate() error {
 		bad("batch.bucket is %d; it must be 0 or more", m.Batch.Bucket)
 	}
 	return errors.Join(errs...)
+}
+
+// validateNames checks what every manifest, pipeline or not, must name.
+func (m *Manifest) validateNames(bad func(format string, a ...any)) {
+	if m.Name == "" {
+		bad("name is empty")
+	}
+	if m.Version == "" {
+		bad("version is empty")
+	}
 }
 
 // output returns the index of the output named name.

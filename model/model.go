@@ -35,6 +35,14 @@ type Model struct {
 	pre      preprocessor
 	post     postprocessor
 
+	// A pipeline model has no session: page decodes its input and stages
+	// do the work. A stage has det and db (role detect) or img and post.
+	page   *imageCodec
+	stages []*Model
+	det    *detCodec
+	db     *dbPost
+	img    *imageCodec
+
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -50,28 +58,46 @@ func Load(dir string, opts Options) (*Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load model %s: %w", dir, err)
 	}
+	m, err := build(dir, man, opts)
+	if err != nil {
+		return nil, fmt.Errorf("load model %s: %w", dir, err)
+	}
+	return m, nil
+}
+
+// build loads a validated manifest: its session and codecs, or its stages.
+func build(dir string, man Manifest, opts Options) (*Model, error) {
+	if len(man.Pipeline) > 0 {
+		return buildPipeline(dir, man, opts)
+	}
 	onnxPath := filepath.Join(dir, man.File)
 	if _, err := os.Stat(onnxPath); err != nil {
-		return nil, fmt.Errorf("load model %s: manifest file: %w", dir, err)
+		return nil, fmt.Errorf("manifest file: %w", err)
 	}
 	// Check the declared I/O before creating the session: ORT's own error
 	// for a wrong input name is less clear than naming the manifest field.
 	ins, outs, err := ioInfo(onnxPath)
 	if err != nil {
-		return nil, fmt.Errorf("load model %s: read I/O info of %s: %w", dir, man.File, err)
+		return nil, fmt.Errorf("read I/O info of %s: %w", man.File, err)
 	}
 	if err := checkIO(man, ins, outs); err != nil {
-		return nil, fmt.Errorf("load model %s: %w", dir, err)
+		return nil, err
 	}
 	m := &Model{dir: dir, manifest: man}
-	if m.pre, err = newPreprocessor(man); err != nil {
-		return nil, fmt.Errorf("load model %s: preprocess: %w", dir, err)
-	}
-	if m.post, err = newPostprocessor(dir, man); err != nil {
-		return nil, fmt.Errorf("load model %s: postprocess: %w", dir, err)
+	if man.Role != "" {
+		if err := m.initRole(dir); err != nil {
+			return nil, fmt.Errorf("role %s: %w", man.Role, err)
+		}
+	} else {
+		if m.pre, err = newPreprocessor(man); err != nil {
+			return nil, fmt.Errorf("preprocess: %w", err)
+		}
+		if m.post, err = newPostprocessor(dir, man); err != nil {
+			return nil, fmt.Errorf("postprocess: %w", err)
+		}
 	}
 	if m.session, err = newSession(onnxPath, man, opts); err != nil {
-		return nil, fmt.Errorf("load model %s: %w", dir, err)
+		return nil, err
 	}
 	return m, nil
 }
@@ -208,11 +234,23 @@ func (m *Model) Version() string { return m.manifest.Version }
 // Manifest returns a copy of the manifest.
 func (m *Model) Manifest() Manifest { return m.manifest }
 
-// MaxBatch is the most rows one Run may take.
-func (m *Model) MaxBatch() int { return m.manifest.Batch.MaxBatch }
+// MaxBatch is the most rows one Run may take; for a pipeline model, the
+// inputs worth gathering into one call (its stages have their own).
+func (m *Model) MaxBatch() int {
+	if m.IsPipeline() {
+		return m.pagesPerCall()
+	}
+	return m.manifest.Batch.MaxBatch
+}
 
-// MaxBatchBytes caps one batch's input tensor size in bytes.
-func (m *Model) MaxBatchBytes() int64 { return m.manifest.Batch.MaxBatchBytes }
+// MaxBatchBytes caps one batch's input tensor size in bytes; for a
+// pipeline model, its read stage's.
+func (m *Model) MaxBatchBytes() int64 {
+	if m.IsPipeline() {
+		return m.stages[len(m.stages)-1].MaxBatchBytes()
+	}
+	return m.manifest.Batch.MaxBatchBytes
+}
 
 // PadValue is the value for padded elements of dynamic dims, already
 // normalised (0 for PaddleOCR: mid-grey, exactly what PaddleOCR pads with).
@@ -231,6 +269,9 @@ func (m *Model) Preprocess(data []byte) (Tensor, error) {
 	if len(data) == 0 {
 		return Tensor{}, inputErrorf(codeEmptyInput, "input is empty (0 bytes)")
 	}
+	if m.pre == nil {
+		return Tensor{}, fmt.Errorf("preprocess %s: a pipeline or its stage takes its input through Start", m.manifest.Name)
+	}
 	return m.pre.preprocess(data)
 }
 
@@ -248,6 +289,9 @@ func (m *Model) Postprocess(outputs []Tensor) (map[string]any, error) {
 	if len(outputs) != len(m.manifest.Outputs) {
 		return nil, fmt.Errorf("postprocess %s: got %d outputs, the manifest lists %d", m.manifest.Name, len(outputs), len(m.manifest.Outputs))
 	}
+	if m.post == nil {
+		return nil, fmt.Errorf("postprocess %s: a pipeline model gives its output through Flow.Result", m.manifest.Name)
+	}
 	res, err := m.post.postprocess(outputs)
 	if err != nil {
 		return nil, fmt.Errorf("postprocess %s: %w", m.manifest.Name, err)
@@ -258,9 +302,14 @@ func (m *Model) Postprocess(outputs []Tensor) (map[string]any, error) {
 // Close releases the session. It is safe to call more than once.
 func (m *Model) Close() error {
 	m.closeOnce.Do(func() {
-		if m.session != nil {
-			m.closeErr = m.session.Destroy()
+		var errs []error
+		for _, st := range m.stages {
+			errs = append(errs, st.Close())
 		}
+		if m.session != nil {
+			errs = append(errs, m.session.Destroy())
+		}
+		m.closeErr = errors.Join(errs...)
 	})
 	return m.closeErr
 }

