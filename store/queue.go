@@ -49,6 +49,112 @@ func (q *Queue) Receive(ctx context.Context, n int, wait, visibility time.Durati
 	return out.Messages, nil
 }
 
+// BatchOptions says how ReceiveBatch fills one batch. The zero value
+// takes what one short poll returns, up to ten messages.
+type BatchOptions struct {
+	// Max is the most messages in the batch (received at most ten per
+	// ReceiveMessage call); 0 means ten.
+	Max int
+	// Window is the longest time to keep filling once the first message
+	// has arrived, counted from the start of the receive that returned it;
+	// 0 ends the batch with that receive.
+	Window time.Duration
+	// IdleWait is how long to wait for the first message: long polls
+	// (whole seconds, at most 20 s each) and short polls for any rest. 0
+	// is one short poll.
+	IdleWait time.Duration
+	// Visibility is each receive's visibility timeout (whole seconds); 0
+	// keeps the queue's.
+	Visibility time.Duration
+	// MaxBytes ends the batch once its bodies plus recordOverhead per
+	// message reach it (Lambda's 6 MB invocation payload, say); 0 is no
+	// cap. It is checked after each receive, so a batch may pass it by
+	// up to one receive's worth.
+	MaxBytes int
+}
+
+// recordOverhead estimates what a message weighs beyond its body once in
+// an event (ids, receipt handle, attributes): generous, so a MaxBytes
+// taken from a payload limit holds.
+const recordOverhead = 1024
+
+// shortPollPause is the pause between short polls that found nothing, so
+// a sub-second wait polls instead of spinning.
+const shortPollPause = 50 * time.Millisecond
+
+// receiveGrace bounds a receive beyond its long-poll wait: a receive is
+// never cancelled with the caller's context (SQS may already have hidden
+// the messages it answers with), only given up on when SQS is silent.
+const receiveGrace = 10 * time.Second
+
+// ReceiveBatch gathers one batch: it waits up to o.IdleWait for the first
+// message, then keeps receiving until it holds o.Max messages, o.MaxBytes,
+// or o.Window has passed since the receive that brought the first one.
+// first is when that receive started (zero when the batch is empty): the
+// messages' visibility timeouts run from no earlier than that. A message
+// received twice inside one batch (its visibility timeout is shorter than
+// the window) appears once, with its newest receipt handle.
+//
+// An empty batch with a nil error means nothing arrived within IdleWait.
+// When ctx ends, the receive in flight still completes and what was
+// received is returned with a nil error; callers check ctx themselves.
+// When a receive fails, the messages received before it are returned
+// with its error: they stay hidden until their visibility timeout unless
+// the caller processes or releases them.
+func (q *Queue) ReceiveBatch(ctx context.Context, o BatchOptions) (msgs []types.Message, first time.Time, err error) {
+	want := o.Max
+	if want <= 0 {
+		want = MaxSQSBatch
+	}
+	index := map[string]int{}
+	size := 0
+	deadline := time.Now().Add(o.IdleWait)
+	for ctx.Err() == nil {
+		wait := max(time.Until(deadline), 0)
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), min(wait, maxLongPoll)+receiveGrace)
+		t0 := time.Now()
+		got, err := q.Receive(rctx, want-len(msgs), wait, o.Visibility)
+		cancel()
+		if err != nil {
+			return msgs, first, err
+		}
+		if len(got) > 0 && len(msgs) == 0 {
+			first, deadline = t0, t0.Add(o.Window)
+		}
+		for _, m := range got {
+			id := aws.ToString(m.MessageId)
+			if i, seen := index[id]; seen {
+				msgs[i] = m
+				continue
+			}
+			index[id] = len(msgs)
+			msgs = append(msgs, m)
+			size += len(aws.ToString(m.Body)) + recordOverhead
+		}
+		if len(msgs) >= want || (o.MaxBytes > 0 && size >= o.MaxBytes) || !time.Now().Before(deadline) {
+			break
+		}
+		if len(got) == 0 && wait < time.Second {
+			// Receive waits whole seconds only: poll the rest.
+			pause(ctx, min(time.Until(deadline), shortPollPause))
+		}
+	}
+	return msgs, first, nil
+}
+
+// pause sleeps for d or until ctx ends.
+func pause(ctx context.Context, d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}
+
 // Delete deletes msgs (by receipt handle) in batches of ten. An entry SQS
 // refuses is reported in the joined error; the others are still deleted.
 func (q *Queue) Delete(ctx context.Context, msgs []types.Message) error {
