@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"strings"
 	"time"
 
@@ -175,8 +174,7 @@ func (e *ESM) batchSize() int {
 // the cycle gives up, so Run neither spins nor misses a message that
 // arrives just after the cycle began.
 func (e *ESM) receiveBatch(ctx context.Context) ([]types.Message, error) {
-	q := &store.Queue{Client: e.SQS, URL: e.QueueURL}
-	msgs, _, err := q.ReceiveBatch(ctx, store.BatchOptions{
+	msgs, _, err := e.queue().ReceiveBatch(ctx, store.BatchOptions{
 		Max: e.batchSize(), Window: e.Window, IdleWait: e.Window, MaxBytes: maxPayload,
 	})
 	if err != nil {
@@ -187,29 +185,21 @@ func (e *ESM) receiveBatch(ctx context.Context) ([]types.Message, error) {
 	return msgs, nil
 }
 
-// deleteMessages acknowledges msgs in DeleteMessageBatch calls of 10 and
-// returns how many SQS confirmed.
+// deleteMessages acknowledges msgs and returns how many SQS confirmed.
 func (e *ESM) deleteMessages(ctx context.Context, msgs []types.Message) (int, error) {
-	deleted := 0
-	var errs []error
-	for start := 0; start < len(msgs); start += 10 {
-		chunk := msgs[start:min(start+10, len(msgs))]
-		entries := make([]types.DeleteMessageBatchRequestEntry, len(chunk))
-		for i, m := range chunk {
-			entries[i] = types.DeleteMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), ReceiptHandle: m.ReceiptHandle}
-		}
-		out, err := e.SQS.DeleteMessageBatch(ctx, &sqs.DeleteMessageBatchInput{QueueUrl: aws.String(e.QueueURL), Entries: entries})
-		if err != nil {
-			errs = append(errs, fmt.Errorf("esm: delete %d messages from %s: %w", len(chunk), e.QueueURL, err))
-			continue
-		}
-		deleted += len(out.Successful)
-		for _, f := range out.Failed {
-			errs = append(errs, fmt.Errorf("esm: delete entry %s from %s: %s %s", aws.ToString(f.Id), e.QueueURL, aws.ToString(f.Code), aws.ToString(f.Message)))
-		}
+	err := e.queue().Delete(ctx, msgs)
+	if err == nil {
+		return len(msgs), nil
 	}
-	return deleted, errors.Join(errs...)
+	deleted := 0
+	var be *store.BatchError
+	if errors.As(err, &be) {
+		deleted = len(msgs) - len(be.Failed)
+	}
+	return deleted, fmt.Errorf("esm: %w", err)
 }
+
+func (e *ESM) queue() *store.Queue { return &store.Queue{Client: e.SQS, URL: e.QueueURL} }
 
 // resolveSource fills QueueARN and Region when they were left empty.
 func (e *ESM) resolveSource(ctx context.Context) error {
@@ -219,15 +209,11 @@ func (e *ESM) resolveSource(ctx context.Context) error {
 	if e.QueueARN != "" {
 		return nil
 	}
-	out, err := e.SQS.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
-		QueueUrl:       aws.String(e.QueueURL),
-		AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameQueueArn},
-	})
+	arn, err := e.queue().ARN(ctx)
 	if err != nil {
-		return fmt.Errorf("esm: get QueueArn of %s: %w", e.QueueURL, err)
+		return fmt.Errorf("esm: %w", err)
 	}
-	e.QueueARN = out.Attributes[string(types.QueueAttributeNameQueueArn)]
-	if e.QueueARN == "" {
+	if e.QueueARN = arn; e.QueueARN == "" {
 		return fmt.Errorf("esm: %s has no QueueArn attribute", e.QueueURL)
 	}
 	if e.Region == "" {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -155,24 +157,20 @@ func pause(ctx context.Context, d time.Duration) {
 	}
 }
 
-// Delete deletes msgs (by receipt handle) in batches of ten. An entry SQS
-// refuses is reported in the joined error; the others are still deleted.
+// Delete deletes msgs (by receipt handle) in batches of ten. What was not
+// deleted is reported in a *BatchError; the others are still deleted.
 func (q *Queue) Delete(ctx context.Context, msgs []types.Message) error {
-	var errs []error
-	for start := 0; start < len(msgs); start += MaxSQSBatch {
-		chunk := msgs[start:min(start+MaxSQSBatch, len(msgs))]
+	return inTens(q, msgs, "delete", func(chunk []types.Message) ([]types.BatchResultErrorEntry, error) {
 		entries := make([]types.DeleteMessageBatchRequestEntry, len(chunk))
 		for i, m := range chunk {
 			entries[i] = types.DeleteMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), ReceiptHandle: m.ReceiptHandle}
 		}
 		out, err := q.Client.DeleteMessageBatch(ctx, &sqs.DeleteMessageBatchInput{QueueUrl: aws.String(q.URL), Entries: entries})
 		if err != nil {
-			errs = append(errs, Classify(err, fmt.Sprintf("delete %d messages from %s", len(chunk), q.URL)))
-			continue
+			return nil, err
 		}
-		errs = append(errs, batchFailures("delete", out.Failed, chunk)...)
-	}
-	return errors.Join(errs...)
+		return out.Failed, nil
+	}, messageID)
 }
 
 // ChangeVisibility makes the message visible again after d (0: at once).
@@ -184,23 +182,43 @@ func (q *Queue) ChangeVisibility(ctx context.Context, receiptHandle string, d ti
 	return Classify(err, "change message visibility on "+q.URL)
 }
 
-// release makes msgs visible again at once, in batches of ten.
-func (q *Queue) release(ctx context.Context, msgs []types.Message) error {
-	var errs []error
-	for start := 0; start < len(msgs); start += MaxSQSBatch {
-		chunk := msgs[start:min(start+MaxSQSBatch, len(msgs))]
+// VisibilityChange is one entry of ChangeVisibilityBatch.
+type VisibilityChange struct {
+	ReceiptHandle string
+	// MessageID names the entry in errors; it is not sent.
+	MessageID string
+	// Timeout is when the message becomes visible again, from now (whole
+	// seconds; 0: at once).
+	Timeout time.Duration
+}
+
+// ChangeVisibilityBatch applies changes with ChangeMessageVisibilityBatch
+// in groups of ten. What was not changed is reported in a *BatchError
+// (BatchError.Failed indexes changes); the others are still changed.
+func (q *Queue) ChangeVisibilityBatch(ctx context.Context, changes []VisibilityChange) error {
+	return inTens(q, changes, "change visibility of", func(chunk []VisibilityChange) ([]types.BatchResultErrorEntry, error) {
 		entries := make([]types.ChangeMessageVisibilityBatchRequestEntry, len(chunk))
-		for i, m := range chunk {
-			entries[i] = types.ChangeMessageVisibilityBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), ReceiptHandle: m.ReceiptHandle}
+		for i, c := range chunk {
+			entries[i] = types.ChangeMessageVisibilityBatchRequestEntry{
+				Id: aws.String(strconv.Itoa(i)), ReceiptHandle: aws.String(c.ReceiptHandle),
+				VisibilityTimeout: int32(c.Timeout.Round(time.Second) / time.Second),
+			}
 		}
 		out, err := q.Client.ChangeMessageVisibilityBatch(ctx, &sqs.ChangeMessageVisibilityBatchInput{QueueUrl: aws.String(q.URL), Entries: entries})
 		if err != nil {
-			errs = append(errs, Classify(err, "release messages on "+q.URL))
-			continue
+			return nil, err
 		}
-		errs = append(errs, batchFailures("release", out.Failed, chunk)...)
+		return out.Failed, nil
+	}, func(c VisibilityChange) string { return c.MessageID })
+}
+
+// release makes msgs visible again at once.
+func (q *Queue) release(ctx context.Context, msgs []types.Message) error {
+	changes := make([]VisibilityChange, len(msgs))
+	for i, m := range msgs {
+		changes[i] = VisibilityChange{ReceiptHandle: aws.ToString(m.ReceiptHandle), MessageID: messageID(m)}
 	}
-	return errors.Join(errs...)
+	return q.ChangeVisibilityBatch(ctx, changes)
 }
 
 // OutMessage is one message to send.
@@ -222,8 +240,7 @@ func (q *Queue) Send(ctx context.Context, msgs []OutMessage) ([]Sent, error) {
 	sent := make([]Sent, len(msgs))
 	var errs []error
 	fifo := strings.HasSuffix(q.URL, ".fifo")
-	for start := 0; start < len(msgs); start += MaxSQSBatch {
-		chunk := msgs[start:min(start+MaxSQSBatch, len(msgs))]
+	for start, chunk := range chunks(msgs, MaxSQSBatch) {
 		entries := make([]types.SendMessageBatchRequestEntry, len(chunk))
 		for i, m := range chunk {
 			entries[i] = types.SendMessageBatchRequestEntry{
@@ -378,14 +395,62 @@ func (q *Queue) Redrive(ctx context.Context, dst *Queue, max int) (int, error) {
 	return moved, nil
 }
 
-func batchFailures(doing string, failed []types.BatchResultErrorEntry, chunk []types.Message) []error {
-	var errs []error
-	for _, f := range failed {
-		id := aws.ToString(f.Id)
-		if i, err := strconv.Atoi(id); err == nil && i < len(chunk) {
-			id = aws.ToString(chunk[i].MessageId)
-		}
-		errs = append(errs, fmt.Errorf("%s message %s: %s: %s", doing, id, aws.ToString(f.Code), aws.ToString(f.Message)))
-	}
-	return errs
+// BatchError is the error of a batch call (Delete, ChangeVisibilityBatch)
+// that left entries undone.
+type BatchError struct {
+	// Failed are the indexes, into the slice given, of the entries not
+	// done, ascending.
+	Failed []int
+	// Err joins the reasons: calls that failed as a whole (classified, see
+	// Classify) and entries SQS refused (naming the message and SQS's code).
+	Err error
 }
+
+func (e *BatchError) Error() string { return e.Err.Error() }
+func (e *BatchError) Unwrap() error { return e.Err }
+
+// inTens runs call on items in chunks of ten, each entry's Id its index in
+// the chunk, and gathers what was not done into a *BatchError (nil when
+// every entry was). name says which message an item is, for errors.
+func inTens[T any](q *Queue, items []T, doing string, call func(chunk []T) ([]types.BatchResultErrorEntry, error), name func(T) string) error {
+	var failed []int
+	var errs []error
+	for start, chunk := range chunks(items, MaxSQSBatch) {
+		refused, err := call(chunk)
+		if err != nil {
+			errs = append(errs, Classify(err, fmt.Sprintf("%s %d messages on %s", doing, len(chunk), q.URL)))
+			for i := range chunk {
+				failed = append(failed, start+i)
+			}
+			continue
+		}
+		for _, f := range refused {
+			i, err := strconv.Atoi(aws.ToString(f.Id))
+			if err != nil || i < 0 || i >= len(chunk) {
+				errs = append(errs, fmt.Errorf("%s on %s: SQS refused unknown entry %q: %s", doing, q.URL, aws.ToString(f.Id), aws.ToString(f.Message)))
+				continue
+			}
+			failed = append(failed, start+i)
+			errs = append(errs, fmt.Errorf("%s message %s on %s: %s: %s", doing, name(chunk[i]), q.URL, aws.ToString(f.Code), aws.ToString(f.Message)))
+		}
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	slices.Sort(failed)
+	return &BatchError{Failed: failed, Err: errors.Join(errs...)}
+}
+
+// chunks yields items in consecutive runs of at most n, each with the
+// index of its first item.
+func chunks[T any](items []T, n int) iter.Seq2[int, []T] {
+	return func(yield func(int, []T) bool) {
+		for start := 0; start < len(items); start += n {
+			if !yield(start, items[start:min(start+n, len(items))]) {
+				return
+			}
+		}
+	}
+}
+
+func messageID(m types.Message) string { return aws.ToString(m.MessageId) }

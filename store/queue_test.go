@@ -274,3 +274,89 @@ func sendBodies(t *testing.T, q *Queue, n, size int) {
 		t.Errorf("send: %v", err)
 	}
 }
+
+func TestChunks(t *testing.T) {
+	tests := []struct {
+		n, size int
+		want    string // start:len of each chunk
+	}{
+		{0, 10, ""},
+		{1, 10, "0:1"},
+		{10, 10, "0:10"},
+		{23, 10, "0:10 10:10 20:3"},
+		{5, 2, "0:2 2:2 4:1"},
+	}
+	for _, tt := range tests {
+		var got []string
+		for start, c := range chunks(make([]int, tt.n), tt.size) {
+			got = append(got, fmt.Sprintf("%d:%d", start, len(c)))
+		}
+		if s := strings.Join(got, " "); s != tt.want {
+			t.Errorf("chunks(%d items, %d) = %q, want %q", tt.n, tt.size, s, tt.want)
+		}
+	}
+}
+
+// TestQueueChangeVisibilityBatch: 23 changes (three calls) land, each with
+// its own timeout, and an entry SQS refuses is reported by index while the
+// others still change.
+func TestQueueChangeVisibilityBatch(t *testing.T) {
+	ctx := context.Background()
+	q := newTestQueue(t)
+	sendN(t, q, 23, nil)
+	msgs := receiveN(t, q, 23)
+	changes := make([]VisibilityChange, len(msgs))
+	for i, m := range msgs {
+		changes[i] = VisibilityChange{ReceiptHandle: aws.ToString(m.ReceiptHandle), MessageID: aws.ToString(m.MessageId)}
+		if i%2 == 1 {
+			changes[i].Timeout = time.Hour
+		}
+	}
+	changes[4].ReceiptHandle = "not-a-receipt-handle"
+	err := q.ChangeVisibilityBatch(ctx, changes)
+	var be *BatchError
+	if !errors.As(err, &be) || fmt.Sprint(be.Failed) != "[4]" || !strings.Contains(err.Error(), changes[4].MessageID) {
+		t.Fatalf("ChangeVisibilityBatch error %v; want a *BatchError failing [4] and naming its message", err)
+	}
+	// Even entries but the refused one are visible at once; odd ones and
+	// the refused one are still hidden.
+	if back := drain(t, q); len(back) != 11 {
+		t.Errorf("%d visible after the change, want 11", len(back))
+	}
+}
+
+// TestQueueBatchCallFailsAsAWhole: a call that fails outright (no such
+// queue) fails every entry, with one classified error per call.
+func TestQueueBatchCallFailsAsAWhole(t *testing.T) {
+	ctx := context.Background()
+	q := &Queue{Client: newTestQueue(t).Client, URL: newQueue(t) + "-missing"}
+	msgs := make([]types.Message, 12)
+	changes := make([]VisibilityChange, 12)
+	for i := range msgs {
+		msgs[i] = types.Message{MessageId: aws.String(strconv.Itoa(i)), ReceiptHandle: aws.String("h")}
+		changes[i] = VisibilityChange{ReceiptHandle: "h", MessageID: strconv.Itoa(i)}
+	}
+	for name, err := range map[string]error{
+		"delete":     q.Delete(ctx, msgs),
+		"visibility": q.ChangeVisibilityBatch(ctx, changes),
+	} {
+		var be *BatchError
+		var coded *jobs.Error
+		if !errors.As(err, &be) || len(be.Failed) != 12 || be.Failed[11] != 11 || !errors.As(err, &coded) {
+			t.Errorf("%s: %v; want a *BatchError failing all 12 that wraps a *jobs.Error", name, err)
+		}
+	}
+	if err := q.Delete(ctx, nil); err != nil {
+		t.Errorf("deleting nothing: %v", err)
+	}
+}
+
+// receiveN receives n messages, hidden for a minute.
+func receiveN(t *testing.T, q *Queue, n int) []types.Message {
+	t.Helper()
+	msgs, _, err := q.ReceiveBatch(context.Background(), BatchOptions{Max: n, Window: 5 * time.Second, Visibility: time.Minute})
+	if err != nil || len(msgs) != n {
+		t.Fatalf("receive %d: got %d, %v", n, len(msgs), err)
+	}
+	return msgs
+}
