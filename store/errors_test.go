@@ -88,6 +88,7 @@ func TestClassifyRealSDKErrors(t *testing.T) {
 	const ddb500 = `{"__type":"com.amazonaws.dynamodb.v20120810#InternalServerError","message":"Internal server error"}`
 	const s3SlowDown = `<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>`
 	const s3Internal = `<?xml version="1.0" encoding="UTF-8"?><Error><Code>InternalError</Code><Message>We encountered an internal error.</Message></Error>`
+	const s3AccessDenied = `<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>`
 	const sqsThrottle = `{"__type":"com.amazonaws.sqs#RequestThrottled","message":"Rate exceeded"}`
 
 	tests := []struct {
@@ -135,6 +136,10 @@ func TestClassifyRealSDKErrors(t *testing.T) {
 		}, jobs.CodeDeadline},
 		{"dynalite: table does not exist", func(t *testing.T) error {
 			return getItem(context.Background(), dynamodb.NewFromConfig(cfg), name("missing"))
+		}, jobs.CodeInternal},
+		{"s3 AccessDenied 403", func(t *testing.T) error {
+			_, err := (&Outputs{Client: faultS3(faultServer(t, 403, "application/xml", s3AccessDenied, 0)), Bucket: "b"}).Put(context.Background(), "j", []byte("{}"))
+			return err
 		}, jobs.CodeInternal},
 		{"fauxqs: queue does not exist", func(t *testing.T) error {
 			return (&DeadLetters{Client: sqs.NewFromConfig(cfg), QueueURL: emu.SQSURL + "/000000000000/" + name("nope")}).Send(context.Background(), DeadLetter{Body: "x"})
