@@ -60,7 +60,7 @@ func crashMidBatch(t *testing.T, claim string) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no claim appeared within 30 s\n%s", s.logs.tail(20))
+			t.Fatalf("no claim appeared within 30 s\n%s", s.logs.Tail(20))
 		}
 		time.Sleep(5 * time.Millisecond)
 	}

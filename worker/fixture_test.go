@@ -3,10 +3,8 @@ package worker
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -23,6 +21,7 @@ import (
 
 	"github.com/batchinfer/batchinfer/internal/emulators"
 	"github.com/batchinfer/batchinfer/internal/testenv"
+	"github.com/batchinfer/batchinfer/internal/testenv/modelenv"
 	"github.com/batchinfer/batchinfer/jobs"
 	"github.com/batchinfer/batchinfer/model"
 	"github.com/batchinfer/batchinfer/store"
@@ -37,30 +36,8 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	os.Exit(func() int {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		defer cancel()
-		var err error
-		if emu, err = emulators.Launch(ctx); err != nil {
-			fmt.Fprintln(os.Stderr, err, "(run `go tool task setup`)")
-			return 1
-		}
-		defer emu.Stop()
-		lib := testenv.ORTLibPath()
-		if err := model.InitRuntime(lib); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
-		}
-		for _, name := range []string{"iris-rf", "ppocr-rec", "ppocr-cls"} {
-			mdl, err := model.Load(testenv.CacheDir()+"/models/"+name, model.Options{IntraOpThreads: 1})
-			if err != nil {
-				fmt.Fprintln(os.Stderr, err)
-				return 1
-			}
-			models = append(models, mdl)
-		}
-		return m.Run()
-	}())
+	testenv.Main(m, emulators.Step(&emu),
+		modelenv.Load(&models, model.Options{IntraOpThreads: 1}, "iris-rf", "ppocr-rec", "ppocr-cls"))
 }
 
 // fixture is one test's AWS resources and a Worker wired to them through
