@@ -9,13 +9,12 @@ import (
 	"github.com/batchinfer/batchinfer/internal/testenv"
 )
 
-var (
-	// handlerBin is testdata/handler built with -tags lambda.norpc.
-	handlerBin string
-	// emu is one fauxqs+dynalite pair shared by the package; each test
-	// makes its own queue.
-	emu *emulators.Env
-)
+// handlerBin is testdata/handler built with -tags lambda.norpc.
+var handlerBin string
+
+// emu is one fauxqs+dynalite pair shared by the package; each test makes
+// its own queue.
+var emu *emulators.Env
 
 func TestMain(m *testing.M) {
 	testenv.Main(m, testenv.LambdaBinary("./local/testdata/handler", &handlerBin), emulators.Step(&emu))

@@ -138,23 +138,13 @@ func (q *Queue) ReceiveBatch(ctx context.Context, o BatchOptions) (msgs []types.
 		}
 		if len(got) == 0 && wait < time.Second {
 			// Receive waits whole seconds only: poll the rest.
-			pause(ctx, min(time.Until(deadline), shortPollPause))
+			select {
+			case <-ctx.Done():
+			case <-time.After(min(time.Until(deadline), shortPollPause)):
+			}
 		}
 	}
 	return msgs, first, nil
-}
-
-// pause sleeps for d or until ctx ends.
-func pause(ctx context.Context, d time.Duration) {
-	if d <= 0 {
-		return
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-	case <-ctx.Done():
-	}
 }
 
 // Delete deletes msgs (by receipt handle) in batches of ten. What was not

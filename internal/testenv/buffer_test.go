@@ -27,11 +27,10 @@ func TestBufferConcurrentWriters(t *testing.T) {
 }
 
 func TestBufferCapAndTail(t *testing.T) {
-	tests := []struct {
-		cap    int
-		writes []string
-		want   string
-		tail2  string
+	tests := []struct { // tail2 is Tail(2)
+		cap         int
+		writes      []string
+		want, tail2 string
 	}{
 		{0, []string{"a\n", "b\n", "c\n"}, "a\nb\nc\n", "b\nc"},
 		{3, []string{"ab", "cd", "ef"}, "abc", "abc"},
