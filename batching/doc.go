@@ -33,9 +33,7 @@
 // the context is done Run stops at once instead of bisecting, because the
 // failure is then about time, not about a row.
 //
-// # Poll mode
-//
-// Batcher is the time-bounded dynamic batcher of the long-running poller:
-// it collects items until it has maxItems or maxWait has passed since the
-// first one, and blocks producers while its consumer lags.
+// Gathering messages into a batch within a time window is not done here:
+// it belongs to the queue (store.Queue.ReceiveBatch), which both the poll
+// mode and the local event source mapping use.
 package batching

@@ -48,7 +48,7 @@ func BenchmarkColdStart(b *testing.B) {
 	var cold, init, ort, fetch, session, total []float64
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		logs := &lockedLog{}
+		logs := &testenv.Buffer{}
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 		t0 := time.Now()
 		r, err := local.StartRIE(ctx, local.RIEOptions{RIEPath: rie, Handler: bin, Env: env, Stdout: logs, Stderr: logs})
@@ -157,26 +157,6 @@ func bootstrap(b *testing.B) string {
 	}
 	return buildBin
 }
-
-// lockedLog collects RIE's and the function's output.
-type lockedLog struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *lockedLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *lockedLog) Bytes() []byte {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return bytes.Clone(l.buf.Bytes())
-}
-
-func (l *lockedLog) String() string { return string(l.Bytes()) }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 

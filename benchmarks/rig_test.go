@@ -21,7 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
-	"github.com/batchinfer/batchinfer/benchmarks/naive"
+	"github.com/batchinfer/batchinfer/benchmarks/internal/naive"
 	"github.com/batchinfer/batchinfer/internal/emulators"
 	"github.com/batchinfer/batchinfer/internal/faultproxy"
 	"github.com/batchinfer/batchinfer/internal/samples"

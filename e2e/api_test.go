@@ -38,7 +38,7 @@ func (s *system) startAPI(env ...string) string {
 			return "http://" + addr
 		}
 		if time.Now().After(deadline) {
-			s.t.Fatalf("batchinfer api did not listen on %s:\n%s", addr, s.logs.tail(20))
+			s.t.Fatalf("batchinfer api did not listen on %s:\n%s", addr, s.logs.Tail(20))
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -107,7 +107,7 @@ func TestAPIBinaryToResult(t *testing.T) {
 				break
 			}
 			if time.Now().After(deadline) {
-				t.Fatalf("job %s not finished: %d %v\n%s", id, status, body, s.logs.tail(30))
+				t.Fatalf("job %s not finished: %d %v\n%s", id, status, body, s.logs.Tail(30))
 			}
 		}
 		out, _ := item["output"].(map[string]any)

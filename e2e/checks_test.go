@@ -55,6 +55,18 @@ func (s *system) ocrText(o object, r *store.Record) string {
 	return text
 }
 
+// checkSucceeded checks that every iris job and every OCR object finished
+// SUCCEEDED with a well-formed output.
+func (s *system) checkSucceeded(irisIDs []string, objs []object, recs map[string]*store.Record) {
+	s.t.Helper()
+	for _, id := range irisIDs {
+		s.checkIris(id, recs[id])
+	}
+	for _, o := range objs {
+		s.ocrText(o, recs[o.JobID])
+	}
+}
+
 // checkOutputObject reads an item's full output from the results bucket.
 func (s *system) checkOutputObject(id string, r *store.Record) {
 	s.t.Helper()

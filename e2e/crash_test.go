@@ -60,7 +60,7 @@ func crashMidBatch(t *testing.T, claim string) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no claim appeared within 30 s\n%s", s.logs.tail(20))
+			t.Fatalf("no claim appeared within 30 s\n%s", s.logs.Tail(20))
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
@@ -90,12 +90,7 @@ func crashMidBatch(t *testing.T, claim string) {
 
 	recs := s.waitFinal(ids, 60*time.Second)
 	t.Logf("all jobs final %s after the crash", time.Since(killed).Round(time.Millisecond))
-	for _, id := range irisIDs {
-		s.checkIris(id, recs[id])
-	}
-	for _, o := range objs {
-		s.ocrText(o, recs[o.JobID])
-	}
+	s.checkSucceeded(irisIDs, objs, recs)
 	if claim == "always" {
 		s.checkOncePerJob(ids, recs, 0)
 	} else {

@@ -78,12 +78,7 @@ func TestDuplicateDeliveries(t *testing.T) {
 	}
 	recs := s.waitFinal(ids, 90*time.Second)
 	s.waitQueueDrained(30 * time.Second)
-	for _, id := range irisIDs {
-		s.checkIris(id, recs[id])
-	}
-	for _, o := range objs {
-		s.ocrText(o, recs[o.JobID])
-	}
+	s.checkSucceeded(irisIDs, objs, recs)
 	s.checkOncePerJob(ids, recs, 1)
 
 	// Every delivery reached a worker: four per job (two messages, each to

@@ -62,12 +62,7 @@ func TestTransientFaults(t *testing.T) {
 			s.send(bodies...)
 			recs := s.waitFinal(ids, 60*time.Second)
 
-			for _, id := range irisIDs {
-				s.checkIris(id, recs[id])
-			}
-			for _, ob := range objs {
-				s.ocrText(ob, recs[ob.JobID])
-			}
+			s.checkSucceeded(irisIDs, objs, recs)
 			if tt.exactlyOnce {
 				s.checkOncePerJob(ids, recs, 1)
 			} else if n := s.checkNoDoubleOutcome(ids); n > 0 {

@@ -110,12 +110,7 @@ func TestPoisonJobs(t *testing.T) {
 	if len(dlq) != len(poisons) {
 		t.Errorf("DLQ holds %d jobs, want exactly the %d poison ones", len(dlq), len(poisons))
 	}
-	for _, id := range irisIDs {
-		s.checkIris(id, recs[id])
-	}
-	for _, o := range good {
-		s.ocrText(o, recs[o.JobID])
-	}
+	s.checkSucceeded(irisIDs, good, recs)
 	// Failures are permanent: none was retried.
 	for _, l := range s.jobLines() {
 		if l.Status == "RETRY" {

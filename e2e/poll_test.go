@@ -68,10 +68,10 @@ func TestPollModeBinaryDrainsAndStopsOnSIGTERM(t *testing.T) {
 	select {
 	case err := <-exited:
 		if err != nil {
-			t.Errorf("poll exited with %v after SIGTERM, want status 0\n%s", err, s.logs.tail(20))
+			t.Errorf("poll exited with %v after SIGTERM, want status 0\n%s", err, s.logs.Tail(20))
 		}
 	case <-time.After(30 * time.Second):
-		t.Fatalf("poll did not stop within 30s of SIGTERM\n%s", s.logs.tail(20))
+		t.Fatalf("poll did not stop within 30s of SIGTERM\n%s", s.logs.Tail(20))
 	}
 
 	before := s.succeededLines()

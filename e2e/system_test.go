@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"log/slog"
@@ -10,7 +9,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -71,10 +69,10 @@ type system struct {
 	sqs     *sqs.Client
 	results *store.Results
 	rie     *local.RIE
-	logs    *syncBuffer // everything RIE, the function and the ESM printed
+	logs    *testenv.Buffer // everything RIE, the function and the ESM printed
 	// modelCache is the function's BATCHINFER_MODEL_CACHE.
 	modelCache string
-	dupLogs    *syncBuffer // the second sandbox's output (Duplicate)
+	dupLogs    *testenv.Buffer // the second sandbox's output (Duplicate)
 }
 
 var nonName = regexp.MustCompile(`[^a-z0-9-]+`)
@@ -143,7 +141,7 @@ func newSystem(t *testing.T, o sysOptions) *system {
 		t:          t, ctx: ctx, opts: o, spec: spec, prov: prov,
 		s3: store.NewS3Client(cfg), sqs: sqs.NewFromConfig(cfg),
 		results: &store.Results{Client: dynamodb.NewFromConfig(cfg), Table: spec.Table},
-		logs:    &syncBuffer{},
+		logs:    &testenv.Buffer{},
 	}
 	if o.ModelsFromS3 {
 		for _, m := range o.Models {
@@ -156,7 +154,7 @@ func newSystem(t *testing.T, o sysOptions) *system {
 	s.rie = s.startRIE(s.logs)
 	invoke := s.rie.Invoke
 	if o.Duplicate {
-		s.dupLogs = &syncBuffer{}
+		s.dupLogs = &testenv.Buffer{}
 		invoke = deliverTwice(t, invoke, s.startRIE(s.dupLogs).Invoke)
 	}
 	s.startESM(invoke)
@@ -226,33 +224,6 @@ func (s *system) startESM(invoke invokeFunc) {
 		cancel()
 		<-done
 	})
-}
-
-// syncBuffer collects the output of RIE, the function and the ESM.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// tail is the last n lines, for failure messages.
-func (b *syncBuffer) tail(n int) string {
-	lines := strings.Split(strings.TrimRight(b.String(), "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
 }
 
 // modelURI is where ModelsFromS3 puts model NAME.

@@ -152,7 +152,7 @@ func (s *system) waitFinal(ids []string, timeout time.Duration) map[string]*stor
 				desc = append(desc, id+": "+st)
 			}
 			s.t.Fatalf("after %s, %d of %d jobs have no final item, e.g.\n  %s\nlast log lines:\n%s",
-				timeout, len(still), len(ids), strings.Join(desc, "\n  "), s.logs.tail(30))
+				timeout, len(still), len(ids), strings.Join(desc, "\n  "), s.logs.Tail(30))
 		}
 		time.Sleep(250 * time.Millisecond)
 	}

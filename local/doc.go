@@ -4,8 +4,11 @@
 // mapping (ESM) against any SQS endpoint, so `batchinfer local esm` and the
 // end-to-end tests drive the real binary exactly as Lambda would.
 //
-// The RIE runner and the ESM (rie.go, esm.go, event.go, response.go)
-// depend only on the AWS SDK's SQS client and aws-lambda-go's event types:
-// they know nothing of jobs, models or results. system.go and demo.go wire
-// the whole local deployment on top of them and use store.
+// The RIE runner (rie.go, proc_linux.go) and the response judge
+// (response.go) depend on nothing of ours. The ESM (esm.go, event.go)
+// receives and deletes through store.Queue and builds each record with
+// store.LambdaRecord: the same receive-within-a-window and the same event
+// shape as the worker's poll mode, so the two cannot drift apart. None of
+// them knows jobs, models or results. system.go and demo.go wire the
+// whole local deployment on top of them and use store for the rest.
 package local

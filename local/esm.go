@@ -6,13 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/batchinfer/batchinfer/store"
 )
 
 // ESM plays Lambda's SQS event source mapping for one queue and one
@@ -30,7 +31,8 @@ type ESM struct {
 	BatchSize int
 	// Window is MaximumBatchingWindow: keep receiving (10 messages per
 	// ReceiveMessage call at most) until BatchSize, the 6 MB payload limit,
-	// or the window ends. 0 sends whatever the first receive returned.
+	// or the window ends after the first message. 0 sends whatever the
+	// first receive returned.
 	Window time.Duration
 	// Invoke calls the function, e.g. (*RIE).Invoke. An error means a
 	// function error: the whole batch is retried.
@@ -55,10 +57,6 @@ type CycleStats struct {
 // maxPayload is Lambda's synchronous invocation payload limit: the ESM
 // stops filling a batch once the event would reach it.
 const maxPayload = 6 * 1024 * 1024
-
-// perRecordOverhead is a generous estimate of a record's JSON size beyond
-// its body (ids, receipt handle, attributes), used to stay under maxPayload.
-const perRecordOverhead = 1024
 
 // emptyQueueSleep is how long Run waits after a cycle found no messages.
 const emptyQueueSleep = 200 * time.Millisecond
@@ -171,77 +169,37 @@ func (e *ESM) batchSize() int {
 	return e.BatchSize
 }
 
-// receiveBatch gathers up to BatchSize messages within the window. A
-// message seen twice inside one window (its visibility timeout is shorter
-// than the window) keeps only its newest receipt handle.
+// receiveBatch gathers up to BatchSize messages within the window, as
+// Lambda's poller does. An empty queue is watched for one window before
+// the cycle gives up, so Run neither spins nor misses a message that
+// arrives just after the cycle began.
 func (e *ESM) receiveBatch(ctx context.Context) ([]types.Message, error) {
-	want := e.batchSize()
-	deadline := time.Now().Add(e.Window)
-	var msgs []types.Message
-	index := map[string]int{}
-	size := 0
-	for {
-		n := min(10, want-len(msgs))
-		out, err := e.SQS.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
-			QueueUrl:                    aws.String(e.QueueURL),
-			MaxNumberOfMessages:         int32(n),
-			MessageSystemAttributeNames: []types.MessageSystemAttributeName{types.MessageSystemAttributeNameAll},
-			MessageAttributeNames:       []string{"All"},
-		})
-		if err != nil {
-			// Messages already received stay invisible until their
-			// visibility timeout: exactly what Lambda's poller leaves behind.
-			return nil, fmt.Errorf("esm: receive from %s: %w", e.QueueURL, err)
-		}
-		for _, m := range out.Messages {
-			id := aws.ToString(m.MessageId)
-			if i, dup := index[id]; dup {
-				msgs[i] = m
-				continue
-			}
-			index[id] = len(msgs)
-			msgs = append(msgs, m)
-			size += len(aws.ToString(m.Body)) + perRecordOverhead
-		}
-		if len(msgs) >= want || size >= maxPayload || !time.Now().Before(deadline) {
-			return msgs, nil
-		}
-		if len(out.Messages) == 0 {
-			// Nothing right now: wait a little inside the window rather
-			// than spinning on ReceiveMessage.
-			wait := min(50*time.Millisecond, time.Until(deadline))
-			select {
-			case <-ctx.Done():
-				return msgs, nil
-			case <-time.After(wait):
-			}
-		}
+	msgs, _, err := e.queue().ReceiveBatch(ctx, store.BatchOptions{
+		Max: e.batchSize(), Window: e.Window, IdleWait: e.Window, MaxBytes: maxPayload,
+	})
+	if err != nil {
+		// Messages already received stay invisible until their
+		// visibility timeout: exactly what Lambda's poller leaves behind.
+		return nil, fmt.Errorf("esm: %w", err)
 	}
+	return msgs, nil
 }
 
-// deleteMessages acknowledges msgs in DeleteMessageBatch calls of 10 and
-// returns how many SQS confirmed.
+// deleteMessages acknowledges msgs and returns how many SQS confirmed.
 func (e *ESM) deleteMessages(ctx context.Context, msgs []types.Message) (int, error) {
-	deleted := 0
-	var errs []error
-	for start := 0; start < len(msgs); start += 10 {
-		chunk := msgs[start:min(start+10, len(msgs))]
-		entries := make([]types.DeleteMessageBatchRequestEntry, len(chunk))
-		for i, m := range chunk {
-			entries[i] = types.DeleteMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), ReceiptHandle: m.ReceiptHandle}
-		}
-		out, err := e.SQS.DeleteMessageBatch(ctx, &sqs.DeleteMessageBatchInput{QueueUrl: aws.String(e.QueueURL), Entries: entries})
-		if err != nil {
-			errs = append(errs, fmt.Errorf("esm: delete %d messages from %s: %w", len(chunk), e.QueueURL, err))
-			continue
-		}
-		deleted += len(out.Successful)
-		for _, f := range out.Failed {
-			errs = append(errs, fmt.Errorf("esm: delete entry %s from %s: %s %s", aws.ToString(f.Id), e.QueueURL, aws.ToString(f.Code), aws.ToString(f.Message)))
-		}
+	err := e.queue().Delete(ctx, msgs)
+	if err == nil {
+		return len(msgs), nil
 	}
-	return deleted, errors.Join(errs...)
+	deleted := 0
+	var be *store.BatchError
+	if errors.As(err, &be) {
+		deleted = len(msgs) - len(be.Failed)
+	}
+	return deleted, fmt.Errorf("esm: %w", err)
 }
+
+func (e *ESM) queue() *store.Queue { return &store.Queue{Client: e.SQS, URL: e.QueueURL} }
 
 // resolveSource fills QueueARN and Region when they were left empty.
 func (e *ESM) resolveSource(ctx context.Context) error {
@@ -251,15 +209,11 @@ func (e *ESM) resolveSource(ctx context.Context) error {
 	if e.QueueARN != "" {
 		return nil
 	}
-	out, err := e.SQS.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
-		QueueUrl:       aws.String(e.QueueURL),
-		AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameQueueArn},
-	})
+	arn, err := e.queue().ARN(ctx)
 	if err != nil {
-		return fmt.Errorf("esm: get QueueArn of %s: %w", e.QueueURL, err)
+		return fmt.Errorf("esm: %w", err)
 	}
-	e.QueueARN = out.Attributes[string(types.QueueAttributeNameQueueArn)]
-	if e.QueueARN == "" {
+	if e.QueueARN = arn; e.QueueARN == "" {
 		return fmt.Errorf("esm: %s has no QueueArn attribute", e.QueueURL)
 	}
 	if e.Region == "" {

@@ -440,3 +440,22 @@ func TestESMHandlerKilledMidBatch(t *testing.T) {
 		t.Fatalf("%d messages left", n)
 	}
 }
+
+// TestESMDeleteCounts: deleteMessages reports how many SQS confirmed.
+func TestESMDeleteCounts(t *testing.T) {
+	ctx := context.Background()
+	q := newQueue(t, 30*time.Second)
+	q.send(t, "a", "b", "c")
+	msgs := q.receiveAll(t, 3, 5*time.Second)
+	missing := &ESM{SQS: q.sqs, QueueURL: q.url + "-missing"}
+	if n, err := missing.deleteMessages(ctx, msgs); n != 0 || err == nil {
+		t.Errorf("delete on a missing queue: %d, %v; want 0 and an error", n, err)
+	}
+	e := &ESM{SQS: q.sqs, QueueURL: q.url}
+	if n, err := e.deleteMessages(ctx, msgs); n != 3 || err != nil {
+		t.Errorf("delete: %d, %v; want 3", n, err)
+	}
+	if n := q.remaining(t); n != 0 {
+		t.Errorf("%d left", n)
+	}
+}

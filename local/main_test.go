@@ -2,10 +2,6 @@ package local
 
 import (
 	"context"
-	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -13,41 +9,15 @@ import (
 	"github.com/batchinfer/batchinfer/internal/testenv"
 )
 
-var (
-	// handlerBin is testdata/handler built with -tags lambda.norpc.
-	handlerBin string
-	// emu is one fauxqs+dynalite pair shared by the package; each test
-	// makes its own queue.
-	emu *emulators.Env
-)
+// handlerBin is testdata/handler built with -tags lambda.norpc.
+var handlerBin string
+
+// emu is one fauxqs+dynalite pair shared by the package; each test makes
+// its own queue.
+var emu *emulators.Env
 
 func TestMain(m *testing.M) {
-	os.Exit(run(m))
-}
-
-func run(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "local-test-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	handlerBin = filepath.Join(dir, "handler")
-	build := exec.Command("go", "build", "-tags", "lambda.norpc", "-o", handlerBin, "./testdata/handler")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintf(os.Stderr, "build test handler: %v\n", err)
-		return 1
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	emu, err = emulators.Launch(ctx)
-	cancel()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "%v (run `go tool task setup`)\n", err)
-		return 1
-	}
-	defer emu.Stop()
-	return m.Run()
+	testenv.Main(m, testenv.LambdaBinary("./local/testdata/handler", &handlerBin), emulators.Step(&emu))
 }
 
 // rieTool is the emulator binary setup installed.

@@ -10,26 +10,10 @@
 "use strict";
 
 const path = require("node:path");
+const launcher = require("./launcher.js");
 
-const modules = process.env.BATCHINFER_NODE_MODULES ||
-  path.join(__dirname, "..", ".cache", "node", "node_modules");
-const port = Number.parseInt(process.argv[2] || "0", 10);
-if (!Number.isInteger(port) || port < 0 || port > 65535) {
-  console.error(`dynalite-launcher: bad port ${JSON.stringify(process.argv[2])}`);
-  process.exit(2);
-}
-
+const { modules, port } = launcher.args("dynalite");
 const dynalite = require(path.join(modules, "dynalite"));
 const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-server.on("error", (err) => {
-  console.error(`dynalite-launcher: ${err.stack || err}`);
-  process.exit(1);
-});
-server.listen(port, "127.0.0.1", () => {
-  process.stdout.write(JSON.stringify({ service: "dynalite", port: server.address().port }) + "\n");
-});
-// The store is in memory: nothing to flush, so stop at once rather than wait
-// out dynalite's graceful close of keep-alive connections.
-const stop = () => process.exit(0);
-process.on("SIGTERM", stop);
-process.on("SIGINT", stop);
+server.on("error", (err) => launcher.fail("dynalite", err));
+server.listen(port, "127.0.0.1", () => launcher.listening("dynalite", server.address().port));

@@ -14,30 +14,15 @@
 
 const path = require("node:path");
 const { pathToFileURL } = require("node:url");
-
-const modules = process.env.BATCHINFER_NODE_MODULES ||
-  path.join(__dirname, "..", ".cache", "node", "node_modules");
-const port = Number.parseInt(process.argv[2] || "0", 10);
-if (!Number.isInteger(port) || port < 0 || port > 65535) {
-  console.error(`fauxqs-launcher: bad port ${JSON.stringify(process.argv[2])}`);
-  process.exit(2);
-}
+const launcher = require("./launcher.js");
 
 async function main() {
+  const { modules, port } = launcher.args("fauxqs");
   const entry = pathToFileURL(path.join(modules, "fauxqs", "dist", "app.js")).href;
   const { buildApp } = await import(entry);
   const app = buildApp({ logger: process.env.FAUXQS_LOGGER === "true" });
   await app.listen({ port, host: "127.0.0.1" });
-  const actual = app.server.address().port;
-  process.stdout.write(JSON.stringify({ service: "fauxqs", port: actual }) + "\n");
-  // State is in memory only: nothing to flush, so stop at once rather than
-  // wait for keep-alive connections to drain.
-  const stop = () => process.exit(0);
-  process.on("SIGTERM", stop);
-  process.on("SIGINT", stop);
+  launcher.listening("fauxqs", app.server.address().port);
 }
 
-main().catch((err) => {
-  console.error(`fauxqs-launcher: ${err && err.stack ? err.stack : err}`);
-  process.exit(1);
-});
+main().catch((err) => launcher.fail("fauxqs", err));

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/batchinfer/batchinfer/internal/emulators"
+	"github.com/batchinfer/batchinfer/internal/testenv"
 )
 
 // One pair of emulators serves the whole package; each test makes its own
@@ -24,29 +25,17 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	os.Exit(run(m))
-}
-
-func run(m *testing.M) int {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	var err error
-	if emu, err = emulators.Launch(ctx); err != nil {
-		fmt.Fprintln(os.Stderr, "store tests:", err)
-		return 1
-	}
-	defer emu.Stop()
-	// Point the process at the emulators the way Lambda configuration
-	// would: the SDK's own variables, read by LoadAWSConfig.
-	for _, kv := range emu.Environ() {
-		k, v, _ := strings.Cut(kv, "=")
-		os.Setenv(k, v)
-	}
-	if cfg, err = LoadAWSConfig(ctx); err != nil {
-		fmt.Fprintln(os.Stderr, "store tests:", err)
-		return 1
-	}
-	return m.Run()
+	testenv.Main(m, emulators.Step(&emu), testenv.Step{Name: "point the SDK at the emulators", Run: func() (func(), error) {
+		// The way Lambda configuration would: the SDK's own variables,
+		// read by LoadAWSConfig.
+		for _, kv := range emu.Environ() {
+			k, v, _ := strings.Cut(kv, "=")
+			os.Setenv(k, v)
+		}
+		var err error
+		cfg, err = LoadAWSConfig(context.Background())
+		return nil, err
+	}})
 }
 
 var seq atomic.Int64

@@ -11,10 +11,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
+
+	"github.com/batchinfer/batchinfer/jobs"
 )
 
 // maxKeyBytes is S3's limit on an object key.
-const maxKeyBytes = 1024
+const maxKeyBytes = jobs.MaxS3KeyBytes
 
 // Outputs writes each job's full output as JSON to S3.
 type Outputs struct {

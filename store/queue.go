@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -49,24 +51,116 @@ func (q *Queue) Receive(ctx context.Context, n int, wait, visibility time.Durati
 	return out.Messages, nil
 }
 
-// Delete deletes msgs (by receipt handle) in batches of ten. An entry SQS
-// refuses is reported in the joined error; the others are still deleted.
+// BatchOptions says how ReceiveBatch fills one batch. The zero value
+// takes what one short poll returns, up to ten messages.
+type BatchOptions struct {
+	// Max is the most messages in the batch (received at most ten per
+	// ReceiveMessage call); 0 means ten.
+	Max int
+	// Window is the longest time to keep filling once the first message
+	// has arrived, counted from the start of the receive that returned it;
+	// 0 ends the batch with that receive.
+	Window time.Duration
+	// IdleWait is how long to wait for the first message: long polls
+	// (whole seconds, at most 20 s each) and short polls for any rest. 0
+	// is one short poll.
+	IdleWait time.Duration
+	// Visibility is each receive's visibility timeout (whole seconds); 0
+	// keeps the queue's.
+	Visibility time.Duration
+	// MaxBytes ends the batch once its bodies plus recordOverhead per
+	// message reach it (Lambda's 6 MB invocation payload, say); 0 is no
+	// cap. It is checked after each receive, so a batch may pass it by
+	// up to one receive's worth.
+	MaxBytes int
+}
+
+// recordOverhead estimates what a message weighs beyond its body once in
+// an event (ids, receipt handle, attributes): generous, so a MaxBytes
+// taken from a payload limit holds.
+const recordOverhead = 1024
+
+// shortPollPause is the pause between short polls that found nothing, so
+// a sub-second wait polls instead of spinning.
+const shortPollPause = 50 * time.Millisecond
+
+// receiveGrace bounds a receive beyond its long-poll wait: a receive is
+// never cancelled with the caller's context (SQS may already have hidden
+// the messages it answers with), only given up on when SQS is silent.
+const receiveGrace = 10 * time.Second
+
+// ReceiveBatch gathers one batch: it waits up to o.IdleWait for the first
+// message, then keeps receiving until it holds o.Max messages, o.MaxBytes,
+// or o.Window has passed since the receive that brought the first one.
+// first is when that receive started (zero when the batch is empty): the
+// messages' visibility timeouts run from no earlier than that. A message
+// received twice inside one batch (its visibility timeout is shorter than
+// the window) appears once, with its newest receipt handle.
+//
+// An empty batch with a nil error means nothing arrived within IdleWait.
+// When ctx ends, the receive in flight still completes and what was
+// received is returned with a nil error; callers check ctx themselves.
+// When a receive fails, the messages received before it are returned
+// with its error: they stay hidden until their visibility timeout unless
+// the caller processes or releases them.
+func (q *Queue) ReceiveBatch(ctx context.Context, o BatchOptions) (msgs []types.Message, first time.Time, err error) {
+	want := o.Max
+	if want <= 0 {
+		want = MaxSQSBatch
+	}
+	index := map[string]int{}
+	size := 0
+	deadline := time.Now().Add(o.IdleWait)
+	for ctx.Err() == nil {
+		wait := max(time.Until(deadline), 0)
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), min(wait, maxLongPoll)+receiveGrace)
+		t0 := time.Now()
+		got, err := q.Receive(rctx, want-len(msgs), wait, o.Visibility)
+		cancel()
+		if err != nil {
+			return msgs, first, err
+		}
+		if len(got) > 0 && len(msgs) == 0 {
+			first, deadline = t0, t0.Add(o.Window)
+		}
+		for _, m := range got {
+			id := aws.ToString(m.MessageId)
+			if i, seen := index[id]; seen {
+				msgs[i] = m
+				continue
+			}
+			index[id] = len(msgs)
+			msgs = append(msgs, m)
+			size += len(aws.ToString(m.Body)) + recordOverhead
+		}
+		if len(msgs) >= want || (o.MaxBytes > 0 && size >= o.MaxBytes) || !time.Now().Before(deadline) {
+			break
+		}
+		if len(got) == 0 && wait < time.Second {
+			// Receive waits whole seconds only: poll the rest.
+			select {
+			case <-ctx.Done():
+			case <-time.After(min(time.Until(deadline), shortPollPause)):
+			}
+		}
+	}
+	return msgs, first, nil
+}
+
+// Delete deletes msgs (by receipt handle) in batches of ten. What was not
+// deleted is reported in a *BatchError; the others are still deleted.
 func (q *Queue) Delete(ctx context.Context, msgs []types.Message) error {
-	var errs []error
-	for start := 0; start < len(msgs); start += MaxSQSBatch {
-		chunk := msgs[start:min(start+MaxSQSBatch, len(msgs))]
+	return inTens(q, msgs, "delete", func(chunk []types.Message) ([]types.BatchResultErrorEntry, error) {
 		entries := make([]types.DeleteMessageBatchRequestEntry, len(chunk))
 		for i, m := range chunk {
 			entries[i] = types.DeleteMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), ReceiptHandle: m.ReceiptHandle}
 		}
 		out, err := q.Client.DeleteMessageBatch(ctx, &sqs.DeleteMessageBatchInput{QueueUrl: aws.String(q.URL), Entries: entries})
 		if err != nil {
-			errs = append(errs, Classify(err, fmt.Sprintf("delete %d messages from %s", len(chunk), q.URL)))
-			continue
+			return nil, err
 		}
-		errs = append(errs, batchFailures("delete", out.Failed, chunk)...)
-	}
-	return errors.Join(errs...)
+		return out.Failed, nil
+	}, messageID)
 }
 
 // ChangeVisibility makes the message visible again after d (0: at once).
@@ -78,23 +172,43 @@ func (q *Queue) ChangeVisibility(ctx context.Context, receiptHandle string, d ti
 	return Classify(err, "change message visibility on "+q.URL)
 }
 
-// release makes msgs visible again at once, in batches of ten.
-func (q *Queue) release(ctx context.Context, msgs []types.Message) error {
-	var errs []error
-	for start := 0; start < len(msgs); start += MaxSQSBatch {
-		chunk := msgs[start:min(start+MaxSQSBatch, len(msgs))]
+// VisibilityChange is one entry of ChangeVisibilityBatch.
+type VisibilityChange struct {
+	ReceiptHandle string
+	// MessageID names the entry in errors; it is not sent.
+	MessageID string
+	// Timeout is when the message becomes visible again, from now (whole
+	// seconds; 0: at once).
+	Timeout time.Duration
+}
+
+// ChangeVisibilityBatch applies changes with ChangeMessageVisibilityBatch
+// in groups of ten. What was not changed is reported in a *BatchError
+// (BatchError.Failed indexes changes); the others are still changed.
+func (q *Queue) ChangeVisibilityBatch(ctx context.Context, changes []VisibilityChange) error {
+	return inTens(q, changes, "change visibility of", func(chunk []VisibilityChange) ([]types.BatchResultErrorEntry, error) {
 		entries := make([]types.ChangeMessageVisibilityBatchRequestEntry, len(chunk))
-		for i, m := range chunk {
-			entries[i] = types.ChangeMessageVisibilityBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), ReceiptHandle: m.ReceiptHandle}
+		for i, c := range chunk {
+			entries[i] = types.ChangeMessageVisibilityBatchRequestEntry{
+				Id: aws.String(strconv.Itoa(i)), ReceiptHandle: aws.String(c.ReceiptHandle),
+				VisibilityTimeout: int32(c.Timeout.Round(time.Second) / time.Second),
+			}
 		}
 		out, err := q.Client.ChangeMessageVisibilityBatch(ctx, &sqs.ChangeMessageVisibilityBatchInput{QueueUrl: aws.String(q.URL), Entries: entries})
 		if err != nil {
-			errs = append(errs, Classify(err, "release messages on "+q.URL))
-			continue
+			return nil, err
 		}
-		errs = append(errs, batchFailures("release", out.Failed, chunk)...)
+		return out.Failed, nil
+	}, func(c VisibilityChange) string { return c.MessageID })
+}
+
+// release makes msgs visible again at once.
+func (q *Queue) release(ctx context.Context, msgs []types.Message) error {
+	changes := make([]VisibilityChange, len(msgs))
+	for i, m := range msgs {
+		changes[i] = VisibilityChange{ReceiptHandle: aws.ToString(m.ReceiptHandle), MessageID: messageID(m)}
 	}
-	return errors.Join(errs...)
+	return q.ChangeVisibilityBatch(ctx, changes)
 }
 
 // OutMessage is one message to send.
@@ -116,8 +230,7 @@ func (q *Queue) Send(ctx context.Context, msgs []OutMessage) ([]Sent, error) {
 	sent := make([]Sent, len(msgs))
 	var errs []error
 	fifo := strings.HasSuffix(q.URL, ".fifo")
-	for start := 0; start < len(msgs); start += MaxSQSBatch {
-		chunk := msgs[start:min(start+MaxSQSBatch, len(msgs))]
+	for start, chunk := range chunks(msgs, MaxSQSBatch) {
 		entries := make([]types.SendMessageBatchRequestEntry, len(chunk))
 		for i, m := range chunk {
 			entries[i] = types.SendMessageBatchRequestEntry{
@@ -272,14 +385,62 @@ func (q *Queue) Redrive(ctx context.Context, dst *Queue, max int) (int, error) {
 	return moved, nil
 }
 
-func batchFailures(doing string, failed []types.BatchResultErrorEntry, chunk []types.Message) []error {
-	var errs []error
-	for _, f := range failed {
-		id := aws.ToString(f.Id)
-		if i, err := strconv.Atoi(id); err == nil && i < len(chunk) {
-			id = aws.ToString(chunk[i].MessageId)
-		}
-		errs = append(errs, fmt.Errorf("%s message %s: %s: %s", doing, id, aws.ToString(f.Code), aws.ToString(f.Message)))
-	}
-	return errs
+// BatchError is the error of a batch call (Delete, ChangeVisibilityBatch)
+// that left entries undone.
+type BatchError struct {
+	// Failed are the indexes, into the slice given, of the entries not
+	// done, ascending.
+	Failed []int
+	// Err joins the reasons: calls that failed as a whole (classified, see
+	// Classify) and entries SQS refused (naming the message and SQS's code).
+	Err error
 }
+
+func (e *BatchError) Error() string { return e.Err.Error() }
+func (e *BatchError) Unwrap() error { return e.Err }
+
+// inTens runs call on items in chunks of ten, each entry's Id its index in
+// the chunk, and gathers what was not done into a *BatchError (nil when
+// every entry was). name says which message an item is, for errors.
+func inTens[T any](q *Queue, items []T, doing string, call func(chunk []T) ([]types.BatchResultErrorEntry, error), name func(T) string) error {
+	var failed []int
+	var errs []error
+	for start, chunk := range chunks(items, MaxSQSBatch) {
+		refused, err := call(chunk)
+		if err != nil {
+			errs = append(errs, Classify(err, fmt.Sprintf("%s %d messages on %s", doing, len(chunk), q.URL)))
+			for i := range chunk {
+				failed = append(failed, start+i)
+			}
+			continue
+		}
+		for _, f := range refused {
+			i, err := strconv.Atoi(aws.ToString(f.Id))
+			if err != nil || i < 0 || i >= len(chunk) {
+				errs = append(errs, fmt.Errorf("%s on %s: SQS refused unknown entry %q: %s", doing, q.URL, aws.ToString(f.Id), aws.ToString(f.Message)))
+				continue
+			}
+			failed = append(failed, start+i)
+			errs = append(errs, fmt.Errorf("%s message %s on %s: %s: %s", doing, name(chunk[i]), q.URL, aws.ToString(f.Code), aws.ToString(f.Message)))
+		}
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	slices.Sort(failed)
+	return &BatchError{Failed: failed, Err: errors.Join(errs...)}
+}
+
+// chunks yields items in consecutive runs of at most n, each with the
+// index of its first item.
+func chunks[T any](items []T, n int) iter.Seq2[int, []T] {
+	return func(yield func(int, []T) bool) {
+		for start := 0; start < len(items); start += n {
+			if !yield(start, items[start:min(start+n, len(items))]) {
+				return
+			}
+		}
+	}
+}
+
+func messageID(m types.Message) string { return aws.ToString(m.MessageId) }

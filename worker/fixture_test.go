@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -24,6 +23,7 @@ import (
 
 	"github.com/batchinfer/batchinfer/internal/emulators"
 	"github.com/batchinfer/batchinfer/internal/testenv"
+	"github.com/batchinfer/batchinfer/internal/testenv/modelenv"
 	"github.com/batchinfer/batchinfer/jobs"
 	"github.com/batchinfer/batchinfer/model"
 	"github.com/batchinfer/batchinfer/store"
@@ -38,30 +38,8 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	os.Exit(func() int {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		defer cancel()
-		var err error
-		if emu, err = emulators.Launch(ctx); err != nil {
-			fmt.Fprintln(os.Stderr, err, "(run `go tool task setup`)")
-			return 1
-		}
-		defer emu.Stop()
-		lib := testenv.ORTLibPath()
-		if err := model.InitRuntime(lib); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
-		}
-		for _, name := range []string{"iris-rf", "ppocr-rec", "ppocr-cls"} {
-			mdl, err := model.Load(testenv.CacheDir()+"/models/"+name, model.Options{IntraOpThreads: 1})
-			if err != nil {
-				fmt.Fprintln(os.Stderr, err)
-				return 1
-			}
-			models = append(models, mdl)
-		}
-		return m.Run()
-	}())
+	testenv.Main(m, emulators.Step(&emu),
+		modelenv.Load(&models, model.Options{IntraOpThreads: 1}, "iris-rf", "ppocr-rec", "ppocr-cls"))
 }
 
 // fixture is one test's AWS resources and a Worker wired to them through
@@ -77,7 +55,7 @@ type fixture struct {
 	ddb        *dynamodb.Client
 	table      *store.Results
 	logBuf     *strings.Builder
-	metricsBuf *syncBuf // the EMF documents the worker wrote
+	metricsBuf *testenv.Buffer // the EMF documents the worker wrote
 }
 
 var (
@@ -105,7 +83,7 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatalf("provision: %v", err)
 	}
 	f := &fixture{t: t, ctx: ctx, spec: spec, prov: prov,
-		s3: store.NewS3Client(cfg), sqs: sqs.NewFromConfig(cfg), ddb: dynamodb.NewFromConfig(cfg), logBuf: &strings.Builder{}, metricsBuf: &syncBuf{}}
+		s3: store.NewS3Client(cfg), sqs: sqs.NewFromConfig(cfg), ddb: dynamodb.NewFromConfig(cfg), logBuf: &strings.Builder{}, metricsBuf: &testenv.Buffer{}}
 	f.table = &store.Results{Client: f.ddb, Table: spec.Table, TTL: time.Hour}
 	eng, err := NewEngine(models)
 	if err != nil {

@@ -1,25 +1,14 @@
 package worker
 
 import (
-	"bytes"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/batchinfer/batchinfer/metrics"
 )
-
-// syncBuf is a bytes.Buffer safe for the worker's concurrent writers.
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
-func (s *syncBuf) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 func TestInvocationMetricsAddUp(t *testing.T) {
 	f := newFixture(t)

@@ -50,73 +50,87 @@ func runPredict(ctx context.Context, args []string, stdout, stderr io.Writer) er
 
 	out := bufio.NewWriter(stdout)
 	defer out.Flush()
-	enc := json.NewEncoder(out)
-	var names []string
-	var items []worker.Item
-	flush := func() error {
-		t0 := time.Now()
-		preds := eng.Predict(ctx, items)
-		st.add(time.Since(t0), preds)
-		for i, p := range preds {
-			line := map[string]any{"input": names[i]}
-			if p.Err != nil {
-				line["error"] = map[string]string{"code": string(jobs.CodeOf(p.Err)), "message": p.Err.Error()}
-			} else {
-				line["model"], line["model_version"], line["output"] = m.Name(), m.Version(), p.Output
-			}
-			if err := enc.Encode(line); err != nil {
-				return err
-			}
-		}
-		names, items = names[:0], items[:0]
-		return ctx.Err()
-	}
-	add := func(name string, data []byte) error {
-		names = append(names, name)
-		items = append(items, worker.Item{Model: m, Data: data})
-		if len(items) >= predictChunk {
-			return flush()
-		}
-		return nil
-	}
+	p := &predictor{eng: eng, m: m, enc: json.NewEncoder(out), st: &st}
 	for _, path := range fs.Args() {
-		if path == "-" {
-			sc := bufio.NewScanner(stdin)
-			sc.Buffer(make([]byte, 1<<20), 64<<20)
-			for n := 1; sc.Scan(); n++ {
-				if err := add(fmt.Sprintf("stdin:%d", n), append([]byte(nil), sc.Bytes()...)); err != nil {
-					return err
-				}
-			}
-			if err := sc.Err(); err != nil {
-				return fmt.Errorf("read stdin: %w", err)
-			}
-			continue
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			// A missing file is that input's error, not the run's; flush
-			// first so lines stay in input order.
-			if err := flush(); err != nil {
-				return err
-			}
-			if err := enc.Encode(map[string]any{"input": path, "error": map[string]string{
-				"code": string(jobs.CodeInputMissing), "message": err.Error()}}); err != nil {
-				return err
-			}
-			continue
-		}
-		if err := add(path, data); err != nil {
+		if err := p.input(ctx, path); err != nil {
 			return err
 		}
 	}
-	if err := flush(); err != nil {
+	if err := p.flush(ctx); err != nil {
 		return err
 	}
 	if *statsOut {
 		return json.NewEncoder(stderr).Encode(st)
 	}
 	return nil
+}
+
+// predictor runs inputs in chunks and prints one line per input, in input
+// order.
+type predictor struct {
+	eng   *worker.Engine
+	m     *model.Model
+	enc   *json.Encoder
+	names []string
+	items []worker.Item
+	st    *predictStats
+}
+
+// input adds a file, or every line of stdin for "-".
+func (p *predictor) input(ctx context.Context, path string) error {
+	if path == "-" {
+		sc := bufio.NewScanner(stdin)
+		sc.Buffer(make([]byte, 1<<20), 64<<20)
+		for n := 1; sc.Scan(); n++ {
+			if err := p.add(ctx, fmt.Sprintf("stdin:%d", n), append([]byte(nil), sc.Bytes()...)); err != nil {
+				return err
+			}
+		}
+		if err := sc.Err(); err != nil {
+			return fmt.Errorf("read stdin: %w", err)
+		}
+		return nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		// A missing file is that input's error, not the run's; flush
+		// first so lines stay in input order.
+		if err := p.flush(ctx); err != nil {
+			return err
+		}
+		return p.enc.Encode(map[string]any{"input": path, "error": map[string]string{
+			"code": string(jobs.CodeInputMissing), "message": err.Error()}})
+	}
+	return p.add(ctx, path, data)
+}
+
+func (p *predictor) add(ctx context.Context, name string, data []byte) error {
+	p.names = append(p.names, name)
+	p.items = append(p.items, worker.Item{Model: p.m, Data: data})
+	if len(p.items) >= predictChunk {
+		return p.flush(ctx)
+	}
+	return nil
+}
+
+// flush runs what has been added and prints its lines.
+func (p *predictor) flush(ctx context.Context) error {
+	t0 := time.Now()
+	preds := p.eng.Predict(ctx, p.items)
+	p.st.add(time.Since(t0), preds)
+	for i, pred := range preds {
+		line := map[string]any{"input": p.names[i]}
+		if pred.Err != nil {
+			line["error"] = map[string]string{"code": string(jobs.CodeOf(pred.Err)), "message": pred.Err.Error()}
+		} else {
+			line["model"], line["model_version"], line["output"] = p.m.Name(), p.m.Version(), pred.Output
+		}
+		if err := p.enc.Encode(line); err != nil {
+			return err
+		}
+	}
+	p.names, p.items = p.names[:0], p.items[:0]
+	return ctx.Err()
 }
 
 // predictStats is what --stats prints: milliseconds loading the model and

@@ -32,22 +32,38 @@ func Lint(r io.Reader) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parse Dockerfile: %w", err)
 	}
-	var problems []string
-	report := func(line int, format string, args ...any) {
-		problems = append(problems, fmt.Sprintf("line %d: %s", line, fmt.Sprintf(format, args...)))
+	l := &linter{globals: map[string][]string{}}
+	l.split(res.AST.Children)
+	if len(l.stages) < 2 {
+		return append(l.problems, "want a multi-stage build"), nil
 	}
+	l.checkBases()
+	l.checkRuns()
+	l.checkFinal()
+	return l.problems, nil
+}
 
-	// Global ARGs (before the first FROM) with their defaults, and the
-	// stages. A FROM may name an earlier stage or an image.
-	globals := map[string][]string{} // name → possible values
-	var stages []*stage
-	for _, n := range res.AST.Children {
+// linter holds one Dockerfile's stages and the problems found so far.
+type linter struct {
+	globals  map[string][]string // global ARG name → possible values
+	stages   []*stage
+	problems []string
+}
+
+func (l *linter) report(line int, format string, args ...any) {
+	l.problems = append(l.problems, fmt.Sprintf("line %d: %s", line, fmt.Sprintf(format, args...)))
+}
+
+// split reads the global ARGs (before the first FROM) with their defaults
+// and cuts the rest into stages.
+func (l *linter) split(nodes []*parser.Node) {
+	for _, n := range nodes {
 		switch strings.ToLower(n.Value) {
 		case "arg":
-			if len(stages) == 0 {
+			if len(l.stages) == 0 {
 				for a := n.Next; a != nil; a = a.Next {
 					k, v, _ := strings.Cut(a.Value, "=")
-					globals[k] = []string{strings.Trim(v, `"`)}
+					l.globals[k] = []string{strings.Trim(v, `"`)}
 				}
 			}
 		case "from":
@@ -55,27 +71,28 @@ func Lint(r io.Reader) ([]string, error) {
 			if as := n.Next.Next; as != nil && strings.EqualFold(as.Value, "as") && as.Next != nil {
 				s.name = as.Next.Value
 			}
-			stages = append(stages, s)
+			l.stages = append(l.stages, s)
 		default:
-			if len(stages) > 0 {
-				stages[len(stages)-1].nodes = append(stages[len(stages)-1].nodes, n)
+			if len(l.stages) > 0 {
+				last := l.stages[len(l.stages)-1]
+				last.nodes = append(last.nodes, n)
 			}
 		}
 	}
-	if len(stages) < 2 {
-		return append(problems, "want a multi-stage build"), nil
-	}
+}
 
+// checkBases wants every FROM that is not an earlier stage pinned.
+func (l *linter) checkBases() {
 	names := map[string]bool{}
-	for _, s := range stages {
-		for _, base := range expand(s.base, globals) {
+	for _, s := range l.stages {
+		for _, base := range expand(s.base, l.globals) {
 			switch {
 			case names[base]:
 			case strings.Contains(base, "$"):
-				report(s.line, "FROM %s: %q has no default to check", s.base, base)
+				l.report(s.line, "FROM %s: %q has no default to check", s.base, base)
 			default:
 				if msg := pinned(base); msg != "" {
-					report(s.line, "FROM %s: %s", base, msg)
+					l.report(s.line, "FROM %s: %s", base, msg)
 				}
 			}
 		}
@@ -83,71 +100,72 @@ func Lint(r io.Reader) ([]string, error) {
 			names[s.name] = true
 		}
 	}
+}
 
-	all := func(cmd string) []*parser.Node {
-		var out []*parser.Node
-		for _, s := range stages {
-			for _, n := range s.nodes {
-				if strings.EqualFold(n.Value, cmd) {
-					out = append(out, n)
-				}
-			}
-		}
-		return out
-	}
+// checkRuns wants a download verified by sha256 and a cgo Lambda build,
+// in any stage.
+func (l *linter) checkRuns() {
 	var sha, cgo bool
-	for _, n := range all("run") {
-		body := n.Original
-		sha = sha || strings.Contains(body, "sha256sum") && strings.Contains(body, "-c")
-		cgo = cgo || strings.Contains(body, "CGO_ENABLED=1") && strings.Contains(body, "lambda.norpc") && strings.Contains(body, "go build")
+	for _, s := range l.stages {
+		for _, n := range s.nodes {
+			if !strings.EqualFold(n.Value, "run") {
+				continue
+			}
+			body := n.Original
+			sha = sha || strings.Contains(body, "sha256sum") && strings.Contains(body, "-c")
+			cgo = cgo || strings.Contains(body, "CGO_ENABLED=1") && strings.Contains(body, "lambda.norpc") && strings.Contains(body, "go build")
+		}
 	}
 	if !sha {
-		report(0, "no RUN verifies a download with sha256sum -c")
+		l.report(0, "no RUN verifies a download with sha256sum -c")
 	}
 	if !cgo {
-		report(0, "no RUN builds the bootstrap with CGO_ENABLED=1 and -tags lambda.norpc")
+		l.report(0, "no RUN builds the bootstrap with CGO_ENABLED=1 and -tags lambda.norpc")
 	}
+}
 
-	final := stages[len(stages)-1]
-	finalBases := expand(final.base, globals)
-	if len(finalBases) != 1 || !strings.HasPrefix(finalBases[0], "public.ecr.aws/lambda/provided:al2023.") {
-		report(final.line, "final stage %v is not an exact public.ecr.aws/lambda/provided:al2023.* tag", finalBases)
+// checkFinal wants the final stage to be an exact provided.al2023 base
+// that copies the bootstrap and the ONNX Runtime library into place and
+// keeps the base's entrypoint.
+func (l *linter) checkFinal() {
+	final := l.stages[len(l.stages)-1]
+	if bases := expand(final.base, l.globals); len(bases) != 1 || !strings.HasPrefix(bases[0], "public.ecr.aws/lambda/provided:al2023.") {
+		l.report(final.line, "final stage %v is not an exact public.ecr.aws/lambda/provided:al2023.* tag", bases)
 	}
 	var bootstrap, ort, cmd bool
 	for _, n := range final.nodes {
 		args := words(n)
 		switch strings.ToLower(n.Value) {
 		case "copy":
-			if len(args) > 0 && args[len(args)-1] == "/var/runtime/bootstrap" {
-				bootstrap = true
+			dst := ""
+			if len(args) > 0 {
+				dst = args[len(args)-1]
 			}
-			if len(args) > 0 && args[len(args)-1] == ORTLib {
-				ort = true
-			}
+			bootstrap = bootstrap || dst == "/var/runtime/bootstrap"
+			ort = ort || dst == ORTLib
 		case "entrypoint":
 			// The base's /lambda-entrypoint.sh starts /var/runtime/bootstrap;
 			// replacing it is only right if it runs the bootstrap itself.
 			if len(args) != 1 || args[0] != "/var/runtime/bootstrap" {
-				report(n.StartLine, "ENTRYPOINT %v replaces the Lambda base's entrypoint", args)
+				l.report(n.StartLine, "ENTRYPOINT %v replaces the Lambda base's entrypoint", args)
 			}
 		case "cmd":
 			if n.Attributes["json"] && len(args) == 1 && args[0] != "" {
 				cmd = true
 			} else {
-				report(n.StartLine, "CMD must be the exec form with one handler name, got %v", args)
+				l.report(n.StartLine, "CMD must be the exec form with one handler name, got %v", args)
 			}
 		}
 	}
 	if !bootstrap {
-		report(final.line, "final stage does not COPY the binary to /var/runtime/bootstrap")
+		l.report(final.line, "final stage does not COPY the binary to /var/runtime/bootstrap")
 	}
 	if !ort {
-		report(final.line, "final stage does not COPY the ONNX Runtime library to %s", ORTLib)
+		l.report(final.line, "final stage does not COPY the ONNX Runtime library to %s", ORTLib)
 	}
 	if !cmd {
-		report(final.line, "final stage has no CMD naming the handler (the base entrypoint requires one)")
+		l.report(final.line, "final stage has no CMD naming the handler (the base entrypoint requires one)")
 	}
-	return problems, nil
 }
 
 // pinned explains why an image reference is not pinned, or returns "".

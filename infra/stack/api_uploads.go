@@ -2,11 +2,9 @@ package stack
 
 import (
 	"strconv"
-	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsecrassets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/jsii-runtime-go"
@@ -61,20 +59,7 @@ func (b *BatchInfer) addUploads(res awsapigateway.Resource) {
 	})
 }
 
-// imageCode is the worker's image asset with another command. Its build
-// props must stay those of addFunction's, so both functions share one
-// image.
+// imageCode is the worker's image asset with another command.
 func (b *BatchInfer) imageCode(cmd []string) awslambda.DockerImageCode {
-	c := b.Config
-	platform := awsecrassets.Platform_LINUX_AMD64()
-	if c.Architecture == ArchARM64 {
-		platform = awsecrassets.Platform_LINUX_ARM64()
-	}
-	return awslambda.DockerImageCode_FromImageAsset(jsii.String(c.RepoDir), &awslambda.AssetImageCodeProps{
-		File:       jsii.String("Dockerfile"),
-		Platform:   platform,
-		BuildArgs:  &map[string]*string{"MODELS": jsii.String(strings.Join(c.BundledModels(), " "))},
-		IgnoreMode: awscdk.IgnoreMode_DOCKER,
-		Cmd:        jsii.Strings(cmd...),
-	})
+	return awslambda.DockerImageCode_FromImageAsset(jsii.String(b.Config.RepoDir), b.imageProps(cmd))
 }

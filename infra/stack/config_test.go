@@ -80,3 +80,34 @@ func TestConfigFromContext(t *testing.T) {
 		t.Errorf("valid config rejected: %v", err)
 	}
 }
+
+// TestConfigFromContextKeys: every other key lands in its field, and a
+// value of the wrong type is an error naming its key.
+func TestConfigFromContextKeys(t *testing.T) {
+	tests := []struct {
+		ctx     map[string]any
+		check   func(Config) bool
+		wantErr string
+	}{
+		{ctx: map[string]any{"maxInputBytes": 1234.0, "maxReceiveCount": "7", "reprocessWindow": "6h", "repoDir": "/r", "bundleDir": "/b"},
+			check: func(c Config) bool {
+				return c.MaxInputBytes == 1234 && c.MaxReceiveCount == 7 && c.ReprocessWindow == "6h" && c.RepoDir == "/r" && c.BundleDir == "/b"
+			}},
+		{ctx: map[string]any{"models": []any{"a", "b"}, "reprocessEnabled": true}, check: func(c Config) bool {
+			return len(c.Models) == 2 && c.Models[1] == "b" && c.ReprocessEnabled
+		}},
+		{ctx: map[string]any{"memoryMiB": "lots"}, wantErr: `context "memoryMiB": "lots" is not an integer`},
+		{ctx: map[string]any{"maxInputBytes": "1x"}, wantErr: `context "maxInputBytes"`},
+		{ctx: map[string]any{"reprocessEnabled": "maybe"}, wantErr: `context "reprocessEnabled": "maybe" is not true or false`},
+	}
+	for _, tt := range tests {
+		app := awscdk.NewApp(&awscdk.AppProps{Context: &tt.ctx, Outdir: jsii.String(tempDir(t))})
+		c, err := ConfigFromContext(app.Node())
+		switch {
+		case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+			t.Errorf("context %v: error %v, want %q", tt.ctx, err, tt.wantErr)
+		case tt.wantErr == "" && (err != nil || !tt.check(c)):
+			t.Errorf("context %v: config %+v, %v", tt.ctx, c, err)
+		}
+	}
+}

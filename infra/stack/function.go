@@ -47,88 +47,41 @@ func (b *BatchInfer) architecture() awslambda.Architecture {
 }
 
 // addFunction creates the worker in the configured variant and subscribes
-// it to the jobs queue.
+// it to the jobs queue. Both variants are one awslambda.Function with the
+// same props; only code, runtime, handler and layers differ (CDK's
+// DockerImageFunction is this with the FROM_IMAGE runtime and handler).
 func (b *BatchInfer) addFunction() {
 	c := b.Config
 	env := b.Environment()
-	logs := awslogs.NewLogGroup(b.Stack, jsii.String("WorkerLogs"), &awslogs.LogGroupProps{
-		Retention:     awslogs.RetentionDays_ONE_MONTH,
-		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
-	})
 	var reserved *float64
 	if c.ReservedConcurrency > 0 {
 		reserved = jsii.Number(float64(c.ReservedConcurrency))
 	}
-	common := awslambda.FunctionOptions{
+	props := &awslambda.FunctionProps{
 		Description:                  jsii.String("batchinfer worker: SQS/S3 jobs → micro-batched ONNX Runtime → DynamoDB/S3"),
 		Architecture:                 b.architecture(),
 		MemorySize:                   jsii.Number(float64(c.MemoryMiB)),
 		Timeout:                      awscdk.Duration_Seconds(jsii.Number(float64(c.TimeoutSeconds))),
 		ReservedConcurrentExecutions: reserved,
 		Environment:                  &env,
-		LogGroup:                     logs,
-		LoggingFormat:                awslambda.LoggingFormat_JSON,
+		LogGroup: awslogs.NewLogGroup(b.Stack, jsii.String("WorkerLogs"), &awslogs.LogGroupProps{
+			Retention:     awslogs.RetentionDays_ONE_MONTH,
+			RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+		}),
+		LoggingFormat: awslambda.LoggingFormat_JSON,
 		// Retries of failed items are SQS's job (redrive), not Lambda's.
 		RetryAttempts: jsii.Number(0),
 	}
-
 	switch c.Variant {
 	case VariantImage:
-		platform := awsecrassets.Platform_LINUX_AMD64()
-		if c.Architecture == ArchARM64 {
-			platform = awsecrassets.Platform_LINUX_ARM64()
-		}
-		code := awslambda.DockerImageCode_FromImageAsset(jsii.String(c.RepoDir), &awslambda.AssetImageCodeProps{
-			File:      jsii.String("Dockerfile"),
-			Platform:  platform,
-			BuildArgs: &map[string]*string{"MODELS": jsii.String(strings.Join(c.BundledModels(), " "))},
-			// .dockerignore in the repository keeps the context to the Go
-			// sources, the pinned ORT library and the models.
-			IgnoreMode: awscdk.IgnoreMode_DOCKER,
-		})
-		b.Function = awslambda.NewDockerImageFunction(b.Stack, jsii.String("Worker"), &awslambda.DockerImageFunctionProps{
-			Code:                         code,
-			Description:                  common.Description,
-			Architecture:                 common.Architecture,
-			MemorySize:                   common.MemorySize,
-			Timeout:                      common.Timeout,
-			ReservedConcurrentExecutions: common.ReservedConcurrentExecutions,
-			Environment:                  common.Environment,
-			LogGroup:                     common.LogGroup,
-			LoggingFormat:                common.LoggingFormat,
-			RetryAttempts:                common.RetryAttempts,
-		})
+		props.Code, props.Runtime, props.Handler = b.workerImage(), awslambda.Runtime_FROM_IMAGE(), awslambda.Handler_FROM_IMAGE()
 	case VariantZip:
-		layers := []awslambda.ILayerVersion{awslambda.NewLayerVersion(b.Stack, jsii.String("OnnxRuntime"), &awslambda.LayerVersionProps{
-			Code:                    awslambda.Code_FromAsset(jsii.String(filepath.Join(c.BundleDir, BundleORTLayer)), nil),
-			CompatibleArchitectures: &[]awslambda.Architecture{b.architecture()},
-			CompatibleRuntimes:      &[]awslambda.Runtime{awslambda.Runtime_PROVIDED_AL2023()},
-			Description:             jsii.String("ONNX Runtime shared library at " + ORTLibPath),
-		})}
-		if len(c.BundledModels()) > 0 {
-			layers = append(layers, awslambda.NewLayerVersion(b.Stack, jsii.String("Models"), &awslambda.LayerVersionProps{
-				Code:                    awslambda.Code_FromAsset(jsii.String(filepath.Join(c.BundleDir, BundleModels)), nil),
-				CompatibleArchitectures: &[]awslambda.Architecture{b.architecture()},
-				CompatibleRuntimes:      &[]awslambda.Runtime{awslambda.Runtime_PROVIDED_AL2023()},
-				Description:             jsii.String("batchinfer models under " + ModelsRoot),
-			}))
-		}
-		b.Function = awslambda.NewFunction(b.Stack, jsii.String("Worker"), &awslambda.FunctionProps{
-			Runtime:                      awslambda.Runtime_PROVIDED_AL2023(),
-			Handler:                      jsii.String("bootstrap"),
-			Code:                         awslambda.Code_FromAsset(jsii.String(filepath.Join(c.BundleDir, BundleFunction)), nil),
-			Layers:                       &layers,
-			Description:                  common.Description,
-			Architecture:                 common.Architecture,
-			MemorySize:                   common.MemorySize,
-			Timeout:                      common.Timeout,
-			ReservedConcurrentExecutions: common.ReservedConcurrentExecutions,
-			Environment:                  common.Environment,
-			LogGroup:                     common.LogGroup,
-			LoggingFormat:                common.LoggingFormat,
-			RetryAttempts:                common.RetryAttempts,
-		})
+		props.Code = awslambda.Code_FromAsset(jsii.String(filepath.Join(c.BundleDir, BundleFunction)), nil)
+		props.Runtime, props.Handler = awslambda.Runtime_PROVIDED_AL2023(), jsii.String("bootstrap")
+		layers := b.zipLayers()
+		props.Layers = &layers
 	}
+	b.Function = awslambda.NewFunction(b.Stack, jsii.String("Worker"), props)
 
 	b.Function.AddEventSource(awslambdaeventsources.NewSqsEventSource(b.Jobs, &awslambdaeventsources.SqsEventSourceProps{
 		BatchSize:               jsii.Number(float64(c.BatchSize)),
@@ -136,6 +89,53 @@ func (b *BatchInfer) addFunction() {
 		ReportBatchItemFailures: jsii.Bool(true),
 		MaxConcurrency:          jsii.Number(float64(c.MaxConcurrency)),
 	}))
+}
+
+// workerImage is the container image built from the repository's
+// Dockerfile for the function's architecture.
+func (b *BatchInfer) workerImage() awslambda.Code {
+	return awslambda.Code_FromAssetImage(jsii.String(b.Config.RepoDir), b.imageProps(nil))
+}
+
+// imageProps are the image asset's build props, shared by every function
+// of the image (so they share one image); cmd overrides its command.
+func (b *BatchInfer) imageProps(cmd []string) *awslambda.AssetImageCodeProps {
+	c := b.Config
+	platform := awsecrassets.Platform_LINUX_AMD64()
+	if c.Architecture == ArchARM64 {
+		platform = awsecrassets.Platform_LINUX_ARM64()
+	}
+	props := &awslambda.AssetImageCodeProps{
+		File:      jsii.String("Dockerfile"),
+		Platform:  platform,
+		BuildArgs: &map[string]*string{"MODELS": jsii.String(strings.Join(c.BundledModels(), " "))},
+		// .dockerignore in the repository keeps the context to the Go
+		// sources, the pinned ORT library and the models.
+		IgnoreMode: awscdk.IgnoreMode_DOCKER,
+	}
+	if cmd != nil {
+		props.Cmd = jsii.Strings(cmd...)
+	}
+	return props
+}
+
+// zipLayers are the zip variant's layers: ONNX Runtime, and the bundled
+// models when there are any.
+func (b *BatchInfer) zipLayers() []awslambda.ILayerVersion {
+	c := b.Config
+	layer := func(id, dir, desc string) awslambda.ILayerVersion {
+		return awslambda.NewLayerVersion(b.Stack, jsii.String(id), &awslambda.LayerVersionProps{
+			Code:                    awslambda.Code_FromAsset(jsii.String(filepath.Join(c.BundleDir, dir)), nil),
+			CompatibleArchitectures: &[]awslambda.Architecture{b.architecture()},
+			CompatibleRuntimes:      &[]awslambda.Runtime{awslambda.Runtime_PROVIDED_AL2023()},
+			Description:             jsii.String(desc),
+		})
+	}
+	layers := []awslambda.ILayerVersion{layer("OnnxRuntime", BundleORTLayer, "ONNX Runtime shared library at "+ORTLibPath)}
+	if len(c.BundledModels()) > 0 {
+		layers = append(layers, layer("Models", BundleModels, "batchinfer models under "+ModelsRoot))
+	}
+	return layers
 }
 
 // checkAssets makes sure the function's assets exist before synthesis,

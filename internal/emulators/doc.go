@@ -7,5 +7,5 @@
 // A test calls Start(t) and gets an Env whose Config gives SDK clients
 // pointed at the emulators and whose Environ gives the same settings as the
 // SDK's own AWS_ENDPOINT_URL_* variables for child processes. A TestMain
-// that shares one pair across a package calls Launch and Stop.
+// that shares one pair across a package passes Step to testenv.Main.
 package emulators

@@ -94,6 +94,25 @@ func Launch(ctx context.Context) (*Env, error) {
 	return e, nil
 }
 
+// packageStartTimeout is Step's bound: longer than one test's, because
+// every package's TestMain starts its pair at once on a busy machine.
+const packageStartTimeout = time.Minute
+
+// Step is the testenv.Step that launches one pair for a whole package,
+// stores it in dst, and stops it once the package's tests are done.
+func Step(dst **Env) testenv.Step {
+	return testenv.Step{Name: "start the emulators", Run: func() (func(), error) {
+		ctx, cancel := context.WithTimeout(context.Background(), packageStartTimeout)
+		defer cancel()
+		e, err := Launch(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("%w (run `go tool task setup` if the emulators are missing)", err)
+		}
+		*dst = e
+		return e.Stop, nil
+	}}
+}
+
 // Stop kills both emulators by pid. It is safe to call more than once.
 func (e *Env) Stop() {
 	e.fauxqs.kill()

@@ -9,9 +9,10 @@ import (
 	"fmt"
 	"io"
 	"os/exec"
-	"sync"
 	"syscall"
 	"time"
+
+	"github.com/batchinfer/batchinfer/internal/testenv"
 )
 
 // proc is one emulator process started from a launcher script.
@@ -19,13 +20,16 @@ type proc struct {
 	name   string
 	cmd    *exec.Cmd
 	port   int
-	stderr *lockedBuffer
-	done   chan struct{} // closed when the process has exited
+	stderr *testenv.Buffer // capped: for error messages, and a chatty child cannot grow it
+	done   chan struct{}   // closed when the process has exited
 }
 
 // startTimeout bounds how long a launcher may take to print its port; node
 // starts in well under a second here, the margin is for a loaded machine.
 const startTimeout = 20 * time.Second
+
+// stderrCap is how much of an emulator's stderr is kept for errors.
+const stderrCap = 16 << 10
 
 // launch runs `node SCRIPT 0` and waits for the JSON line
 // {"service":...,"port":N} the launcher prints once it listens.
@@ -38,7 +42,7 @@ func launch(ctx context.Context, node, script, name string) (*proc, error) {
 	if err != nil {
 		return nil, fmt.Errorf("start %s: %w", name, err)
 	}
-	p := &proc{name: name, cmd: cmd, stderr: &lockedBuffer{}, done: make(chan struct{})}
+	p := &proc{name: name, cmd: cmd, stderr: &testenv.Buffer{Cap: stderrCap}, done: make(chan struct{})}
 	cmd.Stderr = p.stderr
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s (%s %s): %w", name, node, script, err)
@@ -106,32 +110,4 @@ func (p *proc) exited() error {
 	default:
 		return nil
 	}
-}
-
-// lockedBuffer collects a child's stderr for error messages, capped so a
-// chatty emulator cannot grow it without bound.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-const stderrCap = 16 << 10
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if room := stderrCap - b.buf.Len(); room > 0 {
-		if len(p) > room {
-			b.buf.Write(p[:room])
-		} else {
-			b.buf.Write(p)
-		}
-	}
-	return len(p), nil
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

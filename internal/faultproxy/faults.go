@@ -45,43 +45,58 @@ func serviceOf(r *http.Request) string {
 	return S3
 }
 
+// fault is one service's answer for one kind of fault.
+type fault struct {
+	status     int
+	code, msg  string
+	queryFault string // SQS: Sender or Receiver, for x-amzn-query-error
+}
+
+// faults are the services' own answers, by service and kind.
+var faults = map[string]map[Kind]fault{
+	DynamoDB: {
+		ServerError: {http.StatusInternalServerError, "InternalServerError", "Internal server error", ""},
+		Throttle:    {http.StatusBadRequest, "ThrottlingException", "Rate of requests exceeds the allowed throughput.", ""},
+	},
+	SQS: {
+		ServerError: {http.StatusInternalServerError, "InternalError", "We encountered an internal error. Please try again.", "Receiver"},
+		Throttle:    {http.StatusBadRequest, "RequestThrottled", "Rate exceeded", "Sender"},
+	},
+	S3: {
+		ServerError: {http.StatusInternalServerError, "InternalError", "We encountered an internal error. Please try again.", ""},
+		Throttle:    {http.StatusServiceUnavailable, "SlowDown", "Please reduce your request rate.", ""},
+	},
+}
+
 // writeFault writes the error service returns for kind. The shapes are
 // what the SDK's deserialisers read: the JSON "__type" (namespace stripped
 // by the SDK) for DynamoDB; for SQS, which is AWS-query compatible, also
 // the x-amzn-query-error header the SDK takes the error code from; the S3
 // XML <Error> document.
 func writeFault(w http.ResponseWriter, service string, kind Kind, requestID string) {
+	if kind != Throttle {
+		kind = ServerError
+	}
 	h := w.Header()
 	switch service {
-	case DynamoDB:
+	case DynamoDB, SQS:
+		f := faults[service][kind]
+		namespace := "com.amazonaws.dynamodb.v20120810"
+		if service == SQS {
+			namespace = "com.amazonaws.sqs"
+			h.Set("X-Amzn-Query-Error", f.code+";"+f.queryFault)
+		}
 		h.Set("Content-Type", "application/x-amz-json-1.0")
 		h.Set("X-Amzn-Requestid", requestID)
-		typ, status, msg := "InternalServerError", http.StatusInternalServerError, "Internal server error"
-		if kind == Throttle {
-			typ, status, msg = "ThrottlingException", http.StatusBadRequest, "Rate of requests exceeds the allowed throughput."
-		}
-		w.WriteHeader(status)
-		fmt.Fprintf(w, `{"__type":"com.amazonaws.dynamodb.v20120810#%s","message":%q}`, typ, msg)
-	case SQS:
-		h.Set("Content-Type", "application/x-amz-json-1.0")
-		h.Set("X-Amzn-Requestid", requestID)
-		typ, fault, status, msg := "InternalError", "Receiver", http.StatusInternalServerError, "We encountered an internal error. Please try again."
-		if kind == Throttle {
-			typ, fault, status, msg = "RequestThrottled", "Sender", http.StatusBadRequest, "Rate exceeded"
-		}
-		h.Set("X-Amzn-Query-Error", typ+";"+fault)
-		w.WriteHeader(status)
-		fmt.Fprintf(w, `{"__type":"com.amazonaws.sqs#%s","message":%q}`, typ, msg)
+		w.WriteHeader(f.status)
+		fmt.Fprintf(w, `{"__type":"%s#%s","message":%q}`, namespace, f.code, f.msg)
 	default:
+		f := faults[S3][kind]
 		h.Set("Content-Type", "application/xml")
 		h.Set("X-Amz-Request-Id", requestID)
-		code, status, msg := "InternalError", http.StatusInternalServerError, "We encountered an internal error. Please try again."
-		if kind == Throttle {
-			code, status, msg = "SlowDown", http.StatusServiceUnavailable, "Please reduce your request rate."
-		}
-		w.WriteHeader(status)
+		w.WriteHeader(f.status)
 		fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?>`+"\n"+
 			`<Error><Code>%s</Code><Message>%s</Message><RequestId>%s</RequestId><HostId>faultproxy</HostId></Error>`,
-			code, msg, requestID)
+			f.code, f.msg, requestID)
 	}
 }

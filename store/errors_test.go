@@ -88,6 +88,7 @@ func TestClassifyRealSDKErrors(t *testing.T) {
 	const ddb500 = `{"__type":"com.amazonaws.dynamodb.v20120810#InternalServerError","message":"Internal server error"}`
 	const s3SlowDown = `<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>`
 	const s3Internal = `<?xml version="1.0" encoding="UTF-8"?><Error><Code>InternalError</Code><Message>We encountered an internal error.</Message></Error>`
+	const s3AccessDenied = `<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>`
 	const sqsThrottle = `{"__type":"com.amazonaws.sqs#RequestThrottled","message":"Rate exceeded"}`
 
 	tests := []struct {
@@ -104,10 +105,7 @@ func TestClassifyRealSDKErrors(t *testing.T) {
 		{"dynamodb 500", func(t *testing.T) error {
 			return getItem(context.Background(), dynamoAt(faultServer(t, 500, "application/x-amz-json-1.0", ddb500, 0), 0), "t")
 		}, jobs.CodeServiceError},
-		{"s3 SlowDown 503", func(t *testing.T) error {
-			_, err := (&Outputs{Client: faultS3(faultServer(t, 503, "application/xml", s3SlowDown, 0)), Bucket: "b"}).Put(context.Background(), "j", []byte("{}"))
-			return err
-		}, jobs.CodeThrottled},
+		{"s3 SlowDown 503", func(t *testing.T) error { return putOutput(t, 503, s3SlowDown) }, jobs.CodeThrottled},
 		{"s3 InternalError 500", func(t *testing.T) error {
 			_, err := (&Inputs{Client: faultS3(faultServer(t, 500, "application/xml", s3Internal, 0))}).Fetch(context.Background(), jobs.S3Object{Bucket: "b", Key: "k"})
 			return err
@@ -136,6 +134,7 @@ func TestClassifyRealSDKErrors(t *testing.T) {
 		{"dynalite: table does not exist", func(t *testing.T) error {
 			return getItem(context.Background(), dynamodb.NewFromConfig(cfg), name("missing"))
 		}, jobs.CodeInternal},
+		{"s3 AccessDenied 403", func(t *testing.T) error { return putOutput(t, 403, s3AccessDenied) }, jobs.CodeInternal},
 		{"fauxqs: queue does not exist", func(t *testing.T) error {
 			return (&DeadLetters{Client: sqs.NewFromConfig(cfg), QueueURL: emu.SQSURL + "/000000000000/" + name("nope")}).Send(context.Background(), DeadLetter{Body: "x"})
 		}, jobs.CodeInternal},
@@ -158,6 +157,12 @@ func TestClassifyRealSDKErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// putOutput puts an output through a server that answers status and body.
+func putOutput(t *testing.T, status int, body string) error {
+	_, err := (&Outputs{Client: faultS3(faultServer(t, status, "application/xml", body, 0)), Bucket: "b"}).Put(context.Background(), "j", []byte("{}"))
+	return err
 }
 
 func TestClassifyKeepsCodesAndNil(t *testing.T) {

@@ -54,7 +54,11 @@ func classifyCode(err error) jobs.Code {
 	case status >= 500:
 		return jobs.CodeServiceError
 	case status > 0 || hasAPI:
-		return jobs.CodeInternal // a 4xx the service meant: retrying will not change it
+		// A 4xx the service meant (no such table, access denied) is not
+		// this job's fault but the deployment's: internal, so it is
+		// retried and, unfixed, ends as retries_exhausted instead of
+		// failing every job permanently the moment a permission is missing.
+		return jobs.CodeInternal
 	case contextEnded(err):
 		return jobs.CodeDeadline
 	case isTimeout(err):

@@ -1,0 +1,147 @@
+package stack
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// The stack configures a worker it cannot import: infra is its own module
+// (jsii and CDK on one side, cgo and ONNX Runtime on the other). These
+// tests tie the two by reading the worker's Go source with go/parser:
+// string literals and constant declarations, wherever in the package they
+// live, so a rename on either side fails here instead of at deploy time.
+// The AST, unlike a text search, ignores comments and finds a constant
+// after its file is split or renamed.
+
+// workerSource holds the packages whose code reads the function's
+// environment: the worker's configuration and ONNX Runtime's lookup.
+var workerSource = []string{"../../worker", "../../model"}
+
+// requiredVars are the variables the worker refuses to start without
+// (README "Configuration", DESIGN.md "Contracts").
+var requiredVars = []string{
+	"ONNXRUNTIME_LIB", "BATCHINFER_MODELS", "BATCHINFER_RESULTS_TABLE",
+	"BATCHINFER_RESULTS_BUCKET", "BATCHINFER_DLQ_URL",
+}
+
+var envName = regexp.MustCompile(`^(BATCHINFER_[A-Z0-9_]+|ONNXRUNTIME_LIB)$`)
+
+func TestEnvironmentNamesAreTheWorkers(t *testing.T) {
+	read := map[string]bool{}
+	for _, dir := range workerSource {
+		for _, lit := range stringLiterals(t, dir) {
+			if envName.MatchString(lit) {
+				read[lit] = true
+			}
+		}
+	}
+	if len(read) < len(requiredVars) {
+		t.Fatalf("found only %v in %v: has the worker's configuration moved?", keys(read), workerSource)
+	}
+	env := synth(t, VariantImage).b.Environment()
+	for name := range env {
+		if !read[name] {
+			t.Errorf("the stack sets %s, which the worker never reads (it reads %v)", name, keys(read))
+		}
+	}
+	for _, name := range requiredVars {
+		if !read[name] {
+			t.Errorf("required variable %s is not read by the worker any more", name)
+		}
+		if _, ok := env[name]; !ok {
+			t.Errorf("the stack does not set %s, which the worker requires", name)
+		}
+	}
+}
+
+func TestStatusIndexIsTheStores(t *testing.T) {
+	got, ok := constString(t, "../../store", "StatusIndex")
+	if !ok {
+		t.Fatal("package store declares no string constant StatusIndex")
+	}
+	if got != StatusIndex {
+		t.Errorf("store.StatusIndex = %q, the stack's index is %q: queries by status would find no index", got, StatusIndex)
+	}
+}
+
+// parseDir parses the non-test Go files of dir.
+func parseDir(t *testing.T, dir string) []*ast.File {
+	t.Helper()
+	paths, err := filepath.Glob(filepath.Join(dir, "*.go"))
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("no Go files in %s: %v", dir, err)
+	}
+	fset := token.NewFileSet()
+	var files []*ast.File
+	for _, p := range paths {
+		if strings.HasSuffix(p, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, p, nil, parser.SkipObjectResolution)
+		if err != nil {
+			t.Fatalf("parse %s: %v", p, err)
+		}
+		files = append(files, f)
+	}
+	return files
+}
+
+// stringLiterals lists every string literal in dir's non-test files.
+func stringLiterals(t *testing.T, dir string) []string {
+	t.Helper()
+	var out []string
+	for _, f := range parseDir(t, dir) {
+		ast.Inspect(f, func(n ast.Node) bool {
+			if lit, ok := n.(*ast.BasicLit); ok && lit.Kind == token.STRING {
+				if s, err := strconv.Unquote(lit.Value); err == nil {
+					out = append(out, s)
+				}
+			}
+			return true
+		})
+	}
+	return out
+}
+
+// constString finds the top-level constant name in dir, if it is a string
+// literal.
+func constString(t *testing.T, dir, name string) (string, bool) {
+	t.Helper()
+	for _, f := range parseDir(t, dir) {
+		for _, d := range f.Decls {
+			gd, ok := d.(*ast.GenDecl)
+			if !ok || gd.Tok != token.CONST {
+				continue
+			}
+			for _, spec := range gd.Specs {
+				vs := spec.(*ast.ValueSpec)
+				for i, id := range vs.Names {
+					if id.Name != name || i >= len(vs.Values) {
+						continue
+					}
+					if lit, ok := vs.Values[i].(*ast.BasicLit); ok && lit.Kind == token.STRING {
+						s, err := strconv.Unquote(lit.Value)
+						return s, err == nil
+					}
+				}
+			}
+		}
+	}
+	return "", false
+}
+
+func keys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
