@@ -41,12 +41,13 @@ func crashMidBatch(t *testing.T, claim string) {
 	}
 	s.send(bodies...)
 
-	// OCR rows finish last (the slowest inference), so watching a few of
-	// them shows when claims are held and work is still running; without
-	// claims, the first finished iris job shows the batch is under way.
+	// OCR rows are the slowest inference, so watching a few of them shows
+	// when claims are held and work is still running; without claims, the
+	// first finished OCR pack (of four) shows the batch is under way, with
+	// the other packs and the iris rows still to come.
 	watch := ocrIDs[:4]
 	if claim == "auto" {
-		watch = irisIDs
+		watch = ocrIDs
 	}
 	deadline := time.Now().Add(30 * time.Second)
 	for {
