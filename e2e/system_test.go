@@ -177,6 +177,7 @@ func (s *system) workerEnv() []string {
 		"BATCHINFER_RESULTS_TABLE="+s.spec.Table,
 		"BATCHINFER_RESULTS_BUCKET="+s.spec.ResultsBucket,
 		"BATCHINFER_DLQ_URL="+s.prov.DLQURL,
+		"BATCHINFER_QUEUE_URL="+s.prov.QueueURL,
 		"BATCHINFER_INPUT_BUCKETS="+s.spec.InputBucket,
 		"BATCHINFER_MAX_RECEIVES="+strconv.Itoa(s.opts.MaxReceives),
 	)
