@@ -164,8 +164,8 @@ func (e *Engine) Predict(ctx context.Context, items []Item) []Prediction {
 	return preds
 }
 
-// packRows is how many rows of m fill a tensor run.
-func (e *Engine) packRows(m *model.Model) int { return e.limits(m).MaxBatch }
+// PackRows is how many rows of m fill a tensor run.
+func (e *Engine) PackRows(m *model.Model) int { return e.limits(m).MaxBatch }
 
 func (e *Engine) limits(m *model.Model) batching.Limits {
 	lim := batching.Limits{

@@ -10,10 +10,12 @@ import (
 	"image/gif"
 	"image/png"
 	"math/rand"
+	"strings"
 	"testing"
 
 	"github.com/batchinfer/batchinfer/internal/textimg"
 	"github.com/batchinfer/batchinfer/jobs"
+	"github.com/batchinfer/batchinfer/model"
 )
 
 // pngHeader is a PNG whose IHDR claims w×h pixels and holds no image data:
@@ -72,6 +74,18 @@ func TestEngineMapsEveryBadInputToAPermanentCode(t *testing.T) {
 		{"wrong feature count", Item{iris, []byte(`{"features": [1, 2, 3]}`)}, jobs.CodeWrongFeatureCount},
 		{"NaN", Item{iris, []byte(`{"features": [1, "NaN", 3, 4]}`)}, jobs.CodeNonFiniteFeature},
 		{"not features", Item{iris, []byte(`{"rows": [1, 2, 3, 4]}`)}, jobs.CodeInvalidFeatures},
+		{"over the model's byte cap", Item{iris, []byte(`{"features": [1, 2, 3, 4], "pad": "` + strings.Repeat("x", 70<<10) + `"}`)}, jobs.CodeInputTooLarge},
+	}
+	// Every code the model can produce is a permanent taxonomy code, and
+	// one of the cases above.
+	covered := map[jobs.Code]bool{}
+	for _, c := range cases {
+		covered[c.want] = true
+	}
+	for _, code := range model.InputCodes {
+		if !jobs.Code(code).Permanent() || !covered[jobs.Code(code)] {
+			t.Errorf("model input code %q: permanent %v, covered by a case %v", code, jobs.Code(code).Permanent(), covered[jobs.Code(code)])
+		}
 	}
 	// Every bad item sits between two good ones of the same model.
 	var items []Item

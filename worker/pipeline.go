@@ -53,7 +53,7 @@ func (w *Worker) runSingles(workCtx, finishCtx context.Context, tasks []*task) {
 		}
 		name := t.model.Name()
 		packs[name] = append(packs[name], t)
-		if len(packs[name]) >= w.Engine.packRows(t.model) {
+		if len(packs[name]) >= w.Engine.PackRows(t.model) {
 			w.infer(workCtx, packs[name])
 			write(packs[name])
 			packs[name] = nil

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/batchinfer/batchinfer/jobs"
+	"github.com/batchinfer/batchinfer/model"
 	"github.com/batchinfer/batchinfer/store"
 )
 
@@ -40,6 +41,20 @@ type Outputs interface {
 	CreateUpload(ctx context.Context, key, contentType string) (uploadID string, err error)
 	UploadPart(ctx context.Context, key, uploadID string, n int32, body []byte) (etag string, err error)
 	CompleteUpload(ctx context.Context, key, uploadID string, parts []store.Part) error
+}
+
+// Predictor is the inference core as the pipeline uses it: Engine, or a
+// stand-in in tests that exercise the pipeline's states without ONNX
+// Runtime.
+type Predictor interface {
+	// Model resolves a job's model name ("" is the default).
+	Model(name string) (*model.Model, error)
+	// Models lists the served models, default first.
+	Models() []*model.Model
+	// Predict runs items, one Prediction per item in order.
+	Predict(ctx context.Context, items []Item) []Prediction
+	// PackRows is how many rows of m fill a tensor run.
+	PackRows(m *model.Model) int
 }
 
 // DeadLetters receives permanently failed messages, ten to a call.

@@ -165,4 +165,4 @@ func fetchBudget(ctx context.Context) time.Duration {
 
 // recordPackRows is how many records of a file run together: several
 // tensor runs' worth, so parsing, fetching and writing amortise.
-func (w *Worker) recordPackRows(t *task) int { return max(4*w.Engine.packRows(t.model), 256) }
+func (w *Worker) recordPackRows(t *task) int { return max(4*w.Engine.PackRows(t.model), 256) }

@@ -10,7 +10,7 @@ import (
 // Worker turns decoded invocations into results: claim, fetch, infer,
 // store, report. One Worker serves every invocation of a process.
 type Worker struct {
-	Engine      *Engine
+	Engine      Predictor
 	Results     Results
 	Inputs      Inputs
 	Outputs     Outputs
