@@ -6,8 +6,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"math/rand"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -16,8 +21,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/schollz/progressbar/v3"
 
-	"github.com/batchinfer/batchinfer/internal/textimg"
 	"github.com/batchinfer/batchinfer/jobs"
+	"github.com/batchinfer/batchinfer/metrics"
 	"github.com/batchinfer/batchinfer/store"
 )
 
@@ -30,13 +35,21 @@ type DemoOptions struct {
 	Out     io.Writer     // the report
 	Bar     io.Writer     // the progress display (stderr)
 	Keep    bool          // leave the resources in place afterwards
+	// Samples is the folder of rendered text lines (PNG files and the
+	// samples' _texts.json) the images come from; default
+	// .cache/samples/ppocr-rec, which setup writes.
+	Samples string
 }
 
 // demoJob is one job the demo sent and what it expects back.
 type demoJob struct {
 	id, input, want string
 	corrupt         bool
+	records         int // a record file's rows
 }
+
+// demoRecords is the size of the demo's record file.
+const demoRecords = 500
 
 // RunDemo runs the whole system on one machine: it starts the worker under
 // the runtime emulator fed by the ESM, drops text-line images and two
@@ -52,6 +65,20 @@ func RunDemo(ctx context.Context, cfg aws.Config, o DemoOptions) error {
 	}
 	if o.Timeout <= 0 {
 		o.Timeout = 3 * time.Minute
+	}
+	if o.Samples == "" {
+		o.Samples = filepath.Join(".cache", "samples", "ppocr-rec")
+	}
+	lines, err := readLines(o.Samples, o.Images)
+	if err != nil {
+		return err
+	}
+	// The function's EMF documents, for the closing summary.
+	var fnOut lockedBuffer
+	if o.System.FunctionOutput != nil {
+		o.System.FunctionOutput = io.MultiWriter(o.System.FunctionOutput, &fnOut)
+	} else {
+		o.System.FunctionOutput = &fnOut
 	}
 	spec := o.System.Resources
 	fmt.Fprintf(o.Out, "starting: buckets %s, %s; queue %s with DLQ %s; table %s\n", spec.InputBucket, spec.ResultsBucket, spec.Queue, spec.DLQ, spec.Table)
@@ -71,12 +98,12 @@ func RunDemo(ctx context.Context, cfg aws.Config, o DemoOptions) error {
 		sys.RIE.Addr(), sys.ESM.BatchSize, sys.ESM.Window)
 
 	s3c, sqsc := store.NewS3Client(cfg), sqs.NewFromConfig(cfg)
-	sent, err := sendDemoWork(ctx, s3c, sqsc, cfg.Region, sys.Prov.QueueURL, spec.InputBucket, o)
+	sent, err := sendDemoWork(ctx, s3c, sqsc, cfg.Region, sys.Prov.QueueURL, spec.InputBucket, lines, o)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(o.Out, "sent %d jobs: %d images and 2 corrupt files to s3://%s/inbox/ (with their S3 notifications), %d inline iris jobs to the queue\n",
-		len(sent), o.Images, spec.InputBucket, o.Iris)
+	fmt.Fprintf(o.Out, "sent %d jobs: %d images and 2 corrupt files to s3://%s/inbox/ (with their S3 notifications), %d inline iris jobs and a %d-row CSV record file to the queue\n",
+		len(sent), len(lines), spec.InputBucket, o.Iris, demoRecords)
 
 	results := &store.Results{Client: dynamoClient(cfg), Table: spec.Table}
 	recs, err := waitFinal(ctx, results, sent, o)
@@ -84,10 +111,24 @@ func RunDemo(ctx context.Context, cfg aws.Config, o DemoOptions) error {
 		return err
 	}
 	printResults(o.Out, sent, recs)
-	return printDeadLetters(ctx, o.Out, sqsc, sys.Prov.DLQURL)
+	if err := printDeadLetters(ctx, o.Out, sqsc, sys.Prov.DLQURL); err != nil {
+		return err
+	}
+	return printMetrics(o.Out, fnOut.String())
 }
 
-func sendDemoWork(ctx context.Context, s3c *s3.Client, sqsc *sqs.Client, region, queueURL, bucket string, o DemoOptions) ([]demoJob, error) {
+// printMetrics ends the demo with what `batchinfer stats` says of the
+// function's own EMF documents for this run.
+func printMetrics(w io.Writer, functionOutput string) error {
+	docs, err := metrics.Parse(strings.NewReader(functionOutput))
+	if err != nil {
+		return fmt.Errorf("the function's metrics: %w", err)
+	}
+	fmt.Fprintf(w, "\nthe worker's own metrics (%d EMF documents; `batchinfer stats` prints the same from any log):\n", len(docs))
+	return metrics.WriteTable(w, metrics.Summarize(docs, metrics.DefaultNamespace))
+}
+
+func sendDemoWork(ctx context.Context, s3c *s3.Client, sqsc *sqs.Client, region, queueURL, bucket string, lines []demoLine, o DemoOptions) ([]demoJob, error) {
 	var sent []demoJob
 	put := func(key string, data []byte) (string, error) {
 		out, err := s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: &bucket, Key: &key, Body: bytes.NewReader(data)})
@@ -100,15 +141,15 @@ func sendDemoWork(ctx context.Context, s3c *s3.Client, sqsc *sqs.Client, region,
 		}
 		return jobs.ObjectJobID(bucket, key, "", aws.ToString(out.ETag)), nil
 	}
-	for i, line := range textimg.Corpus(o.Images, time.Now().UnixNano()) {
+	for i, l := range lines {
 		key := fmt.Sprintf("inbox/line %02d.png", i) // a space, as users name files
-		id, err := put(key, textimg.PNG(line, textimg.Options{Font: textimg.Fonts[i%len(textimg.Fonts)]}))
+		id, err := put(key, l.png)
 		if err != nil {
 			return nil, err
 		}
-		sent = append(sent, demoJob{id: id, input: "s3://" + bucket + "/" + key, want: line})
+		sent = append(sent, demoJob{id: id, input: "s3://" + bucket + "/" + key, want: l.text})
 	}
-	good := textimg.PNG("truncated", textimg.Options{})
+	good := lines[0].png
 	for _, c := range []struct {
 		key  string
 		data []byte
@@ -122,19 +163,118 @@ func sendDemoWork(ctx context.Context, s3c *s3.Client, sqsc *sqs.Client, region,
 		}
 		sent = append(sent, demoJob{id: id, input: "s3://" + bucket + "/" + c.key, corrupt: true})
 	}
-	iris := [][]float64{{5.1, 3.5, 1.4, 0.2}, {7.0, 3.2, 4.7, 1.4}, {6.3, 3.3, 6.0, 2.5}, {4.9, 3.0, 1.4, 0.2}, {6.4, 3.2, 4.5, 1.5}, {5.8, 2.7, 5.1, 1.9}}
-	species := []string{"setosa", "versicolor", "virginica", "setosa", "versicolor", "virginica"}
-	for i := range o.Iris {
+	iris, err := sendIris(ctx, sqsc, queueURL, o.Iris)
+	if err != nil {
+		return nil, err
+	}
+	file, err := sendRecordFile(ctx, s3c, sqsc, queueURL, bucket)
+	if err != nil {
+		return nil, err
+	}
+	return append(append(sent, iris...), file), nil
+}
+
+var (
+	demoIris    = [][]float64{{5.1, 3.5, 1.4, 0.2}, {7.0, 3.2, 4.7, 1.4}, {6.3, 3.3, 6.0, 2.5}, {4.9, 3.0, 1.4, 0.2}, {6.4, 3.2, 4.5, 1.5}, {5.8, 2.7, 5.1, 1.9}}
+	demoSpecies = []string{"setosa", "versicolor", "virginica", "setosa", "versicolor", "virginica"}
+)
+
+// sendIris enqueues n inline tabular jobs.
+func sendIris(ctx context.Context, sqsc *sqs.Client, queueURL string, n int) ([]demoJob, error) {
+	var sent []demoJob
+	for i := range n {
 		id := fmt.Sprintf("iris-%03d", i)
-		body, _ := json.Marshal(map[string]any{"job_id": id, "model": "iris-rf",
-			"input": map[string]any{"features": iris[i%len(iris)]}, "metadata": map[string]any{"row": i}})
-		b := string(body)
-		if _, err := sqsc.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: &queueURL, MessageBody: &b}); err != nil {
+		body, err := jobs.InlineJob{JobID: id, Model: "iris-rf", Features: mustJSON(demoIris[i%len(demoIris)]),
+			Metadata: mustJSON(map[string]any{"row": i})}.Body()
+		if err != nil {
+			return nil, err
+		}
+		if _, err := sqsc.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: &queueURL, MessageBody: &body}); err != nil {
 			return nil, fmt.Errorf("enqueue %s: %w", id, err)
 		}
-		sent = append(sent, demoJob{id: id, input: "inline", want: species[i%len(species)]})
+		sent = append(sent, demoJob{id: id, input: "inline", want: demoSpecies[i%len(demoSpecies)]})
 	}
 	return sent, nil
+}
+
+// sendRecordFile uploads an iris CSV (columns named, in another order than
+// the model's) and enqueues it as one job.
+func sendRecordFile(ctx context.Context, s3c *s3.Client, sqsc *sqs.Client, queueURL, bucket string) (demoJob, error) {
+	var csv strings.Builder
+	csv.WriteString("id,petal_width,petal_length,sepal_width,sepal_length\n")
+	for i := range demoRecords {
+		f := demoIris[i%len(demoIris)]
+		fmt.Fprintf(&csv, "row-%d,%v,%v,%v,%v\n", i, f[3], f[2], f[1], f[0])
+	}
+	key := "batches/iris.csv"
+	if _, err := s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: &bucket, Key: &key, Body: strings.NewReader(csv.String())}); err != nil {
+		return demoJob{}, fmt.Errorf("upload s3://%s/%s: %w", bucket, key, err)
+	}
+	uri := "s3://" + bucket + "/" + key
+	body, err := jobs.InlineJob{JobID: "iris-file", Model: "iris-rf", S3: uri}.Body()
+	if err != nil {
+		return demoJob{}, err
+	}
+	if _, err := sqsc.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: &queueURL, MessageBody: &body}); err != nil {
+		return demoJob{}, fmt.Errorf("enqueue the record file: %w", err)
+	}
+	return demoJob{id: "iris-file", input: uri, records: demoRecords}, nil
+}
+
+func mustJSON(v any) json.RawMessage {
+	b, _ := json.Marshal(v) // slices and maps of numbers always encode
+	return b
+}
+
+// demoLine is one rendered text line and what it says.
+type demoLine struct {
+	png  []byte
+	text string
+}
+
+// readLines picks n lines at random from dir (PNG files and _texts.json,
+// as internal/samples writes them): the binary renders nothing itself.
+func readLines(dir string, n int) ([]demoLine, error) {
+	raw, err := os.ReadFile(filepath.Join(dir, "_texts.json"))
+	if err != nil {
+		return nil, fmt.Errorf("demo text lines: %w (run `go tool task setup`, which writes them)", err)
+	}
+	var texts map[string]string
+	if err := json.Unmarshal(raw, &texts); err != nil {
+		return nil, fmt.Errorf("demo text lines: %s: %w", dir, err)
+	}
+	names := slices.Sorted(maps.Keys(texts))
+	rand.New(rand.NewSource(time.Now().UnixNano())).Shuffle(len(names), func(i, j int) { names[i], names[j] = names[j], names[i] })
+	var out []demoLine
+	for _, name := range names[:min(n, len(names))] {
+		png, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			return nil, fmt.Errorf("demo text lines: %w", err)
+		}
+		out = append(out, demoLine{png: png, text: texts[name]})
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("demo text lines: %s holds none", dir)
+	}
+	return out, nil
+}
+
+// lockedBuffer collects the function's output as the runner writes it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 func noise(n int) []byte {
@@ -194,9 +334,13 @@ func printResults(w io.Writer, sent []demoJob, recs map[string]*store.Record) {
 			result = fmt.Sprintf("%q (%.2f)", r.Output["text"], r.Output["confidence"])
 		case r.Output["label"] != nil:
 			result = fmt.Sprintf("%v", r.Output["label"])
+		case r.Output["records"] != nil:
+			result = fmt.Sprintf("%v records, %v succeeded → %s", r.Output["records"], r.Output["succeeded"], r.OutputURI)
 		}
 		want := j.want
 		switch {
+		case j.records > 0:
+			want = fmt.Sprintf("%d records", j.records)
 		case j.corrupt:
 			want = "FAILED"
 			if r.Status == "FAILED" {
