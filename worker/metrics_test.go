@@ -7,6 +7,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/batchinfer/batchinfer/internal/textimg"
 	"github.com/batchinfer/batchinfer/metrics"
 )
 
@@ -46,4 +47,34 @@ func (f *fixture) irisMessages(n int) []events.SQSMessage {
 		msgs = append(msgs, message("m-"+id, inlineJob(id, "iris-rf", features(5.1, 3.5, 1.4, 0.2+float64(i)/100)), 1))
 	}
 	return msgs
+}
+
+// TestCostPer1kInferencesIrisBelowImages prices the same kind of run the
+// demo makes: a tabular row costs far less to infer than a text line.
+func TestCostPer1kInferencesIrisBelowImages(t *testing.T) {
+	cost := func(msgs func(f *fixture) []events.SQSMessage) float64 {
+		f := newFixture(t)
+		f.w.Config.Metrics.MemoryMB = 1769
+		f.invoke(f.ctx, msgs(f)...)
+		docs, err := metrics.Parse(strings.NewReader(f.metricsBuf.String()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return metrics.Summarize(docs, metrics.DefaultNamespace).CostPer1kInferences()
+	}
+	iris := cost(func(f *fixture) []events.SQSMessage { return f.irisMessages(100) })
+	images := cost(func(f *fixture) []events.SQSMessage {
+		var msgs []events.SQSMessage
+		f.w.Config.Routes = Routes{{Prefix: "lines/", Model: "ppocr-rec"}}
+		for i := range 10 {
+			key := fmt.Sprintf("lines/%d.png", i)
+			f.put(f.spec.InputBucket, key, textimg.PNG(fmt.Sprintf("line %d of ten", i), textimg.Options{}))
+			msgs = append(msgs, message("m"+key, s3Notification(f.spec.InputBucket, key, "e"+key), 1))
+		}
+		return msgs
+	})
+	if !(iris > 0 && iris < images) {
+		t.Fatalf("cost per 1k inferences: iris %g, images %g; want 0 < iris < images", iris, images)
+	}
+	t.Logf("cost per 1k inferences: iris $%.6f, text lines $%.6f", iris, images)
 }
