@@ -47,6 +47,7 @@ type rig struct {
 	input  string
 	direct aws.Config // straight to the emulators, for setup and checks
 	worker *worker.Worker
+	quiet  *worker.Worker // the same worker with its EMF metrics off
 	naive  *naive.Handler // writes what the worker writes: item + output object
 	item   *naive.Handler // writes the DynamoDB item only
 	tables map[string]string
@@ -83,26 +84,12 @@ func newRig(tb testing.TB, delay func(string) time.Duration) *rig {
 		return spec, prov
 	}
 
-	ws, wp := provision("worker")
 	eng, err := worker.NewEngine(served)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	conf := worker.Config{
-		ResultsTable: ws.Table, ResultsBucket: ws.ResultsBucket, ResultsPrefix: "results/", DLQURL: wp.DLQURL,
-		InputBuckets: []string{r.input}, MaxInputBytes: worker.DefaultMaxInputBytes, MaxReceives: worker.DefaultMaxReceives,
-		ResultTTL: time.Hour, DeadlineMargin: worker.DefaultDeadlineMargin,
-	}
-	r.worker = &worker.Worker{
-		Engine: eng, Config: conf,
-		Results:     &store.Results{Client: ddb, Table: ws.Table, TTL: conf.ResultTTL},
-		Inputs:      &store.Inputs{Client: s3c, MaxBytes: conf.MaxInputBytes},
-		Outputs:     &store.Outputs{Client: s3c, Bucket: ws.ResultsBucket, Prefix: conf.ResultsPrefix},
-		DeadLetters: &store.DeadLetters{Client: sqs.NewFromConfig(cfg), QueueURL: wp.DLQURL},
-		// The worker logs one JSON line per job, as in Lambda; formatting
-		// it is part of its cost, shipping it is not.
-		Log: slog.New(slog.NewJSONHandler(io.Discard, nil)),
-	}
+	r.worker = newWorker(cfg, eng, provision, "worker", r.input, false)
+	r.quiet = newWorker(cfg, eng, provision, "quiet", r.input, true)
 	newNaive := func(side string, itemOnly bool) *naive.Handler {
 		s, _ := provision(side)
 		return &naive.Handler{
@@ -113,6 +100,30 @@ func newRig(tb testing.TB, delay func(string) time.Duration) *rig {
 	}
 	r.naive, r.item = newNaive("naive", false), newNaive("item", true)
 	return r
+}
+
+// newWorker is the real worker on its own table and buckets, through the
+// rig's proxy; quiet turns its EMF metrics off.
+func newWorker(cfg aws.Config, eng *worker.Engine, provision func(string) (store.ProvisionSpec, store.Provisioned), side, input string, quiet bool) *worker.Worker {
+	ws, wp := provision(side)
+	s3c, ddb := store.NewS3Client(cfg), dynamodb.NewFromConfig(cfg)
+	conf := worker.Config{
+		ResultsTable: ws.Table, ResultsBucket: ws.ResultsBucket, ResultsPrefix: "results/", DLQURL: wp.DLQURL,
+		InputBuckets: []string{input}, MaxInputBytes: worker.DefaultMaxInputBytes, MaxReceives: worker.DefaultMaxReceives,
+		ResultTTL: time.Hour, DeadlineMargin: worker.DefaultDeadlineMargin,
+	}
+	conf.Metrics.Disabled, conf.Metrics.MemoryMB = quiet, 1769
+	return &worker.Worker{
+		Engine: eng, Config: conf,
+		Results:     &store.Results{Client: ddb, Table: ws.Table, TTL: conf.ResultTTL},
+		Inputs:      &store.Inputs{Client: s3c, MaxBytes: conf.MaxInputBytes},
+		Outputs:     &store.Outputs{Client: s3c, Bucket: ws.ResultsBucket, Prefix: conf.ResultsPrefix},
+		DeadLetters: &store.DeadLetters{Client: sqs.NewFromConfig(cfg), QueueURL: wp.DLQURL},
+		// The worker logs one JSON line per job and its metrics, as in
+		// Lambda; formatting them is part of its cost, shipping is not.
+		Log:        slog.New(slog.NewJSONHandler(io.Discard, nil)),
+		MetricsOut: io.Discard,
+	}
 }
 
 // proxiedConfig sends every service to endpoint (the proxy routes them)
@@ -135,6 +146,7 @@ func proxiedConfig(tb testing.TB, endpoint string) aws.Config {
 func (r *rig) handlers() []side {
 	return []side{
 		{"worker", func(ctx context.Context, p []byte) (any, error) { return r.worker.Handle(ctx, p) }},
+		{"quiet", func(ctx context.Context, p []byte) (any, error) { return r.quiet.Handle(ctx, p) }},
 		{"naive", func(ctx context.Context, p []byte) (any, error) { return r.naive.Handle(ctx, p) }},
 		{"item", func(ctx context.Context, p []byte) (any, error) { return r.item.Handle(ctx, p) }},
 	}
