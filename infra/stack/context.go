@@ -88,6 +88,8 @@ func ConfigFromContext(node constructs.Node) (Config, error) {
 		}
 		c.ReprocessEnabled = b
 	}
+	routes, err := routesFromContext(node.TryGetContext(jsii.String("routes")))
+	c.Routes, errs = routes, append(errs, err)
 	str("repoDir", &c.RepoDir)
 	str("bundleDir", &c.BundleDir)
 	return c, errors.Join(errs...)

@@ -6,6 +6,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsscheduler"
@@ -31,6 +32,9 @@ type BatchInfer struct {
 	Reprocess   awsscheduler.Schedule
 	Dashboard   awscloudwatch.Dashboard
 	Alarms      map[string]awscloudwatch.Alarm // keyed by AlarmDLQ, AlarmOldestMessage, ...
+
+	// BatchOpsRole is assumed by S3 Batch Operations (batchops.go).
+	BatchOpsRole awsiam.Role
 }
 
 // New defines the stack in scope. cfg is defaulted and validated first, so
@@ -49,6 +53,7 @@ func New(scope constructs.Construct, id string, cfg Config, props *awscdk.StackP
 	b.addQueues()
 	b.addFunction()
 	b.addPermissions()
+	b.addBatchOps()
 	b.addSchedule()
 	b.addAlarms()
 	b.addOutputs()
