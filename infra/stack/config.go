@@ -67,6 +67,9 @@ type Config struct {
 	Models        []string
 	MaxInputBytes int64 // "maxInputBytes": BATCHINFER_MAX_INPUT_BYTES
 
+	// Routes ("routes") is BATCHINFER_ROUTES, "prefix=model,..." (batchops.go).
+	Routes string
+
 	ResultsExpireDays         int // "resultsExpireDays": results bucket lifecycle and item TTL hint
 	OldestMessageAlarmSeconds int // "oldestMessageAlarmSeconds": age-of-oldest-message alarm threshold
 
@@ -192,6 +195,9 @@ func (c Config) Validate() error {
 		} else if !strings.HasPrefix(m, "s3://") && (m == "" || strings.ContainsAny(m, "/\\ ") || m == "." || m == "..") {
 			bad("models", "%q is neither a bundled model name nor an s3:// URI", m)
 		}
+	}
+	if err := validateRoutes(c.Routes); err != nil {
+		errs = append(errs, err)
 	}
 	if !strings.HasPrefix(c.ReprocessSchedule, "rate(") && !strings.HasPrefix(c.ReprocessSchedule, "cron(") && !strings.HasPrefix(c.ReprocessSchedule, "at(") {
 		bad("reprocessSchedule", "%q is not a rate(...), cron(...) or at(...) expression", c.ReprocessSchedule)

@@ -40,6 +40,8 @@ func ConfigFromContext(node constructs.Node) (Config, error) {
 			c.Models = append(c.Models, m)
 		}
 	}
+	routes, err := routesFromContext(node.TryGetContext(jsii.String("routes")))
+	c.Routes, r.errs = routes, append(r.errs, err)
 	api, err := apiFromContext(r.get)
 	r.errs = append(r.errs, err)
 	c.API = api

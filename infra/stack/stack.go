@@ -7,6 +7,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsscheduler"
@@ -37,6 +38,9 @@ type BatchInfer struct {
 	Topic       awssns.Topic                   // notify.go
 	FailedJobs  awssqs.Queue                   // notify.go: the example subscription
 	Alarms      map[string]awscloudwatch.Alarm // keyed by AlarmDLQ, AlarmOldestMessage, ...
+
+	// BatchOpsRole is assumed by S3 Batch Operations (batchops.go).
+	BatchOpsRole awsiam.Role
 }
 
 // New defines the stack in scope. cfg is defaulted and validated first, so
@@ -57,6 +61,7 @@ func New(scope constructs.Construct, id string, cfg Config, props *awscdk.StackP
 	b.addPermissions()
 	b.addAPI()
 	b.addNotifications()
+	b.addBatchOps()
 	b.addSchedule()
 	b.addAlarms()
 	b.addOutputs()

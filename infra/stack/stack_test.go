@@ -334,7 +334,7 @@ func TestLeastPrivilege(t *testing.T) {
 				}
 			}
 		}
-		want := []string{"s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "dynamodb:GetItem", "dynamodb:PutItem",
+		want := []string{"s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem",
 			"dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query", "sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"}
 		for _, a := range want {
 			if !got[a] {

@@ -26,7 +26,7 @@ func (b *BatchInfer) addStorage() {
 		AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(1)),
 	}
 	b.Inbox = bucket("Inbox", []*awss3.LifecycleRule{abortUploads})
-	b.Results = bucket("Results", []*awss3.LifecycleRule{abortUploads, {
+	b.Results = bucket("Results", []*awss3.LifecycleRule{resultsAbortRule(), {
 		Id:         jsii.String("expire-results"),
 		Expiration: awscdk.Duration_Days(jsii.Number(float64(b.Config.ResultsExpireDays))),
 	}})
