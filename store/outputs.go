@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -97,6 +98,26 @@ func (o *Outputs) PutKey(ctx context.Context, key string, body []byte, contentTy
 		ContentLength: aws.Int64(int64(len(body))), ContentType: aws.String(contentType),
 	})
 	return Classify(err, "put "+o.URI(key))
+}
+
+// GetKey reads the object at key.
+func (o *Outputs) GetKey(ctx context.Context, key string) ([]byte, error) {
+	out, err := o.Client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(o.Bucket), Key: aws.String(key)})
+	if err != nil {
+		return nil, Classify(err, "get "+o.URI(key))
+	}
+	defer out.Body.Close()
+	b, err := io.ReadAll(out.Body)
+	if err != nil {
+		return nil, Classify(err, "read "+o.URI(key))
+	}
+	return b, nil
+}
+
+// DeleteKey deletes the object at key (absent is fine).
+func (o *Outputs) DeleteKey(ctx context.Context, key string) error {
+	_, err := o.Client.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(o.Bucket), Key: aws.String(key)})
+	return Classify(err, "delete "+o.URI(key))
 }
 
 // CreateUpload starts a multipart upload of key.

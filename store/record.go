@@ -76,6 +76,11 @@ type Progress struct {
 	UploadID  string           `dynamodbav:"upload_id,omitempty"`
 	Key       string           `dynamodbav:"key,omitempty"` // the output object's key
 	Parts     []Part           `dynamodbav:"parts,omitempty"`
+	// Carry is the key of an object holding the lines after the last part
+	// (up to Offset): an invocation that ended with less than a part's worth
+	// of new lines saves them there, so a file whose invocations each yield
+	// less than a part still moves on.
+	Carry string `dynamodbav:"carry,omitempty"`
 	// Assembled is set once the multipart upload is completed: only the
 	// item's final write is left.
 	Assembled bool `dynamodbav:"assembled,omitempty"`

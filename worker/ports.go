@@ -38,6 +38,8 @@ type Outputs interface {
 	RecordKey(jobID string) string
 	URI(key string) string
 	PutKey(ctx context.Context, key string, body []byte, contentType string) error
+	GetKey(ctx context.Context, key string) ([]byte, error)
+	DeleteKey(ctx context.Context, key string) error
 	CreateUpload(ctx context.Context, key, contentType string) (uploadID string, err error)
 	UploadPart(ctx context.Context, key, uploadID string, n int32, body []byte) (etag string, err error)
 	CompleteUpload(ctx context.Context, key, uploadID string, parts []store.Part) error

@@ -69,6 +69,10 @@ func (w *Worker) runRecordFile(workCtx, finishCtx context.Context, t *task, dead
 		fr.committed = *t.existing.Progress
 	}
 	fr.cur, fr.started = cloneProgress(fr.committed), fr.committed.Offset
+	if err := fr.loadCarry(finishCtx); err != nil {
+		fr.stop(finishCtx, err)
+		return
+	}
 	if !fr.committed.Assembled {
 		t0 := w.now()
 		err := fr.process(workCtx)
@@ -82,6 +86,9 @@ func (w *Worker) runRecordFile(workCtx, finishCtx context.Context, t *task, dead
 		}
 	}
 	p := fr.cur
+	if c := fr.committed.Carry; c != "" { // its lines are in the output now
+		_ = fr.w.Outputs.DeleteKey(finishCtx, c)
+	}
 	t.rec.Status, t.rec.Progress = store.StatusSucceeded, nil
 	t.rec.OutputURI = w.Outputs.URI(p.Key)
 	t.output = map[string]any{"records": p.Records, "succeeded": p.Succeeded, "failed": p.Failed, "errors": p.Errors}
@@ -201,11 +208,25 @@ func (fr *fileRun) commitPart(ctx context.Context) error {
 		return err
 	}
 	fr.cur.Parts = append(fr.cur.Parts, store.Part{Number: n, ETag: etag})
-	if err := fr.save(ctx, fr.deadline); err != nil {
+	fr.cur.Carry = "" // the carried lines are in this part now
+	if err := fr.commit(ctx, fr.deadline); err != nil {
 		return err
 	}
-	fr.committed = cloneProgress(fr.cur)
 	fr.buf.Reset()
+	return nil
+}
+
+// commit saves cur as the item's progress and makes it the committed
+// state; a carry object it no longer names is deleted (best effort: a
+// leftover is clutter, never output).
+func (fr *fileRun) commit(ctx context.Context, until time.Time) error {
+	if err := fr.save(ctx, until); err != nil {
+		return err
+	}
+	if old := fr.committed.Carry; old != "" && old != fr.cur.Carry {
+		_ = fr.w.Outputs.DeleteKey(ctx, old)
+	}
+	fr.committed = cloneProgress(fr.cur)
 	return nil
 }
 
@@ -239,7 +260,45 @@ func (fr *fileRun) assemble(ctx context.Context) error {
 		return err
 	}
 	fr.cur.Assembled = true
-	return fr.save(ctx, fr.deadline)
+	return fr.commit(ctx, fr.deadline)
+}
+
+// carryKey is where a paused file's lines after its last part wait: named
+// by the offset they reach, so a carry is never overwritten with lines the
+// committed progress does not count.
+func (fr *fileRun) carryKey() string { return fr.cur.Key + ".carry." + itoa(fr.cur.Offset) }
+
+// loadCarry puts the lines a paused invocation carried back in buf.
+func (fr *fileRun) loadCarry(ctx context.Context) error {
+	if fr.committed.Carry == "" {
+		return nil
+	}
+	return retry(ctx, func(ctx context.Context) error {
+		b, err := fr.w.Outputs.GetKey(ctx, fr.committed.Carry)
+		if err == nil {
+			fr.buf.Reset()
+			fr.buf.Write(b)
+		}
+		return err
+	})
+}
+
+// carry saves the lines after the last part, so that the records this
+// invocation ran count as done even though they fill no part yet; false
+// when there is nothing to carry or it could not be saved.
+func (fr *fileRun) carry(ctx context.Context) bool {
+	if fr.buf.Len() == 0 || fr.cur.Offset <= fr.committed.Offset {
+		return false
+	}
+	key := fr.carryKey()
+	err := retry(ctx, func(ctx context.Context) error {
+		return fr.w.Outputs.PutKey(ctx, key, fr.buf.Bytes(), recordContentType)
+	})
+	if err != nil {
+		return false
+	}
+	fr.cur.Carry = key
+	return true
 }
 
 // stop ends an unfinished file: a permanent failure fails the job; a lost
@@ -259,8 +318,11 @@ func (fr *fileRun) stop(ctx context.Context, err error) {
 	if errors.Is(err, errPaused) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		err = jobs.Errorf(jobs.CodeDeadline, "record file paused at record %d (offset %d): the invocation ran out of time", fr.committed.Records, fr.committed.Offset)
 	}
-	fr.cur = cloneProgress(fr.committed)
-	if serr := fr.save(ctx, time.Time{}); serr != nil {
+	if !fr.carry(ctx) {
+		fr.cur = cloneProgress(fr.committed)
+	}
+	if serr := fr.commit(ctx, time.Time{}); serr != nil {
+		fr.cur = cloneProgress(fr.committed)
 		fr.w.logger().Warn("could not release a paused record file; it resumes when its lease ends", "job_id", t.job.ID, "err", serr)
 	}
 	t.retry(err)

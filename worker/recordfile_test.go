@@ -265,3 +265,43 @@ func TestRecordFileUnreadableFailsTheJob(t *testing.T) {
 	}
 	_ = io.EOF
 }
+
+// TestRecordFileOfLessThanAPartPerInvocationMovesOn runs a file whose
+// invocations each yield less than an output part (5 MiB): each carries
+// its lines forward instead of starting the file over, and the file ends
+// whole, once.
+func TestRecordFileOfLessThanAPartPerInvocationMovesOn(t *testing.T) {
+	f := newFixture(t)
+	file, want := plantedJSONL(60_000)
+	file = bytes.ReplaceAll(file, []byte("BUCKET"), []byte(f.spec.InputBucket))
+	f.put(f.spec.InputBucket, "small/rows.jsonl", file)
+	f.w.Config.DeadlineMargin = 100 * time.Millisecond
+	id := jobs.ObjectJobID(f.spec.InputBucket, "small/rows.jsonl", "", "e1")
+	invocations, records := 0, []int64{}
+	for ; invocations < 40; invocations++ {
+		ctx, cancel := context.WithTimeout(f.ctx, 350*time.Millisecond)
+		f.invoke(ctx, message(fmt.Sprintf("m%d", invocations), s3Notification(f.spec.InputBucket, "small/rows.jsonl", "e1"), 1))
+		cancel()
+		rec := f.item(id)
+		if rec != nil && rec.Status == store.StatusSucceeded {
+			break
+		}
+		if rec != nil && rec.Progress != nil {
+			records = append(records, rec.Progress.Records)
+		}
+	}
+	rec := f.item(id)
+	if rec == nil || rec.Status != store.StatusSucceeded {
+		t.Fatalf("after %d invocations (records committed %v): %+v", invocations, records, rec)
+	}
+	if invocations < 2 {
+		t.Fatalf("finished in %d invocation(s): the test needs invocations shorter than the file", invocations+1)
+	}
+	for i := 1; i < len(records); i++ {
+		if records[i] < records[i-1] {
+			t.Fatalf("progress went back: %v", records)
+		}
+	}
+	checkLines(t, f.outputLines(rec.OutputURI), want, jsonlID)
+	t.Logf("%d invocations, records committed after each: %v", invocations+1, records)
+}

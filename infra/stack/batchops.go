@@ -53,6 +53,9 @@ func (b *BatchInfer) addBatchOps() {
 	// are covered by s3:PutObject; the worker never aborts an upload, the
 	// lifecycle rule does).
 	allow("CheckRecordOutputs", []string{"s3:GetObject"}, b.Results.ArnForObjects(jsii.String("*")))
+	// A record file paused with less than a part of new lines carries them
+	// in a small object beside its output, deleted once they are in a part.
+	allow("RecordCarries", []string{"s3:DeleteObject"}, b.Results.ArnForObjects(jsii.String("*.carry.*")))
 
 	b.BatchOpsRole = b.batchOpsRole()
 	if b.Config.InboxPrefix == "" || strings.HasPrefix(BatchManifestPrefix, b.Config.InboxPrefix) {
