@@ -1,8 +1,6 @@
 package e2e
 
 import (
-	"encoding/json"
-	"fmt"
 	"image"
 	"image/color"
 	"image/draw"
@@ -14,25 +12,21 @@ import (
 )
 
 // TestPagesDroppedIntoTheInbox uploads rendered pages (and a blank one)
-// under a pages/ prefix and asks for ppocr-page by name in inline jobs
-// naming the objects (the route from a key prefix to a model is the
-// worker's, added separately): every page ends SUCCEEDED with its lines,
-// read through the real binary under the runtime emulator.
+// under a pages/ prefix routed to ppocr-page (BATCHINFER_ROUTES), with the
+// S3 notifications S3 sends, which name no model: every page ends
+// SUCCEEDED with its lines, read through the real binary under the runtime
+// emulator.
 func TestPagesDroppedIntoTheInbox(t *testing.T) {
-	s := newSystem(t, sysOptions{Models: []string{"ppocr-rec", "iris-rf", "ppocr-page"}})
+	s := newSystem(t, sysOptions{Models: []string{"ppocr-rec", "iris-rf", "ppocr-page"}, Env: []string{"BATCHINFER_ROUTES=pages/=ppocr-page"}})
 	pages := textimg.Pages(6, 23)
 	blank := image.NewGray(image.Rect(0, 0, 600, 400))
 	draw.Draw(blank, blank.Bounds(), image.NewUniform(color.White), image.Point{}, draw.Src)
 	pages = append(pages, textimg.Page{Name: "blank.png", Data: textimg.EncodePNG(blank), W: 600, H: 400})
 
 	var ids, bodies []string
-	for i, p := range pages {
-		key := "pages/" + p.Name
-		s.putObject(s.spec.InputBucket, key, p.Data)
-		id := fmt.Sprintf("page-%02d", i)
-		b, _ := json.Marshal(map[string]any{"job_id": id, "model": "ppocr-page",
-			"input": map[string]any{"s3": "s3://" + s.spec.InputBucket + "/" + key}})
-		ids, bodies = append(ids, id), append(bodies, string(b))
+	for _, p := range pages {
+		obj := s.putObject(s.spec.InputBucket, "pages/"+p.Name, p.Data)
+		ids, bodies = append(ids, obj.JobID), append(bodies, notification(s.spec.InputBucket, obj))
 	}
 	s.send(bodies...)
 	recs := s.waitFinal(ids, 90*time.Second)
