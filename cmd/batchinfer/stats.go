@@ -124,4 +124,3 @@ func statFirst(vs ...string) string {
 	}
 	return ""
 }
-
