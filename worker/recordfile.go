@@ -334,7 +334,9 @@ func (fr *fileRun) stop(ctx context.Context, err error) {
 // continueMessage re-enqueues t's message body; false when there is no
 // jobs queue or the send failed (the message is then redelivered).
 func (w *Worker) continueMessage(ctx context.Context, t *task) bool {
-	if w.Continuations == nil || t.msg.MessageID == "" {
+	// Only an SQS message can be sent on as it came: a direct S3 invoke or
+	// an S3 Batch Operations task is retried by its caller instead.
+	if w.Continuations == nil || t.msg.MessageID == "" || t.msg.Record.EventSource != "aws:sqs" {
 		return false
 	}
 	sent, err := w.Continuations.Send(ctx, []store.OutMessage{{Body: t.msg.Body}})
