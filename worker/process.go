@@ -230,7 +230,7 @@ func (w *Worker) lookup(ctx context.Context, tasks []*task) {
 			t.rec.ClaimToken = "" // the item belongs to the other payload
 		case ex.Status.Final():
 			w.duplicate(ctx, t, ex)
-		case ex.LeaseExpiresAt >= now && ex.ResetAt == 0:
+		case ex.LeaseExpiresAt >= now:
 			t.retry(jobs.Errorf(jobs.CodeInProgress, "another invocation is working on job %q", t.job.ID))
 		}
 	}
