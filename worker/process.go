@@ -96,7 +96,9 @@ func (w *Worker) Process(ctx context.Context, inv *jobs.Invocation) Outcome {
 	w.finishFailures(finishCtx, tasks)
 	w.settleDuplicates(tasks)
 	w.finishMetrics(m, inv, tasks)
-	return w.report(inv, tasks)
+	out := w.report(inv, tasks)
+	w.delayRetries(ctx, inv, out)
+	return out
 }
 
 // plan makes one task per job and folds repeated deliveries of one job_id

@@ -58,6 +58,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Worker, ColdStart,
 	w := &Worker{
 		Engine: eng, Results: aws.Results, Inputs: aws.Inputs, Outputs: aws.Outputs, DeadLetters: aws.DeadLetters,
 		Config: cfg, Log: log, Notify: NewNotifications(aws.Notifier, aws.Results),
+		Redeliveries: aws.Sources,
 	}
 	if aws.Queue != nil {
 		w.Reprocessor = &Reprocessor{Results: aws.Results, Queue: aws.Queue, Objects: aws.Objects}
