@@ -195,8 +195,8 @@ type jobLine struct {
 func (s *system) jobLines() []jobLine {
 	var out []jobLine
 	all := s.logs.String()
-	if s.dupLogs != nil {
-		all += "\n" + s.dupLogs.String()
+	for _, l := range s.moreLogs {
+		all += "\n" + l.String()
 	}
 	for _, line := range strings.Split(all, "\n") {
 		i := strings.IndexByte(line, '{')
