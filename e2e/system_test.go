@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"cmp"
 	"context"
 	"io"
 	"log/slog"
@@ -54,6 +55,8 @@ type sysOptions struct {
 	// and the next; at least two run), as SQS does when two pollers get
 	// one message.
 	Duplicate bool
+	// Binary is the function's binary (default: the release build).
+	Binary string
 	// NoFunction provisions the resources only: the test runs the worker
 	// itself (the poll mode).
 	NoFunction bool
@@ -233,7 +236,7 @@ func (s *system) startRIE(logs io.Writer) *local.RIE {
 	defer cancel()
 	r, err := local.StartRIE(ctx, local.RIEOptions{
 		RIEPath: testenv.Tool(s.t, "aws-lambda-rie"),
-		Handler: binary,
+		Handler: cmp.Or(s.opts.Binary, binary),
 		Args:    []string{"lambda"},
 		Env:     s.workerEnv(),
 		Timeout: s.opts.Timeout,

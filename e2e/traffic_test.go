@@ -189,6 +189,7 @@ type jobLine struct {
 	Status    string `json:"status"`
 	ErrorCode string `json:"error_code"`
 	Attempt   int    `json:"attempt"`
+	Receives  int    `json:"receive_count"`
 }
 
 // jobLines parses the function's "job" log lines from RIE's output.

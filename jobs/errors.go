@@ -29,6 +29,7 @@ const (
 	CodeInferenceFailed     Code = "inference_failed"     // ONNX Runtime rejected this one row (isolated by bisection)
 	CodeIdempotencyConflict Code = "idempotency_conflict" // the job_id was seen before with a different payload
 	CodeRetriesExhausted    Code = "retries_exhausted"    // transient failures until BATCHINFER_MAX_RECEIVES
+	CodeInferenceCrashed    Code = "inference_crashed"    // the input killed the inference process when run alone in a child process (a native fault, out of memory)
 	CodeNotConfigured       Code = "not_configured"       // the worker lacks a variable this message needs (e.g. BATCHINFER_QUEUE_URL for reprocess)
 )
 
@@ -49,7 +50,7 @@ var permanent = map[Code]bool{
 	CodeUnsupportedFormat: true, CodeUndecodableImage: true, CodeImageTooLarge: true,
 	CodeImageDimensions: true, CodeInvalidFeatures: true, CodeWrongFeatureCount: true,
 	CodeNonFiniteFeature: true, CodeInferenceFailed: true, CodeIdempotencyConflict: true,
-	CodeRetriesExhausted: true, CodeNotConfigured: true,
+	CodeRetriesExhausted: true, CodeNotConfigured: true, CodeInferenceCrashed: true,
 }
 
 // Permanent reports whether a failure with this code must not be retried.

@@ -44,6 +44,7 @@ type task struct {
 	dupOf    *task // a second delivery of the same job in this invocation
 	record   *recordFile
 	m        *invMetrics
+	suspect  bool // an earlier attempt ended without an outcome: run apart (isolate.go)
 
 	// outcome
 	state  taskState
@@ -91,6 +92,7 @@ func (w *Worker) Process(ctx context.Context, inv *jobs.Invocation) Outcome {
 	}
 	w.lookup(workCtx, tasks)
 	w.claim(workCtx, tasks, deadline)
+	w.runSuspects(workCtx, finishCtx, tasks)
 	w.runSingles(workCtx, finishCtx, tasks)
 	w.runRecordFiles(workCtx, finishCtx, tasks, deadline)
 	w.finishFailures(finishCtx, tasks)
@@ -220,6 +222,7 @@ func (w *Worker) lookup(ctx context.Context, tasks []*task) {
 		return
 	}
 	now := w.now().UnixMilli()
+	w.markSuspects(tasks, found, now)
 	for _, t := range tasks {
 		ex := found[t.job.ID]
 		if ex == nil || t.dupOf != nil || t.state != pending {
