@@ -35,13 +35,14 @@ const (
 
 // Transient failures: SQS redelivers the message after its visibility timeout.
 const (
-	CodeThrottled    Code = "throttled"     // the AWS service asked us to slow down
-	CodeServiceError Code = "service_error" // 5xx from an AWS service
-	CodeTimeout      Code = "timeout"       // a call timed out
-	CodeNetwork      Code = "network"       // connection refused/reset, DNS
-	CodeDeadline     Code = "deadline"      // the Lambda invocation is about to run out of time
-	CodeInProgress   Code = "in_progress"   // another invocation holds the job's claim
-	CodeInternal     Code = "internal"      // a bug or an unexpected error: retried, then exhausted
+	CodeThrottled    Code = "throttled"          // the AWS service asked us to slow down
+	CodeServiceError Code = "service_error"      // 5xx from an AWS service
+	CodeTimeout      Code = "timeout"            // a call timed out
+	CodeNetwork      Code = "network"            // connection refused/reset, DNS
+	CodeDeadline     Code = "deadline"           // the Lambda invocation is about to run out of time
+	CodeInProgress   Code = "in_progress"        // another invocation holds the job's claim
+	CodeGroupBlocked Code = "fifo_group_blocked" // an earlier message of its FIFO message group is retried: this one waits, in order
+	CodeInternal     Code = "internal"           // a bug or an unexpected error: retried, then exhausted
 )
 
 var permanent = map[Code]bool{

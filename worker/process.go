@@ -90,12 +90,7 @@ func (w *Worker) Process(ctx context.Context, inv *jobs.Invocation) Outcome {
 	for _, t := range tasks {
 		t.m = m
 	}
-	w.lookup(workCtx, tasks)
-	w.claim(workCtx, tasks, deadline)
-	w.runSuspects(workCtx, finishCtx, tasks)
-	w.runSingles(workCtx, finishCtx, tasks)
-	w.runRecordFiles(workCtx, finishCtx, tasks, deadline)
-	w.finishFailures(finishCtx, tasks)
+	w.run(workCtx, finishCtx, inv, tasks, deadline) // lookup → claim → work → failures (fifo.go)
 	w.settleDuplicates(tasks)
 	w.finishMetrics(m, inv, tasks)
 	out := w.report(inv, tasks)
