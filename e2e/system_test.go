@@ -76,8 +76,8 @@ type system struct {
 	s3      *s3.Client
 	sqs     *sqs.Client
 	results *store.Results
-	rie     *local.RIE   // the first instance
-	ries    []*local.RIE // every instance
+	rie     *local.RIE      // the first instance
+	ries    []*local.RIE    // every instance
 	logs    *testenv.Buffer // everything the first RIE, its function and the ESM printed
 	// modelCache is the function's BATCHINFER_MODEL_CACHE.
 	modelCache string
