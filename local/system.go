@@ -39,7 +39,10 @@ type SystemOptions struct {
 	Concurrency    int
 	Window         time.Duration // ESM MaximumBatchingWindow, default 500ms
 	FunctionOutput io.Writer     // the function's stdout and stderr (its JSON logs); nil discards
-	Log            *slog.Logger  // the ESM's log; nil discards
+	// FunctionOutputs, when set, give each instance (by index) its own
+	// output instead, so that lines of concurrent instances stay whole.
+	FunctionOutputs []io.Writer
+	Log             *slog.Logger // the ESM's log; nil discards
 	// Inbox, when Deliver is set, sends the inbox bucket's notifications
 	// to the jobs queue as S3 would (inbox.go).
 	Inbox InboxOptions
@@ -167,6 +170,9 @@ func startInstances(ctx context.Context, o SystemOptions, env []string) ([]*RIE,
 	for i := range ries {
 		wg.Go(func() {
 			out := o.FunctionOutput
+			if i < len(o.FunctionOutputs) {
+				out = o.FunctionOutputs[i]
+			}
 			if out == nil {
 				out = io.Discard
 			}
