@@ -52,11 +52,12 @@ func deliverTwice(t *testing.T, first, second invokeFunc) invokeFunc {
 }
 
 // TestDuplicateDeliveries sends every inline job twice and every S3
-// notification twice, and delivers every SQS event to two sandboxes at
-// once: each job still has one item, claimed once, and inference ran once
+// notification twice, and delivers every SQS event to two of the four
+// instances at once, with up to four batches in flight, so deliveries of
+// one job really race between instances: each job still has one item, claimed once, and inference ran once
 // per job (one SUCCEEDED line in the workers' logs).
 func TestDuplicateDeliveries(t *testing.T) {
-	s := newSystem(t, sysOptions{Duplicate: true, BatchSize: 50})
+	s := newSystem(t, sysOptions{Duplicate: true, Concurrency: 4, BatchSize: 50})
 	objs := s.uploadLines(20, 11)
 	irisIDs, irisBodies := irisJobs("dup", 100)
 

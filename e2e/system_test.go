@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"cmp"
 	"context"
 	"io"
 	"log/slog"
@@ -9,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -46,9 +48,15 @@ type sysOptions struct {
 	// BatchSize and Window are the ESM's (defaults 100 and 300 ms).
 	BatchSize int
 	Window    time.Duration
-	// Duplicate runs a second sandbox (RIE and function) and delivers every
-	// event to both at once, as SQS does when two pollers get one message.
+	// Concurrency is the function instances, each under its own RIE, and
+	// the batches the ESM keeps in flight (default 1).
+	Concurrency int
+	// Duplicate delivers every event to two instances at once (this one
+	// and the next; at least two run), as SQS does when two pollers get
+	// one message.
 	Duplicate bool
+	// Binary is the function's binary (default: the release build).
+	Binary string
 	// NoFunction provisions the resources only: the test runs the worker
 	// itself (the poll mode).
 	NoFunction bool
@@ -68,11 +76,12 @@ type system struct {
 	s3      *s3.Client
 	sqs     *sqs.Client
 	results *store.Results
-	rie     *local.RIE
-	logs    *testenv.Buffer // everything RIE, the function and the ESM printed
+	rie     *local.RIE      // the first instance
+	ries    []*local.RIE    // every instance
+	logs    *testenv.Buffer // everything the first RIE, its function and the ESM printed
 	// modelCache is the function's BATCHINFER_MODEL_CACHE.
 	modelCache string
-	dupLogs    *testenv.Buffer // the second sandbox's output (Duplicate)
+	moreLogs   []*testenv.Buffer // the other instances' output, one buffer each (lines stay whole)
 }
 
 var nonName = regexp.MustCompile(`[^a-z0-9-]+`)
@@ -151,14 +160,51 @@ func newSystem(t *testing.T, o sysOptions) *system {
 	if o.NoFunction {
 		return s
 	}
-	s.rie = s.startRIE(s.logs)
-	invoke := s.rie.Invoke
-	if o.Duplicate {
-		s.dupLogs = &testenv.Buffer{}
-		invoke = deliverTwice(t, invoke, s.startRIE(s.dupLogs).Invoke)
-	}
-	s.startESM(invoke)
+	s.startESM(s.startInstances())
 	return s
+}
+
+// startInstances starts the function instances side by side and returns
+// what the ESM invokes: each instance alone, or (Duplicate) each with the
+// next one, both held so that no RIE ever gets two invokes at once.
+func (s *system) startInstances() []invokeFunc {
+	n := max(s.opts.Concurrency, 1)
+	if s.opts.Duplicate {
+		n = max(n, 2)
+	}
+	s.ries = make([]*local.RIE, n)
+	logs := []*testenv.Buffer{s.logs}
+	for range n - 1 {
+		logs = append(logs, &testenv.Buffer{})
+	}
+	s.moreLogs = logs[1:]
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { s.ries[i] = s.startRIE(logs[i]) })
+	}
+	wg.Wait()
+	if s.t.Failed() {
+		s.t.FailNow()
+	}
+	s.rie = s.ries[0]
+	invokes := make([]invokeFunc, n)
+	locks := make([]sync.Mutex, n)
+	for i, r := range s.ries {
+		invokes[i] = r.Invoke
+		if s.opts.Duplicate {
+			j := (i + 1) % n
+			twice := deliverTwice(s.t, r.Invoke, s.ries[j].Invoke)
+			lo, hi := &locks[min(i, j)], &locks[max(i, j)] // one order: no deadlock
+			invokes[i] = func(ctx context.Context, payload []byte) ([]byte, error) {
+				lo.Lock()
+				hi.Lock()
+				defer lo.Unlock()
+				defer hi.Unlock()
+				return twice(ctx, payload)
+			}
+		}
+	}
+	return invokes
 }
 
 // workerEnv is the function's environment, as a Lambda deployment sets it.
@@ -187,29 +233,29 @@ func (s *system) workerEnv() []string {
 // startRIE runs the binary under RIE (one sandbox: RIE serves one
 // invocation at a time, like a Lambda execution environment).
 func (s *system) startRIE(logs io.Writer) *local.RIE {
-	s.t.Helper()
 	ctx, cancel := context.WithTimeout(s.ctx, 20*time.Second)
 	defer cancel()
 	r, err := local.StartRIE(ctx, local.RIEOptions{
 		RIEPath: testenv.Tool(s.t, "aws-lambda-rie"),
-		Handler: binary,
+		Handler: cmp.Or(s.opts.Binary, binary),
 		Args:    []string{"lambda"},
 		Env:     s.workerEnv(),
 		Timeout: s.opts.Timeout,
 		Stdout:  logs, Stderr: logs,
 	})
 	if err != nil {
-		s.t.Fatalf("start the function under RIE: %v", err)
+		s.t.Errorf("start the function under RIE: %v", err) // not Fatal: may run in a goroutine
+		return nil
 	}
 	s.t.Cleanup(func() { r.Stop() })
 	return r
 }
 
 // startESM plays Lambda's event source mapping until the test ends.
-func (s *system) startESM(invoke invokeFunc) {
+func (s *system) startESM(instances []invokeFunc) {
 	esm := &local.ESM{
 		SQS: s.sqs, QueueURL: s.prov.QueueURL, QueueARN: s.prov.QueueARN, Region: emu.Region,
-		BatchSize: s.opts.BatchSize, Window: s.opts.Window, Invoke: invoke,
+		BatchSize: s.opts.BatchSize, Window: s.opts.Window, Invoke: instances[0], Instances: instances,
 		ReportBatchItemFailures: true,
 		Log:                     slog.New(slog.NewJSONHandler(s.logs, nil)),
 	}

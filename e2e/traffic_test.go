@@ -189,14 +189,15 @@ type jobLine struct {
 	Status    string `json:"status"`
 	ErrorCode string `json:"error_code"`
 	Attempt   int    `json:"attempt"`
+	Receives  int    `json:"receive_count"`
 }
 
 // jobLines parses the function's "job" log lines from RIE's output.
 func (s *system) jobLines() []jobLine {
 	var out []jobLine
 	all := s.logs.String()
-	if s.dupLogs != nil {
-		all += "\n" + s.dupLogs.String()
+	for _, l := range s.moreLogs {
+		all += "\n" + l.String()
 	}
 	for _, line := range strings.Split(all, "\n") {
 		i := strings.IndexByte(line, '{')

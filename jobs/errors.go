@@ -29,18 +29,20 @@ const (
 	CodeInferenceFailed     Code = "inference_failed"     // ONNX Runtime rejected this one row (isolated by bisection)
 	CodeIdempotencyConflict Code = "idempotency_conflict" // the job_id was seen before with a different payload
 	CodeRetriesExhausted    Code = "retries_exhausted"    // transient failures until BATCHINFER_MAX_RECEIVES
+	CodeInferenceCrashed    Code = "inference_crashed"    // the input killed the inference process when run alone in a child process (a native fault, out of memory)
 	CodeNotConfigured       Code = "not_configured"       // the worker lacks a variable this message needs (e.g. BATCHINFER_QUEUE_URL for reprocess)
 )
 
 // Transient failures: SQS redelivers the message after its visibility timeout.
 const (
-	CodeThrottled    Code = "throttled"     // the AWS service asked us to slow down
-	CodeServiceError Code = "service_error" // 5xx from an AWS service
-	CodeTimeout      Code = "timeout"       // a call timed out
-	CodeNetwork      Code = "network"       // connection refused/reset, DNS
-	CodeDeadline     Code = "deadline"      // the Lambda invocation is about to run out of time
-	CodeInProgress   Code = "in_progress"   // another invocation holds the job's claim
-	CodeInternal     Code = "internal"      // a bug or an unexpected error: retried, then exhausted
+	CodeThrottled    Code = "throttled"          // the AWS service asked us to slow down
+	CodeServiceError Code = "service_error"      // 5xx from an AWS service
+	CodeTimeout      Code = "timeout"            // a call timed out
+	CodeNetwork      Code = "network"            // connection refused/reset, DNS
+	CodeDeadline     Code = "deadline"           // the Lambda invocation is about to run out of time
+	CodeInProgress   Code = "in_progress"        // another invocation holds the job's claim
+	CodeGroupBlocked Code = "fifo_group_blocked" // an earlier message of its FIFO message group is retried: this one waits, in order
+	CodeInternal     Code = "internal"           // a bug or an unexpected error: retried, then exhausted
 )
 
 var permanent = map[Code]bool{
@@ -49,7 +51,7 @@ var permanent = map[Code]bool{
 	CodeUnsupportedFormat: true, CodeUndecodableImage: true, CodeImageTooLarge: true,
 	CodeImageDimensions: true, CodeInvalidFeatures: true, CodeWrongFeatureCount: true,
 	CodeNonFiniteFeature: true, CodeInferenceFailed: true, CodeIdempotencyConflict: true,
-	CodeRetriesExhausted: true, CodeNotConfigured: true,
+	CodeRetriesExhausted: true, CodeNotConfigured: true, CodeInferenceCrashed: true,
 }
 
 // Permanent reports whether a failure with this code must not be retried.

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -36,7 +38,12 @@ type ESM struct {
 	Window time.Duration
 	// Invoke calls the function, e.g. (*RIE).Invoke. An error means a
 	// function error: the whole batch is retried.
-	Invoke func(ctx context.Context, payload []byte) ([]byte, error)
+	Invoke InvokeFunc
+	// Instances, when set, are the function's instances (one per runtime
+	// emulator, each serving one invoke at a time): Run keeps up to
+	// len(Instances) batches in flight, one per instance, as Lambda's
+	// MaximumConcurrency does; Invoke is then unused by Run.
+	Instances []InvokeFunc
 	// ReportBatchItemFailures honours the function's batchItemFailures
 	// (FunctionResponseTypes ReportBatchItemFailures); our tooling always
 	// sets it. Without it, any successful invocation deletes the whole
@@ -45,6 +52,9 @@ type ESM struct {
 	// Log receives one line per cycle; nil discards.
 	Log *slog.Logger
 }
+
+// InvokeFunc calls one function instance with an event.
+type InvokeFunc = func(ctx context.Context, payload []byte) ([]byte, error)
 
 // CycleStats says what one Cycle did.
 type CycleStats struct {
@@ -65,13 +75,18 @@ const emptyQueueSleep = 200 * time.Millisecond
 // error only when SQS itself fails (receive, delete) or ctx ends; a
 // function error is reported in CycleStats.InvokeErr and deletes nothing.
 func (e *ESM) Cycle(ctx context.Context) (CycleStats, error) {
-	var st CycleStats
 	if e.Invoke == nil || e.SQS == nil || e.QueueURL == "" {
-		return st, errors.New("esm: SQS, QueueURL and Invoke are required")
+		return CycleStats{}, errors.New("esm: SQS, QueueURL and Invoke are required")
 	}
 	if err := e.resolveSource(ctx); err != nil {
-		return st, err
+		return CycleStats{}, err
 	}
+	return e.cycle(ctx, e.Invoke)
+}
+
+// cycle is one round through invoke; the source is resolved.
+func (e *ESM) cycle(ctx context.Context, invoke InvokeFunc) (CycleStats, error) {
+	var st CycleStats
 	msgs, err := e.receiveBatch(ctx)
 	st.Received = len(msgs)
 	if err != nil || len(msgs) == 0 {
@@ -82,7 +97,7 @@ func (e *ESM) Cycle(ctx context.Context) (CycleStats, error) {
 		return st, fmt.Errorf("esm: encode SQS event: %w", err)
 	}
 	start := time.Now()
-	body, invErr := e.Invoke(ctx, payload)
+	body, invErr := invoke(ctx, payload)
 
 	toDelete := e.judge(msgs, body, invErr, &st)
 	if len(toDelete) > 0 {
@@ -132,31 +147,63 @@ func (e *ESM) judge(msgs []types.Message, body []byte, invErr error, st *CycleSt
 	return keep
 }
 
-// Run loops Cycle until ctx ends, pausing briefly when the queue is empty
-// and backing off after an SQS error (Lambda keeps polling through them).
-// It returns nil when ctx ends.
+// Run loops cycles until ctx ends, one loop per instance (Instances, else
+// the one Invoke), pausing briefly when the queue is empty and backing off
+// after an SQS error (Lambda keeps polling through them). It returns nil
+// when ctx ends.
 func (e *ESM) Run(ctx context.Context) error {
+	instances := e.Instances
+	if len(instances) == 0 {
+		instances = []InvokeFunc{e.Invoke}
+	}
+	if e.SQS == nil || e.QueueURL == "" || slices.ContainsFunc(instances, func(f InvokeFunc) bool { return f == nil }) {
+		return errors.New("esm: SQS, QueueURL and Invoke (or Instances) are required")
+	}
+	// Resolved once, before the loops share the ESM.
 	for ctx.Err() == nil {
-		st, err := e.Cycle(ctx)
+		err := e.resolveSource(ctx)
+		if err == nil {
+			break
+		}
+		e.logger().Warn("esm: resolve the source queue", "queue", e.QueueURL, "error", err)
+		sleepCtx(ctx, time.Second)
+	}
+	var wg sync.WaitGroup
+	for _, invoke := range instances {
+		wg.Go(func() { e.loop(ctx, invoke) })
+	}
+	wg.Wait()
+	return nil
+}
+
+// loop feeds one instance until ctx ends.
+func (e *ESM) loop(ctx context.Context, invoke InvokeFunc) {
+	for ctx.Err() == nil {
+		st, err := e.cycle(ctx, invoke)
 		pause := time.Duration(0)
 		switch {
 		case ctx.Err() != nil:
-			return nil
+			return
 		case err != nil:
 			e.logger().Warn("esm cycle failed", "queue", e.QueueURL, "error", err)
 			pause = time.Second
 		case st.Received == 0:
 			pause = emptyQueueSleep
 		}
-		if pause > 0 {
-			select {
-			case <-ctx.Done():
-				return nil
-			case <-time.After(pause):
-			}
-		}
+		sleepCtx(ctx, pause)
 	}
-	return nil
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
 }
 
 func (e *ESM) batchSize() int {

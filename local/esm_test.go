@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -457,5 +458,55 @@ func TestESMDeleteCounts(t *testing.T) {
 	}
 	if n := q.remaining(t); n != 0 {
 		t.Errorf("%d left", n)
+	}
+}
+
+// TestESMKeepsOneBatchInFlightPerInstance: four instances, each under its
+// own RIE, take four batches at once (Lambda's MaximumConcurrency), and no
+// instance ever gets a second invoke while one runs (RIE serves one).
+func TestESMKeepsOneBatchInFlightPerInstance(t *testing.T) {
+	const n = 4
+	q := newQueue(t, 30*time.Second)
+	var inFlight, most atomic.Int32
+	instances := make([]InvokeFunc, n)
+	for i := range instances {
+		r := startRIE(t, 0)
+		var busy atomic.Int32
+		instances[i] = func(ctx context.Context, payload []byte) ([]byte, error) {
+			if busy.Add(1) > 1 {
+				t.Errorf("instance %d invoked while busy", i)
+			}
+			defer busy.Add(-1)
+			now := inFlight.Add(1)
+			defer inFlight.Add(-1)
+			for m := most.Load(); now > m && !most.CompareAndSwap(m, now); m = most.Load() {
+			}
+			return r.Invoke(ctx, payload)
+		}
+	}
+	e := q.esm(nil, 2, 0)
+	e.Invoke, e.Instances = nil, instances
+	bodies := make([]string, 16)
+	for i := range bodies {
+		bodies[i] = fmt.Sprintf("wait-%d", i)
+	}
+	q.send(t, bodies...)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	start := time.Now()
+	go func() { done <- e.Run(ctx) }()
+	for q.remaining(t) > 0 && time.Since(start) < 30*time.Second {
+		time.Sleep(50 * time.Millisecond)
+	}
+	took := time.Since(start)
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	// 16 messages, two to a batch, half a second a batch: 4 s one at a
+	// time, 1 s with four in flight (plus cold starts).
+	t.Logf("16 messages in %s, at most %d batches in flight", took.Round(time.Millisecond), most.Load())
+	if q.remaining(t) != 0 || most.Load() != n {
+		t.Fatalf("%d messages left, at most %d batches in flight; want 0 and %d", q.remaining(t), most.Load(), n)
 	}
 }

@@ -33,9 +33,16 @@ type SystemOptions struct {
 	FunctionEnv     []string
 	FunctionTimeout time.Duration // default 60s
 	BatchSize       int           // ESM BatchSize, default 10
-	Window          time.Duration // ESM MaximumBatchingWindow, default 500ms
-	FunctionOutput  io.Writer     // the function's stdout and stderr (its JSON logs); nil discards
-	Log             *slog.Logger  // the ESM's log; nil discards
+	// Concurrency is how many function instances run, each under its own
+	// RIE, and so how many batches the ESM keeps in flight (Lambda's
+	// MaximumConcurrency); default 1.
+	Concurrency    int
+	Window         time.Duration // ESM MaximumBatchingWindow, default 500ms
+	FunctionOutput io.Writer     // the function's stdout and stderr (its JSON logs); nil discards
+	// FunctionOutputs, when set, give each instance (by index) its own
+	// output instead, so that lines of concurrent instances stay whole.
+	FunctionOutputs []io.Writer
+	Log             *slog.Logger // the ESM's log; nil discards
 	// Inbox, when Deliver is set, sends the inbox bucket's notifications
 	// to the jobs queue as S3 would (inbox.go).
 	Inbox InboxOptions
@@ -53,7 +60,8 @@ type InboxOptions struct {
 // System is a running local deployment.
 type System struct {
 	Prov store.Provisioned
-	RIE  *RIE
+	RIE  *RIE   // the first instance
+	RIEs []*RIE // every instance (Concurrency)
 	ESM  *ESM
 
 	cancel context.CancelFunc
@@ -86,45 +94,20 @@ func StartSystem(ctx context.Context, cfg aws.Config, o SystemOptions) (*System,
 	if err != nil {
 		return nil, fmt.Errorf("provision local resources: %w", err)
 	}
-	env := []string{
-		"BATCHINFER_MODELS=" + strings.Join(o.Models, ","),
-		"BATCHINFER_RESULTS_TABLE=" + o.Resources.Table,
-		"BATCHINFER_RESULTS_BUCKET=" + o.Resources.ResultsBucket,
-		"BATCHINFER_DLQ_URL=" + prov.DLQURL,
-		"BATCHINFER_INPUT_BUCKETS=" + o.Resources.InputBucket,
-		"BATCHINFER_MAX_RECEIVES=" + strconv.Itoa(o.Resources.MaxReceives),
-	}
-	if o.ORTLib != "" { // else the function looks for it itself (model.FindLibrary)
-		env = append(env, "ONNXRUNTIME_LIB="+o.ORTLib)
-	}
-	if o.NotifyTopicARN != "" {
-		env = append(env, "BATCHINFER_NOTIFY_TOPIC_ARN="+o.NotifyTopicARN)
-	}
-	env = append(env, o.FunctionEnv...)
-	out := o.FunctionOutput
-	if out == nil {
-		out = io.Discard
-	}
-	tail := &tailWriter{max: 16 << 10}
-	out = io.MultiWriter(out, tail)
-	rie, err := StartRIE(ctx, RIEOptions{
-		RIEPath: o.RIEPath, Handler: o.Binary, Args: []string{"lambda"},
-		Env: env, Timeout: o.FunctionTimeout, Stdout: out, Stderr: out,
-	})
+	ries, err := startInstances(ctx, o, functionEnv(o, prov))
 	if err != nil {
-		return nil, err
-	}
-	if err := probeInit(ctx, rie, o.FunctionTimeout, tail); err != nil {
-		rie.Stop()
 		return nil, err
 	}
 	sqsc := sqs.NewFromConfig(cfg)
 	esm := &ESM{
 		SQS: sqsc, QueueURL: prov.QueueURL, QueueARN: prov.QueueARN, Region: cfg.Region,
-		BatchSize: o.BatchSize, Window: o.Window, Invoke: rie.Invoke, ReportBatchItemFailures: true, Log: o.Log,
+		BatchSize: o.BatchSize, Window: o.Window, Invoke: ries[0].Invoke, ReportBatchItemFailures: true, Log: o.Log,
+	}
+	for _, r := range ries {
+		esm.Instances = append(esm.Instances, r.Invoke)
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
-	s := &System{Prov: prov, RIE: rie, ESM: esm, cancel: cancel, done: make(chan error, 2)}
+	s := &System{Prov: prov, RIE: ries[0], RIEs: ries, ESM: esm, cancel: cancel, done: make(chan error, 2)}
 	go func() { s.done <- esm.Run(runCtx) }()
 	s.loops = 1
 	if o.Inbox.Deliver {
@@ -148,9 +131,82 @@ func (s *System) Stop() error {
 				err = errors.Join(err, e)
 			}
 		}
-		err = errors.Join(err, s.RIE.Stop())
+		for _, r := range s.RIEs {
+			err = errors.Join(err, r.Stop())
+		}
 	})
 	return err
+}
+
+// functionEnv is the function's environment, as the stack sets it.
+func functionEnv(o SystemOptions, prov store.Provisioned) []string {
+	env := []string{
+		"BATCHINFER_MODELS=" + strings.Join(o.Models, ","),
+		"BATCHINFER_RESULTS_TABLE=" + o.Resources.Table,
+		"BATCHINFER_RESULTS_BUCKET=" + o.Resources.ResultsBucket,
+		"BATCHINFER_DLQ_URL=" + prov.DLQURL,
+		"BATCHINFER_INPUT_BUCKETS=" + o.Resources.InputBucket,
+		"BATCHINFER_MAX_RECEIVES=" + strconv.Itoa(o.Resources.MaxReceives),
+		"BATCHINFER_QUEUE_URL=" + prov.QueueURL,
+	}
+	if o.ORTLib != "" { // else the function looks for it itself (model.FindLibrary)
+		env = append(env, "ONNXRUNTIME_LIB="+o.ORTLib)
+	}
+	if o.NotifyTopicARN != "" {
+		env = append(env, "BATCHINFER_NOTIFY_TOPIC_ARN="+o.NotifyTopicARN)
+	}
+	return append(env, o.FunctionEnv...)
+}
+
+// startInstances starts Concurrency function instances, each under its own
+// RIE, and waits for each one's init (so a bad configuration fails here,
+// with the function's own message). They start side by side: a cold start
+// is mostly ONNX Runtime and model loading.
+func startInstances(ctx context.Context, o SystemOptions, env []string) ([]*RIE, error) {
+	n := max(o.Concurrency, 1)
+	ries := make([]*RIE, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range ries {
+		wg.Go(func() {
+			out := o.FunctionOutput
+			if i < len(o.FunctionOutputs) {
+				out = o.FunctionOutputs[i]
+			}
+			if out == nil {
+				out = io.Discard
+			}
+			tail := &tailWriter{max: 16 << 10}
+			out = io.MultiWriter(out, tail)
+			ries[i], errs[i] = StartRIE(ctx, RIEOptions{
+				RIEPath: o.RIEPath, Handler: o.Binary, Args: []string{"lambda"},
+				Env: env, Timeout: o.FunctionTimeout, Stdout: out, Stderr: out,
+			})
+			if errs[i] == nil {
+				errs[i] = probeInit(ctx, ries[i], o.FunctionTimeout, tail)
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		for _, r := range ries {
+			if r != nil {
+				r.Stop()
+			}
+		}
+		return nil, firstErr(errs)
+	}
+	return ries, nil
+}
+
+// firstErr keeps an *InitError's type for callers that check it.
+func firstErr(errs []error) error {
+	for _, e := range errs {
+		if e != nil {
+			return e
+		}
+	}
+	return nil
 }
 
 func dynamoClient(cfg aws.Config) *dynamodb.Client { return dynamodb.NewFromConfig(cfg) }

@@ -1,6 +1,9 @@
 package store
 
 import (
+	"context"
+	"time"
+
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
@@ -44,4 +47,28 @@ func LambdaRecord(m types.Message, queueARN, region string) events.SQSMessage {
 		EventSource:            "aws:sqs",
 		AWSRegion:              region,
 	}
+}
+
+// ReceiveRecords gathers one batch as ReceiveBatch does and returns it as
+// the records Lambda's event source mapping would deliver (LambdaRecord,
+// with queueARN and the client's region), so the poll mode sees the
+// worker's one event shape without touching SDK types.
+func (q *Queue) ReceiveRecords(ctx context.Context, o BatchOptions, queueARN string) ([]events.SQSMessage, time.Time, error) {
+	msgs, first, err := q.ReceiveBatch(ctx, o)
+	recs := make([]events.SQSMessage, len(msgs))
+	region := q.Client.Options().Region
+	for i, m := range msgs {
+		recs[i] = LambdaRecord(m, queueARN, region)
+	}
+	return recs, first, err
+}
+
+// DeleteRecords deletes received records by their receipt handles (see
+// Delete for what a partial failure returns).
+func (q *Queue) DeleteRecords(ctx context.Context, recs []events.SQSMessage) error {
+	msgs := make([]types.Message, len(recs))
+	for i, r := range recs {
+		msgs[i] = types.Message{MessageId: aws.String(r.MessageId), ReceiptHandle: aws.String(r.ReceiptHandle)}
+	}
+	return q.Delete(ctx, msgs)
 }

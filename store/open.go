@@ -33,10 +33,12 @@ type Adapters struct {
 	Outputs     *Outputs
 	DeadLetters *DeadLetters
 	Queue       *Queue // the jobs queue; nil without OpenOptions.QueueURL
-	Objects     *Objects
-	Notifier    *Notifier // nil without a topic or bus
-	Requests    *RequestCounter
-	Region      string
+	// Sources reaches the queues events come from (retry backoff).
+	Sources  *SourceQueues
+	Objects  *Objects
+	Notifier *Notifier // nil without a topic or bus
+	Requests *RequestCounter
+	Region   string
 }
 
 // Open builds the adapters.
@@ -58,6 +60,7 @@ func OpenWith(cfg aws.Config, o OpenOptions) *Adapters {
 	a.Outputs = &Outputs{Client: s3c, Bucket: o.ResultsBucket, Prefix: o.ResultsPrefix}
 	a.DeadLetters = &DeadLetters{Client: sqsc, QueueURL: o.DLQURL}
 	a.Objects = &Objects{Client: s3c}
+	a.Sources = &SourceQueues{Client: sqsc, QueueURL: o.QueueURL}
 	if o.QueueURL != "" {
 		a.Queue = &Queue{Client: sqsc, URL: o.QueueURL}
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"strconv"
 	"time"
 
@@ -26,6 +27,10 @@ type ProvisionSpec struct {
 	Table                      string
 	MaxReceives                int           // redrive maxReceiveCount; <= 0 = 5
 	VisibilityTimeout          time.Duration // of the jobs queue; 0 = the SQS default (30 s)
+	// FIFO makes both queues FIFO queues (their names must end in .fifo),
+	// content-based deduplication off: producers name each message's
+	// deduplication id (Queue.Send does).
+	FIFO bool
 }
 
 // Provisioned is what Provision created or found.
@@ -54,7 +59,11 @@ func Provision(ctx context.Context, cfg aws.Config, spec ProvisionSpec) (Provisi
 
 	sqsc := sqs.NewFromConfig(cfg)
 	var err error
-	if p.DLQURL, p.DLQARN, err = ensureQueue(ctx, sqsc, spec.DLQ, nil); err != nil {
+	var dlqAttrs map[string]string
+	if spec.FIFO {
+		dlqAttrs = fifoAttributes()
+	}
+	if p.DLQURL, p.DLQARN, err = ensureQueue(ctx, sqsc, spec.DLQ, dlqAttrs); err != nil {
 		return p, err
 	}
 	maxReceives := spec.MaxReceives
@@ -66,6 +75,9 @@ func Provision(ctx context.Context, cfg aws.Config, spec ProvisionSpec) (Provisi
 		"maxReceiveCount":     strconv.Itoa(maxReceives),
 	})
 	attrs := map[string]string{string(sqstypes.QueueAttributeNameRedrivePolicy): string(redrive)}
+	if spec.FIFO {
+		maps.Copy(attrs, fifoAttributes())
+	}
 	if spec.VisibilityTimeout > 0 {
 		attrs[string(sqstypes.QueueAttributeNameVisibilityTimeout)] = strconv.Itoa(int(spec.VisibilityTimeout.Round(time.Second) / time.Second))
 	}
@@ -77,6 +89,13 @@ func Provision(ctx context.Context, cfg aws.Config, spec ProvisionSpec) (Provisi
 		return p, err
 	}
 	return p, nil
+}
+
+func fifoAttributes() map[string]string {
+	return map[string]string{
+		string(sqstypes.QueueAttributeNameFifoQueue):                 "true",
+		string(sqstypes.QueueAttributeNameContentBasedDeduplication): "false",
+	}
 }
 
 func ensureBucket(ctx context.Context, c *s3.Client, region, name string) error {
@@ -111,6 +130,9 @@ func ensureQueue(ctx context.Context, c *sqs.Client, name string, attrs map[stri
 			return "", "", Classify(gerr, "get queue URL of "+name)
 		}
 		url = aws.ToString(got.QueueUrl)
+		// FifoQueue is fixed at creation; SetQueueAttributes refuses it.
+		attrs = maps.Clone(attrs)
+		delete(attrs, string(sqstypes.QueueAttributeNameFifoQueue))
 		if _, serr := c.SetQueueAttributes(ctx, &sqs.SetQueueAttributesInput{QueueUrl: got.QueueUrl, Attributes: attrs}); serr != nil {
 			return "", "", Classify(serr, "update queue "+name)
 		}

@@ -1,7 +1,9 @@
 package store
 
 import (
+	"cmp"
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"iter"
@@ -215,6 +217,11 @@ func (q *Queue) release(ctx context.Context, msgs []types.Message) error {
 type OutMessage struct {
 	Body       string
 	Attributes map[string]types.MessageAttributeValue
+	// GroupID and DeduplicationID are a FIFO queue's MessageGroupId
+	// (default "batchinfer": one group keeps a producer run in order) and
+	// MessageDeduplicationId (default random: a body sent again on
+	// purpose, such as a record file's continuation, is a new message).
+	GroupID, DeduplicationID string
 }
 
 // Sent is the answer for one sent message, in the order given.
@@ -236,8 +243,9 @@ func (q *Queue) Send(ctx context.Context, msgs []OutMessage) ([]Sent, error) {
 			entries[i] = types.SendMessageBatchRequestEntry{
 				Id: aws.String(strconv.Itoa(i)), MessageBody: aws.String(m.Body), MessageAttributes: m.Attributes,
 			}
-			if fifo { // one group per producer run keeps order; dedup by content is the queue's choice
-				entries[i].MessageGroupId = aws.String("batchinfer")
+			if fifo {
+				entries[i].MessageGroupId = aws.String(cmp.Or(m.GroupID, "batchinfer"))
+				entries[i].MessageDeduplicationId = aws.String(cmp.Or(m.DeduplicationID, rand.Text()))
 			}
 		}
 		out, err := q.Client.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: aws.String(q.URL), Entries: entries})

@@ -47,6 +47,10 @@ type Config struct {
 	// NotifyTopicARN (BATCHINFER_NOTIFY_TOPIC_ARN) and NotifyEventBus
 	// (BATCHINFER_NOTIFY_EVENT_BUS) receive a completion event per job.
 	NotifyTopicARN, NotifyEventBus string
+	// RetryBase (BATCHINFER_RETRY_BASE, default 10s) and RetryMax
+	// (BATCHINFER_RETRY_MAX, default 15m) shape the visibility backoff of
+	// a retried message: RetryBase × 2^(receives-1), jittered, capped.
+	RetryBase, RetryMax time.Duration
 }
 
 // Defaults for the optional variables.
@@ -59,6 +63,10 @@ const (
 	DefaultRecordPartBytes    = 8 << 20
 	MinRecordPartBytes        = 5 << 20
 	DefaultDeadlineMargin     = 2 * time.Second
+	DefaultRetryBase          = 10 * time.Second
+	DefaultRetryMax           = 15 * time.Minute
+	// MaxVisibility is SQS's longest visibility timeout.
+	MaxVisibility = 12 * time.Hour
 )
 
 // LoadConfig reads the configuration through getenv (os.Getenv in
@@ -96,6 +104,11 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	c.DeadlineMargin = p.duration("BATCHINFER_DEADLINE_MARGIN", DefaultDeadlineMargin)
 	c.IntraOpThreads = int(p.int64("BATCHINFER_INTRA_OP_THREADS", 0, 0))
 	c.MaxBatch = int(p.int64("BATCHINFER_MAX_BATCH", 0, 0))
+	c.RetryBase = p.duration("BATCHINFER_RETRY_BASE", DefaultRetryBase)
+	c.RetryMax = p.duration("BATCHINFER_RETRY_MAX", DefaultRetryMax)
+	if p.err == nil && c.RetryMax > MaxVisibility {
+		p.err = fmt.Errorf("BATCHINFER_RETRY_MAX: %s is over SQS's 12h visibility maximum", c.RetryMax)
+	}
 	if p.err != nil {
 		return c, p.err
 	}

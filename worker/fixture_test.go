@@ -93,7 +93,7 @@ func newFixture(t *testing.T) *fixture {
 		ResultsTable: spec.Table, ResultsBucket: spec.ResultsBucket, ResultsPrefix: "results/",
 		DLQURL: prov.DLQURL, QueueURL: prov.QueueURL, InputBuckets: []string{spec.InputBucket},
 		MaxInputBytes: 1 << 20, MaxReceives: 3, ResultTTL: time.Hour,
-		DeadlineMargin: 500 * time.Millisecond,
+		DeadlineMargin: 500 * time.Millisecond, RetryBase: time.Second, RetryMax: 10 * time.Second,
 	}
 	f.w = &Worker{
 		Engine: eng, Config: conf,
@@ -104,6 +104,8 @@ func newFixture(t *testing.T) *fixture {
 		Reprocessor: &Reprocessor{Results: f.table, Queue: f.queue(), Objects: &store.Objects{Client: f.s3}},
 		Log:         slog.New(slog.NewJSONHandler(io.MultiWriter(f.logBuf, testWriter{t}), nil)),
 		MetricsOut:  f.metricsBuf,
+		// Retries come back after their backoff (RetryBase 1 s), as deployed.
+		Redeliveries: &store.SourceQueues{Client: f.sqs, QueueURL: prov.QueueURL},
 	}
 	return f
 }

@@ -8,9 +8,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/batchinfer/batchinfer/jobs"
 	"github.com/batchinfer/batchinfer/store"
@@ -64,14 +62,25 @@ func LoadPollConfig(getenv func(string) string) (PollConfig, error) {
 	return c, nil
 }
 
+// Source is the queue the poller consumes, in the worker's terms: batches
+// of records as Lambda's event source mapping delivers them, deletes, and
+// the queue's own attributes. *store.Queue implements it.
+type Source interface {
+	ARN(ctx context.Context) (string, error)
+	VisibilityTimeout(ctx context.Context) (time.Duration, error)
+	ReceiveRecords(ctx context.Context, o store.BatchOptions, queueARN string) ([]events.SQSMessage, time.Time, error)
+	DeleteRecords(ctx context.Context, recs []events.SQSMessage) error
+}
+
 // Poller runs the worker outside Lambda: it receives batches from the
 // queue itself and does what Lambda's event source mapping does around the
 // handler (batching window, deletes, redelivery), so the same Process core
-// serves both.
+// serves both. Retries are delayed by Process itself (W.Redeliveries), as
+// in Lambda.
 type Poller struct {
 	W                 *Worker
-	SQS               *sqs.Client
-	QueueURL          string
+	Queue             Source
+	QueueURL          string        // for logs
 	BatchSize         int           // messages per batch, received ≤ 10 per call; default 10
 	Window            time.Duration // longest wait to fill a batch after its first message; default 1s
 	VisibilityTimeout time.Duration // per receive; 0 = the queue's attribute
@@ -91,9 +100,7 @@ func (p *Poller) FromConfig(c PollConfig) {
 // pollTarget is what Run resolves once: where messages come from and how
 // long each receive holds them.
 type pollTarget struct {
-	q          *store.Queue
 	arn        string
-	region     string
 	visibility time.Duration
 }
 
@@ -102,14 +109,13 @@ type pollTarget struct {
 // returns nil. It returns an error only when the queue cannot be reached at
 // start.
 func (p *Poller) Run(ctx context.Context) error {
-	q := &store.Queue{Client: p.SQS, URL: p.QueueURL}
-	tg := pollTarget{q: q, region: p.SQS.Options().Region, visibility: p.VisibilityTimeout}
+	tg := pollTarget{visibility: p.VisibilityTimeout}
 	var err error
-	if tg.arn, err = q.ARN(ctx); err != nil {
+	if tg.arn, err = p.Queue.ARN(ctx); err != nil {
 		return fmt.Errorf("poll %s: %w", p.QueueURL, err)
 	}
 	if tg.visibility <= 0 {
-		if tg.visibility, err = q.VisibilityTimeout(ctx); err != nil {
+		if tg.visibility, err = p.Queue.VisibilityTimeout(ctx); err != nil {
 			return fmt.Errorf("poll %s: %w", p.QueueURL, err)
 		}
 	}
@@ -133,7 +139,7 @@ func (p *Poller) Run(ctx context.Context) error {
 		if ctx.Err() != nil {
 			break
 		}
-		batch, at, err := p.gather(ctx, tg)
+		batch, at, err := p.receive(ctx, tg)
 		if err != nil {
 			failures++
 			log.Warn("receive failed", "err", err, "failures", failures)
@@ -164,48 +170,25 @@ func (p *Poller) batchSize() int {
 	return min(p.BatchSize, MaxPollBatchSize)
 }
 
-// gather receives one batch: long polling while nothing has arrived, then
+// receive gathers one batch: long polling while nothing has arrived, then
 // filling until the batch is full or Window has passed since the first
-// message. at is when the first successful receive started: the messages'
-// visibility timeouts run from no earlier than that.
-func (p *Poller) gather(ctx context.Context, tg pollTarget) (batch []types.Message, at time.Time, err error) {
+// message. at is when the receive of the first message started: the
+// messages' visibility timeouts run from no earlier than that. What was
+// received before a failed receive is still processed.
+func (p *Poller) receive(ctx context.Context, tg pollTarget) ([]events.SQSMessage, time.Time, error) {
 	idle := p.IdleWait
 	if idle <= 0 {
 		idle = DefaultIdleWait
 	}
-	var windowEnd time.Time
-	for n := p.batchSize(); len(batch) < n && ctx.Err() == nil; {
-		wait := idle
-		if len(batch) > 0 {
-			if wait = time.Until(windowEnd); wait <= 0 {
-				break
-			}
-		}
-		// Not cancelled with ctx: a receive SQS already answered would
-		// leave its messages invisible for a whole visibility timeout.
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), min(wait, 20*time.Second)+10*time.Second)
-		t0 := time.Now()
-		got, rerr := tg.q.Receive(rctx, n-len(batch), wait, tg.visibility)
-		cancel()
-		if rerr != nil {
-			return batch, at, rerr // what was received is still processed
-		}
-		if len(got) > 0 && len(batch) == 0 {
-			at, windowEnd = t0, t0.Add(p.Window)
-		}
-		batch = append(batch, got...)
-		if len(got) == 0 && len(batch) > 0 && wait < time.Second {
-			// Receive waits whole seconds only: poll the rest of the window.
-			sleep(ctx, min(time.Until(windowEnd), 50*time.Millisecond))
-		}
-	}
-	return batch, at, nil
+	return p.Queue.ReceiveRecords(ctx, store.BatchOptions{
+		Max: p.batchSize(), Window: p.Window, IdleWait: idle, Visibility: tg.visibility,
+	}, tg.arn)
 }
 
 // process runs one batch through the worker with the deadline the
-// messages' visibility sets, then deletes what is done and schedules
-// retries.
-func (p *Poller) process(ctx context.Context, tg pollTarget, batch []types.Message, at time.Time) {
+// messages' visibility sets, then deletes what is done; Process has
+// already delayed the retries by their backoff.
+func (p *Poller) process(ctx context.Context, tg pollTarget, batch []events.SQSMessage, at time.Time) {
 	// Deletes and visibility changes must land before the messages become
 	// visible again, or another consumer would start them over.
 	margin := min(tg.visibility/10, 2*time.Second)
@@ -214,7 +197,7 @@ func (p *Poller) process(ctx context.Context, tg pollTarget, batch []types.Messa
 
 	inv := &jobs.Invocation{Messages: make([]jobs.Message, len(batch))}
 	for i, m := range batch {
-		inv.Messages[i] = jobs.DecodeMessage(store.LambdaRecord(m, tg.arn, tg.region))
+		inv.Messages[i] = jobs.DecodeMessage(m)
 	}
 	out := p.W.Process(pctx, inv)
 
@@ -222,23 +205,15 @@ func (p *Poller) process(ctx context.Context, tg pollTarget, batch []types.Messa
 	for _, id := range out.RetryIDs {
 		retry[id] = true
 	}
-	actx, cancelAck := context.WithTimeout(ctx, 15*time.Second)
-	defer cancelAck()
-	var done []types.Message
-	for i, m := range batch {
-		if !retry[aws.ToString(m.MessageId)] {
+	var done []events.SQSMessage
+	for _, m := range batch {
+		if !retry[m.MessageId] {
 			done = append(done, m)
-			continue
-		}
-		// Back off so a failing job does not hot-loop: 2^receives seconds,
-		// capped by the visibility timeout.
-		backoff := min(time.Duration(1<<min(inv.Messages[i].ReceiveCount, 15))*time.Second, tg.visibility)
-		if err := tg.q.ChangeVisibility(actx, aws.ToString(m.ReceiptHandle), backoff); err != nil {
-			p.W.logger().Warn("could not delay a retry; it comes back after the visibility timeout",
-				"message_id", aws.ToString(m.MessageId), "err", err)
 		}
 	}
-	if err := tg.q.Delete(actx, done); err != nil {
+	actx, cancelAck := context.WithTimeout(ctx, 15*time.Second)
+	defer cancelAck()
+	if err := p.Queue.DeleteRecords(actx, done); err != nil {
 		// Redelivered then, and recognised as duplicates of finished jobs.
 		p.W.logger().Warn("delete failed", "err", err)
 	}

@@ -17,7 +17,7 @@ import (
 
 // poller returns a Poller on the fixture's queue with test-sized timings.
 func (f *fixture) poller() *Poller {
-	return &Poller{W: f.w, SQS: f.sqs, QueueURL: f.prov.QueueURL, BatchSize: 25,
+	return &Poller{W: f.w, Queue: f.queue(), QueueURL: f.prov.QueueURL, BatchSize: 25,
 		Window: 200 * time.Millisecond, VisibilityTimeout: 5 * time.Second, IdleWait: time.Second}
 }
 

@@ -70,3 +70,11 @@ type DeadLetters interface {
 type Continuations interface {
 	Send(ctx context.Context, msgs []store.OutMessage) ([]store.Sent, error)
 }
+
+// Redeliveries delays the messages an invocation hands back to their
+// source queue (named by the records' eventSourceARN), so a transient
+// failure comes back after a backoff instead of the whole visibility
+// timeout.
+type Redeliveries interface {
+	ChangeVisibility(ctx context.Context, queueARN string, changes []store.VisibilityChange) error
+}

@@ -44,6 +44,7 @@ type task struct {
 	dupOf    *task // a second delivery of the same job in this invocation
 	record   *recordFile
 	m        *invMetrics
+	suspect  bool // an earlier attempt ended without an outcome: run apart (isolate.go)
 
 	// outcome
 	state  taskState
@@ -89,14 +90,12 @@ func (w *Worker) Process(ctx context.Context, inv *jobs.Invocation) Outcome {
 	for _, t := range tasks {
 		t.m = m
 	}
-	w.lookup(workCtx, tasks)
-	w.claim(workCtx, tasks, deadline)
-	w.runSingles(workCtx, finishCtx, tasks)
-	w.runRecordFiles(workCtx, finishCtx, tasks, deadline)
-	w.finishFailures(finishCtx, tasks)
+	w.run(workCtx, finishCtx, inv, tasks, deadline) // lookup → claim → work → failures (fifo.go)
 	w.settleDuplicates(tasks)
 	w.finishMetrics(m, inv, tasks)
-	return w.report(inv, tasks)
+	out := w.report(inv, tasks)
+	w.delayRetries(ctx, inv, out)
+	return out
 }
 
 // plan makes one task per job and folds repeated deliveries of one job_id
@@ -218,6 +217,7 @@ func (w *Worker) lookup(ctx context.Context, tasks []*task) {
 		return
 	}
 	now := w.now().UnixMilli()
+	w.markSuspects(tasks, found, now)
 	for _, t := range tasks {
 		ex := found[t.job.ID]
 		if ex == nil || t.dupOf != nil || t.state != pending {

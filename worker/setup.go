@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
@@ -58,6 +59,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Worker, ColdStart,
 	w := &Worker{
 		Engine: eng, Results: aws.Results, Inputs: aws.Inputs, Outputs: aws.Outputs, DeadLetters: aws.DeadLetters,
 		Config: cfg, Log: log, Notify: NewNotifications(aws.Notifier, aws.Results),
+		Redeliveries: aws.Sources,
 	}
 	if aws.Queue != nil {
 		w.Reprocessor = &Reprocessor{Results: aws.Results, Queue: aws.Queue, Objects: aws.Objects}
@@ -66,6 +68,30 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Worker, ColdStart,
 	cs.Total = time.Since(start)
 	w.coldStart.Store(&cs)
 	return w, cs, nil
+}
+
+// modelDir is where model location loc is on disk: the folder itself, or
+// an s3:// prefix's copy in ModelCache.
+func (c Config) modelDir(loc string) string {
+	if !strings.HasPrefix(loc, "s3://") {
+		return loc
+	}
+	sum := sha256.Sum256([]byte(loc))
+	return filepath.Join(c.ModelCache, hex.EncodeToString(sum[:8]))
+}
+
+// NewIsolator runs suspects in `self isolate` (self: this binary) with
+// the models of cfg, already loaded once, so the child reads them from disk.
+func NewIsolator(self string, cfg Config, ms []*model.Model) *Isolator {
+	iso := &Isolator{Dirs: map[string]string{}, Command: func(ctx context.Context) *exec.Cmd {
+		cmd := exec.CommandContext(ctx, self, "isolate")
+		cmd.Stderr = os.Stderr // the child's errors join the function's log
+		return cmd
+	}}
+	for i, m := range ms {
+		iso.Dirs[m.Name()] = cfg.modelDir(cfg.Models[i])
+	}
+	return iso
 }
 
 // ModelSource copies s3:// model prefixes to a local folder.
@@ -81,8 +107,7 @@ func LoadModels(ctx context.Context, src ModelSource, cfg Config) (ms []*model.M
 		dir := loc
 		if strings.HasPrefix(loc, "s3://") {
 			t0 := time.Now()
-			sum := sha256.Sum256([]byte(loc))
-			dir = filepath.Join(cfg.ModelCache, hex.EncodeToString(sum[:8]))
+			dir = cfg.modelDir(loc)
 			if _, err := src.SyncPrefix(ctx, loc, dir); err != nil {
 				return nil, fetch, create, fmt.Errorf("BATCHINFER_MODELS: fetch %s: %w", loc, err)
 			}

@@ -32,6 +32,12 @@ type Worker struct {
 
 	// Notify publishes completion events (notify.go); nil publishes none.
 	Notify *Notifications
+	// Redeliveries delays retried messages by their backoff (backoff.go);
+	// nil leaves them to the queue's visibility timeout.
+	Redeliveries Redeliveries
+	// Isolator runs suspected crashers in a child process (isolate.go);
+	// nil runs them with their neighbours.
+	Isolator *Isolator
 }
 
 func (w *Worker) now() time.Time {

@@ -44,6 +44,12 @@ func startWorker(ctx context.Context, stderr io.Writer) (*worker.Worker, error) 
 	if err != nil {
 		return nil, err
 	}
+	// Suspected crashers run in `batchinfer isolate` children of this binary.
+	if self, err := os.Executable(); err == nil {
+		w.Isolator = worker.NewIsolator(self, cfg, w.Engine.Models())
+	} else {
+		log.Warn("no crash isolation: cannot find this binary", "err", err)
+	}
 	log.Info("cold start",
 		"ort_init_ms", cs.ORTInit.Milliseconds(), "model_fetch_ms", cs.ModelFetch.Milliseconds(),
 		"session_create_ms", cs.SessionCreate.Milliseconds(), "total_ms", cs.Total.Milliseconds(),

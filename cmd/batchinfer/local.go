@@ -33,17 +33,18 @@ const localUsage = "usage: batchinfer local up|down|run|esm|demo [flags]\n" +
 // localFlags are the resource names and wiring shared by every `local`
 // subcommand.
 type localFlags struct {
-	spec        store.ProvisionSpec
-	notify      store.NotifySpec
-	models      string
-	rie         string
-	timeout     time.Duration
-	batch       int
-	window      time.Duration
-	visibility  time.Duration
-	inbox       local.InboxOptions
-	keep        bool
-	functionURL string
+	spec         store.ProvisionSpec
+	notify       store.NotifySpec
+	models       string
+	rie          string
+	timeout      time.Duration
+	batch        int
+	window       time.Duration
+	visibility   time.Duration
+	inbox        local.InboxOptions
+	keep         bool
+	functionURLs []string
+	concurrency  int
 }
 
 func (l *localFlags) register(fs *flag.FlagSet) {
@@ -65,7 +66,11 @@ func (l *localFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&l.inbox.Suffix, "inbox-suffix", "", "run: ... and this suffix (the stack's inboxSuffix)")
 	fs.StringVar(&l.inbox.StatePath, "inbox-state", "", "run: file remembering the objects delivered (default .cache/run/inbox-BUCKET.json)")
 	fs.BoolVar(&l.keep, "keep", false, "demo: keep the resources afterwards")
-	fs.StringVar(&l.functionURL, "function-url", "", "esm: the function's invocations URL (http://127.0.0.1:PORT/2015-03-31/functions/function/invocations)")
+	fs.Func("function-url", "esm: a function instance's invocations URL (http://127.0.0.1:PORT/2015-03-31/functions/function/invocations); repeat it for several instances, one batch in flight each", func(v string) error {
+		l.functionURLs = append(l.functionURLs, v)
+		return nil
+	})
+	fs.IntVar(&l.concurrency, "concurrency", 1, "run, demo: function instances, each under its own runtime emulator: the batches in flight (Lambda's MaximumConcurrency)")
 }
 
 // resources is the spec with the visibility timeout resolved: the flag
@@ -92,7 +97,7 @@ func (l *localFlags) system() (local.SystemOptions, error) {
 	return local.SystemOptions{
 		Resources: l.resources(), RIEPath: l.rie, Binary: self, Models: strings.Split(l.models, ","),
 		ORTLib: os.Getenv("ONNXRUNTIME_LIB"), FunctionTimeout: l.timeout, BatchSize: l.batch, Window: l.window,
-		Inbox: inbox,
+		Inbox: inbox, Concurrency: l.concurrency,
 	}, nil
 }
 
@@ -162,7 +167,7 @@ func localDown(ctx context.Context, cfg aws.Config, lf *localFlags, _, stderr io
 }
 
 func localESM(ctx context.Context, cfg aws.Config, lf *localFlags, _, stderr io.Writer) error {
-	if lf.functionURL == "" {
+	if len(lf.functionURLs) == 0 {
 		return fmt.Errorf("%w: esm needs --function-url (or use `local run`, which starts the function too)", errUsage)
 	}
 	prov, err := store.Provision(ctx, cfg, lf.resources())
@@ -170,8 +175,11 @@ func localESM(ctx context.Context, cfg aws.Config, lf *localFlags, _, stderr io.
 		return err
 	}
 	esm := &local.ESM{SQS: sqs.NewFromConfig(cfg), QueueURL: prov.QueueURL, QueueARN: prov.QueueARN, Region: cfg.Region,
-		BatchSize: lf.batch, Window: lf.window, Invoke: local.Invoker(lf.functionURL), ReportBatchItemFailures: true,
-		Log: newLogger(stderr, "info")}
+		BatchSize: lf.batch, Window: lf.window, ReportBatchItemFailures: true, Log: newLogger(stderr, "info")}
+	for _, u := range lf.functionURLs {
+		esm.Instances = append(esm.Instances, local.Invoker(u))
+	}
+	esm.Invoke = esm.Instances[0]
 	if err := esm.Run(ctx); err != nil && ctx.Err() == nil {
 		return err
 	}
@@ -194,8 +202,12 @@ func localRun(ctx context.Context, cfg aws.Config, lf *localFlags, _, stderr io.
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "running: s3://%s and queue %s → function at %s; completions on %s; Ctrl-C stops\n",
-		opts.Resources.InputBucket, sys.Prov.QueueURL, sys.RIE.InvokeURL(), np.QueueURL)
+	urls := make([]string, len(sys.RIEs))
+	for i, r := range sys.RIEs {
+		urls[i] = r.InvokeURL()
+	}
+	fmt.Fprintf(stderr, "running: s3://%s and queue %s → %d function instance(s) at %s; completions on %s; Ctrl-C stops\n",
+		opts.Resources.InputBucket, sys.Prov.QueueURL, len(urls), strings.Join(urls, " "), np.QueueURL)
 	<-ctx.Done()
 	return sys.Stop()
 }

@@ -32,8 +32,9 @@ func runPoll(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	p := &worker.Poller{W: w, SQS: sqs.NewFromConfig(awsCfg)}
+	p := &worker.Poller{W: w}
 	p.FromConfig(pcfg)
+	p.Queue = &store.Queue{Client: sqs.NewFromConfig(awsCfg), URL: pcfg.QueueURL}
 	// SIGTERM cancels ctx (main): Run stops receiving, finishes the batches
 	// in flight and returns nil, so the process exits 0.
 	return p.Run(ctx)

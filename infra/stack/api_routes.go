@@ -62,7 +62,7 @@ func (b *BatchInfer) addPostJob(res awsapigateway.Resource, role awsiam.IRole, v
 			RequestParameters: &map[string]*string{
 				"integration.request.header.Content-Type": jsii.String("'application/x-www-form-urlencoded'"),
 			},
-			RequestTemplates: jsonTemplate(sendJobTemplate),
+			RequestTemplates: jsonTemplate(sendJobTemplate + b.fifoSendParams()),
 			IntegrationResponses: &[]*awsapigateway.IntegrationResponse{
 				{StatusCode: jsii.String("202"), ResponseTemplates: jsonTemplate(queuedTemplate)},
 				{StatusCode: jsii.String("500"), SelectionPattern: jsii.String(`[45]\d{2}`), ResponseTemplates: jsonTemplate(internalError)},

@@ -58,6 +58,11 @@ type Config struct {
 	// 6 × timeout + batching window; a smaller value fails synthesis.
 	VisibilityTimeoutSeconds int
 	MaxReceiveCount          int // "maxReceiveCount": deliveries before redrive to the DLQ
+	// FIFO ("fifo") makes the jobs queue and DLQ FIFO queues (content-based
+	// deduplication off) and the event source takes no batching window;
+	// batches are then at most 10 records, and the inbox is not wired (S3
+	// cannot notify a FIFO queue). See fifo.go.
+	FIFO bool
 
 	InboxPrefix string // "inboxPrefix": object-created filter on the inbox
 	InboxSuffix string // "inboxSuffix"
@@ -104,8 +109,12 @@ func (c Config) Defaults() Config {
 	}
 	def(&c.MemoryMiB, 1769)
 	def(&c.TimeoutSeconds, 120)
-	def(&c.BatchSize, 100)
-	def(&c.MaxBatchingWindowSeconds, 5)
+	if c.FIFO {
+		def(&c.BatchSize, 10)
+	} else {
+		def(&c.BatchSize, 100)
+		def(&c.MaxBatchingWindowSeconds, 5)
+	}
 	def(&c.MaxConcurrency, 10)
 	def(&c.MaxReceiveCount, 5)
 	def(&c.ResultsExpireDays, 30)
@@ -161,7 +170,13 @@ func (c Config) Validate() error {
 	if c.MaxBatchingWindowSeconds < 0 || c.MaxBatchingWindowSeconds > 300 {
 		bad("maxBatchingWindowSeconds", "%d is outside 0..300", c.MaxBatchingWindowSeconds)
 	}
-	if c.BatchSize > 10 && c.MaxBatchingWindowSeconds < 1 {
+	if c.FIFO && c.MaxBatchingWindowSeconds != 0 {
+		bad("maxBatchingWindowSeconds", "%d: a FIFO queue's event source takes no batching window", c.MaxBatchingWindowSeconds)
+	}
+	if c.FIFO && c.BatchSize > 10 {
+		bad("batchSize", "%d: a FIFO queue's batches are at most 10 records", c.BatchSize)
+	}
+	if c.BatchSize > 10 && c.MaxBatchingWindowSeconds < 1 && !c.FIFO {
 		bad("maxBatchingWindowSeconds", "batch size %d > 10 needs a batching window of at least 1 s", c.BatchSize)
 	}
 	if c.MaxConcurrency < 2 || c.MaxConcurrency > 1000 {

@@ -26,7 +26,7 @@ func ConfigFromContext(node constructs.Node) (Config, error) {
 		{"variant", &c.Variant}, {"architecture", &c.Architecture},
 		{"memoryMiB", &c.MemoryMiB}, {"timeoutSeconds", &c.TimeoutSeconds}, {"reservedConcurrency", &c.ReservedConcurrency},
 		{"batchSize", &c.BatchSize}, {"maxBatchingWindowSeconds", &c.MaxBatchingWindowSeconds}, {"maxConcurrency", &c.MaxConcurrency},
-		{"visibilityTimeoutSeconds", &c.VisibilityTimeoutSeconds}, {"maxReceiveCount", &c.MaxReceiveCount},
+		{"visibilityTimeoutSeconds", &c.VisibilityTimeoutSeconds}, {"maxReceiveCount", &c.MaxReceiveCount}, {"fifo", &c.FIFO},
 		{"inboxPrefix", &c.InboxPrefix}, {"inboxSuffix", &c.InboxSuffix},
 		{"models", &models}, {"maxInputBytes", &c.MaxInputBytes},
 		{"resultsExpireDays", &c.ResultsExpireDays}, {"oldestMessageAlarmSeconds", &c.OldestMessageAlarmSeconds},

@@ -83,12 +83,15 @@ func (b *BatchInfer) addFunction() {
 	}
 	b.Function = awslambda.NewFunction(b.Stack, jsii.String("Worker"), props)
 
-	b.Function.AddEventSource(awslambdaeventsources.NewSqsEventSource(b.Jobs, &awslambdaeventsources.SqsEventSourceProps{
+	esm := &awslambdaeventsources.SqsEventSourceProps{
 		BatchSize:               jsii.Number(float64(c.BatchSize)),
-		MaxBatchingWindow:       awscdk.Duration_Seconds(jsii.Number(float64(c.MaxBatchingWindowSeconds))),
 		ReportBatchItemFailures: jsii.Bool(true),
 		MaxConcurrency:          jsii.Number(float64(c.MaxConcurrency)),
-	}))
+	}
+	if !c.FIFO { // a FIFO queue's event source takes no batching window
+		esm.MaxBatchingWindow = awscdk.Duration_Seconds(jsii.Number(float64(c.MaxBatchingWindowSeconds)))
+	}
+	b.Function.AddEventSource(awslambdaeventsources.NewSqsEventSource(b.Jobs, esm))
 }
 
 // workerImage is the container image built from the repository's

@@ -13,12 +13,12 @@ import (
 // (SSE-SQS): S3 cannot publish to a queue encrypted with the AWS-managed
 // KMS key, and a customer key would need a key policy for S3 as well.
 func (b *BatchInfer) addQueues() {
-	b.DeadLetters = awssqs.NewQueue(b.Stack, jsii.String("DeadLetters"), &awssqs.QueueProps{
+	b.DeadLetters = awssqs.NewQueue(b.Stack, jsii.String("DeadLetters"), b.fifoQueue(&awssqs.QueueProps{
 		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
 		EnforceSSL:      jsii.Bool(true),
 		RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)),
-	})
-	b.Jobs = awssqs.NewQueue(b.Stack, jsii.String("Jobs"), &awssqs.QueueProps{
+	}))
+	b.Jobs = awssqs.NewQueue(b.Stack, jsii.String("Jobs"), b.fifoQueue(&awssqs.QueueProps{
 		Encryption:        awssqs.QueueEncryption_SQS_MANAGED,
 		EnforceSSL:        jsii.Bool(true),
 		VisibilityTimeout: awscdk.Duration_Seconds(jsii.Number(float64(b.Config.VisibilityTimeoutSeconds))),
@@ -27,7 +27,10 @@ func (b *BatchInfer) addQueues() {
 			Queue:           b.DeadLetters,
 			MaxReceiveCount: jsii.Number(float64(b.Config.MaxReceiveCount)),
 		},
-	})
+	}))
+	if b.Config.FIFO {
+		return // S3 cannot notify a FIFO queue: the inbox needs a standard one
+	}
 
 	var filters []*awss3.NotificationKeyFilter // CDK rejects an empty filter
 	if c := b.Config; c.InboxPrefix != "" || c.InboxSuffix != "" {

@@ -23,6 +23,12 @@ func ReprocessBody(window string) map[string]any {
 // sqs:SendMessage on that one queue, and the run inherits the queue's
 // retries, DLQ and concurrency cap instead of a second invocation path.
 func (b *BatchInfer) addSchedule() {
+	if b.Config.FIFO {
+		// The scheduler sends to a FIFO queue only with content-based
+		// deduplication, which a FIFO stack turns off (fifo.go): reprocess
+		// there with `batchinfer reprocess` or a schedule of your own.
+		return
+	}
 	b.Reprocess = awsscheduler.NewSchedule(b.Stack, jsii.String("Reprocess"), &awsscheduler.ScheduleProps{
 		Description: jsii.String("batchinfer: re-run FAILED jobs (enable with context reprocessEnabled=true)"),
 		Schedule:    awsscheduler.ScheduleExpression_Expression(jsii.String(b.Config.ReprocessSchedule), nil),

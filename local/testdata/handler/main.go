@@ -9,6 +9,7 @@
 //	"panic..."     the handler panics (aws-lambda-go reports a Runtime error)
 //	"error..."     the handler returns an error (errorType in the body)
 //	"sleep..."     the handler sleeps past any sane function timeout
+//	"wait..."      the handler takes half a second, then succeeds
 //	"hang1..."     sleeps like "sleep" on the first delivery only
 //	               (ApproximateReceiveCount 1), succeeds on redelivery
 //	"unknownid..." the response lists an itemIdentifier not in the batch
@@ -65,6 +66,8 @@ func handle(ctx context.Context, raw json.RawMessage) (*events.SQSEventResponse,
 			case <-time.After(time.Hour):
 			}
 			time.Sleep(time.Hour)
+		case strings.HasPrefix(r.Body, "wait"):
+			time.Sleep(500 * time.Millisecond)
 		case strings.HasPrefix(r.Body, "null"):
 			return nil, nil
 		case strings.HasPrefix(r.Body, "unknownid"):

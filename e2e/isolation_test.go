@@ -1,0 +1,123 @@
+package e2e
+
+import (
+	"bytes"
+	"debug/elf"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/batchinfer/batchinfer/internal/testenv"
+	"github.com/batchinfer/batchinfer/jobs"
+	"github.com/batchinfer/batchinfer/store"
+)
+
+// crashMarker is worker.CrashMarker (crash_on.go), which only a crashtest
+// build has: a feature value that makes such a build SIGKILL itself.
+const crashMarker = "-13131313"
+
+var (
+	crashBinOnce sync.Once
+	crashBin     string
+	crashBinErr  error
+)
+
+// crashBinary builds the function with -tags crashtest once, on demand.
+func crashBinary(t *testing.T) string {
+	t.Helper()
+	crashBinOnce.Do(func() {
+		crashBin = filepath.Join(filepath.Dir(binary), "batchinfer-crashtest")
+		build := exec.Command("go", "build", "-tags", "lambda.norpc,crashtest", "-o", crashBin, "./cmd/batchinfer")
+		build.Dir = testenv.RepoRoot()
+		build.Env = append(os.Environ(), "CGO_ENABLED=1")
+		var out bytes.Buffer
+		build.Stdout, build.Stderr = &out, &out
+		if err := build.Run(); err != nil {
+			crashBinErr = err
+			crashBin = out.String()
+		}
+	})
+	if crashBinErr != nil {
+		t.Fatalf("build the crashtest binary: %v\n%s", crashBinErr, crashBin)
+	}
+	return crashBin
+}
+
+// TestReleaseBuildHasNoCrashTrigger: the trigger is compiled only into
+// crashtest builds. The same check on the crashtest build shows it can
+// fail.
+func TestReleaseBuildHasNoCrashTrigger(t *testing.T) {
+	for _, tc := range []struct {
+		name, path string
+		want       bool
+	}{{"release", binary, false}, {"crashtest", crashBinary(t), true}} {
+		data, err := os.ReadFile(tc.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := elf.Open(tc.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		syms, err := f.Symbols()
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		hasSym := false
+		for _, s := range syms {
+			hasSym = hasSym || strings.HasSuffix(s.Name, "worker.crashOnMarker")
+		}
+		// The marker may be compiled into instructions (a short constant):
+		// only its absence from the release build is checked.
+		hasMarker := bytes.Contains(data, []byte(crashMarker))
+		if hasSym != tc.want || (!tc.want && hasMarker) {
+			t.Errorf("%s build: trigger symbol %v, marker %v; want %v", tc.name, hasSym, hasMarker, tc.want)
+		}
+	}
+}
+
+// TestCrashIsolation: one input of a batch of ten kills the function
+// process. The batch comes back (receive count 2, no items: suspects), is
+// run in child processes bisected down to the crasher, and the nine
+// neighbours succeed on that delivery; only the crasher fails, with
+// inference_crashed, and only it is in the DLQ.
+func TestCrashIsolation(t *testing.T) {
+	s := newSystem(t, sysOptions{Binary: crashBinary(t), Models: []string{"iris-rf"},
+		Timeout: 8 * time.Second, Visibility: 10 * time.Second, BatchSize: 10, Window: 2 * time.Second})
+	ids, bodies := irisJobs("iso", 10)
+	bodies[6] = irisJob(ids[6], []float64{-13131313, 1, 1, 1})
+	s.send(bodies...)
+	recs := s.waitFinal(ids, 60*time.Second)
+	for i, id := range ids {
+		r := recs[id]
+		switch {
+		case i == 6 && (r.Status != store.StatusFailed || r.Error == nil || r.Error.Code != jobs.CodeInferenceCrashed):
+			t.Errorf("the crasher %s: %+v, want FAILED inference_crashed", id, r)
+		case i != 6 && r.Status != store.StatusSucceeded:
+			t.Errorf("neighbour %s: %s %+v, want SUCCEEDED", id, r.Status, r.Error)
+		}
+	}
+	for _, l := range s.jobLines() {
+		if l.Status == "SUCCEEDED" && l.Receives != 2 {
+			t.Errorf("%s succeeded on receive %d, want 2 (the delivery after the crash)", l.JobID, l.Receives)
+		}
+	}
+	s.waitQueueDrained(15 * time.Second)
+	dl := s.deadLetters()
+	if len(dl) != 1 || len(dl[ids[6]]) != 1 || attr(dl[ids[6]][0], "error_code") != string(jobs.CodeInferenceCrashed) {
+		t.Errorf("DLQ holds %v, want only %s with inference_crashed", keys(dl), ids[6])
+	}
+}
+
+func keys[V any](m map[string]V) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
