@@ -74,11 +74,10 @@ type Item struct {
 
 // Prediction is one item's outcome.
 type Prediction struct {
-	Output                         map[string]any
-	Err                            error   // a *jobs.Error
-	BatchSize                      int     // rows in the tensor run that produced Output
-	Padding                        float64 // share of that run's input that was padding
-	Preprocess, Infer, Postprocess time.Duration
+	Output    map[string]any
+	Err       error   // a *jobs.Error
+	BatchSize int     // rows in the tensor run that produced Output
+	Padding   float64 // share of that run's input that was padding
 
 	// A pipeline model's items also get how each stage ran for all of the
 	// call's items of that model (one slice, shared), and their own CPU
@@ -101,9 +100,7 @@ func (e *Engine) Predict(ctx context.Context, items []Item) []Prediction {
 	preds := make([]Prediction, len(items))
 	rows := make([]model.Tensor, len(items))
 	e.parallel(len(items), func(i int) {
-		t0 := time.Now()
 		row, err := items[i].Model.Preprocess(items[i].Data)
-		preds[i].Preprocess = time.Since(t0)
 		if err != nil {
 			preds[i].Err = inputError(err)
 			return
@@ -131,15 +128,12 @@ func (e *Engine) Predict(ctx context.Context, items []Item) []Prediction {
 		for j, i := range idx {
 			packRows[j] = batching.Tensor(rows[i])
 		}
-		t0 := time.Now()
 		res := batching.Run(ctx, packRows, e.limits(m), func(ctx context.Context, b batching.Tensor) ([]batching.Tensor, error) {
 			outs, err := m.Run(ctx, model.Tensor(b))
 			return toBatching(outs), err
 		})
-		infer := time.Since(t0)
 		for j, i := range idx {
 			results[i] = res[j]
-			preds[i].Infer = infer
 		}
 	}
 
@@ -153,9 +147,7 @@ func (e *Engine) Predict(ctx context.Context, items []Item) []Prediction {
 			preds[i].Err = runError(ctx, r.Err)
 			return
 		}
-		t0 := time.Now()
 		out, err := items[i].Model.Postprocess(toModel(r.Outputs))
-		preds[i].Postprocess = time.Since(t0)
 		if err != nil {
 			preds[i].Err = jobs.Wrap(jobs.CodeInferenceFailed, err, "postprocess the model's output")
 			return

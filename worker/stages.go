@@ -2,7 +2,6 @@ package worker
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/batchinfer/batchinfer/batching"
@@ -99,20 +98,8 @@ func (e *Engine) predictPipeline(ctx context.Context, m *model.Model, items []It
 		p.Output = f.flow.Result()
 		p.BatchSize = f.batch
 		p.Phases = f.flow.Phases()
-		for name, d := range p.Phases {
-			if name == "decode" || strings.HasSuffix(name, ".pre") {
-				p.Preprocess += d
-			} else {
-				p.Postprocess += d
-			}
-		}
 	})
-	var infer time.Duration
-	for _, st := range stats {
-		infer += st.Infer
-	}
 	for _, i := range idx {
-		preds[i].Infer = infer
 		preds[i].Stages = stats
 	}
 }
