@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"context"
 	"encoding/json"
 	"testing"
 	"time"
@@ -121,5 +122,65 @@ func TestNotifyFinishedAndPending(t *testing.T) {
 	}
 	if c := proxy.Counts()[faultproxy.S3]; c.Injected == 0 {
 		t.Errorf("the broken notifier's calls were not failed by the proxy: %+v", proxy.Counts())
+	}
+}
+
+// TestPipelinePublishesCompletions runs the notifications through Process
+// itself: one event per finished job, none for a redelivered duplicate; a
+// publish that fails leaves the message for redelivery with the item
+// marked, and that redelivery publishes the owed event once and is
+// acknowledged.
+func TestPipelinePublishesCompletions(t *testing.T) {
+	f := newFixture(t)
+	cfg := emu.Config(f.ctx)
+	watch, err := store.ProvisionNotify(f.ctx, cfg, store.NotifySpec{Topic: "ptopic-" + f.spec.Table, Queue: "pwatch-" + f.spec.Table})
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := NewNotifications(store.NewNotifier(cfg, watch.TopicARN, ""), f.table)
+	proxy, err := faultproxy.Start(f.ctx, emu.SQSURL, faultproxy.Options{FailRate: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(proxy.Stop)
+	broken := &Notifications{Marks: f.table, Notifier: &store.Notifier{TopicARN: watch.TopicARN,
+		SNS: sns.NewFromConfig(cfg, func(o *sns.Options) { o.BaseEndpoint = aws.String(proxy.URL()) })}}
+
+	ok := message("p1", inlineJob("pub-ok", "iris-rf", features(5.1, 3.5, 1.4, 0.2)), 1)
+	bad := message("p2", inlineJob("pub-bad", "iris-rf", features(1, 2)), 1)
+	f.w.Notify = good
+	if retry := f.invoke(f.ctx, ok, bad); len(retry) != 0 {
+		t.Fatalf("retry %v", retry)
+	}
+	if retry := f.invoke(f.ctx, ok); len(retry) != 0 { // a redelivered duplicate
+		t.Fatalf("duplicate retried: %v", retry)
+	}
+	evs, _ := f.watchEvents(watch.QueueURL, 2*time.Second)
+	if len(evs) != 2 {
+		t.Fatalf("%d events, want exactly one per finished job (none for the duplicate): %+v", len(evs), evs)
+	}
+
+	f.w.Notify = broken
+	late := message("p3", inlineJob("pub-late", "iris-rf", features(6.3, 3.3, 6.0, 2.5)), 1)
+	ctx, cancel := context.WithTimeout(f.ctx, 8*time.Second)
+	defer cancel()
+	if retry := f.invoke(ctx, late); len(retry) != 1 {
+		t.Fatalf("retry %v, want the message left for redelivery while its event is owed", retry)
+	}
+	rec := f.item("pub-late")
+	if rec == nil || rec.Status != store.StatusSucceeded || rec.NotifyPending == "" {
+		t.Fatalf("item %+v, want SUCCEEDED with notify_pending", rec)
+	}
+	f.w.Notify = good
+	late.Attributes["ApproximateReceiveCount"] = "2"
+	if retry := f.invoke(f.ctx, late); len(retry) != 0 {
+		t.Fatalf("redelivery retried: %v", retry)
+	}
+	evs, _ = f.watchEvents(watch.QueueURL, 1500*time.Millisecond)
+	if len(evs) != 1 || evs[0].JobID != "pub-late" || evs[0].NotificationID != rec.NotifyPending {
+		t.Fatalf("after recovery %+v, want the one owed event %s", evs, rec.NotifyPending)
+	}
+	if again := f.item("pub-late"); again.NotifyPending != "" {
+		t.Errorf("mark not cleared: %q", again.NotifyPending)
 	}
 }
