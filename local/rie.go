@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -91,15 +92,29 @@ func StartRIE(ctx context.Context, o RIEOptions) (*RIE, error) {
 	cmd.Stdout, cmd.Stderr = o.Stdout, o.Stderr
 	// If this process dies without calling Stop, the kernel kills RIE.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start RIE %s: %w", o.RIEPath, err)
-	}
 	r := &RIE{
 		addr: addr, apiAddr: apiAddr, cmd: cmd,
 		client: &http.Client{Transport: &http.Transport{DisableKeepAlives: false}},
 		exited: make(chan struct{}),
 	}
-	go func() { r.waitErr = cmd.Wait(); close(r.exited) }()
+	// Started and waited for on one goroutine locked to its thread: Linux
+	// sends Pdeathsig when the forking *thread* exits, so RIE must not be
+	// forked from a thread the Go runtime may retire while RIE runs.
+	started := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		if err := cmd.Start(); err != nil {
+			started <- err
+			return
+		}
+		started <- nil
+		r.waitErr = cmd.Wait()
+		close(r.exited)
+	}()
+	if err := <-started; err != nil {
+		return nil, fmt.Errorf("start RIE %s: %w", o.RIEPath, err)
+	}
 
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc

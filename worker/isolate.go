@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os/exec"
+	"runtime"
 	"strings"
 	"syscall"
 	"time"
@@ -100,6 +101,10 @@ func (iso *Isolator) run(ctx context.Context, items []Item) ([]Prediction, error
 	if err != nil {
 		return nil, jobs.Wrap(jobs.CodeInternal, err, "encode the inputs for the isolated process")
 	}
+	// Pdeathsig follows the forking thread, not the process: hold this
+	// goroutine's thread until the child is waited for.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	cmd := iso.Command(ctx)
 	cmd.Stdin = strings.NewReader(string(body))
 	// The child dies with its parent: a killed function leaves no orphan.

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os/exec"
+	"runtime"
 	"syscall"
 	"time"
 
@@ -44,7 +45,7 @@ func launch(ctx context.Context, node, script, name string) (*proc, error) {
 	}
 	p := &proc{name: name, cmd: cmd, stderr: &testenv.Buffer{Cap: stderrCap}, done: make(chan struct{})}
 	cmd.Stderr = p.stderr
-	if err := cmd.Start(); err != nil {
+	if err := startPinned(cmd, p.done); err != nil {
 		return nil, fmt.Errorf("start %s (%s %s): %w", name, node, script, err)
 	}
 
@@ -54,10 +55,6 @@ func launch(ctx context.Context, node, script, name string) (*proc, error) {
 		line, _ := r.ReadBytes('\n')
 		lines <- line
 		_, _ = io.Copy(io.Discard, r) // keep the pipe drained
-	}()
-	go func() {
-		_ = cmd.Wait()
-		close(p.done)
 	}()
 
 	timer := time.NewTimer(startTimeout)
@@ -110,4 +107,26 @@ func (p *proc) exited() error {
 	default:
 		return nil
 	}
+}
+
+// startPinned starts cmd and waits for it on one goroutine locked to its OS
+// thread, closing done when it exits. Linux sends Pdeathsig when the
+// *thread* that forked the child exits, not the process: started from an
+// ordinary goroutine, the emulator could be SIGKILLed mid-test whenever the
+// Go runtime retired that thread (seen in the soak, which runs for
+// minutes). The locked goroutine keeps the thread until the child is gone.
+func startPinned(cmd *exec.Cmd, done chan struct{}) error {
+	started := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		if err := cmd.Start(); err != nil {
+			started <- err
+			return
+		}
+		started <- nil
+		_ = cmd.Wait()
+		close(done)
+	}()
+	return <-started
 }
