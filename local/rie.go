@@ -97,22 +97,7 @@ func StartRIE(ctx context.Context, o RIEOptions) (*RIE, error) {
 		client: &http.Client{Transport: &http.Transport{DisableKeepAlives: false}},
 		exited: make(chan struct{}),
 	}
-	// Started and waited for on one goroutine locked to its thread: Linux
-	// sends Pdeathsig when the forking *thread* exits, so RIE must not be
-	// forked from a thread the Go runtime may retire while RIE runs.
-	started := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread()
-		defer runtime.UnlockOSThread()
-		if err := cmd.Start(); err != nil {
-			started <- err
-			return
-		}
-		started <- nil
-		r.waitErr = cmd.Wait()
-		close(r.exited)
-	}()
-	if err := <-started; err != nil {
+	if err := startPinned(cmd, func(err error) { r.waitErr = err; close(r.exited) }); err != nil {
 		return nil, fmt.Errorf("start RIE %s: %w", o.RIEPath, err)
 	}
 
@@ -281,3 +266,24 @@ func (r *RIE) Stop() error {
 
 // Done is closed when the RIE process has exited.
 func (r *RIE) Done() <-chan struct{} { return r.exited }
+
+// startPinned starts cmd and waits for it on one goroutine locked to its
+// OS thread, calling exited with Wait's result. Linux sends a child's
+// Pdeathsig when the *thread* that forked it exits, not the process: a
+// child forked from an ordinary goroutine can be killed whenever the Go
+// runtime retires that thread (dynalite was, mid-soak). Holding the thread
+// until the child is gone makes Pdeathsig mean "when this process dies".
+func startPinned(cmd *exec.Cmd, exited func(error)) error {
+	started := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		if err := cmd.Start(); err != nil {
+			started <- err
+			return
+		}
+		started <- nil
+		exited(cmd.Wait())
+	}()
+	return <-started
+}
