@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -14,37 +15,32 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/batchinfer/batchinfer/api"
 	"github.com/batchinfer/batchinfer/store"
 )
 
-func init() {
-	register("api", "serve the HTTP API (POST /v1/jobs, GET /v1/jobs/{id}, POST /v1/uploads) against AWS_ENDPOINT_URL*", runAPI)
-	register("uploads", "the stack's uploads function: POST /v1/uploads behind API Gateway (the default under Lambda when the handler is \"uploads\")", runUploads)
+// apiCmd serves the front door over HTTP.
+type apiCmd struct{ addr string }
+
+func (a *apiCmd) flags(fs *flag.FlagSet) {
+	fs.StringVar(&a.addr, "addr", "127.0.0.1:8080", "listen address")
 }
 
-func runAPI(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("api", stderr, "[--addr 127.0.0.1:8080]  (keys in BATCHINFER_API_KEYS, rate in BATCHINFER_API_RATE)")
-	addr := fs.String("addr", "127.0.0.1:8080", "listen address")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	srv, err := newAPIServer(ctx, stderr, true)
+func (a *apiCmd) run(ctx context.Context, c call) error {
+	srv, err := newAPIServer(ctx, c.stderr, true)
 	if err != nil {
 		return err
 	}
 	if srv.Config.QueueURL == "" || srv.Config.Table == "" {
 		return fmt.Errorf("%w: BATCHINFER_QUEUE_URL and BATCHINFER_RESULTS_TABLE are required (`batchinfer local up` prints them)", errUsage)
 	}
-	ln, err := net.Listen("tcp", *addr)
+	ln, err := net.Listen("tcp", a.addr)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", *addr, err)
+		return fmt.Errorf("listen on %s: %w", a.addr, err)
 	}
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
-	fmt.Fprintf(stderr, "serving http://%s (queue %s, table %s); Ctrl-C stops\n", ln.Addr(), srv.Config.QueueURL, srv.Config.Table)
+	fmt.Fprintf(c.stderr, "serving http://%s (queue %s, table %s); Ctrl-C stops\n", ln.Addr(), srv.Config.QueueURL, srv.Config.Table)
 	done := make(chan error, 1)
 	go func() { done <- hs.Serve(ln) }()
 	select {
@@ -74,20 +70,19 @@ func newAPIServer(ctx context.Context, stderr io.Writer, needKeys bool) (*api.Se
 	if err != nil {
 		return nil, err
 	}
-	q := &store.Queue{Client: sqs.NewFromConfig(awsCfg), URL: cfg.QueueURL}
-	r := &store.Results{Client: dynamodb.NewFromConfig(awsCfg), Table: cfg.Table}
+	a := store.OpenWith(awsCfg, store.OpenOptions{QueueURL: cfg.QueueURL, ResultsTable: cfg.Table})
 	up := store.NewUploads(store.NewS3Client(awsCfg))
-	return api.New(cfg, q, r, up, newLogger(stderr, envOr("BATCHINFER_LOG_LEVEL", "info"))), nil
+	return api.New(cfg, a.Queue, a.Results, up, newLogger(stderr, envOr("BATCHINFER_LOG_LEVEL", "info"))), nil
 }
 
-func runUploads(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if err := parse(newFlags("uploads", stderr, ""), args); err != nil {
-		return err
-	}
+// uploadsCmd is the stack's uploads function.
+type uploadsCmd struct{ noFlags }
+
+func (uploadsCmd) run(ctx context.Context, c call) error {
 	if os.Getenv("AWS_LAMBDA_RUNTIME_API") == "" {
 		return fmt.Errorf("%w: AWS_LAMBDA_RUNTIME_API is not set; this command runs under Lambda (`batchinfer api` serves uploads locally)", errUsage)
 	}
-	srv, err := newAPIServer(ctx, stderr, false)
+	srv, err := newAPIServer(ctx, c.stderr, false)
 	if err != nil {
 		return err
 	}

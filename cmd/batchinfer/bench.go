@@ -3,8 +3,8 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"runtime/pprof"
@@ -14,31 +14,34 @@ import (
 	"github.com/batchinfer/batchinfer/worker"
 )
 
-func init() {
-	register("bench", "measure raw ONNX Runtime vs the full pipeline vs batch 1, side by side (JSON)", runBench)
+// benchCmd measures a model's throughput three ways in one run.
+type benchCmd struct {
+	model              modelFlags
+	opts               worker.BenchOptions
+	inputs, cpuProfile string
+	sweep              bool
+	sizes              string
 }
 
-func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("bench", stderr, "--model DIR [--batch N] [--sweep] [--sizes 1,8,32]")
-	dir := fs.String("model", "", "model folder holding manifest.json (required)")
-	batch := fs.Int("batch", 0, "rows per tensor run (default: the manifest's max batch)")
-	items := fs.Int("items", 0, "how many of the inputs to use (default: all)")
-	inputs := fs.String("inputs", "", "folder of encoded inputs, one file each (default: .cache/samples/MODEL, written by setup)")
-	rounds := fs.Int("rounds", 5, "repetitions; medians are reported")
-	threads := fs.Int("threads", 0, "ONNX Runtime intra-op threads (default: the CPUs this process may use)")
-	sweep := fs.Bool("sweep", false, "also measure across batch sizes and recommend one")
-	sizes := fs.String("sizes", "1,2,4,8,16,32,64,128,256", "batch sizes for --sweep")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole measurement to this file (go tool pprof)")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if *dir == "" {
-		fs.Usage()
+func (b *benchCmd) flags(fs *flag.FlagSet) {
+	b.model.define(fs, "rows per tensor run (default: the manifest's max batch)")
+	fs.IntVar(&b.opts.Items, "items", 0, "how many of the inputs to use (default: all)")
+	fs.StringVar(&b.inputs, "inputs", "", "folder of encoded inputs, one file each (default: .cache/samples/MODEL, written by setup)")
+	fs.IntVar(&b.opts.Rounds, "rounds", 5, "repetitions; medians are reported")
+	fs.BoolVar(&b.sweep, "sweep", false, "also measure across batch sizes and recommend one")
+	fs.StringVar(&b.sizes, "sizes", "1,2,4,8,16,32,64,128,256", "batch sizes for --sweep")
+	fs.StringVar(&b.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole measurement to this file (go tool pprof)")
+}
+
+func (b *benchCmd) run(ctx context.Context, c call) error {
+	if b.model.dir == "" {
+		c.usage()
 		return fmt.Errorf("%w: --model is required", errUsage)
 	}
-	opts := worker.BenchOptions{Batch: *batch, Items: *items, Rounds: *rounds}
-	if *sweep {
-		for _, s := range strings.Split(*sizes, ",") {
+	opts := b.opts
+	opts.Batch = b.model.batch
+	if b.sweep {
+		for _, s := range strings.Split(b.sizes, ",") {
 			n, err := strconv.Atoi(strings.TrimSpace(s))
 			if err != nil || n < 1 {
 				return fmt.Errorf("%w: --sizes: %q is not a batch size", errUsage, s)
@@ -46,19 +49,20 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			opts.Sweep = append(opts.Sweep, n)
 		}
 	}
-	m, err := loadModel(*dir, *threads)
+	m, err := b.model.load()
 	if err != nil {
 		return err
 	}
 	defer m.Close()
-	if *inputs == "" {
-		*inputs = filepath.Join(".cache", "samples", m.Name())
+	inputs := b.inputs
+	if inputs == "" {
+		inputs = filepath.Join(".cache", "samples", m.Name())
 	}
-	if opts.Inputs, err = worker.ReadInputs(*inputs); err != nil {
+	if opts.Inputs, err = worker.ReadInputs(inputs); err != nil {
 		return err
 	}
-	if *cpuProfile != "" {
-		stop, err := startCPUProfile(*cpuProfile)
+	if b.cpuProfile != "" {
+		stop, err := startCPUProfile(b.cpuProfile)
 		if err != nil {
 			return err
 		}
@@ -68,8 +72,8 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	rep.IntraOpThreads = *threads
-	enc := json.NewEncoder(stdout)
+	rep.IntraOpThreads = b.model.threads
+	enc := json.NewEncoder(c.stdout)
 	enc.SetIndent("", "  ")
 	return enc.Encode(rep)
 }

@@ -3,46 +3,37 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
-	"io"
-	"os"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/batchinfer/batchinfer/store"
 )
 
-func init() {
-	register("dlq", "list, redrive or purge the dead-letter queue (list|redrive|purge)", runDLQ)
+// dlqCmd lists, redrives or purges the dead-letter queue.
+type dlqCmd struct {
+	res resources
+	max int
+	to  string
 }
 
-func runDLQ(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || (args[0] != "list" && args[0] != "redrive" && args[0] != "purge") {
-		fmt.Fprintln(stderr, "usage: batchinfer dlq list [--dlq-url URL] [--max N]\n       batchinfer dlq redrive --to QUEUE_URL [--dlq-url URL] [--max N]\n       batchinfer dlq purge [--dlq-url URL]")
-		return fmt.Errorf("%w: dlq needs list, redrive or purge", errUsage)
-	}
-	sub, args := args[0], args[1:]
-	fs := newFlags("dlq "+sub, stderr, "[flags]")
-	dlqURL := fs.String("dlq-url", os.Getenv("BATCHINFER_DLQ_URL"), "dead-letter queue URL (default $BATCHINFER_DLQ_URL)")
-	maxN := fs.Int("max", 100, "at most this many messages (0 with redrive: all)")
-	to := fs.String("to", "", "redrive: the queue to move messages to")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if *dlqURL == "" {
-		return fmt.Errorf("%w: --dlq-url or BATCHINFER_DLQ_URL is required", errUsage)
-	}
-	awsCfg, err := store.LoadAWSConfig(ctx)
+func (d *dlqCmd) flags(fs *flag.FlagSet) {
+	d.res.define(fs, "dlq-url", "BATCHINFER_DLQ_URL", "dead-letter queue URL", &d.res.opts.QueueURL)
+	fs.IntVar(&d.max, "max", 100, "at most this many messages (0 with redrive: all)")
+	fs.StringVar(&d.to, "to", "", "redrive: the queue to move messages to")
+}
+
+func (d *dlqCmd) run(ctx context.Context, c call) error {
+	a, err := d.res.open(ctx)
 	if err != nil {
 		return err
 	}
-	client := sqs.NewFromConfig(awsCfg)
-	dlq := &store.Queue{Client: client, URL: *dlqURL}
-	switch sub {
+	dlq := a.Queue
+	switch c.sub {
 	case "list":
-		msgs, err := dlq.Peek(ctx, *maxN)
-		enc := json.NewEncoder(stdout)
+		msgs, err := dlq.Peek(ctx, d.max)
+		enc := json.NewEncoder(c.stdout)
 		for _, m := range msgs {
 			line := map[string]any{
 				"message_id": aws.ToString(m.MessageId), "body": aws.ToString(m.Body),
@@ -57,19 +48,19 @@ func runDLQ(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 		return err
 	case "redrive":
-		if *to == "" {
+		if d.to == "" {
 			return fmt.Errorf("%w: redrive needs --to QUEUE_URL", errUsage)
 		}
 		// The emulators lack StartMessageMoveTask; on AWS,
 		// `aws sqs start-message-move-task --source-arn DLQ_ARN` does this server side.
-		moved, err := dlq.Redrive(ctx, &store.Queue{Client: client, URL: *to}, *maxN)
-		fmt.Fprintf(stdout, "{\"moved\":%d}\n", moved)
+		moved, err := dlq.Redrive(ctx, &store.Queue{Client: dlq.Client, URL: d.to}, d.max)
+		fmt.Fprintf(c.stdout, "{\"moved\":%d}\n", moved)
 		return err
 	default:
 		if err := dlq.Purge(ctx); err != nil {
 			return err
 		}
-		fmt.Fprintln(stdout, `{"purged":true}`)
+		fmt.Fprintln(c.stdout, `{"purged":true}`)
 		return nil
 	}
 }

@@ -18,11 +18,7 @@ import (
 	"github.com/batchinfer/batchinfer/store"
 )
 
-func init() {
-	register("local", "the system on one machine against local emulators: up, down, run, esm, demo", runLocal)
-}
-
-const localUsage = "usage: batchinfer local up|down|run|esm|demo [flags]\n" +
+const localUsage = "up|down|run|esm|demo [flags]\n" +
 	"  up    create the buckets, the queue with its DLQ and redrive policy, the table, and the completion topic with a watched queue\n" +
 	"  down  delete them\n" +
 	"  run   the function under the runtime emulator fed by the event source mapping, and the inbox's S3 notifications, until interrupted\n" +
@@ -30,9 +26,9 @@ const localUsage = "usage: batchinfer local up|down|run|esm|demo [flags]\n" +
 	"  demo  up, run, send sample work, show the results and the DLQ, down\n" +
 	"AWS endpoints come from AWS_ENDPOINT_URL* (the Taskfile points them at the emulators)."
 
-// localFlags are the resource names and wiring shared by every `local`
-// subcommand.
-type localFlags struct {
+// localCmd runs the system on one machine; its flags are the resource
+// names and wiring shared by every subcommand.
+type localCmd struct {
 	spec         store.ProvisionSpec
 	notify       store.NotifySpec
 	models       string
@@ -47,7 +43,7 @@ type localFlags struct {
 	concurrency  int
 }
 
-func (l *localFlags) register(fs *flag.FlagSet) {
+func (l *localCmd) flags(fs *flag.FlagSet) {
 	fs.StringVar(&l.spec.InputBucket, "inbox", "batchinfer-inbox", "input bucket")
 	fs.StringVar(&l.spec.ResultsBucket, "results-bucket", "batchinfer-results", "results bucket")
 	fs.StringVar(&l.spec.Queue, "queue", "batchinfer-jobs", "jobs queue")
@@ -75,7 +71,7 @@ func (l *localFlags) register(fs *flag.FlagSet) {
 
 // resources is the spec with the visibility timeout resolved: the flag
 // when given, else AWS's rule for Lambda event sources (6 × the timeout).
-func (l *localFlags) resources() store.ProvisionSpec {
+func (l *localCmd) resources() store.ProvisionSpec {
 	spec := l.spec
 	spec.VisibilityTimeout = l.visibility
 	if spec.VisibilityTimeout == 0 {
@@ -84,7 +80,7 @@ func (l *localFlags) resources() store.ProvisionSpec {
 	return spec
 }
 
-func (l *localFlags) system() (local.SystemOptions, error) {
+func (l *localCmd) system() (local.SystemOptions, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return local.SystemOptions{}, fmt.Errorf("find this binary: %w", err)
@@ -101,35 +97,21 @@ func (l *localFlags) system() (local.SystemOptions, error) {
 	}, nil
 }
 
-func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	sub := ""
-	if len(args) > 0 {
-		sub, args = args[0], args[1:]
-	}
-	run, ok := map[string]func(context.Context, aws.Config, *localFlags, io.Writer, io.Writer) error{
+func (l *localCmd) run(ctx context.Context, c call) error {
+	run := map[string]func(context.Context, aws.Config, *localCmd, io.Writer, io.Writer) error{
 		"up": localUp, "down": localDown, "run": localRun, "esm": localESM, "demo": localDemo,
-	}[sub]
-	if !ok {
-		fmt.Fprintln(stderr, localUsage)
-		return fmt.Errorf("%w: unknown local subcommand %q", errUsage, sub)
-	}
-	var lf localFlags
-	fs := newFlags("local "+sub, stderr, "[flags]")
-	lf.register(fs)
-	if err := parse(fs, args); err != nil {
-		return err
-	}
+	}[c.sub]
 	cfg, err := store.LoadAWSConfig(ctx)
 	if err != nil {
 		return err
 	}
-	return run(ctx, cfg, &lf, stdout, stderr)
+	return run(ctx, cfg, l, c.stdout, c.stderr)
 }
 
 // localNotify creates (or finds) the completion topic and its watched
 // queue, only against an emulator: without AWS_ENDPOINT_URL_SNS the SDK
 // would reach the real SNS.
-func localNotify(ctx context.Context, cfg aws.Config, lf *localFlags, stderr io.Writer) (store.NotifyProvisioned, error) {
+func localNotify(ctx context.Context, cfg aws.Config, lf *localCmd, stderr io.Writer) (store.NotifyProvisioned, error) {
 	if !store.EndpointOverridden(cfg, "SNS") {
 		fmt.Fprintln(stderr, "no AWS_ENDPOINT_URL_SNS: no completion topic (fauxqs serves SNS on its SQS port)")
 		return store.NotifyProvisioned{}, nil
@@ -137,7 +119,7 @@ func localNotify(ctx context.Context, cfg aws.Config, lf *localFlags, stderr io.
 	return store.ProvisionNotify(ctx, cfg, lf.notify)
 }
 
-func localUp(ctx context.Context, cfg aws.Config, lf *localFlags, stdout, stderr io.Writer) error {
+func localUp(ctx context.Context, cfg aws.Config, lf *localCmd, stdout, stderr io.Writer) error {
 	spec := lf.resources()
 	prov, err := store.Provision(ctx, cfg, spec)
 	if err != nil {
@@ -155,7 +137,7 @@ func localUp(ctx context.Context, cfg aws.Config, lf *localFlags, stdout, stderr
 	})
 }
 
-func localDown(ctx context.Context, cfg aws.Config, lf *localFlags, _, stderr io.Writer) error {
+func localDown(ctx context.Context, cfg aws.Config, lf *localCmd, _, stderr io.Writer) error {
 	if err := store.Teardown(ctx, cfg, lf.resources()); err != nil {
 		return err
 	}
@@ -166,7 +148,7 @@ func localDown(ctx context.Context, cfg aws.Config, lf *localFlags, _, stderr io
 	return store.TeardownNotify(ctx, cfg, lf.notify, np.TopicARN)
 }
 
-func localESM(ctx context.Context, cfg aws.Config, lf *localFlags, _, stderr io.Writer) error {
+func localESM(ctx context.Context, cfg aws.Config, lf *localCmd, _, stderr io.Writer) error {
 	if len(lf.functionURLs) == 0 {
 		return fmt.Errorf("%w: esm needs --function-url (or use `local run`, which starts the function too)", errUsage)
 	}
@@ -186,7 +168,7 @@ func localESM(ctx context.Context, cfg aws.Config, lf *localFlags, _, stderr io.
 	return nil
 }
 
-func localRun(ctx context.Context, cfg aws.Config, lf *localFlags, _, stderr io.Writer) error {
+func localRun(ctx context.Context, cfg aws.Config, lf *localCmd, _, stderr io.Writer) error {
 	opts, err := lf.system()
 	if err != nil {
 		return err
@@ -212,7 +194,7 @@ func localRun(ctx context.Context, cfg aws.Config, lf *localFlags, _, stderr io.
 	return sys.Stop()
 }
 
-func localDemo(ctx context.Context, cfg aws.Config, lf *localFlags, stdout, stderr io.Writer) error {
+func localDemo(ctx context.Context, cfg aws.Config, lf *localCmd, stdout, stderr io.Writer) error {
 	opts, err := lf.system()
 	if err != nil {
 		return err
@@ -234,11 +216,4 @@ func localDemo(ctx context.Context, cfg aws.Config, lf *localFlags, stdout, stde
 		return fmt.Errorf("%w (the function's log is %s)", err, logPath)
 	}
 	return nil
-}
-
-func envOr(k, def string) string {
-	if v := os.Getenv(k); v != "" {
-		return v
-	}
-	return def
 }

@@ -11,23 +11,49 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"slices"
 	"sort"
 	"strings"
 	"syscall"
 )
 
-// command is one subcommand: flag parsing and wiring only; the logic lives
-// in the packages.
-type command struct {
+// A command is one subcommand's flag parsing and wiring; the logic lives
+// in the packages. The table in commands.go builds it, lets it declare its
+// flags, parses them, and runs it.
+type command interface {
+	flags(fs *flag.FlagSet)
+	run(ctx context.Context, c call) error
+}
+
+// call is what a command runs with besides its flags.
+type call struct {
+	sub            string   // the subcommand, for commands that have them (local, dlq)
+	args           []string // what is left after the flags
+	stdout, stderr io.Writer
+	usage          func() // prints the synopsis and the flags
+}
+
+// entry is a row of the command table.
+type entry struct {
 	summary string
-	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+	usage   string   // the synopsis after "batchinfer NAME"
+	subs    []string // subcommands, read from the first argument
+	new     func() command
 }
 
-var commands = map[string]command{}
-
-func register(name, summary string, run func(ctx context.Context, args []string, stdout, stderr io.Writer) error) {
-	commands[name] = command{summary: summary, run: run}
+// fresh makes a zero command of type T, so that a run sees only the
+// defaults and its own flags (tests run several commands in one process).
+func fresh[T any, P interface {
+	*T
+	command
+}]() command {
+	return P(new(T))
 }
+
+// noFlags is embedded by commands that take none.
+type noFlags struct{}
+
+func (noFlags) flags(*flag.FlagSet) {}
 
 // stdin is what `-` reads (tests replace it).
 var stdin io.Reader = os.Stdin
@@ -52,18 +78,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			name = "uploads" // the stack's second function: same code, another handler
 		}
 	}
-	cmd, ok := commands[name]
+	e, ok := commands[name]
+	help := name == "help" || name == "-h" || name == "--help"
 	if !ok {
-		if name != "" && name != "help" && name != "-h" && name != "--help" {
+		if name != "" && !help {
 			fmt.Fprintf(stderr, "batchinfer: unknown command %q\n\n", name)
 		}
 		usage(stderr)
-		if name == "help" || name == "-h" || name == "--help" {
+		if help {
 			return 0
 		}
 		return 2
 	}
-	if err := cmd.run(ctx, args, stdout, stderr); err != nil {
+	if err := e.start(ctx, name, args, call{stdout: stdout, stderr: stderr}); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
@@ -74,6 +101,38 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// start takes the subcommand, parses the flags and runs the command.
+func (e entry) start(ctx context.Context, name string, args []string, c call) error {
+	if len(e.subs) > 0 {
+		if len(args) == 0 || !slices.Contains(e.subs, args[0]) {
+			fmt.Fprintf(c.stderr, "usage: batchinfer %s %s\n", name, e.usage)
+			return fmt.Errorf("%w: %s needs one of %s", errUsage, name, strings.Join(e.subs, ", "))
+		}
+		c.sub, args = args[0], args[1:]
+		name += " " + c.sub
+	}
+	cmd := e.new()
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(c.stderr)
+	synopsis := e.usage
+	if len(e.subs) > 0 {
+		synopsis = "[flags]" // e.usage describes the subcommands
+	}
+	fs.Usage = func() {
+		fmt.Fprintf(c.stderr, "usage: batchinfer %s %s\n", name, synopsis)
+		fs.PrintDefaults()
+	}
+	cmd.flags(fs)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	c.args, c.usage = fs.Args(), fs.Usage
+	return cmd.run(ctx, c)
 }
 
 func usage(w io.Writer) {
@@ -90,27 +149,6 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "\nconfiguration comes from environment variables: see the README.")
 }
 
-// newFlags returns a FlagSet whose errors are returned, not fatal.
-func newFlags(name string, stderr io.Writer, usageLine string) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: batchinfer %s %s\n", name, usageLine)
-		fs.PrintDefaults()
-	}
-	return fs
-}
-
-func parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return fmt.Errorf("%w: %v", errUsage, err)
-	}
-	return nil
-}
-
 // newLogger writes JSON lines, as CloudWatch Logs Insights reads them.
 func newLogger(w io.Writer, level string) *slog.Logger {
 	var l slog.Level
@@ -118,4 +156,11 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 		l = slog.LevelInfo
 	}
 	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+func envOr(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
 }

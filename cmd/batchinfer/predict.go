@@ -4,8 +4,8 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
-	"io"
 	"os"
 	"time"
 
@@ -14,29 +14,28 @@ import (
 	"github.com/batchinfer/batchinfer/worker"
 )
 
-func init() {
-	register("predict", "run a model on files (or tabular JSON lines from stdin) and print JSON lines", runPredict)
-}
-
 // predictChunk bounds memory when predicting many files: inputs are read
 // and run this many at a time, still packed into max-batch tensor runs.
 const predictChunk = 1024
 
-func runPredict(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("predict", stderr, "--model DIR [--batch N] FILE... (- reads JSON lines from stdin)")
-	dir := fs.String("model", "", "model folder holding manifest.json (required)")
-	batch := fs.Int("batch", 0, "max rows per tensor run (default: the manifest's)")
-	threads := fs.Int("threads", 0, "ONNX Runtime intra-op threads (default: the CPUs this process may use)")
-	statsOut := fs.Bool("stats", false, "print a JSON line of timings (load, predict, a pipeline's stages) to stderr at the end")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if *dir == "" || fs.NArg() == 0 {
-		fs.Usage()
+// predictCmd runs a model on files and prints a line per input.
+type predictCmd struct {
+	model modelFlags
+	stats bool
+}
+
+func (p *predictCmd) flags(fs *flag.FlagSet) {
+	p.model.define(fs, "max rows per tensor run (default: the manifest's)")
+	fs.BoolVar(&p.stats, "stats", false, "print a JSON line of timings (load, predict, a pipeline's stages) to stderr at the end")
+}
+
+func (p *predictCmd) run(ctx context.Context, c call) error {
+	if p.model.dir == "" || len(c.args) == 0 {
+		c.usage()
 		return fmt.Errorf("%w: --model and at least one FILE are required", errUsage)
 	}
 	t0 := time.Now()
-	m, err := loadModel(*dir, *threads)
+	m, err := p.model.load()
 	if err != nil {
 		return err
 	}
@@ -46,21 +45,21 @@ func runPredict(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	eng.SetMaxBatch(*batch)
+	eng.SetMaxBatch(p.model.batch)
 
-	out := bufio.NewWriter(stdout)
+	out := bufio.NewWriter(c.stdout)
 	defer out.Flush()
-	p := &predictor{eng: eng, m: m, enc: json.NewEncoder(out), st: &st}
-	for _, path := range fs.Args() {
-		if err := p.input(ctx, path); err != nil {
+	pr := &predictor{eng: eng, m: m, enc: json.NewEncoder(out), st: &st}
+	for _, path := range c.args {
+		if err := pr.input(ctx, path); err != nil {
 			return err
 		}
 	}
-	if err := p.flush(ctx); err != nil {
+	if err := pr.flush(ctx); err != nil {
 		return err
 	}
-	if *statsOut {
-		return json.NewEncoder(stderr).Encode(st)
+	if p.stats {
+		return json.NewEncoder(c.stderr).Encode(st)
 	}
 	return nil
 }
@@ -168,11 +167,23 @@ func (s *predictStats) add(d time.Duration, preds []worker.Prediction) {
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
-// loadModel starts ONNX Runtime ($ONNXRUNTIME_LIB) and loads one model
-// folder, for the commands that run a model directly.
-func loadModel(dir string, threads int) (*model.Model, error) {
+// modelFlags are the flags of the commands that run one model folder
+// directly (predict, bench).
+type modelFlags struct {
+	dir            string
+	batch, threads int
+}
+
+func (m *modelFlags) define(fs *flag.FlagSet, batchUsage string) {
+	fs.StringVar(&m.dir, "model", "", "model folder holding manifest.json (required)")
+	fs.IntVar(&m.batch, "batch", 0, batchUsage)
+	fs.IntVar(&m.threads, "threads", 0, "ONNX Runtime intra-op threads (default: the CPUs this process may use)")
+}
+
+// load starts ONNX Runtime ($ONNXRUNTIME_LIB) and loads the folder.
+func (m *modelFlags) load() (*model.Model, error) {
 	if err := model.InitRuntime(os.Getenv("ONNXRUNTIME_LIB")); err != nil {
 		return nil, err
 	}
-	return model.Load(dir, model.Options{IntraOpThreads: threads})
+	return model.Load(m.dir, model.Options{IntraOpThreads: m.threads})
 }

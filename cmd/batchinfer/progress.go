@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 
@@ -73,7 +72,7 @@ func followJobs(ctx context.Context, cfg aws.Config, table string, ids []string,
 	wctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
 	bar := newBar(stderr, int64(len(ids)), "jobs finished", progressbar.OptionShowCount())
-	r := &store.Results{Client: dynamodb.NewFromConfig(cfg), Table: table}
+	r := store.OpenWith(cfg, store.OpenOptions{ResultsTable: table}).Results
 	recs, err := worker.Follow(wctx, r, ids, 500*time.Millisecond, func(final, _ int) { _ = bar.Set(final) })
 	_ = bar.Finish()
 	fmt.Fprintln(stderr, summaryLine(worker.Summarize(recs)))

@@ -17,11 +17,8 @@ import (
 	"github.com/batchinfer/batchinfer/worker"
 )
 
-func init() {
-	register("submit", "send work: files and folders to the inbox, job lines or inline jobs to the queue; print the job ids", runSubmit)
-}
-
-type submitFlags struct {
+// submitCmd sends work: files to the inbox, or jobs to the queue.
+type submitCmd struct {
 	queueURL, bucket, prefix, table  string
 	model, jobID, metadata, features string
 	file, jobs                       string
@@ -30,7 +27,7 @@ type submitFlags struct {
 	wait                             time.Duration
 }
 
-func (f *submitFlags) register(fs *flag.FlagSet) {
+func (f *submitCmd) flags(fs *flag.FlagSet) {
 	fs.StringVar(&f.queueURL, "queue-url", os.Getenv("BATCHINFER_QUEUE_URL"), "jobs queue URL (default $BATCHINFER_QUEUE_URL)")
 	inbox, _, _ := strings.Cut(os.Getenv("BATCHINFER_INPUT_BUCKETS"), ",")
 	fs.StringVar(&f.bucket, "bucket", inbox, "PATH...: the inbox bucket (default the first of $BATCHINFER_INPUT_BUCKETS)")
@@ -47,17 +44,11 @@ func (f *submitFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.table, "table", os.Getenv("BATCHINFER_RESULTS_TABLE"), "with --wait: results table (default $BATCHINFER_RESULTS_TABLE)")
 }
 
-func runSubmit(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	var f submitFlags
-	fs := newFlags("submit", stderr, "[flags] (PATH... | s3://bucket/key... | --jobs FILE.jsonl | --features JSON | --file F | -)")
-	f.register(fs)
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() == 1 && fs.Arg(0) == "-" {
+func (f *submitCmd) run(ctx context.Context, c call) error {
+	if len(c.args) == 1 && c.args[0] == "-" {
 		f.jobs = "-"
 	}
-	paths := fs.Args()
+	paths := c.args
 	if f.jobs != "" {
 		paths = nil
 	}
@@ -68,7 +59,7 @@ func runSubmit(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 	}
 	if kinds != 1 {
-		fs.Usage()
+		c.usage()
 		return fmt.Errorf("%w: give exactly one of PATH..., s3:// URIs, --jobs, --features, --file or -", errUsage)
 	}
 	if f.wait > 0 && f.table == "" {
@@ -81,22 +72,22 @@ func runSubmit(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	var ids []string
 	switch {
 	case len(paths) > 0 && !strings.HasPrefix(paths[0], "s3://"):
-		ids, err = submitFiles(ctx, awsCfg, &f, paths, stdout, stderr)
+		ids, err = f.files(ctx, awsCfg, paths, c.stdout, c.stderr)
 	case f.jobs != "":
-		ids, err = submitJobLines(ctx, awsCfg, &f, stdout, stderr)
+		ids, err = f.jobLines(ctx, awsCfg, c.stdout, c.stderr)
 	default:
-		ids, err = submitInline(ctx, awsCfg, &f, paths, stdout)
+		ids, err = f.inline(ctx, awsCfg, paths, c.stdout)
 	}
 	if f.wait <= 0 || len(ids) == 0 {
 		return err
 	}
 	// What was sent is followed even when some of the work was refused.
-	return errors.Join(err, followJobs(ctx, awsCfg, f.table, ids, f.wait, stderr))
+	return errors.Join(err, followJobs(ctx, awsCfg, f.table, ids, f.wait, c.stderr))
 }
 
-// submitFiles uploads files and folders to the inbox; each object's
-// notification makes its job.
-func submitFiles(ctx context.Context, cfg aws.Config, f *submitFlags, paths []string, stdout, stderr io.Writer) ([]string, error) {
+// files uploads files and folders to the inbox; each object's notification
+// makes its job.
+func (f *submitCmd) files(ctx context.Context, cfg aws.Config, paths []string, stdout, stderr io.Writer) ([]string, error) {
 	if f.bucket == "" {
 		return nil, fmt.Errorf("%w: --bucket or BATCHINFER_INPUT_BUCKETS is required to upload files", errUsage)
 	}
@@ -126,9 +117,9 @@ func submitFiles(ctx context.Context, cfg aws.Config, f *submitFlags, paths []st
 	return ids, nil
 }
 
-// submitJobLines sends a JSON-lines file of jobs; a bad line is reported
-// with its number and the others are still sent (unless --strict).
-func submitJobLines(ctx context.Context, cfg aws.Config, f *submitFlags, stdout, stderr io.Writer) ([]string, error) {
+// jobLines sends a JSON-lines file of jobs; a bad line is reported with its
+// number and the others are still sent (unless --strict).
+func (f *submitCmd) jobLines(ctx context.Context, cfg aws.Config, stdout, stderr io.Writer) ([]string, error) {
 	if f.jobID != "" || f.model != "" || f.metadata != "" {
 		return nil, fmt.Errorf("%w: with --jobs each line is a whole job JSON; --job-id, --model and --metadata do not apply", errUsage)
 	}

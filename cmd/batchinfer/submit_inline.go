@@ -9,15 +9,13 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/batchinfer/batchinfer/store"
 	"github.com/batchinfer/batchinfer/worker"
 )
 
-// submitInline sends one inline job (--features, --file) or one job per
-// s3:// URI.
-func submitInline(ctx context.Context, cfg aws.Config, f *submitFlags, uris []string, stdout io.Writer) ([]string, error) {
+// inline sends one inline job (--features, --file) or one job per s3:// URI.
+func (f *submitCmd) inline(ctx context.Context, cfg aws.Config, uris []string, stdout io.Writer) ([]string, error) {
 	spec := worker.JobSpec{JobID: f.jobID, Model: f.model}
 	if f.metadata != "" {
 		spec.Metadata = json.RawMessage(f.metadata)
@@ -63,7 +61,7 @@ func send(ctx context.Context, cfg aws.Config, queueURL string, bodies []string,
 	if queueURL == "" {
 		return nil, fmt.Errorf("%w: --queue-url or BATCHINFER_QUEUE_URL is required", errUsage)
 	}
-	sent, err := worker.Submit(ctx, &store.Queue{Client: sqs.NewFromConfig(cfg), URL: queueURL}, bodies)
+	sent, err := worker.Submit(ctx, store.OpenWith(cfg, store.OpenOptions{QueueURL: queueURL}).Queue, bodies)
 	var ids []string
 	enc := json.NewEncoder(stdout)
 	for _, s := range sent {

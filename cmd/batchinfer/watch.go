@@ -3,46 +3,45 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/batchinfer/batchinfer/jobs"
 	"github.com/batchinfer/batchinfer/store"
 )
 
-func init() {
-	register("watch", "follow the completion events on a queue subscribed to the topic: a line per finished job", runWatch)
+// watchCmd follows the completion events on a queue.
+type watchCmd struct {
+	res    resources
+	asJSON bool
+	count  int
+	forDur time.Duration
 }
 
-func runWatch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("watch", stderr, "[--queue-url URL] [--json] [--count N] [--for 10m]")
-	queueURL := fs.String("queue-url", os.Getenv("BATCHINFER_WATCH_QUEUE_URL"), "queue subscribed to the completion topic (default $BATCHINFER_WATCH_QUEUE_URL; `local up` prints it)")
-	asJSON := fs.Bool("json", false, "print each event as a JSON line")
-	count := fs.Int("count", 0, "stop after this many events (0: until interrupted)")
-	forDur := fs.Duration("for", 0, "stop after this long (0: until interrupted)")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if *queueURL == "" {
-		return fmt.Errorf("%w: --queue-url or BATCHINFER_WATCH_QUEUE_URL is required", errUsage)
-	}
-	if *forDur > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, *forDur)
-		defer cancel()
-	}
-	awsCfg, err := store.LoadAWSConfig(ctx)
+func (w *watchCmd) flags(fs *flag.FlagSet) {
+	w.res.define(fs, "queue-url", "BATCHINFER_WATCH_QUEUE_URL", "queue subscribed to the completion topic, which `local up` prints", &w.res.opts.QueueURL)
+	fs.BoolVar(&w.asJSON, "json", false, "print each event as a JSON line")
+	fs.IntVar(&w.count, "count", 0, "stop after this many events (0: until interrupted)")
+	fs.DurationVar(&w.forDur, "for", 0, "stop after this long (0: until interrupted)")
+}
+
+func (w *watchCmd) run(ctx context.Context, c call) error {
+	a, err := w.res.open(ctx)
 	if err != nil {
 		return err
 	}
-	q := &store.Queue{Client: sqs.NewFromConfig(awsCfg), URL: *queueURL}
+	if w.forDur > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, w.forDur)
+		defer cancel()
+	}
+	q := a.Queue
 	seen := map[string]bool{} // notification ids: delivery is at least once
-	for n := 0; *count == 0 || n < *count; {
+	for n := 0; w.count == 0 || n < w.count; {
 		msgs, err := q.Receive(ctx, store.MaxSQSBatch, 20*time.Second, 0)
 		if ctx.Err() != nil {
 			return nil
@@ -54,11 +53,11 @@ func runWatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			ev, err := jobs.DecodeCompletion(aws.ToString(m.Body))
 			switch {
 			case err != nil:
-				fmt.Fprintf(stderr, "batchinfer watch: skipping message %s: %v\n", aws.ToString(m.MessageId), err)
+				fmt.Fprintf(c.stderr, "batchinfer watch: skipping message %s: %v\n", aws.ToString(m.MessageId), err)
 			case !seen[ev.NotificationID]:
 				seen[ev.NotificationID] = true
 				n++
-				if err := printEvent(stdout, ev, *asJSON); err != nil {
+				if err := printEvent(c.stdout, ev, w.asJSON); err != nil {
 					return err
 				}
 			}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -8,7 +9,10 @@ import (
 	"time"
 
 	"github.com/batchinfer/batchinfer/store"
+	"github.com/batchinfer/batchinfer/worker"
 )
+
+// How `results` prints: a table on a terminal, JSON lines, or full outputs.
 
 // printTable is the terminal view: job, status, model, result or error
 // code, age.
@@ -65,4 +69,47 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+func printItems(w io.Writer, recs []*store.Record, ids []string) error {
+	enc := json.NewEncoder(w)
+	for i, rec := range recs {
+		var v any = map[string]string{"job_id": ids[i], "status": "NOT_FOUND"}
+		if rec != nil {
+			item, err := rec.JSON()
+			if err != nil {
+				return err
+			}
+			v = item
+		}
+		if err := enc.Encode(v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// printOutputs prints {"job_id", "output"} per finished job: the item's
+// output when it is whole, else the output object's.
+func printOutputs(ctx context.Context, fetch *store.Inputs, w io.Writer, recs []*store.Record, ids []string) error {
+	enc := json.NewEncoder(w)
+	for i, rec := range recs {
+		line := map[string]any{"job_id": ids[i]}
+		out, err := worker.FullOutput(ctx, fetch, rec)
+		switch {
+		case rec == nil:
+			line["status"] = "NOT_FOUND"
+		case err != nil:
+			return err
+		default:
+			line["status"], line["output"] = rec.Status, out
+			if rec.Error != nil {
+				line["error"] = rec.Error
+			}
+		}
+		if err := enc.Encode(line); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -1,0 +1,99 @@
+package main
+
+// The commands that are the worker itself: the Lambda bootstrap, the same
+// worker as a long-running SQS poller, and the child it starts to isolate
+// suspected crashers.
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/batchinfer/batchinfer/model"
+	"github.com/batchinfer/batchinfer/store"
+	"github.com/batchinfer/batchinfer/worker"
+)
+
+// lambdaCmd is the function's bootstrap.
+type lambdaCmd struct{ noFlags }
+
+func (lambdaCmd) run(ctx context.Context, c call) error {
+	if os.Getenv("AWS_LAMBDA_RUNTIME_API") == "" {
+		return fmt.Errorf("%w: AWS_LAMBDA_RUNTIME_API is not set; this command runs under Lambda or the runtime interface emulator (see `batchinfer local`)", errUsage)
+	}
+	w, err := startWorker(ctx, c.stderr)
+	if err != nil {
+		return err
+	}
+	lambda.StartWithOptions(w.Handle, lambda.WithContext(ctx))
+	return nil
+}
+
+// startWorker is the init phase shared by `lambda` and `poll`: validated
+// configuration, the JSON logger, AWS clients, ONNX Runtime and the models,
+// and one "cold start" line with each step's duration.
+func startWorker(ctx context.Context, stderr io.Writer) (*worker.Worker, error) {
+	cfg, err := worker.LoadConfig(os.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	log := newLogger(stderr, cfg.LogLevel)
+	w, cs, err := worker.New(ctx, cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	// Suspected crashers run in `batchinfer isolate` children of this binary.
+	if self, err := os.Executable(); err == nil {
+		w.Isolator = worker.NewIsolator(self, cfg, w.Engine.Models())
+	} else {
+		log.Warn("no crash isolation: cannot find this binary", "err", err)
+	}
+	log.Info("cold start",
+		"ort_init_ms", cs.ORTInit.Milliseconds(), "model_fetch_ms", cs.ModelFetch.Milliseconds(),
+		"session_create_ms", cs.SessionCreate.Milliseconds(), "total_ms", cs.Total.Milliseconds(),
+		"models", len(w.Engine.Models()))
+	return w, nil
+}
+
+// pollCmd is the worker as a long-running process.
+type pollCmd struct{ noFlags }
+
+func (pollCmd) run(ctx context.Context, c call) error {
+	pcfg, err := worker.LoadPollConfig(os.Getenv)
+	if err != nil {
+		return err
+	}
+	w, err := startWorker(ctx, c.stderr)
+	if err != nil {
+		return err
+	}
+	adapters, err := store.Open(ctx, store.OpenOptions{QueueURL: pcfg.QueueURL})
+	if err != nil {
+		return err
+	}
+	p := &worker.Poller{W: w}
+	p.FromConfig(pcfg)
+	p.Queue = adapters.Queue
+	// SIGTERM cancels ctx (main): Run stops receiving, finishes the batches
+	// in flight and returns nil, so the process exits 0.
+	return p.Run(ctx)
+}
+
+// isolateCmd is the child the worker starts for jobs whose earlier attempt
+// died without an outcome: if an input kills this process, only its jobs
+// fail (inference_crashed), not the whole batch.
+type isolateCmd struct{ noFlags }
+
+func (isolateCmd) run(ctx context.Context, c call) error {
+	cfg, err := worker.LoadConfig(os.Getenv)
+	if err != nil {
+		return err
+	}
+	if err := model.InitRuntime(cfg.ORTLib); err != nil {
+		return err
+	}
+	return worker.ServeIsolated(ctx, os.Stdin, c.stdout, model.Options{IntraOpThreads: cfg.IntraOpThreads})
+}
