@@ -33,6 +33,8 @@ const stderrCap = 16 << 10
 // {"service":...,"port":N} the launcher prints once it listens.
 func launch(ctx context.Context, node, script, name string) (*proc, error) {
 	cmd := exec.Command(node, script, "0")
+	// StdoutPipe, though pinned waits at once: only the first line matters,
+	// and a launcher that exits before printing it has failed anyway.
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, fmt.Errorf("start %s: %w", name, err)
