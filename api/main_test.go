@@ -7,13 +7,13 @@ import (
 	"os"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/batchinfer/batchinfer/internal/emulators"
+	"github.com/batchinfer/batchinfer/internal/testenv"
 	"github.com/batchinfer/batchinfer/store"
 )
 
@@ -26,18 +26,10 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	var err error
-	emu, err = emulators.Launch(ctx)
-	cancel()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "api tests:", err)
-		os.Exit(1)
-	}
-	awsCfg = emu.Config(context.Background())
-	code := m.Run()
-	emu.Stop()
-	os.Exit(code)
+	testenv.Main(m, emulators.Step(&emu), testenv.Step{Name: "configure the SDK", Run: func() (func(), error) {
+		awsCfg = emu.Config(context.Background())
+		return nil, nil
+	}})
 }
 
 // fixture is one provisioned system with a front door over real HTTP.

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -20,26 +19,14 @@ import (
 	"github.com/batchinfer/batchinfer/internal/testenv"
 )
 
-var (
-	specOnce sync.Once
-	specDoc  *openapi3.T
-	specErr  error
-)
-
 // apiSpec loads docs/api.yaml once and checks it is valid OpenAPI 3.
-func apiSpec(t *testing.T) *openapi3.T {
-	t.Helper()
-	specOnce.Do(func() {
-		specDoc, specErr = openapi3.NewLoader().LoadFromFile(filepath.Join(testenv.RepoRoot(), "docs", "api.yaml"))
-		if specErr == nil {
-			specErr = specDoc.Validate(context.Background())
-		}
-	})
-	if specErr != nil {
-		t.Fatalf("docs/api.yaml: %v", specErr)
+var apiSpec = testenv.Shared("docs/api.yaml", func() (*openapi3.T, error) {
+	doc, err := openapi3.NewLoader().LoadFromFile(filepath.Join(testenv.RepoRoot(), "docs", "api.yaml"))
+	if err != nil {
+		return nil, err
 	}
-	return specDoc
-}
+	return doc, doc.Validate(context.Background())
+})
 
 // answer is one response of the server, already checked against the spec.
 type answer struct {

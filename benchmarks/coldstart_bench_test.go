@@ -6,11 +6,9 @@ import (
 	"context"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
@@ -127,36 +125,18 @@ type errorString string
 
 func (e errorString) Error() string { return string(e) }
 
-var (
-	buildOnce sync.Once
-	buildBin  string
-	buildErr  error
-	buildOut  []byte
-)
-
 // bootstrap builds cmd/batchinfer once per test binary, as the Lambda
 // bootstrap is built. Only the cold-start benchmark needs it, so plain
 // `go test` never pays for the build.
-func bootstrap(b *testing.B) string {
-	b.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "batchinfer-bench-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		cleanups = append(cleanups, func() { os.RemoveAll(dir) })
-		buildBin = filepath.Join(dir, "bootstrap")
-		cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-o", buildBin, "./cmd/batchinfer")
-		cmd.Dir = testenv.RepoRoot()
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=1")
-		buildOut, buildErr = cmd.CombinedOutput()
-	})
-	if buildErr != nil {
-		b.Fatalf("build cmd/batchinfer: %v\n%s", buildErr, buildOut)
+var bootstrap = testenv.Shared("build cmd/batchinfer", func() (string, error) {
+	dir, err := os.MkdirTemp("", "batchinfer-bench-")
+	if err != nil {
+		return "", err
 	}
-	return buildBin
-}
+	cleanups = append(cleanups, func() { os.RemoveAll(dir) })
+	bin := filepath.Join(dir, "bootstrap")
+	return bin, testenv.BuildLambda("./cmd/batchinfer", bin)
+})
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 

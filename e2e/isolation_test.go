@@ -4,10 +4,8 @@ import (
 	"bytes"
 	"debug/elf"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,32 +18,11 @@ import (
 // build has: a feature value that makes such a build SIGKILL itself.
 const crashMarker = "-13131313"
 
-var (
-	crashBinOnce sync.Once
-	crashBin     string
-	crashBinErr  error
-)
-
 // crashBinary builds the function with -tags crashtest once, on demand.
-func crashBinary(t *testing.T) string {
-	t.Helper()
-	crashBinOnce.Do(func() {
-		crashBin = filepath.Join(filepath.Dir(binary), "batchinfer-crashtest")
-		build := exec.Command("go", "build", "-tags", "lambda.norpc,crashtest", "-o", crashBin, "./cmd/batchinfer")
-		build.Dir = testenv.RepoRoot()
-		build.Env = append(os.Environ(), "CGO_ENABLED=1")
-		var out bytes.Buffer
-		build.Stdout, build.Stderr = &out, &out
-		if err := build.Run(); err != nil {
-			crashBinErr = err
-			crashBin = out.String()
-		}
-	})
-	if crashBinErr != nil {
-		t.Fatalf("build the crashtest binary: %v\n%s", crashBinErr, crashBin)
-	}
-	return crashBin
-}
+var crashBinary = testenv.Shared("build the crashtest binary", func() (string, error) {
+	bin := filepath.Join(filepath.Dir(binary), "batchinfer-crashtest")
+	return bin, testenv.BuildLambda("./cmd/batchinfer", bin, "crashtest")
+})
 
 // TestReleaseBuildHasNoCrashTrigger: the trigger is compiled only into
 // crashtest builds. The same check on the crashtest build shows it can

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -14,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/batchinfer/batchinfer/internal/testenv"
 	"github.com/batchinfer/batchinfer/internal/textimg"
 	"github.com/batchinfer/batchinfer/jobs"
 	"github.com/batchinfer/batchinfer/store"
@@ -46,20 +46,13 @@ func (s *system) uploadLines(n int, seed int64) []object {
 	s.t.Helper()
 	texts := textimg.Corpus(n, seed)
 	objs := make([]object, n)
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 8)
-	for i, text := range texts {
-		sem <- struct{}{}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			font := textimg.Fonts[i%len(textimg.Fonts)]
-			key := fmt.Sprintf("scans/line %04d (%s)+v1.png", i, font)
-			o := s.putObject(s.spec.InputBucket, key, textimg.PNG(text, textimg.Options{Font: font}))
-			o.Text = strings.TrimSpace(text)
-			objs[i] = o
-		})
-	}
-	wg.Wait()
+	testenv.Parallel(n, 8, func(i int) {
+		font := textimg.Fonts[i%len(textimg.Fonts)]
+		key := fmt.Sprintf("scans/line %04d (%s)+v1.png", i, font)
+		o := s.putObject(s.spec.InputBucket, key, textimg.PNG(texts[i], textimg.Options{Font: font}))
+		o.Text = strings.TrimSpace(texts[i])
+		objs[i] = o
+	})
 	return objs
 }
 
@@ -118,24 +111,12 @@ func (s *system) waitFinal(ids []string, timeout time.Duration) map[string]*stor
 	s.t.Helper()
 	got := make(map[string]*store.Record, len(ids))
 	deadline := time.Now().Add(timeout)
-	for {
-		pending := []string{}
-		for _, id := range ids {
-			if r := got[id]; r == nil || !store.Status(r.Status).Final() {
-				pending = append(pending, id)
-			}
-		}
-		if len(pending) == 0 {
-			return got
-		}
-		recs := s.getAll(pending)
-		for i, id := range pending {
-			got[id] = recs[i]
-		}
-		still := []string{}
-		for _, id := range pending {
-			if r := got[id]; r == nil || !store.Status(r.Status).Final() {
-				still = append(still, id)
+	for pending := ids; ; {
+		var still []string
+		for i, r := range s.getAll(pending) {
+			got[pending[i]] = r
+			if r == nil || !store.Status(r.Status).Final() {
+				still = append(still, pending[i])
 			}
 		}
 		if len(still) == 0 {
@@ -155,6 +136,7 @@ func (s *system) waitFinal(ids []string, timeout time.Duration) map[string]*stor
 				timeout, len(still), len(ids), strings.Join(desc, "\n  "), s.logs.Tail(30))
 		}
 		time.Sleep(250 * time.Millisecond)
+		pending = still
 	}
 }
 
@@ -163,16 +145,7 @@ func (s *system) getAll(ids []string) []*store.Record {
 	s.t.Helper()
 	out := make([]*store.Record, len(ids))
 	errs := make([]error, len(ids))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 8)
-	for i, id := range ids {
-		sem <- struct{}{}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			out[i], errs[i] = s.results.Get(s.ctx, id)
-		})
-	}
-	wg.Wait()
+	testenv.Parallel(len(ids), 8, func(i int) { out[i], errs[i] = s.results.Get(s.ctx, ids[i]) })
 	for _, err := range errs {
 		if err != nil {
 			s.t.Fatalf("read results: %v", err)

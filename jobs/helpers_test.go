@@ -59,6 +59,21 @@ func sqsRecord(id, body string) events.SQSMessage {
 // decode decodes body as the body of SQS message "msg-1".
 func decode(body string) Message { return DecodeMessage(sqsRecord("msg-1", body)) }
 
+// mustDecode decodes an invocation that must decode as a whole into n
+// messages, direct (an S3 or S3 Batch Operations invoke) or not (SQS
+// records); each message may still fail on its own.
+func mustDecode(t testing.TB, payload []byte, direct bool, n int) *Invocation {
+	t.Helper()
+	inv, err := DecodeInvocation(payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inv.Direct != direct || len(inv.Messages) != n {
+		t.Fatalf("direct=%v with %d messages, want direct=%v with %d", inv.Direct, len(inv.Messages), direct, n)
+	}
+	return inv
+}
+
 // mustJobs fails unless m decoded into exactly n jobs.
 func mustJobs(t testing.TB, m Message, n int) []Job {
 	t.Helper()

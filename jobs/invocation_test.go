@@ -10,13 +10,7 @@ import (
 // Every record of our mixed SQS batch decodes on its own: the bad ones fail
 // alone, in place, and their neighbours keep their jobs.
 func TestDecodeInvocationSQSBatchIsolation(t *testing.T) {
-	inv, err := DecodeInvocation(readFile(t, "testdata/events/sqs-batch.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if inv.Direct || len(inv.Messages) != 8 {
-		t.Fatalf("direct=%v, %d messages", inv.Direct, len(inv.Messages))
-	}
+	inv := mustDecode(t, readFile(t, "testdata/events/sqs-batch.json"), false, 8)
 	msgs := inv.Messages
 	if msgs[0].Jobs[0].ID != "iris-0001" || msgs[7].Jobs[0].ID != msgs[7].MessageID {
 		t.Errorf("inline ids %q %q", msgs[0].Jobs[0].ID, msgs[7].Jobs[0].ID)
@@ -38,13 +32,7 @@ func TestDecodeInvocationSQSBatchIsolation(t *testing.T) {
 }
 
 func TestDecodeInvocationDirectS3Isolation(t *testing.T) {
-	inv, err := DecodeInvocation(readFile(t, "testdata/events/s3-direct.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !inv.Direct || len(inv.Messages) != 4 {
-		t.Fatalf("direct=%v, %d messages", inv.Direct, len(inv.Messages))
-	}
+	inv := mustDecode(t, readFile(t, "testdata/events/s3-direct.json"), true, 4)
 	a := objectsOf(t, mustJobs(t, inv.Messages[0], 1))[0]
 	mustMsgErr(t, inv.Messages[1], CodeMalformedJob, "not URL-encoded")
 	c := objectsOf(t, mustJobs(t, inv.Messages[2], 1))[0]
@@ -70,10 +58,7 @@ func TestDecodeInvocationRecordLevelFailures(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			inv, err := DecodeInvocation([]byte(`{"Records":[` + good + `,` + tt.bad + `,` + good + `]}`))
-			if err != nil {
-				t.Fatal(err)
-			}
+			inv := mustDecode(t, []byte(`{"Records":[`+good+`,`+tt.bad+`,`+good+`]}`), false, 3)
 			mustJobs(t, inv.Messages[0], 1)
 			mustMsgErr(t, inv.Messages[1], CodeMalformedJob, tt.substr)
 			mustJobs(t, inv.Messages[2], 1)
@@ -137,10 +122,7 @@ func TestErrJobID(t *testing.T) {
 		})
 	}
 	// A bad record of a direct S3 invoke has no message id.
-	inv, err := DecodeInvocation(readFile(t, "testdata/events/s3-direct.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	inv := mustDecode(t, readFile(t, "testdata/events/s3-direct.json"), true, 4)
 	if m := inv.Messages[1]; m.ErrJobID != bodyHash(m.Body) {
 		t.Errorf("direct S3 failure id %q", m.ErrJobID)
 	}

@@ -24,14 +24,11 @@ func TestS3BatchLambdaGoSamples(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			inv, err := DecodeInvocation(s3BatchFile(t, tt.file))
-			if err != nil {
-				t.Fatal(err)
-			}
+			inv := mustDecode(t, s3BatchFile(t, tt.file), true, 1)
 			want := S3BatchInfo{SchemaVersion: tt.schema, InvocationID: "YXNkbGZqYWRmaiBhc2RmdW9hZHNmZGpmaGFzbGtkaGZza2RmaAo",
 				JobID: "f3cc4f60-61f6-4a2b-8a21-d07600c373ce", UserArguments: tt.args}
-			if inv.S3Batch == nil || !equalJSON(t, *inv.S3Batch, want) || !inv.Direct || len(inv.Messages) != 1 {
-				t.Fatalf("got %+v (direct %v, %d messages), want %+v", inv.S3Batch, inv.Direct, len(inv.Messages), want)
+			if inv.S3Batch == nil || !equalJSON(t, *inv.S3Batch, want) {
+				t.Fatalf("got %+v, want %+v", inv.S3Batch, want)
 			}
 			m := inv.Messages[0]
 			j := mustJobs(t, m, 1)[0]
@@ -49,12 +46,9 @@ func TestS3BatchLambdaGoSamples(t *testing.T) {
 
 // Each task decodes on its own: bad ones fail alone, in place.
 func TestS3BatchTaskIsolation(t *testing.T) {
-	inv, err := DecodeInvocation(s3BatchFile(t, "mixed-2.0.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(inv.Messages) != 8 || inv.S3Batch.UserArguments["priority"] != 3.0 {
-		t.Fatalf("%d messages, info %+v", len(inv.Messages), inv.S3Batch)
+	inv := mustDecode(t, s3BatchFile(t, "mixed-2.0.json"), true, 8)
+	if inv.S3Batch.UserArguments["priority"] != 3.0 {
+		t.Fatalf("info %+v", inv.S3Batch)
 	}
 	ms := inv.Messages
 	// The key is URL-decoded, "+" a space and "%2B" a plus.

@@ -14,9 +14,7 @@ type s3Record struct {
 	EventSource string `json:"eventSource"`
 	EventName   string `json:"eventName"`
 	S3          *struct {
-		Bucket struct {
-			Name string `json:"name"`
-		} `json:"bucket"`
+		Bucket s3Bucket `json:"bucket"`
 		Object struct {
 			Key       string `json:"key"`
 			Size      int64  `json:"size"`
@@ -24,6 +22,13 @@ type s3Record struct {
 			ETag      string `json:"eTag"`
 		} `json:"object"`
 	} `json:"s3"`
+}
+
+// s3Bucket is the bucket as S3 notifications and EventBridge events both
+// name it; their objects differ (eTag and versionId there, etag and
+// version-id here).
+type s3Bucket struct {
+	Name string `json:"name"`
 }
 
 // s3Event is the S3 event notification body (and a direct S3 invoke).
@@ -107,9 +112,7 @@ type eventBridgeEvent struct {
 }
 
 type eventBridgeS3Detail struct {
-	Bucket struct {
-		Name string `json:"name"`
-	} `json:"bucket"`
+	Bucket s3Bucket `json:"bucket"`
 	Object struct {
 		Key       string `json:"key"`
 		Size      int64  `json:"size"`

@@ -9,13 +9,7 @@ import (
 // The real event samples shipped with aws-lambda-go.
 
 func TestLambdaGoSQSSample(t *testing.T) {
-	inv, err := DecodeInvocation(sample(t, "sqs-event.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if inv.Direct || len(inv.Messages) != 1 {
-		t.Fatalf("want 1 SQS message, got direct=%v %d", inv.Direct, len(inv.Messages))
-	}
+	inv := mustDecode(t, sample(t, "sqs-event.json"), false, 1)
 	m := inv.Messages[0]
 	if m.MessageID != "MessageID_1" || m.ReceiveCount != 2 || !m.SentAt.Equal(time.UnixMilli(1520621625029)) {
 		t.Errorf("got id=%q receives=%d sent=%v", m.MessageID, m.ReceiveCount, m.SentAt)
@@ -32,11 +26,8 @@ func TestLambdaGoS3Samples(t *testing.T) {
 	for _, name := range []string{"s3-event.json", "s3-event-with-decoded.json"} {
 		t.Run(name, func(t *testing.T) {
 			b := sample(t, name)
-			inv, err := DecodeInvocation(b)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !inv.Direct || len(inv.Messages) != 1 || inv.Messages[0].MessageID != "" {
+			inv := mustDecode(t, b, true, 1)
+			if inv.Messages[0].MessageID != "" {
 				t.Fatalf("want one direct pseudo-message, got %+v", inv)
 			}
 			j := mustJobs(t, inv.Messages[0], 1)[0]
@@ -70,13 +61,7 @@ func TestLambdaGoS3NonCreateSamplesIgnored(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			b := sample(t, name)
-			inv, err := DecodeInvocation(b)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !inv.Direct || len(inv.Messages) != 1 {
-				t.Fatalf("want one direct message, got %+v", inv)
-			}
+			inv := mustDecode(t, b, true, 1)
 			mustIgnored(t, inv.Messages[0], event)
 			mustIgnored(t, decode(string(b)), event)
 		})

@@ -4,8 +4,9 @@
 // mapping (ESM) against any SQS endpoint, so `batchinfer local esm` and the
 // end-to-end tests drive the real binary exactly as Lambda would.
 //
-// The RIE runner (rie.go, proc_linux.go) and the response judge
-// (response.go) depend on nothing of ours. The ESM (esm.go, event.go)
+// The RIE runner (rie.go, proc_linux.go) depends only on pinned, which
+// starts RIE as a child that dies with this process; the response judge
+// (response.go) depends on nothing of ours. The ESM (esm.go, event.go)
 // receives and deletes through store.Queue and builds each record with
 // store.LambdaRecord: the same receive-within-a-window and the same event
 // shape as the worker's poll mode, so the two cannot drift apart. None of

@@ -11,12 +11,13 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/batchinfer/batchinfer/pinned"
 )
 
 // RIEOptions configures one runtime interface emulator process.
@@ -39,10 +40,8 @@ type RIEOptions struct {
 // RIE is a running runtime interface emulator with its function.
 type RIE struct {
 	addr, apiAddr string
-	cmd           *exec.Cmd
+	proc          *pinned.Process
 	client        *http.Client
-	exited        chan struct{}
-	waitErr       error
 	stopOnce      sync.Once
 	stopErr       error
 }
@@ -91,14 +90,13 @@ func StartRIE(ctx context.Context, o RIEOptions) (*RIE, error) {
 	}
 	cmd.Stdout, cmd.Stderr = o.Stdout, o.Stderr
 	// If this process dies without calling Stop, the kernel kills RIE.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	r := &RIE{
-		addr: addr, apiAddr: apiAddr, cmd: cmd,
-		client: &http.Client{Transport: &http.Transport{DisableKeepAlives: false}},
-		exited: make(chan struct{}),
-	}
-	if err := startPinned(cmd, func(err error) { r.waitErr = err; close(r.exited) }); err != nil {
+	proc, err := pinned.Start(cmd)
+	if err != nil {
 		return nil, fmt.Errorf("start RIE %s: %w", o.RIEPath, err)
+	}
+	r := &RIE{
+		addr: addr, apiAddr: apiAddr, proc: proc,
+		client: &http.Client{Transport: &http.Transport{DisableKeepAlives: false}},
 	}
 
 	if _, ok := ctx.Deadline(); !ok {
@@ -122,8 +120,8 @@ func (r *RIE) waitListening(ctx context.Context) error {
 			return nil
 		}
 		select {
-		case <-r.exited:
-			return fmt.Errorf("start RIE on %s: exited before listening: %v", r.addr, r.waitErr)
+		case <-r.proc.Done():
+			return fmt.Errorf("start RIE on %s: exited before listening: %v", r.addr, r.proc.Wait())
 		case <-ctx.Done():
 			return fmt.Errorf("start RIE on %s: not listening: %w", r.addr, ctx.Err())
 		case <-time.After(20 * time.Millisecond):
@@ -138,7 +136,7 @@ func (r *RIE) Addr() string { return r.addr }
 func (r *RIE) RuntimeAPIAddr() string { return r.apiAddr }
 
 // PID is the RIE process id.
-func (r *RIE) PID() int { return r.cmd.Process.Pid }
+func (r *RIE) PID() int { return r.proc.Pid() }
 
 // InvokeURL is the function's invoke endpoint.
 func (r *RIE) InvokeURL() string {
@@ -236,7 +234,7 @@ func deref(s *string) string {
 // runs in a fresh process; a function killed while idle makes the next
 // invoke fail the same way and the one after it succeed.
 func (r *RIE) HandlerPIDs() []int {
-	return childPIDs(r.cmd.Process.Pid)
+	return childPIDs(r.proc.Pid())
 }
 
 // Stop ends RIE and the function: SIGTERM first (RIE then stops the
@@ -246,13 +244,7 @@ func (r *RIE) HandlerPIDs() []int {
 func (r *RIE) Stop() error {
 	r.stopOnce.Do(func() {
 		children := r.HandlerPIDs()
-		_ = r.cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-r.exited:
-		case <-time.After(3 * time.Second):
-			_ = r.cmd.Process.Kill()
-			<-r.exited
-		}
+		r.proc.Stop(3 * time.Second)
 		for _, pid := range children {
 			// RIE normally stops the function on SIGTERM; a survivor (RIE
 			// was SIGKILLed, or hung) has been re-parented but keeps its pid.
@@ -265,25 +257,4 @@ func (r *RIE) Stop() error {
 }
 
 // Done is closed when the RIE process has exited.
-func (r *RIE) Done() <-chan struct{} { return r.exited }
-
-// startPinned starts cmd and waits for it on one goroutine locked to its
-// OS thread, calling exited with Wait's result. Linux sends a child's
-// Pdeathsig when the *thread* that forked it exits, not the process: a
-// child forked from an ordinary goroutine can be killed whenever the Go
-// runtime retires that thread (dynalite was, mid-soak). Holding the thread
-// until the child is gone makes Pdeathsig mean "when this process dies".
-func startPinned(cmd *exec.Cmd, exited func(error)) error {
-	started := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread()
-		defer runtime.UnlockOSThread()
-		if err := cmd.Start(); err != nil {
-			started <- err
-			return
-		}
-		started <- nil
-		exited(cmd.Wait())
-	}()
-	return <-started
-}
+func (r *RIE) Done() <-chan struct{} { return r.proc.Done() }

@@ -2,7 +2,8 @@ package metrics
 
 import (
 	"encoding/json"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 )
@@ -47,12 +48,12 @@ func (inv *Invocation) render(buf []byte, ts time.Time, extra []string, s *set) 
 	for part := 0; ; part++ {
 		var entries []entry
 		if part == 0 {
-			for _, name := range sortedKeys(s.sums) {
+			for _, name := range slices.Sorted(maps.Keys(s.sums)) {
 				entries = append(entries, entry{name, s.sums[name]})
 			}
 		}
 		more := false
-		for _, name := range sortedKeys(s.samples) {
+		for _, name := range slices.Sorted(maps.Keys(s.samples)) {
 			vs := s.samples[name]
 			lo := part * MaxValues
 			if lo >= len(vs) {
@@ -136,13 +137,4 @@ func appendJSON(buf []byte, v any) []byte {
 		panic("metrics: encode " + err.Error())
 	}
 	return append(buf, b...)
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

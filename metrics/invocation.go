@@ -2,7 +2,9 @@ package metrics
 
 import (
 	"io"
+	"maps"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -254,10 +256,10 @@ func (inv *Invocation) Flush(w io.Writer, invocation time.Duration) error {
 	ts := inv.opts.Now()
 	var buf []byte
 	buf = inv.render(buf, ts, nil, inv.fn)
-	for _, name := range sortedKeys(inv.models) {
+	for _, name := range slices.Sorted(maps.Keys(inv.models)) {
 		buf = inv.render(buf, ts, []string{DimModel, name}, inv.models[name])
 	}
-	for _, code := range sortedKeys(inv.errors) {
+	for _, code := range slices.Sorted(maps.Keys(inv.errors)) {
 		buf = inv.render(buf, ts, []string{DimErrorCode, code}, inv.errors[code])
 	}
 	_, err := w.Write(buf)

@@ -2,8 +2,9 @@ package metrics
 
 import (
 	"runtime"
-	"strings"
 	"testing"
+
+	"github.com/batchinfer/batchinfer/internal/testenv"
 )
 
 func TestLoadOptions(t *testing.T) {
@@ -35,14 +36,11 @@ func TestLoadOptions(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			o, err := LoadOptions(func(k string) string { return c.env[k] })
-			if c.err != "" {
-				if err == nil || !strings.Contains(err.Error(), c.err) {
-					t.Fatalf("error %v, want one naming %s", err, c.err)
-				}
+			if testenv.WantError(t, err, c.err) {
 				return
 			}
-			if err != nil || !c.check(o) {
-				t.Fatalf("options %+v, %v", o, err)
+			if !c.check(o) {
+				t.Fatalf("options %+v", o)
 			}
 		})
 	}

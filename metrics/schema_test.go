@@ -3,46 +3,31 @@ package metrics
 import (
 	"bytes"
 	"os"
-	"sync"
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
-)
 
-var (
-	schemaOnce sync.Once
-	emfSchema  *jsonschema.Schema
-	schemaErr  error
+	"github.com/batchinfer/batchinfer/internal/testenv"
 )
 
 // specSchema compiles testdata/emf-schema.json, the specification's
 // schema, once per test binary.
-func specSchema(t *testing.T) *jsonschema.Schema {
-	t.Helper()
-	schemaOnce.Do(func() {
-		f, err := os.Open("testdata/emf-schema.json")
-		if err != nil {
-			schemaErr = err
-			return
-		}
-		defer f.Close()
-		doc, err := jsonschema.UnmarshalJSON(f)
-		if err != nil {
-			schemaErr = err
-			return
-		}
-		c := jsonschema.NewCompiler()
-		if err := c.AddResource("emf-schema.json", doc); err != nil {
-			schemaErr = err
-			return
-		}
-		emfSchema, schemaErr = c.Compile("emf-schema.json")
-	})
-	if schemaErr != nil {
-		t.Fatalf("compile the EMF schema: %v", schemaErr)
+var specSchema = testenv.Shared("compile the EMF schema", func() (*jsonschema.Schema, error) {
+	f, err := os.Open("testdata/emf-schema.json")
+	if err != nil {
+		return nil, err
 	}
-	return emfSchema
-}
+	defer f.Close()
+	doc, err := jsonschema.UnmarshalJSON(f)
+	if err != nil {
+		return nil, err
+	}
+	c := jsonschema.NewCompiler()
+	if err := c.AddResource("emf-schema.json", doc); err != nil {
+		return nil, err
+	}
+	return c.Compile("emf-schema.json")
+})
 
 // schemaCheck validates one JSON document against the spec's schema.
 func schemaCheck(t *testing.T, doc []byte) error {

@@ -26,25 +26,14 @@ func TestManifestMismatch(t *testing.T) {
 		{"batch limits", "iris-rf", func(m *Manifest) { m.Batch.MaxBatch = 0 }, "batch.max_batch is 0"},
 		{"codec", "iris-rf", func(m *Manifest) { m.Preprocess.Kind = "audio" }, `preprocess.kind "audio"`},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			m, err := Load(modelDirWith(t, tc.model, tc.edit), Options{})
-			if err == nil {
-				m.Close()
-				t.Fatalf("Load accepted the manifest; want an error containing %q", tc.want)
-			}
-			if !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("error %q does not contain %q", err, tc.want)
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { loadRefused(t, modelDirWith(t, tc.model, tc.edit), tc.want) })
 	}
 }
 
 func TestManifestUnknownKey(t *testing.T) {
 	dir := modelDirWith(t, "iris-rf", func(*Manifest) {})
 	writeFile(t, dir, "manifest.json", `{"name": "x", "version": "1", "file": "sklearn_randomforest.onnx", "max_btach": 3}`)
-	if _, err := Load(dir, Options{}); err == nil || !strings.Contains(err.Error(), "max_btach") {
-		t.Fatalf("got %v, want an error naming the unknown key", err)
-	}
+	loadRefused(t, dir, "max_btach")
 }
 
 func TestModelAccessors(t *testing.T) {
@@ -57,5 +46,19 @@ func TestModelAccessors(t *testing.T) {
 	}
 	if err := InitRuntime("/nonexistent"); err != nil {
 		t.Fatalf("a second InitRuntime must return the first result (nil), got %v", err)
+	}
+}
+
+// loadRefused fails the test unless Load refuses the model in dir with an
+// error containing want.
+func loadRefused(t testing.TB, dir, want string) {
+	t.Helper()
+	m, err := Load(dir, Options{})
+	if err == nil {
+		m.Close()
+		t.Fatalf("Load accepted the manifest; want an error containing %q", want)
+	}
+	if !strings.Contains(err.Error(), want) {
+		t.Fatalf("error %q does not contain %q", err, want)
 	}
 }

@@ -2,12 +2,13 @@ package store
 
 import (
 	"context"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/batchinfer/batchinfer/internal/testenv"
 )
 
 func TestSourceQueueURL(t *testing.T) {
@@ -25,14 +26,11 @@ func TestSourceQueueURL(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			s := &SourceQueues{Client: aws, QueueURL: tc.configured}
 			got, err := s.URL(context.Background(), tc.arn)
-			if tc.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-					t.Fatalf("err = %v, want %q", err, tc.wantErr)
-				}
+			if testenv.WantError(t, err, tc.wantErr) {
 				return
 			}
-			if err != nil || got != tc.want {
-				t.Fatalf("URL = %q, %v; want %q", got, err, tc.want)
+			if got != tc.want {
+				t.Fatalf("URL = %q, want %q", got, tc.want)
 			}
 		})
 	}

@@ -2,19 +2,18 @@ package worker
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os/exec"
-	"runtime"
-	"strings"
-	"syscall"
 	"time"
 
 	"github.com/batchinfer/batchinfer/jobs"
 	"github.com/batchinfer/batchinfer/model"
+	"github.com/batchinfer/batchinfer/pinned"
 	"github.com/batchinfer/batchinfer/store"
 )
 
@@ -101,24 +100,22 @@ func (iso *Isolator) run(ctx context.Context, items []Item) ([]Prediction, error
 	if err != nil {
 		return nil, jobs.Wrap(jobs.CodeInternal, err, "encode the inputs for the isolated process")
 	}
-	// Pdeathsig follows the forking thread, not the process: hold this
-	// goroutine's thread until the child is waited for.
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
 	cmd := iso.Command(ctx)
-	cmd.Stdin = strings.NewReader(string(body))
-	// The child dies with its parent: a killed function leaves no orphan.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	cmd.Stdin = bytes.NewReader(body)
+	// The child answers, then exits: its answer is read once it is gone.
+	// (Not through StdoutPipe: pinned waits for the child at once, and Wait
+	// closes such a pipe when the child exits, perhaps before it is read.)
+	var answer bytes.Buffer
+	cmd.Stdout = &answer
 	cmd.WaitDelay = time.Second
-	stdout, err := cmd.StdoutPipe()
+	// pinned: the child dies with its parent, so a killed function leaves
+	// no orphan.
+	child, err := pinned.Start(cmd)
 	if err != nil {
-		return nil, jobs.Wrap(jobs.CodeInternal, err, "connect to the isolated process")
-	}
-	if err := cmd.Start(); err != nil {
 		return nil, jobs.Wrap(jobs.CodeInternal, err, "start the isolated process")
 	}
-	ready, preds, readErr := readAnswers(stdout, items)
-	waitErr := cmd.Wait()
+	waitErr := child.Wait()
+	ready, preds, readErr := readAnswers(&answer, items)
 	switch {
 	case ctx.Err() != nil:
 		return nil, jobs.Wrap(jobs.CodeDeadline, ctx.Err(), "isolated run stopped: the invocation is running out of time")

@@ -44,38 +44,57 @@ func (f *fixture) watchEvents(url string, wait time.Duration) ([]jobs.Completion
 	return evs, attrs
 }
 
+// completionTopic is a completion topic with a queue subscribed to it, and
+// two Notifications on it for the fixture's table: good, and broken, whose
+// every SNS call fails (through proxy).
+type completionTopic struct {
+	queueURL     string
+	good, broken *Notifications
+	proxy        *faultproxy.Proxy
+}
+
+func (f *fixture) completionTopic(prefix string) completionTopic {
+	f.t.Helper()
+	cfg := emu.Config(f.ctx)
+	watch, err := store.ProvisionNotify(f.ctx, cfg, store.NotifySpec{Topic: prefix + "topic-" + f.spec.Table, Queue: prefix + "watch-" + f.spec.Table})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	proxy, err := faultproxy.Start(f.ctx, emu.SQSURL, faultproxy.Options{FailRate: 1})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	f.t.Cleanup(proxy.Stop)
+	broken := &store.Notifier{TopicARN: watch.TopicARN,
+		SNS: sns.NewFromConfig(cfg, func(o *sns.Options) { o.BaseEndpoint = aws.String(proxy.URL()) })}
+	return completionTopic{
+		queueURL: watch.QueueURL,
+		good:     NewNotifications(store.NewNotifier(cfg, watch.TopicARN, ""), f.table),
+		broken:   NewNotifications(broken, f.table),
+		proxy:    proxy,
+	}
+}
+
 // A real job finished by the worker, its event through fauxqs SNS to a
 // subscribed queue; then a publish that fails (every SNS call a 500),
 // marked on the item, published by the next delivery, and nothing more
 // for a later duplicate.
 func TestNotifyFinishedAndPending(t *testing.T) {
 	f := newFixture(t)
-	cfg := emu.Config(f.ctx)
-	watch, err := store.ProvisionNotify(f.ctx, cfg, store.NotifySpec{Topic: "topic-" + f.spec.Table, Queue: "watch-" + f.spec.Table})
-	if err != nil {
-		t.Fatal(err)
-	}
-	good := store.NewNotifier(cfg, watch.TopicARN, "")
-	proxy, err := faultproxy.Start(f.ctx, emu.SQSURL, faultproxy.Options{FailRate: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(proxy.Stop)
-	broken := &store.Notifier{TopicARN: watch.TopicARN,
-		SNS: sns.NewFromConfig(cfg, func(o *sns.Options) { o.BaseEndpoint = aws.String(proxy.URL()) })}
+	topic := f.completionTopic("")
 
 	ids := []string{"notify-ok", "notify-bad"}
 	f.invoke(f.ctx,
 		message("m1", inlineJob(ids[0], "iris-rf", map[string]any{"features": []float64{5.1, 3.5, 1.4, 0.2}}), 1),
 		message("m2", inlineJob(ids[1], "iris-rf", map[string]any{"features": []float64{1, 2}}), 1))
 
-	f.w.Notify = NewNotifications(good, f.table)
+	f.w.Notify = topic.good
 	for _, id := range ids {
 		if err := f.w.notifyFinished(f.ctx, CompletionOf(f.item(id))); err != nil {
 			t.Fatalf("notify %s: %v", id, err)
 		}
 	}
-	evs, attrs := f.watchEvents(watch.QueueURL, 2*time.Second)
+	evs, attrs := f.watchEvents(topic.queueURL, 2*time.Second)
 	if len(evs) != 2 {
 		t.Fatalf("got %d events, want one per finished job: %+v", len(evs), evs)
 	}
@@ -93,9 +112,9 @@ func TestNotifyFinishedAndPending(t *testing.T) {
 	}
 
 	// The publish fails inside the invocation: marked, nothing delivered.
-	f.w.Notify = &Notifications{Notifier: broken, Marks: f.table}
+	f.w.Notify = topic.broken
 	ev := CompletionOf(f.item(ids[0]))
-	err = f.w.notifyFinished(f.ctx, ev)
+	err := f.w.notifyFinished(f.ctx, ev)
 	if err == nil || jobs.IsPermanent(err) {
 		t.Fatalf("a failed publish returned %v, want a transient error", err)
 	}
@@ -105,7 +124,7 @@ func TestNotifyFinishedAndPending(t *testing.T) {
 	}
 
 	// The next delivery publishes it, with the same id, and clears the mark.
-	f.w.Notify = NewNotifications(good, f.table)
+	f.w.Notify = topic.good
 	if err := f.w.notifyPending(f.ctx, rec); err != nil {
 		t.Fatal(err)
 	}
@@ -116,12 +135,12 @@ func TestNotifyFinishedAndPending(t *testing.T) {
 	if err := f.w.notifyPending(f.ctx, f.item(ids[0])); err != nil {
 		t.Fatal(err)
 	}
-	evs, _ = f.watchEvents(watch.QueueURL, 1500*time.Millisecond)
+	evs, _ = f.watchEvents(topic.queueURL, 1500*time.Millisecond)
 	if len(evs) != 1 || evs[0].NotificationID != ev.NotificationID || evs[0].JobID != ids[0] {
 		t.Errorf("after recovery got %+v, want the one owed event %s", evs, ev.NotificationID)
 	}
-	if c := proxy.Counts()[faultproxy.S3]; c.Injected == 0 {
-		t.Errorf("the broken notifier's calls were not failed by the proxy: %+v", proxy.Counts())
+	if c := topic.proxy.Counts()[faultproxy.S3]; c.Injected == 0 {
+		t.Errorf("the broken notifier's calls were not failed by the proxy: %+v", topic.proxy.Counts())
 	}
 }
 
@@ -132,35 +151,23 @@ func TestNotifyFinishedAndPending(t *testing.T) {
 // acknowledged.
 func TestPipelinePublishesCompletions(t *testing.T) {
 	f := newFixture(t)
-	cfg := emu.Config(f.ctx)
-	watch, err := store.ProvisionNotify(f.ctx, cfg, store.NotifySpec{Topic: "ptopic-" + f.spec.Table, Queue: "pwatch-" + f.spec.Table})
-	if err != nil {
-		t.Fatal(err)
-	}
-	good := NewNotifications(store.NewNotifier(cfg, watch.TopicARN, ""), f.table)
-	proxy, err := faultproxy.Start(f.ctx, emu.SQSURL, faultproxy.Options{FailRate: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(proxy.Stop)
-	broken := &Notifications{Marks: f.table, Notifier: &store.Notifier{TopicARN: watch.TopicARN,
-		SNS: sns.NewFromConfig(cfg, func(o *sns.Options) { o.BaseEndpoint = aws.String(proxy.URL()) })}}
+	topic := f.completionTopic("p")
 
 	ok := message("p1", inlineJob("pub-ok", "iris-rf", features(5.1, 3.5, 1.4, 0.2)), 1)
 	bad := message("p2", inlineJob("pub-bad", "iris-rf", features(1, 2)), 1)
-	f.w.Notify = good
+	f.w.Notify = topic.good
 	if retry := f.invoke(f.ctx, ok, bad); len(retry) != 0 {
 		t.Fatalf("retry %v", retry)
 	}
 	if retry := f.invoke(f.ctx, ok); len(retry) != 0 { // a redelivered duplicate
 		t.Fatalf("duplicate retried: %v", retry)
 	}
-	evs, _ := f.watchEvents(watch.QueueURL, 2*time.Second)
+	evs, _ := f.watchEvents(topic.queueURL, 2*time.Second)
 	if len(evs) != 2 {
 		t.Fatalf("%d events, want exactly one per finished job (none for the duplicate): %+v", len(evs), evs)
 	}
 
-	f.w.Notify = broken
+	f.w.Notify = topic.broken
 	late := message("p3", inlineJob("pub-late", "iris-rf", features(6.3, 3.3, 6.0, 2.5)), 1)
 	ctx, cancel := context.WithTimeout(f.ctx, 8*time.Second)
 	defer cancel()
@@ -171,12 +178,12 @@ func TestPipelinePublishesCompletions(t *testing.T) {
 	if rec == nil || rec.Status != store.StatusSucceeded || rec.NotifyPending == "" {
 		t.Fatalf("item %+v, want SUCCEEDED with notify_pending", rec)
 	}
-	f.w.Notify = good
+	f.w.Notify = topic.good
 	late.Attributes["ApproximateReceiveCount"] = "2"
 	if retry := f.invoke(f.ctx, late); len(retry) != 0 {
 		t.Fatalf("redelivery retried: %v", retry)
 	}
-	evs, _ = f.watchEvents(watch.QueueURL, 1500*time.Millisecond)
+	evs, _ = f.watchEvents(topic.queueURL, 1500*time.Millisecond)
 	if len(evs) != 1 || evs[0].JobID != "pub-late" || evs[0].NotificationID != rec.NotifyPending {
 		t.Fatalf("after recovery %+v, want the one owed event %s", evs, rec.NotifyPending)
 	}

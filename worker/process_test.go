@@ -179,16 +179,25 @@ func (f *flaky) Complete(ctx context.Context, rec store.Record) error {
 	return f.Results.Complete(ctx, rec)
 }
 
+// newFlakyFixture is a fixture, claiming every job when claim, whose
+// results fail the first claims claims and the first writes completes and
+// puts.
+func newFlakyFixture(t *testing.T, claim bool, claims, writes int32) *fixture {
+	t.Helper()
+	f := newFixture(t)
+	f.w.Config.Claim.All = claim
+	fl := &flaky{Results: f.w.Results}
+	fl.failClaims.Store(claims)
+	fl.failCompletes.Store(writes)
+	fl.failPuts.Store(writes)
+	f.w.Results = fl
+	return f
+}
+
 func TestTransientFailuresAreRetriedInsideTheInvocation(t *testing.T) {
 	for _, claim := range []bool{false, true} {
 		t.Run(fmt.Sprintf("claim=%v", claim), func(t *testing.T) {
-			f := newFixture(t)
-			f.w.Config.Claim.All = claim
-			fl := &flaky{Results: f.w.Results}
-			fl.failClaims.Store(3)
-			fl.failCompletes.Store(3)
-			fl.failPuts.Store(3)
-			f.w.Results = fl
+			f := newFlakyFixture(t, claim, 3, 3)
 			if retry := f.invoke(f.ctx, message("m", inlineJob("j", "iris-rf", features(5.1, 3.5, 1.4, 0.2)), 1)); len(retry) != 0 {
 				t.Fatalf("retry %v, want the in-invocation backoff to absorb 3 faults", retry)
 			}
@@ -202,12 +211,7 @@ func TestTransientFailuresAreRetriedInsideTheInvocation(t *testing.T) {
 func TestTransientFailuresPastTheDeadlineAreReported(t *testing.T) {
 	for _, claim := range []bool{false, true} {
 		t.Run(fmt.Sprintf("claim=%v", claim), func(t *testing.T) {
-			f := newFixture(t)
-			f.w.Config.Claim.All = claim
-			fl := &flaky{Results: f.w.Results}
-			fl.failCompletes.Store(1 << 30)
-			fl.failPuts.Store(1 << 30)
-			f.w.Results = fl
+			f := newFlakyFixture(t, claim, 0, 1<<30)
 			ctx, cancel := context.WithTimeout(f.ctx, 1500*time.Millisecond)
 			defer cancel()
 			retry := f.invoke(ctx, message("m1", inlineJob("j1", "iris-rf", features(5.1, 3.5, 1.4, 0.2)), 1))

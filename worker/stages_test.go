@@ -5,7 +5,6 @@ import (
 	"image"
 	"image/color"
 	"image/draw"
-	"sync"
 	"testing"
 
 	"github.com/batchinfer/batchinfer/internal/testenv"
@@ -14,23 +13,10 @@ import (
 	"github.com/batchinfer/batchinfer/model"
 )
 
-var (
-	pageOnce  sync.Once
-	pageModel *model.Model
-	pageErr   error
-)
-
 // ppocrPage loads the page pipeline once per test binary.
-func ppocrPage(t *testing.T) *model.Model {
-	t.Helper()
-	pageOnce.Do(func() {
-		pageModel, pageErr = model.Load(testenv.CacheDir()+"/models/ppocr-page", model.Options{})
-	})
-	if pageErr != nil {
-		t.Fatal(pageErr)
-	}
-	return pageModel
-}
+var ppocrPage = testenv.Shared("load ppocr-page", func() (*model.Model, error) {
+	return model.Load(testenv.CacheDir()+"/models/ppocr-page", model.Options{})
+})
 
 func blankPage(t *testing.T) []byte {
 	img := image.NewGray(image.Rect(0, 0, 500, 300))

@@ -32,7 +32,7 @@ type Worker struct {
 
 	// Notify publishes completion events (notify.go); nil publishes none.
 	Notify *Notifications
-	// Redeliveries delays retried messages by their backoff (backoff.go);
+	// Redeliveries delays retried messages by their backoff (retry.go);
 	// nil leaves them to the queue's visibility timeout.
 	Redeliveries Redeliveries
 	// Isolator runs suspected crashers in a child process (isolate.go);

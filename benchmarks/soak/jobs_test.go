@@ -6,12 +6,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/batchinfer/batchinfer/internal/testenv"
 	"github.com/batchinfer/batchinfer/internal/textimg"
 	"github.com/batchinfer/batchinfer/jobs"
 	"github.com/batchinfer/batchinfer/store"
@@ -60,25 +60,18 @@ func (s *storm) imageJobs(n int) []job {
 	c := s3.NewFromConfig(emu.Config(s.ctx), func(o *s3.Options) { o.UsePathStyle = true })
 	texts := textimg.Corpus(n, 12)
 	out := make([]job, n)
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 8)
-	for i, text := range texts {
-		sem <- struct{}{}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			key := fmt.Sprintf("lines/%04d.png", i)
-			data := textimg.PNG(text, textimg.Options{Font: textimg.Fonts[i%len(textimg.Fonts)]})
-			res, err := c.PutObject(s.ctx, &s3.PutObjectInput{Bucket: aws.String(s.spec.InputBucket), Key: aws.String(key), Body: bytes.NewReader(data)})
-			if err != nil {
-				s.t.Errorf("upload %s: %v", key, err)
-				return
-			}
-			etag := strings.Trim(aws.ToString(res.ETag), `"`)
-			obj := jobs.S3Object{Bucket: s.spec.InputBucket, Key: key, ETag: etag, Size: int64(len(data))}
-			out[i] = job{ID: jobs.ObjectJobID(obj.Bucket, key, "", etag), Body: jobs.S3Notification(emu.Region, obj), Text: strings.TrimSpace(text)}
-		})
-	}
-	wg.Wait()
+	testenv.Parallel(n, 8, func(i int) {
+		key := fmt.Sprintf("lines/%04d.png", i)
+		data := textimg.PNG(texts[i], textimg.Options{Font: textimg.Fonts[i%len(textimg.Fonts)]})
+		res, err := c.PutObject(s.ctx, &s3.PutObjectInput{Bucket: aws.String(s.spec.InputBucket), Key: aws.String(key), Body: bytes.NewReader(data)})
+		if err != nil {
+			s.t.Errorf("upload %s: %v", key, err)
+			return
+		}
+		etag := strings.Trim(aws.ToString(res.ETag), `"`)
+		obj := jobs.S3Object{Bucket: s.spec.InputBucket, Key: key, ETag: etag, Size: int64(len(data))}
+		out[i] = job{ID: jobs.ObjectJobID(obj.Bucket, key, "", etag), Body: jobs.S3Notification(emu.Region, obj), Text: strings.TrimSpace(texts[i])}
+	})
 	if s.t.Failed() {
 		s.t.FailNow()
 	}
@@ -98,26 +91,20 @@ func (s *storm) send(all []job) {
 		}
 	}
 	q := &store.Queue{Client: s.sys.ESM.SQS, URL: s.sys.Prov.QueueURL}
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 8)
-	step := 10
+	const step = 10
+	senders := 8
 	if s.o.FIFO {
-		sem = make(chan struct{}, 1) // one sender keeps each group's order
+		senders = 1 // one sender keeps each group's order
 	}
-	for start := 0; start < len(msgs); start += step {
-		sem <- struct{}{}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			sent, err := q.Send(s.ctx, msgs[start:min(start+step, len(msgs))])
-			for _, m := range sent {
-				err = cmpErr(err, m.Err)
-			}
-			if err != nil {
-				s.t.Errorf("send: %v", err)
-			}
-		})
-	}
-	wg.Wait()
+	testenv.Parallel((len(msgs)+step-1)/step, senders, func(c int) {
+		sent, err := q.Send(s.ctx, msgs[c*step:min((c+1)*step, len(msgs))])
+		for _, m := range sent {
+			err = cmpErr(err, m.Err)
+		}
+		if err != nil {
+			s.t.Errorf("send: %v", err)
+		}
+	})
 }
 
 func cmpErr(a, b error) error {

@@ -4,6 +4,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"maps"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -43,12 +44,12 @@ func TestEnvironmentNamesAreTheWorkers(t *testing.T) {
 		}
 	}
 	if len(read) < len(requiredVars) {
-		t.Fatalf("found only %v in %v: has the worker's configuration moved?", keys(read), workerSource)
+		t.Fatalf("found only %v in %v: has the worker's configuration moved?", slices.Sorted(maps.Keys(read)), workerSource)
 	}
 	env := synth(t, VariantImage).b.Environment()
 	for name := range env {
 		if !read[name] {
-			t.Errorf("the stack sets %s, which the worker never reads (it reads %v)", name, keys(read))
+			t.Errorf("the stack sets %s, which the worker never reads (it reads %v)", name, slices.Sorted(maps.Keys(read)))
 		}
 	}
 	for _, name := range requiredVars {
@@ -135,13 +136,4 @@ func constString(t *testing.T, dir, name string) (string, bool) {
 		}
 	}
 	return "", false
-}
-
-func keys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
 }

@@ -66,7 +66,7 @@ func checkLoopbackOnly(t *testing.T, e *Env) {
 		t.Fatalf("ss -ltnp: %v", err)
 	}
 	for _, pr := range []*proc{e.fauxqs, e.dynalite} {
-		tag := "pid=" + itoa(pr.cmd.Process.Pid) + ","
+		tag := "pid=" + itoa(pr.child.Pid()) + ","
 		found := 0
 		for _, line := range strings.Split(string(out), "\n") {
 			if !strings.Contains(line, tag) {
@@ -79,7 +79,7 @@ func checkLoopbackOnly(t *testing.T, e *Env) {
 			}
 		}
 		if found == 0 {
-			t.Errorf("%s (pid %d) has no listening socket in ss output", pr.name, pr.cmd.Process.Pid)
+			t.Errorf("%s (pid %d) has no listening socket in ss output", pr.name, pr.child.Pid())
 		}
 	}
 }

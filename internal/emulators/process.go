@@ -5,24 +5,21 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os/exec"
-	"runtime"
-	"syscall"
 	"time"
 
 	"github.com/batchinfer/batchinfer/internal/testenv"
+	"github.com/batchinfer/batchinfer/pinned"
 )
 
 // proc is one emulator process started from a launcher script.
 type proc struct {
 	name   string
-	cmd    *exec.Cmd
+	child  *pinned.Process
 	port   int
 	stderr *testenv.Buffer // capped: for error messages, and a chatty child cannot grow it
-	done   chan struct{}   // closed when the process has exited
 }
 
 // startTimeout bounds how long a launcher may take to print its port; node
@@ -36,16 +33,17 @@ const stderrCap = 16 << 10
 // {"service":...,"port":N} the launcher prints once it listens.
 func launch(ctx context.Context, node, script, name string) (*proc, error) {
 	cmd := exec.Command(node, script, "0")
-	// The emulator must not outlive the test binary even if it is killed
-	// without running cleanups.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	// StdoutPipe, though pinned waits at once: only the first line matters,
+	// and a launcher that exits before printing it has failed anyway.
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, fmt.Errorf("start %s: %w", name, err)
 	}
-	p := &proc{name: name, cmd: cmd, stderr: &testenv.Buffer{Cap: stderrCap}, done: make(chan struct{})}
+	p := &proc{name: name, stderr: &testenv.Buffer{Cap: stderrCap}}
 	cmd.Stderr = p.stderr
-	if err := startPinned(cmd, p.done); err != nil {
+	// pinned: the emulator must not outlive the test binary even if it is
+	// killed without running cleanups, nor die before it.
+	if p.child, err = pinned.Start(cmd); err != nil {
 		return nil, fmt.Errorf("start %s (%s %s): %w", name, node, script, err)
 	}
 
@@ -82,51 +80,17 @@ func launch(ctx context.Context, node, script, name string) (*proc, error) {
 
 // kill stops the process by its pid and waits for it to exit.
 func (p *proc) kill() {
-	if p == nil || p.cmd.Process == nil {
-		return
-	}
-	select {
-	case <-p.done:
-		return
-	default:
-	}
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-p.done:
-	case <-time.After(2 * time.Second):
-		_ = p.cmd.Process.Kill()
-		<-p.done
+	if p != nil {
+		p.child.Stop(2 * time.Second)
 	}
 }
 
 // exited reports an error if the process is no longer running.
 func (p *proc) exited() error {
 	select {
-	case <-p.done:
-		return errors.New(p.name + " exited: " + p.stderr.String())
+	case <-p.child.Done():
+		return fmt.Errorf("%s exited: %s", p.name, p.stderr)
 	default:
 		return nil
 	}
-}
-
-// startPinned starts cmd and waits for it on one goroutine locked to its OS
-// thread, closing done when it exits. Linux sends Pdeathsig when the
-// *thread* that forked the child exits, not the process: started from an
-// ordinary goroutine, the emulator could be SIGKILLed mid-test whenever the
-// Go runtime retired that thread (seen in the soak, which runs for
-// minutes). The locked goroutine keeps the thread until the child is gone.
-func startPinned(cmd *exec.Cmd, done chan struct{}) error {
-	started := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread()
-		defer runtime.UnlockOSThread()
-		if err := cmd.Start(); err != nil {
-			started <- err
-			return
-		}
-		started <- nil
-		_ = cmd.Wait()
-		close(done)
-	}()
-	return <-started
 }

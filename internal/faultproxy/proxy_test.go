@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -21,23 +20,12 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/batchinfer/batchinfer/internal/emulators"
+	"github.com/batchinfer/batchinfer/internal/testenv"
 )
 
 var emu *emulators.Env
 
-func TestMain(m *testing.M) {
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	var err error
-	emu, err = emulators.Launch(ctx)
-	cancel()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "%v (run `go tool task setup`)\n", err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	emu.Stop()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testenv.Main(m, emulators.Step(&emu)) }
 
 // clients talk to the emulators, through the proxy p when it is not nil.
 // retryer nil means no retries, so the first fault is what the call sees.

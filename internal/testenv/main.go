@@ -3,8 +3,6 @@ package testenv
 import (
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 )
 
@@ -52,28 +50,4 @@ func prepare(steps []Step) (undo func(), err error) {
 		}
 	}
 	return undo, nil
-}
-
-// LambdaBinary builds pkg (relative to the repository root, e.g.
-// "./cmd/batchinfer") as the Lambda bootstrap is built (-tags lambda.norpc,
-// cgo on) into a temporary folder, removed once the tests are done, and
-// stores the binary's path in dst.
-func LambdaBinary(pkg string, dst *string) Step {
-	return Step{Name: "build " + pkg, Run: func() (func(), error) {
-		dir, err := os.MkdirTemp("", "batchinfer-test-bin-")
-		if err != nil {
-			return nil, err
-		}
-		bin := filepath.Join(dir, filepath.Base(pkg))
-		build := exec.Command("go", "build", "-tags", "lambda.norpc", "-o", bin, pkg)
-		build.Dir = RepoRoot()
-		build.Env = append(os.Environ(), "CGO_ENABLED=1")
-		build.Stdout, build.Stderr = os.Stderr, os.Stderr
-		if err := build.Run(); err != nil {
-			os.RemoveAll(dir)
-			return nil, err
-		}
-		*dst = bin
-		return func() { os.RemoveAll(dir) }, nil
-	}}
 }

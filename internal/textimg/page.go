@@ -47,9 +47,6 @@ type PageOptions struct {
 }
 
 func (o PageOptions) withDefaults() PageOptions {
-	if o.Font == "" {
-		o.Font = Regular
-	}
 	if o.Size <= 0 {
 		o.Size = 28
 	}

@@ -22,7 +22,7 @@ import (
 	"golang.org/x/image/math/fixed"
 )
 
-// Font names one of the Go fonts.
+// Font names one of the Go fonts; the zero Font is Regular.
 type Font string
 
 // The fonts Render knows.
@@ -69,9 +69,6 @@ type Options struct {
 }
 
 func (o Options) withDefaults() Options {
-	if o.Font == "" {
-		o.Font = Regular
-	}
 	if o.Size <= 0 {
 		o.Size = 32
 	}
@@ -103,9 +100,13 @@ func Render(text string, opts Options) image.Image {
 	return img
 }
 
-// newFace opens f at size pixels. A face caches glyphs and is not safe for
-// concurrent use: one per call. It panics only on an unknown Font.
+// newFace opens f (Regular when zero) at size pixels. A face caches glyphs
+// and is not safe for concurrent use: one per call. It panics only on an
+// unknown Font.
 func newFace(f Font, size float64) font.Face {
+	if f == "" {
+		f = Regular
+	}
 	otf, err := loadFont(f)
 	if err != nil {
 		panic(err)
