@@ -132,12 +132,26 @@ func (s *system) waitFinal(ids []string, timeout time.Duration) map[string]*stor
 				}
 				desc = append(desc, id+": "+st)
 			}
-			s.t.Fatalf("after %s, %d of %d jobs have no final item, e.g.\n  %s\nlast log lines:\n%s",
-				timeout, len(still), len(ids), strings.Join(desc, "\n  "), s.logs.Tail(30))
+			s.t.Fatalf("after %s, %d of %d jobs have no final item, e.g.\n  %s\nfailed invokes and crashes:\n%s\nlast log lines:\n%s",
+				timeout, len(still), len(ids), strings.Join(desc, "\n  "), s.troubles(), s.logs.Tail(30))
 		}
 		time.Sleep(250 * time.Millisecond)
 		pending = still
 	}
+}
+
+// troubles are the log lines that explain jobs without items: the
+// mapping's failed invokes, and the runtime emulator's or function's
+// crashes.
+func (s *system) troubles() string {
+	var out []string
+	for _, l := range strings.Split(s.logs.String(), "\n") {
+		failedInvoke := strings.Contains(l, `"invoke_error":"`) && !strings.Contains(l, `"invoke_error":""`)
+		if failedInvoke || strings.Contains(l, "panic") || strings.Contains(l, "Runtime.") {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out[max(0, len(out)-20):], "\n")
 }
 
 // getAll reads the items of ids, 8 at a time; nil where absent.

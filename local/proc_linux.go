@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 )
 
@@ -62,16 +63,36 @@ func processAlive(pid int) bool {
 	return i >= 0 && !strings.HasPrefix(strings.TrimSpace(s[i+1:]), "Z")
 }
 
-// freePort asks the kernel for a free loopback port. Another process may
-// take it before the caller binds it; for local tooling that race is rare
-// and shows up as a clear bind error.
+// handedOut are the ports freePort has given this process. The kernel may
+// offer a port again as soon as the probe listener closes, before its
+// first taker binds it: two RIEs started side by side (an ESM's instances)
+// could then be given one address, the second fail to bind, and its
+// invokes reach the first (seen once in the soak as a reset connection).
+var handedOut = struct {
+	sync.Mutex
+	ports map[int]bool
+}{ports: map[int]bool{}}
+
+// freePort asks the kernel for a free loopback port that this process has
+// not handed out before. Another process may still take it before the
+// caller binds it; for local tooling that race is rare and shows up as a
+// clear bind error.
 func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("find a free port: %w", err)
+	handedOut.Lock()
+	defer handedOut.Unlock()
+	for range 100 {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return 0, fmt.Errorf("find a free port: %w", err)
+		}
+		p := l.Addr().(*net.TCPAddr).Port
+		l.Close()
+		if !handedOut.ports[p] {
+			handedOut.ports[p] = true
+			return p, nil
+		}
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
+	return 0, errors.New("find a free port: the kernel offered only ports already handed out")
 }
 
 // loopbackOnly refuses any address that is not a loopback IP: every
