@@ -207,13 +207,13 @@ func (fr *fileRun) commitPart(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// The lines are in part n now, whether or not the save below lands:
+	// buf must not hold them too, or a pause would carry them as well and
+	// the next part repeat them.
 	fr.cur.Parts = append(fr.cur.Parts, store.Part{Number: n, ETag: etag})
-	fr.cur.Carry = "" // the carried lines are in this part now
-	if err := fr.commit(ctx, fr.deadline); err != nil {
-		return err
-	}
+	fr.cur.Carry = ""
 	fr.buf.Reset()
-	return nil
+	return fr.commit(ctx, fr.deadline)
 }
 
 // commit saves cur as the item's progress and makes it the committed
@@ -284,11 +284,16 @@ func (fr *fileRun) loadCarry(ctx context.Context) error {
 }
 
 // carry saves the lines after the last part, so that the records this
-// invocation ran count as done even though they fill no part yet; false
-// when there is nothing to carry or it could not be saved.
+// invocation ran count as done even though they fill no part yet. It
+// reports whether cur may be committed: false when this invocation got no
+// further or its lines could not be saved; true without a carry when
+// every line is in a part (one whose progress save ran out of time).
 func (fr *fileRun) carry(ctx context.Context) bool {
-	if fr.buf.Len() == 0 || fr.cur.Offset <= fr.committed.Offset {
+	if fr.cur.Offset <= fr.committed.Offset {
 		return false
+	}
+	if fr.buf.Len() == 0 {
+		return true
 	}
 	key := fr.carryKey()
 	err := retry(ctx, func(ctx context.Context) error {

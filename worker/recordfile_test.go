@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -308,4 +309,47 @@ func TestRecordFileOfLessThanAPartPerInvocationMovesOn(t *testing.T) {
 	}
 	checkLines(t, f.outputLines(rec.OutputURI), want, jsonlID)
 	t.Logf("%d invocations, records committed after each: %v", invocations+1, records)
+}
+
+// stalledPartSave is the results table with one fault: the first progress
+// save that records an uploaded part hangs until its context ends, as a
+// DynamoDB write does when the invocation runs out of time under load.
+type stalledPartSave struct {
+	*store.Results
+	stalled atomic.Bool
+}
+
+func (s *stalledPartSave) SaveProgress(ctx context.Context, rec store.Record, until time.Time) error {
+	if p := rec.Progress; p != nil && len(p.Parts) > 0 && s.stalled.CompareAndSwap(false, true) {
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	return s.Results.SaveProgress(ctx, rec, until)
+}
+
+// TestRecordFilePartSavedLateIsNotCarriedToo: a part uploaded whose
+// progress save then ran out of time holds its lines; the pause must not
+// also carry them over, or the next part writes them a second time.
+func TestRecordFilePartSavedLateIsNotCarriedToo(t *testing.T) {
+	f := newFixture(t)
+	stalled := &stalledPartSave{Results: f.table}
+	f.w.Results = stalled
+	file, want := plantedJSONL(60_000) // a part and a bit
+	file = bytes.ReplaceAll(file, []byte("BUCKET"), []byte(f.spec.InputBucket))
+	f.put(f.spec.InputBucket, "late/rows.jsonl", file)
+	id := jobs.ObjectJobID(f.spec.InputBucket, "late/rows.jsonl", "", "e1")
+	for i := 0; i < 5; i++ {
+		f.invokeWithin(3*time.Second, message(fmt.Sprintf("m%d", i), s3Notification(f.spec.InputBucket, "late/rows.jsonl", "e1"), 1))
+		if rec := f.item(id); rec != nil && rec.Status == store.StatusSucceeded {
+			break
+		}
+	}
+	if !stalled.stalled.Load() {
+		t.Fatal("no progress save recorded a part: the file fits no part, the test needs a bigger one")
+	}
+	rec := f.item(id)
+	if rec == nil || rec.Status != store.StatusSucceeded {
+		t.Fatalf("after 5 invocations: %+v", rec)
+	}
+	checkLines(t, f.outputLines(rec.OutputURI), want, jsonlID)
 }
