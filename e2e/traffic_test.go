@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -132,8 +134,8 @@ func (s *system) waitFinal(ids []string, timeout time.Duration) map[string]*stor
 				}
 				desc = append(desc, id+": "+st)
 			}
-			s.t.Fatalf("after %s, %d of %d jobs have no final item, e.g.\n  %s\nfailed invokes and crashes:\n%s\nlast log lines:\n%s",
-				timeout, len(still), len(ids), strings.Join(desc, "\n  "), s.troubles(), s.logs.Tail(30))
+			s.t.Fatalf("after %s, %d of %d jobs have no final item, e.g.\n  %s\nfailed invokes and crashes:\n%s\nlast log lines (all of them in %s):\n%s",
+				timeout, len(still), len(ids), strings.Join(desc, "\n  "), s.troubles(), s.keepLog(), s.logs.Tail(30))
 		}
 		time.Sleep(250 * time.Millisecond)
 		pending = still
@@ -147,11 +149,26 @@ func (s *system) troubles() string {
 	var out []string
 	for _, l := range strings.Split(s.logs.String(), "\n") {
 		failedInvoke := strings.Contains(l, `"invoke_error":"`) && !strings.Contains(l, `"invoke_error":""`)
-		if failedInvoke || strings.Contains(l, "panic") || strings.Contains(l, "Runtime.") {
+		failedCycle := strings.Contains(l, `"msg":"esm`) && strings.Contains(l, `"level":"WARN"`)
+		if failedInvoke || failedCycle || strings.Contains(l, "panic") || strings.Contains(l, "Runtime.") {
 			out = append(out, l)
 		}
 	}
 	return strings.Join(out[max(0, len(out)-20):], "\n")
+}
+
+// keepLog writes the whole log where it outlives the test, for a failure
+// that its tail does not explain.
+func (s *system) keepLog() string {
+	dir := filepath.Join(os.TempDir(), "batchinfer-e2e")
+	path := filepath.Join(dir, strings.ReplaceAll(s.t.Name(), "/", "_")+".log")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "nowhere: " + err.Error()
+	}
+	if err := os.WriteFile(path, s.logs.Bytes(), 0o644); err != nil {
+		return "nowhere: " + err.Error()
+	}
+	return path
 }
 
 // getAll reads the items of ids, 8 at a time; nil where absent.
