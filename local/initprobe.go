@@ -32,7 +32,7 @@ func probeInit(ctx context.Context, rie *RIE, timeout time.Duration, out *tailWr
 	var fe *FunctionError
 	if !errors.As(err, &fe) {
 		if err != nil {
-			return fmt.Errorf("first invoke of the function: %w", err)
+			return fmt.Errorf("first invoke of the function: %w%s", err, out.last(rie))
 		}
 		return nil
 	}
@@ -58,6 +58,21 @@ func (w *tailWriter) Write(p []byte) (int, error) {
 		w.buf = w.buf[over:]
 	}
 	return len(p), nil
+}
+
+// last describes what an invoke that never reached the function leaves to
+// go on: whether RIE is still running, and the end of its output.
+func (w *tailWriter) last(rie *RIE) string {
+	state := "RIE still running"
+	select {
+	case <-rie.Done():
+		state = "RIE exited: " + fmt.Sprint(rie.proc.Wait())
+	default:
+	}
+	w.mu.Lock()
+	tail := string(w.buf[max(0, len(w.buf)-2048):])
+	w.mu.Unlock()
+	return fmt.Sprintf(" (%s; its last output:\n%s)", state, tail)
 }
 
 // lastLine is the last complete line starting with prefix, trimmed.
