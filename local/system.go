@@ -176,15 +176,7 @@ func startInstances(ctx context.Context, o SystemOptions, env []string) ([]*RIE,
 			if out == nil {
 				out = io.Discard
 			}
-			tail := &tailWriter{max: 16 << 10}
-			out = io.MultiWriter(out, tail)
-			ries[i], errs[i] = StartRIE(ctx, RIEOptions{
-				RIEPath: o.RIEPath, Handler: o.Binary, Args: []string{"lambda"},
-				Env: env, Timeout: o.FunctionTimeout, Stdout: out, Stderr: out,
-			})
-			if errs[i] == nil {
-				errs[i] = probeInit(ctx, ries[i], o.FunctionTimeout, tail)
-			}
+			ries[i], errs[i] = startInstance(ctx, o, env, out)
 		})
 	}
 	wg.Wait()
@@ -197,6 +189,41 @@ func startInstances(ctx context.Context, o SystemOptions, env []string) ([]*RIE,
 		return nil, firstErr(errs)
 	}
 	return ries, nil
+}
+
+// instanceAttempts bounds the restarts of an instance whose first invoke
+// never reached the function.
+const instanceAttempts = 3
+
+// startInstance starts one RIE and waits for its function's init. A first
+// invoke that failed on its way (a reset connection: the address was
+// taken between choosing it and RIE binding it, by another process on a
+// busy machine) starts RIE again on new ports; a function that cannot
+// start is reported at once.
+func startInstance(ctx context.Context, o SystemOptions, env []string, out io.Writer) (*RIE, error) {
+	var err error
+	for range instanceAttempts {
+		tail := &tailWriter{max: 16 << 10}
+		w := io.MultiWriter(out, tail)
+		var rie *RIE
+		rie, err = StartRIE(ctx, RIEOptions{
+			RIEPath: o.RIEPath, Handler: o.Binary, Args: []string{"lambda"},
+			Env: env, Timeout: o.FunctionTimeout, Stdout: w, Stderr: w,
+		})
+		if err != nil {
+			return nil, err
+		}
+		err = probeInit(ctx, rie, o.FunctionTimeout, tail)
+		var ie *InitError
+		if err == nil {
+			return rie, nil
+		}
+		rie.Stop()
+		if errors.As(err, &ie) || ctx.Err() != nil {
+			return nil, err
+		}
+	}
+	return nil, err
 }
 
 // firstErr keeps an *InitError's type for callers that check it.
