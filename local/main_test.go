@@ -2,6 +2,7 @@ package local
 
 import (
 	"context"
+	"os"
 	"testing"
 	"time"
 
@@ -17,6 +18,9 @@ var handlerBin string
 var emu *emulators.Env
 
 func TestMain(m *testing.M) {
+	if mode := os.Getenv(fakeRIEMode); mode != "" {
+		os.Exit(fakeRIE(mode)) // this binary re-run as a runtime emulator
+	}
 	testenv.Main(m, testenv.LambdaBinary("./local/testdata/handler", &handlerBin), emulators.Step(&emu))
 }
 
