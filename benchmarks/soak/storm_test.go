@@ -53,6 +53,13 @@ func startStorm(t testing.TB, o stormOptions) *storm {
 		spec.Queue, spec.DLQ = spec.Queue+".fifo", spec.DLQ+".fifo"
 	}
 	s := &storm{t: t, ctx: ctx, o: o, spec: spec}
+	// Registered first, so it runs last: a storm that failed because an
+	// emulator died says so, with the emulator's own last words.
+	t.Cleanup(func() {
+		if err := emu.Alive(); err != nil {
+			t.Errorf("an emulator died during the storm: %v", err)
+		}
+	})
 	s.proxy = faultproxy.StartT(t, emu.SQSURL, faultproxy.Options{
 		FailRate: 0.1, FailAfterForward: 0.1, Seed: 12,
 		Services: []string{faultproxy.S3, faultproxy.DynamoDB},
