@@ -66,12 +66,11 @@ func newAPIServer(ctx context.Context, stderr io.Writer, needKeys bool) (*api.Se
 	if err != nil {
 		return nil, err
 	}
-	awsCfg, err := store.LoadAWSConfig(ctx)
+	a, err := store.Open(ctx, store.OpenOptions{QueueURL: cfg.QueueURL, ResultsTable: cfg.Table})
 	if err != nil {
 		return nil, err
 	}
-	a := store.OpenWith(awsCfg, store.OpenOptions{QueueURL: cfg.QueueURL, ResultsTable: cfg.Table})
-	up := store.NewUploads(store.NewS3Client(awsCfg))
+	up := store.NewUploads(a.Objects.Client)
 	return api.New(cfg, a.Queue, a.Results, up, newLogger(stderr, envOr("BATCHINFER_LOG_LEVEL", "info"))), nil
 }
 

@@ -10,7 +10,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 
@@ -65,14 +64,13 @@ func (b *fileBar) finish() { _ = b.bar.Finish() }
 
 // followJobs waits up to wait for the jobs with a bar of jobs finished,
 // then prints a summary by status and error code.
-func followJobs(ctx context.Context, cfg aws.Config, table string, ids []string, wait time.Duration, stderr io.Writer) error {
+func followJobs(ctx context.Context, r *store.Results, ids []string, wait time.Duration, stderr io.Writer) error {
 	if len(ids) == 0 {
 		return nil
 	}
 	wctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
 	bar := newBar(stderr, int64(len(ids)), "jobs finished", progressbar.OptionShowCount())
-	r := store.OpenWith(cfg, store.OpenOptions{ResultsTable: table}).Results
 	recs, err := worker.Follow(wctx, r, ids, 500*time.Millisecond, func(final, _ int) { _ = bar.Set(final) })
 	_ = bar.Finish()
 	fmt.Fprintln(stderr, summaryLine(worker.Summarize(recs)))

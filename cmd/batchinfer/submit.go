@@ -11,8 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-
 	"github.com/batchinfer/batchinfer/store"
 	"github.com/batchinfer/batchinfer/worker"
 )
@@ -65,29 +63,31 @@ func (f *submitCmd) run(ctx context.Context, c call) error {
 	if f.wait > 0 && f.table == "" {
 		return fmt.Errorf("%w: --wait needs --table or BATCHINFER_RESULTS_TABLE", errUsage)
 	}
-	awsCfg, err := store.LoadAWSConfig(ctx)
+	// One set of clients for the whole submission: uploads, sends and the
+	// follow all use it.
+	a, err := store.Open(ctx, store.OpenOptions{QueueURL: f.queueURL, ResultsTable: f.table})
 	if err != nil {
 		return err
 	}
 	var ids []string
 	switch {
 	case len(paths) > 0 && !strings.HasPrefix(paths[0], "s3://"):
-		ids, err = f.files(ctx, awsCfg, paths, c.stdout, c.stderr)
+		ids, err = f.files(ctx, a, paths, c.stdout, c.stderr)
 	case f.jobs != "":
-		ids, err = f.jobLines(ctx, awsCfg, c.stdout, c.stderr)
+		ids, err = f.jobLines(ctx, a, c.stdout, c.stderr)
 	default:
-		ids, err = f.inline(ctx, awsCfg, paths, c.stdout)
+		ids, err = f.inline(ctx, a, paths, c.stdout)
 	}
 	if f.wait <= 0 || len(ids) == 0 {
 		return err
 	}
 	// What was sent is followed even when some of the work was refused.
-	return errors.Join(err, followJobs(ctx, awsCfg, f.table, ids, f.wait, c.stderr))
+	return errors.Join(err, followJobs(ctx, a.Results, ids, f.wait, c.stderr))
 }
 
 // files uploads files and folders to the inbox; each object's notification
 // makes its job.
-func (f *submitCmd) files(ctx context.Context, cfg aws.Config, paths []string, stdout, stderr io.Writer) ([]string, error) {
+func (f *submitCmd) files(ctx context.Context, a *store.Adapters, paths []string, stdout, stderr io.Writer) ([]string, error) {
 	if f.bucket == "" {
 		return nil, fmt.Errorf("%w: --bucket or BATCHINFER_INPUT_BUCKETS is required to upload files", errUsage)
 	}
@@ -96,7 +96,7 @@ func (f *submitCmd) files(ctx context.Context, cfg aws.Config, paths []string, s
 		return nil, err
 	}
 	bar := newFileBar(stderr, files)
-	ups := worker.UploadFiles(ctx, &store.Files{Client: store.NewS3Client(cfg)}, f.bucket, files, f.concurrency, bar.add)
+	ups := worker.UploadFiles(ctx, &store.Files{Client: a.Objects.Client}, f.bucket, files, f.concurrency, bar.add)
 	bar.finish()
 	var ids []string
 	failed := 0
@@ -119,7 +119,7 @@ func (f *submitCmd) files(ctx context.Context, cfg aws.Config, paths []string, s
 
 // jobLines sends a JSON-lines file of jobs; a bad line is reported with its
 // number and the others are still sent (unless --strict).
-func (f *submitCmd) jobLines(ctx context.Context, cfg aws.Config, stdout, stderr io.Writer) ([]string, error) {
+func (f *submitCmd) jobLines(ctx context.Context, a *store.Adapters, stdout, stderr io.Writer) ([]string, error) {
 	if f.jobID != "" || f.model != "" || f.metadata != "" {
 		return nil, fmt.Errorf("%w: with --jobs each line is a whole job JSON; --job-id, --model and --metadata do not apply", errUsage)
 	}
@@ -142,7 +142,7 @@ func (f *submitCmd) jobLines(ctx context.Context, cfg aws.Config, stdout, stderr
 	if f.strict && len(bad) > 0 {
 		return nil, fmt.Errorf("%s: %w (--strict: nothing sent)", f.jobs, bad[0])
 	}
-	ids, err := send(ctx, cfg, f.queueURL, bodies, stdout)
+	ids, err := send(ctx, a.Queue, bodies, stdout)
 	if err == nil && len(bad) > 0 {
 		err = fmt.Errorf("%d bad lines not sent, %d jobs sent", len(bad), len(ids))
 	}

@@ -8,14 +8,12 @@ import (
 	"os"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-
 	"github.com/batchinfer/batchinfer/store"
 	"github.com/batchinfer/batchinfer/worker"
 )
 
 // inline sends one inline job (--features, --file) or one job per s3:// URI.
-func (f *submitCmd) inline(ctx context.Context, cfg aws.Config, uris []string, stdout io.Writer) ([]string, error) {
+func (f *submitCmd) inline(ctx context.Context, a *store.Adapters, uris []string, stdout io.Writer) ([]string, error) {
 	spec := worker.JobSpec{JobID: f.jobID, Model: f.model}
 	if f.metadata != "" {
 		spec.Metadata = json.RawMessage(f.metadata)
@@ -53,15 +51,15 @@ func (f *submitCmd) inline(ctx context.Context, cfg aws.Config, uris []string, s
 		}
 		bodies[i] = b
 	}
-	return send(ctx, cfg, f.queueURL, bodies, stdout)
+	return send(ctx, a.Queue, bodies, stdout)
 }
 
 // send enqueues bodies and prints each sent job as a JSON line.
-func send(ctx context.Context, cfg aws.Config, queueURL string, bodies []string, stdout io.Writer) ([]string, error) {
-	if queueURL == "" {
+func send(ctx context.Context, q *store.Queue, bodies []string, stdout io.Writer) ([]string, error) {
+	if q == nil {
 		return nil, fmt.Errorf("%w: --queue-url or BATCHINFER_QUEUE_URL is required", errUsage)
 	}
-	sent, err := worker.Submit(ctx, store.OpenWith(cfg, store.OpenOptions{QueueURL: queueURL}).Queue, bodies)
+	sent, err := worker.Submit(ctx, q, bodies)
 	var ids []string
 	enc := json.NewEncoder(stdout)
 	for _, s := range sent {
