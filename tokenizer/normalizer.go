@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 )
@@ -112,16 +113,23 @@ func dropRunes(t atext, drop func(rune) bool) atext {
 	return b.t
 }
 
-// unicodeForm applies a normalization form; every code point a segment
-// produces takes the span of the whole segment it came from.
+// unicodeForm applies a normalization form.
 func unicodeForm(f norm.Form) normalizerFunc {
 	return func(t atext) atext { return applyForm(f, t) }
 }
 
+// applyForm normalizes segment by segment. Within a segment that changed,
+// each output code point takes the span of the input code point its
+// decomposition starts at, which is how the Rust library aligns them (a
+// composed é takes the e's span; reordered marks keep their positions).
 func applyForm(f norm.Form, t atext) atext {
 	s := string(t.r)
 	if f.IsNormalString(s) {
 		return t
+	}
+	decomp := norm.NFD
+	if f == norm.NFKC || f == norm.NFKD {
+		decomp = norm.NFKD
 	}
 	var b builder
 	var it norm.Iter
@@ -135,15 +143,49 @@ func applyForm(f norm.Form, t atext) atext {
 	}
 	idx[len(s)] = k
 	for !it.Done() {
-		from := idx[it.Pos()]
-		seg := it.Next()
-		to := idx[it.Pos()]
-		a := t.cover(int(from), int(to))
-		for _, r := range string(seg) {
-			b.add(r, a)
-		}
+		from := int(idx[it.Pos()])
+		seg := []rune(string(it.Next()))
+		to := int(idx[it.Pos()])
+		alignSegment(&b, decomp, t.slice(from, to), seg)
 	}
 	return b.t
+}
+
+func alignSegment(b *builder, decomp norm.Form, in atext, out []rune) {
+	if len(out) == len(in.r) {
+		for k, r := range out {
+			b.add(r, in.a[k])
+		}
+		return
+	}
+	// start[i]: where in.r[i]'s decomposition starts in the decomposed segment
+	start := make([]int, len(in.r)+1)
+	for i, r := range in.r {
+		start[i+1] = start[i] + decompLen(decomp, r)
+	}
+	p, i := 0, 0
+	for _, r := range out {
+		for i+1 < len(in.r) && start[i+1] <= p {
+			i++
+		}
+		b.add(r, in.a[i])
+		p += decompLen(decomp, r)
+	}
+	if p != start[len(in.r)] {
+		// not a decomposition of the same code points: give up on precision
+		whole := in.cover(0, len(in.r))
+		for k := len(b.t.a) - len(out); k < len(b.t.a); k++ {
+			b.t.a[k] = whole
+		}
+	}
+}
+
+func decompLen(f norm.Form, r rune) int {
+	if r < 0x80 {
+		return 1
+	}
+	var buf [4]byte
+	return utf8.RuneCount(f.Append(nil, buf[:utf8.EncodeRune(buf[:], r)]...))
 }
 
 type bertNormalizer struct {
