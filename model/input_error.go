@@ -26,6 +26,7 @@ const (
 	codeWrongFeatureCount = "wrong_feature_count"
 	codeNonFiniteFeature  = "non_finite_feature"
 	codeInputTooLarge     = "input_too_large"
+	codeInvalidText       = "invalid_text"
 )
 
 func inputErrorf(code, format string, a ...any) *InputError {

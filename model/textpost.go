@@ -220,8 +220,9 @@ func bioTag(entity string) (string, string) {
 
 // groupEntities merges consecutive tokens of one type as the pipeline's
 // "simple" strategy does: a B- (or S-) tag opens a group, I-/E- of the open
-// type extends it, E- closes it; decode spells a group's ids.
-func groupEntities(ents []Entity, ids []int64, decode func([]int64) string) []EntityGroup {
+// type extends it, E- closes it; spell turns a group's token positions into
+// its word.
+func groupEntities(ents []Entity, spell func(positions []int) string) []EntityGroup {
 	type span struct {
 		tag        string
 		start, end int
@@ -246,13 +247,13 @@ func groupEntities(ents []Entity, ids []int64, decode func([]int64) string) []En
 	out := make([]EntityGroup, len(spans))
 	for g, s := range spans {
 		var sum float64
-		gids := make([]int64, 0, s.end-s.start)
+		pos := make([]int, 0, s.end-s.start)
 		for _, e := range ents[s.start:s.end] {
 			sum += e.Score
-			gids = append(gids, ids[e.Index])
+			pos = append(pos, e.Index)
 		}
 		first, last := ents[s.start], ents[s.end-1]
-		out[g] = EntityGroup{s.tag, sum / float64(s.end-s.start), decode(gids), first.Start, last.End}
+		out[g] = EntityGroup{s.tag, sum / float64(s.end-s.start), spell(pos), first.Start, last.End}
 	}
 	return out
 }

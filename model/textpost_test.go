@@ -254,7 +254,7 @@ func TestEntitiesMatchReference(t *testing.T) {
 						t.Errorf("text %d entity %d: %+v, reference %+v", i, k, g, w)
 					}
 				}
-				checkGroups(t, i, groupEntities(got, tk.InputIDs, func([]int64) string { return "" }), simple[i])
+				checkGroups(t, i, groupEntities(got, func([]int) string { return "" }), simple[i])
 			}
 			if total == 0 {
 				t.Fatal("no entities at all: the test model labels everything O")

@@ -1,0 +1,264 @@
+package model
+
+import (
+	"context"
+	"encoding/json"
+	"math"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	ort "github.com/yalue/onnxruntime_go"
+
+	"github.com/batchinfer/batchinfer/batching"
+	"github.com/batchinfer/batchinfer/internal/textmodels"
+	"github.com/batchinfer/batchinfer/tensor"
+)
+
+// textModel is a generated Hugging Face export loaded without a manifest:
+// its session and its text codec.
+type textModel struct {
+	m     *Model
+	codec *textCodec
+}
+
+func loadTextModel(t testing.TB, name string, edit func(*TextSettings)) *textModel {
+	t.Helper()
+	dir := textmodels.Dir(t, name)
+	file, err := hfONNXFile(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ins, outs, err := ioInfo(filepath.Join(dir, file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	man := Manifest{Name: name, File: file, Inputs: specsOf(ins), Outputs: specsOf(outs)}
+	codec, err := newHFTextCodec(dir, man.Inputs, man.Outputs, edit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess, err := newSession(filepath.Join(dir, file), man, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &Model{dir: dir, manifest: man, session: sess}
+	t.Cleanup(func() { m.Close() })
+	return &textModel{m: m, codec: codec}
+}
+
+func specsOf(infos []ort.InputOutputInfo) []TensorSpec {
+	specs := make([]TensorSpec, len(infos))
+	for i, in := range infos {
+		dt := strings.ToLower(in.DataType.String())
+		switch in.DataType {
+		case ort.TensorElementDataTypeFloat:
+			dt = "float32"
+		case ort.TensorElementDataTypeInt64:
+			dt = "int64"
+		case ort.TensorElementDataTypeInt32:
+			dt = "int32"
+		}
+		specs[i] = TensorSpec{Name: in.Name, Dtype: dt, Shape: slices.Clone([]int64(in.Dimensions))}
+	}
+	return specs
+}
+
+// predict encodes texts, packs them by length (4 rows a run at most, so
+// several packs of mixed lengths run) and postprocesses each row.
+func (tm *textModel) predict(t testing.TB, texts []string) ([]*TextRow, []map[string]any) {
+	t.Helper()
+	rows := make([]*TextRow, len(texts))
+	packRows := make([]batching.Row, len(texts))
+	for i, s := range texts {
+		r, err := tm.codec.encode([]byte(s), nil)
+		if err != nil {
+			t.Fatalf("encode %q: %v", s, err)
+		}
+		rows[i], packRows[i] = r, batching.Row(r.Inputs)
+	}
+	lim := batching.Limits{MaxBatch: 4, PadValues: []float64{float64(tm.codec.PadID()), 0, 0}, MaxPadWaste: -1}
+	res := batching.RunRows(context.Background(), packRows, lim, func(ctx context.Context, in []tensor.Tensor) ([]tensor.Tensor, error) {
+		return tm.m.RunInputs(ctx, in)
+	})
+	outs := make([]map[string]any, len(texts))
+	for i, r := range res {
+		if r.Err != nil {
+			t.Fatalf("run row %d: %v", i, r.Err)
+		}
+		out, err := tm.codec.postprocess(rows[i], r.Outputs)
+		if err != nil {
+			t.Fatalf("postprocess row %d: %v", i, err)
+		}
+		outs[i] = out
+	}
+	return rows, outs
+}
+
+// longText is far over every test model's maximum length.
+var longText = strings.Repeat("The quick brown fox jumps over the lazy dog near Paris. ", 60)
+
+func comparisonTexts() []string { return append(slices.Clone(textmodels.Texts), longText) }
+
+// reference answers texts with transformers.js under the same maximum
+// length; its first response is the tokens.
+func (tm *textModel) reference(t testing.TB, texts []string, pipes ...textmodels.Request) ([]textmodels.Tokens, [][]json.RawMessage) {
+	t.Helper()
+	in := inputsOf(texts)
+	reqs := []textmodels.Request{{Task: "tokenize"}}
+	reqs = append(reqs, pipes...)
+	for i := range reqs {
+		reqs[i].Model, reqs[i].Inputs, reqs[i].MaxLength = tm.m.dir, in, tm.codec.set.MaxLength
+	}
+	res, err := textmodels.ReferenceAll(context.Background(), reqs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	toks, err := textmodels.DecodeTokens(res[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var outs [][]json.RawMessage
+	for _, r := range res[1:] {
+		outs = append(outs, r.Outputs)
+	}
+	return toks, outs
+}
+
+func checkTokens(t *testing.T, rows []*TextRow, want []textmodels.Tokens) {
+	t.Helper()
+	for i, r := range rows {
+		ids := make([]int64, len(r.enc.IDs))
+		for j, x := range r.enc.IDs {
+			ids[j] = int64(x)
+		}
+		if !slices.Equal(ids, want[i].InputIDs) {
+			t.Fatalf("text %d: ids %v, reference %v", i, ids, want[i].InputIDs)
+		}
+	}
+}
+
+func TestTextEmbeddingsMatchReference(t *testing.T) {
+	refPooling := map[Pooling]string{PoolMean: "mean", PoolCLS: "cls", PoolLast: "last_token"}
+	for _, name := range []string{"minilm-embed", "minilm-pooled", "qwen3-embed"} {
+		t.Run(name, func(t *testing.T) {
+			tm := loadTextModel(t, name, nil)
+			texts := comparisonTexts()
+			set := tm.codec.set
+			pooling := refPooling[set.Pooling]
+			if set.Pooled {
+				pooling = "mean" // the export pooled its token_embeddings by mean
+			}
+			toks, refs := tm.reference(t, texts, textmodels.Request{Task: "feature-extraction", Options: map[string]any{"pooling": pooling, "normalize": true}})
+			rows, outs := tm.predict(t, texts)
+			checkTokens(t, rows, toks)
+			for i, out := range outs {
+				var want []float64
+				if err := json.Unmarshal(refs[0][i], &want); err != nil {
+					t.Fatal(err)
+				}
+				emb := out["embedding"].([]float32)
+				if cos := cosine(float64s(emb), want); !(cos >= 0.9999) {
+					t.Errorf("text %d: cosine %.6f with the reference", i, cos)
+				}
+				if out["dim"] != len(want) || out["num_tokens"] != len(toks[i].InputIDs) || out["truncated"] != (texts[i] == longText) {
+					t.Errorf("text %d: dim %v num_tokens %v truncated %v; want %d, %d, %v", i, out["dim"], out["num_tokens"], out["truncated"], len(want), len(toks[i].InputIDs), texts[i] == longText)
+				}
+			}
+		})
+	}
+}
+
+func TestTextClassesMatchReference(t *testing.T) {
+	for _, name := range []string{"minilm-sentiment", "qwen3-topics"} {
+		t.Run(name, func(t *testing.T) {
+			tm := loadTextModel(t, name, nil)
+			texts := comparisonTexts()
+			toks, refs := tm.reference(t, texts, textmodels.Request{Task: "text-classification", Options: map[string]any{"top_k": nil}})
+			rows, outs := tm.predict(t, texts)
+			checkTokens(t, rows, toks)
+			for i, out := range outs {
+				var want []struct {
+					Label string
+					Score float64
+				}
+				if err := json.Unmarshal(refs[0][i], &want); err != nil {
+					t.Fatal(err)
+				}
+				top := out["top_k"].([]any)
+				if len(top) != len(want) || out["label"] != want[0].Label {
+					t.Fatalf("text %d: %v, reference %s", i, out, refs[0][i])
+				}
+				for k, w := range want {
+					g := top[k].(map[string]any)
+					if g["label"] != w.Label || math.Abs(g["score"].(float64)-w.Score) > 1e-4 {
+						t.Errorf("text %d rank %d: %v, reference %+v", i, k, g, w)
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestTextEntitiesMatchReference(t *testing.T) {
+	for _, name := range []string{"minilm-ner", "llama2-ner"} {
+		t.Run(name, func(t *testing.T) {
+			none := loadTextModel(t, name, nil)
+			simple := loadTextModel(t, name, func(s *TextSettings) { s.Aggregation = "simple" })
+			texts := comparisonTexts()
+			toks, refs := none.reference(t, texts,
+				textmodels.Request{Task: "token-classification"},
+				textmodels.Request{Task: "token-classification", Options: map[string]any{"aggregation_strategy": "simple"}})
+			rows, outs := none.predict(t, texts)
+			checkTokens(t, rows, toks)
+			_, groups := simple.predict(t, texts)
+			for i := range texts {
+				compareEntities(t, i, texts[i], outs[i]["entities"].([]any), refs[0][i], "entity", "index")
+				compareEntities(t, i, texts[i], groups[i]["entities"].([]any), refs[1][i], "entity_group")
+			}
+		})
+	}
+}
+
+// compareEntities checks word, score and the keys given against the
+// reference, and that start/end (which transformers.js does not give)
+// point at the word in the text.
+func compareEntities(t *testing.T, i int, text string, got []any, raw json.RawMessage, keys ...string) {
+	t.Helper()
+	var want []map[string]any
+	if err := json.Unmarshal(raw, &want); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("text %d: %d entities, reference %d:\n%v\n%s", i, len(got), len(want), got, raw)
+	}
+	runes := []rune(text)
+	for k, w := range want {
+		g := got[k].(map[string]any)
+		for _, key := range append(keys, "word") {
+			if gv, wv := g[key], w[key]; gv != wv && !(isNumber(gv) && toFloat(gv) == toFloat(wv)) {
+				t.Errorf("text %d entity %d: %s %v, reference %v", i, k, key, gv, wv)
+			}
+		}
+		if math.Abs(g["score"].(float64)-w["score"].(float64)) > 1e-4 {
+			t.Errorf("text %d entity %d: score %v, reference %v", i, k, g["score"], w["score"])
+		}
+		start, end := g["start"].(int), g["end"].(int)
+		if start < 0 || end > len(runes) || start >= end {
+			t.Errorf("text %d entity %d: offsets [%d,%d) outside the text", i, k, start, end)
+		}
+	}
+}
+
+func isNumber(v any) bool { _, ok := v.(int); return ok }
+
+func toFloat(v any) float64 {
+	switch x := v.(type) {
+	case int:
+		return float64(x)
+	case float64:
+		return x
+	}
+	return math.NaN()
+}
