@@ -2,7 +2,6 @@ package model
 
 import (
 	"context"
-	"encoding/json"
 	"math"
 	"os"
 	"path/filepath"
@@ -13,41 +12,13 @@ import (
 	"github.com/batchinfer/batchinfer/internal/textmodels"
 )
 
-// These tests check the text postprocessing against transformers.js on the
-// project's text models: the reference's own token ids go through one
-// right-padded ORT run of mixed lengths (so a masking mistake shows), then
-// through the functions under test.
+// The pure text postprocessing functions; text_test.go checks them,
+// through the codec, against transformers.js.
 
 type textRun struct {
 	tokens []textmodels.Tokens
 	outs   [][]float32 // per output name order given
 	seq    int         // padded length of the batch
-}
-
-// refOf asks the reference, in one node run, for the tokens of
-// textmodels.Texts under model dir and for each pipeline's answers to them
-// (task, options pairs).
-func refOf(t *testing.T, dir string, pipes ...any) ([]textmodels.Tokens, [][]json.RawMessage) {
-	t.Helper()
-	in := inputsOf(textmodels.Texts)
-	reqs := []textmodels.Request{{Model: dir, Task: "tokenize", Inputs: in}}
-	for i := 0; i < len(pipes); i += 2 {
-		opts, _ := pipes[i+1].(map[string]any)
-		reqs = append(reqs, textmodels.Request{Model: dir, Task: pipes[i].(string), Options: opts, Inputs: in})
-	}
-	res, err := textmodels.ReferenceAll(context.Background(), reqs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	toks, err := textmodels.DecodeTokens(res[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	outs := make([][]json.RawMessage, len(res)-1)
-	for i := range outs {
-		outs[i] = res[i+1].Outputs
-	}
-	return toks, outs
 }
 
 // runPadded runs model dir on the reference's tokens as one batch padded to
@@ -116,52 +87,6 @@ func cosine(a, b []float64) float64 {
 	return ab / math.Sqrt(aa*bb)
 }
 
-func TestPoolingMatchesReference(t *testing.T) {
-	const dim = 32
-	type pooling struct {
-		ours      Pooling
-		ref       string
-		normalize bool
-	}
-	cases := []struct {
-		model, output string
-		poolings      []pooling
-	}{
-		{"minilm-embed", "last_hidden_state", []pooling{{PoolMean, "mean", true}, {PoolCLS, "cls", false}}},
-		{"qwen3-embed", "last_hidden_state", []pooling{{PoolLast, "last_token", true}}},
-		{"minilm-pooled", "token_embeddings", []pooling{{PoolMean, "mean", false}}},
-	}
-	for _, c := range cases {
-		t.Run(c.model, func(t *testing.T) {
-			dir := textmodels.Dir(t, c.model)
-			var pipes []any
-			for _, p := range c.poolings {
-				pipes = append(pipes, "feature-extraction", map[string]any{"pooling": p.ref, "normalize": p.normalize})
-			}
-			toks, refs := refOf(t, dir, pipes...)
-			run := runPadded(t, dir, toks, []string{c.output})
-			for k, p := range c.poolings {
-				for i, tk := range run.tokens {
-					got := pool(run.outs[0][i*run.seq*dim:(i+1)*run.seq*dim], dim, tk.AttentionMask, p.ours)
-					if p.normalize {
-						l2Normalize(got)
-					}
-					var want []float64
-					if err := json.Unmarshal(refs[k][i], &want); err != nil {
-						t.Fatal(err)
-					}
-					if cos := cosine(float64s(got), want); !(cos >= 0.9999) {
-						t.Errorf("%s: text %d %q: cosine %.6f with the reference", p.ref, i, textmodels.Texts[i], cos)
-					}
-					if p.normalize && math.Abs(norm(got)-1) > 1e-5 {
-						t.Errorf("%s: text %d: norm %v after normalising", p.ref, i, norm(got))
-					}
-				}
-			}
-		})
-	}
-}
-
 // The pooled output a sentence-transformers export carries equals mean
 // pooling of its token embeddings: the case where the worker uses it as is.
 func TestPooledOutputEqualsMeanPooling(t *testing.T) {
@@ -179,128 +104,42 @@ func TestPooledOutputEqualsMeanPooling(t *testing.T) {
 	}
 }
 
-func TestClassificationMatchesReference(t *testing.T) {
+// pool over a 3-token row whose last token is padding: the padding's
+// large values must never show.
+func TestPoolOverMask(t *testing.T) {
+	hidden := []float32{1, 2, 3, 6, -1, 0, 100, 100}
+	mask := []int64{1, 1, 1, 0}
 	for _, c := range []struct {
-		model   string
-		sigmoid bool
-	}{{"minilm-sentiment", false}, {"qwen3-topics", true}} {
-		t.Run(c.model, func(t *testing.T) {
-			dir := textmodels.Dir(t, c.model)
-			labels := configLabels(t, dir)
-			toks, refs := refOf(t, dir, "text-classification", map[string]any{"top_k": nil})
-			ref := refs[0]
-			run := runPadded(t, dir, toks, []string{"logits"})
-			n := len(labels)
-			for i := range run.tokens {
-				got, err := scoreLabels(run.outs[0][i*n:(i+1)*n], labels, c.sigmoid, 0)
-				if err != nil {
-					t.Fatal(err)
-				}
-				var want []struct {
-					Label string
-					Score float64
-				}
-				if err := json.Unmarshal(ref[i], &want); err != nil {
-					t.Fatal(err)
-				}
-				if len(got) != len(want) {
-					t.Fatalf("text %d: %d labels, reference %d", i, len(got), len(want))
-				}
-				for k := range want {
-					if got[k].Label != want[k].Label || math.Abs(got[k].Score-want[k].Score) > 1e-4 {
-						t.Errorf("text %d rank %d: %s %.6f, reference %s %.6f", i, k, got[k].Label, got[k].Score, want[k].Label, want[k].Score)
-					}
-				}
-			}
-		})
-	}
-}
-
-func TestEntitiesMatchReference(t *testing.T) {
-	for _, name := range []string{"minilm-ner", "llama2-ner"} {
-		t.Run(name, func(t *testing.T) {
-			dir := textmodels.Dir(t, name)
-			labels := configLabels(t, dir)
-			toks, refs := refOf(t, dir, "token-classification", nil, "token-classification", map[string]any{"aggregation_strategy": "simple"})
-			none, simple := refs[0], refs[1]
-			run := runPadded(t, dir, toks, []string{"logits"})
-			n := len(labels)
-			total := 0
-			for i, tk := range run.tokens {
-				toks := make([]Token, len(tk.InputIDs))
-				for j := range toks {
-					toks[j] = Token{ID: int(tk.InputIDs[j]), Word: tk.Words[j]}
-				}
-				got, err := tokenEntities(run.outs[0][i*run.seq*n:(i+1)*run.seq*n], labels, toks, []string{"O"})
-				if err != nil {
-					t.Fatal(err)
-				}
-				total += len(got)
-				var want []struct {
-					Entity string
-					Score  float64
-					Index  int
-					Word   string
-				}
-				if err := json.Unmarshal(none[i], &want); err != nil {
-					t.Fatal(err)
-				}
-				if len(got) != len(want) {
-					t.Fatalf("text %d: %d entities, reference %d: %+v vs %s", i, len(got), len(want), got, none[i])
-				}
-				for k := range want {
-					g, w := got[k], want[k]
-					if g.Entity != w.Entity || g.Index != w.Index || g.Word != w.Word || math.Abs(g.Score-w.Score) > 1e-4 {
-						t.Errorf("text %d entity %d: %+v, reference %+v", i, k, g, w)
-					}
-				}
-				checkGroups(t, i, groupEntities(got, func([]int) string { return "" }), simple[i])
-			}
-			if total == 0 {
-				t.Fatal("no entities at all: the test model labels everything O")
-			}
-		})
-	}
-}
-
-// checkGroups compares spans and scores; the words need the tokenizer's
-// decoding of several ids, which the codec tests check.
-func checkGroups(t *testing.T, i int, got []EntityGroup, raw json.RawMessage) {
-	t.Helper()
-	var want []struct {
-		EntityGroup string `json:"entity_group"`
-		Score       float64
-	}
-	if err := json.Unmarshal(raw, &want); err != nil {
-		t.Fatal(err)
-	}
-	if len(got) != len(want) {
-		t.Fatalf("text %d: %d groups, reference %d: %+v vs %s", i, len(got), len(want), got, raw)
-	}
-	for k := range want {
-		if got[k].Group != want[k].EntityGroup || math.Abs(got[k].Score-want[k].Score) > 1e-4 {
-			t.Errorf("text %d group %d: %+v, reference %+v", i, k, got[k], want[k])
+		p    Pooling
+		want []float32
+	}{
+		{PoolMean, []float32{1, 8.0 / 3}}, {PoolCLS, []float32{1, 2}}, {PoolMax, []float32{3, 6}}, {PoolLast, []float32{-1, 0}},
+	} {
+		got := pool(hidden, 2, mask, c.p)
+		if math.Abs(float64(got[0]-c.want[0])) > 1e-6 || math.Abs(float64(got[1]-c.want[1])) > 1e-6 {
+			t.Errorf("%s: %v, want %v", c.p, got, c.want)
 		}
 	}
+	if got := pool(hidden, 2, []int64{0, 0, 0, 0}, PoolMean); got[0] != 0 || got[1] != 0 {
+		t.Errorf("an all-masked row pools to %v", got)
+	}
 }
 
-func configLabels(t *testing.T, dir string) []string {
-	t.Helper()
-	raw, err := os.ReadFile(filepath.Join(dir, "config.json"))
-	if err != nil {
-		t.Fatal(err)
+func TestScoreLabelsTopK(t *testing.T) {
+	got, err := scoreLabels([]float32{0, 2, 1}, []string{"a", "b", "c"}, false, 2)
+	if err != nil || len(got) != 2 || got[0].Label != "b" || got[1].Label != "c" {
+		t.Fatalf("%+v %v", got, err)
 	}
-	var cfg struct {
-		ID2Label map[int]string `json:"id2label"`
+	if want := math.Exp(2) / (1 + math.Exp(1) + math.Exp(2)); math.Abs(got[0].Score-want) > 1e-12 {
+		t.Errorf("softmax score %v, want %v", got[0].Score, want)
 	}
-	if err := json.Unmarshal(raw, &cfg); err != nil {
-		t.Fatal(err)
+	sig, _ := scoreLabels([]float32{0, 2, 1}, []string{"a", "b", "c"}, true, 0)
+	if len(sig) != 3 || math.Abs(sig[2].Score-0.5) > 1e-12 {
+		t.Errorf("sigmoid scores %+v", sig)
 	}
-	labels := make([]string, len(cfg.ID2Label))
-	for i := range labels {
-		labels[i] = cfg.ID2Label[i]
+	if _, err := scoreLabels([]float32{0, 1}, []string{"a", "b", "c"}, false, 0); err == nil {
+		t.Error("2 logits for 3 labels accepted")
 	}
-	return labels
 }
 
 func float64s(v []float32) []float64 {
@@ -309,12 +148,4 @@ func float64s(v []float32) []float64 {
 		out[i] = float64(x)
 	}
 	return out
-}
-
-func norm(v []float32) float64 {
-	var s float64
-	for _, x := range v {
-		s += float64(x) * float64(x)
-	}
-	return math.Sqrt(s)
 }

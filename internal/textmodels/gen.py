@@ -25,7 +25,7 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 OPSET = 17  # LayerNormalization
-HIDDEN = 32
+HIDDEN = 32  # defaults; a model's spec may say hidden, ffn, layers
 FFN = 64
 
 NER_LABELS = ["O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC", "B-MISC", "I-MISC"]
@@ -54,12 +54,17 @@ MODELS = {
     # SentencePiece BPE with byte fallback (Llama 2); DistilBERT inputs.
     "llama2-ner": dict(tok="llama2", model_type="distilbert", arch="DistilBertForTokenClassification",
                        head="tokcls", labels=NER_LABELS, o_bias=6.0, seed=7),
+    # For benchmarks only: all-MiniLM-L6-v2's shape (6 layers, hidden 384,
+    # FFN 1536), so ONNX Runtime's share of the time is a real model's.
+    "minilm-l6-bench": dict(tok="minilm", model_type="bert", arch="BertModel", head="base",
+                            pooling="mean", hidden=384, ffn=1536, layers=6, seed=8),
 }
 
 
 class Graph:
-    def __init__(self, rng):
+    def __init__(self, rng, hidden):
         self.rng = rng
+        self.hidden = hidden
         self.nodes, self.inits = [], []
         self.n = 0
 
@@ -90,14 +95,15 @@ class Graph:
         return self.op("Add", [self.op("MatMul", [x, w]), b], hint)
 
     def layer_norm(self, x, hint):
-        g = self.const(hint + "_g", (1.0 + 0.1 * self.rng.standard_normal(HIDDEN)).astype(np.float32))
-        b = self.weight(hint + "_b", (HIDDEN,), 0.1)
+        g = self.const(hint + "_g", (1.0 + 0.1 * self.rng.standard_normal(self.hidden)).astype(np.float32))
+        b = self.weight(hint + "_b", (self.hidden,), 0.1)
         return self.op("LayerNormalization", [x, g, b], hint, axis=-1, epsilon=1e-12)
 
 
 def encoder(g, spec, vocab):
-    """Embeddings (word + position [+ token type]), a layer norm, one masked
-    self-attention layer and a GELU feed-forward, each with residual + norm."""
+    """Embeddings (word + position [+ token type]), a layer norm, then
+    spec's layers (default one) of encoder_layer."""
+    HIDDEN = g.hidden
     ids, mask = "input_ids", "attention_mask"
     x = g.op("Gather", [g.weight("word_emb", (vocab, HIDDEN), 1.0), ids])
     max_pos = spec.get("max_pos", 512)
@@ -121,26 +127,34 @@ def encoder(g, spec, vocab):
     m3 = g.op("Unsqueeze", [maskf, g.const("ax1", np.array([1], dtype=np.int64))])
     bias = g.op("Mul", [g.op("Sub", [g.const("onef", np.array(1.0, dtype=np.float32)), m3]),
                         g.const("neg", np.array(-10000.0, dtype=np.float32))])
-    q = g.linear(x, HIDDEN, HIDDEN, "q")
-    k = g.linear(x, HIDDEN, HIDDEN, "k")
-    v = g.linear(x, HIDDEN, HIDDEN, "v")
-    scores = g.op("Mul", [g.op("MatMul", [q, g.op("Transpose", [k], perm=[0, 2, 1])]),
-                          g.const("scale", np.array(1.0 / np.sqrt(HIDDEN), dtype=np.float32))])
-    probs = g.op("Softmax", [g.op("Add", [scores, bias])], axis=-1)
-    att = g.linear(g.op("MatMul", [probs, v]), HIDDEN, HIDDEN, "att_out")
-    x = g.layer_norm(g.op("Add", [x, att]), "att_ln")
+    for layer in range(spec.get("layers", 1)):
+        x = encoder_layer(g, x, bias, HIDDEN, spec.get("ffn", FFN), f"l{layer}_")
+    return x, maskf
 
-    h = g.linear(x, HIDDEN, FFN, "ffn_in")
+
+def encoder_layer(g, x, bias, hidden, ffn, p):
+    """One masked self-attention layer and a GELU feed-forward, each with
+    residual + layer norm."""
+    q = g.linear(x, hidden, hidden, p + "q")
+    k = g.linear(x, hidden, hidden, p + "k")
+    v = g.linear(x, hidden, hidden, p + "v")
+    scores = g.op("Mul", [g.op("MatMul", [q, g.op("Transpose", [k], perm=[0, 2, 1])]),
+                          g.const("scale", np.array(1.0 / np.sqrt(hidden), dtype=np.float32))])
+    probs = g.op("Softmax", [g.op("Add", [scores, bias])], axis=-1)
+    att = g.linear(g.op("MatMul", [probs, v]), hidden, hidden, p + "att_out")
+    x = g.layer_norm(g.op("Add", [x, att]), p + "att_ln")
+
+    h = g.linear(x, hidden, ffn, p + "ffn_in")
     erf = g.op("Erf", [g.op("Mul", [h, g.const("rsqrt2", np.array(1 / np.sqrt(2), dtype=np.float32))])])
     gelu = g.op("Mul", [g.op("Mul", [h, g.const("half", np.array(0.5, dtype=np.float32))]),
                         g.op("Add", [erf, g.const("onef", np.array(1.0, dtype=np.float32))])])
-    f = g.linear(gelu, FFN, HIDDEN, "ffn_out")
-    x = g.layer_norm(g.op("Add", [x, f]), "ffn_ln")
-    return x, maskf
+    f = g.linear(gelu, ffn, hidden, p + "ffn_out")
+    return g.layer_norm(g.op("Add", [x, f]), p + "ffn_ln")
 
 
 def head(g, spec, x, maskf):
     """Returns the graph's outputs as (name, elem shape after batch)."""
+    HIDDEN = g.hidden
     kind = spec["head"]
     if kind == "base":
         g.named("Identity", [x], "last_hidden_state")
@@ -168,7 +182,7 @@ def head(g, spec, x, maskf):
 
 
 def build(name, spec, vocab):
-    g = Graph(np.random.RandomState(spec["seed"]))
+    g = Graph(np.random.RandomState(spec["seed"]), spec.get("hidden", HIDDEN))
     x, maskf = encoder(g, spec, vocab)
     outs = head(g, spec, x, maskf)
     names = ["input_ids", "attention_mask"] + (["token_type_ids"] if spec["model_type"] == "bert" else [])
@@ -217,8 +231,8 @@ def tokenizer_files(src, tok, dst, spec):
 
 def model_config(spec, vocab, cfg):
     c = {
-        "architectures": [spec["arch"]], "model_type": spec["model_type"], "hidden_size": HIDDEN,
-        "intermediate_size": FFN, "num_attention_heads": 1, "num_hidden_layers": 1,
+        "architectures": [spec["arch"]], "model_type": spec["model_type"], "hidden_size": spec.get("hidden", HIDDEN),
+        "intermediate_size": spec.get("ffn", FFN), "num_attention_heads": 1, "num_hidden_layers": spec.get("layers", 1),
         "max_position_embeddings": spec.get("max_pos", 512), "vocab_size": vocab,
         "layer_norm_eps": 1e-12, "hidden_act": "gelu",
     }
@@ -234,9 +248,9 @@ def model_config(spec, vocab, cfg):
     return c
 
 
-def pooling_config(mode):
+def pooling_config(mode, hidden):
     modes = ["cls_token", "mean_tokens", "max_tokens", "mean_sqrt_len_tokens", "weightedmean_tokens", "lasttoken"]
-    c = {"word_embedding_dimension": HIDDEN}
+    c = {"word_embedding_dimension": hidden}
     for m in modes:
         c["pooling_mode_" + m] = (m == mode or m == mode + "_tokens")
     c["include_prompt"] = True
@@ -263,7 +277,7 @@ def main(tok_dir, out_dir):
         write_json(os.path.join(dst, "config.json"), model_config(spec, vocab, cfg))
         if spec.get("pooling"):
             os.makedirs(os.path.join(dst, "1_Pooling"))
-            write_json(os.path.join(dst, "1_Pooling", "config.json"), pooling_config(spec["pooling"]))
+            write_json(os.path.join(dst, "1_Pooling", "config.json"), pooling_config(spec["pooling"], spec.get("hidden", HIDDEN)))
         path = os.path.join(dst, "onnx", "model.onnx") if spec.get("onnx_dir") else os.path.join(dst, "model.onnx")
         os.makedirs(os.path.dirname(path), exist_ok=True)
         onnx.save(build(name, spec, vocab), path)

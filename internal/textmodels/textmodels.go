@@ -20,9 +20,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/batchinfer/batchinfer/internal/testenv"
@@ -154,4 +156,48 @@ var Texts = []string{
 	"a",
 	"I was charged twice for one order; please fix billing, shipping was fine, but the app keeps crashing when I open returns.",
 	"Angela Merkel met Emmanuel Macron in Berlin on Tuesday to discuss the European Union budget and trade with China.",
+}
+
+// corpusWords is the vocabulary of Corpus: common English words, names,
+// places and a few accented and non-Latin ones.
+var corpusWords = strings.Fields(`the a of to and in is was for on that with as by at from it his her
+they we you this be are have had not but or which one all were when there their an who will more no if out
+so said what up its about into than them can only other new some could time these two may then do first any
+my now such like our over man me even most made after also did many before must through back years where
+much your way well down should because each just those people how too little state good very make world
+still own see men work long get here between both life being under never day same another know while last
+might us great old year off come since against go came right used take three refund order parcel arrived
+late service billing shipping returns crashing app card charged twice support ticket delivery broken
+Paris London Berlin Tokyo Madrid Microsoft Amazon Google Angela Merkel Emmanuel Macron Jean-Pierre
+café naïve Zürich São Paulo Kraków Ελλάδα Москва 東京 北京 😀 👍🏽 مرحبا`)
+
+// Corpus is n texts of mixed lengths, the same for every call: most are a
+// sentence or two (5-40 words), one in ten a paragraph (60-200 words), one
+// in a hundred far over a model's maximum length (400-700 words), as
+// reviews, tickets and documents mix in a real record file.
+func Corpus(n int) []string {
+	r := rand.New(rand.NewPCG(16, 2026))
+	out := make([]string, n)
+	var sb strings.Builder
+	for i := range out {
+		words := 5 + r.IntN(36)
+		switch x := r.IntN(100); {
+		case x == 0:
+			words = 400 + r.IntN(301)
+		case x < 10:
+			words = 60 + r.IntN(141)
+		}
+		sb.Reset()
+		for w := 0; w < words; w++ {
+			if w > 0 {
+				sb.WriteByte(' ')
+			}
+			sb.WriteString(corpusWords[r.IntN(len(corpusWords))])
+			if r.IntN(12) == 0 {
+				sb.WriteString(".")
+			}
+		}
+		out[i] = sb.String()
+	}
+	return out
 }
