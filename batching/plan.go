@@ -173,12 +173,20 @@ func signatureOf(r Row) signature {
 func groupBySignature(rows []Row) []group {
 	var groups []group
 	bySig := map[signature]int{}
+	var lastSig signature
+	last := -1
 	for i, r := range rows {
 		if checkRow(r) != nil {
 			continue
 		}
+		// Rows of one call nearly always share one signature: compare with
+		// the last row's before hashing a map key.
 		sig := signatureOf(r)
-		gi, ok := bySig[sig]
+		gi, ok := last, last >= 0 && sig == lastSig
+		if !ok {
+			gi, ok = bySig[sig]
+		}
+		lastSig, last = sig, gi
 		if !ok {
 			gi = len(groups)
 			bySig[sig] = gi
@@ -187,6 +195,7 @@ func groupBySignature(rows []Row) []group {
 				variable[k] = make([]bool, len(t.Shape))
 			}
 			groups = append(groups, group{variable: variable})
+			lastSig, last = sig, gi
 		}
 		g := &groups[gi]
 		if len(g.rows) > 0 {
@@ -254,7 +263,7 @@ func (p *packer) add(i int) {
 	r := p.rows[i]
 	var own int64
 	for k, t := range r {
-		own += tensor.Elements(bucket(t.Shape, p.g.variable[k], p.lim.PadMultiple))
+		own += bucketedElements(t.Shape, nil, p.g.variable[k], p.lim.PadMultiple)
 	}
 	if len(p.cur) > 0 && !p.fits(r, own) {
 		p.flush()
@@ -282,8 +291,7 @@ func (p *packer) fits(r Row, own int64) bool {
 	}
 	var perRow, perRowBytes, tokens int64
 	for k, t := range r {
-		grown := maxOf(p.maxDims[k], t.Shape)
-		e := tensor.Elements(bucket(grown, p.g.variable[k], p.lim.PadMultiple))
+		e := bucketedElements(p.maxDims[k], t.Shape, p.g.variable[k], p.lim.PadMultiple)
 		perRow += e
 		perRowBytes += e * p.sizes[k]
 		if k == 0 {
@@ -306,6 +314,23 @@ func (p *packer) flush() {
 	}
 	p.packs = append(p.packs, plannedPack{Pack: Pack{Rows: p.cur, Shapes: shapes}, variable: p.g.variable})
 	p.cur, p.maxDims, p.ownTotal = nil, nil, 0
+}
+
+// bucketedElements is the element count of the dim-wise max of a and b
+// (b may be nil: a alone) with the variable dims bucketed: what
+// tensor.Elements(bucket(maxOf(a, b), ...)) is, without allocating.
+func bucketedElements(a, b []int64, variable []bool, m int) int64 {
+	n := int64(1)
+	for d, v := range a {
+		if b != nil {
+			v = max(v, b[d])
+		}
+		if m > 1 && variable[d] {
+			v = roundUp(v, int64(m))
+		}
+		n *= v
+	}
+	return n
 }
 
 // maxOf is the dim-wise maximum of two shapes of equal rank.

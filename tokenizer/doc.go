@@ -34,6 +34,8 @@
 //   - token_type_ids are returned only for BERT-like tokenizer classes
 //     (Info.ReturnsTypeIDs);
 //   - added tokens match anywhere (single_word is ignored);
+//   - Lowercase and BertNormalizer lowercase as JavaScript does: a final
+//     capital sigma becomes ς (the Rust library gives σ) and İ becomes i̇;
 //   - BertNormalizer pads only BMP CJK ideographs with spaces (it tests
 //     UTF-16 code units), removes U+FEFF as a format character and treats
 //     JavaScript's \s as whitespace; BertPreTokenizer splits on
@@ -43,4 +45,15 @@
 //   - Split's behaviors other than "removed" all isolate the matches;
 //   - the ByteLevel post-processor on its own drops the pair's tokens;
 //   - Whitespace and Digits use ASCII \w and \d.
+//
+// The test compares with transformers.js on the real MiniLM (WordPiece),
+// Qwen3 (byte-level BPE) and Llama 2 (SentencePiece BPE, byte fallback)
+// files; of its cases, ids differ from the Rust library's only for the final
+// sigma, extension-B ideographs and Qwen3 pairs (above). No Unigram
+// tokenizer.json is available here, so Unigram follows transformers.js's
+// code without a test against it.
+//
+// Offsets are code points because the Python pipelines' start/end are
+// Python string indices (code points); transformers.js's token-classification
+// pipeline reports none. A job's start/end should use them as they are.
 package tokenizer

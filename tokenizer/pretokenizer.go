@@ -51,7 +51,7 @@ func newPreTokenizer(raw json.RawMessage) (preTokenizer, error) {
 		}
 		return seq, nil
 	case "BertPreTokenizer":
-		return matcher{bertRe, true}, nil
+		return preTokenizerFunc(bertSplit), nil
 	case "ByteLevel":
 		return byteLevel{prefix: c.AddPrefixSpace, regex: c.UseRegex == nil || *c.UseRegex}, nil
 	case "Whitespace":
@@ -91,7 +91,6 @@ func newPreTokenizer(raw json.RawMessage) (preTokenizer, error) {
 // Whitespace and Digits use JavaScript's ASCII \w and \d.
 var (
 	bertPunct         = `\p{P}\x21-\x2F\x3A-\x40\x5B-\x60\x7B-\x7E`
-	bertRe            = mustRegex(`[^` + jsSpaceClass + bertPunct + `]+|[` + bertPunct + `]`)
 	whitespaceRe      = mustRegex(`[A-Za-z0-9_]+|[^A-Za-z0-9_` + jsSpaceClass + `]+`)
 	whitespaceSplitRe = mustRegex(`[^` + jsSpaceClass + `]+`)
 	punctuationRe     = mustRegex(`[^` + bertPunct + `]+|[` + bertPunct + `]+`)
@@ -99,6 +98,36 @@ var (
 	digitsOneRe       = mustRegex(`[^0-9]+|[0-9]`)
 	gpt2Re            = mustRegex(`'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^` + jsSpaceClass + `\p{L}\p{N}]+|[` + jsSpaceClass + `]+(?![^` + jsSpaceClass + `])|[` + jsSpaceClass + `]+`)
 )
+
+// bertSplit is `[^\s PUNCT]+|[PUNCT]` over the trimmed text (JavaScript's
+// \s), coded by hand: it is the hot loop of every BERT model.
+func bertSplit(t atext, _ int) []atext {
+	var out []atext
+	start := -1
+	for i, r := range t.r {
+		switch {
+		case isJSSpace(r):
+			if start >= 0 {
+				out = append(out, t.slice(start, i))
+				start = -1
+			}
+		case isBertPunct(r):
+			if start >= 0 {
+				out = append(out, t.slice(start, i))
+				start = -1
+			}
+			out = append(out, t.slice(i, i+1))
+		default:
+			if start < 0 {
+				start = i
+			}
+		}
+	}
+	if start >= 0 {
+		out = append(out, t.slice(start, len(t.r)))
+	}
+	return out
+}
 
 type preTokenizerFunc func(atext, int) []atext
 

@@ -97,7 +97,9 @@ func (e *InvalidUTF8Error) Error() string {
 
 func (e *InvalidUTF8Error) Unwrap() error { return ErrInvalidText }
 
-func checkUTF8(field string, b []byte) error {
+// CheckUTF8 returns an *InvalidUTF8Error naming field when b is not UTF-8.
+// Check raw bytes before JSON decoding, which turns bad bytes into U+FFFD.
+func CheckUTF8(field string, b []byte) error {
 	if utf8.Valid(b) {
 		return nil
 	}
@@ -150,10 +152,10 @@ func (t *Tokenizer) TokenID(s string) (int, bool) {
 // EncodeBytes is Encode for raw bytes: text that is not UTF-8 gives an
 // *InvalidUTF8Error (errors.Is(err, ErrInvalidText)).
 func (t *Tokenizer) EncodeBytes(text, pair []byte, opts Options) (Encoding, error) {
-	if err := checkUTF8("text", text); err != nil {
+	if err := CheckUTF8("text", text); err != nil {
 		return Encoding{}, err
 	}
-	if err := checkUTF8("text_pair", pair); err != nil {
+	if err := CheckUTF8("text_pair", pair); err != nil {
 		return Encoding{}, err
 	}
 	return t.encode(string(text), string(pair), opts), nil
@@ -161,10 +163,10 @@ func (t *Tokenizer) EncodeBytes(text, pair []byte, opts Options) (Encoding, erro
 
 // Encode encodes a text and an optional pair ("" for none).
 func (t *Tokenizer) Encode(text, pair string, opts Options) (Encoding, error) {
-	if err := checkUTF8("text", []byte(text)); err != nil {
+	if err := CheckUTF8("text", []byte(text)); err != nil {
 		return Encoding{}, err
 	}
-	if err := checkUTF8("text_pair", []byte(pair)); err != nil {
+	if err := CheckUTF8("text_pair", []byte(pair)); err != nil {
 		return Encoding{}, err
 	}
 	return t.encode(text, pair, opts), nil
