@@ -26,9 +26,14 @@ const (
 	codeWrongFeatureCount = "wrong_feature_count"
 	codeNonFiniteFeature  = "non_finite_feature"
 	codeInputTooLarge     = "input_too_large"
-	codeInvalidText       = "invalid_text"
 )
 
 func inputErrorf(code, format string, a ...any) *InputError {
 	return &InputError{Code: code, Message: fmt.Sprintf(format, a...)}
 }
+
+// Codes of text and tensor inputs.
+const (
+	codeInvalidText   = "invalid_text"
+	codeInvalidTensor = "invalid_tensor"
+)

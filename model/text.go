@@ -11,16 +11,16 @@ import (
 	"github.com/batchinfer/batchinfer/tokenizer"
 )
 
-// The text tasks, named as Hugging Face pipelines name them.
-const (
-	TaskTextClassification  = "text-classification"
-	TaskFeatureExtraction   = "feature-extraction"
-	TaskTokenClassification = "token-classification"
-)
+// The text codecs serve the three Hugging Face pipeline tasks.
+func init() {
+	for _, task := range []string{TaskTextClassification, TaskFeatureExtraction, TaskTokenClassification} {
+		RegisterCodec(task, newTextCodec)
+	}
+}
 
-// TextSettings is what a text model's codec needs to know: derived from a
-// Hugging Face export's config.json, tokenizer files and pooling config,
-// and overridden by a manifest.
+// TextSettings is what a text model's codec needs to know: the manifest's
+// text options (Inspect fills them from a Hugging Face export's configs,
+// under a manifest.json's overrides).
 type TextSettings struct {
 	Task       string
 	Labels     []string // class names by id (classification tasks)
@@ -61,7 +61,7 @@ const (
 
 // TextRow is one tokenized text: the model's input tensors (no batch dim,
 // in the model's input order) and what postprocessing needs of the
-// encoding.
+// encoding (a Row's State).
 type TextRow struct {
 	Inputs []Tensor
 	enc    tokenizer.Encoding
@@ -69,6 +69,73 @@ type TextRow struct {
 
 // Len is the row's token count.
 func (r *TextRow) Len() int { return len(r.enc.IDs) }
+
+// newTextCodec is the codec factory of the text tasks: the tokenizer beside
+// the model (tokenizer.json, tokenizer_config.json) and the manifest's
+// text options.
+func newTextCodec(spec *Spec) (Codec, error) {
+	tok, err := tokenizer.Load(spec.Dir)
+	if err != nil {
+		return nil, err
+	}
+	set, err := textSettings(spec.Manifest)
+	if err != nil {
+		return nil, err
+	}
+	return newTextCodecWith(spec.Dir, tok, set, spec.Manifest.Inputs, spec.Manifest.Outputs)
+}
+
+// textSettings reads the manifest's text options; the output the task
+// reads is logits for the classifiers, and for feature extraction an
+// already pooled sentence_embedding, else the token states
+// (last_hidden_state, token_embeddings) to pool.
+func textSettings(man Manifest) (TextSettings, error) {
+	pooling, err := ParsePooling(man.Pooling)
+	if err != nil {
+		return TextSettings{}, err
+	}
+	set := TextSettings{
+		Task: man.Task, Labels: man.Labels, Pooling: pooling, Normalize: man.Normalize == nil || *man.Normalize,
+		MaxLength: man.MaxLength, TopK: man.TopK, Aggregation: man.Aggregation,
+	}
+	switch man.Activation {
+	case "", "softmax":
+	case "sigmoid":
+		set.MultiLabel = true
+	default:
+		return TextSettings{}, fmt.Errorf("activation %q is not softmax or sigmoid", man.Activation)
+	}
+	if set.Task == TaskFeatureExtraction && hasOutput(man.Outputs, "sentence_embedding") {
+		set.Output, set.Pooled = "sentence_embedding", true
+	} else if set.Task == TaskFeatureExtraction {
+		set.Output = firstOutput(man.Outputs, "last_hidden_state", "token_embeddings")
+	} else {
+		set.Output = firstOutput(man.Outputs, "logits")
+	}
+	return set, nil
+}
+
+func hasOutput(outputs []TensorSpec, name string) bool {
+	for _, o := range outputs {
+		if o.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// firstOutput is the first of names the model has, else its first output.
+func firstOutput(outputs []TensorSpec, names ...string) string {
+	for _, n := range names {
+		if hasOutput(outputs, n) {
+			return n
+		}
+	}
+	if len(outputs) > 0 {
+		return outputs[0].Name
+	}
+	return ""
+}
 
 // newTextCodecWith reads the decoder of tok's files in dir and matches the model's inputs
 // (input_ids, attention_mask, token_type_ids; int64 or int32) and outputs
@@ -155,6 +222,48 @@ func (c *textCodec) checkTask() error {
 // PadID is the value padding input_ids gets (the mask's padding is 0, which
 // is what makes the model ignore it).
 func (c *textCodec) PadID() int { return c.tok.Info().PadID }
+
+// PadValues pads input_ids with the pad id and the mask and type ids with 0.
+func (c *textCodec) PadValues() []float64 {
+	out := make([]float64, len(c.roles))
+	for k, r := range c.roles {
+		if r == roleIDs {
+			out[k] = float64(c.PadID())
+		}
+	}
+	return out
+}
+
+// Preprocess tokenizes a text input; a .txt object's bytes (Data) are its
+// text.
+func (c *textCodec) Preprocess(in Input) (Row, error) {
+	var text, pair []byte
+	switch {
+	case in.Text != nil:
+		text = []byte(in.Text.Text)
+		if in.Text.Pair != nil {
+			pair = []byte(*in.Text.Pair)
+		}
+	case in.Data != nil:
+		text = in.Data
+	default:
+		return Row{}, inputErrorf(codeEmptyInput, "no text")
+	}
+	r, err := c.encode(text, pair)
+	if err != nil {
+		return Row{}, err
+	}
+	return Row{Inputs: r.Inputs, State: r}, nil
+}
+
+// Postprocess turns one row's outputs into the task's result.
+func (c *textCodec) Postprocess(row Row, outputs []Tensor) (map[string]any, error) {
+	r, ok := row.State.(*TextRow)
+	if !ok {
+		return nil, fmt.Errorf("text postprocess got a row of %T", row.State)
+	}
+	return c.postprocess(r, outputs)
+}
 
 // encode tokenizes text (and pair) into one row. Bytes that are not UTF-8
 // are invalid_text; a text that yields no token at all is empty_input;
@@ -296,3 +405,9 @@ func (c *textCodec) entities(row *TextRow, logits []float32) (map[string]any, er
 	}
 	return map[string]any{"entities": list}, nil
 }
+
+// compile-time checks
+var (
+	_ Codec     = (*textCodec)(nil)
+	_ PadValuer = (*textCodec)(nil)
+)

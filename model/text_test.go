@@ -4,81 +4,79 @@ import (
 	"context"
 	"encoding/json"
 	"math"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-
-	ort "github.com/yalue/onnxruntime_go"
 
 	"github.com/batchinfer/batchinfer/batching"
 	"github.com/batchinfer/batchinfer/internal/textmodels"
 	"github.com/batchinfer/batchinfer/tensor"
 )
 
-// textModel is a generated Hugging Face export loaded without a manifest:
-// its session and its text codec.
+// textModel is a generated Hugging Face export loaded by Load, as the
+// worker loads it: no manifest of ours, or one that only overrides.
 type textModel struct {
 	m     *Model
 	codec *textCodec
+	dir   string // the export itself, for the reference
 }
 
-func loadTextModel(t testing.TB, name string, edit func(*TextSettings)) *textModel {
+// loadTextModel loads textmodels' NAME; overrides, when given, are written
+// as a manifest.json beside the export's files (symlinked into a folder of
+// the test's).
+func loadTextModel(t testing.TB, name string, overrides map[string]any) *textModel {
 	t.Helper()
-	dir := textmodels.Dir(t, name)
-	file, err := hfONNXFile(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ins, outs, err := ioInfo(filepath.Join(dir, file))
-	if err != nil {
-		t.Fatal(err)
-	}
-	man := Manifest{Name: name, File: file, Inputs: specsOf(ins), Outputs: specsOf(outs)}
-	codec, err := newHFTextCodec(dir, man.Inputs, man.Outputs, edit)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sess, err := newSession(filepath.Join(dir, file), man, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := &Model{dir: dir, manifest: man, session: sess}
-	t.Cleanup(func() { m.Close() })
-	return &textModel{m: m, codec: codec}
-}
-
-func specsOf(infos []ort.InputOutputInfo) []TensorSpec {
-	specs := make([]TensorSpec, len(infos))
-	for i, in := range infos {
-		dt := strings.ToLower(in.DataType.String())
-		switch in.DataType {
-		case ort.TensorElementDataTypeFloat:
-			dt = "float32"
-		case ort.TensorElementDataTypeInt64:
-			dt = "int64"
-		case ort.TensorElementDataTypeInt32:
-			dt = "int32"
+	src := textmodels.Dir(t, name)
+	dir := src
+	if overrides != nil {
+		dir = filepath.Join(t.TempDir(), name)
+		if err := os.Mkdir(dir, 0o755); err != nil {
+			t.Fatal(err)
 		}
-		specs[i] = TensorSpec{Name: in.Name, Dtype: dt, Shape: slices.Clone([]int64(in.Dimensions))}
+		entries, err := os.ReadDir(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range entries {
+			if err := os.Symlink(filepath.Join(src, e.Name()), filepath.Join(dir, e.Name())); err != nil {
+				t.Fatal(err)
+			}
+		}
+		raw, _ := json.Marshal(overrides)
+		if err := os.WriteFile(filepath.Join(dir, "manifest.json"), raw, 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
-	return specs
+	m, err := Load(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	codec, ok := m.codec.(*textCodec)
+	if !ok {
+		t.Fatalf("%s: codec %T, want the text codec", name, m.codec)
+	}
+	return &textModel{m: m, codec: codec, dir: src}
 }
 
-// predict encodes texts, packs them by length (4 rows a run at most, so
-// several packs of mixed lengths run) and postprocesses each row.
+// predict preprocesses texts, packs them by length (4 rows a run at most,
+// so several packs of mixed lengths run) and postprocesses each row, as
+// the engine does.
 func (tm *textModel) predict(t testing.TB, texts []string) ([]*TextRow, []map[string]any) {
 	t.Helper()
-	rows := make([]*TextRow, len(texts))
+	rows := make([]Row, len(texts))
 	packRows := make([]batching.Row, len(texts))
+	states := make([]*TextRow, len(texts))
 	for i, s := range texts {
-		r, err := tm.codec.encode([]byte(s), nil)
+		r, err := tm.m.PreprocessInput(Input{Text: &Text{Text: s}})
 		if err != nil {
-			t.Fatalf("encode %q: %v", s, err)
+			t.Fatalf("preprocess %q: %v", s, err)
 		}
-		rows[i], packRows[i] = r, batching.Row(r.Inputs)
+		rows[i], packRows[i], states[i] = r[0], batching.Row(r[0].Inputs), r[0].State.(*TextRow)
 	}
-	lim := batching.Limits{MaxBatch: 4, PadValues: []float64{float64(tm.codec.PadID()), 0, 0}, MaxPadWaste: -1}
+	lim := batching.Limits{MaxBatch: 4, PadValues: tm.m.PadValues(), MaxTokens: tm.m.MaxBatchTokens(), MaxPadWaste: -1}
 	res := batching.RunRows(context.Background(), packRows, lim, func(ctx context.Context, in []tensor.Tensor) ([]tensor.Tensor, error) {
 		return tm.m.RunInputs(ctx, in)
 	})
@@ -87,13 +85,13 @@ func (tm *textModel) predict(t testing.TB, texts []string) ([]*TextRow, []map[st
 		if r.Err != nil {
 			t.Fatalf("run row %d: %v", i, r.Err)
 		}
-		out, err := tm.codec.postprocess(rows[i], r.Outputs)
+		out, err := tm.m.PostprocessRows([]Row{rows[i]}, [][]Tensor{r.Outputs})
 		if err != nil {
 			t.Fatalf("postprocess row %d: %v", i, err)
 		}
 		outs[i] = out
 	}
-	return rows, outs
+	return states, outs
 }
 
 // longText is far over every test model's maximum length.
@@ -109,7 +107,7 @@ func (tm *textModel) reference(t testing.TB, texts []string, pipes ...textmodels
 	reqs := []textmodels.Request{{Task: "tokenize"}}
 	reqs = append(reqs, pipes...)
 	for i := range reqs {
-		reqs[i].Model, reqs[i].Inputs, reqs[i].MaxLength = tm.m.dir, in, tm.codec.set.MaxLength
+		reqs[i].Model, reqs[i].Inputs, reqs[i].MaxLength = tm.dir, in, tm.codec.set.MaxLength
 	}
 	res, err := textmodels.ReferenceAll(context.Background(), reqs)
 	if err != nil {
@@ -205,7 +203,7 @@ func TestTextEntitiesMatchReference(t *testing.T) {
 	for _, name := range []string{"minilm-ner", "llama2-ner"} {
 		t.Run(name, func(t *testing.T) {
 			none := loadTextModel(t, name, nil)
-			simple := loadTextModel(t, name, func(s *TextSettings) { s.Aggregation = "simple" })
+			simple := loadTextModel(t, name, map[string]any{"aggregation": "simple"})
 			texts := comparisonTexts()
 			toks, refs := none.reference(t, texts,
 				textmodels.Request{Task: "token-classification"},
