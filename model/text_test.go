@@ -3,6 +3,7 @@ package model
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"math"
 	"os"
 	"path/filepath"
@@ -31,23 +32,7 @@ func loadTextModel(t testing.TB, name string, overrides map[string]any) *textMod
 	src := textmodels.Dir(t, name)
 	dir := src
 	if overrides != nil {
-		dir = filepath.Join(t.TempDir(), name)
-		if err := os.Mkdir(dir, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		entries, err := os.ReadDir(src)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, e := range entries {
-			if err := os.Symlink(filepath.Join(src, e.Name()), filepath.Join(dir, e.Name())); err != nil {
-				t.Fatal(err)
-			}
-		}
-		raw, _ := json.Marshal(overrides)
-		if err := os.WriteFile(filepath.Join(dir, "manifest.json"), raw, 0o644); err != nil {
-			t.Fatal(err)
-		}
+		dir = overlay(t, name, overrides)
 	}
 	m, err := Load(dir, Options{})
 	if err != nil {
@@ -59,6 +44,34 @@ func loadTextModel(t testing.TB, name string, overrides map[string]any) *textMod
 		t.Fatalf("%s: codec %T, want the text codec", name, m.codec)
 	}
 	return &textModel{m: m, codec: codec, dir: src}
+}
+
+// overlay is a folder of the test's holding export NAME's files
+// (symlinked) and a manifest.json of overrides.
+func overlay(t testing.TB, name string, overrides map[string]any) string {
+	t.Helper()
+	src := textmodels.Dir(t, name)
+	dir := filepath.Join(t.TempDir(), name)
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := os.ReadDir(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if err := os.Symlink(filepath.Join(src, e.Name()), filepath.Join(dir, e.Name())); err != nil {
+			t.Fatal(err)
+		}
+	}
+	raw, err := json.Marshal(overrides)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "manifest.json"), raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }
 
 // predict preprocesses texts, packs them by length (4 rows a run at most,
@@ -259,4 +272,76 @@ func toFloat(v any) float64 {
 		return x
 	}
 	return math.NaN()
+}
+
+// Bad text gets its own code and never reaches the model; truncation is
+// not an error.
+func TestTextInputErrors(t *testing.T) {
+	qwen := loadTextModel(t, "qwen3-embed", nil)
+	minilm := loadTextModel(t, "minilm-sentiment", nil)
+	for _, c := range []struct {
+		name string
+		tm   *textModel
+		in   Input
+		code string
+	}{
+		{"not UTF-8", minilm, Input{Text: &Text{Text: "caf\xe9"}}, codeInvalidText},
+		{"pair not UTF-8", minilm, Input{Text: &Text{Text: "ok", Pair: ptr("\xff")}}, codeInvalidText},
+		{".txt bytes not UTF-8", qwen, Input{Data: []byte{'a', 0xC3}}, codeInvalidText},
+		{"no tokens without special tokens", qwen, Input{Text: &Text{Text: ""}}, codeEmptyInput},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := c.tm.m.PreprocessInput(c.in)
+			var ie *InputError
+			if !errors.As(err, &ie) || ie.Code != c.code {
+				t.Fatalf("error %v, want code %s", err, c.code)
+			}
+		})
+	}
+	// Empty text under a tokenizer that adds [CLS] [SEP] is two tokens: a
+	// valid input, as the pipeline sees it.
+	if rows, err := minilm.m.PreprocessInput(Input{Text: &Text{Text: ""}}); err != nil || rows[0].State.(*TextRow).Len() != 2 {
+		t.Errorf("empty text for MiniLM: %v", err)
+	}
+}
+
+// A manifest beside the export overrides the derived options.
+func TestTextManifestOverrides(t *testing.T) {
+	texts := []string{textmodels.Texts[1], longText}
+	base := loadTextModel(t, "minilm-embed", nil)
+	_, plain := base.predict(t, texts)
+
+	raw := loadTextModel(t, "minilm-embed", map[string]any{"pooling": "cls", "normalize": false, "max_length": 16})
+	_, outs := raw.predict(t, texts)
+	if n := outs[1]["num_tokens"]; n != 16 || outs[1]["truncated"] != true || outs[0]["truncated"] != false {
+		t.Errorf("max_length 16: num_tokens %v truncated %v/%v", n, outs[0]["truncated"], outs[1]["truncated"])
+	}
+	emb := outs[0]["embedding"].([]float32)
+	if math.Abs(normOf(emb)-1) < 1e-3 {
+		t.Errorf("normalize false still gives a unit vector")
+	}
+	if cos := cosine(float64s(emb), float64s(plain[0]["embedding"].([]float32))); cos > 0.9999 {
+		t.Errorf("cls pooling gives mean pooling's embedding (cosine %v)", cos)
+	}
+
+	top2 := loadTextModel(t, "qwen3-topics", map[string]any{"top_k": 2})
+	_, cls := top2.predict(t, texts[:1])
+	if top := cls[0]["top_k"].([]any); len(top) != 2 {
+		t.Errorf("top_k 2 answers %d labels", len(top))
+	}
+	for _, bad := range []map[string]any{{"pooling": "median"}, {"aggregation": "first"}, {"max_length": 100000}} {
+		if _, err := Load(overlay(t, "minilm-ner", bad), Options{}); err == nil {
+			t.Errorf("manifest %v accepted", bad)
+		}
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func normOf(v []float32) float64 {
+	var s float64
+	for _, x := range v {
+		s += float64(x) * float64(x)
+	}
+	return math.Sqrt(s)
 }
