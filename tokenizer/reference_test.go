@@ -234,6 +234,26 @@ func compareWithReference(t *testing.T, root string, cases []refCase) {
 		}
 	}
 	t.Logf("%d cases; offsets compared with the Rust library on %d", len(cases), rustChecked)
+	if rustChecked == 0 && rustDeclared(t) {
+		t.Errorf("tools/npm declares the Rust library's binding (npm tokenizers) but the reference did not run it")
+	}
+}
+
+// rustDeclared is whether setup installs npm `tokenizers` (the Rust
+// library's Node binding), whose offsets the test then must compare.
+func rustDeclared(t testing.TB) bool {
+	data, err := os.ReadFile(filepath.Join(repoRoot(t), "tools", "npm", "package.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pkg struct {
+		Dependencies map[string]string `json:"dependencies"`
+	}
+	if err := json.Unmarshal(data, &pkg); err != nil {
+		t.Fatal(err)
+	}
+	_, ok := pkg.Dependencies["tokenizers"]
+	return ok
 }
 
 func untruncatedLen(t testing.TB, tk *Tokenizer, c refCase) int {

@@ -33,8 +33,8 @@ var variants = []struct {
 		j["normalizer"] = nil
 		j["pre_tokenizer"] = obj("type", "ByteLevel", "add_prefix_space", true, "trim_offsets", true, "use_regex", true)
 		j["post_processor"] = obj("type", "RobertaProcessing", "sep", []any{"<|im_end|>", 151645}, "cls", []any{"<|im_start|>", 151644},
-			"trim_offsets", false, "add_prefix_space", true)
-		addTokens(j, obj("id", 151650, "content", "<mask>", "special", true, "lstrip", true, "normalized", false))
+			"trim_offsets", true, "add_prefix_space", true)
+		addTokens(j, obj("id", 151669, "content", "<mask>", "special", true, "lstrip", true, "normalized", false))
 	}},
 	{"split-parts", "llama2", `{"tokenizer_class": "PreTrainedTokenizer"}`, func(j map[string]any) {
 		j["normalizer"] = seq("normalizers", obj("type", "NFKC"), obj("type", "Prepend", "prepend", "> "),
