@@ -104,7 +104,7 @@ func isNull(raw json.RawMessage) bool {
 func isMark(r rune) bool { return unicode.In(r, unicode.Mn, unicode.Mc, unicode.Me) }
 
 func dropRunes(t atext, drop func(rune) bool) atext {
-	var b builder
+	b := newBuilder(len(t.r))
 	for i, r := range t.r {
 		if !drop(r) {
 			b.add(r, t.a[i])
@@ -131,7 +131,7 @@ func applyForm(f norm.Form, t atext) atext {
 	if f == norm.NFKC || f == norm.NFKD {
 		decomp = norm.NFKD
 	}
-	var b builder
+	b := newBuilder(len(t.r) + 8)
 	var it norm.Iter
 	it.InitString(f, s)
 	// byte offset in s → code point index in t
@@ -244,7 +244,7 @@ func stripNonspacing(t atext) atext {
 // (but not tab, newline, carriage return) and turns JavaScript whitespace
 // into spaces, as transformers.js does.
 func bertClean(t atext) atext {
-	var b builder
+	b := newBuilder(len(t.r))
 	for i, r := range t.r {
 		if r == 0 || r == 0xFFFD {
 			continue
@@ -264,7 +264,7 @@ func bertClean(t atext) atext {
 // code units, so ideographs outside the BMP (extension B and later) are not
 // padded; we do the same.
 func padChinese(t atext) atext {
-	var b builder
+	b := newBuilder(len(t.r) + 8)
 	for i, r := range t.r {
 		if r <= 0xFFFF && isChinese(r) {
 			z := span{t.a[i].start, t.a[i].start}

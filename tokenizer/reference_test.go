@@ -54,6 +54,7 @@ type refCase struct {
 	Text      string `json:"text"`
 	Pair      string `json:"pair,omitempty"`
 	MaxLength int    `json:"max_length,omitempty"`
+	NoSpecial bool   `json:"no_special,omitempty"`
 }
 
 type refResult struct {
@@ -86,7 +87,11 @@ func referenceCases() []refCase {
 			cases = append(cases, refCase{Dir: dir, Text: text}, refCase{Dir: dir, Text: text, MaxLength: 16})
 		}
 		for _, p := range pairs {
-			cases = append(cases, refCase{Dir: dir, Text: p[0], Pair: p[1]}, refCase{Dir: dir, Text: p[0], Pair: p[1], MaxLength: 32})
+			cases = append(cases, refCase{Dir: dir, Text: p[0], Pair: p[1]}, refCase{Dir: dir, Text: p[0], Pair: p[1], MaxLength: 32},
+				refCase{Dir: dir, Text: p[0], Pair: p[1], NoSpecial: true})
+		}
+		for _, text := range corpus[:8] {
+			cases = append(cases, refCase{Dir: dir, Text: text, NoSpecial: true})
 		}
 	}
 	return cases
@@ -192,7 +197,7 @@ func compareWithReference(t *testing.T, root string, cases []refCase) {
 	rustChecked := 0
 	for i, c := range cases {
 		tk := loadTok(t, root, c.Dir)
-		got, err := tk.Encode(c.Text, c.Pair, Options{MaxLength: c.MaxLength})
+		got, err := tk.Encode(c.Text, c.Pair, Options{MaxLength: c.MaxLength, NoSpecialTokens: c.NoSpecial})
 		if err != nil {
 			t.Fatalf("%s %q: %v", c.Dir, c.Text, err)
 		}
@@ -224,7 +229,7 @@ func compareWithReference(t *testing.T, root string, cases []refCase) {
 		}
 		checkOffsets(t, name, c, got)
 		if w.Rust != nil {
-			full, _ := tk.Encode(c.Text, c.Pair, Options{MaxLength: -1})
+			full, _ := tk.Encode(c.Text, c.Pair, Options{MaxLength: -1, NoSpecialTokens: c.NoSpecial})
 			if slices.Equal(full.IDs, w.Rust.IDs) {
 				rustChecked++
 				if k := firstDiff(full.Offsets, w.Rust.Offsets); k >= 0 {
@@ -257,7 +262,7 @@ func rustDeclared(t testing.TB) bool {
 }
 
 func untruncatedLen(t testing.TB, tk *Tokenizer, c refCase) int {
-	e, err := tk.Encode(c.Text, c.Pair, Options{MaxLength: -1})
+	e, err := tk.Encode(c.Text, c.Pair, Options{MaxLength: -1, NoSpecialTokens: c.NoSpecial})
 	if err != nil {
 		t.Fatal(err)
 	}

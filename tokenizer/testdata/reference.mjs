@@ -4,8 +4,9 @@
 //
 //   node reference.mjs NODE_MODULES_DIR MODELS_ROOT < cases.json > results.json
 //
-// cases.json: [{"dir": "minilm", "text": "...", "pair": "...", "max_length": 16}, ...]
-// ("pair" "" or absent: none; "max_length" 0 or absent: the model's).
+// cases.json: [{"dir": "minilm", "text": "...", "pair": "...", "max_length": 16, "no_special": true}, ...]
+// ("pair" "" or absent: none; "max_length" 0 or absent: the model's;
+// "no_special": add_special_tokens false).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
@@ -35,10 +36,11 @@ for (const c of cases) {
   if (!loaded.has(c.dir)) loaded.set(c.dir, await AutoTokenizer.from_pretrained(c.dir));
   const tok = loaded.get(c.dir);
   const pair = c.pair ? c.pair : null;
-  const opts = { text_pair: pair, truncation: true, return_tensor: false };
+  const add_special_tokens = !c.no_special;
+  const opts = { text_pair: pair, truncation: true, return_tensor: false, add_special_tokens };
   if (c.max_length) opts.max_length = c.max_length;
   const enc = tok(c.text, opts);
-  const inner = tok._tokenizer.encode(c.text, { text_pair: pair, add_special_tokens: true, return_token_type_ids: true });
+  const inner = tok._tokenizer.encode(c.text, { text_pair: pair, add_special_tokens, return_token_type_ids: true });
   const n = enc.input_ids.length;
   const r = {
     input_ids: enc.input_ids,
@@ -68,7 +70,7 @@ for (const c of cases) {
     }
     const t = rust.get(c.dir);
     if (t) {
-      const e = await t.encode(c.text, pair);
+      const e = await t.encode(c.text, pair, { addSpecialTokens: add_special_tokens });
       r.rust = { ids: e.getIds(), offsets: e.getOffsets() };
     }
   }
