@@ -18,6 +18,7 @@
 //	tok, err := tokenizer.Load(dir) // dir/tokenizer.json (+ tokenizer_config.json)
 //	enc, err := tok.Encode(text, pair, tokenizer.Options{})
 //	enc.IDs, enc.AttentionMask, enc.TypeIDs, enc.Tokens, enc.Offsets, enc.Truncated
+//	encs, errs := tok.EncodeBatch(inputs, opts) // raw bytes, over the CPUs; errs[i] per input
 //	tok.Info() // max length, pad id, whether type ids are returned, ...
 //
 // Supported: models WordPiece, BPE (byte-level and SentencePiece-style with

@@ -112,3 +112,25 @@ func TestConcurrentEncode(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+func TestEncodeBatchIsEncodeForEach(t *testing.T) {
+	tok := realTokenizer(t, "minilm")
+	var in []Input
+	for i, text := range corpus {
+		in = append(in, Input{Text: []byte(text), Pair: []byte(corpus[(i+3)%len(corpus)])})
+	}
+	in = append(in, Input{Text: []byte("bad \xff")})
+	for len(in) < 100 {
+		in = append(in, in[len(in)%len(corpus)])
+	}
+	encs, errs := tok.EncodeBatch(in, Options{MaxLength: 64})
+	for i, x := range in {
+		want, werr := tok.EncodeBytes(x.Text, x.Pair, Options{MaxLength: 64})
+		if (werr == nil) != (errs[i] == nil) || !slices.Equal(encs[i].IDs, want.IDs) || !slices.Equal(encs[i].Offsets, want.Offsets) {
+			t.Errorf("input %d: batch gave %v %v, alone %v %v", i, encs[i].IDs, errs[i], want.IDs, werr)
+		}
+	}
+	if !errors.Is(errs[len(corpus)], ErrInvalidText) {
+		t.Errorf("the bad input's error: %v", errs[len(corpus)])
+	}
+}
