@@ -43,7 +43,10 @@ var variants = []struct {
 			obj("type", "Split", "pattern", obj("String", ","), "behavior", "Isolated", "invert", false),
 			obj("type", "Split", "pattern", obj("Regex", `\s+`), "behavior", "Removed", "invert", false),
 			obj("type", "Punctuation", "behavior", "Isolated"),
-			obj("type", "Split", "pattern", obj("Regex", `(?i:the|and)|[^\s]+`), "behavior", "Isolated", "invert", true))
+			obj("type", "Split", "pattern", obj("Regex", `(?i:the|and)|[^\s]+`), "behavior", "Isolated", "invert", true),
+			// Llama 3's and GPT-4o's patterns (\p{N}{1,3}, case classes, (?i:...)?)
+			obj("type", "Split", "pattern", obj("Regex", llama3Pattern), "behavior", "Isolated", "invert", false),
+			obj("type", "Split", "pattern", obj("Regex", gpt4oPattern), "behavior", "Isolated", "invert", false))
 		j["post_processor"] = seq("processors", obj("type", "ByteLevel", "trim_offsets", false),
 			obj("type", "TemplateProcessing",
 				"single", []any{obj("SpecialToken", obj("id", "<s>", "type_id", 0)), obj("Sequence", obj("id", "A", "type_id", 0))},
@@ -79,6 +82,11 @@ var variants = []struct {
 			"special_tokens", obj())
 	}},
 }
+
+const (
+	llama3Pattern = `(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+`
+	gpt4oPattern  = `[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+`
+)
 
 func obj(kv ...any) map[string]any {
 	m := map[string]any{}
