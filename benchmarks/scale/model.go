@@ -84,9 +84,9 @@ func computeLimits(d Deployment, p Profile) []Limit {
 	conc := func(name string, n float64, needs string) Limit {
 		return Limit{Name: name, JobsPerSec: n * perConcurrent, Needs: needs}
 	}
-	ls := []Limit{
-		conc("Lambda account concurrency (1,000)", AccountConcurrency, "a Service Quotas increase of concurrent executions"),
-		conc("event source maxConcurrency", float64(d.MaxConcurrency), "raise context maxConcurrency (≤ 1,000)"),
+	ls := []Limit{conc("Lambda account concurrency (1,000)", AccountConcurrency, "a Service Quotas increase of concurrent executions")}
+	if !d.Provisioned() { // provisioned mode takes no maximum concurrency: its pollers cap it
+		ls = append(ls, conc("event source maxConcurrency", float64(d.MaxConcurrency), "raise context maxConcurrency (≤ 1,000)"))
 	}
 	if d.ReservedConcurrency > 0 {
 		ls = append(ls, conc("reservedConcurrency", float64(d.ReservedConcurrency), "raise context reservedConcurrency"))

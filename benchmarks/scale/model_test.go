@@ -104,14 +104,14 @@ func TestLimits(t *testing.T) {
 func TestProvisionedAndFIFO(t *testing.T) {
 	p := Profiles["ocr"]
 	d := DefaultDeployment()
-	d.MaxConcurrency, d.ESMMinPollers, d.ESMMaxPollers, d.StatusShards = 1000, 2, 50, 16
+	d.ESMMinPollers, d.ESMMaxPollers, d.StatusShards = 2, 50, 16
 	r := Evaluate(d, p, 10000)
 	near(t, "pollers × 10 invocations", limit(t, r, "provisioned pollers × 10 invocations").JobsPerSec,
 		500*d.batch()/fullInvocationS(d, p))
 	near(t, "pollers' receives", limit(t, r, "provisioned pollers × 10 receives").JobsPerSec, 50*10*10)
 	for _, l := range r.Limits {
-		if strings.HasPrefix(l.Name, "event source ceiling, default mode") {
-			t.Errorf("provisioned mode still has the default-mode ceiling: %+v", l)
+		if strings.HasPrefix(l.Name, "event source ceiling, default mode") || strings.HasPrefix(l.Name, "event source maxConcurrency") {
+			t.Errorf("provisioned mode still has a default-mode limit: %+v", l)
 		}
 	}
 	d = DefaultDeployment()

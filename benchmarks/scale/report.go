@@ -10,10 +10,12 @@ import (
 // Report prints the deployment, one row per rate, and the limits with what
 // each needs, as Markdown (docs/scale.md is this output).
 func Report(w io.Writer, d Deployment, p Profile, rs []Result) {
-	runner := fmt.Sprintf("Lambda %d MiB (%.2f vCPU, %s), batch %d, window %gs, maxConcurrency %d",
-		d.MemoryMiB, d.VCPU(), d.Architecture, d.BatchSize, d.MaxBatchingWindowSeconds, d.MaxConcurrency)
+	runner := fmt.Sprintf("Lambda %d MiB (%.2f vCPU, %s), batch %d, window %gs",
+		d.MemoryMiB, d.VCPU(), d.Architecture, d.BatchSize, d.MaxBatchingWindowSeconds)
 	if d.Provisioned() {
 		runner += fmt.Sprintf(", provisioned pollers %d..%d", d.ESMMinPollers, d.maxPollers())
+	} else {
+		runner += fmt.Sprintf(", maxConcurrency %d", d.MaxConcurrency)
 	}
 	if d.OnECS() {
 		runner = fmt.Sprintf("ECS %s poller, %d..%d tasks of %g vCPU / %d MiB, batch %d",
