@@ -44,9 +44,9 @@ type Notifications struct {
 }
 
 // NewNotifications returns nil when n is nil (no target configured), so no
-// typed nil hides in the interface. setup.go wires it with
-//
-//	w.Notify = NewNotifications(store.NotifierFromEnv(awsCfg, os.Getenv), results)
+// typed nil hides in the interface. New wires it with store.Open's
+// Notifier (built from BATCHINFER_NOTIFY_TOPIC_ARN and
+// BATCHINFER_NOTIFY_EVENT_BUS) and the results table for the marks.
 func NewNotifications(n *store.Notifier, marks NotifyMarks) *Notifications {
 	if n == nil {
 		return nil
@@ -121,7 +121,7 @@ func (w *Worker) notifyPending(ctx context.Context, rec *store.Record) error {
 	if err := w.publish(ctx, ev); err != nil {
 		return fmt.Errorf("publish the pending completion of job %s: %w", rec.JobID, err)
 	}
-	return retry(ctx, func(ctx context.Context) error {
+	return store.Retry(ctx, func(ctx context.Context) error {
 		_, err := w.Notify.Marks.ClearNotifyPending(ctx, rec.JobID, ev.NotificationID)
 		return err
 	})
@@ -130,5 +130,5 @@ func (w *Worker) notifyPending(ctx context.Context, rec *store.Record) error {
 func (w *Worker) publish(ctx context.Context, ev jobs.Completion) error {
 	pctx, cancel := context.WithTimeout(ctx, notifyBudget)
 	defer cancel()
-	return retry(pctx, func(ctx context.Context) error { return w.Notify.Notifier.Publish(ctx, ev) })
+	return store.Retry(pctx, func(ctx context.Context) error { return w.Notify.Notifier.Publish(ctx, ev) })
 }

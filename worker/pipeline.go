@@ -4,7 +4,9 @@ import (
 	"context"
 	"sync"
 
+	"github.com/batchinfer/batchinfer/engine"
 	"github.com/batchinfer/batchinfer/jobs"
+	"github.com/batchinfer/batchinfer/settings"
 )
 
 // runSingles takes every pending single job (not a record file) through
@@ -77,7 +79,7 @@ func (w *Worker) fetch(ctx context.Context, t *task) {
 	switch {
 	case in.S3 != nil:
 		if !w.bucketAllowed(in.S3.Bucket) {
-			t.fail(jobs.Errorf(jobs.CodeBucketNotAllowed, "bucket %q is not in BATCHINFER_INPUT_BUCKETS", in.S3.Bucket))
+			t.fail(jobs.Errorf(jobs.CodeBucketNotAllowed, "bucket %q is not in %s", in.S3.Bucket, settings.InputBuckets.Name))
 			return
 		}
 		data, err := w.fetchObject(ctx, *in.S3)
@@ -105,9 +107,9 @@ func (w *Worker) infer(ctx context.Context, ready []*task) {
 		}
 		return
 	}
-	items := make([]Item, len(ready))
+	items := make([]engine.Item, len(ready))
 	for i, t := range ready {
-		items[i] = Item{Model: t.model, Data: t.data}
+		items[i] = engine.Item{Model: t.model, Data: t.data}
 	}
 	t0 := w.now()
 	preds := w.Engine.Predict(ctx, items)

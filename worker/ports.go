@@ -5,6 +5,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/batchinfer/batchinfer/engine"
 	"github.com/batchinfer/batchinfer/jobs"
 	"github.com/batchinfer/batchinfer/model"
 	"github.com/batchinfer/batchinfer/store"
@@ -21,6 +22,8 @@ type Results interface {
 	Claim(ctx context.Context, rec store.Record, lease time.Duration) (store.ClaimResult, error)
 	Complete(ctx context.Context, rec store.Record) error
 	SaveProgress(ctx context.Context, rec store.Record, leaseUntil time.Time) error
+	// Reset makes a FAILED job runnable again for a redriven message.
+	Reset(ctx context.Context, jobID string, expect store.Status) error
 }
 
 // Inputs reads job inputs from S3: whole objects for single jobs, a stream
@@ -54,7 +57,7 @@ type Predictor interface {
 	// Models lists the served models, default first.
 	Models() []*model.Model
 	// Predict runs items, one Prediction per item in order.
-	Predict(ctx context.Context, items []Item) []Prediction
+	Predict(ctx context.Context, items []engine.Item) []engine.Prediction
 	// PackRows is how many rows of m fill a tensor run.
 	PackRows(m *model.Model) int
 }

@@ -6,7 +6,10 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/batchinfer/batchinfer/engine"
 	"github.com/batchinfer/batchinfer/jobs"
+	"github.com/batchinfer/batchinfer/settings"
+	"github.com/batchinfer/batchinfer/store"
 )
 
 // sizedBody is a record file's stream.
@@ -27,7 +30,7 @@ func (fr *fileRun) open(ctx context.Context) (sizedBody, error) {
 		offset = 0
 	}
 	var b sizedBody
-	err := retry(ctx, func(ctx context.Context) error {
+	err := store.Retry(ctx, func(ctx context.Context) error {
 		var err error
 		b.r, b.size, err = w.Inputs.Open(ctx, *t.job.Input.S3, offset)
 		return err
@@ -37,8 +40,8 @@ func (fr *fileRun) open(ctx context.Context) (sizedBody, error) {
 	}
 	if b.size > w.Config.maxRecordFileBytes() {
 		b.r.Close()
-		return b, jobs.Errorf(jobs.CodeInputTooLarge, "record file %s is %d bytes, over BATCHINFER_MAX_RECORD_FILE_BYTES=%d",
-			t.rec.Input, b.size, w.Config.maxRecordFileBytes())
+		return b, jobs.Errorf(jobs.CodeInputTooLarge, "record file %s is %d bytes, over %s=%d",
+			t.rec.Input, b.size, settings.MaxRecordFileBytes.Name, w.Config.maxRecordFileBytes())
 	}
 	return b, nil
 }
@@ -53,7 +56,7 @@ func (fr *fileRun) runPack(ctx context.Context, recs []jobs.Record) error {
 	data := make([][]byte, len(recs))
 	errs := make([]error, len(recs))
 	fr.fetchPointers(ctx, recs, data, errs)
-	var items []Item
+	var items []engine.Item
 	var idx []int
 	for i, r := range recs {
 		switch {
@@ -64,7 +67,7 @@ func (fr *fileRun) runPack(ctx context.Context, recs []jobs.Record) error {
 				return errs[i]
 			}
 		default:
-			items = append(items, Item{Model: t.model, Data: data[i]})
+			items = append(items, engine.Item{Model: t.model, Data: data[i]})
 			idx = append(idx, i)
 		}
 	}
@@ -116,7 +119,7 @@ func (fr *fileRun) fetchPointers(ctx context.Context, recs []jobs.Record, data [
 		i := pos[p]
 		obj := *p.job.Input.S3
 		if !w.bucketAllowed(obj.Bucket) {
-			errs[i] = jobs.Errorf(jobs.CodeBucketNotAllowed, "bucket %q is not in BATCHINFER_INPUT_BUCKETS", obj.Bucket)
+			errs[i] = jobs.Errorf(jobs.CodeBucketNotAllowed, "bucket %q is not in %s", obj.Bucket, settings.InputBuckets.Name)
 			return
 		}
 		data[i], errs[i] = w.fetchObject(ctx, obj)
@@ -143,7 +146,7 @@ func (w *Worker) fetchObject(ctx context.Context, obj jobs.S3Object) ([]byte, er
 	fctx, cancel := context.WithTimeout(ctx, fetchBudget(ctx))
 	defer cancel()
 	var data []byte
-	err := retry(fctx, func(ctx context.Context) error {
+	err := store.Retry(fctx, func(ctx context.Context) error {
 		var err error
 		data, err = w.Inputs.Fetch(ctx, obj)
 		return err

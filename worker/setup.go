@@ -12,7 +12,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/batchinfer/batchinfer/engine"
 	"github.com/batchinfer/batchinfer/model"
+	"github.com/batchinfer/batchinfer/reprocess"
+	"github.com/batchinfer/batchinfer/settings"
 	"github.com/batchinfer/batchinfer/store"
 )
 
@@ -48,13 +51,13 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Worker, ColdStart,
 	if err != nil {
 		return nil, cs, err
 	}
-	eng, err := NewEngine(models)
+	eng, err := engine.New(models)
 	if err != nil {
 		return nil, cs, err
 	}
 	eng.SetMaxBatch(cfg.MaxBatch)
 	if len(cfg.InputBuckets) == 0 {
-		log.Warn("BATCHINFER_INPUT_BUCKETS is empty: every S3 input will fail with bucket_not_allowed")
+		log.Warn(settings.InputBuckets.Name + " is empty: every S3 input will fail with bucket_not_allowed")
 	}
 	w := &Worker{
 		Engine: eng, Results: aws.Results, Inputs: aws.Inputs, Outputs: aws.Outputs, DeadLetters: aws.DeadLetters,
@@ -62,7 +65,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Worker, ColdStart,
 		Redeliveries: aws.Sources,
 	}
 	if aws.Queue != nil {
-		w.Reprocessor = &Reprocessor{Results: aws.Results, Queue: aws.Queue, Objects: aws.Objects}
+		w.Reprocessor = &reprocess.Reprocessor{Results: aws.Results, Queue: aws.Queue, Objects: aws.Objects}
 		w.Continuations = aws.Queue
 	}
 	cs.Total = time.Since(start)
@@ -82,8 +85,8 @@ func (c Config) modelDir(loc string) string {
 
 // NewIsolator runs suspects in `self isolate` (self: this binary) with
 // the models of cfg, already loaded once, so the child reads them from disk.
-func NewIsolator(self string, cfg Config, ms []*model.Model) *Isolator {
-	iso := &Isolator{Dirs: map[string]string{}, Command: func(ctx context.Context) *exec.Cmd {
+func NewIsolator(self string, cfg Config, ms []*model.Model) *engine.Isolator {
+	iso := &engine.Isolator{Dirs: map[string]string{}, Command: func(ctx context.Context) *exec.Cmd {
 		cmd := exec.CommandContext(ctx, self, "isolate")
 		cmd.Stderr = os.Stderr // the child's errors join the function's log
 		return cmd
@@ -109,17 +112,17 @@ func LoadModels(ctx context.Context, src ModelSource, cfg Config) (ms []*model.M
 			t0 := time.Now()
 			dir = cfg.modelDir(loc)
 			if _, err := src.SyncPrefix(ctx, loc, dir); err != nil {
-				return nil, fetch, create, fmt.Errorf("BATCHINFER_MODELS: fetch %s: %w", loc, err)
+				return nil, fetch, create, fmt.Errorf("%s: fetch %s: %w", settings.Models.Name, loc, err)
 			}
 			fetch += time.Since(t0)
 		} else if _, err := os.Stat(filepath.Join(dir, "manifest.json")); err != nil {
-			return nil, fetch, create, fmt.Errorf("BATCHINFER_MODELS: %s is not a model folder (no manifest.json): %w", loc, err)
+			return nil, fetch, create, fmt.Errorf("%s: %s is not a model folder (no manifest.json): %w", settings.Models.Name, loc, err)
 		}
 		t0 := time.Now()
 		m, err := model.Load(dir, model.Options{IntraOpThreads: cfg.IntraOpThreads})
 		create += time.Since(t0)
 		if err != nil {
-			return nil, fetch, create, fmt.Errorf("BATCHINFER_MODELS: load %s: %w", loc, err)
+			return nil, fetch, create, fmt.Errorf("%s: load %s: %w", settings.Models.Name, loc, err)
 		}
 		ms = append(ms, m)
 	}

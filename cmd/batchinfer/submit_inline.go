@@ -8,17 +8,18 @@ import (
 	"os"
 	"strings"
 
+	"github.com/batchinfer/batchinfer/client"
+	"github.com/batchinfer/batchinfer/settings"
 	"github.com/batchinfer/batchinfer/store"
-	"github.com/batchinfer/batchinfer/worker"
 )
 
 // inline sends one inline job (--features, --file) or one job per s3:// URI.
 func (f *submitCmd) inline(ctx context.Context, a *store.Adapters, uris []string, stdout io.Writer) ([]string, error) {
-	spec := worker.JobSpec{JobID: f.jobID, Model: f.model}
+	spec := client.JobSpec{JobID: f.jobID, Model: f.model}
 	if f.metadata != "" {
 		spec.Metadata = json.RawMessage(f.metadata)
 	}
-	var specs []worker.JobSpec
+	var specs []client.JobSpec
 	switch {
 	case f.features != "":
 		spec.Features = json.RawMessage(f.features)
@@ -57,9 +58,9 @@ func (f *submitCmd) inline(ctx context.Context, a *store.Adapters, uris []string
 // send enqueues bodies and prints each sent job as a JSON line.
 func send(ctx context.Context, q *store.Queue, bodies []string, stdout io.Writer) ([]string, error) {
 	if q == nil {
-		return nil, fmt.Errorf("%w: --queue-url or BATCHINFER_QUEUE_URL is required", errUsage)
+		return nil, fmt.Errorf("%w: --queue-url or %s is required", errUsage, settings.QueueURL.Name)
 	}
-	sent, err := worker.Submit(ctx, q, bodies)
+	sent, err := client.Submit(ctx, q, bodies)
 	var ids []string
 	enc := json.NewEncoder(stdout)
 	for _, s := range sent {

@@ -1,0 +1,114 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"hash/crc32"
+	"image"
+	"image/color"
+	"image/gif"
+	"image/png"
+	"math/rand"
+	"strings"
+	"testing"
+
+	"github.com/batchinfer/batchinfer/internal/textimg"
+	"github.com/batchinfer/batchinfer/jobs"
+	"github.com/batchinfer/batchinfer/model"
+)
+
+// pngHeader is a PNG whose IHDR claims w×h pixels and holds no image data:
+// a decompression bomb's header.
+func pngHeader(w, h uint32) []byte {
+	var b bytes.Buffer
+	b.WriteString("\x89PNG\r\n\x1a\n")
+	ihdr := make([]byte, 13)
+	binary.BigEndian.PutUint32(ihdr[0:], w)
+	binary.BigEndian.PutUint32(ihdr[4:], h)
+	ihdr[8], ihdr[9] = 8, 2 // 8-bit RGB
+	chunk := append([]byte("IHDR"), ihdr...)
+	binary.Write(&b, binary.BigEndian, uint32(len(ihdr)))
+	b.Write(chunk)
+	binary.Write(&b, binary.BigEndian, crc32.ChecksumIEEE(chunk))
+	return b.Bytes()
+}
+
+func encodePNG(t *testing.T, img image.Image) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// TestEngineMapsEveryBadInputToAPermanentCode checks the seam between the
+// model's input errors and the job taxonomy: model cannot import jobs, so
+// only this test notices a code the taxonomy does not know (which would be
+// retried forever as transient).
+func TestEngineMapsEveryBadInputToAPermanentCode(t *testing.T) {
+	eng, err := New(models)
+	if err != nil {
+		t.Fatal(err)
+	}
+	iris, rec := models[0], models[1]
+	good := textimg.PNG("Good line 42", textimg.Options{})
+	var gifBuf bytes.Buffer
+	if err := gif.Encode(&gifBuf, image.NewPaletted(image.Rect(0, 0, 4, 4), []color.Color{color.White, color.Black}), nil); err != nil {
+		t.Fatal(err)
+	}
+	noise := make([]byte, 512)
+	rand.New(rand.NewSource(1)).Read(noise)
+	cases := []struct {
+		name string
+		item Item
+		want jobs.Code
+	}{
+		{"empty", Item{rec, nil}, jobs.CodeEmptyInput},
+		{"truncated png", Item{rec, good[:len(good)/2]}, jobs.CodeUndecodableImage},
+		{"random bytes", Item{rec, noise}, jobs.CodeUnsupportedFormat},
+		{"gif", Item{rec, gifBuf.Bytes()}, jobs.CodeUnsupportedFormat},
+		{"bomb header", Item{rec, pngHeader(100000, 100000)}, jobs.CodeImageTooLarge},
+		{"48x20000 strip", Item{rec, encodePNG(t, image.NewGray(image.Rect(0, 0, 20000, 48)))}, jobs.CodeImageDimensions},
+		{"wrong feature count", Item{iris, []byte(`{"features": [1, 2, 3]}`)}, jobs.CodeWrongFeatureCount},
+		{"NaN", Item{iris, []byte(`{"features": [1, "NaN", 3, 4]}`)}, jobs.CodeNonFiniteFeature},
+		{"not features", Item{iris, []byte(`{"rows": [1, 2, 3, 4]}`)}, jobs.CodeInvalidFeatures},
+		{"over the model's byte cap", Item{iris, []byte(`{"features": [1, 2, 3, 4], "pad": "` + strings.Repeat("x", 70<<10) + `"}`)}, jobs.CodeInputTooLarge},
+	}
+	// Every code the model can produce is a permanent taxonomy code, and
+	// one of the cases above.
+	covered := map[jobs.Code]bool{}
+	for _, c := range cases {
+		covered[c.want] = true
+	}
+	for _, code := range model.InputCodes {
+		if !jobs.Code(code).Permanent() || !covered[jobs.Code(code)] {
+			t.Errorf("model input code %q: permanent %v, covered by a case %v", code, jobs.Code(code).Permanent(), covered[jobs.Code(code)])
+		}
+	}
+	// Every bad item sits between two good ones of the same model.
+	var items []Item
+	for _, c := range cases {
+		neighbour := Item{rec, good}
+		if c.item.Model == iris {
+			neighbour = Item{iris, []byte(`{"features": [5.1, 3.5, 1.4, 0.2]}`)}
+		}
+		items = append(items, neighbour, c.item, neighbour)
+	}
+	preds := eng.Predict(context.Background(), items)
+	for i, c := range cases {
+		p := preds[3*i+1]
+		if got := jobs.CodeOf(p.Err); got != c.want || !got.Permanent() {
+			t.Errorf("%s: code %q (permanent %v), want permanent %q; err %v", c.name, got, got.Permanent(), c.want, p.Err)
+		}
+		for _, n := range []Prediction{preds[3*i], preds[3*i+2]} {
+			if n.Err != nil || n.Output == nil {
+				t.Errorf("%s: a neighbour failed: %v", c.name, n.Err)
+			}
+		}
+	}
+	if got := preds[0].Output["text"]; got != "Good line 42" {
+		t.Errorf("neighbour text %q", got)
+	}
+}

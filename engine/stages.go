@@ -1,0 +1,167 @@
+package engine
+
+import (
+	"context"
+	"time"
+
+	"github.com/batchinfer/batchinfer/batching"
+	"github.com/batchinfer/batchinfer/jobs"
+	"github.com/batchinfer/batchinfer/model"
+)
+
+// StageStats is how one pipeline stage ran over all the items of its model
+// in one Predict call.
+type StageStats struct {
+	Name     string
+	Rows     int           // rows the stage ran (one per page for detection, one per line after)
+	Runs     int           // tensor runs they took
+	MaxBatch int           // the stage's limit, so Rows/(Runs·MaxBatch) is the fill
+	Infer    time.Duration // wall time in the stage's runs
+}
+
+func hasPipeline(items []Item) bool {
+	for _, it := range items {
+		if it.Model.IsPipeline() {
+			return true
+		}
+	}
+	return false
+}
+
+// predictMixed predicts the items of plain models as Predict does and
+// those of each pipeline model through its stages.
+func (e *Engine) predictMixed(ctx context.Context, items []Item) []Prediction {
+	preds := make([]Prediction, len(items))
+	var plain []Item
+	var plainIdx []int
+	pipes := map[*model.Model][]int{}
+	var order []*model.Model
+	for i, it := range items {
+		if !it.Model.IsPipeline() {
+			plain, plainIdx = append(plain, it), append(plainIdx, i)
+			continue
+		}
+		if _, ok := pipes[it.Model]; !ok {
+			order = append(order, it.Model)
+		}
+		pipes[it.Model] = append(pipes[it.Model], i)
+	}
+	if len(plain) > 0 {
+		for j, p := range e.Predict(ctx, plain) {
+			preds[plainIdx[j]] = p
+		}
+	}
+	for _, m := range order {
+		e.predictPipeline(ctx, m, items, pipes[m], preds)
+	}
+	return preds
+}
+
+// pipelineFlow is one item of a pipeline model on its way through the stages.
+type pipelineFlow struct {
+	item  int // index into items and preds
+	flow  *model.Flow
+	batch int // the largest run its rows of the latest stage shared
+}
+
+// predictPipeline runs the items idx of pipeline model m. Detection goes
+// through the pages a chunk at a time (a decoded page and its detection
+// row are megabytes; a flow keeps only its crops once detected); every
+// later stage packs the rows of all the pages together.
+func (e *Engine) predictPipeline(ctx context.Context, m *model.Model, items []Item, idx []int, preds []Prediction) {
+	stages := m.Stages()
+	stats := make([]StageStats, len(stages))
+	for s, st := range stages {
+		stats[s] = StageStats{Name: st.Name(), MaxBatch: e.limits(st).MaxBatch}
+	}
+	chunk := max(4*e.workers, stats[0].MaxBatch)
+	var flows []*pipelineFlow
+	for start := 0; start < len(idx); start += chunk {
+		part := make([]*pipelineFlow, min(chunk, len(idx)-start))
+		e.parallel(len(part), func(j int) {
+			i := idx[start+j]
+			f, err := m.Start(items[i].Data)
+			if err != nil {
+				preds[i].Err = inputError(err)
+				return
+			}
+			part[j] = &pipelineFlow{item: i, flow: f}
+		})
+		flows = append(flows, e.runStage(ctx, 0, stages[0], part, preds, &stats[0])...)
+	}
+	for s := 1; s < len(stages); s++ {
+		flows = e.runStage(ctx, s, stages[s], flows, preds, &stats[s])
+	}
+	e.parallel(len(flows), func(j int) {
+		f := flows[j]
+		p := &preds[f.item]
+		p.Output = f.flow.Result()
+		p.BatchSize = f.batch
+		p.Phases = f.flow.Phases()
+	})
+	for _, i := range idx {
+		preds[i].Stages = stats
+	}
+}
+
+// runStage runs stage s for flows: each flow's rows, all flows' rows packed
+// into shared runs, each flow given its rows' outputs back. It returns the
+// flows still going; a flow one of whose rows failed gets that row's error.
+func (e *Engine) runStage(ctx context.Context, s int, st *model.Model, flows []*pipelineFlow, preds []Prediction, stats *StageStats) []*pipelineFlow {
+	rows := make([][]model.Tensor, len(flows))
+	e.parallel(len(flows), func(j int) {
+		if flows[j] != nil {
+			rows[j] = flows[j].flow.Rows(s)
+		}
+	})
+	var all []batching.Tensor
+	offsets := make([]int, len(flows)) // where flow j's rows start in all
+	for j, r := range rows {
+		offsets[j] = len(all)
+		for _, t := range r {
+			all = append(all, batching.Tensor(t))
+		}
+	}
+	t0 := time.Now()
+	res := batching.Run(ctx, all, e.limits(st), func(ctx context.Context, b batching.Tensor) ([]batching.Tensor, error) {
+		stats.Runs++
+		outs, err := st.Run(ctx, model.Tensor(b))
+		return toBatching(outs), err
+	})
+	stats.Infer += time.Since(t0)
+	stats.Rows += len(all)
+
+	failed := make([]bool, len(flows))
+	e.parallel(len(flows), func(j int) {
+		f := flows[j]
+		if f == nil {
+			return
+		}
+		off := offsets[j]
+		outs := make([][]model.Tensor, len(rows[j]))
+		if len(outs) > 0 {
+			f.batch = 0
+		}
+		for k := range outs {
+			r := res[off+k]
+			if r.Err != nil {
+				preds[f.item].Err = runError(ctx, r.Err)
+				failed[j] = true
+				return
+			}
+			outs[k] = toModel(r.Outputs)
+			f.batch = max(f.batch, r.BatchSize)
+		}
+		if err := f.flow.Take(s, outs); err != nil {
+			preds[f.item].Err = jobs.Wrap(jobs.CodeInferenceFailed, err, "postprocess stage %s", st.Name())
+			failed[j] = true
+		}
+	})
+	var kept []*pipelineFlow
+	for j, f := range flows {
+		if f != nil && !failed[j] {
+			kept = append(kept, f)
+		}
+	}
+	return kept
+}
