@@ -20,7 +20,7 @@ import (
 const (
 	benchBatch = 32
 	benchModel = "minilm-l6-bench"
-	benchTexts = 256
+	benchTexts = 128
 )
 
 // encodeAll tokenizes texts on every CPU, as the engine preprocesses.
