@@ -98,6 +98,11 @@ func textSettings(man Manifest) (TextSettings, error) {
 		Task: man.Task, Labels: man.Labels, Pooling: pooling, Normalize: man.Normalize == nil || *man.Normalize,
 		MaxLength: man.MaxLength, TopK: man.TopK, Aggregation: man.Aggregation,
 	}
+	switch man.Vectors {
+	case "", "parquet", "npy", "off":
+	default:
+		return TextSettings{}, fmt.Errorf("vectors %q is not parquet, npy or off", man.Vectors)
+	}
 	switch man.Activation {
 	case "", "softmax":
 	case "sigmoid":

@@ -166,3 +166,22 @@ func TestParseFormat(t *testing.T) {
 		t.Error("csv accepted")
 	}
 }
+
+func TestNPYInBuffer(t *testing.T) {
+	var b Buffer
+	w, err := NewNPY(&b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		if err := w.Add(fmt.Sprint(i), vec(i, 2)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if b.Len() != npyHeaderLen+3*2*4 || !bytes.Contains(b.Bytes()[:npyHeaderLen], []byte("'shape': (3, 2)")) {
+		t.Errorf("%d bytes, header %q", b.Len(), b.Bytes()[:npyHeaderLen])
+	}
+}
