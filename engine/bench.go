@@ -186,7 +186,7 @@ func pipelineRate(ctx context.Context, m *model.Model, inputs [][]byte, batch in
 	eng.SetMaxBatch(batch)
 	items := make([]Item, len(inputs))
 	for i, in := range inputs {
-		items[i] = Item{Model: m, Data: in}
+		items[i] = Item{Model: m, Input: model.Input{Data: in}}
 	}
 	n, start := 0, time.Now()
 	for time.Since(start) < minRun {

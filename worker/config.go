@@ -2,11 +2,12 @@ package worker
 
 import (
 	"fmt"
-	"github.com/batchinfer/batchinfer/metrics"
-	"github.com/batchinfer/batchinfer/store"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/batchinfer/batchinfer/metrics"
+	"github.com/batchinfer/batchinfer/store"
 )
 
 // Config is the worker's whole configuration, read from environment

@@ -3,10 +3,11 @@ package worker
 import (
 	"context"
 	"fmt"
-	"github.com/batchinfer/batchinfer/metrics"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/batchinfer/batchinfer/metrics"
 
 	"github.com/aws/aws-lambda-go/events"
 
