@@ -130,8 +130,16 @@ func (fr *fileRun) process(ctx context.Context) error {
 			return err
 		}
 		fr.cur.Header = p.header
-		if fr.buf.Len() >= w.Config.recordPartBytes() {
+		switch {
+		case fr.buf.Len() >= w.Config.recordPartBytes():
 			if err := fr.commitPart(ctx); err != nil {
+				return err
+			}
+		case fr.vec != nil && fr.vec.bytes >= int64(w.Config.recordPartBytes()):
+			// Vectors outgrow their lines (the lines may not even hold
+			// them): write them and carry the lines, a commit point that
+			// needs no part of S3's 5 MiB minimum.
+			if err := fr.checkpoint(ctx); err != nil {
 				return err
 			}
 		}
@@ -293,6 +301,16 @@ func (fr *fileRun) loadCarry(ctx context.Context) error {
 		}
 		return err
 	})
+}
+
+// checkpoint commits the progress without a part: the lines after the last
+// part are carried (and the vectors written) as a pause does, and the file
+// goes on with the lease held.
+func (fr *fileRun) checkpoint(ctx context.Context) error {
+	if !fr.carry(ctx) {
+		return jobs.Errorf(jobs.CodeDeadline, "record file: could not save the lines and vectors after record %d", fr.cur.Records)
+	}
+	return fr.commit(ctx, fr.deadline)
 }
 
 // carry saves the lines after the last part, so that the records this
