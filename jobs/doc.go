@@ -143,6 +143,18 @@
 // A request wrapped in an SNS envelope is rejected: the schedule sends it
 // to the queue directly.
 //
+// # Redelivery and redrive
+//
+// A message sent to the dead-letter queue by the worker carries the
+// message attributes error_code, error_message, job_id and
+// source_message_id (deadletter.go). A message that comes back carrying
+// error_code and job_id (`batchinfer dlq redrive`, SQS's own redrive) is a
+// redrive, Message.Redrive: it reruns its job and replaces the FAILED item.
+// Any other delivery of a job whose outcome is written is a duplicate and
+// is acknowledged, whatever the outcome, with no second dead letter; so is
+// a redriven message delivered again once its own rerun is written (the
+// item then names it in message_id).
+//
 // # Record files
 //
 // An S3 object whose key ends in .jsonl, .ndjson or .csv, each optionally

@@ -7,6 +7,7 @@ import (
 	"github.com/batchinfer/batchinfer/engine"
 	"github.com/batchinfer/batchinfer/jobs"
 	"github.com/batchinfer/batchinfer/model"
+	"github.com/batchinfer/batchinfer/settings"
 )
 
 // runSingles takes every pending single job (not a record file) through
@@ -79,7 +80,7 @@ func (w *Worker) fetch(ctx context.Context, t *task) {
 	var data []byte
 	if in.S3 != nil {
 		if !w.bucketAllowed(in.S3.Bucket) {
-			t.fail(jobs.Errorf(jobs.CodeBucketNotAllowed, "bucket %q is not in BATCHINFER_INPUT_BUCKETS", in.S3.Bucket))
+			t.fail(jobs.Errorf(jobs.CodeBucketNotAllowed, "bucket %q is not in %s", in.S3.Bucket, settings.InputBuckets.Name))
 			return
 		}
 		var err error
