@@ -193,7 +193,18 @@ func TestMatchesTransformersJS(t *testing.T) {
 // and wants the same ids, masks, type ids and tokens; offsets must hold
 // their invariants, and equal the Rust library's where its ids are ours.
 func compareWithReference(t *testing.T, root string, cases []refCase) {
+	// load our side while node loads its own
+	var wg sync.WaitGroup
+	for _, dir := range uniqueDirs(cases) {
+		wg.Go(func() {
+			// failures are reported by loadTok on the test's goroutine below
+			if tk, err := Load(filepath.Join(root, dir)); err == nil {
+				loaded.LoadOrStore(filepath.Join(root, dir), tk)
+			}
+		})
+	}
 	want := runReference(t, root, cases)
+	wg.Wait()
 	rustChecked := 0
 	for i, c := range cases {
 		tk := loadTok(t, root, c.Dir)
@@ -259,6 +270,16 @@ func rustDeclared(t testing.TB) bool {
 	}
 	_, ok := pkg.Dependencies["tokenizers"]
 	return ok
+}
+
+func uniqueDirs(cases []refCase) []string {
+	var dirs []string
+	for _, c := range cases {
+		if !slices.Contains(dirs, c.Dir) {
+			dirs = append(dirs, c.Dir)
+		}
+	}
+	return dirs
 }
 
 func untruncatedLen(t testing.TB, tk *Tokenizer, c refCase) int {

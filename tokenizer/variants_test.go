@@ -29,6 +29,12 @@ var variants = []struct {
 		addTokens(j, obj("id", 1, "content", "[unused0]", "special", false, "normalized", true),
 			obj("id", 2, "content", "<mask>", "special", true, "lstrip", true, "rstrip", true, "normalized", false))
 	}},
+	{"bert-cased", "minilm", `{"tokenizer_class": "DistilBertTokenizer", "model_max_length": 512}`, func(j map[string]any) {
+		j["normalizer"] = obj("type", "BertNormalizer", "clean_text", true, "handle_chinese_chars", false, "strip_accents", true, "lowercase", false)
+	}},
+	{"bert-keep-accents", "minilm", `{"tokenizer_class": "BertTokenizer"}`, func(j map[string]any) {
+		j["normalizer"] = obj("type", "BertNormalizer", "clean_text", false, "handle_chinese_chars", true, "strip_accents", false, "lowercase", true)
+	}},
 	{"roberta-like", "qwen3", `{"tokenizer_class": "RobertaTokenizer", "model_max_length": 48}`, func(j map[string]any) {
 		j["normalizer"] = nil
 		j["pre_tokenizer"] = obj("type", "ByteLevel", "add_prefix_space", true, "trim_offsets", true, "use_regex", true)
