@@ -100,15 +100,8 @@ func readMerges(raw json.RawMessage) ([][2]string, error) {
 	return pairs, nil
 }
 
-func (b *bpe) encode(words []atext, out []token) []token {
-	mark := len(out)
-	for _, w := range words {
-		out = b.word(w, out)
-	}
-	if b.fuse {
-		out = append(out[:mark], fuseUnk(out[mark:], &b.vocab)...)
-	}
-	return out
+func (b *bpe) encode(words []atext, out []token, stop int) []token {
+	return encodeFused(words, out, stop, &b.vocab, b.fuse, b.word)
 }
 
 func (b *bpe) word(w atext, out []token) []token {
