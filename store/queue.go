@@ -35,6 +35,21 @@ type Queue struct {
 // Receive takes up to n (≤ 10) messages with all system and message
 // attributes, long polling for up to wait (rounded down to seconds, at most
 // 20 s). visibility 0 keeps the queue's own visibility timeout.
+//
+// Once SQS has answered a receive, its messages are hidden from every
+// other consumer until their visibility timeout: an answer dropped half
+// read would strand them there. So the request is never cut by ctx (a
+// caller shutting down, a batch window ending): it runs to its answer,
+// bounded only by wait plus receiveGrace for a server that went silent,
+// and ctx ending only stops further attempts. The caller owns what it
+// gets back even when ctx has ended, and must process or release it.
+//
+// A receive that fails transiently (a keep-alive connection the server had
+// just dropped, throttling, 5xx) is tried again with backoff while ctx
+// lasts. On a FIFO queue every attempt carries the same
+// ReceiveRequestAttemptId, so SQS answers a retry with the messages a lost
+// answer held; on a standard queue those come back after their visibility
+// timeout.
 func (q *Queue) Receive(ctx context.Context, n int, wait, visibility time.Duration) ([]types.Message, error) {
 	in := &sqs.ReceiveMessageInput{
 		QueueUrl:                    aws.String(q.URL),
@@ -46,9 +61,19 @@ func (q *Queue) Receive(ctx context.Context, n int, wait, visibility time.Durati
 	if visibility > 0 {
 		in.VisibilityTimeout = int32(visibility.Round(time.Second) / time.Second)
 	}
-	out, err := q.Client.ReceiveMessage(ctx, in)
+	if strings.HasSuffix(q.URL, ".fifo") {
+		in.ReceiveRequestAttemptId = aws.String(rand.Text())
+	}
+	var out *sqs.ReceiveMessageOutput
+	err := retryTransient(ctx, func() error {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Duration(in.WaitTimeSeconds)*time.Second+receiveGrace)
+		defer cancel()
+		var err error
+		out, err = q.Client.ReceiveMessage(rctx, in)
+		return Classify(err, "receive from "+q.URL)
+	})
 	if err != nil {
-		return nil, Classify(err, "receive from "+q.URL)
+		return nil, err
 	}
 	return out.Messages, nil
 }
@@ -88,8 +113,11 @@ const shortPollPause = 50 * time.Millisecond
 
 // receiveGrace bounds a receive beyond its long-poll wait: a receive is
 // never cancelled with the caller's context (SQS may already have hidden
-// the messages it answers with), only given up on when SQS is silent.
-const receiveGrace = 10 * time.Second
+// the messages it answers with), only given up on when SQS is silent this
+// long. It is generous: an emulator on a loaded machine has been seen
+// taking seconds, and a receive given up on mid-answer strands its
+// messages.
+const receiveGrace = 60 * time.Second
 
 // ReceiveBatch gathers one batch: it waits up to o.IdleWait for the first
 // message, then keeps receiving until it holds o.Max messages, o.MaxBytes,
@@ -115,10 +143,8 @@ func (q *Queue) ReceiveBatch(ctx context.Context, o BatchOptions) (msgs []types.
 	deadline := time.Now().Add(o.IdleWait)
 	for ctx.Err() == nil {
 		wait := max(time.Until(deadline), 0)
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), min(wait, maxLongPoll)+receiveGrace)
 		t0 := time.Now()
-		got, err := q.Receive(rctx, want-len(msgs), wait, o.Visibility)
-		cancel()
+		got, err := q.Receive(ctx, want-len(msgs), wait, o.Visibility)
 		if err != nil {
 			return msgs, first, err
 		}
@@ -152,7 +178,7 @@ func (q *Queue) ReceiveBatch(ctx context.Context, o BatchOptions) (msgs []types.
 // Delete deletes msgs (by receipt handle) in batches of ten. What was not
 // deleted is reported in a *BatchError; the others are still deleted.
 func (q *Queue) Delete(ctx context.Context, msgs []types.Message) error {
-	return inTens(q, msgs, "delete", func(chunk []types.Message) ([]types.BatchResultErrorEntry, error) {
+	return inTens(ctx, q, msgs, "delete", func(chunk []types.Message) ([]types.BatchResultErrorEntry, error) {
 		entries := make([]types.DeleteMessageBatchRequestEntry, len(chunk))
 		for i, m := range chunk {
 			entries[i] = types.DeleteMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), ReceiptHandle: m.ReceiptHandle}
@@ -188,7 +214,7 @@ type VisibilityChange struct {
 // in groups of ten. What was not changed is reported in a *BatchError
 // (BatchError.Failed indexes changes); the others are still changed.
 func (q *Queue) ChangeVisibilityBatch(ctx context.Context, changes []VisibilityChange) error {
-	return inTens(q, changes, "change visibility of", func(chunk []VisibilityChange) ([]types.BatchResultErrorEntry, error) {
+	return inTens(ctx, q, changes, "change visibility of", func(chunk []VisibilityChange) ([]types.BatchResultErrorEntry, error) {
 		entries := make([]types.ChangeMessageVisibilityBatchRequestEntry, len(chunk))
 		for i, c := range chunk {
 			entries[i] = types.ChangeMessageVisibilityBatchRequestEntry{
@@ -409,14 +435,22 @@ func (e *BatchError) Unwrap() error { return e.Err }
 
 // inTens runs call on items in chunks of ten, each entry's Id its index in
 // the chunk, and gathers what was not done into a *BatchError (nil when
-// every entry was). name says which message an item is, for errors.
-func inTens[T any](q *Queue, items []T, doing string, call func(chunk []T) ([]types.BatchResultErrorEntry, error), name func(T) string) error {
+// every entry was). name says which message an item is, for errors. A
+// call that fails as a whole, transiently, is tried again while ctx lasts
+// (retryTransient): deleting or changing a message twice is harmless,
+// leaving it undone redelivers it.
+func inTens[T any](ctx context.Context, q *Queue, items []T, doing string, call func(chunk []T) ([]types.BatchResultErrorEntry, error), name func(T) string) error {
 	var failed []int
 	var errs []error
 	for start, chunk := range chunks(items, MaxSQSBatch) {
-		refused, err := call(chunk)
+		var refused []types.BatchResultErrorEntry
+		err := retryTransient(ctx, func() error {
+			var err error
+			refused, err = call(chunk)
+			return Classify(err, fmt.Sprintf("%s %d messages on %s", doing, len(chunk), q.URL))
+		})
 		if err != nil {
-			errs = append(errs, Classify(err, fmt.Sprintf("%s %d messages on %s", doing, len(chunk), q.URL)))
+			errs = append(errs, err)
 			for i := range chunk {
 				failed = append(failed, start+i)
 			}
