@@ -320,6 +320,35 @@ func (q *Queue) VisibilityTimeout(ctx context.Context) (time.Duration, error) {
 	return time.Duration(s) * time.Second, nil
 }
 
+// Backlog is what a queue holds, from its approximate attributes.
+type Backlog struct {
+	Visible  int // waiting to be received (ApproximateNumberOfMessages)
+	InFlight int // received and hidden: being worked on, or stranded until their visibility timeout (…NotVisible)
+	Delayed  int // sent with a delay, or a retry's backoff not yet over (…Delayed)
+	// Visibility is the queue's visibility timeout: a message in flight is
+	// hidden at most this long after its receive (unless its consumer
+	// extends it).
+	Visibility time.Duration
+}
+
+// Backlog reads the queue's message counts and visibility timeout.
+func (q *Queue) Backlog(ctx context.Context) (Backlog, error) {
+	attrs, err := q.attributes(ctx, types.QueueAttributeNameApproximateNumberOfMessages,
+		types.QueueAttributeNameApproximateNumberOfMessagesNotVisible, types.QueueAttributeNameApproximateNumberOfMessagesDelayed,
+		types.QueueAttributeNameVisibilityTimeout)
+	if err != nil {
+		return Backlog{}, err
+	}
+	n := func(name types.QueueAttributeName) int {
+		v, _ := strconv.Atoi(attrs[string(name)])
+		return v
+	}
+	return Backlog{
+		Visible: n(types.QueueAttributeNameApproximateNumberOfMessages), InFlight: n(types.QueueAttributeNameApproximateNumberOfMessagesNotVisible),
+		Delayed: n(types.QueueAttributeNameApproximateNumberOfMessagesDelayed), Visibility: time.Duration(n(types.QueueAttributeNameVisibilityTimeout)) * time.Second,
+	}, nil
+}
+
 func (q *Queue) attributes(ctx context.Context, names ...types.QueueAttributeName) (map[string]string, error) {
 	out, err := q.Client.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(q.URL), AttributeNames: names})
 	if err != nil {

@@ -360,3 +360,20 @@ func receiveN(t *testing.T, q *Queue, n int) []types.Message {
 	}
 	return msgs
 }
+
+// TestQueueBacklog: what a wait reports of the queue, from fauxqs's
+// attributes.
+func TestQueueBacklog(t *testing.T) {
+	q := newTestQueue(t)
+	sendN(t, q, 3, nil)
+	if _, err := q.Receive(context.Background(), 1, 0, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	b, err := q.Backlog(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Visible != 2 || b.InFlight != 1 || b.Delayed != 0 || b.Visibility <= 0 {
+		t.Fatalf("backlog %+v; want 2 visible, 1 in flight and the queue's visibility timeout", b)
+	}
+}
