@@ -10,8 +10,8 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 
+	"github.com/batchinfer/batchinfer/client"
 	"github.com/batchinfer/batchinfer/store"
-	"github.com/batchinfer/batchinfer/worker"
 )
 
 // waitWatch is the results table as `--wait` reads it, remembering each
@@ -132,7 +132,7 @@ func (w *waitWatch) follow(ctx context.Context, ids []string, wait, every time.D
 	bar := newBar(out, int64(len(ids)), "jobs finished", progressbar.OptionShowCount())
 	terminal := isTerminal(out)
 	next, said := w.now().Add(reasonEvery), ""
-	recs, err := worker.Follow(wctx, w, ids, every, func(final, total int) {
+	recs, err := client.Follow(wctx, w, ids, every, func(final, total int) {
 		_ = bar.Set(final)
 		if final == total || w.now().Before(next) {
 			return
