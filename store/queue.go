@@ -331,6 +331,27 @@ type Backlog struct {
 	Visibility time.Duration
 }
 
+// Describe is the backlog for people, e.g. "5 waiting, 10 in flight
+// (being worked on, or hidden until 18:06:00 at the latest: the 6m0s
+// visibility timeout)": a message in flight comes back at the latest one
+// visibility timeout after its receive, when its consumer stopped or lost
+// it.
+func (b Backlog) Describe(now time.Time) string {
+	parts := []string{fmt.Sprintf("%d waiting", b.Visible)}
+	if b.InFlight > 0 {
+		p := fmt.Sprintf("%d in flight", b.InFlight)
+		if b.Visibility > 0 {
+			p += fmt.Sprintf(" (being worked on, or hidden until %s at the latest: the %s visibility timeout)",
+				now.Add(b.Visibility).Local().Format("15:04:05"), b.Visibility)
+		}
+		parts = append(parts, p)
+	}
+	if b.Delayed > 0 {
+		parts = append(parts, fmt.Sprintf("%d delayed", b.Delayed))
+	}
+	return strings.Join(parts, ", ")
+}
+
 // Backlog reads the queue's message counts and visibility timeout.
 func (q *Queue) Backlog(ctx context.Context) (Backlog, error) {
 	attrs, err := q.attributes(ctx, types.QueueAttributeNameApproximateNumberOfMessages,

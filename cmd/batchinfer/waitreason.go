@@ -96,25 +96,7 @@ func (w *waitWatch) queueReason(ctx context.Context) string {
 	if err != nil {
 		return ""
 	}
-	return backlogText(b, w.now())
-}
-
-// backlogText is a backlog for people. Messages in flight are hidden at
-// most the visibility timeout after their receive: on a stopped or
-// crashed worker's messages, that is when they come back.
-func backlogText(b store.Backlog, now time.Time) string {
-	parts := []string{fmt.Sprintf("%d waiting", b.Visible)}
-	if b.InFlight > 0 {
-		p := fmt.Sprintf("%d in flight", b.InFlight)
-		if b.Visibility > 0 {
-			p += fmt.Sprintf(" (being worked on, or hidden until %s at the latest: the %s visibility timeout)", clock(now.Add(b.Visibility)), b.Visibility)
-		}
-		parts = append(parts, p)
-	}
-	if b.Delayed > 0 {
-		parts = append(parts, fmt.Sprintf("%d delayed", b.Delayed))
-	}
-	return strings.Join(parts, ", ")
+	return b.Describe(w.now())
 }
 
 func clock(t time.Time) string { return t.Local().Format("15:04:05") }

@@ -33,21 +33,3 @@ func TestWaitReason(t *testing.T) {
 		})
 	}
 }
-
-func TestBacklogText(t *testing.T) {
-	now := time.Date(2026, 12, 6, 18, 0, 0, 0, time.Local)
-	tests := []struct {
-		b    store.Backlog
-		want string
-	}{
-		{store.Backlog{}, "0 waiting"},
-		{store.Backlog{Visible: 5, InFlight: 10, Visibility: 6 * time.Minute},
-			"5 waiting, 10 in flight (being worked on, or hidden until 18:06:00 at the latest: the 6m0s visibility timeout)"},
-		{store.Backlog{InFlight: 1, Delayed: 3}, "0 waiting, 1 in flight, 3 delayed"},
-	}
-	for _, tt := range tests {
-		if got := backlogText(tt.b, now); got != tt.want {
-			t.Errorf("backlogText(%+v) = %q, want %q", tt.b, got, tt.want)
-		}
-	}
-}
