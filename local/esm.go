@@ -57,6 +57,12 @@ type ESM struct {
 	Grace time.Duration
 	// Log receives one line per cycle; nil discards.
 	Log *slog.Logger
+
+	// visibility is the queue's visibility timeout, which each batch gets
+	// once received: receives themselves hide messages for a shorter hold
+	// (store.BatchOptions.Hold), so a receive whose answer is lost strands
+	// nothing for long.
+	visibility time.Duration
 }
 
 // DefaultGrace is ESM.Grace's default: a batch of the local function
@@ -307,6 +313,7 @@ func (e *ESM) batchSize() int {
 func (e *ESM) receiveBatch(ctx context.Context) ([]types.Message, error) {
 	msgs, _, err := e.queue().ReceiveBatch(ctx, store.BatchOptions{
 		Max: e.batchSize(), Window: e.Window, IdleWait: e.Window, MaxBytes: maxPayload,
+		Visibility: e.visibility, Hold: store.DefaultHold,
 	})
 	if err != nil {
 		// What arrived before the receive that failed is returned too.
@@ -329,12 +336,22 @@ func (e *ESM) deleteMessages(ctx context.Context, msgs []types.Message) (int, er
 	return deleted, fmt.Errorf("esm: %w", err)
 }
 
-func (e *ESM) queue() *store.Queue { return &store.Queue{Client: e.SQS, URL: e.QueueURL} }
+func (e *ESM) queue() *store.Queue {
+	return &store.Queue{Client: e.SQS, URL: e.QueueURL, Log: e.Log}
+}
 
-// resolveSource fills QueueARN and Region when they were left empty.
+// resolveSource fills QueueARN and Region when they were left empty, and
+// reads the queue's visibility timeout.
 func (e *ESM) resolveSource(ctx context.Context) error {
 	if e.Region == "" {
 		e.Region = e.SQS.Options().Region
+	}
+	if e.visibility == 0 {
+		v, err := e.queue().VisibilityTimeout(ctx)
+		if err != nil {
+			return fmt.Errorf("esm: %w", err)
+		}
+		e.visibility = v
 	}
 	if e.QueueARN != "" {
 		return nil

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"log/slog"
 	"slices"
 	"strconv"
 	"strings"
@@ -30,6 +31,9 @@ const maxLongPoll = 20 * time.Second
 type Queue struct {
 	Client *sqs.Client
 	URL    string
+	// Log, when set, hears of receives that failed and were tried again:
+	// a failed receive may have hidden messages whose answer was lost.
+	Log *slog.Logger
 }
 
 // Receive takes up to n (≤ 10) messages with all system and message
@@ -70,6 +74,10 @@ func (q *Queue) Receive(ctx context.Context, n int, wait, visibility time.Durati
 		defer cancel()
 		var err error
 		out, err = q.Client.ReceiveMessage(rctx, in)
+		if err != nil && q.Log != nil {
+			q.Log.Warn("receive failed; messages SQS hid for it, if any, come back after their visibility timeout",
+				"queue", q.URL, "visibility_s", in.VisibilityTimeout, "err", err)
+		}
 		return Classify(err, "receive from "+q.URL)
 	})
 	if err != nil {
@@ -95,6 +103,13 @@ type BatchOptions struct {
 	// Visibility is each receive's visibility timeout (whole seconds); 0
 	// keeps the queue's.
 	Visibility time.Duration
+	// Hold, when positive and below Visibility, is how long each receive
+	// hides its messages at first: once the batch is gathered, one
+	// ChangeMessageVisibilityBatch per ten hides them for Visibility. A
+	// receive whose answer is lost on the way (SQS hid the messages, we
+	// never saw them) then strands them for Hold, not for Visibility. It is
+	// raised to Window plus holdMargin when shorter.
+	Hold time.Duration
 	// MaxBytes ends the batch once its bodies plus recordOverhead per
 	// message reach it (Lambda's 6 MB invocation payload, say); 0 is no
 	// cap. It is checked after each receive, so a batch may pass it by
@@ -118,6 +133,23 @@ const shortPollPause = 50 * time.Millisecond
 // taking seconds, and a receive given up on mid-answer strands its
 // messages.
 const receiveGrace = 60 * time.Second
+
+// holdMargin is what a hold keeps beyond the batching window, for the
+// extension to land before the first messages would come back.
+const holdMargin = 5 * time.Second
+
+// DefaultHold is a Hold for callers with no reason to choose: long enough
+// for a batch's extension to land on a slow machine, short enough that a
+// lost answer delays its messages by seconds, not minutes.
+const DefaultHold = 30 * time.Second
+
+// hold is the visibility each receive of a batch asks for.
+func (o BatchOptions) hold() time.Duration {
+	if o.Hold <= 0 || o.Visibility <= 0 {
+		return o.Visibility
+	}
+	return min(max(o.Hold, o.Window+holdMargin), o.Visibility)
+}
 
 // ReceiveBatch gathers one batch: it waits up to o.IdleWait for the first
 // message, then keeps receiving until it holds o.Max messages, o.MaxBytes,
@@ -144,9 +176,9 @@ func (q *Queue) ReceiveBatch(ctx context.Context, o BatchOptions) (msgs []types.
 	for ctx.Err() == nil {
 		wait := max(time.Until(deadline), 0)
 		t0 := time.Now()
-		got, err := q.Receive(ctx, want-len(msgs), wait, o.Visibility)
+		got, err := q.Receive(ctx, want-len(msgs), wait, o.hold())
 		if err != nil {
-			return msgs, first, err
+			return msgs, first, errors.Join(err, q.extend(ctx, msgs, o))
 		}
 		if len(got) > 0 && len(msgs) == 0 {
 			first, deadline = t0, t0.Add(o.Window)
@@ -172,7 +204,25 @@ func (q *Queue) ReceiveBatch(ctx context.Context, o BatchOptions) (msgs []types.
 			}
 		}
 	}
-	return msgs, first, nil
+	return msgs, first, q.extend(ctx, msgs, o)
+}
+
+// extend hides msgs, received for o.hold(), for o.Visibility: with a
+// context of its own, since the messages are the caller's either way.
+func (q *Queue) extend(ctx context.Context, msgs []types.Message, o BatchOptions) error {
+	if len(msgs) == 0 || o.hold() >= o.Visibility {
+		return nil
+	}
+	changes := make([]VisibilityChange, len(msgs))
+	for i, m := range msgs {
+		changes[i] = VisibilityChange{ReceiptHandle: aws.ToString(m.ReceiptHandle), MessageID: messageID(m), Timeout: o.Visibility}
+	}
+	ectx, cancel := context.WithTimeout(context.WithoutCancel(ctx), holdMargin)
+	defer cancel()
+	if err := q.ChangeVisibilityBatch(ectx, changes); err != nil {
+		return fmt.Errorf("extend the visibility of a received batch (what failed comes back after %s): %w", o.hold(), err)
+	}
+	return nil
 }
 
 // Delete deletes msgs (by receipt handle) in batches of ten. What was not

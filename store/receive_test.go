@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -164,5 +165,42 @@ func TestIdleConnectionsCloseBeforeTheServers(t *testing.T) {
 	}
 	if tr.MaxIdleConnsPerHost < maxConnsPerHost {
 		t.Errorf("MaxIdleConnsPerHost %d: a batch's concurrent calls would re-dial", tr.MaxIdleConnsPerHost)
+	}
+}
+
+// TestReceiveHoldBoundsALostAnswer: the first ReceiveMessage's answer is
+// cut half sent after SQS hid its messages. With a hold, a batch asking
+// for a minute's visibility gets those messages back after the hold (a
+// few seconds), the retry gathers the rest, and what it returns is hidden
+// for the whole minute.
+func TestReceiveHoldBoundsALostAnswer(t *testing.T) {
+	var cuts atomic.Int32
+	q, p := proxiedQueue(t, faultproxy.Options{Cut: func(_, target string) bool {
+		return target == "AmazonSQS.ReceiveMessage" && cuts.Add(1) == 1
+	}})
+	sendN(t, q, 3, nil)
+	o := BatchOptions{Max: 10, Visibility: time.Minute, Hold: time.Second}
+	msgs, _, err := q.ReceiveBatch(context.Background(), o)
+	if err != nil || len(msgs) != 0 || p.Counts()[faultproxy.SQS].Cut != 1 {
+		t.Fatalf("first batch: %d messages, %v, %+v; want the cut answer retried (nothing else visible yet)", len(msgs), err, p.Counts()[faultproxy.SQS])
+	}
+	if v, h := queueCounts(t, q); v != 0 || h != 3 {
+		t.Fatalf("after the lost answer: %d visible, %d hidden; want the 3 hidden", v, h)
+	}
+	start := time.Now()
+	var got []types.Message
+	for len(got) < 3 && time.Since(start) < 15*time.Second {
+		m, _, err := q.ReceiveBatch(context.Background(), BatchOptions{Max: 10, IdleWait: time.Second, Visibility: time.Minute, Hold: time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, m...)
+	}
+	if len(got) != 3 || time.Since(start) > 8*time.Second {
+		t.Fatalf("%d of 3 back after %s; want all within the hold (%s), not the minute", len(got), time.Since(start), o.hold())
+	}
+	time.Sleep(o.hold() + time.Second)
+	if v, h := queueCounts(t, q); v != 0 || h != 3 {
+		t.Fatalf("%d visible, %d hidden past the hold; want all 3 still hidden (extended to the minute)", v, h)
 	}
 }

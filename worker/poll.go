@@ -265,7 +265,7 @@ func (p *Poller) receive(ctx context.Context, tg pollTarget) ([]events.SQSMessag
 		idle = DefaultIdleWait
 	}
 	return p.Queue.ReceiveRecords(ctx, store.BatchOptions{
-		Max: p.batchSize(), Window: p.Window, IdleWait: idle, Visibility: tg.visibility,
+		Max: p.batchSize(), Window: p.Window, IdleWait: idle, Visibility: tg.visibility, Hold: store.DefaultHold,
 	}, tg.arn)
 }
 

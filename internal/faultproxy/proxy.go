@@ -48,6 +48,11 @@ type Options struct {
 	// coming after the service acted, which a client that gives up on it
 	// (its context ending) loses half read.
 	Stall func(service, target string) time.Duration
+	// Cut, when it returns true for a call (by service and X-Amz-Target),
+	// forwards the call, sends the response's headers and the first half
+	// of its body, then drops the connection: an answer lost on the way
+	// after the service acted (a ReceiveMessage whose messages SQS hid).
+	Cut func(service, target string) bool
 	// IdleTimeout closes a client connection idle this long between
 	// requests, as a server's keep-alive timeout does (dynalite's, Node's
 	// default, is 5 s); 0 keeps Go's default.
@@ -62,6 +67,7 @@ type Counts struct {
 	Injected             int // faults injected before forwarding
 	InjectedAfterForward int // faults injected after forwarding
 	Stalled              int // answers stalled half sent (Options.Stall)
+	Cut                  int // answers cut half sent (Options.Cut)
 }
 
 // Proxy is a running fault-injecting reverse proxy.
@@ -237,7 +243,11 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if p.opts.Stall != nil && !d.before && !d.after {
 		stall = p.opts.Stall(service, r.Header.Get("X-Amz-Target"))
 	}
+	cut := p.opts.Cut != nil && !d.before && !d.after && stall <= 0 && p.opts.Cut(service, r.Header.Get("X-Amz-Target"))
 	switch {
+	case cut:
+		p.count(service, func(c *Counts) { c.Cut++ })
+		cutAnswer(w, r, rp)
 	case stall > 0:
 		p.count(service, func(c *Counts) { c.Stalled++ })
 		stallAnswer(w, r, rp, stall)
@@ -265,17 +275,8 @@ func (p *Proxy) count(service string, f func(*Counts)) {
 // stallAnswer forwards r, then sends the answer's headers and half its
 // body, waits d (or until the client goes), and sends the rest.
 func stallAnswer(w http.ResponseWriter, r *http.Request, rp *httputil.ReverseProxy, d time.Duration) {
-	rec := httptest.NewRecorder()
-	rp.ServeHTTP(rec, r)
-	body := rec.Body.Bytes()
-	for k, v := range rec.Header() {
-		w.Header()[k] = v
-	}
-	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
-	w.WriteHeader(rec.Code)
+	body := halfAnswer(w, r, rp)
 	half := len(body) / 2
-	_, _ = w.Write(body[:half])
-	http.NewResponseController(w).Flush()
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
@@ -284,6 +285,31 @@ func stallAnswer(w http.ResponseWriter, r *http.Request, rp *httputil.ReversePro
 		return
 	}
 	_, _ = w.Write(body[half:])
+}
+
+// cutAnswer forwards r, sends the answer's headers and half its body, and
+// drops the connection.
+func cutAnswer(w http.ResponseWriter, r *http.Request, rp *httputil.ReverseProxy) {
+	halfAnswer(w, r, rp)
+	if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+		_ = conn.Close()
+	}
+}
+
+// halfAnswer forwards r and sends the answer's headers and the first half
+// of its body; it returns the body.
+func halfAnswer(w http.ResponseWriter, r *http.Request, rp *httputil.ReverseProxy) []byte {
+	rec := httptest.NewRecorder()
+	rp.ServeHTTP(rec, r)
+	body := rec.Body.Bytes()
+	for k, v := range rec.Header() {
+		w.Header()[k] = v
+	}
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(rec.Code)
+	_, _ = w.Write(body[:len(body)/2])
+	http.NewResponseController(w).Flush()
+	return body
 }
 
 func (p *Proxy) logFault(service string, kind Kind, when string, r *http.Request) {
