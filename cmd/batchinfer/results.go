@@ -4,9 +4,9 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"os"
 	"time"
 
+	"github.com/batchinfer/batchinfer/settings"
 	"github.com/batchinfer/batchinfer/store"
 )
 
@@ -31,7 +31,7 @@ func (f *resultsCmd) flags(fs *flag.FlagSet) {
 	// Full outputs are read whole, however large (the worker's cap is for inputs).
 	f.res.opts.MaxInputBytes = 1 << 30
 	// --wait says what the jobs queue holds when it is known (optional).
-	fs.StringVar(&f.res.opts.QueueURL, "queue-url", os.Getenv("BATCHINFER_QUEUE_URL"), "with --wait: the jobs queue, whose backlog the wait reports (default $BATCHINFER_QUEUE_URL)")
+	fs.StringVar(&f.res.opts.QueueURL, "queue-url", settings.Current(settings.QueueURL), "with --wait: the jobs queue, whose backlog the wait reports (default $"+settings.QueueURL.Name+")")
 }
 
 func (f *resultsCmd) run(ctx context.Context, c call) error {
