@@ -167,9 +167,15 @@ func (p *Poller) Run(ctx context.Context) error {
 	defer stopHeartbeat()
 	go p.holder.heartbeat(hbCtx)
 
+	// The grace period runs from the stop signal, not from the end of the
+	// receive then in flight (a long poll of up to 20 s): the whole stop
+	// fits in it, and so in ECS's stop timeout.
+	graceOver := make(chan struct{})
+	stopGrace := context.AfterFunc(ctx, func() { time.AfterFunc(p.grace(), func() { close(graceOver) }) })
+	defer stopGrace()
 	var wg sync.WaitGroup
 	p.receiveLoop(ctx, tg, &wg, log)
-	p.drain(ctx, &wg, log)
+	p.drain(ctx, &wg, graceOver, log)
 	return nil
 }
 
@@ -215,15 +221,15 @@ func (p *Poller) receiveLoop(ctx context.Context, tg pollTarget, wg *sync.WaitGr
 	}
 }
 
-// drain waits up to Grace for the batches in flight, then hands back what
-// is still held.
-func (p *Poller) drain(ctx context.Context, wg *sync.WaitGroup, log *slog.Logger) {
+// drain waits for the batches in flight until graceOver, then hands back
+// what is still held.
+func (p *Poller) drain(ctx context.Context, wg *sync.WaitGroup, graceOver <-chan struct{}, log *slog.Logger) {
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()
 	finished := true
 	select {
 	case <-done:
-	case <-time.After(p.grace()):
+	case <-graceOver:
 		finished = false
 	}
 	hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
