@@ -345,3 +345,37 @@ func normOf(v []float32) float64 {
 	}
 	return math.Sqrt(s)
 }
+
+// Every generated export loads with no manifest of ours, with the task,
+// inputs, maximum length and options its files say.
+func TestGeneratedTextModelsLoad(t *testing.T) {
+	want := map[string]struct {
+		task    string
+		inputs  int
+		maxLen  int
+		pooling Pooling
+		multi   bool
+		pooled  bool
+	}{
+		"minilm-embed":     {TaskFeatureExtraction, 3, 128, PoolMean, false, false}, // tokenizer.json truncates at 128
+		"minilm-pooled":    {TaskFeatureExtraction, 3, 128, PoolMean, false, true},
+		"minilm-sentiment": {TaskTextClassification, 3, 128, PoolMean, false, false},
+		"minilm-ner":       {TaskTokenClassification, 3, 128, PoolMean, false, false},
+		"qwen3-topics":     {TaskTextClassification, 2, 128, PoolMean, true, false}, // 130 positions less RoBERTa's 2
+		"qwen3-embed":      {TaskFeatureExtraction, 2, 256, PoolLast, false, false},
+		"llama2-ner":       {TaskTokenClassification, 2, 512, PoolMean, false, false}, // model_max_length 1e30: the positions
+		"minilm-l6-bench":  {TaskFeatureExtraction, 3, 128, PoolMean, false, false},
+	}
+	if len(want) != len(textmodels.Names) {
+		t.Fatalf("%d expectations for %d models", len(want), len(textmodels.Names))
+	}
+	for _, name := range textmodels.Names {
+		tm := loadTextModel(t, name, nil)
+		w, set := want[name], tm.codec.set
+		if set.Task != w.task || len(tm.m.Manifest().Inputs) != w.inputs || set.MaxLength != w.maxLen ||
+			set.Pooling != w.pooling || set.MultiLabel != w.multi || set.Pooled != w.pooled || tm.m.Name() != name {
+			t.Errorf("%s: %s, %d inputs, max length %d, pooling %s, multi-label %v, pooled %v; want %+v",
+				name, set.Task, len(tm.m.Manifest().Inputs), set.MaxLength, set.Pooling, set.MultiLabel, set.Pooled, w)
+		}
+	}
+}
