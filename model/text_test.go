@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -79,13 +80,22 @@ func overlay(t testing.TB, name string, overrides map[string]any) string {
 // the engine does.
 func (tm *textModel) predict(t testing.TB, texts []string) ([]*TextRow, []map[string]any) {
 	t.Helper()
-	rows := make([]Row, len(texts))
-	packRows := make([]batching.Row, len(texts))
-	states := make([]*TextRow, len(texts))
+	in := make([]Input, len(texts))
 	for i, s := range texts {
-		r, err := tm.m.PreprocessInput(Input{Text: &Text{Text: s}})
+		in[i] = Input{Text: &Text{Text: s}}
+	}
+	return tm.predictInputs(t, in)
+}
+
+func (tm *textModel) predictInputs(t testing.TB, inputs []Input) ([]*TextRow, []map[string]any) {
+	t.Helper()
+	rows := make([]Row, len(inputs))
+	packRows := make([]batching.Row, len(inputs))
+	states := make([]*TextRow, len(inputs))
+	for i, in := range inputs {
+		r, err := tm.m.PreprocessInput(in)
 		if err != nil {
-			t.Fatalf("preprocess %q: %v", s, err)
+			t.Fatalf("preprocess %+v: %v", in.Text, err)
 		}
 		rows[i], packRows[i], states[i] = r[0], batching.Row(r[0].Inputs), r[0].State.(*TextRow)
 	}
@@ -93,7 +103,7 @@ func (tm *textModel) predict(t testing.TB, texts []string) ([]*TextRow, []map[st
 	res := batching.RunRows(context.Background(), packRows, lim, func(ctx context.Context, in []tensor.Tensor) ([]tensor.Tensor, error) {
 		return tm.m.RunInputs(ctx, in)
 	})
-	outs := make([]map[string]any, len(texts))
+	outs := make([]map[string]any, len(inputs))
 	for i, r := range res {
 		if r.Err != nil {
 			t.Fatalf("run row %d: %v", i, r.Err)
@@ -377,5 +387,43 @@ func TestGeneratedTextModelsLoad(t *testing.T) {
 			t.Errorf("%s: %s, %d inputs, max length %d, pooling %s, multi-label %v, pooled %v; want %+v",
 				name, set.Task, len(tm.m.Manifest().Inputs), set.MaxLength, set.Pooling, set.MultiLabel, set.Pooled, w)
 		}
+	}
+}
+
+// A text pair (a cross-encoder's query and passage) gets the reference's
+// ids and token type ids, and the model's answer on those.
+func TestTextPairs(t *testing.T) {
+	tm := loadTextModel(t, "minilm-sentiment", nil)
+	pairs := []textmodels.Input{
+		{Text: "Was the parcel late?", TextPair: "It arrived two days after the promised date."},
+		{Text: "Refund?", TextPair: "Crème brûlée à São Paulo."},
+		{Text: longText, TextPair: "short pair"},
+	}
+	toks, err := textmodels.Tokenize(context.Background(), tm.dir, tm.codec.set.MaxLength, pairs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := runPadded(t, tm.dir, toks, []string{"logits"})
+	labels := tm.m.Manifest().Labels
+	for i, p := range pairs {
+		rows, err := tm.m.PreprocessInput(Input{Text: &Text{Text: p.Text, Pair: &pairs[i].TextPair}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := rows[0].State.(*TextRow)
+		if fmt.Sprint(r.enc.IDs) != fmt.Sprint(toks[i].InputIDs) || fmt.Sprint(r.enc.TypeIDs) != fmt.Sprint(toks[i].TokenTypeIDs) {
+			t.Fatalf("pair %d: ids %v types %v, reference %v %v", i, r.enc.IDs, r.enc.TypeIDs, toks[i].InputIDs, toks[i].TokenTypeIDs)
+		}
+		_, outs := tm.predictInputs(t, []Input{{Text: &Text{Text: p.Text, Pair: &pairs[i].TextPair}}})
+		want, err := scoreLabels(run.outs[0][i*len(labels):(i+1)*len(labels)], labels, false, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if outs[0]["label"] != want[0].Label || math.Abs(outs[0]["score"].(float64)-want[0].Score) > 1e-4 {
+			t.Errorf("pair %d: %v, the model on the reference's tokens says %+v", i, outs[0], want[0])
+		}
+	}
+	if !slices.Contains(toks[0].TokenTypeIDs, 1) {
+		t.Fatal("the pair's tokens have no type id 1")
 	}
 }
