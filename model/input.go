@@ -24,14 +24,14 @@ func (m *Model) PreprocessInput(in Input) ([]Row, error) {
 			return nil, inputErrorf(codeInputTooLarge, "input is %d bytes; model %s takes at most %d", n, m.manifest.Name, limit)
 		}
 	}
+	if in.Text == nil && len(in.Data) == 0 {
+		return nil, inputErrorf(codeEmptyInput, "input is empty (0 bytes)")
+	}
 	if m.codec == nil {
 		if in.Text != nil && m.IsPipeline() {
 			return nil, inputErrorf(codeUnsupportedFormat, "model %s reads images and documents, not text", m.manifest.Name)
 		}
 		return nil, fmt.Errorf("preprocess %s: a pipeline or its stage takes its input through Start", m.manifest.Name)
-	}
-	if in.Text == nil && len(in.Data) == 0 {
-		return nil, inputErrorf(codeEmptyInput, "input is empty (0 bytes)")
 	}
 	row, err := m.codec.Preprocess(in)
 	if err != nil {
