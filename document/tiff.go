@@ -21,6 +21,7 @@ const (
 	tagRowsPerStrip    = 278
 	tagStripByteCounts = 279
 	tagTileWidth       = 322
+	tagPhotometric     = 262
 	tagJPEGTables      = 347
 
 	compressionJPEG = 7 // "new-style" JPEG: x/image/tiff does not decode it
@@ -125,6 +126,13 @@ func (t *tiffFile) page(i int, o Options) (image.Image, error) {
 	if err != nil {
 		return nil, errorf(CodeUndecodableImage, "decode TIFF page %d: %v", i+1, err)
 	}
+	if c := f[tagCompression].first(); (c == 3 || c == 4) && f[tagPhotometric].first() == 1 {
+		// A fax page's codes name white and black runs as bits 0 and 1;
+		// PhotometricInterpretation BlackIsZero (as Pillow writes) then
+		// shows bit 0 black, as libtiff reads it. x/image/tiff decodes the
+		// runs by their fax colour and shows the page inverted.
+		invertGray(img)
+	}
 	return img, nil
 }
 
@@ -222,4 +230,12 @@ func (t *tiffFile) jpegPage(f map[uint16]field) (image.Image, error) {
 		draw.Draw(dst, image.Rect(0, y, w, min(y+rows, h)), img, img.Bounds().Min, draw.Src)
 	}
 	return dst, nil
+}
+
+func invertGray(img image.Image) {
+	if g, ok := img.(*image.Gray); ok {
+		for i, v := range g.Pix {
+			g.Pix[i] = 255 - v
+		}
+	}
 }
