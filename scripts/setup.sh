@@ -63,6 +63,16 @@ samples() {
   done
 }
 
+# Test documents and detector test models are made by the system python3
+# with Debian's Pillow (libtiff's JPEG and fax TIFFs, WebP, EXIF) and onnx
+# (the YOLO-layout test exports, ONNX Runtime's NonMaxSuppression graph).
+python_debs() {
+  /usr/bin/python3 -c 'import PIL, onnx' 2>/dev/null && return 0
+  echo "setup: Debian python3-pil and python3-onnx"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-pil python3-onnx >/dev/null
+}
+python_debs
+
 if complete && verify; then
   # Manifests are committed; refresh the copies in case they changed.
   for m in ppocr-rec ppocr-cls iris-rf; do cp "$root/models/$m/manifest.json" "$cache/models/$m/manifest.json"; done
