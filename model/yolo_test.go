@@ -37,7 +37,7 @@ func TestParsePyNames(t *testing.T) {
 // round(d/2 - 0.1) with Python's half-to-even rounding.
 func TestLetterboxGeometry(t *testing.T) {
 	tests := []struct {
-		w, h, S             int
+		w, h, S            int
 		newW, newH, l, top int
 	}{
 		{1280, 720, 640, 640, 360, 0, 140},
