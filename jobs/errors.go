@@ -31,6 +31,8 @@ const (
 	CodeRetriesExhausted    Code = "retries_exhausted"    // transient failures until BATCHINFER_MAX_RECEIVES
 	CodeInferenceCrashed    Code = "inference_crashed"    // the input killed the inference process when run alone in a child process (a native fault, out of memory)
 	CodeNotConfigured       Code = "not_configured"       // the worker lacks a variable this message needs (e.g. BATCHINFER_QUEUE_URL for reprocess)
+	CodeUndecodableDocument Code = "undecodable_document" // an encrypted, truncated or broken PDF
+	CodeTooManyPages        Code = "too_many_pages"       // a PDF or TIFF with more pages than the model's max_pages
 )
 
 // Transient failures: SQS redelivers the message after its visibility timeout.
@@ -52,6 +54,7 @@ var permanent = map[Code]bool{
 	CodeImageDimensions: true, CodeInvalidFeatures: true, CodeWrongFeatureCount: true,
 	CodeNonFiniteFeature: true, CodeInferenceFailed: true, CodeIdempotencyConflict: true,
 	CodeRetriesExhausted: true, CodeNotConfigured: true, CodeInferenceCrashed: true,
+	CodeUndecodableDocument: true, CodeTooManyPages: true,
 }
 
 // Permanent reports whether a failure with this code must not be retried.
