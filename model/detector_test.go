@@ -82,7 +82,7 @@ func (r rawDetector) detect(t *testing.T, imgs ...image.Image) []map[string]any 
 	var lbs []letterbox
 	for _, img := range imgs {
 		row, lb := r.row(img)
-		data, lbs = append(data, row.Data...), append(lbs, lb)
+		data, lbs = append(data, row.Float32()...), append(lbs, lb)
 	}
 	in := must(ort.NewTensor(ort.NewShape(int64(len(imgs)), 3, int64(r.H), int64(r.W)), data))
 	defer in.Destroy()

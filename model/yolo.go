@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+
+	"github.com/batchinfer/batchinfer/tensor"
 )
 
 // yoloFormat is the layout of a YOLO export's output.
@@ -46,7 +48,7 @@ type candidate struct {
 // the boxes scoring over conf, each with its best class: Ultralytics'
 // non_max_suppression before the suppression itself.
 func yoloCandidates(f yoloFormat, out Tensor, classes int, conf float64) ([]candidate, error) {
-	s, d := out.Shape, out.Data
+	s, d := out.Shape, tensor.AsFloat32(out)
 	if len(s) != 2 {
 		return nil, fmt.Errorf("%s output has shape %v; want two dims after the batch", f, s)
 	}
