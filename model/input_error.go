@@ -31,6 +31,8 @@ const (
 	codeWrongFeatureCount = "wrong_feature_count"
 	codeNonFiniteFeature  = "non_finite_feature"
 	codeInputTooLarge     = "input_too_large"
+	codeUndecodableDoc    = document.CodeUndecodableDoc
+	codeTooManyPages      = document.CodeTooManyPages
 )
 
 func inputErrorf(code, format string, a ...any) *InputError {

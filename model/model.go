@@ -39,6 +39,9 @@ type Model struct {
 	det    *detCodec
 	db     *dbPost
 	img    *imageCodec
+	// An object detector is a model of one stage whose objects does the
+	// letterbox and the detections.
+	objects *detector
 
 	closeOnce sync.Once
 	closeErr  error
@@ -51,7 +54,7 @@ func Load(dir string, opts Options) (*Model, error) {
 	if !ort.IsInitialized() {
 		return nil, fmt.Errorf("load model %s: ONNX Runtime is not initialised: call model.InitRuntime first", dir)
 	}
-	man, err := readManifest(dir)
+	man, err := readAnyManifest(dir)
 	if err != nil {
 		return nil, fmt.Errorf("load model %s: %w", dir, err)
 	}
@@ -66,6 +69,9 @@ func Load(dir string, opts Options) (*Model, error) {
 func build(dir string, man Manifest, opts Options) (*Model, error) {
 	if len(man.Pipeline) > 0 {
 		return buildPipeline(dir, man, opts)
+	}
+	if man.Postprocess.Kind == "yolo" {
+		return buildDetector(dir, man, opts)
 	}
 	onnxPath := filepath.Join(dir, man.File)
 	if _, err := os.Stat(onnxPath); err != nil {

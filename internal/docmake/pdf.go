@@ -8,6 +8,8 @@ package docmake
 import (
 	"bytes"
 	"fmt"
+	"image/color"
+	"image/jpeg"
 	"strings"
 )
 
@@ -41,7 +43,7 @@ func PDF(pages []PDFPage) []byte {
 		w.object(id, fmt.Sprintf("<< /Type /Page /Parent %d 0 R /MediaBox [0 0 %.2f %.2f] /Resources %s /Contents %d 0 R >>", pagesID, pw, ph, res, id+1))
 		w.stream(id+1, "", []byte(content))
 		if p.JPEG != nil {
-			w.stream(id+2, fmt.Sprintf("/Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /DCTDecode", p.Width, p.Height), p.JPEG)
+			w.stream(id+2, fmt.Sprintf("/Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace %s /BitsPerComponent 8 /Filter /DCTDecode", p.Width, p.Height, colourSpace(p.JPEG)), p.JPEG)
 		} else {
 			w.object(id+2, "null")
 		}
@@ -67,6 +69,20 @@ func (p PDFPage) body(imageID, font int) (w, h float64, content, res string) {
 	}
 	c.WriteString("ET")
 	return w, h, c.String(), fmt.Sprintf("<< /Font << /F1 %d 0 R >> >>", font)
+}
+
+// colourSpace is the PDF colour space of a JPEG's components.
+func colourSpace(data []byte) string {
+	cfg, err := jpeg.DecodeConfig(bytes.NewReader(data))
+	switch {
+	case err != nil:
+		return "/DeviceRGB"
+	case cfg.ColorModel == color.GrayModel:
+		return "/DeviceGray"
+	case cfg.ColorModel == color.CMYKModel:
+		return "/DeviceCMYK"
+	}
+	return "/DeviceRGB"
 }
 
 func escape(s string) string {
