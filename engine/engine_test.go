@@ -8,9 +8,11 @@ import (
 	"image"
 	"image/png"
 	"math/rand"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/batchinfer/batchinfer/internal/docmake"
 	"github.com/batchinfer/batchinfer/internal/textimg"
 	"github.com/batchinfer/batchinfer/jobs"
 	"github.com/batchinfer/batchinfer/model"
@@ -46,11 +48,11 @@ func encodePNG(t *testing.T, img image.Image) []byte {
 // only this test notices a code the taxonomy does not know (which would be
 // retried forever as transient).
 func TestEngineMapsEveryBadInputToAPermanentCode(t *testing.T) {
-	eng, err := New(models)
+	eng, err := New(append(slices.Clone(models), ppocrPage(t)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	iris, rec := models[0], models[1]
+	iris, rec, page := models[0], models[1], ppocrPage(t)
 	good := textimg.PNG("Good line 42", textimg.Options{})
 	noise := make([]byte, 512)
 	rand.New(rand.NewSource(1)).Read(noise)
@@ -69,6 +71,8 @@ func TestEngineMapsEveryBadInputToAPermanentCode(t *testing.T) {
 		{"NaN", Item{iris, []byte(`{"features": [1, "NaN", 3, 4]}`)}, jobs.CodeNonFiniteFeature},
 		{"not features", Item{iris, []byte(`{"rows": [1, 2, 3, 4]}`)}, jobs.CodeInvalidFeatures},
 		{"over the model's byte cap", Item{iris, []byte(`{"features": [1, 2, 3, 4], "pad": "` + strings.Repeat("x", 70<<10) + `"}`)}, jobs.CodeInputTooLarge},
+		{"broken pdf", Item{page, []byte("%PDF-1.7\nnot a document\n")}, jobs.CodeUndecodableDocument},
+		{"101-page pdf", Item{page, docmake.PDF(slices.Repeat([]docmake.PDFPage{{Lines: []string{"x"}}}, 101))}, jobs.CodeTooManyPages},
 	}
 	// Every code the model can produce is a permanent taxonomy code, and
 	// one of the cases above.

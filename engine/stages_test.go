@@ -41,7 +41,8 @@ func TestPipelineReadsPagesBatchedAcrossPages(t *testing.T) {
 	}{
 		{pages[0].Data[:len(pages[0].Data)/3], jobs.CodeUndecodableImage},
 		{pngHeader(100000, 100000), jobs.CodeImageTooLarge},
-		{[]byte("%PDF-1.7 not an image"), jobs.CodeUnsupportedFormat},
+		{[]byte("%PDF-1.7 not a document"), jobs.CodeUndecodableDocument},
+		{append([]byte("\x00\x00\x00\x18ftypheic"), make([]byte, 40)...), jobs.CodeUnsupportedFormat},
 		{nil, jobs.CodeEmptyInput},
 	}
 	items = append(items, Item{m, blankPage(t)})

@@ -6,6 +6,7 @@ import (
 	"image"
 	"image/color"
 	"image/draw"
+	"image/jpeg"
 	"image/png"
 	"math"
 	"os"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/batchinfer/batchinfer/document"
 	"github.com/batchinfer/batchinfer/internal/docmake"
+	"github.com/batchinfer/batchinfer/internal/textimg"
 	ort "github.com/yalue/onnxruntime_go"
 )
 
@@ -261,4 +263,99 @@ Image.open("up.png").convert("RGB").transpose(Image.Transpose.ROTATE_90).save("p
 		t.Fatal(err)
 	}
 	checkDetections(t, "EXIF-rotated JPEG", p, openDetector(t, "v8.onnx", DetectOverrides{}).detect(t, img)[0])
+}
+
+// detectorFolder is a model folder holding the test export file (linked)
+// and, when manifest is not empty, a manifest.json.
+func detectorFolder(t *testing.T, file, manifest string) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "boxes")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(yoloModels(t), file), filepath.Join(dir, file)); err != nil {
+		t.Fatal(err)
+	}
+	if manifest != "" {
+		writeFile(t, dir, "manifest.json", manifest)
+	}
+	return dir
+}
+
+// A folder holding just an Ultralytics export loads with no manifest and
+// answers detections for a picture, and per page for a PDF.
+func TestDetectorFolderWithoutManifest(t *testing.T) {
+	m, err := Load(detectorFolder(t, "v8.onnx", ""), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if m.Name() != "boxes" || len(m.Version()) != 12 || !m.IsPipeline() || m.MaxBatch() != 1 || !m.FixedBatch() {
+		t.Errorf("name %q version %q pipeline %v max batch %d fixed %v; want boxes, a hash, one static row", m.Name(), m.Version(), m.IsPipeline(), m.MaxBatch(), m.FixedBatch())
+	}
+	p := pictures[0]
+	f, err := m.Start(textimg.EncodePNG(p.image()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkDetections(t, "PNG through the model", p, runFlow(t, m, f))
+
+	var pp []docmake.PDFPage
+	for _, q := range pictures[:2] {
+		var b bytes.Buffer
+		if err := jpeg.Encode(&b, q.image(), &jpeg.Options{Quality: 95}); err != nil {
+			t.Fatal(err)
+		}
+		pp = append(pp, docmake.PDFPage{JPEG: b.Bytes(), Width: q.w, Height: q.h, DPI: 200})
+	}
+	if f, err = m.Start(docmake.PDF(pp)); err != nil {
+		t.Fatal(err)
+	}
+	res := runFlow(t, m, f)
+	pages := res["pages"].([]any)
+	if len(pages) != 2 || res["text"] != nil {
+		t.Fatalf("%d pages (text %v), want 2 pages of detections", len(pages), res["text"])
+	}
+	for i, pg := range pages {
+		page := pg.(map[string]any)
+		if page["page"] != i+1 {
+			t.Errorf("page %d numbered %v", i+1, page["page"])
+		}
+		// PDF sizes are points: a page comes back within a pixel of its scan.
+		q := pictures[i]
+		if w, h := page["width"].(int), page["height"].(int); abs(w-q.w) <= 1 && abs(h-q.h) <= 1 {
+			q.w, q.h = w, h
+		}
+		checkDetections(t, fmt.Sprintf("PDF page %d", i+1), q, page)
+	}
+}
+
+// A manifest beside a dynamic-batch export overrides labels and limits,
+// and the model batches.
+func TestDetectorManifestOverrides(t *testing.T) {
+	m, err := Load(detectorFolder(t, "v8dyn.onnx", `{"name": "lights", "version": "3", "file": "v8dyn.onnx",
+		"labels": ["stop", "go"], "postprocess": {"kind": "yolo", "conf": 0.5, "max_det": 2}, "batch": {"max_batch": 4}}`), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if m.Name() != "lights" || m.Version() != "3" || m.MaxBatch() != 4 || m.FixedBatch() {
+		t.Errorf("name %q version %q max batch %d fixed %v", m.Name(), m.Version(), m.MaxBatch(), m.FixedBatch())
+	}
+	f, err := m.Start(textimg.EncodePNG(pictures[0].image()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dets := runFlow(t, m, f)["detections"].([]any)
+	if len(dets) != 2 || dets[0].(map[string]any)["label"] != "stop" {
+		t.Errorf("detections %v, want max_det 2 labelled by the manifest", dets)
+	}
+	for _, bad := range []string{
+		`{"name": "x", "version": "1", "file": "v8dyn.onnx", "postprocess": {"kind": "yolo", "format": "yolov9"}}`,
+		`{"name": "x", "version": "1", "file": "v8dyn.onnx", "postprocess": {"kind": "yolo", "conf": 1.5}}`,
+	} {
+		if _, err := Load(detectorFolder(t, "v8dyn.onnx", bad), Options{}); err == nil {
+			t.Errorf("manifest %s loaded", bad)
+		}
+	}
 }
