@@ -114,8 +114,12 @@ func LoadModels(ctx context.Context, src ModelSource, cfg Config) (ms []*model.M
 				return nil, fetch, create, fmt.Errorf("BATCHINFER_MODELS: fetch %s: %w", loc, err)
 			}
 			fetch += time.Since(t0)
-		} else if _, err := os.Stat(filepath.Join(dir, "manifest.json")); err != nil {
-			return nil, fetch, create, fmt.Errorf("BATCHINFER_MODELS: %s is not a model folder (no manifest.json): %w", loc, err)
+		} else if fi, err := os.Stat(dir); err != nil {
+			return nil, fetch, create, fmt.Errorf("BATCHINFER_MODELS: %s is not a model folder: %w", loc, err)
+		} else if !fi.IsDir() {
+			// A folder's contents are model.Load's to judge: a manifest.json,
+			// or an export it reads without one.
+			return nil, fetch, create, fmt.Errorf("BATCHINFER_MODELS: %s is a file, not a model folder", loc)
 		}
 		t0 := time.Now()
 		m, err := model.Load(dir, model.Options{IntraOpThreads: cfg.IntraOpThreads})
