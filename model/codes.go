@@ -6,4 +6,5 @@ var InputCodes = []string{
 	codeEmptyInput, codeUnsupportedFormat, codeUndecodableImage, codeImageTooLarge, codeImageDimensions,
 	codeInvalidFeatures, codeWrongFeatureCount, codeNonFiniteFeature, codeInputTooLarge,
 	codeUndecodableDoc, codeTooManyPages,
+	codeInvalidText, codeInvalidTensor,
 }

@@ -53,11 +53,22 @@ func modelMetadata(path string) (map[string]string, error) {
 // detection export from its metadata, its one image input [B, 3, H, W]
 // and its one output, then applies the overrides.
 func newDetector(props map[string]string, in, out ort.InputOutputInfo, o DetectOverrides) (*detector, error) {
-	meta, _, err := parseUltralyticsMeta(props)
-	if err != nil {
-		return nil, err
+	meta := &UltralyticsExport{}
+	if isUltralytics(props) {
+		var err error
+		if meta, err = readUltralytics(props); err != nil {
+			return nil, err
+		}
 	}
-	d := &detector{labels: meta.names, format: o.Format}
+	switch o.Format {
+	case "", yoloV8, yoloV5, yoloNMS:
+	default:
+		return nil, fmt.Errorf("postprocess.format %q is not yolov8, yolov5 or yolo_nms", o.Format)
+	}
+	if o.Conf < 0 || o.Conf >= 1 || o.IoU < 0 || o.IoU > 1 || o.MaxDet < 0 {
+		return nil, fmt.Errorf("postprocess needs 0 <= conf < 1, 0 <= iou <= 1 and max_det >= 0")
+	}
+	d := &detector{labels: meta.Names, format: o.Format}
 	if len(o.Labels) > 0 {
 		d.labels = o.Labels
 	}
@@ -68,7 +79,9 @@ func newDetector(props map[string]string, in, out ort.InputOutputInfo, o DetectO
 	if len(is) != 4 || is[1] != 3 {
 		return nil, fmt.Errorf("input %s is %v; a detector takes [batch, 3, height, width]", in.Name, is)
 	}
-	d.H, d.W = meta.imgsz[0], meta.imgsz[1]
+	if len(meta.ImgSize) == 2 {
+		d.H, d.W = meta.ImgSize[0], meta.ImgSize[1]
+	}
 	if is[2] > 0 && is[3] > 0 { // a static export's input shape is its size (YOLOv5's has no imgsz)
 		d.H, d.W = int(is[2]), int(is[3])
 	}
@@ -79,7 +92,8 @@ func newDetector(props map[string]string, in, out ort.InputOutputInfo, o DetectO
 		return nil, fmt.Errorf("the input size is dynamic and neither metadata imgsz nor the manifest gives it")
 	}
 	if d.format == "" {
-		if d.format, err = guessYOLOFormat(meta, out.Dimensions, len(d.labels)); err != nil {
+		var err error
+		if d.format, err = guessYOLOFormat(meta.Task, exportedWithNMS(props), out.Dimensions, len(d.labels)); err != nil {
 			return nil, err
 		}
 	}
@@ -99,14 +113,14 @@ func newDetector(props map[string]string, in, out ort.InputOutputInfo, o DetectO
 // guessYOLOFormat tells the layouts apart by the output's shape, the class
 // count and the metadata: Ultralytics (v8/v11) exports carry a task,
 // YOLOv5's do not; nms=True says so in args and gives six columns.
-func guessYOLOFormat(meta ultralyticsMeta, s []int64, classes int) (yoloFormat, error) {
+func guessYOLOFormat(task string, nms bool, s []int64, classes int) (yoloFormat, error) {
 	if len(s) != 3 {
 		return "", fmt.Errorf("output shape %v is not [batch, a, b]", s)
 	}
 	switch {
-	case meta.nms && s[2] == 6:
+	case nms && s[2] == 6:
 		return yoloNMS, nil
-	case meta.task != "" && s[1] == int64(4+classes):
+	case task != "" && s[1] == int64(4+classes):
 		return yoloV8, nil
 	case s[2] == int64(5+classes):
 		return yoloV5, nil

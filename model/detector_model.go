@@ -1,13 +1,7 @@
 package model
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"errors"
 	"fmt"
-	"io"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 )
@@ -15,99 +9,14 @@ import (
 // detectorBatchBytes caps a detector run's input: 16 rows at imgsz 640.
 const detectorBatchBytes = 16 * 3 * 640 * 640 * 4
 
-// validateDetector checks a detector manifest (postprocess kind "yolo"):
-// its inputs and outputs come from the export, so only the file, names
-// and thresholds are the manifest's.
-func (m *Manifest) validateDetector() error {
-	var errs []error
-	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
-	m.validateNames(bad)
-	if m.File == "" || filepath.IsAbs(m.File) || strings.Contains(m.File, "..") {
-		bad("file %q must be a file name inside the model folder", m.File)
-	}
-	if k := m.Preprocess.Kind; k != "" && k != "letterbox" {
-		bad("a yolo model's preprocess.kind is letterbox, not %q", k)
-	}
-	switch yoloFormat(m.Postprocess.Format) {
-	case "", yoloV8, yoloV5, yoloNMS:
-	default:
-		bad("postprocess.format %q is not yolov8, yolov5 or yolo_nms", m.Postprocess.Format)
-	}
-	if p := m.Postprocess; p.Conf < 0 || p.Conf >= 1 || p.IoU < 0 || p.IoU > 1 || p.MaxDet < 0 {
-		bad("postprocess needs 0 <= conf < 1, 0 <= iou <= 1 and max_det >= 0")
-	}
-	if (m.Preprocess.Width > 0) != (m.Preprocess.Height > 0) {
-		bad("preprocess.width and height override the input size together")
-	}
-	return errors.Join(errs...)
-}
-
-// ultralyticsManifest is the manifest of a folder holding one .onnx and
-// no manifest.json when that .onnx is an Ultralytics detection export (its
-// metadata names classes): named after the folder, versioned by a hash of
-// the file. ok is false when the folder is not such an export.
-func ultralyticsManifest(dir string) (man Manifest, ok bool, err error) {
-	onnx, err := filepath.Glob(filepath.Join(dir, "*.onnx"))
-	if err != nil || len(onnx) != 1 {
-		return man, false, nil
-	}
-	props, err := modelMetadata(onnx[0])
-	if err != nil {
-		return man, false, err
-	}
-	meta, ok, err := parseUltralyticsMeta(props)
-	if !ok || err != nil {
-		return man, ok, err
-	}
-	if meta.task != "" && meta.task != "detect" {
-		return man, true, fmt.Errorf("%s is an Ultralytics %s export; batchinfer runs detect exports", filepath.Base(onnx[0]), meta.task)
-	}
-	version, err := fileHash(onnx[0])
-	if err != nil {
-		return man, true, err
-	}
-	abs, _ := filepath.Abs(dir)
-	return Manifest{
-		Name: filepath.Base(abs), Version: version, File: filepath.Base(onnx[0]),
-		Preprocess: Preprocess{Kind: "letterbox"}, Postprocess: Postprocess{Kind: "yolo"},
-	}, true, nil
-}
-
-// fileHash is the first 12 hex digits of a file's SHA-256.
-func fileHash(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", fmt.Errorf("hash %s: %w", path, err)
-	}
-	return hex.EncodeToString(h.Sum(nil))[:12], nil
-}
-
-// readAnyManifest reads DIR/manifest.json, or makes the manifest of an
-// Ultralytics export's folder that has none.
-func readAnyManifest(dir string) (Manifest, error) {
-	_, statErr := os.Stat(filepath.Join(dir, "manifest.json"))
-	if !errors.Is(statErr, fs.ErrNotExist) {
-		return readManifest(dir)
-	}
-	man, ok, err := ultralyticsManifest(dir)
-	if err != nil {
-		return man, err
-	}
-	if !ok {
-		return readManifest(dir) // its error names the missing manifest
-	}
-	return man, nil
-}
-
-// buildDetector loads an object detector: one stage (role objects) whose
-// session is the export, read through its own metadata and I/O; the model
-// around it decodes pictures and documents into pages for it.
-func buildDetector(dir string, man Manifest, opts Options) (*Model, error) {
+// buildDetector loads an object detector (task object-detection: an
+// Ultralytics export's folder, or a manifest naming the task): one stage
+// (role objects) whose session is the export, read through its metadata
+// and I/O, and a model around it that decodes pictures and documents into
+// pages for it. The manifest's labels, postprocess conf, iou, max_det and
+// format, and preprocess width and height override the export's.
+func buildDetector(spec *Spec, opts Options) (*Model, error) {
+	dir, man := spec.Dir, spec.Manifest
 	path := filepath.Join(dir, man.File)
 	ins, outs, err := ioInfo(path)
 	if err != nil {
@@ -116,9 +25,11 @@ func buildDetector(dir string, man Manifest, opts Options) (*Model, error) {
 	if len(ins) != 1 || len(outs) < 1 {
 		return nil, fmt.Errorf("%s has %d inputs and %d outputs; a detector has one image input and its detections first", man.File, len(ins), len(outs))
 	}
-	props, err := modelMetadata(path)
-	if err != nil {
-		return nil, err
+	props := spec.Metadata
+	if props == nil {
+		if props, err = modelMetadata(path); err != nil {
+			return nil, err
+		}
 	}
 	p := man.Postprocess
 	d, err := newDetector(props, ins[0], outs[0], DetectOverrides{Format: yoloFormat(p.Format), Labels: man.Labels,
@@ -138,7 +49,7 @@ func buildDetector(dir string, man Manifest, opts Options) (*Model, error) {
 	case st.Batch.MaxBatch < 1:
 		st.Batch.MaxBatch = 8
 	}
-	stage := &Model{dir: dir, manifest: st, objects: d}
+	stage := &Model{dir: dir, manifest: st, spec: spec, objects: d}
 	if stage.session, err = newSession(path, st, opts); err != nil {
 		return nil, err
 	}
@@ -148,7 +59,7 @@ func buildDetector(dir string, man Manifest, opts Options) (*Model, error) {
 	}
 	wrapper := man
 	wrapper.Batch = BatchSpec{MaxBatch: st.Batch.MaxBatch}
-	return &Model{dir: dir, manifest: wrapper, page: page, stages: []*Model{stage}}, nil
+	return &Model{dir: dir, manifest: wrapper, spec: spec, page: page, stages: []*Model{stage}}, nil
 }
 
 // FixedBatch reports whether the model's session takes batches of one
@@ -159,4 +70,10 @@ func (m *Model) FixedBatch() bool {
 		return m.stages[0].FixedBatch()
 	}
 	return len(m.manifest.Inputs) > 0 && len(m.manifest.Inputs[0].Shape) > 0 && m.manifest.Inputs[0].Shape[0] > 0
+}
+
+// exportedWithNMS reads an Ultralytics export's args for nms=True.
+func exportedWithNMS(props map[string]string) bool {
+	args := strings.ReplaceAll(props["args"], " ", "")
+	return strings.Contains(args, "'nms':True") || strings.Contains(args, `"nms":true`)
 }

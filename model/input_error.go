@@ -48,3 +48,9 @@ func asInputError(err error) error {
 	}
 	return err
 }
+
+// Codes of text and tensor inputs.
+const (
+	codeInvalidText   = "invalid_text"
+	codeInvalidTensor = "invalid_tensor"
+)

@@ -74,7 +74,7 @@ func buildPipeline(dir string, man Manifest, opts Options) (*Model, error) {
 	}
 	m := &Model{dir: dir, manifest: man, page: page}
 	for _, sm := range man.Pipeline {
-		st, err := build(dir, sm, opts)
+		st, err := build(&Spec{Dir: dir, Kind: KindManifest, Manifest: sm}, opts)
 		if err != nil {
 			m.Close()
 			return nil, fmt.Errorf("stage %s: %w", sm.Name, err)

@@ -10,28 +10,6 @@ import (
 	ort "github.com/yalue/onnxruntime_go"
 )
 
-func TestParsePyNames(t *testing.T) {
-	tests := []struct {
-		in   string
-		want []string
-		bad  bool
-	}{
-		{"{0: 'person', 1: 'bicycle', 2: 'car'}", []string{"person", "bicycle", "car"}, false},
-		{`{1: "it's", 0: 'a\'b'}`, []string{`a'b`, "it's"}, false},
-		{"{0: 'x',}", []string{"x"}, false},
-		{"['person']", nil, true},
-		{"{0: 'a', 2: 'c'}", nil, true},
-		{"{0: 'a', 0: 'b'}", nil, true},
-		{"{0: 'open", nil, true},
-	}
-	for _, tt := range tests {
-		got, err := parsePyNames(tt.in)
-		if (err != nil) != tt.bad || !slices.Equal(got, tt.want) {
-			t.Errorf("parsePyNames(%q) = %q, %v", tt.in, got, err)
-		}
-	}
-}
-
 // The letterbox's numbers as Ultralytics' LetterBox computes them by hand:
 // r = min(H/h, W/w), new size round(w·r) × round(h·r), left/top
 // round(d/2 - 0.1) with Python's half-to-even rounding.

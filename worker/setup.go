@@ -15,6 +15,7 @@ import (
 	"github.com/batchinfer/batchinfer/engine"
 	"github.com/batchinfer/batchinfer/model"
 	"github.com/batchinfer/batchinfer/reprocess"
+	"github.com/batchinfer/batchinfer/settings"
 	"github.com/batchinfer/batchinfer/store"
 )
 
@@ -56,7 +57,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Worker, ColdStart,
 	}
 	eng.SetMaxBatch(cfg.MaxBatch)
 	if len(cfg.InputBuckets) == 0 {
-		log.Warn("BATCHINFER_INPUT_BUCKETS is empty: every S3 input will fail with bucket_not_allowed")
+		log.Warn(settings.InputBuckets.Name + " is empty: every S3 input will fail with bucket_not_allowed")
 	}
 	w := &Worker{
 		Engine: eng, Results: aws.Results, Inputs: aws.Inputs, Outputs: aws.Outputs, DeadLetters: aws.DeadLetters,
@@ -111,21 +112,21 @@ func LoadModels(ctx context.Context, src ModelSource, cfg Config) (ms []*model.M
 			t0 := time.Now()
 			dir = cfg.modelDir(loc)
 			if _, err := src.SyncPrefix(ctx, loc, dir); err != nil {
-				return nil, fetch, create, fmt.Errorf("BATCHINFER_MODELS: fetch %s: %w", loc, err)
+				return nil, fetch, create, fmt.Errorf("%s: fetch %s: %w", settings.Models.Name, loc, err)
 			}
 			fetch += time.Since(t0)
 		} else if fi, err := os.Stat(dir); err != nil {
-			return nil, fetch, create, fmt.Errorf("BATCHINFER_MODELS: %s is not a model folder: %w", loc, err)
+			return nil, fetch, create, fmt.Errorf("%s: %s is not a model folder: %w", settings.Models.Name, loc, err)
 		} else if !fi.IsDir() {
 			// A folder's contents are model.Load's to judge: a manifest.json,
 			// or an export it reads without one.
-			return nil, fetch, create, fmt.Errorf("BATCHINFER_MODELS: %s is a file, not a model folder", loc)
+			return nil, fetch, create, fmt.Errorf("%s: %s is a file, not a model folder", settings.Models.Name, loc)
 		}
 		t0 := time.Now()
 		m, err := model.Load(dir, model.Options{IntraOpThreads: cfg.IntraOpThreads})
 		create += time.Since(t0)
 		if err != nil {
-			return nil, fetch, create, fmt.Errorf("BATCHINFER_MODELS: load %s: %w", loc, err)
+			return nil, fetch, create, fmt.Errorf("%s: load %s: %w", settings.Models.Name, loc, err)
 		}
 		ms = append(ms, m)
 	}

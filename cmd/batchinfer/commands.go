@@ -1,5 +1,7 @@
 package main
 
+import "github.com/batchinfer/batchinfer/settings"
+
 // commands is every subcommand, by name; `batchinfer help` lists them.
 var commands = map[string]entry{
 	"lambda": {
@@ -8,7 +10,7 @@ var commands = map[string]entry{
 	},
 	"poll": {
 		summary: "poll the jobs queue and run the worker outside Lambda (ECS, EKS, a GPU box)",
-		usage:   "(configuration from BATCHINFER_* variables, BATCHINFER_QUEUE_URL required)",
+		usage:   "(configuration from " + settings.Prefix + "* variables, " + settings.QueueURL.Name + " required)",
 		new:     fresh[pollCmd],
 	},
 	"isolate": {
@@ -18,7 +20,7 @@ var commands = map[string]entry{
 	},
 	"api": {
 		summary: "serve the HTTP API (POST /v1/jobs, GET /v1/jobs/{id}, POST /v1/uploads) against AWS_ENDPOINT_URL*",
-		usage:   "[--addr 127.0.0.1:8080]  (keys in BATCHINFER_API_KEYS, rate in BATCHINFER_API_RATE)",
+		usage:   "[--addr 127.0.0.1:8080]  (keys in " + settings.APIKeys.Name + ", rate in " + settings.APIRate.Name + ")",
 		new:     fresh[apiCmd],
 	},
 	"uploads": {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"flag"
@@ -15,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/batchinfer/batchinfer/local"
+	"github.com/batchinfer/batchinfer/settings"
 	"github.com/batchinfer/batchinfer/store"
 )
 
@@ -50,10 +52,10 @@ func (l *localCmd) flags(fs *flag.FlagSet) {
 	fs.StringVar(&l.spec.DLQ, "dlq", "batchinfer-dlq", "dead-letter queue")
 	fs.StringVar(&l.spec.Table, "table", "batchinfer-results", "results table")
 	fs.IntVar(&l.spec.MaxReceives, "max-receives", 3, "the queue's maxReceiveCount")
-	fs.StringVar(&l.notify.Topic, "topic", "batchinfer-completions", "completion topic (BATCHINFER_NOTIFY_TOPIC_ARN)")
+	fs.StringVar(&l.notify.Topic, "topic", "batchinfer-completions", "completion topic ("+settings.NotifyTopicARN.Name+")")
 	fs.StringVar(&l.notify.Queue, "watch-queue", "batchinfer-watch", "queue subscribed to the topic, what `batchinfer watch` follows")
 	fs.DurationVar(&l.visibility, "visibility-timeout", 0, "the queue's visibility timeout (default 6 × --timeout)")
-	fs.StringVar(&l.models, "models", envOr("BATCHINFER_MODELS", ".cache/models/ppocr-rec,.cache/models/iris-rf"), "BATCHINFER_MODELS for the function")
+	fs.StringVar(&l.models, "models", cmp.Or(settings.Current(settings.Models), ".cache/models/ppocr-rec,.cache/models/iris-rf"), settings.Models.Name+" for the function")
 	fs.StringVar(&l.rie, "rie", ".cache/bin/aws-lambda-rie", "the Lambda runtime interface emulator")
 	fs.DurationVar(&l.timeout, "timeout", 30*time.Second, "the function timeout")
 	fs.IntVar(&l.batch, "batch-size", 10, "event source mapping BatchSize")
@@ -130,10 +132,10 @@ func localUp(ctx context.Context, cfg aws.Config, lf *localCmd, stdout, stderr i
 		return err
 	}
 	return json.NewEncoder(stdout).Encode(map[string]string{
-		"BATCHINFER_QUEUE_URL": prov.QueueURL, "BATCHINFER_DLQ_URL": prov.DLQURL,
-		"BATCHINFER_RESULTS_TABLE": spec.Table, "BATCHINFER_RESULTS_BUCKET": spec.ResultsBucket,
-		"BATCHINFER_INPUT_BUCKETS":    spec.InputBucket,
-		"BATCHINFER_NOTIFY_TOPIC_ARN": np.TopicARN, "BATCHINFER_WATCH_QUEUE_URL": np.QueueURL,
+		settings.QueueURL.Name: prov.QueueURL, settings.DLQURL.Name: prov.DLQURL,
+		settings.ResultsTable.Name: spec.Table, settings.ResultsBucket.Name: spec.ResultsBucket,
+		settings.InputBuckets.Name:   spec.InputBucket,
+		settings.NotifyTopicARN.Name: np.TopicARN, settings.WatchQueueURL.Name: np.QueueURL,
 	})
 }
 

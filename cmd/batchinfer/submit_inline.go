@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/batchinfer/batchinfer/client"
+	"github.com/batchinfer/batchinfer/settings"
 	"github.com/batchinfer/batchinfer/store"
 )
 
@@ -57,7 +58,7 @@ func (f *submitCmd) inline(ctx context.Context, a *store.Adapters, uris []string
 // send enqueues bodies and prints each sent job as a JSON line.
 func send(ctx context.Context, q *store.Queue, bodies []string, stdout io.Writer) ([]string, error) {
 	if q == nil {
-		return nil, fmt.Errorf("%w: --queue-url or BATCHINFER_QUEUE_URL is required", errUsage)
+		return nil, fmt.Errorf("%w: --queue-url or %s is required", errUsage, settings.QueueURL.Name)
 	}
 	sent, err := client.Submit(ctx, q, bodies)
 	var ids []string
