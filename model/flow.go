@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"image"
 	"math"
+	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/batchinfer/batchinfer/document"
@@ -39,6 +42,7 @@ type flowPage struct {
 	detW, detH    int // size of the text detection row
 	lines         []*pageLine
 	lb            letterbox // an object detector's
+	row           Tensor    // the first stage's row, until Rows hands it over
 	result        map[string]any
 }
 
@@ -94,24 +98,68 @@ func (m *Model) documentOptions() document.Options {
 	return document.Options{MaxPages: p.MaxPages, MaxPixels: p.MaxPixels, DPI: p.DPI, TextLayer: p.TextLayer && m.stages[0].Role() == RoleDetect}
 }
 
-// decodePages decodes a document's pages, each failing on its own.
-func (f *Flow) decodePages() {
+// decodePages decodes a document's pages, each failing on its own, one
+// after another (the PDF renderer is one instance), and hands each decoded
+// page to then on up to GOMAXPROCS goroutines, so a page's detection row
+// is made while the next page renders. A picture's one page goes to then
+// at once.
+func (f *Flow) decodePages(then func(p *flowPage)) {
 	if f.doc == nil {
+		for _, p := range f.live() {
+			then(p)
+		}
 		return
 	}
 	t0 := time.Now()
+	ready := make(chan *flowPage)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(f.pages)) {
+		wg.Go(func() {
+			for p := range ready {
+				then(p)
+			}
+		})
+	}
 	for i, p := range f.pages {
 		pg, err := f.doc.Page(context.Background(), i)
-		if err != nil {
+		switch {
+		case err != nil:
 			p.err = asInputError(err)
-			continue
+		case pg.Image == nil:
+			p.width, p.height, p.textLayer, p.hasText = pg.Width, pg.Height, pg.Text, true
+		default:
+			p.img, p.width, p.height = pg.Image, pg.Width, pg.Height
+			ready <- p
 		}
-		p.img, p.width, p.height = pg.Image, pg.Width, pg.Height
-		p.textLayer, p.hasText = pg.Text, pg.Image == nil
 	}
+	close(ready)
+	wg.Wait()
 	f.doc.Close()
 	f.doc = nil
 	f.phases["decode"] += time.Since(t0)
+}
+
+// eachPage runs fn for each page on up to GOMAXPROCS goroutines: a
+// document's pages are independent until their crops share runs.
+func eachPage(pages []*flowPage, fn func(p *flowPage)) {
+	if len(pages) == 1 {
+		fn(pages[0])
+		return
+	}
+	next := make(chan *flowPage)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(pages)) {
+		wg.Go(func() {
+			for p := range next {
+				fn(p)
+			}
+		})
+	}
+	for _, p := range pages {
+		next <- p
+	}
+	close(next)
+	wg.Wait()
 }
 
 // live are the pages the stages still work on, in order.
@@ -133,27 +181,31 @@ func (f *Flow) Phases() map[string]time.Duration { return f.phases }
 // stage, one per detected line of every page for the later stages.
 func (f *Flow) Rows(i int) []Tensor {
 	st := f.m.stages[i]
-	if i == 0 {
-		f.decodePages()
-	}
 	t0 := time.Now()
 	defer func() { f.phases[st.Name()+".pre"] += time.Since(t0) }()
-	var rows []Tensor
-	for _, p := range f.live() {
-		switch st.Role() {
-		case RoleDetect:
-			row := st.det.row(p.img)
-			p.detH, p.detW = int(row.Shape[1]), int(row.Shape[2])
-			rows = append(rows, row)
-		case RoleObjects:
-			row, lb := st.objects.row(p.img)
-			p.lb, p.img = lb, nil
-			rows = append(rows, row)
-		default:
+	if i > 0 {
+		var rows []Tensor
+		for _, p := range f.live() {
 			for _, l := range p.lines {
 				rows = append(rows, st.img.preprocessImage(l.crop))
 			}
 		}
+		return rows
+	}
+	f.decodePages(func(p *flowPage) {
+		switch st.Role() {
+		case RoleDetect:
+			p.row = st.det.row(p.img)
+			p.detH, p.detW = int(p.row.Shape[1]), int(p.row.Shape[2])
+		case RoleObjects:
+			p.row, p.lb = st.objects.row(p.img)
+			p.img = nil
+		}
+	})
+	var rows []Tensor
+	for _, p := range f.live() {
+		rows = append(rows, p.row)
+		p.row = Tensor{}
 	}
 	return rows
 }
@@ -163,13 +215,11 @@ func (f *Flow) Rows(i int) []Tensor {
 // flow holds only its small crops, so a caller may keep many flows in
 // memory while it packs their crops into shared runs.
 func (f *Flow) cropAll(p *flowPage) {
-	t0 := time.Now()
 	pp := f.m.stages[1].manifest.Preprocess
 	for _, l := range p.lines {
 		l.crop = cropLine(p.img, l.quad, pp.Height, pp.CropMargin)
 	}
 	p.img = nil
-	f.phases["crop"] += time.Since(t0)
 }
 
 // Take gives stage i the outputs of this flow's rows, outs[k] for Rows(i)[k]
@@ -178,30 +228,43 @@ func (f *Flow) Take(i int, outs [][]Tensor) error {
 	st := f.m.stages[i]
 	t0 := time.Now()
 	defer func() { f.phases[st.Name()+".post"] += time.Since(t0) }()
-	k := 0
-	for _, p := range f.live() {
-		switch st.Role() {
-		case RoleDetect:
-			if err := p.takeDetect(st, outs[k][0]); err != nil {
-				return err
-			}
-			k++
-			f.cropAll(p)
-		case RoleObjects:
-			res, err := st.objects.result(outs[k][0], p.lb)
-			if err != nil {
-				return fmt.Errorf("stage %s page %d: %w", st.Name(), p.number, err)
-			}
-			p.result = res
-			k++
-		default:
+	live := f.live()
+	if i > 0 {
+		k := 0
+		for _, p := range live {
 			if err := takeLines(st, p.lines, outs[k:k+len(p.lines)]); err != nil {
 				return err
 			}
 			k += len(p.lines)
 		}
+		return nil
 	}
-	return nil
+	// One row per page: pages take theirs at once, each page's lines
+	// found and cut out apart from the others'.
+	at := map[*flowPage]int{}
+	for k, p := range live {
+		at[p] = k
+	}
+	errs := make([]error, len(live))
+	var crop atomic.Int64
+	defer func() { f.phases["crop"] += time.Duration(crop.Load()) }()
+	eachPage(live, func(p *flowPage) {
+		k := at[p]
+		switch st.Role() {
+		case RoleDetect:
+			if errs[k] = p.takeDetect(st, outs[k][0]); errs[k] == nil {
+				t0 := time.Now()
+				f.cropAll(p)
+				crop.Add(int64(time.Since(t0)))
+			}
+		case RoleObjects:
+			p.result, errs[k] = st.objects.result(outs[k][0], p.lb)
+			if errs[k] != nil {
+				errs[k] = fmt.Errorf("stage %s page %d: %w", st.Name(), p.number, errs[k])
+			}
+		}
+	})
+	return errors.Join(errs...)
 }
 
 // takeLines gives an orient or read stage's outputs to a page's lines.
