@@ -2,7 +2,6 @@ package model
 
 import (
 	"image"
-	"image/draw"
 	"math"
 )
 
@@ -31,17 +30,26 @@ func newLetterbox(w, h, W, H int) letterbox {
 	return l
 }
 
-// row is the image letterboxed into a [3, H, W] RGB row scaled to 0–1.
+// row is the image letterboxed into a [3, H, W] RGB row scaled to 0–1:
+// the padding written as its value, the scaled image normalised straight
+// into its place (no padded canvas in between).
 func (l letterbox) row(img image.Image) Tensor {
-	canvas := image.NewRGBA(image.Rect(0, 0, l.W, l.H))
-	for i := range canvas.Pix {
-		canvas.Pix[i] = letterboxPad
+	out := make([]float32, 3*l.W*l.H)
+	const pad = float32(letterboxPad) / 255
+	for i := range out {
+		out[i] = pad
 	}
 	scaled := resizeRGBA(img, l.newW, l.newH)
-	draw.Draw(canvas, image.Rect(l.left, l.top, l.left+l.newW, l.top+l.newH), scaled, image.Point{}, draw.Src)
-	out := make([]float32, 3*l.W*l.H)
+	plane := l.W * l.H
 	const s = 1.0 / 255
-	normaliseCHW(out, canvas, l.W, false, [3]float32{s, s, s}, [3]float32{})
+	for y := range l.newH {
+		src := scaled.Pix[y*scaled.Stride : y*scaled.Stride+4*l.newW]
+		o := (l.top+y)*l.W + l.left
+		r, g, b := out[o:o+l.newW], out[plane+o:plane+o+l.newW], out[2*plane+o:2*plane+o+l.newW]
+		for x := range l.newW {
+			r[x], g[x], b[x] = float32(src[4*x])*s, float32(src[4*x+1])*s, float32(src[4*x+2])*s
+		}
+	}
 	return Tensor{Shape: []int64{3, int64(l.H), int64(l.W)}, Data: out}
 }
 

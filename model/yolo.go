@@ -59,16 +59,20 @@ func yoloCandidates(f yoloFormat, out Tensor, classes int, conf float64) ([]cand
 		if rows != 4+classes {
 			return nil, fmt.Errorf("yolov8 output is [%d, %d]; with %d classes it must be [%d, N]", rows, cols, classes, 4+classes)
 		}
-		at := func(r, n int) float64 { return float64(d[r*cols+n]) }
-		for n := range cols {
-			best, k := at(4, n), 0
-			for j := 1; j < classes; j++ {
-				if v := at(4+j, n); v > best {
-					best, k = v, j
+		// Class rows one after another, each read in order: the best
+		// class of every candidate without striding across the rows.
+		best, cls := slices.Clone(d[4*cols:5*cols]), make([]int32, cols)
+		for j := 1; j < classes; j++ {
+			for n, v := range d[(4+j)*cols : (5+j)*cols] {
+				if v > best[n] {
+					best[n], cls[n] = v, int32(j)
 				}
 			}
-			if best > conf {
-				c = append(c, candidate{box: xywh(at(0, n), at(1, n), at(2, n), at(3, n)), score: best, class: k})
+		}
+		at := func(r, n int) float64 { return float64(d[r*cols+n]) }
+		for n := range cols {
+			if float64(best[n]) > conf {
+				c = append(c, candidate{box: xywh(at(0, n), at(1, n), at(2, n), at(3, n)), score: float64(best[n]), class: int(cls[n])})
 			}
 		}
 	case yoloV5:
