@@ -1,6 +1,7 @@
 package docmake
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"testing"
@@ -21,11 +22,19 @@ import (
 // S is size; the grid has boxes of side box every step pixels.
 func YOLO(t testing.TB, dir string, size, box, step int) {
 	t.Helper()
+	if err := MakeYOLO(dir, size, box, step); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// MakeYOLO is YOLO for a program (internal/docmake/gen).
+func MakeYOLO(dir string, size, box, step int) error {
 	cmd := exec.Command(Python, "-c", yoloScript, dir, itoa(size), itoa(box), itoa(step))
 	cmd.Env = append(os.Environ(), "PYTHONDONTWRITEBYTECODE=1")
 	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("make YOLO test models: %v\n%s", err, out)
+		return fmt.Errorf("make YOLO test models (needs python3-onnx): %v\n%s", err, out)
 	}
+	return nil
 }
 
 // NMSGraph writes nms.onnx: ONNX Runtime's own NonMaxSuppression over
