@@ -1,12 +1,15 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"image"
 	"image/color"
 	"image/draw"
+	"image/jpeg"
 	"testing"
 
+	"github.com/batchinfer/batchinfer/internal/docmake"
 	"github.com/batchinfer/batchinfer/internal/testenv"
 	"github.com/batchinfer/batchinfer/internal/textimg"
 	"github.com/batchinfer/batchinfer/jobs"
@@ -99,5 +102,59 @@ func TestPipelineReadsPagesBatchedAcrossPages(t *testing.T) {
 	}
 	if fill := float64(rec.Rows) / float64(rec.Runs*rec.MaxBatch); fill < 0.8 {
 		t.Errorf("rec runs are %.0f%% full; packing across pages should fill them", 100*fill)
+	}
+}
+
+// Documents go through a pipeline page by page: two scanned PDFs and a
+// PNG in one call answer per page (the PNG as a picture), and the crops of
+// every page of both documents share recognition runs.
+func TestPipelineReadsDocumentsSharingRuns(t *testing.T) {
+	m := ppocrPage(t)
+	eng, err := New([]*model.Model{m})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages := textimg.Pages(5, 17)
+	pdf := func(ps []textimg.Page) []byte {
+		var pp []docmake.PDFPage
+		for _, p := range ps {
+			img, _, err := image.Decode(bytes.NewReader(p.Data))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var b bytes.Buffer
+			if err := jpeg.Encode(&b, img, &jpeg.Options{Quality: 92}); err != nil {
+				t.Fatal(err)
+			}
+			pp = append(pp, docmake.PDFPage{JPEG: b.Bytes(), Width: p.W, Height: p.H, DPI: 200})
+		}
+		return docmake.PDF(pp)
+	}
+	preds := eng.Predict(context.Background(), []Item{{m, pdf(pages[:2])}, {m, pdf(pages[2:4])}, {m, pages[4].Data}})
+	lines, perPageRuns := 0, 0
+	read := m.Stages()[2].MaxBatch()
+	for d, want := range [][]textimg.Page{pages[:2], pages[2:4]} {
+		if preds[d].Err != nil {
+			t.Fatalf("document %d: %v", d, preds[d].Err)
+		}
+		got := preds[d].Output["pages"].([]any)
+		if len(got) != len(want) {
+			t.Fatalf("document %d: %d pages, want %d", d, len(got), len(want))
+		}
+		for i, p := range want {
+			g := textimg.ReadLines(got[i].(map[string]any))
+			if s := textimg.Score(p, g); s.Matched < s.Truth-1 || s.Got > s.Truth {
+				t.Errorf("document %d page %d: %+v", d, i+1, s)
+			}
+			lines += len(g)
+			perPageRuns += (len(g) + read - 1) / read
+		}
+	}
+	if preds[2].Err != nil || preds[2].Output["pages"] != nil || preds[2].Output["lines"] == nil {
+		t.Errorf("the PNG beside the documents: %v %v, want a picture's output", preds[2].Err, preds[2].Output)
+	}
+	rec := preds[0].Stages[2]
+	if rec.Rows < lines || rec.Runs >= perPageRuns {
+		t.Errorf("rec ran %d rows in %d runs; page by page would take %d runs", rec.Rows, rec.Runs, perPageRuns)
 	}
 }

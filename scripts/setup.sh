@@ -91,7 +91,10 @@ cp "$root/tools/npm/package.json" "$root/tools/npm/package-lock.json" node/
 echo "setup: ONNX Runtime shared library"
 for arch in x64:amd64 arm64:arm64; do
   mkdir -p "ort/linux-${arch#*:}"
-  cp "node/node_modules/onnxruntime-node/bin/napi-v6/linux/${arch%:*}/libonnxruntime.so.1" "ort/linux-${arch#*:}/libonnxruntime.so.1"
+  # Replaced by rename, never rewritten in place: a test process that has
+  # the library mapped dies of SIGBUS when its pages change under it.
+  src="node/node_modules/onnxruntime-node/bin/napi-v6/linux/${arch%:*}/libonnxruntime.so.1" dst="ort/linux-${arch#*:}/libonnxruntime.so.1"
+  cmp -s "$src" "$dst" || { cp "$src" "$dst.tmp" && mv -f "$dst.tmp" "$dst"; }
 done
 
 echo "setup: models"
