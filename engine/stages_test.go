@@ -105,8 +105,8 @@ func TestPipelineReadsPagesBatchedAcrossPages(t *testing.T) {
 	}
 }
 
-// Documents go through a pipeline page by page: two scanned PDFs and a
-// PNG in one call answer per page (the PNG as a picture), and the crops of
+// Documents go through a pipeline page by page: two scanned 4-page PDFs
+// and a PNG in one call answer per page (the PNG as a picture), and the crops of
 // every page of both documents share recognition runs.
 func TestPipelineReadsDocumentsSharingRuns(t *testing.T) {
 	m := ppocrPage(t)
@@ -114,7 +114,7 @@ func TestPipelineReadsDocumentsSharingRuns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pages := textimg.Pages(5, 17)
+	pages := textimg.Pages(9, 17)
 	pdf := func(ps []textimg.Page) []byte {
 		var pp []docmake.PDFPage
 		for _, p := range ps {
@@ -130,10 +130,10 @@ func TestPipelineReadsDocumentsSharingRuns(t *testing.T) {
 		}
 		return docmake.PDF(pp)
 	}
-	preds := eng.Predict(context.Background(), []Item{{m, pdf(pages[:2])}, {m, pdf(pages[2:4])}, {m, pages[4].Data}})
-	lines, perPageRuns := 0, 0
+	preds := eng.Predict(context.Background(), []Item{{m, pdf(pages[:4])}, {m, pdf(pages[4:8])}, {m, pages[8].Data}})
+	lines, perPageRuns, truth, matched := 0, 0, 0, 0
 	read := m.Stages()[2].MaxBatch()
-	for d, want := range [][]textimg.Page{pages[:2], pages[2:4]} {
+	for d, want := range [][]textimg.Page{pages[:4], pages[4:8]} {
 		if preds[d].Err != nil {
 			t.Fatalf("document %d: %v", d, preds[d].Err)
 		}
@@ -143,12 +143,14 @@ func TestPipelineReadsDocumentsSharingRuns(t *testing.T) {
 		}
 		for i, p := range want {
 			g := textimg.ReadLines(got[i].(map[string]any))
-			if s := textimg.Score(p, g); s.Matched < s.Truth-1 || s.Got > s.Truth {
-				t.Errorf("document %d page %d: %+v", d, i+1, s)
-			}
+			s := textimg.Score(p, g)
+			truth, matched = truth+s.Truth, matched+s.Matched
 			lines += len(g)
 			perPageRuns += (len(g) + read - 1) / read
 		}
+	}
+	if recall := float64(matched) / float64(truth); recall < 0.85 {
+		t.Errorf("read %d of %d lines of the documents' pages exactly", matched, truth)
 	}
 	if preds[2].Err != nil || preds[2].Output["pages"] != nil || preds[2].Output["lines"] == nil {
 		t.Errorf("the PNG beside the documents: %v %v, want a picture's output", preds[2].Err, preds[2].Output)
