@@ -16,6 +16,7 @@ import (
 	"github.com/batchinfer/batchinfer/internal/textimg"
 	"github.com/batchinfer/batchinfer/jobs"
 	"github.com/batchinfer/batchinfer/model"
+	"github.com/batchinfer/batchinfer/tensor"
 )
 
 // pngHeader is a PNG whose IHDR claims w×h pixels and holds no image data:
@@ -61,18 +62,20 @@ func TestEngineMapsEveryBadInputToAPermanentCode(t *testing.T) {
 		item Item
 		want jobs.Code
 	}{
-		{"empty", Item{rec, nil}, jobs.CodeEmptyInput},
-		{"truncated png", Item{rec, good[:len(good)/2]}, jobs.CodeUndecodableImage},
-		{"random bytes", Item{rec, noise}, jobs.CodeUnsupportedFormat},
-		{"heic", Item{rec, append([]byte("\x00\x00\x00\x18ftypheic"), make([]byte, 40)...)}, jobs.CodeUnsupportedFormat},
-		{"bomb header", Item{rec, pngHeader(100000, 100000)}, jobs.CodeImageTooLarge},
-		{"48x20000 strip", Item{rec, encodePNG(t, image.NewGray(image.Rect(0, 0, 20000, 48)))}, jobs.CodeImageDimensions},
-		{"wrong feature count", Item{iris, []byte(`{"features": [1, 2, 3]}`)}, jobs.CodeWrongFeatureCount},
-		{"NaN", Item{iris, []byte(`{"features": [1, "NaN", 3, 4]}`)}, jobs.CodeNonFiniteFeature},
-		{"not features", Item{iris, []byte(`{"rows": [1, 2, 3, 4]}`)}, jobs.CodeInvalidFeatures},
-		{"over the model's byte cap", Item{iris, []byte(`{"features": [1, 2, 3, 4], "pad": "` + strings.Repeat("x", 70<<10) + `"}`)}, jobs.CodeInputTooLarge},
-		{"broken pdf", Item{page, []byte("%PDF-1.7\nnot a document\n")}, jobs.CodeUndecodableDocument},
-		{"101-page pdf", Item{page, docmake.PDF(slices.Repeat([]docmake.PDFPage{{Lines: []string{"x"}}}, 101))}, jobs.CodeTooManyPages},
+		{"empty", bytesItem(rec, nil), jobs.CodeEmptyInput},
+		{"truncated png", bytesItem(rec, good[:len(good)/2]), jobs.CodeUndecodableImage},
+		{"random bytes", bytesItem(rec, noise), jobs.CodeUnsupportedFormat},
+		{"heic", bytesItem(rec, append([]byte("\x00\x00\x00\x18ftypheic"), make([]byte, 40)...)), jobs.CodeUnsupportedFormat},
+		{"bomb header", bytesItem(rec, pngHeader(100000, 100000)), jobs.CodeImageTooLarge},
+		{"48x20000 strip", bytesItem(rec, encodePNG(t, image.NewGray(image.Rect(0, 0, 20000, 48)))), jobs.CodeImageDimensions},
+		{"wrong feature count", bytesItem(iris, []byte(`{"features": [1, 2, 3]}`)), jobs.CodeWrongFeatureCount},
+		{"NaN", bytesItem(iris, []byte(`{"features": [1, "NaN", 3, 4]}`)), jobs.CodeNonFiniteFeature},
+		{"not features", bytesItem(iris, []byte(`{"rows": [1, 2, 3, 4]}`)), jobs.CodeInvalidFeatures},
+		{"over the model's byte cap", bytesItem(iris, []byte(`{"features": [1, 2, 3, 4], "pad": "`+strings.Repeat("x", 70<<10)+`"}`)), jobs.CodeInputTooLarge},
+		{"text that is not UTF-8", Item{Model: rec, Input: model.Input{Text: &model.Text{Text: "caf\xe9"}}}, jobs.CodeInvalidText},
+		{"tensor of the wrong shape", Item{Model: iris, Input: model.Input{Tensors: []tensor.Named{{Name: "X", Tensor: tensor.New([]int64{1, 3}, []float32{1, 2, 3})}}}}, jobs.CodeInvalidTensor},
+		{"broken pdf", bytesItem(page, []byte("%PDF-1.7\nnot a document\n")), jobs.CodeUndecodableDocument},
+		{"101-page pdf", bytesItem(page, docmake.PDF(slices.Repeat([]docmake.PDFPage{{Lines: []string{"x"}}}, 101))), jobs.CodeTooManyPages},
 	}
 	// Every code the model can produce is a permanent taxonomy code, and
 	// one of the cases above.
@@ -88,9 +91,9 @@ func TestEngineMapsEveryBadInputToAPermanentCode(t *testing.T) {
 	// Every bad item sits between two good ones of the same model.
 	var items []Item
 	for _, c := range cases {
-		neighbour := Item{rec, good}
+		neighbour := bytesItem(rec, good)
 		if c.item.Model == iris {
-			neighbour = Item{iris, []byte(`{"features": [5.1, 3.5, 1.4, 0.2]}`)}
+			neighbour = bytesItem(iris, []byte(`{"features": [5.1, 3.5, 1.4, 0.2]}`))
 		}
 		items = append(items, neighbour, c.item, neighbour)
 	}

@@ -36,7 +36,7 @@ func TestPipelineReadsPagesBatchedAcrossPages(t *testing.T) {
 	pages := textimg.Pages(40, 11)
 	var items []Item
 	for _, p := range pages {
-		items = append(items, Item{m, p.Data})
+		items = append(items, bytesItem(m, p.Data))
 	}
 	bad := []struct {
 		data []byte
@@ -48,9 +48,9 @@ func TestPipelineReadsPagesBatchedAcrossPages(t *testing.T) {
 		{append([]byte("\x00\x00\x00\x18ftypheic"), make([]byte, 40)...), jobs.CodeUnsupportedFormat},
 		{nil, jobs.CodeEmptyInput},
 	}
-	items = append(items, Item{m, blankPage(t)})
+	items = append(items, bytesItem(m, blankPage(t)))
 	for _, b := range bad {
-		items = append(items, Item{m, b.data})
+		items = append(items, bytesItem(m, b.data))
 	}
 	preds := eng.Predict(context.Background(), items)
 
@@ -130,7 +130,7 @@ func TestPipelineReadsDocumentsSharingRuns(t *testing.T) {
 		}
 		return docmake.PDF(pp)
 	}
-	preds := eng.Predict(context.Background(), []Item{{m, pdf(pages[:4])}, {m, pdf(pages[4:8])}, {m, pages[8].Data}})
+	preds := eng.Predict(context.Background(), []Item{bytesItem(m, pdf(pages[:4])), bytesItem(m, pdf(pages[4:8])), bytesItem(m, pages[8].Data)})
 	lines, perPageRuns, truth, matched := 0, 0, 0, 0
 	read := m.Stages()[2].MaxBatch()
 	for d, want := range [][]textimg.Page{pages[:4], pages[4:8]} {

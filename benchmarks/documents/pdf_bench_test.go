@@ -12,6 +12,7 @@ import (
 	"github.com/batchinfer/batchinfer/engine"
 	"github.com/batchinfer/batchinfer/internal/docmake"
 	"github.com/batchinfer/batchinfer/internal/textimg"
+	"github.com/batchinfer/batchinfer/model"
 )
 
 // BenchmarkPDFvsPNG reads the same 20 rendered pages through page OCR
@@ -32,7 +33,7 @@ func BenchmarkPDFvsPNG(b *testing.B) {
 	var pngs []engine.Item
 	var pp []docmake.PDFPage
 	for _, p := range pages {
-		pngs = append(pngs, engine.Item{Model: m, Data: p.Data})
+		pngs = append(pngs, engine.Item{Model: m, Input: model.Input{Data: p.Data}})
 		img, _, err := image.Decode(bytes.NewReader(p.Data))
 		if err != nil {
 			b.Fatal(err)
@@ -43,7 +44,7 @@ func BenchmarkPDFvsPNG(b *testing.B) {
 		}
 		pp = append(pp, docmake.PDFPage{JPEG: j.Bytes(), Width: p.W, Height: p.H, DPI: 200})
 	}
-	pdf := []engine.Item{{Model: m, Data: docmake.PDF(pp)}}
+	pdf := []engine.Item{{Model: m, Input: model.Input{Data: docmake.PDF(pp)}}}
 	check := func(preds []engine.Prediction) {
 		for _, p := range preds {
 			if p.Err != nil {
