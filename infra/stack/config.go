@@ -102,6 +102,11 @@ type Config struct {
 	ESMMetrics    string
 
 	Poller PollerConfig // the ECS poller instead of the event source (poller.go)
+
+	// LegacyStatusIndex ("legacyStatusIndex") keeps the old
+	// status-updated_at index beside the sharded one: the first step of a
+	// deployed stack's move (docs/deploy.md, "The status index").
+	LegacyStatusIndex bool
 }
 
 // Defaults returns c with every unset field given its default.

@@ -41,10 +41,26 @@ func (b *BatchInfer) addStorage() {
 		Encryption:    awsdynamodb.TableEncryption_AWS_MANAGED,
 		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
 	})
+	// The status index, write-sharded (store/statusindex.go): partition
+	// key status_shard (SUCCEEDED#7 of 32), sort key updated_at, and only
+	// the attributes listing and reprocessing read, so an entry costs one
+	// write unit whatever the output and no status takes one partition's
+	// 1,000 write units a second (docs/scale.md).
 	b.Table.AddGlobalSecondaryIndex(&awsdynamodb.GlobalSecondaryIndexProps{
-		IndexName:      jsii.String(StatusIndex),
-		PartitionKey:   &awsdynamodb.Attribute{Name: jsii.String("status"), Type: awsdynamodb.AttributeType_STRING},
-		SortKey:        &awsdynamodb.Attribute{Name: jsii.String("updated_at"), Type: awsdynamodb.AttributeType_STRING},
-		ProjectionType: awsdynamodb.ProjectionType_ALL,
+		IndexName:        jsii.String(StatusIndex),
+		PartitionKey:     &awsdynamodb.Attribute{Name: jsii.String(StatusShardAttr), Type: awsdynamodb.AttributeType_STRING},
+		SortKey:          &awsdynamodb.Attribute{Name: jsii.String("updated_at"), Type: awsdynamodb.AttributeType_STRING},
+		ProjectionType:   awsdynamodb.ProjectionType_INCLUDE,
+		NonKeyAttributes: jsii.Strings(IndexProjection...),
 	})
+	if b.Config.LegacyStatusIndex {
+		// Kept for one deployment while a stack moves off it: CloudFormation
+		// adds or removes one index per table update (docs/deploy.md).
+		b.Table.AddGlobalSecondaryIndex(&awsdynamodb.GlobalSecondaryIndexProps{
+			IndexName:      jsii.String(LegacyStatusIndex),
+			PartitionKey:   &awsdynamodb.Attribute{Name: jsii.String("status"), Type: awsdynamodb.AttributeType_STRING},
+			SortKey:        &awsdynamodb.Attribute{Name: jsii.String("updated_at"), Type: awsdynamodb.AttributeType_STRING},
+			ProjectionType: awsdynamodb.ProjectionType_ALL,
+		})
+	}
 }
