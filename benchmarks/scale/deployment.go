@@ -39,6 +39,9 @@ type Deployment struct {
 	// (context legacyStatusIndex, the first step of a stack's move), so
 	// every write lands in both.
 	LegacyStatusIndex bool `json:"legacyStatusIndex"`
+	// WarmWritesPerSecond: the table and index pre-warmed (context
+	// warmWritesPerSecond); 0 = a new table's 4,000.
+	WarmWritesPerSecond float64 `json:"warmWritesPerSecond"`
 
 	// The jobs, not the stack:
 	OutputBytes     int     `json:"outputBytes"`     // mean output JSON per job

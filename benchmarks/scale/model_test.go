@@ -133,11 +133,14 @@ func TestRamps(t *testing.T) {
 	// after 60: 10,000 jobs/s at 1 WRU waits two doublings; the jobs it
 	// cannot write meanwhile are (10,000 − 4,000) + (10,000 − 8,000) per
 	// second for 30 min each.
-	name, m, backlog := tableRamp("t", 10000, 1)
+	name, m, backlog := tableRamp("t", 10000, 1, OnDemandNewTableWRU)
 	if name != "t" || m != 60 {
 		t.Errorf("table ramp %s %v min, want 60", name, m)
 	}
 	near(t, "table ramp backlog", backlog, (6000+2000)*1800)
+	if _, m, _ := tableRamp("t", 10000, 1, 10000); m != 0 {
+		t.Errorf("a table pre-warmed to 10,000 WRU ramps %v min for 10,000 jobs/s, want 0", m)
+	}
 	// Default-mode event source: from 5 to 505 concurrent at 300 a minute.
 	d := DefaultDeployment()
 	p := Profiles["iris"]

@@ -268,6 +268,24 @@ func TestLegacyStatusIndex(t *testing.T) {
 	}
 }
 
+// TestWarmThroughput: warmWritesPerSecond pre-warms the table and its
+// status index alike.
+func TestWarmThroughput(t *testing.T) {
+	s := synthConfig(t, "warm", Config{RepoDir: "../..", WarmWritesPerSecond: 20000})
+	table := s.only(t, "AWS::DynamoDB::Table", nil)
+	want := map[string]any{"WriteUnitsPerSecond": 20000}
+	if !jsonEq(table["WarmThroughput"], want) {
+		t.Errorf("table warm throughput %v, want %v", table["WarmThroughput"], want)
+	}
+	gsi := table["GlobalSecondaryIndexes"].([]any)[0].(map[string]any)
+	if !jsonEq(gsi["WarmThroughput"], want) {
+		t.Errorf("index warm throughput %v, want %v", gsi["WarmThroughput"], want)
+	}
+	if synth(t, VariantImage).only(t, "AWS::DynamoDB::Table", nil)["WarmThroughput"] != nil {
+		t.Error("the default table is pre-warmed")
+	}
+}
+
 func TestReprocessSchedule(t *testing.T) {
 	eachVariant(t, func(t *testing.T, s *synthed) {
 		sched := s.only(t, "AWS::Scheduler::Schedule", nil)

@@ -31,7 +31,12 @@ func (b *BatchInfer) addStorage() {
 		Expiration: awscdk.Duration_Days(jsii.Number(float64(b.Config.ResultsExpireDays))),
 	}})
 
+	var warm *awsdynamodb.WarmThroughput
+	if w := b.Config.WarmWritesPerSecond; w > 0 {
+		warm = &awsdynamodb.WarmThroughput{WriteUnitsPerSecond: jsii.Number(float64(w))}
+	}
 	b.Table = awsdynamodb.NewTable(b.Stack, jsii.String("ResultsTable"), &awsdynamodb.TableProps{
+		WarmThroughput:      warm,
 		PartitionKey:        &awsdynamodb.Attribute{Name: jsii.String("job_id"), Type: awsdynamodb.AttributeType_STRING},
 		BillingMode:         awsdynamodb.BillingMode_PAY_PER_REQUEST,
 		TimeToLiveAttribute: jsii.String("expires_at"),
@@ -52,6 +57,7 @@ func (b *BatchInfer) addStorage() {
 		SortKey:          &awsdynamodb.Attribute{Name: jsii.String("updated_at"), Type: awsdynamodb.AttributeType_STRING},
 		ProjectionType:   awsdynamodb.ProjectionType_INCLUDE,
 		NonKeyAttributes: jsii.Strings(IndexProjection...),
+		WarmThroughput:   warm,
 	})
 	if b.Config.LegacyStatusIndex {
 		// Kept for one deployment while a stack moves off it: CloudFormation
