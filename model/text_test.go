@@ -339,7 +339,7 @@ func TestTextManifestOverrides(t *testing.T) {
 	if top := cls[0]["top_k"].([]any); len(top) != 2 {
 		t.Errorf("top_k 2 answers %d labels", len(top))
 	}
-	for _, bad := range []map[string]any{{"pooling": "median"}, {"aggregation": "first"}, {"max_length": 100000}} {
+	for _, bad := range []map[string]any{{"pooling": "median"}, {"aggregation": "first"}, {"max_length": 100000}, {"vectors": "csv"}, {"activation": "tanh"}} {
 		if _, err := Load(overlay(t, "minilm-ner", bad), Options{}); err == nil {
 			t.Errorf("manifest %v accepted", bad)
 		}
