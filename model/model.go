@@ -48,6 +48,9 @@ type Model struct {
 	det    *detCodec
 	db     *dbPost
 	img    *imageCodec
+	// An object detector is a model of one stage whose objects does the
+	// letterbox and the detections.
+	objects *detector
 
 	closeOnce sync.Once
 	closeErr  error
@@ -76,6 +79,9 @@ func build(spec *Spec, opts Options) (*Model, error) {
 	dir, man := spec.Dir, spec.Manifest
 	if len(man.Pipeline) > 0 {
 		return buildPipeline(dir, man, opts)
+	}
+	if man.Task == TaskObjectDetection {
+		return buildDetector(spec, opts)
 	}
 	onnxPath := filepath.Join(dir, man.File)
 	if _, err := os.Stat(onnxPath); err != nil {
