@@ -62,11 +62,11 @@ func sniffKind(b []byte) string {
 
 // modelForKind picks the model of a job that names none from the served
 // models (the configured default first): the default when it takes the
-// kind (or the kind is unknown), else the only one that does. Several
+// kind (or either kind is unknown), else the only one that does. Several
 // candidates and no default among them is unknown_model naming them.
 func modelForKind(served []*model.Model, kind string) (*model.Model, error) {
 	def := served[0]
-	if kind == "" || def.InputKind() == kind {
+	if kind == "" || def.InputKind() == kind || def.InputKind() == "" {
 		return def, nil
 	}
 	var fit []*model.Model
