@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"path"
 	"regexp"
@@ -52,7 +53,7 @@ func (s *Server) postUpload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if req.Size <= 0 || req.Size > s.Config.UploadMax {
-		writeError(w, http.StatusBadRequest, jobs.Errorf(jobs.CodeInputTooLarge, "size must be 1 to %d bytes, got %d", s.Config.UploadMax, req.Size).Error(), string(jobs.CodeInputTooLarge))
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("size must be 1 to %d bytes, got %d", s.Config.UploadMax, req.Size), string(jobs.CodeInputTooLarge))
 		return
 	}
 	if req.ContentType == "" {

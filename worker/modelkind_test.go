@@ -71,6 +71,9 @@ func TestJobWithoutModelGoesToTheModelOfItsInputKind(t *testing.T) {
 			if item.Status != store.StatusFailed || item.Error == nil || item.Error.Code != jobs.CodeUnknownModel {
 				t.Fatalf("item %s %+v, want FAILED unknown_model", item.Status, item.Error)
 			}
+			if strings.Contains(item.Error.Message, "unknown_model") {
+				t.Errorf("message %q repeats its code", item.Error.Message)
+			}
 			for _, s := range c.missing {
 				if !strings.Contains(item.Error.Message, s) {
 					t.Errorf("message %q does not say %q", item.Error.Message, s)
