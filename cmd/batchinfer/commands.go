@@ -32,13 +32,18 @@ var commands = map[string]entry{
 	},
 	"results": {
 		summary: "show job items by id or by status: a table on a terminal, JSON lines otherwise; --wait until jobs finish",
-		usage:   "[--table T] [--json] [--output] [--wait 30s] JOB_ID... | --status FAILED|SUCCEEDED|IN_PROGRESS [--since 1h] [--limit N]",
+		usage:   "[--table T] [--json] [--output] [--wait 30s] (JOB_ID... | --input s3://bucket/key) | --status FAILED|SUCCEEDED|IN_PROGRESS [--since 1h] [--limit N]",
 		new:     fresh[resultsCmd],
 	},
 	"watch": {
 		summary: "follow the completion events on a queue subscribed to the topic: a line per finished job",
 		usage:   "[--queue-url URL] [--json] [--count N] [--for 10m]",
 		new:     fresh[watchCmd],
+	},
+	"jobid": {
+		summary: "print the job id an S3 object gets (derived from bucket, key and version, or ETag)",
+		usage:   "s3://bucket/key... [--version V | --etag E]  (without either, the object's own, read with HeadObject)",
+		new:     fresh[jobidCmd],
 	},
 	"reprocess": {
 		summary: "run finished jobs again (failed ones, or those of an older model version)",
