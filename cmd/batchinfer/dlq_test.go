@@ -20,7 +20,7 @@ func TestDeadLetterTable(t *testing.T) {
 			return sqstypes.MessageAttributeValue{DataType: aws.String("String"), StringValue: aws.String(v)}
 		}
 		return sqstypes.Message{MessageId: aws.String("m-" + job),
-			Attributes: map[string]string{"SentTimestamp": strconv.FormatInt(now.Add(-ago).UnixMilli(), 10), "ApproximateReceiveCount": "1"},
+			Attributes:        map[string]string{"SentTimestamp": strconv.FormatInt(now.Add(-ago).UnixMilli(), 10), "ApproximateReceiveCount": "1"},
 			MessageAttributes: map[string]sqstypes.MessageAttributeValue{"job_id": str(job), "error_code": str(code), "error_message": str(text)}}
 	}
 	var b bytes.Buffer
