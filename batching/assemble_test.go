@@ -1,6 +1,8 @@
 package batching
 
 import (
+	"github.com/batchinfer/batchinfer/tensor"
+
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -17,52 +19,52 @@ func TestAssembleByHand(t *testing.T) {
 		{
 			name: "no padding is a concatenation",
 			rows: []Tensor{seq(1, 2), seq(10, 2)},
-			pack: Pack{Rows: []int{0, 1}, Shape: []int64{2, 2}},
+			pack: Pack{Rows: []int{0, 1}, Shapes: [][]int64{{2, 2}}},
 			want: []float32{1, 2, 10, 11},
 		},
 		{
 			name: "pack order, not row order",
 			rows: []Tensor{seq(1, 2), seq(10, 2)},
-			pack: Pack{Rows: []int{1, 0}, Shape: []int64{2, 2}},
+			pack: Pack{Rows: []int{1, 0}, Shapes: [][]int64{{2, 2}}},
 			want: []float32{10, 11, 1, 2},
 		},
 		{
 			name: "last dim padded at its end",
 			rows: []Tensor{seq(1, 1), seq(10, 3)},
-			pack: Pack{Rows: []int{0, 1}, Shape: []int64{2, 3}},
+			pack: Pack{Rows: []int{0, 1}, Shapes: [][]int64{{2, 3}}},
 			pad:  -1,
 			want: []float32{1, -1, -1, 10, 11, 12},
 		},
 		{
 			name: "inner dim padded per outer index",
 			rows: []Tensor{seq(1, 2, 2)}, // [[1 2] [3 4]]
-			pack: Pack{Rows: []int{0}, Shape: []int64{1, 2, 3}},
+			pack: Pack{Rows: []int{0}, Shapes: [][]int64{{1, 2, 3}}},
 			want: []float32{1, 2, 0, 3, 4, 0},
 		},
 		{
 			name: "outer dim padded with whole rows of pad",
 			rows: []Tensor{seq(1, 1, 2)},
-			pack: Pack{Rows: []int{0}, Shape: []int64{1, 3, 2}},
+			pack: Pack{Rows: []int{0}, Shapes: [][]int64{{1, 3, 2}}},
 			pad:  9,
 			want: []float32{1, 2, 9, 9, 9, 9},
 		},
 		{
 			name: "both dims padded",
 			rows: []Tensor{seq(1, 2, 2)},
-			pack: Pack{Rows: []int{0}, Shape: []int64{1, 3, 3}},
+			pack: Pack{Rows: []int{0}, Shapes: [][]int64{{1, 3, 3}}},
 			pad:  7,
 			want: []float32{1, 2, 7, 3, 4, 7, 7, 7, 7},
 		},
 		{
 			name: "scalars",
 			rows: []Tensor{{Data: []float32{5}}, {Data: []float32{6}}},
-			pack: Pack{Rows: []int{0, 1}, Shape: []int64{2}},
+			pack: Pack{Rows: []int{0, 1}, Shapes: [][]int64{{2}}},
 			want: []float32{5, 6},
 		},
 		{
 			name: "an empty row is all padding",
 			rows: []Tensor{seq(1, 0), seq(1, 2)},
-			pack: Pack{Rows: []int{0, 1}, Shape: []int64{2, 2}},
+			pack: Pack{Rows: []int{0, 1}, Shapes: [][]int64{{2, 2}}},
 			pad:  3,
 			want: []float32{3, 3, 1, 2},
 		},
@@ -70,10 +72,10 @@ func TestAssembleByHand(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			got := Assemble(tc.rows, tc.pack, tc.pad)
-			if !slices.Equal(got.Shape, tc.pack.Shape) {
-				t.Fatalf("shape %v, want %v", got.Shape, tc.pack.Shape)
+			if !slices.Equal(got.Shape, tc.pack.Shapes[0]) {
+				t.Fatalf("shape %v, want %v", got.Shape, tc.pack.Shapes[0])
 			}
-			if !slices.Equal(got.Data, tc.want) {
+			if !slices.Equal(f32(got), tc.want) {
 				t.Fatalf("data %v, want %v", got.Data, tc.want)
 			}
 		})
@@ -108,17 +110,17 @@ func TestAssembleMatchesCoordinates(t *testing.T) {
 			checkPlan(t, rows, tc.lim, packs)
 			for _, p := range packs {
 				batch := Assemble(rows, p, tc.lim.PadValue)
-				if int64(len(batch.Data)) != elements(p.Shape) {
-					t.Fatalf("pack %v: %d values", p.Shape, len(batch.Data))
+				if int64(batch.Len()) != tensor.Elements(p.Shapes[0]) {
+					t.Fatalf("pack %v: %d values", p.Shapes[0], batch.Len())
 				}
-				forEachCoord(p.Shape, func(c []int64) {
+				forEachCoord(p.Shapes[0], func(c []int64) {
 					got, _ := at(batch, c)
 					want, ok := at(rows[p.Rows[c[0]]], c[1:])
 					if !ok {
 						want = tc.lim.PadValue
 					}
 					if got != want {
-						t.Fatalf("pack %v at %v = %v, want %v", p.Shape, c, got, want)
+						t.Fatalf("pack %v at %v = %v, want %v", p.Shapes[0], c, got, want)
 					}
 				})
 			}
@@ -132,12 +134,12 @@ func TestAssemblePanicsOnMisfit(t *testing.T) {
 		name string
 		pack Pack
 	}{
-		{"leading dim is not the row count", Pack{Rows: []int{0}, Shape: []int64{2, 2, 3}}},
+		{"leading dim is not the row count", Pack{Rows: []int{0}, Shapes: [][]int64{{2, 2, 3}}}},
 		{"no shape", Pack{Rows: []int{0}}},
-		{"row larger than the pack", Pack{Rows: []int{0}, Shape: []int64{1, 2, 2}}},
-		{"row of another rank", Pack{Rows: []int{0}, Shape: []int64{1, 6}}},
-		{"row data does not match its shape", Pack{Rows: []int{1}, Shape: []int64{1, 2}}},
-		{"negative pack dim", Pack{Rows: []int{0}, Shape: []int64{1, -2, 3}}},
+		{"row larger than the pack", Pack{Rows: []int{0}, Shapes: [][]int64{{1, 2, 2}}}},
+		{"row of another rank", Pack{Rows: []int{0}, Shapes: [][]int64{{1, 6}}}},
+		{"row data does not match its shape", Pack{Rows: []int{1}, Shapes: [][]int64{{1, 2}}}},
+		{"negative pack dim", Pack{Rows: []int{0}, Shapes: [][]int64{{1, -2, 3}}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -189,7 +191,7 @@ func TestSplit(t *testing.T) {
 		},
 		{
 			name:    "zero rows",
-			outputs: []Tensor{{Shape: []int64{0, 4}}},
+			outputs: []Tensor{{Shape: []int64{0, 4}, Data: []float32{}}},
 			n:       0,
 			want:    [][]Tensor{},
 		},
@@ -237,8 +239,8 @@ func TestSplitRowsDoNotSpillIntoNeighbours(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_ = append(rows[0][0].Data, 99)
-	if rows[1][0].Data[0] != 3 {
+	_ = append(f32(rows[0][0]), 99)
+	if f32(rows[1][0])[0] != 3 {
 		t.Fatalf("appending to row 0 changed row 1 to %v", rows[1][0].Data)
 	}
 }

@@ -1,6 +1,8 @@
 package batching
 
 import (
+	"github.com/batchinfer/batchinfer/tensor"
+
 	"context"
 	"math/rand/v2"
 	"testing"
@@ -19,7 +21,7 @@ func BenchmarkAssemble(b *testing.B) {
 	if len(packs) != 1 {
 		b.Fatalf("%d packs, want 1", len(packs))
 	}
-	b.SetBytes(elements(packs[0].Shape) * bytesPerElement)
+	b.SetBytes(tensor.Elements(packs[0].Shapes[0]) * 4)
 	b.ReportAllocs()
 	for b.Loop() {
 		Assemble(rows, packs[0], lim.PadValue)

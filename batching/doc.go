@@ -3,23 +3,30 @@
 //
 // # The packing model
 //
-// A row is one preprocessed input without a batch dimension (an image
-// [3,48,W], a feature vector [F]). A model run takes a batch tensor with a
-// leading N. Plan groups rows that can share a batch: rows of equal rank
-// form a group, and every dimension whose size differs inside the group is
-// a variable dimension that gets padded up to the largest row (optionally
-// rounded up to a multiple of Limits.PadMultiple, so that runs see few
-// distinct shapes). Dimensions equal across the group stay fixed.
+// A row is one preprocessed input without a batch dimension: one tensor
+// per model input (an image [3,48,W]; a feature vector [F]; a text's
+// input_ids, attention_mask and token_type_ids, each [L]), of any dtype
+// package tensor has. A model run takes one batch tensor per input with a
+// leading N. PlanRows groups rows that can share a batch: rows with the
+// same input count and, per input, the same rank and dtype form a group,
+// and every dimension whose size differs inside the group is a variable
+// dimension that gets padded up to the largest row (optionally rounded up
+// to a multiple of Limits.PadMultiple, so that runs see few distinct
+// shapes), with the pad value of that input (Limits.PadValues: the pad
+// token id for input_ids, 0 for a mask). Dimensions equal across the group
+// stay fixed. Plan, Assemble and Run are the single-input forms.
 //
 // Padding costs compute: one 2000-pixel-wide text line in a pack of
 // 50-pixel lines makes every row 2000 wide. Plan therefore sorts each
 // group by row size and cuts a new pack whenever adding the next row
 // would make the avoidable padding exceed Limits.MaxPadWaste of the
 // pack's elements (avoidable: beyond what rounding each row alone to its
-// bucket would cost). Packs are also cut at Limits.MaxBatch rows and at
-// Limits.MaxBytes of float32 data. Assemble writes a pack into one
-// contiguous row-major tensor with the padding at the end of each padded
-// dimension; Split cuts a run's outputs back into per-row tensors.
+// bucket would cost). Packs are also cut at Limits.MaxBatch rows, at
+// Limits.MaxBytes of input data and at Limits.MaxTokens (rows × the padded
+// size of the first input: a text model's token budget). AssembleRows
+// writes a pack into one contiguous row-major tensor per input with the
+// padding at the end of each padded dimension; Split cuts a run's outputs
+// back into per-row tensors of the outputs' own dtypes.
 //
 // # Why bisection
 //

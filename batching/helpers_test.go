@@ -1,6 +1,8 @@
 package batching
 
 import (
+	"github.com/batchinfer/batchinfer/tensor"
+
 	"context"
 	"errors"
 	"fmt"
@@ -14,7 +16,7 @@ import (
 // seq is a row of the given shape holding base, base+1, base+2, ... so
 // every value says where it came from.
 func seq(base float32, shape ...int64) Tensor {
-	n := elements(shape)
+	n := tensor.Elements(shape)
 	data := make([]float32, n)
 	for i := range data {
 		data[i] = base + float32(i)
@@ -25,11 +27,11 @@ func seq(base float32, shape ...int64) Tensor {
 // randRow is a row of the given shape with values in [1, 2), never zero,
 // so padding (zero) is told apart from data.
 func randRow(rng *rand.Rand, shape ...int64) Tensor {
-	t := Tensor{Shape: shape, Data: make([]float32, elements(shape))}
-	for i := range t.Data {
-		t.Data[i] = 1 + rng.Float32()
+	data := make([]float32, tensor.Elements(shape))
+	for i := range data {
+		data[i] = 1 + rng.Float32()
 	}
-	return t
+	return Tensor{Shape: shape, Data: data}
 }
 
 // statsRun is a RunFunc whose outputs can be checked by hand and do not
@@ -40,20 +42,22 @@ func statsRun(_ context.Context, batch Tensor) ([]Tensor, error) {
 	if n == 0 {
 		return nil, errors.New("empty batch")
 	}
-	per := len(batch.Data) / n
-	sums := Tensor{Shape: []int64{int64(n)}, Data: make([]float32, n)}
-	more := Tensor{Shape: []int64{int64(n), 2}, Data: make([]float32, 2*n)}
+	in := f32(batch)
+	per := len(in) / n
+	sumData, moreData := make([]float32, n), make([]float32, 2*n)
+	sums := Tensor{Shape: []int64{int64(n)}, Data: sumData}
+	more := Tensor{Shape: []int64{int64(n), 2}, Data: moreData}
 	for i := range n {
 		var s, sq, nz float64
-		for _, v := range batch.Data[i*per : (i+1)*per] {
+		for _, v := range in[i*per : (i+1)*per] {
 			s += float64(v)
 			sq += float64(v) * float64(v)
 			if v != 0 {
 				nz++
 			}
 		}
-		sums.Data[i] = float32(s)
-		more.Data[2*i], more.Data[2*i+1] = float32(sq), float32(nz)
+		sumData[i] = float32(s)
+		moreData[2*i], moreData[2*i+1] = float32(sq), float32(nz)
 	}
 	return []Tensor{sums, more}, nil
 }
@@ -65,14 +69,15 @@ const poison = float32(-999)
 // poisonRow is a row of the given shape that makes poisonedRun fail.
 func poisonRow(shape ...int64) Tensor {
 	t := seq(1, shape...)
-	t.Data[len(t.Data)-1] = poison
+	d := f32(t)
+	d[len(d)-1] = poison
 	return t
 }
 
 // poisonedRun fails any batch that holds the poison value, like a kernel
 // tripping over one bad input, and otherwise behaves like statsRun.
 func poisonedRun(ctx context.Context, batch Tensor) ([]Tensor, error) {
-	if slices.Contains(batch.Data, poison) {
+	if slices.Contains(f32(batch), poison) {
 		return nil, fmt.Errorf("run batch %v: %w", batch.Shape, errPoison)
 	}
 	return statsRun(ctx, batch)
@@ -113,11 +118,15 @@ func sameTensors(got, want []Tensor, tol float64) error {
 		if !slices.Equal(got[o].Shape, want[o].Shape) {
 			return fmt.Errorf("output %d shape %v, want %v", o, got[o].Shape, want[o].Shape)
 		}
-		if len(got[o].Data) != len(want[o].Data) {
-			return fmt.Errorf("output %d has %d values, want %d", o, len(got[o].Data), len(want[o].Data))
+		if got[o].DType() != want[o].DType() {
+			return fmt.Errorf("output %d is %s, want %s", o, got[o].DType(), want[o].DType())
 		}
-		for i, w := range want[o].Data {
-			g := got[o].Data[i]
+		gd, wd := tensor.AsFloat32(got[o]), tensor.AsFloat32(want[o])
+		if len(gd) != len(wd) {
+			return fmt.Errorf("output %d has %d values, want %d", o, len(gd), len(wd))
+		}
+		for i, w := range wd {
+			g := gd[i]
 			if math.Abs(float64(g-w)) > tol*math.Max(1, math.Abs(float64(w))) {
 				return fmt.Errorf("output %d value %d = %v, want %v", o, i, g, w)
 			}
@@ -137,12 +146,12 @@ func at(t Tensor, coord []int64) (float32, bool) {
 		}
 		off = off*t.Shape[d] + c
 	}
-	return t.Data[off], true
+	return f32(t)[off], true
 }
 
 // forEachCoord calls f with every coordinate of shape in row-major order.
 func forEachCoord(shape []int64, f func(coord []int64)) {
-	if elements(shape) == 0 {
+	if tensor.Elements(shape) == 0 {
 		return
 	}
 	coord := make([]int64, len(shape))
@@ -165,13 +174,17 @@ func forEachCoord(shape []int64, f func(coord []int64)) {
 // packWaste is the fraction of a pack's elements that is padding beyond
 // each row's own bucketed shape (see packGroup).
 func packWaste(rows []Tensor, p Pack, variable []bool, m int) float64 {
-	total := elements(p.Shape)
+	total := tensor.Elements(p.Shapes[0])
 	if total == 0 {
 		return 0
 	}
 	var own int64
 	for _, i := range p.Rows {
-		own += elements(bucket(rows[i].Shape, variable, m))
+		own += tensor.Elements(bucket(rows[i].Shape, variable, m))
 	}
 	return 1 - float64(own)/float64(total)
 }
+
+// f32 is a float32 tensor's data; the test fails loudly (a panic) on any
+// other dtype.
+func f32(t Tensor) []float32 { return t.Data.([]float32) }

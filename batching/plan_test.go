@@ -1,6 +1,8 @@
 package batching
 
 import (
+	"github.com/batchinfer/batchinfer/tensor"
+
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -16,31 +18,31 @@ func checkPlan(t *testing.T, rows []Tensor, lim Limits, packs []Pack) {
 		if len(p.Rows) == 0 {
 			t.Fatalf("pack %d is empty", pi)
 		}
-		if p.Shape[0] != int64(len(p.Rows)) {
-			t.Fatalf("pack %d shape %v leads with %d, has %d rows", pi, p.Shape, p.Shape[0], len(p.Rows))
+		if p.Shapes[0][0] != int64(len(p.Rows)) {
+			t.Fatalf("pack %d shape %v leads with %d, has %d rows", pi, p.Shapes[0], p.Shapes[0][0], len(p.Rows))
 		}
 		if len(p.Rows) > max(lim.MaxBatch, 1) {
 			t.Fatalf("pack %d has %d rows, MaxBatch %d", pi, len(p.Rows), lim.MaxBatch)
 		}
-		if bytes := elements(p.Shape) * 4; lim.MaxBytes > 0 && len(p.Rows) > 1 && bytes > lim.MaxBytes {
+		if bytes := tensor.Elements(p.Shapes[0]) * 4; lim.MaxBytes > 0 && len(p.Rows) > 1 && bytes > lim.MaxBytes {
 			t.Fatalf("pack %d is %d bytes, MaxBytes %d", pi, bytes, lim.MaxBytes)
 		}
 		for _, i := range p.Rows {
 			seen[i]++
 			r := rows[i].Shape
-			if len(r) != len(p.Shape)-1 {
-				t.Fatalf("pack %d shape %v holds row %d of rank %d", pi, p.Shape, i, len(r))
+			if len(r) != len(p.Shapes[0])-1 {
+				t.Fatalf("pack %d shape %v holds row %d of rank %d", pi, p.Shapes[0], i, len(r))
 			}
 			for d := range r {
-				if r[d] > p.Shape[d+1] {
-					t.Fatalf("pack %d shape %v is smaller than row %d shape %v", pi, p.Shape, i, r)
+				if r[d] > p.Shapes[0][d+1] {
+					t.Fatalf("pack %d shape %v is smaller than row %d shape %v", pi, p.Shapes[0], i, r)
 				}
 			}
 		}
 	}
 	for i, n := range seen {
 		want := 1
-		if rows[i].check() != nil {
+		if rows[i].Check() != nil {
 			want = 0
 		}
 		if n != want {
@@ -52,7 +54,7 @@ func checkPlan(t *testing.T, rows []Tensor, lim Limits, packs []Pack) {
 func shapes(packs []Pack) [][]int64 {
 	out := make([][]int64, len(packs))
 	for i, p := range packs {
-		out[i] = p.Shape
+		out[i] = p.Shapes[0]
 	}
 	return out
 }
@@ -243,10 +245,10 @@ func TestPlanBoundsPaddingWaste(t *testing.T) {
 	}
 	// All 500 rows padded to the widest would waste most of the tensor:
 	// that is the failure the bound prevents.
-	all := Pack{Rows: make([]int, len(rows)), Shape: []int64{int64(len(rows)), 3, 48, 0}}
+	all := Pack{Rows: make([]int, len(rows)), Shapes: [][]int64{{int64(len(rows)), 3, 48, 0}}}
 	for i := range rows {
 		all.Rows[i] = i
-		all.Shape[3] = max(all.Shape[3], rows[i].Shape[2])
+		all.Shapes[0][3] = max(all.Shapes[0][3], rows[i].Shape[2])
 	}
 	if w := packWaste(rows, all, variable, 1); w < 0.8 {
 		t.Fatalf("test data is not skewed: one pack would waste only %.2f", w)
@@ -258,11 +260,11 @@ func TestPlanBoundsPaddingWaste(t *testing.T) {
 			var padded, data int64
 			for _, p := range packs {
 				if w := packWaste(rows, p, variable, tc.lim.PadMultiple); w > tc.want+1e-12 {
-					t.Fatalf("pack %v wastes %.3f > %.3f", p.Shape, w, tc.want)
+					t.Fatalf("pack %v wastes %.3f > %.3f", p.Shapes[0], w, tc.want)
 				}
-				padded += elements(p.Shape)
+				padded += tensor.Elements(p.Shapes[0])
 				for _, i := range p.Rows {
-					data += int64(len(rows[i].Data))
+					data += int64(rows[i].Len())
 				}
 			}
 			// Bounded waste must not come from running everything alone:
@@ -287,7 +289,7 @@ func TestPlanIsDeterministic(t *testing.T) {
 	for range 5 {
 		again := Plan(rows, lim)
 		if !slices.EqualFunc(first, again, func(a, b Pack) bool {
-			return slices.Equal(a.Rows, b.Rows) && slices.Equal(a.Shape, b.Shape)
+			return slices.Equal(a.Rows, b.Rows) && slices.EqualFunc(a.Shapes, b.Shapes, slices.Equal)
 		}) {
 			t.Fatal("Plan gave different packs for the same rows")
 		}

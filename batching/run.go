@@ -3,11 +3,18 @@ package batching
 import (
 	"context"
 	"fmt"
+
+	"github.com/batchinfer/batchinfer/tensor"
 )
 
-// RunFunc runs one batch and returns one tensor per model output, each
-// with leading dim N equal to the batch's.
+// RunFunc runs one single-input batch and returns one tensor per model
+// output, each with leading dim N equal to the batch's.
 type RunFunc func(ctx context.Context, batch Tensor) ([]Tensor, error)
+
+// RowsRunFunc runs one batch given as one tensor per model input (all with
+// leading dim N) and returns one tensor per model output, each with
+// leading dim N.
+type RowsRunFunc func(ctx context.Context, inputs []Tensor) ([]Tensor, error)
 
 // Result is one row's share of a Run.
 type Result struct {
@@ -19,45 +26,52 @@ type Result struct {
 	Padding float64
 }
 
-// Run plans rows into packs, assembles and runs each pack, and splits the
-// outputs back: results[i] belongs to rows[i]. When a run fails, Run
-// bisects the pack (halves, recursively, each half reshaped to its own
-// rows) so that only the rows that make a run fail get its error and their
-// neighbours still get results. Once ctx is done Run stops: every row not
-// yet run gets ctx.Err(). A row whose data does not match its shape gets
-// an error without being run. Packs run one after another: the RunFunc is
-// expected to use the machine's cores itself.
+// Run runs single-input rows: RunRows with one tensor per row.
 func Run(ctx context.Context, rows []Tensor, lim Limits, run RunFunc) []Result {
+	return RunRows(ctx, asRows(rows), lim, func(ctx context.Context, inputs []Tensor) ([]Tensor, error) {
+		return run(ctx, inputs[0])
+	})
+}
+
+// RunRows plans rows into packs, assembles and runs each pack, and splits
+// the outputs back: results[i] belongs to rows[i]. When a run fails,
+// RunRows bisects the pack (halves, recursively, each half reshaped to its
+// own rows) so that only the rows that make a run fail get its error and
+// their neighbours still get results. Once ctx is done it stops: every row
+// not yet run gets ctx.Err(). A row whose data does not match its shape
+// gets an error without being run. Packs run one after another: the
+// RowsRunFunc is expected to use the machine's cores itself.
+func RunRows(ctx context.Context, rows []Row, lim Limits, run RowsRunFunc) []Result {
 	results := make([]Result, len(rows))
 	for i, r := range rows {
-		if err := r.check(); err != nil {
+		if err := checkRow(r); err != nil {
 			results[i].Err = fmt.Errorf("batch row %d: %w", i, err)
 		}
 	}
 	lim = lim.normalized()
 	r := runner{rows: rows, lim: lim, run: run, results: results}
 	for _, p := range plan(rows, lim) {
-		r.runPack(ctx, p.Rows, p.Shape, p.variable)
+		r.runPack(ctx, p.Rows, p.Shapes, p.variable)
 	}
 	return results
 }
 
 // runner holds what every (sub)pack run of one Run shares.
 type runner struct {
-	rows    []Tensor
+	rows    []Row
 	lim     Limits
-	run     RunFunc
+	run     RowsRunFunc
 	results []Result
 }
 
-func (r *runner) runPack(ctx context.Context, idx []int, shape []int64, variable []bool) {
+func (r *runner) runPack(ctx context.Context, idx []int, shapes [][]int64, variable [][]bool) {
 	if err := ctx.Err(); err != nil {
 		r.fail(idx, err, 0)
 		return
 	}
-	perRow, err := r.try(ctx, idx, shape)
+	perRow, err := r.try(ctx, idx, shapes)
 	if err == nil {
-		pad := r.padding(idx, shape)
+		pad := r.padding(idx, shapes)
 		for k, i := range idx {
 			r.results[i] = Result{Outputs: perRow[k], BatchSize: len(idx), Padding: pad}
 		}
@@ -77,30 +91,34 @@ func (r *runner) runPack(ctx context.Context, idx []int, shape []int64, variable
 	// gets a smaller padded shape of its own.
 	mid := len(idx) / 2
 	for _, half := range [][]int{idx[:mid], idx[mid:]} {
-		r.runPack(ctx, half, shapeOf(r.rows, half, variable, r.lim.PadMultiple), variable)
+		r.runPack(ctx, half, shapesOf(r.rows, half, variable, r.lim.PadMultiple), variable)
 	}
 }
 
 // try runs one pack and splits its outputs; an output that does not split
 // counts as a failed run.
-func (r *runner) try(ctx context.Context, idx []int, shape []int64) ([][]Tensor, error) {
-	batch := Assemble(r.rows, Pack{Rows: idx, Shape: shape}, r.lim.PadValue)
-	outs, err := r.run(ctx, batch)
+func (r *runner) try(ctx context.Context, idx []int, shapes [][]int64) ([][]Tensor, error) {
+	inputs := AssembleRows(r.rows, Pack{Rows: idx, Shapes: shapes}, r.lim)
+	outs, err := r.run(ctx, inputs)
 	if err != nil {
 		return nil, err
 	}
 	return Split(outs, len(idx))
 }
 
-// padding is the share of a pack's elements that no row filled.
-func (r *runner) padding(idx []int, shape []int64) float64 {
-	total := elements(shape)
+// padding is the share of a pack's input elements that no row filled.
+func (r *runner) padding(idx []int, shapes [][]int64) float64 {
+	var total, real int64
+	for _, s := range shapes {
+		total += tensor.Elements(s)
+	}
 	if total <= 0 {
 		return 0
 	}
-	var real int64
 	for _, i := range idx {
-		real += int64(len(r.rows[i].Data))
+		for _, t := range r.rows[i] {
+			real += int64(t.Len())
+		}
 	}
 	return max(0, 1-float64(real)/float64(total))
 }

@@ -158,7 +158,7 @@ func TestRunFailures(t *testing.T) {
 			rows: []Tensor{seq(0, 2), seq(10, 2), seq(20, 2), seq(30, 2)},
 			lim:  Limits{MaxBatch: 4},
 			run: func(ctx context.Context, b Tensor) ([]Tensor, error) {
-				if slices.Contains(b.Data, 0) && slices.Contains(b.Data, 30) {
+				if slices.Contains(f32(b), 0) && slices.Contains(f32(b), 30) {
 					return nil, errBroken
 				}
 				return statsRun(ctx, b)

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/batchinfer/batchinfer/engine"
 	"github.com/batchinfer/batchinfer/internal/samples"
 	"github.com/batchinfer/batchinfer/jobs"
 	"github.com/batchinfer/batchinfer/store"
@@ -90,7 +91,7 @@ func rawIrisRate(b *testing.B) float64 {
 	for i, s := range ss {
 		inputs[i] = s.Data
 	}
-	rep, err := worker.Bench(context.Background(), iris, worker.BenchOptions{Batch: 256, Rounds: 3, Inputs: inputs})
+	rep, err := engine.Bench(context.Background(), iris, engine.BenchOptions{Batch: 256, Rounds: 3, Inputs: inputs})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/batchinfer/batchinfer/benchmarks/internal/naive"
+	"github.com/batchinfer/batchinfer/engine"
 	"github.com/batchinfer/batchinfer/internal/emulators"
 	"github.com/batchinfer/batchinfer/internal/faultproxy"
 	"github.com/batchinfer/batchinfer/internal/samples"
@@ -84,7 +85,7 @@ func newRig(tb testing.TB, delay func(string) time.Duration) *rig {
 		return spec, prov
 	}
 
-	eng, err := worker.NewEngine(served)
+	eng, err := engine.New(served)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -104,7 +105,7 @@ func newRig(tb testing.TB, delay func(string) time.Duration) *rig {
 
 // newWorker is the real worker on its own table and buckets, through the
 // rig's proxy; quiet turns its EMF metrics off.
-func newWorker(cfg aws.Config, eng *worker.Engine, provision func(string) (store.ProvisionSpec, store.Provisioned), side, input string, quiet bool) *worker.Worker {
+func newWorker(cfg aws.Config, eng *engine.Engine, provision func(string) (store.ProvisionSpec, store.Provisioned), side, input string, quiet bool) *worker.Worker {
 	ws, wp := provision(side)
 	s3c, ddb := store.NewS3Client(cfg), dynamodb.NewFromConfig(cfg)
 	conf := worker.Config{

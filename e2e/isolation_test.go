@@ -14,7 +14,7 @@ import (
 	"github.com/batchinfer/batchinfer/store"
 )
 
-// crashMarker is worker.CrashMarker (crash_on.go), which only a crashtest
+// crashMarker is engine.CrashMarker (engine/crash_on.go), which only a crashtest
 // build has: a feature value that makes such a build SIGKILL itself.
 const crashMarker = "-13131313"
 
@@ -47,7 +47,7 @@ func TestReleaseBuildHasNoCrashTrigger(t *testing.T) {
 		}
 		hasSym := false
 		for _, s := range syms {
-			hasSym = hasSym || strings.HasSuffix(s.Name, "worker.crashOnMarker")
+			hasSym = hasSym || strings.HasSuffix(s.Name, "engine.crashOnMarker")
 		}
 		// The marker may be compiled into instructions (a short constant):
 		// only its absence from the release build is checked.

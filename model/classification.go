@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"github.com/batchinfer/batchinfer/tensor"
 	"math"
 	"sort"
 )
@@ -69,11 +70,12 @@ func (c *classifier) postprocess(outputs []Tensor) (map[string]any, error) {
 }
 
 func classRow(t Tensor, classes int) ([]float64, error) {
-	if len(t.Data) != classes {
-		return nil, fmt.Errorf("output row has %d values (shape %v); the manifest has %d labels", len(t.Data), t.Shape, classes)
+	data := tensor.AsFloat32(t)
+	if len(data) != classes {
+		return nil, fmt.Errorf("output row has %d values (shape %v); the manifest has %d labels", len(data), t.Shape, classes)
 	}
 	p := make([]float64, classes)
-	for i, x := range t.Data {
+	for i, x := range data {
 		if math.IsNaN(float64(x)) {
 			return nil, fmt.Errorf("output row holds NaN")
 		}

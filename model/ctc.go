@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"github.com/batchinfer/batchinfer/tensor"
 	"path/filepath"
 	"strings"
 )
@@ -50,15 +51,16 @@ func newCTC(dir string, m Manifest) (*ctc, error) {
 func (c *ctc) postprocess(outputs []Tensor) (map[string]any, error) {
 	t := outputs[c.out]
 	C := len(c.symbols)
-	if len(t.Data)%C != 0 {
-		return nil, fmt.Errorf("CTC output row has %d values (shape %v), not a multiple of %d classes", len(t.Data), t.Shape, C)
+	data := tensor.AsFloat32(t)
+	if len(data)%C != 0 {
+		return nil, fmt.Errorf("CTC output row has %d values (shape %v), not a multiple of %d classes", len(data), t.Shape, C)
 	}
 	var sb strings.Builder
 	var confSum float64
 	emitted := 0
 	prev := -1
-	for step := 0; step < len(t.Data); step += C {
-		probs := t.Data[step : step+C]
+	for step := 0; step < len(data); step += C {
+		probs := data[step : step+C]
 		best, bestP := 0, probs[0]
 		for i, p := range probs[1:] {
 			if p > bestP {

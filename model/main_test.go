@@ -1,6 +1,8 @@
 package model
 
 import (
+	"github.com/batchinfer/batchinfer/tensor"
+
 	"fmt"
 	"os"
 	"sync"
@@ -73,7 +75,7 @@ func stack(t testing.TB, rows []Tensor, pad float32, multiple int) Tensor {
 		data[i] = pad
 	}
 	for n, r := range rows {
-		copyPadded(data[int64(n)*size:], dims, r.Data, r.Shape)
+		copyPadded(data[int64(n)*size:], dims, r.Float32(), r.Shape)
 	}
 	return Tensor{Shape: append([]int64{int64(len(rows))}, dims...), Data: data}
 }
@@ -114,8 +116,8 @@ func copyPadded(dst []float32, dshape []int64, src []float32, sshape []int64) {
 func row(outs []Tensor, n int) []Tensor {
 	res := make([]Tensor, len(outs))
 	for i, o := range outs {
-		per := int64(len(o.Data)) / o.Shape[0]
-		res[i] = Tensor{Shape: o.Shape[1:], Data: o.Data[int64(n)*per : int64(n+1)*per]}
+		per := int(int64(o.Len()) / o.Shape[0])
+		res[i] = Tensor{Shape: o.Shape[1:], Data: tensor.Slice(o.Data, n*per, (n+1)*per)}
 	}
 	return res
 }

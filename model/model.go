@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"sync"
 
+	"github.com/batchinfer/batchinfer/tensor"
 	ort "github.com/yalue/onnxruntime_go"
 )
 
@@ -19,12 +20,8 @@ type Options struct {
 	IntraOpThreads int
 }
 
-// Tensor is a dense float32 tensor in row-major order. batching.Tensor has
-// the same layout, so the two convert with a type conversion.
-type Tensor struct {
-	Shape []int64
-	Data  []float32
-}
+// Tensor is the shared tensor type (batching.Tensor is the same type).
+type Tensor = tensor.Tensor
 
 // Model is one loaded model: its manifest, its ORT session and its codecs.
 // Preprocess, Run and Postprocess are safe for concurrent use.

@@ -3,6 +3,7 @@ package model
 import (
 	"errors"
 	"fmt"
+	"github.com/batchinfer/batchinfer/tensor"
 	"image"
 	"math"
 	"slices"
@@ -264,7 +265,7 @@ func (f *Flow) takeDetect(st *Model, out Tensor) error {
 	if len(s) != 3 || s[0] != 1 || int(s[1]) < f.detH || int(s[2]) < f.detW {
 		return fmt.Errorf("stage %s: output shape %v does not cover the %d×%d input", st.Name(), s, f.detW, f.detH)
 	}
-	pm := probMap{data: out.Data, w: f.detW, h: f.detH, stride: int(s[2])}
+	pm := probMap{data: tensor.AsFloat32(out), w: f.detW, h: f.detH, stride: int(s[2])}
 	b := f.page.Bounds()
 	pw, ph := float64(b.Dx()), float64(b.Dy())
 	sx, sy := pw/float64(f.detW), ph/float64(f.detH)

@@ -5,32 +5,46 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
+
+	"github.com/batchinfer/batchinfer/tensor"
 
 	ort "github.com/yalue/onnxruntime_go"
 )
 
-// Run runs one batch (leading dim N) and returns one dense float32 tensor per
-// manifest output, each with leading dim N. int64 outputs are converted to
-// float32 and sklearn's seq(map(int64,float32)) to [N, classes] ordered by
-// class id. Cancelling ctx terminates the run.
+// Run runs a single-input batch: RunInputs with one tensor.
 func (m *Model) Run(ctx context.Context, batch Tensor) ([]Tensor, error) {
+	return m.RunInputs(ctx, []Tensor{batch})
+}
+
+// RunInputs runs one batch, given as one tensor per manifest input in the
+// manifest's order (each with the same leading dim N), and returns one
+// tensor per manifest output, each with leading dim N, in the output's own
+// dtype; sklearn's seq(map(int64,float32)) becomes float32 [N, classes]
+// ordered by class id. Cancelling ctx terminates the run.
+func (m *Model) RunInputs(ctx context.Context, inputs []Tensor) ([]Tensor, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("run %s: %w", m.manifest.Name, err)
 	}
 	if m.session == nil {
 		return nil, fmt.Errorf("run %s: a pipeline model runs through its Stages", m.manifest.Name)
 	}
-	if err := m.checkBatch(batch); err != nil {
+	if err := m.checkInputs(inputs); err != nil {
 		return nil, fmt.Errorf("run %s: %w", m.manifest.Name, err)
 	}
-	in, err := ort.NewTensor(ort.NewShape(batch.Shape...), batch.Data)
-	if err != nil {
-		return nil, fmt.Errorf("run %s: input tensor %v: %w", m.manifest.Name, batch.Shape, err)
+	ins := make([]ort.Value, len(inputs))
+	defer destroyAll(ins)
+	for k, t := range inputs {
+		v, err := ortValue(t)
+		if err != nil {
+			return nil, fmt.Errorf("run %s: input %q %v: %w", m.manifest.Name, m.manifest.Inputs[k].Name, t.Shape, err)
+		}
+		ins[k] = v
 	}
-	defer in.Destroy()
 
 	var runOpts *ort.RunOptions
 	if ctx.Done() != nil {
+		var err error
 		if runOpts, err = ort.NewRunOptions(); err != nil {
 			return nil, fmt.Errorf("run %s: run options: %w", m.manifest.Name, err)
 		}
@@ -39,21 +53,15 @@ func (m *Model) Run(ctx context.Context, batch Tensor) ([]Tensor, error) {
 		defer stop()
 	}
 	outs := make([]ort.Value, len(m.manifest.Outputs)) // nil: ORT allocates them
-	err = m.session.RunWithOptions([]ort.Value{in}, outs, runOpts)
-	defer func() {
-		for _, v := range outs {
-			if v != nil {
-				v.Destroy()
-			}
-		}
-	}()
+	err := m.session.RunWithOptions(ins, outs, runOpts)
+	defer destroyAll(outs)
 	if err != nil {
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return nil, fmt.Errorf("run %s: %w (%v)", m.manifest.Name, ctxErr, err)
 		}
-		return nil, fmt.Errorf("run %s on %v: %w", m.manifest.Name, batch.Shape, err)
+		return nil, fmt.Errorf("run %s on %v: %w", m.manifest.Name, inputs[0].Shape, err)
 	}
-	n := batch.Shape[0]
+	n := inputs[0].Shape[0]
 	res := make([]Tensor, len(outs))
 	for i, v := range outs {
 		t, err := denseOutput(v, m.manifest.Outputs[i])
@@ -68,50 +76,106 @@ func (m *Model) Run(ctx context.Context, batch Tensor) ([]Tensor, error) {
 	return res, nil
 }
 
-// checkBatch rejects a malformed batch before ORT sees it: ORT's message for
-// a wrong rank or size is far from the cause.
-func (m *Model) checkBatch(b Tensor) error {
-	spec := m.manifest.Inputs[0]
-	if len(b.Shape) != len(spec.Shape) {
-		return fmt.Errorf("batch shape %v has %d dims; input %q wants %v", b.Shape, len(b.Shape), spec.Name, spec.Shape)
-	}
-	size := int64(1)
-	for i, d := range b.Shape {
-		if d < 1 {
-			return fmt.Errorf("batch shape %v: dim %d is %d", b.Shape, i, d)
+func destroyAll(vs []ort.Value) {
+	for _, v := range vs {
+		if v != nil {
+			v.Destroy()
 		}
-		if want := spec.Shape[i]; want > 0 && d != want {
-			return fmt.Errorf("batch shape %v: dim %d is %d; input %q wants %v", b.Shape, i, d, spec.Name, spec.Shape)
-		}
-		size *= d
 	}
-	if int64(len(b.Data)) != size {
-		return fmt.Errorf("batch shape %v holds %d values but Data has %d", b.Shape, size, len(b.Data))
+}
+
+// checkInputs rejects a malformed batch before ORT sees it: ORT's message
+// for a wrong rank, size or dtype is far from the cause.
+func (m *Model) checkInputs(inputs []Tensor) error {
+	if len(inputs) != len(m.manifest.Inputs) {
+		return fmt.Errorf("got %d input tensors; the model takes %d (%s)", len(inputs), len(m.manifest.Inputs), specNames(m.manifest.Inputs))
+	}
+	for k, b := range inputs {
+		spec := m.manifest.Inputs[k]
+		if err := b.Check(); err != nil {
+			return fmt.Errorf("input %q: %w", spec.Name, err)
+		}
+		if dt := b.DType().String(); dt != spec.Dtype {
+			return fmt.Errorf("input %q is %s; the model takes %s", spec.Name, dt, spec.Dtype)
+		}
+		if len(b.Shape) != len(spec.Shape) {
+			return fmt.Errorf("batch shape %v has %d dims; input %q wants %v", b.Shape, len(b.Shape), spec.Name, spec.Shape)
+		}
+		if b.Shape[0] != inputs[0].Shape[0] {
+			return fmt.Errorf("input %q has %d rows, input %q %d", spec.Name, b.Shape[0], m.manifest.Inputs[0].Name, inputs[0].Shape[0])
+		}
+		for i, d := range b.Shape {
+			if d < 1 {
+				return fmt.Errorf("batch shape %v: dim %d is %d", b.Shape, i, d)
+			}
+			if want := spec.Shape[i]; want > 0 && d != want {
+				return fmt.Errorf("batch shape %v: dim %d is %d; input %q wants %v", b.Shape, i, d, spec.Name, spec.Shape)
+			}
+		}
 	}
 	return nil
 }
 
-// denseOutput turns an ORT output into a Go float32 tensor that outlives
-// the value, which is destroyed when Run returns.
+func specNames(specs []TensorSpec) string {
+	names := make([]string, len(specs))
+	for i, s := range specs {
+		names[i] = fmt.Sprintf("%q", s.Name)
+	}
+	return strings.Join(names, ", ")
+}
+
+// ortValue wraps t's data (not copied) in an ORT tensor.
+func ortValue(t Tensor) (ort.Value, error) {
+	shape := ort.NewShape(t.Shape...)
+	switch d := t.Data.(type) {
+	case []float32:
+		return ort.NewTensor(shape, d)
+	case []float64:
+		return ort.NewTensor(shape, d)
+	case []int64:
+		return ort.NewTensor(shape, d)
+	case []int32:
+		return ort.NewTensor(shape, d)
+	case []int8:
+		return ort.NewTensor(shape, d)
+	case []uint8:
+		return ort.NewTensor(shape, d)
+	case []bool:
+		return ort.NewTensor(shape, d)
+	}
+	return nil, fmt.Errorf("data %T is not a tensor dtype", t.Data)
+}
+
+// denseOutput turns an ORT output into a Go tensor that outlives the
+// value, which is destroyed when Run returns. onnxruntime_go already
+// copied ORT's output into a Go slice and released ORT's buffer; Destroy
+// only releases the OrtValue that wraps that Go slice. So the slice is
+// ours to keep: cloning it again cost a tenth of ppocr-rec's run
+// ([N,T,6625] floats).
 func denseOutput(v ort.Value, spec TensorSpec) (Tensor, error) {
 	switch t := v.(type) {
 	case *ort.Tensor[float32]:
-		// onnxruntime_go already copied ORT's output into a Go slice and
-		// released ORT's buffer; Destroy only releases the OrtValue that
-		// wraps that Go slice. So the slice is ours to keep: cloning it
-		// again cost a tenth of ppocr-rec's run ([N,T,6625] floats).
-		return Tensor{Shape: slices.Clone([]int64(t.GetShape())), Data: t.GetData()}, nil
+		return dense(t), nil
+	case *ort.Tensor[float64]:
+		return dense(t), nil
 	case *ort.Tensor[int64]:
-		src := t.GetData()
-		data := make([]float32, len(src))
-		for i, x := range src {
-			data[i] = float32(x)
-		}
-		return Tensor{Shape: slices.Clone([]int64(t.GetShape())), Data: data}, nil
+		return dense(t), nil
+	case *ort.Tensor[int32]:
+		return dense(t), nil
+	case *ort.Tensor[int8]:
+		return dense(t), nil
+	case *ort.Tensor[uint8]:
+		return dense(t), nil
+	case *ort.Tensor[bool]:
+		return dense(t), nil
 	case *ort.Sequence:
 		return seqMapToDense(t, spec)
 	}
 	return Tensor{}, fmt.Errorf("unsupported ORT value %T (%v)", v, v.GetONNXType())
+}
+
+func dense[T tensor.Elem](t *ort.Tensor[T]) Tensor {
+	return tensor.New(slices.Clone([]int64(t.GetShape())), t.GetData())
 }
 
 // seqMapToDense turns sklearn's per-row {class id: probability} maps into

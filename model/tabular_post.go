@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"github.com/batchinfer/batchinfer/tensor"
 	"math"
 )
 
@@ -43,11 +44,11 @@ func (t *tabularPost) postprocess(outputs []Tensor) (map[string]any, error) {
 	} else {
 		// Trust the model's own decision: on ties sklearn's pick may differ
 		// from our argmax.
-		lt := outputs[t.label]
-		if len(lt.Data) != 1 {
-			return nil, fmt.Errorf("label output row has %d values, want 1", len(lt.Data))
+		lt := tensor.AsFloat32(outputs[t.label])
+		if len(lt) != 1 {
+			return nil, fmt.Errorf("label output row has %d values, want 1", len(lt))
 		}
-		id := float64(lt.Data[0])
+		id := float64(lt[0])
 		if id != math.Trunc(id) || id < 0 || int(id) >= len(t.labels) {
 			return nil, fmt.Errorf("label output %v is not a class id in 0..%d", id, len(t.labels)-1)
 		}

@@ -37,7 +37,7 @@ func (w *Worker) complete(ctx context.Context, t *task) {
 			return
 		}
 		t0 := w.now()
-		err = retry(ctx, func(ctx context.Context) error {
+		err = store.Retry(ctx, func(ctx context.Context) error {
 			uri, err := w.Outputs.Put(ctx, t.job.ID, full)
 			t.rec.OutputURI = uri
 			return err
@@ -108,7 +108,7 @@ func (w *Worker) sendDeadLetters(ctx context.Context, dls []store.DeadLetter) []
 	for i := range todo {
 		todo[i] = i
 	}
-	_ = retry(ctx, func(ctx context.Context) error {
+	_ = store.Retry(ctx, func(ctx context.Context) error {
 		batch := make([]store.DeadLetter, len(todo))
 		for j, i := range todo {
 			batch[j] = dls[i]
@@ -145,7 +145,7 @@ func (w *Worker) write(ctx context.Context, t *task) {
 	defer func() { t.time("store", t0); t.m.phase("store", t0) }()
 	if !t.claimed {
 		var res store.PutResult
-		err := retry(ctx, func(ctx context.Context) error {
+		err := store.Retry(ctx, func(ctx context.Context) error {
 			var err error
 			res, err = w.Results.Put(ctx, t.rec, t.since())
 			return err
@@ -182,7 +182,7 @@ func (w *Worker) settlePut(ctx context.Context, t *task, res store.PutResult) {
 }
 
 func (w *Worker) completeClaimed(ctx context.Context, t *task) {
-	err := retry(ctx, func(ctx context.Context) error { return w.Results.Complete(ctx, t.rec) })
+	err := store.Retry(ctx, func(ctx context.Context) error { return w.Results.Complete(ctx, t.rec) })
 	switch {
 	case errors.Is(err, store.ErrClaimLost):
 		// Our lease ran out and another delivery took the job over: its

@@ -21,11 +21,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/batchinfer/batchinfer/engine"
 	"github.com/batchinfer/batchinfer/internal/emulators"
 	"github.com/batchinfer/batchinfer/internal/testenv"
 	"github.com/batchinfer/batchinfer/internal/testenv/modelenv"
 	"github.com/batchinfer/batchinfer/jobs"
 	"github.com/batchinfer/batchinfer/model"
+	"github.com/batchinfer/batchinfer/reprocess"
 	"github.com/batchinfer/batchinfer/store"
 )
 
@@ -85,7 +87,7 @@ func newFixture(t *testing.T) *fixture {
 	f := &fixture{t: t, ctx: ctx, spec: spec, prov: prov,
 		s3: store.NewS3Client(cfg), sqs: sqs.NewFromConfig(cfg), ddb: dynamodb.NewFromConfig(cfg), logBuf: &strings.Builder{}, metricsBuf: &testenv.Buffer{}}
 	f.table = &store.Results{Client: f.ddb, Table: spec.Table, TTL: time.Hour}
-	eng, err := NewEngine(models)
+	eng, err := engine.New(models)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +103,7 @@ func newFixture(t *testing.T) *fixture {
 		Inputs:      &store.Inputs{Client: f.s3, MaxBytes: conf.MaxInputBytes},
 		Outputs:     &store.Outputs{Client: f.s3, Bucket: spec.ResultsBucket, Prefix: conf.ResultsPrefix},
 		DeadLetters: &store.DeadLetters{Client: f.sqs, QueueURL: prov.DLQURL},
-		Reprocessor: &Reprocessor{Results: f.table, Queue: f.queue(), Objects: &store.Objects{Client: f.s3}},
+		Reprocessor: &reprocess.Reprocessor{Results: f.table, Queue: f.queue(), Objects: &store.Objects{Client: f.s3}},
 		Log:         slog.New(slog.NewJSONHandler(io.MultiWriter(f.logBuf, testWriter{t}), nil)),
 		MetricsOut:  f.metricsBuf,
 		// Retries come back after their backoff (RetryBase 1 s), as deployed.

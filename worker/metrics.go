@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/batchinfer/batchinfer/engine"
 	"github.com/batchinfer/batchinfer/jobs"
 	"github.com/batchinfer/batchinfer/metrics"
 	"github.com/batchinfer/batchinfer/store"
@@ -56,7 +57,7 @@ func (m *invMetrics) phase(name string, t0 time.Time) {
 
 // runs records the tensor runs behind preds: rows of one model, run size
 // and padding share one run, so the rows divided by the size are the runs.
-func (m *invMetrics) runs(items []Item, preds []Prediction) {
+func (m *invMetrics) runs(items []engine.Item, preds []engine.Prediction) {
 	if m == nil {
 		return
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/batchinfer/batchinfer/engine"
 	"github.com/batchinfer/batchinfer/internal/textimg"
 	"github.com/batchinfer/batchinfer/jobs"
 	"github.com/batchinfer/batchinfer/model"
@@ -39,7 +40,7 @@ func TestJobWithoutModelGoesToTheModelOfItsInputKind(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			f := newFixture(t)
-			eng, err := NewEngine(c.served)
+			eng, err := engine.New(c.served)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -86,7 +87,7 @@ func TestJobWithoutModelGoesToTheModelOfItsInputKind(t *testing.T) {
 // A route naming a model that is not served stops start-up, naming the
 // served models.
 func TestRoutesNamingAnUnservedModelAreRefused(t *testing.T) {
-	eng, err := NewEngine([]*model.Model{models[0], models[1]})
+	eng, err := engine.New([]*model.Model{models[0], models[1]})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -121,7 +121,7 @@ func (w *Worker) notifyPending(ctx context.Context, rec *store.Record) error {
 	if err := w.publish(ctx, ev); err != nil {
 		return fmt.Errorf("publish the pending completion of job %s: %w", rec.JobID, err)
 	}
-	return retry(ctx, func(ctx context.Context) error {
+	return store.Retry(ctx, func(ctx context.Context) error {
 		_, err := w.Notify.Marks.ClearNotifyPending(ctx, rec.JobID, ev.NotificationID)
 		return err
 	})
@@ -130,5 +130,5 @@ func (w *Worker) notifyPending(ctx context.Context, rec *store.Record) error {
 func (w *Worker) publish(ctx context.Context, ev jobs.Completion) error {
 	pctx, cancel := context.WithTimeout(ctx, notifyBudget)
 	defer cancel()
-	return retry(pctx, func(ctx context.Context) error { return w.Notify.Notifier.Publish(ctx, ev) })
+	return store.Retry(pctx, func(ctx context.Context) error { return w.Notify.Notifier.Publish(ctx, ev) })
 }

@@ -7,7 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/batchinfer/batchinfer/client"
 	"github.com/batchinfer/batchinfer/jobs"
+	"github.com/batchinfer/batchinfer/reprocess"
 	"github.com/batchinfer/batchinfer/store"
 )
 
@@ -31,12 +33,12 @@ func (f *fixture) pollAll(ids ...string) {
 
 func TestSubmitAndWait(t *testing.T) {
 	f := newFixture(t)
-	named, err := JobSpec{JobID: "named", Model: "iris-rf", Features: json.RawMessage(`[5.1,3.5,1.4,0.2]`), Metadata: json.RawMessage(`{"batch":"b1"}`)}.Body()
+	named, err := client.JobSpec{JobID: "named", Model: "iris-rf", Features: json.RawMessage(`[5.1,3.5,1.4,0.2]`), Metadata: json.RawMessage(`{"batch":"b1"}`)}.Body()
 	if err != nil {
 		t.Fatal(err)
 	}
-	anon, _ := JobSpec{Features: json.RawMessage(`[6.7,3.0,5.2,2.3]`)}.Body()
-	sub, err := Submit(f.ctx, f.queue(), []string{named, anon})
+	anon, _ := client.JobSpec{Features: json.RawMessage(`[6.7,3.0,5.2,2.3]`)}.Body()
+	sub, err := client.Submit(f.ctx, f.queue(), []string{named, anon})
 	if err != nil || len(sub) != 2 {
 		t.Fatalf("submit: %+v %v", sub, err)
 	}
@@ -49,7 +51,7 @@ func TestSubmitAndWait(t *testing.T) {
 	go f.poller().Run(ctx)
 	wctx, wcancel := context.WithTimeout(f.ctx, 10*time.Second)
 	defer wcancel()
-	recs, err := WaitFinal(wctx, f.table, []string{sub[0].JobID, sub[1].JobID}, 100*time.Millisecond)
+	recs, err := client.WaitFinal(wctx, f.table, []string{sub[0].JobID, sub[1].JobID}, 100*time.Millisecond)
 	if err != nil {
 		t.Fatalf("wait: %v", err)
 	}
@@ -66,19 +68,19 @@ func TestSubmitRefusesBadJobs(t *testing.T) {
 	f := newFixture(t)
 	tests := []struct {
 		name string
-		spec JobSpec
+		spec client.JobSpec
 		want string
 	}{
-		{"too large", JobSpec{Data: make([]byte, MaxInlineDataBytes+1)}, "upload the file"},
-		{"reserved id", JobSpec{JobID: "s3-mine", S3: "s3://bucket/key"}, "reserved prefix"},
-		{"no input", JobSpec{JobID: "x"}, "exactly one"},
-		{"bad uri", JobSpec{S3: "https://bucket/key"}, "s3://"},
+		{"too large", client.JobSpec{Data: make([]byte, client.MaxInlineDataBytes+1)}, "upload the file"},
+		{"reserved id", client.JobSpec{JobID: "s3-mine", S3: "s3://bucket/key"}, "reserved prefix"},
+		{"no input", client.JobSpec{JobID: "x"}, "exactly one"},
+		{"bad uri", client.JobSpec{S3: "https://bucket/key"}, "s3://"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			body, err := tc.spec.Body()
 			if err == nil {
-				_, err = Submit(f.ctx, f.queue(), []string{body})
+				_, err = client.Submit(f.ctx, f.queue(), []string{body})
 			}
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("err = %v, want one saying %q", err, tc.want)
@@ -94,7 +96,7 @@ func TestWaitFinalGivesUp(t *testing.T) {
 	f := newFixture(t)
 	ctx, cancel := context.WithTimeout(f.ctx, 300*time.Millisecond)
 	defer cancel()
-	recs, err := WaitFinal(ctx, f.table, []string{"never"}, 50*time.Millisecond)
+	recs, err := client.WaitFinal(ctx, f.table, []string{"never"}, 50*time.Millisecond)
 	if err == nil || !strings.Contains(err.Error(), "never") || recs[0] != nil {
 		t.Fatalf("WaitFinal = %v, %v; want an error naming the unfinished job", recs, err)
 	}
@@ -133,13 +135,13 @@ func TestReprocessFailedJobs(t *testing.T) {
 	f.put(bucket, "later.json", setosa)
 	f.put(bucket, "rewritten.json", []byte(`{"features":[6.7,3.0,5.2,2.3]}`))
 
-	rp := &Reprocessor{Results: f.table, Queue: f.queue(), Objects: &store.Objects{Client: f.s3}}
-	dry, err := rp.Run(f.ctx, ReprocessOptions{Status: store.StatusFailed, DryRun: true})
+	rp := &reprocess.Reprocessor{Results: f.table, Queue: f.queue(), Objects: &store.Objects{Client: f.s3}}
+	dry, err := rp.Run(f.ctx, reprocess.Options{Status: store.StatusFailed, DryRun: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := actions(dry); got["missing"] != ActionWouldRequeue || got[fixedID] != ActionWouldRequeue ||
-		got[rewrittenID] != ActionSkipped || got["bad-features"] != ActionSkipped {
+	if got := actions(dry); got["missing"] != reprocess.ActionWouldRequeue || got[fixedID] != reprocess.ActionWouldRequeue ||
+		got[rewrittenID] != reprocess.ActionSkipped || got["bad-features"] != reprocess.ActionSkipped {
 		t.Fatalf("dry run: %+v", dry)
 	}
 	if left, _ := f.queue().Peek(f.ctx, 10); len(left) != 0 || f.item("missing").Status != "FAILED" {
@@ -147,15 +149,15 @@ func TestReprocessFailedJobs(t *testing.T) {
 	}
 
 	// --code narrows the selection.
-	only, err := rp.Run(f.ctx, ReprocessOptions{Status: store.StatusFailed, Code: string(jobs.CodeInputMissing)})
-	if err != nil || len(only) != 1 || only[0].JobID != "missing" || only[0].Action != ActionRequeued {
+	only, err := rp.Run(f.ctx, reprocess.Options{Status: store.StatusFailed, Code: string(jobs.CodeInputMissing)})
+	if err != nil || len(only) != 1 || only[0].JobID != "missing" || only[0].Action != reprocess.ActionRequeued {
 		t.Fatalf("reprocess input_missing: %+v %v", only, err)
 	}
-	rest, err := rp.Run(f.ctx, ReprocessOptions{Status: store.StatusFailed})
+	rest, err := rp.Run(f.ctx, reprocess.Options{Status: store.StatusFailed})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := actions(rest); got[fixedID] != ActionRequeued || got["bad-features"] != ActionSkipped || got[rewrittenID] != ActionSkipped {
+	if got := actions(rest); got[fixedID] != reprocess.ActionRequeued || got["bad-features"] != reprocess.ActionSkipped || got[rewrittenID] != reprocess.ActionSkipped {
 		t.Fatalf("reprocess: %+v", rest)
 	}
 	f.pollAll("missing", fixedID)
@@ -171,15 +173,15 @@ func TestReprocessFailedJobs(t *testing.T) {
 
 	// After a model upgrade: every SUCCEEDED job not on the new version.
 	current := f.item("missing").ModelVersion
-	none, err := rp.Run(f.ctx, ReprocessOptions{Status: store.StatusSucceeded, ModelVersionNot: current, DryRun: true})
+	none, err := rp.Run(f.ctx, reprocess.Options{Status: store.StatusSucceeded, ModelVersionNot: current, DryRun: true})
 	if err != nil || len(none) != 0 {
 		t.Errorf("--model-version-not %s selected %+v, %v", current, none, err)
 	}
-	all, err := rp.Run(f.ctx, ReprocessOptions{Status: store.StatusSucceeded, ModelVersionNot: "v0", DryRun: true})
+	all, err := rp.Run(f.ctx, reprocess.Options{Status: store.StatusSucceeded, ModelVersionNot: "v0", DryRun: true})
 	if err != nil || len(all) != 2 {
 		t.Errorf("--model-version-not v0 selected %+v, %v", all, err)
 	}
-	if _, err := rp.Run(f.ctx, ReprocessOptions{Status: store.StatusInProgress}); err == nil {
+	if _, err := rp.Run(f.ctx, reprocess.Options{Status: store.StatusInProgress}); err == nil {
 		t.Error("reprocessing IN_PROGRESS jobs was accepted")
 	}
 }
@@ -194,7 +196,7 @@ func (f *fixture) etag(bucket, key string) string {
 	return etag
 }
 
-func actions(rs []Reprocessed) map[string]string {
+func actions(rs []reprocess.Result) map[string]string {
 	m := map[string]string{}
 	for _, r := range rs {
 		m[r.JobID] = r.Action

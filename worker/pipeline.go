@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 
+	"github.com/batchinfer/batchinfer/engine"
 	"github.com/batchinfer/batchinfer/jobs"
 )
 
@@ -105,9 +106,9 @@ func (w *Worker) infer(ctx context.Context, ready []*task) {
 		}
 		return
 	}
-	items := make([]Item, len(ready))
+	items := make([]engine.Item, len(ready))
 	for i, t := range ready {
-		items[i] = Item{Model: t.model, Data: t.data}
+		items[i] = engine.Item{Model: t.model, Data: t.data}
 	}
 	t0 := w.now()
 	preds := w.Engine.Predict(ctx, items)

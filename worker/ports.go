@@ -5,6 +5,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/batchinfer/batchinfer/engine"
 	"github.com/batchinfer/batchinfer/jobs"
 	"github.com/batchinfer/batchinfer/model"
 	"github.com/batchinfer/batchinfer/store"
@@ -54,7 +55,7 @@ type Predictor interface {
 	// Models lists the served models, default first.
 	Models() []*model.Model
 	// Predict runs items, one Prediction per item in order.
-	Predict(ctx context.Context, items []Item) []Prediction
+	Predict(ctx context.Context, items []engine.Item) []engine.Prediction
 	// PackRows is how many rows of m fill a tensor run.
 	PackRows(m *model.Model) int
 }

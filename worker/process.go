@@ -212,7 +212,7 @@ func (w *Worker) lookup(ctx context.Context, tasks []*task) {
 		return
 	}
 	var found map[string]*store.Record
-	err := retry(ctx, func(ctx context.Context) error {
+	err := store.Retry(ctx, func(ctx context.Context) error {
 		var err error
 		found, err = w.Results.Lookup(ctx, ids)
 		return err
@@ -267,7 +267,7 @@ func (w *Worker) claim(ctx context.Context, tasks []*task, deadline time.Time) {
 // the claimed item (a resumed record file's progress among it).
 func (w *Worker) claimOne(ctx context.Context, t *task, lease time.Duration) {
 	var res store.ClaimResult
-	err := retry(ctx, func(ctx context.Context) error {
+	err := store.Retry(ctx, func(ctx context.Context) error {
 		var err error
 		res, err = w.Results.Claim(ctx, t.rec, lease)
 		return err

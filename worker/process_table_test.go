@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/batchinfer/batchinfer/engine"
 	"github.com/batchinfer/batchinfer/jobs"
 	"github.com/batchinfer/batchinfer/model"
 	"github.com/batchinfer/batchinfer/store"
@@ -87,10 +88,10 @@ type oneModel struct {
 func (p oneModel) Model(string) (*model.Model, error) { return p.m, nil }
 func (p oneModel) Models() []*model.Model             { return []*model.Model{p.m} }
 func (p oneModel) PackRows(*model.Model) int          { return 8 }
-func (p oneModel) Predict(_ context.Context, items []Item) []Prediction {
-	out := make([]Prediction, len(items))
+func (p oneModel) Predict(_ context.Context, items []engine.Item) []engine.Prediction {
+	out := make([]engine.Prediction, len(items))
 	for i := range out {
-		out[i] = Prediction{Output: map[string]any{"label": "setosa"}, Err: p.err, BatchSize: len(items)}
+		out[i] = engine.Prediction{Output: map[string]any{"label": "setosa"}, Err: p.err, BatchSize: len(items)}
 	}
 	return out
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/batchinfer/batchinfer/engine"
 	"github.com/batchinfer/batchinfer/internal/textimg"
 	"github.com/batchinfer/batchinfer/jobs"
 	"github.com/batchinfer/batchinfer/model"
@@ -56,7 +57,7 @@ func TestMixedBatchSucceedsAndFailsPerItem(t *testing.T) {
 		message("bad-features", inlineJob("bad-features", "iris-rf", features(1, 2, 3)), 1),
 	)
 	// The OCR notifications name no model: route them with a default of ppocr-rec.
-	eng, _ := NewEngine([]*model.Model{models[1], models[0], models[2]})
+	eng, _ := engine.New([]*model.Model{models[1], models[0], models[2]})
 	f.w.Engine = eng
 
 	if retry := f.invoke(f.ctx, msgs...); len(retry) != 0 {
@@ -320,7 +321,7 @@ func TestOneStuckInputDoesNotHoldBackItsNeighbours(t *testing.T) {
 
 func TestDirectS3InvokeProcessesTheObjects(t *testing.T) {
 	f := newFixture(t)
-	eng, _ := NewEngine([]*model.Model{models[1], models[0]})
+	eng, _ := engine.New([]*model.Model{models[1], models[0]})
 	f.w.Engine = eng
 	f.put(f.spec.InputBucket, "direct/hello world.png", textimg.PNG("hello world", textimg.Options{}))
 	payload := []byte(s3Notification(f.spec.InputBucket, "direct/hello world.png", "e1"))

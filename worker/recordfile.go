@@ -188,7 +188,7 @@ func readPacks(ctx context.Context, rr *jobs.RecordReader, n int) <-chan pack {
 func (fr *fileRun) commitPart(ctx context.Context) error {
 	w := fr.w
 	if fr.cur.UploadID == "" {
-		err := retry(ctx, func(ctx context.Context) error {
+		err := store.Retry(ctx, func(ctx context.Context) error {
 			var err error
 			fr.cur.UploadID, err = w.Outputs.CreateUpload(ctx, fr.cur.Key, recordContentType)
 			return err
@@ -199,7 +199,7 @@ func (fr *fileRun) commitPart(ctx context.Context) error {
 	}
 	n := int32(len(fr.cur.Parts) + 1)
 	var etag string
-	err := retry(ctx, func(ctx context.Context) error {
+	err := store.Retry(ctx, func(ctx context.Context) error {
 		var err error
 		etag, err = w.Outputs.UploadPart(ctx, fr.cur.Key, fr.cur.UploadID, n, fr.buf.Bytes())
 		return err
@@ -236,7 +236,7 @@ func (fr *fileRun) save(ctx context.Context, until time.Time) error {
 	rec := fr.t.rec
 	p := cloneProgress(fr.cur)
 	rec.Progress = &p
-	return retry(ctx, func(ctx context.Context) error { return fr.w.Results.SaveProgress(ctx, rec, until) })
+	return store.Retry(ctx, func(ctx context.Context) error { return fr.w.Results.SaveProgress(ctx, rec, until) })
 }
 
 // assemble writes the whole output: one PUT when the file fitted in one
@@ -244,7 +244,7 @@ func (fr *fileRun) save(ctx context.Context, until time.Time) error {
 func (fr *fileRun) assemble(ctx context.Context) error {
 	w := fr.w
 	if len(fr.cur.Parts) == 0 {
-		return retry(ctx, func(ctx context.Context) error {
+		return store.Retry(ctx, func(ctx context.Context) error {
 			return w.Outputs.PutKey(ctx, fr.cur.Key, fr.buf.Bytes(), recordContentType)
 		})
 	}
@@ -253,7 +253,7 @@ func (fr *fileRun) assemble(ctx context.Context) error {
 			return err
 		}
 	}
-	err := retry(ctx, func(ctx context.Context) error {
+	err := store.Retry(ctx, func(ctx context.Context) error {
 		return w.Outputs.CompleteUpload(ctx, fr.cur.Key, fr.cur.UploadID, fr.cur.Parts)
 	})
 	if err != nil {
@@ -273,7 +273,7 @@ func (fr *fileRun) loadCarry(ctx context.Context) error {
 	if fr.committed.Carry == "" {
 		return nil
 	}
-	return retry(ctx, func(ctx context.Context) error {
+	return store.Retry(ctx, func(ctx context.Context) error {
 		b, err := fr.w.Outputs.GetKey(ctx, fr.committed.Carry)
 		if err == nil {
 			fr.buf.Reset()
@@ -296,7 +296,7 @@ func (fr *fileRun) carry(ctx context.Context) bool {
 		return true
 	}
 	key := fr.carryKey()
-	err := retry(ctx, func(ctx context.Context) error {
+	err := store.Retry(ctx, func(ctx context.Context) error {
 		return fr.w.Outputs.PutKey(ctx, key, fr.buf.Bytes(), recordContentType)
 	})
 	if err != nil {

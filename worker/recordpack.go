@@ -6,7 +6,9 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/batchinfer/batchinfer/engine"
 	"github.com/batchinfer/batchinfer/jobs"
+	"github.com/batchinfer/batchinfer/store"
 )
 
 // sizedBody is a record file's stream.
@@ -27,7 +29,7 @@ func (fr *fileRun) open(ctx context.Context) (sizedBody, error) {
 		offset = 0
 	}
 	var b sizedBody
-	err := retry(ctx, func(ctx context.Context) error {
+	err := store.Retry(ctx, func(ctx context.Context) error {
 		var err error
 		b.r, b.size, err = w.Inputs.Open(ctx, *t.job.Input.S3, offset)
 		return err
@@ -53,7 +55,7 @@ func (fr *fileRun) runPack(ctx context.Context, recs []jobs.Record) error {
 	data := make([][]byte, len(recs))
 	errs := make([]error, len(recs))
 	fr.fetchPointers(ctx, recs, data, errs)
-	var items []Item
+	var items []engine.Item
 	var idx []int
 	for i, r := range recs {
 		switch {
@@ -64,7 +66,7 @@ func (fr *fileRun) runPack(ctx context.Context, recs []jobs.Record) error {
 				return errs[i]
 			}
 		default:
-			items = append(items, Item{Model: t.model, Data: data[i]})
+			items = append(items, engine.Item{Model: t.model, Data: data[i]})
 			idx = append(idx, i)
 		}
 	}
@@ -143,7 +145,7 @@ func (w *Worker) fetchObject(ctx context.Context, obj jobs.S3Object) ([]byte, er
 	fctx, cancel := context.WithTimeout(ctx, fetchBudget(ctx))
 	defer cancel()
 	var data []byte
-	err := retry(fctx, func(ctx context.Context) error {
+	err := store.Retry(fctx, func(ctx context.Context) error {
 		var err error
 		data, err = w.Inputs.Fetch(ctx, obj)
 		return err

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/batchinfer/batchinfer/jobs"
+	"github.com/batchinfer/batchinfer/reprocess"
 	"github.com/batchinfer/batchinfer/store"
 )
 
@@ -32,7 +33,7 @@ func (w *Worker) reprocessTask(ctx context.Context, m *jobs.Message) *task {
 	if fallback.IsZero() {
 		fallback = w.now()
 	}
-	opt := ReprocessOptions{
+	opt := reprocess.Options{
 		Status: store.Status(req.Status), Since: req.From(fallback), Code: req.Code,
 		ModelVersionNot: req.ModelVersionNot, Limit: req.Limit,
 	}
@@ -47,7 +48,7 @@ func (w *Worker) reprocessTask(ctx context.Context, m *jobs.Message) *task {
 	var transient []error
 	for _, r := range done {
 		counts[r.Action]++
-		if r.Action != ActionError {
+		if r.Action != reprocess.ActionError {
 			continue
 		}
 		w.logger().Warn("reprocess: job not requeued", "job_id", r.JobID, "input", r.Input,
@@ -58,10 +59,10 @@ func (w *Worker) reprocessTask(ctx context.Context, m *jobs.Message) *task {
 	}
 	w.logger().Info("reprocess", "message_id", m.MessageID, "status", req.Status,
 		"since", opt.Since, "code", req.Code, "model_version_not", req.ModelVersionNot,
-		"selected", len(done), "requeued", counts[ActionRequeued],
-		"skipped", counts[ActionSkipped], "errors", counts[ActionError])
+		"selected", len(done), "requeued", counts[reprocess.ActionRequeued],
+		"skipped", counts[reprocess.ActionSkipped], "errors", counts[reprocess.ActionError])
 	t.note = fmt.Sprintf("reprocess: %d selected, %d requeued, %d skipped, %d errors",
-		len(done), counts[ActionRequeued], counts[ActionSkipped], counts[ActionError])
+		len(done), counts[reprocess.ActionRequeued], counts[reprocess.ActionSkipped], counts[reprocess.ActionError])
 	if len(transient) > 0 {
 		t.retry(jobs.Wrap(jobs.CodeOf(transient[0]), errors.Join(transient...),
 			"%d of %d selected jobs not requeued", len(transient), len(done)))

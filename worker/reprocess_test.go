@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/batchinfer/batchinfer/jobs"
+	"github.com/batchinfer/batchinfer/reprocess"
 	"github.com/batchinfer/batchinfer/store"
 )
 
@@ -106,7 +107,7 @@ func TestReprocessMessageOutcomes(t *testing.T) {
 		{"malformed", `{"reprocess":{"status":"IN_PROGRESS","since":"24h"}}`, nil, false, string(jobs.CodeMalformedJob)},
 		{"table unreachable", scheduledReprocess("24h", time.Now()),
 			func(f *fixture) {
-				f.w.Reprocessor = &Reprocessor{Results: &store.Results{Client: f.ddb, Table: "no-such-table"}, Queue: f.queue(), Objects: &store.Objects{Client: f.s3}}
+				f.w.Reprocessor = &reprocess.Reprocessor{Results: &store.Results{Client: f.ddb, Table: "no-such-table"}, Queue: f.queue(), Objects: &store.Objects{Client: f.s3}}
 			}, true, ""},
 	}
 	for _, tc := range cases {

@@ -50,7 +50,7 @@ func (rs Routes) Model(key string) string {
 // check refuses routes naming a model the engine does not serve: every
 // object under the prefix would fail unknown_model, so the function stops
 // at start-up instead, naming the models it serves.
-func (rs Routes) check(e *Engine) error {
+func (rs Routes) check(e Predictor) error {
 	for _, r := range rs {
 		if _, err := e.Model(r.Model); err != nil {
 			return fmt.Errorf("BATCHINFER_ROUTES: %s=%s names model %q, which is not served (served: %s; BATCHINFER_MODELS sets them)",

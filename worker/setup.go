@@ -12,7 +12,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/batchinfer/batchinfer/engine"
 	"github.com/batchinfer/batchinfer/model"
+	"github.com/batchinfer/batchinfer/reprocess"
 	"github.com/batchinfer/batchinfer/store"
 )
 
@@ -48,7 +50,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Worker, ColdStart,
 	if err != nil {
 		return nil, cs, err
 	}
-	eng, err := NewEngine(models)
+	eng, err := engine.New(models)
 	if err != nil {
 		return nil, cs, err
 	}
@@ -65,7 +67,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Worker, ColdStart,
 		Redeliveries: aws.Sources,
 	}
 	if aws.Queue != nil {
-		w.Reprocessor = &Reprocessor{Results: aws.Results, Queue: aws.Queue, Objects: aws.Objects}
+		w.Reprocessor = &reprocess.Reprocessor{Results: aws.Results, Queue: aws.Queue, Objects: aws.Objects}
 		w.Continuations = aws.Queue
 	}
 	cs.Total = time.Since(start)
@@ -85,8 +87,8 @@ func (c Config) modelDir(loc string) string {
 
 // NewIsolator runs suspects in `self isolate` (self: this binary) with
 // the models of cfg, already loaded once, so the child reads them from disk.
-func NewIsolator(self string, cfg Config, ms []*model.Model) *Isolator {
-	iso := &Isolator{Dirs: map[string]string{}, Command: func(ctx context.Context) *exec.Cmd {
+func NewIsolator(self string, cfg Config, ms []*model.Model) *engine.Isolator {
+	iso := &engine.Isolator{Dirs: map[string]string{}, Command: func(ctx context.Context) *exec.Cmd {
 		cmd := exec.CommandContext(ctx, self, "isolate")
 		cmd.Stderr = os.Stderr // the child's errors join the function's log
 		return cmd

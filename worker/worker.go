@@ -5,6 +5,9 @@ import (
 	"io"
 	"log/slog"
 	"time"
+
+	"github.com/batchinfer/batchinfer/engine"
+	"github.com/batchinfer/batchinfer/reprocess"
 )
 
 // Worker turns decoded invocations into results: claim, fetch, infer,
@@ -21,7 +24,7 @@ type Worker struct {
 	Continuations Continuations
 	// Reprocessor handles reprocess requests; nil when BATCHINFER_QUEUE_URL
 	// is unset (such a request then fails permanently).
-	Reprocessor *Reprocessor
+	Reprocessor *reprocess.Reprocessor
 	Config      Config
 	// MetricsOut receives the EMF documents (os.Stdout when nil: Lambda
 	// ships stdout to CloudWatch Logs, which extracts the metrics).
@@ -35,9 +38,9 @@ type Worker struct {
 	// Redeliveries delays retried messages by their backoff (retry.go);
 	// nil leaves them to the queue's visibility timeout.
 	Redeliveries Redeliveries
-	// Isolator runs suspected crashers in a child process (isolate.go);
-	// nil runs them with their neighbours.
-	Isolator *Isolator
+	// Isolator runs suspected crashers in a child process (suspects.go,
+	// engine/isolate.go); nil runs them with their neighbours.
+	Isolator *engine.Isolator
 }
 
 func (w *Worker) now() time.Time {

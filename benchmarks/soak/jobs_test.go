@@ -11,11 +11,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/batchinfer/batchinfer/engine"
 	"github.com/batchinfer/batchinfer/internal/testenv"
 	"github.com/batchinfer/batchinfer/internal/textimg"
 	"github.com/batchinfer/batchinfer/jobs"
 	"github.com/batchinfer/batchinfer/store"
-	"github.com/batchinfer/batchinfer/worker"
 )
 
 // job is one soak job: its body, group (FIFO) and what its item must say.
@@ -30,18 +30,18 @@ type job struct {
 // this process, to compare the stored outputs with.
 func irisJobs(t testing.TB, n int) []job {
 	t.Helper()
-	eng, err := worker.NewEngine(iris)
+	eng, err := engine.New(iris)
 	if err != nil {
 		t.Fatal(err)
 	}
 	out := make([]job, n)
-	items := make([]worker.Item, n)
+	items := make([]engine.Item, n)
 	for i := range out {
 		f := []float64{4.3 + float64(i%36)/10, 2.0 + float64(i%24)/10, 1.0 + float64(i%59)/10, 0.1 + float64(i%25)/10}
 		id := fmt.Sprintf("iris-%05d", i)
 		b, _ := json.Marshal(map[string]any{"job_id": id, "model": "iris-rf", "input": map[string]any{"features": f}})
 		feat, _ := json.Marshal(map[string]any{"features": f}) // the inline input as the worker reads it
-		out[i], items[i] = job{ID: id, Body: string(b)}, worker.Item{Model: iris[0], Data: feat}
+		out[i], items[i] = job{ID: id, Body: string(b)}, engine.Item{Model: iris[0], Data: feat}
 	}
 	for i, p := range eng.Predict(context.Background(), items) {
 		if p.Err != nil {

@@ -11,13 +11,13 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/batchinfer/batchinfer/worker"
+	"github.com/batchinfer/batchinfer/engine"
 )
 
 // benchCmd measures a model's throughput three ways in one run.
 type benchCmd struct {
 	model              modelFlags
-	opts               worker.BenchOptions
+	opts               engine.BenchOptions
 	inputs, cpuProfile string
 	sweep              bool
 	sizes              string
@@ -58,7 +58,7 @@ func (b *benchCmd) run(ctx context.Context, c call) error {
 	if inputs == "" {
 		inputs = filepath.Join(".cache", "samples", m.Name())
 	}
-	if opts.Inputs, err = worker.ReadInputs(inputs); err != nil {
+	if opts.Inputs, err = engine.ReadInputs(inputs); err != nil {
 		return err
 	}
 	if b.cpuProfile != "" {
@@ -68,7 +68,7 @@ func (b *benchCmd) run(ctx context.Context, c call) error {
 		}
 		defer stop()
 	}
-	rep, err := worker.Bench(ctx, m, opts)
+	rep, err := engine.Bench(ctx, m, opts)
 	if err != nil {
 		return err
 	}

@@ -66,6 +66,11 @@ var commands = map[string]entry{
 		usage:   "--model DIR [--batch N] FILE... (- reads JSON lines from stdin)",
 		new:     fresh[predictCmd],
 	},
+	"tokenize": {
+		summary: "print what a text model sees: ids, attention mask, tokens and offsets for each line (text, or {\"text\", \"text_pair\"})",
+		usage:   "--model DIR [--max-length N] [FILE|-]",
+		new:     fresh[tokenizeCmd],
+	},
 	"bench": {
 		summary: "measure raw ONNX Runtime vs the full pipeline vs batch 1, side by side (JSON)",
 		usage:   "--model DIR [--batch N] [--sweep] [--sizes 1,8,32]",

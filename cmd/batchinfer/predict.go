@@ -9,9 +9,9 @@ import (
 	"os"
 	"time"
 
+	"github.com/batchinfer/batchinfer/engine"
 	"github.com/batchinfer/batchinfer/jobs"
 	"github.com/batchinfer/batchinfer/model"
-	"github.com/batchinfer/batchinfer/worker"
 )
 
 // predictChunk bounds memory when predicting many files: inputs are read
@@ -41,7 +41,7 @@ func (p *predictCmd) run(ctx context.Context, c call) error {
 	}
 	defer m.Close()
 	st := predictStats{LoadMS: ms(time.Since(t0)), Phases: map[string]float64{}}
-	eng, err := worker.NewEngine([]*model.Model{m})
+	eng, err := engine.New([]*model.Model{m})
 	if err != nil {
 		return err
 	}
@@ -67,11 +67,11 @@ func (p *predictCmd) run(ctx context.Context, c call) error {
 // predictor runs inputs in chunks and prints one line per input, in input
 // order.
 type predictor struct {
-	eng   *worker.Engine
+	eng   *engine.Engine
 	m     *model.Model
 	enc   *json.Encoder
 	names []string
-	items []worker.Item
+	items []engine.Item
 	st    *predictStats
 }
 
@@ -105,7 +105,7 @@ func (p *predictor) input(ctx context.Context, path string) error {
 
 func (p *predictor) add(ctx context.Context, name string, data []byte) error {
 	p.names = append(p.names, name)
-	p.items = append(p.items, worker.Item{Model: p.m, Data: data})
+	p.items = append(p.items, engine.Item{Model: p.m, Data: data})
 	if len(p.items) >= predictChunk {
 		return p.flush(ctx)
 	}
@@ -144,10 +144,10 @@ type predictStats struct {
 	Phases    map[string]float64 `json:"phases_ms,omitempty"`
 }
 
-func (s *predictStats) add(d time.Duration, preds []worker.Prediction) {
+func (s *predictStats) add(d time.Duration, preds []engine.Prediction) {
 	s.PredictMS += ms(d)
 	s.Inputs += len(preds)
-	var stages []worker.StageStats
+	var stages []engine.StageStats
 	for _, p := range preds {
 		if p.Stages != nil {
 			stages = p.Stages

@@ -13,8 +13,8 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 
+	"github.com/batchinfer/batchinfer/client"
 	"github.com/batchinfer/batchinfer/store"
-	"github.com/batchinfer/batchinfer/worker"
 )
 
 // isTerminal reports whether w is a terminal: bars and tables are for
@@ -40,7 +40,7 @@ type fileBar struct {
 	done, total int
 }
 
-func newFileBar(w io.Writer, files []worker.FileUpload) *fileBar {
+func newFileBar(w io.Writer, files []client.FileUpload) *fileBar {
 	var bytes int64
 	for _, f := range files {
 		bytes += f.Size
@@ -52,7 +52,7 @@ func newFileBar(w io.Writer, files []worker.FileUpload) *fileBar {
 
 func (b *fileBar) desc() string { return fmt.Sprintf("%d/%d files", b.done, b.total) }
 
-func (b *fileBar) add(f worker.FileUpload) {
+func (b *fileBar) add(f client.FileUpload) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.done++
@@ -71,13 +71,13 @@ func followJobs(ctx context.Context, r *store.Results, ids []string, wait time.D
 	wctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
 	bar := newBar(stderr, int64(len(ids)), "jobs finished", progressbar.OptionShowCount())
-	recs, err := worker.Follow(wctx, r, ids, 500*time.Millisecond, func(final, _ int) { _ = bar.Set(final) })
+	recs, err := client.Follow(wctx, r, ids, 500*time.Millisecond, func(final, _ int) { _ = bar.Set(final) })
 	_ = bar.Finish()
-	fmt.Fprintln(stderr, summaryLine(worker.Summarize(recs)))
+	fmt.Fprintln(stderr, summaryLine(client.Summarize(recs)))
 	return err
 }
 
-func summaryLine(s worker.Summary) string {
+func summaryLine(s client.Summary) string {
 	var parts []string
 	for _, st := range []string{"SUCCEEDED", "FAILED", "IN_PROGRESS"} {
 		if n := s.ByStatus[st]; n > 0 {

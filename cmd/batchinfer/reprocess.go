@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/batchinfer/batchinfer/reprocess"
 	"github.com/batchinfer/batchinfer/store"
-	"github.com/batchinfer/batchinfer/worker"
 )
 
 // reprocessCmd selects finished jobs and sends them through again.
@@ -16,7 +16,7 @@ type reprocessCmd struct {
 	res    resources
 	status string
 	since  time.Duration
-	opts   worker.ReprocessOptions
+	opts   reprocess.Options
 }
 
 func (r *reprocessCmd) flags(fs *flag.FlagSet) {
@@ -35,7 +35,7 @@ func (r *reprocessCmd) run(ctx context.Context, c call) error {
 	if err != nil {
 		return err
 	}
-	rp := &worker.Reprocessor{Results: a.Results, Queue: a.Queue, Objects: a.Objects}
+	rp := &reprocess.Reprocessor{Results: a.Results, Queue: a.Queue, Objects: a.Objects}
 	opts := r.opts
 	opts.Status, opts.Since = store.Status(r.status), time.Now().Add(-r.since)
 	done, err := rp.Run(ctx, opts)
@@ -51,9 +51,9 @@ func (r *reprocessCmd) run(ctx context.Context, c call) error {
 		}
 	}
 	fmt.Fprintf(c.stderr, "reprocess: %d selected: %d requeued, %d would requeue, %d skipped, %d errors\n", len(done),
-		summary[worker.ActionRequeued], summary[worker.ActionWouldRequeue], summary[worker.ActionSkipped], summary[worker.ActionError])
-	if summary[worker.ActionError] > 0 {
-		return fmt.Errorf("%d jobs could not be reprocessed (see their reason)", summary[worker.ActionError])
+		summary[reprocess.ActionRequeued], summary[reprocess.ActionWouldRequeue], summary[reprocess.ActionSkipped], summary[reprocess.ActionError])
+	if summary[reprocess.ActionError] > 0 {
+		return fmt.Errorf("%d jobs could not be reprocessed (see their reason)", summary[reprocess.ActionError])
 	}
 	return nil
 }

@@ -8,9 +8,9 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 
+	"github.com/batchinfer/batchinfer/client"
 	"github.com/batchinfer/batchinfer/jobs"
 	"github.com/batchinfer/batchinfer/store"
-	"github.com/batchinfer/batchinfer/worker"
 )
 
 // resultsCmd shows job items, by id or by status.
@@ -108,7 +108,7 @@ func (f *resultsCmd) read(ctx context.Context, r *store.Results, c call) ([]*sto
 	wctx, cancel := context.WithTimeout(ctx, f.wait)
 	defer cancel()
 	bar := newBar(c.stderr, int64(len(ids)), "jobs finished", progressbar.OptionShowCount())
-	recs, err := worker.Follow(wctx, r, ids, time.Second, func(final, _ int) { _ = bar.Set(final) })
+	recs, err := client.Follow(wctx, r, ids, time.Second, func(final, _ int) { _ = bar.Set(final) })
 	_ = bar.Finish()
 	return recs, ids, err
 }

@@ -9,8 +9,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/batchinfer/batchinfer/client"
 	"github.com/batchinfer/batchinfer/store"
-	"github.com/batchinfer/batchinfer/worker"
 )
 
 // How `results` prints: a table on a terminal, JSON lines, or full outputs.
@@ -108,7 +108,7 @@ func printOutputs(ctx context.Context, fetch *store.Inputs, w io.Writer, recs []
 	enc := json.NewEncoder(w)
 	for i, rec := range recs {
 		line := map[string]any{"job_id": ids[i]}
-		out, err := worker.FullOutput(ctx, fetch, rec)
+		out, err := client.FullOutput(ctx, fetch, rec)
 		switch {
 		case rec == nil:
 			line["status"] = "NOT_FOUND"

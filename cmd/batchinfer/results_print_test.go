@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/batchinfer/batchinfer/client"
 	"github.com/batchinfer/batchinfer/store"
-	"github.com/batchinfer/batchinfer/worker"
 )
 
 func TestResultsTable(t *testing.T) {
@@ -74,7 +74,7 @@ func TestShortResult(t *testing.T) {
 }
 
 func TestSummaryLine(t *testing.T) {
-	s := worker.Summary{ByStatus: map[string]int{"SUCCEEDED": 3, "FAILED": 2}, ByCode: map[string]int{"input_missing": 1, "empty_input": 1}, Missing: 1}
+	s := client.Summary{ByStatus: map[string]int{"SUCCEEDED": 3, "FAILED": 2}, ByCode: map[string]int{"input_missing": 1, "empty_input": 1}, Missing: 1}
 	if got := summaryLine(s); got != "summary: SUCCEEDED 3, FAILED 2, not started 1 (errors: empty_input 1, input_missing 1)" {
 		t.Errorf("summaryLine = %q", got)
 	}

@@ -11,8 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/batchinfer/batchinfer/client"
 	"github.com/batchinfer/batchinfer/store"
-	"github.com/batchinfer/batchinfer/worker"
 )
 
 // submitCmd sends work: files to the inbox, or jobs to the queue.
@@ -37,7 +37,7 @@ func (f *submitCmd) flags(fs *flag.FlagSet) {
 	fs.StringVar(&f.jobID, "job-id", "", "job id (default: the message id); only with a single job")
 	fs.StringVar(&f.metadata, "metadata", "", "JSON object copied to the result")
 	fs.StringVar(&f.features, "features", "", "inline tabular input: a JSON array or object")
-	fs.StringVar(&f.file, "file", "", fmt.Sprintf("send this file inline, base64-encoded (at most %d KiB)", worker.MaxInlineDataBytes>>10))
+	fs.StringVar(&f.file, "file", "", fmt.Sprintf("send this file inline, base64-encoded (at most %d KiB)", client.MaxInlineDataBytes>>10))
 	fs.DurationVar(&f.wait, "wait", 0, "follow the jobs this long with a progress bar, then print a summary; exit 1 if some did not finish")
 	fs.StringVar(&f.table, "table", os.Getenv("BATCHINFER_RESULTS_TABLE"), "with --wait: results table (default $BATCHINFER_RESULTS_TABLE)")
 }
@@ -91,12 +91,12 @@ func (f *submitCmd) files(ctx context.Context, a *store.Adapters, paths []string
 	if f.bucket == "" {
 		return nil, fmt.Errorf("%w: --bucket or BATCHINFER_INPUT_BUCKETS is required to upload files", errUsage)
 	}
-	files, err := worker.PlanUploads(paths, f.prefix)
+	files, err := client.PlanUploads(paths, f.prefix)
 	if err != nil {
 		return nil, err
 	}
 	bar := newFileBar(stderr, files)
-	ups := worker.UploadFiles(ctx, &store.Files{Client: a.Objects.Client}, f.bucket, files, f.concurrency, bar.add)
+	ups := client.UploadFiles(ctx, &store.Files{Client: a.Objects.Client}, f.bucket, files, f.concurrency, bar.add)
 	bar.finish()
 	var ids []string
 	failed := 0
@@ -132,7 +132,7 @@ func (f *submitCmd) jobLines(ctx context.Context, a *store.Adapters, stdout, std
 		defer fh.Close()
 		in = fh
 	}
-	bodies, _, bad, err := worker.ReadJobLines(in, f.strict)
+	bodies, _, bad, err := client.ReadJobLines(in, f.strict)
 	if err != nil {
 		return nil, err
 	}

@@ -8,17 +8,17 @@ import (
 	"os"
 	"strings"
 
+	"github.com/batchinfer/batchinfer/client"
 	"github.com/batchinfer/batchinfer/store"
-	"github.com/batchinfer/batchinfer/worker"
 )
 
 // inline sends one inline job (--features, --file) or one job per s3:// URI.
 func (f *submitCmd) inline(ctx context.Context, a *store.Adapters, uris []string, stdout io.Writer) ([]string, error) {
-	spec := worker.JobSpec{JobID: f.jobID, Model: f.model}
+	spec := client.JobSpec{JobID: f.jobID, Model: f.model}
 	if f.metadata != "" {
 		spec.Metadata = json.RawMessage(f.metadata)
 	}
-	var specs []worker.JobSpec
+	var specs []client.JobSpec
 	switch {
 	case f.features != "":
 		spec.Features = json.RawMessage(f.features)
@@ -59,7 +59,7 @@ func send(ctx context.Context, q *store.Queue, bodies []string, stdout io.Writer
 	if q == nil {
 		return nil, fmt.Errorf("%w: --queue-url or BATCHINFER_QUEUE_URL is required", errUsage)
 	}
-	sent, err := worker.Submit(ctx, q, bodies)
+	sent, err := client.Submit(ctx, q, bodies)
 	var ids []string
 	enc := json.NewEncoder(stdout)
 	for _, s := range sent {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"github.com/batchinfer/batchinfer/engine"
 	"github.com/batchinfer/batchinfer/model"
 	"github.com/batchinfer/batchinfer/store"
 	"github.com/batchinfer/batchinfer/worker"
@@ -95,5 +96,5 @@ func (isolateCmd) run(ctx context.Context, c call) error {
 	if err := model.InitRuntime(cfg.ORTLib); err != nil {
 		return err
 	}
-	return worker.ServeIsolated(ctx, os.Stdin, c.stdout, model.Options{IntraOpThreads: cfg.IntraOpThreads})
+	return engine.ServeIsolated(ctx, os.Stdin, c.stdout, model.Options{IntraOpThreads: cfg.IntraOpThreads})
 }

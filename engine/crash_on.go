@@ -1,6 +1,6 @@
 //go:build crashtest
 
-package worker
+package engine
 
 import (
 	"bytes"

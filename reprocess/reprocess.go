@@ -1,4 +1,8 @@
-package worker
+// Package reprocess runs finished jobs again: it selects FAILED or
+// SUCCEEDED items through the status index, resets each and enqueues its
+// job under the same job_id (`batchinfer reprocess`, and the worker when a
+// scheduled reprocess request arrives on its queue).
+package reprocess
 
 import (
 	"context"
@@ -12,8 +16,8 @@ import (
 	"github.com/batchinfer/batchinfer/store"
 )
 
-// ReprocessOptions selects the jobs to run again.
-type ReprocessOptions struct {
+// Options selects the jobs to run again.
+type Options struct {
 	Status          store.Status // FAILED or SUCCEEDED
 	Since           time.Time    // updated at or after
 	Code            string       // only FAILED items with this error code ("" = any)
@@ -30,8 +34,8 @@ const (
 	ActionError        = "error"
 )
 
-// Reprocessed is what reprocessing did with one job.
-type Reprocessed struct {
+// Result is what reprocessing did with one job.
+type Result struct {
 	JobID     string `json:"job_id"`
 	Input     string `json:"input"`
 	Action    string `json:"action"`
@@ -71,7 +75,7 @@ type ObjectVersions interface {
 // enqueues the job again under the same job_id. Inline inputs are skipped:
 // their payload is only in the DLQ. Per-job problems are in the results;
 // the error is for the listing itself.
-func (rp *Reprocessor) Run(ctx context.Context, opt ReprocessOptions) ([]Reprocessed, error) {
+func (rp *Reprocessor) Run(ctx context.Context, opt Options) ([]Result, error) {
 	if opt.Status != store.StatusFailed && opt.Status != store.StatusSucceeded {
 		return nil, fmt.Errorf("reprocess: status %q: only FAILED or SUCCEEDED jobs are reprocessed (an IN_PROGRESS job is taken over by its next delivery once its lease expires)", opt.Status)
 	}
@@ -79,7 +83,7 @@ func (rp *Reprocessor) Run(ctx context.Context, opt ReprocessOptions) ([]Reproce
 	if err != nil {
 		return nil, fmt.Errorf("reprocess: %w", err)
 	}
-	var out []Reprocessed
+	var out []Result
 	for i := range recs {
 		rec := &recs[i]
 		if opt.Code != "" && (rec.Error == nil || string(rec.Error.Code) != opt.Code) {
@@ -92,7 +96,7 @@ func (rp *Reprocessor) Run(ctx context.Context, opt ReprocessOptions) ([]Reproce
 			// Out of time: no new reset may start, since a reset whose
 			// enqueue is cut short leaves the job neither FAILED nor queued.
 			err := jobs.Wrap(jobs.CodeDeadline, ctx.Err(), "not started")
-			out = append(out, Reprocessed{JobID: rec.JobID, Input: rec.Input, Action: ActionError, Reason: err.Error(), Err: err})
+			out = append(out, Result{JobID: rec.JobID, Input: rec.Input, Action: ActionError, Reason: err.Error(), Err: err})
 			continue
 		}
 		out = append(out, rp.one(ctx, rec, opt))
@@ -100,8 +104,8 @@ func (rp *Reprocessor) Run(ctx context.Context, opt ReprocessOptions) ([]Reproce
 	return out, nil
 }
 
-func (rp *Reprocessor) one(ctx context.Context, rec *store.Record, opt ReprocessOptions) Reprocessed {
-	r := Reprocessed{JobID: rec.JobID, Input: rec.Input, Action: ActionSkipped}
+func (rp *Reprocessor) one(ctx context.Context, rec *store.Record, opt Options) Result {
+	r := Result{JobID: rec.JobID, Input: rec.Input, Action: ActionSkipped}
 	if !strings.HasPrefix(rec.Input, "s3://") {
 		r.Reason = "inline input: the payload is not stored; a FAILED job's message is in the DLQ: `batchinfer dlq list`, then `batchinfer dlq redrive --to QUEUE_URL`"
 		return r
@@ -126,7 +130,7 @@ func (rp *Reprocessor) one(ctx context.Context, rec *store.Record, opt Reprocess
 		return r
 	}
 	var sent []store.Sent
-	err = retry(ctx, func(ctx context.Context) error {
+	err = store.Retry(ctx, func(ctx context.Context) error {
 		var err error
 		if sent, err = rp.Queue.Send(ctx, []store.OutMessage{{Body: body}}); err == nil {
 			err = sent[0].Err

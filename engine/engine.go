@@ -1,4 +1,4 @@
-package worker
+package engine
 
 import (
 	"context"
@@ -26,8 +26,8 @@ type Engine struct {
 	workers  int // preprocess/postprocess goroutines
 }
 
-// NewEngine serves the given models; the first is the default.
-func NewEngine(models []*model.Model) (*Engine, error) {
+// New serves the given models; the first is the default.
+func New(models []*model.Model) (*Engine, error) {
 	if len(models) == 0 {
 		return nil, errors.New("no models: set BATCHINFER_MODELS to at least one model folder or s3:// prefix")
 	}

@@ -1,4 +1,4 @@
-package worker
+package engine
 
 import (
 	"context"
@@ -26,7 +26,7 @@ func blankPage(t *testing.T) []byte {
 
 func TestPipelineReadsPagesBatchedAcrossPages(t *testing.T) {
 	m := ppocrPage(t)
-	eng, err := NewEngine([]*model.Model{m})
+	eng, err := New([]*model.Model{m})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package worker
+package engine
 
 import (
 	"context"
@@ -179,7 +179,7 @@ func rawRate(ctx context.Context, m *model.Model, inputs [][]byte, batch int, mi
 
 // pipelineRate times Engine.Predict from encoded bytes to results.
 func pipelineRate(ctx context.Context, m *model.Model, inputs [][]byte, batch int, minRun time.Duration) (float64, error) {
-	eng, err := NewEngine([]*model.Model{m})
+	eng, err := New([]*model.Model{m})
 	if err != nil {
 		return 0, err
 	}

@@ -1,4 +1,4 @@
-package worker
+package client
 
 import (
 	"context"
@@ -35,9 +35,10 @@ func WaitFinal(ctx context.Context, r JobReader, ids []string, every time.Durati
 		if len(pending) == 0 {
 			return recs, nil
 		}
-		sleep(ctx, every)
-		if ctx.Err() != nil {
+		select {
+		case <-ctx.Done():
 			return recs, fmt.Errorf("%d of %d jobs not finished (%s): %w", len(pending), len(ids), strings.Join(pending, ", "), ctx.Err())
+		case <-time.After(every):
 		}
 	}
 }

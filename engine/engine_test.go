@@ -1,4 +1,4 @@
-package worker
+package engine
 
 import (
 	"bytes"
@@ -48,7 +48,7 @@ func encodePNG(t *testing.T, img image.Image) []byte {
 // only this test notices a code the taxonomy does not know (which would be
 // retried forever as transient).
 func TestEngineMapsEveryBadInputToAPermanentCode(t *testing.T) {
-	eng, err := NewEngine(models)
+	eng, err := New(models)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package worker
+package client
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 // FullOutput is a finished job's whole output: the item's own when no
 // output_uri is set (it fits on the item), else the "output" of the JSON
 // object at output_uri. nil for a job without output.
-func FullOutput(ctx context.Context, in Inputs, rec *store.Record) (any, error) {
+func FullOutput(ctx context.Context, in ObjectFetcher, rec *store.Record) (any, error) {
 	if rec == nil || rec.OutputURI == "" {
 		if rec == nil || rec.Output == nil {
 			return nil, nil
@@ -34,4 +34,9 @@ func FullOutput(ctx context.Context, in Inputs, rec *store.Record) (any, error) 
 		return json.RawMessage(body), nil // not the worker's envelope: show it whole
 	}
 	return doc.Output, nil
+}
+
+// ObjectFetcher reads a whole S3 object (store.Inputs).
+type ObjectFetcher interface {
+	Fetch(ctx context.Context, obj jobs.S3Object) ([]byte, error)
 }

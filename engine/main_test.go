@@ -1,0 +1,16 @@
+package engine
+
+import (
+	"testing"
+
+	"github.com/batchinfer/batchinfer/internal/testenv"
+	"github.com/batchinfer/batchinfer/internal/testenv/modelenv"
+	"github.com/batchinfer/batchinfer/model"
+)
+
+// models are the real models the package's tests run, loaded once.
+var models []*model.Model
+
+func TestMain(m *testing.M) {
+	testenv.Main(m, modelenv.Load(&models, model.Options{IntraOpThreads: 1}, "iris-rf", "ppocr-rec"))
+}

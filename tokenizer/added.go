@@ -1,0 +1,87 @@
+package tokenizer
+
+// addedToken is an entry of tokenizer.json's added_tokens. transformers.js
+// ignores single_word, and matches added tokens anywhere in the text.
+type addedToken struct {
+	ID         int    `json:"id"`
+	Content    string `json:"content"`
+	SingleWord bool   `json:"single_word"`
+	LStrip     bool   `json:"lstrip"`
+	RStrip     bool   `json:"rstrip"`
+	Normalized *bool  `json:"normalized"`
+	Special    bool   `json:"special"`
+}
+
+// trie finds the longest added token starting at each position.
+type trie struct {
+	next map[rune]*trie
+	end  bool
+}
+
+func (t *trie) add(s string) {
+	n := t
+	for _, r := range s {
+		if n.next == nil {
+			n.next = make(map[rune]*trie)
+		}
+		c := n.next[r]
+		if c == nil {
+			c = &trie{}
+			n.next[r] = c
+		}
+		n = c
+	}
+	n.end = true
+}
+
+// split cuts t into the added tokens it contains and the text between them,
+// scanning left to right and taking the longest token at each position.
+func (t *trie) split(text atext) []atext {
+	if t.next == nil {
+		return []atext{text}
+	}
+	var out []atext
+	start := 0
+	for i := 0; i < len(text.r); {
+		n, match := t, 0
+		for j := i; j < len(text.r); j++ {
+			if n = n.next[text.r[j]]; n == nil {
+				break
+			}
+			if n.end {
+				match = j + 1 - i
+			}
+		}
+		if match == 0 {
+			i++
+			continue
+		}
+		if i > start {
+			out = append(out, text.slice(start, i))
+		}
+		out = append(out, text.slice(i, i+match))
+		i += match
+		start = i
+	}
+	if start < len(text.r) {
+		out = append(out, text.slice(start, len(text.r)))
+	}
+	return out
+}
+
+// stripAround trims whitespace next to added tokens that ask for it
+// (lstrip: the text before; rstrip: the text after).
+func stripAround(sections []atext, added map[string]*addedToken) {
+	for i, s := range sections {
+		a := added[string(s.r)]
+		if a == nil {
+			continue
+		}
+		if a.LStrip && i > 0 {
+			sections[i-1] = trimJS(sections[i-1], false, true)
+		}
+		if a.RStrip && i < len(sections)-1 {
+			sections[i+1] = trimJS(sections[i+1], true, false)
+		}
+	}
+}

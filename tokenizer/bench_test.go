@@ -1,0 +1,74 @@
+package tokenizer
+
+import (
+	"bytes"
+	"encoding/json"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// benchTexts are 256 texts of mixed length and script, made from the
+// corpus: what a batch of reviews or tickets looks like.
+func benchTexts() []string {
+	var texts []string
+	for i := 0; len(texts) < 256; i++ {
+		a, b := corpus[i%len(corpus)], corpus[(i*7+3)%len(corpus)]
+		texts = append(texts, strings.TrimSpace(strings.Repeat(a+" ", 1+i%3)+b))
+	}
+	return texts
+}
+
+// BenchmarkEncode reports our tokens/s and, measured by node in the same
+// run on the same texts, transformers.js's (js-tokens/s).
+//
+//	go test -run '^$' -bench Encode -benchtime 2s ./tokenizer/
+func BenchmarkEncode(b *testing.B) {
+	root := modelsRoot(b)
+	texts := benchTexts()
+	for _, dir := range referenceTokenizers {
+		b.Run(dir, func(b *testing.B) {
+			tok := loadTok(b, root, dir)
+			js := jsTokensPerSec(b, root, dir, texts)
+			for _, t := range texts { // warm the BPE cache, as node's is warmed
+				_, _ = tok.Encode(t, "", Options{})
+			}
+			b.ResetTimer()
+			tokens := 0
+			for b.Loop() {
+				for _, t := range texts {
+					e, err := tok.Encode(t, "", Options{})
+					if err != nil {
+						b.Fatal(err)
+					}
+					tokens += len(e.IDs)
+				}
+			}
+			secs := b.Elapsed().Seconds()
+			b.ReportMetric(float64(tokens)/secs, "tokens/s")
+			b.ReportMetric(js, "js-tokens/s")
+			b.ReportMetric(float64(tokens)/secs/js, "x-js")
+		})
+	}
+}
+
+func jsTokensPerSec(b *testing.B, root, dir string, texts []string) float64 {
+	in, _ := json.Marshal(texts)
+	modules := filepath.Join(repoRoot(b), ".cache", "node", "node_modules")
+	cmd := exec.Command("node", filepath.Join("testdata", "bench.mjs"), modules, root, dir, "3")
+	cmd.Stdin = bytes.NewReader(in)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		b.Fatalf("node bench: %v\n%s", err, stderr.String())
+	}
+	var r struct {
+		TokensPerSec float64 `json:"tokens_per_sec"`
+	}
+	if err := json.Unmarshal(out, &r); err != nil {
+		b.Fatal(err)
+	}
+	return r.TokensPerSec
+}
