@@ -73,4 +73,10 @@ func TestSubmitAgainSaysWhatFilesBecameAndRerunRunsThem(t *testing.T) {
 	if err != nil || after == nil || after.Status != store.StatusFailed || after.ResetAt == 0 || after.UpdatedAt <= before.UpdatedAt {
 		t.Errorf("scan.png after --rerun: %+v, %v; want FAILED again, reset and rewritten after %s", after, err, before.UpdatedAt)
 	}
+
+	// reprocess shows a bar of the jobs it went through on a terminal.
+	screen, err := underTerminal(t, env, "reprocess", "--status", "FAILED", "--since", "1h", "--dry-run")
+	if err != nil || !strings.Contains(screen, "jobs reprocessed") || !strings.Contains(screen, "1/1") || !strings.Contains(screen, "would_requeue") {
+		t.Errorf("reprocess on a terminal: %v\n%s", err, screen)
+	}
 }

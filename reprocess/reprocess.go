@@ -24,6 +24,9 @@ type Options struct {
 	ModelVersionNot string       // only items whose model_version differs ("" = any)
 	Limit           int          // at most this many items read (0 = all)
 	DryRun          bool         // report, change nothing
+	// Progress, when set, is called after each selected job with how many
+	// of the listed jobs are done (a bar on a terminal).
+	Progress func(done, total int)
 }
 
 // Reprocess actions.
@@ -85,6 +88,9 @@ func (rp *Reprocessor) Run(ctx context.Context, opt Options) ([]Result, error) {
 	}
 	var out []Result
 	for i := range recs {
+		if opt.Progress != nil && i > 0 {
+			opt.Progress(i, len(recs))
+		}
 		rec := &recs[i]
 		if opt.Code != "" && (rec.Error == nil || string(rec.Error.Code) != opt.Code) {
 			continue
@@ -100,6 +106,9 @@ func (rp *Reprocessor) Run(ctx context.Context, opt Options) ([]Result, error) {
 			continue
 		}
 		out = append(out, rp.one(ctx, rec, opt))
+	}
+	if opt.Progress != nil {
+		opt.Progress(len(recs), len(recs))
 	}
 	return out, nil
 }
