@@ -29,7 +29,7 @@ func printTable(w io.Writer, recs []*store.Record, ids []string, now time.Time) 
 		if rec.ModelVersion != "" {
 			model += "@" + rec.ModelVersion
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", clip(rec.JobID, 40), shortInput(rec.Input, 32), rec.Status, orDash(model),
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", clip(rec.JobID, 40), client.ShortInput(rec.Input, 32), rec.Status, orDash(model),
 			clip(resultCell(rec), 70), age(rec.UpdatedAt, now))
 	}
 	return tw.Flush()
@@ -42,7 +42,7 @@ func resultCell(rec *store.Record) string {
 	case rec.Error != nil:
 		return errorText(string(rec.Error.Code), rec.Error.Message)
 	case rec.Output != nil:
-		return shortResult(rec.Output)
+		return client.Glance(rec.Output)
 	case rec.OutputURI != "":
 		return rec.OutputURI
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
+	"github.com/batchinfer/batchinfer/client"
 	"github.com/batchinfer/batchinfer/jobs"
 	"github.com/batchinfer/batchinfer/store"
 )
@@ -84,10 +85,10 @@ func printEvent(w io.Writer, ev jobs.Completion, asJSON bool) error {
 	case ev.Error != nil:
 		result = errorText(string(ev.Error.Code), ev.Error.Message)
 	case ev.Output != nil:
-		result = shortResult(ev.Output)
+		result = client.Glance(ev.Output)
 	}
 	_, err := fmt.Fprintf(w, "%s  %-9s  %s  %s  %s  %s\n", ev.FinishedAt.Local().Format("15:04:05"), ev.Status, ev.JobID,
-		shortInput(ev.Input, 32), model, clip(result, 100))
+		client.ShortInput(ev.Input, 32), model, clip(result, 100))
 	return err
 }
 

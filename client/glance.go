@@ -1,4 +1,4 @@
-package main
+package client
 
 import (
 	"encoding/json"
@@ -8,11 +8,11 @@ import (
 	"strings"
 )
 
-// shortResult is one output read at a glance, by what it holds: a page's
+// Glance is one output read at a glance, by what it holds: a page's
 // or a line's text, a label and its score, a count of detections or
 // entities, an embedding's dimension, a record file's counts; compact JSON
 // for anything else.
-func shortResult(out map[string]any) string {
+func Glance(out map[string]any) string {
 	switch {
 	case out == nil:
 		return "-"
@@ -131,8 +131,8 @@ func count(v any) int {
 	return len(l)
 }
 
-// shortInput is where a job's input came from, its key's end kept.
-func shortInput(in string, width int) string {
+// ShortInput is where a job's input came from, its key's end kept.
+func ShortInput(in string, width int) string {
 	if in == "" {
 		return "-"
 	}
