@@ -21,6 +21,11 @@ var commands = map[string]entry{
 		usage:   "[--addr 127.0.0.1:8080]  (keys in BATCHINFER_API_KEYS, rate in BATCHINFER_API_RATE)",
 		new:     fresh[apiCmd],
 	},
+	"console": {
+		summary: "a local web page: jobs by status over time, the worker's throughput and latency, the DLQ by code, each result drawn",
+		usage:   "[--addr 127.0.0.1:8090] [--table T] [--dlq-url URL] [--metrics-log FILE] [--since 24h]  (a key from BATCHINFER_API_KEYS when set)",
+		new:     fresh[consoleCmd],
+	},
 	"uploads": {
 		summary: "the stack's uploads function: POST /v1/uploads behind API Gateway (the default under Lambda when the handler is \"uploads\")",
 		new:     fresh[uploadsCmd],
