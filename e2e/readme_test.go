@@ -137,7 +137,7 @@ func TestReadmeCommandsRun(t *testing.T) {
 	dir, out := readmeSandbox(t), t.TempDir()
 	sqsURL, _ := url.Parse(emu.SQSURL)
 	dynamoURL, _ := url.Parse(emu.DynamoURL)
-	ports := map[string]string{"127.0.0.1:8080": freeAddr(t), "127.0.0.1:4566": sqsURL.Host, "127.0.0.1:4569": dynamoURL.Host}
+	ports := map[string]string{"127.0.0.1:8080": freeAddr(t), "127.0.0.1:8090": freeAddr(t), "127.0.0.1:4566": sqsURL.Host, "127.0.0.1:4569": dynamoURL.Host}
 	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "bash", "-c", readmeScript(cmds, out, ports))
