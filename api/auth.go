@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
+
+	"github.com/batchinfer/batchinfer/settings"
 )
 
 // HashedKeyPrefix marks a key given by its sha256 (hex), so the variable
@@ -32,7 +34,7 @@ func ParseKeys(s string) (KeySet, error) {
 		if hexSum, ok := strings.CutPrefix(k, HashedKeyPrefix); ok {
 			b, err := hex.DecodeString(hexSum)
 			if err != nil || len(b) != sha256.Size {
-				return KeySet{}, fmt.Errorf("BATCHINFER_API_KEYS: entry %d: %s needs 64 hex digits (a sha256)", i+1, HashedKeyPrefix)
+				return KeySet{}, fmt.Errorf("%s: entry %d: %s needs 64 hex digits (a sha256)", settings.APIKeys.Name, i+1, HashedKeyPrefix)
 			}
 			ks.sums = append(ks.sums, [sha256.Size]byte(b))
 			continue
@@ -40,7 +42,7 @@ func ParseKeys(s string) (KeySet, error) {
 		ks.sums = append(ks.sums, sha256.Sum256([]byte(k)))
 	}
 	if len(ks.sums) == 0 {
-		return KeySet{}, fmt.Errorf("BATCHINFER_API_KEYS: no key given (comma-separated keys, or %sHEX of a key)", HashedKeyPrefix)
+		return KeySet{}, fmt.Errorf("%s: no key given (comma-separated keys, or %sHEX of a key)", settings.APIKeys.Name, HashedKeyPrefix)
 	}
 	return ks, nil
 }

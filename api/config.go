@@ -1,10 +1,9 @@
 package api
 
 import (
-	"fmt"
-	"strconv"
-	"strings"
 	"time"
+
+	"github.com/batchinfer/batchinfer/settings"
 )
 
 // Config is the front door's environment (every variable BATCHINFER_).
@@ -31,48 +30,33 @@ const (
 // fault. needKeys is false for the uploads function behind API Gateway,
 // which checks keys itself.
 func LoadConfig(getenv func(string) string, needKeys bool) (Config, error) {
+	e := settings.From(getenv)
 	c := Config{
-		QueueURL: getenv("BATCHINFER_QUEUE_URL"), Table: getenv("BATCHINFER_RESULTS_TABLE"),
-		UploadBucket: getenv("BATCHINFER_UPLOAD_BUCKET"), UploadPrefix: getenv("BATCHINFER_UPLOAD_PREFIX"),
-		UploadMax: DefaultUploadMax, UploadExpires: DefaultUploadExpires,
+		QueueURL: e.Text(settings.QueueURL), Table: e.Text(settings.ResultsTable),
+		UploadBucket: e.Text(settings.UploadBucket), UploadPrefix: e.Text(settings.UploadPrefix),
+		Rate: e.Float(settings.APIRate), Burst: int(e.Int(settings.APIBurst, 0)),
+		UploadMax: DefaultUploadMax, UploadExpires: e.Duration(settings.UploadExpiry),
 	}
-	if needKeys {
-		ks, err := ParseKeys(getenv("BATCHINFER_API_KEYS"))
+	if needKeys && e.Err() == nil {
+		ks, err := ParseKeys(e.Text(settings.APIKeys))
 		if err != nil {
 			return c, err
 		}
 		c.Keys = ks
 	}
 	if c.UploadBucket == "" {
-		c.UploadBucket, _, _ = strings.Cut(getenv("BATCHINFER_INPUT_BUCKETS"), ",")
-		c.UploadBucket = strings.TrimSpace(c.UploadBucket)
-	}
-	if c.UploadPrefix == "" {
-		c.UploadPrefix = DefaultUploadPrefix
-	}
-	var err error
-	if v := getenv("BATCHINFER_API_RATE"); v != "" {
-		if c.Rate, err = strconv.ParseFloat(v, 64); err != nil || c.Rate < 0 {
-			return c, fmt.Errorf("BATCHINFER_API_RATE: %q is not a non-negative number of requests per second", v)
+		if inputs := e.List(settings.InputBuckets); len(inputs) > 0 {
+			c.UploadBucket = inputs[0]
 		}
 	}
-	if v := getenv("BATCHINFER_API_BURST"); v != "" {
-		if c.Burst, err = strconv.Atoi(v); err != nil || c.Burst < 0 {
-			return c, fmt.Errorf("BATCHINFER_API_BURST: %q is not a non-negative whole number", v)
-		}
-	}
-	for _, name := range []string{"BATCHINFER_UPLOAD_MAX_BYTES", "BATCHINFER_MAX_INPUT_BYTES"} {
-		if v := getenv(name); v != "" {
-			if c.UploadMax, err = strconv.ParseInt(v, 10, 64); err != nil || c.UploadMax <= 0 {
-				return c, fmt.Errorf("%s: %q is not a positive number of bytes", name, v)
-			}
+	for _, v := range []*settings.Var{settings.UploadMaxBytes, settings.MaxInputBytes} {
+		if e.Set(v) {
+			c.UploadMax = e.Int(v, 1)
 			break
 		}
 	}
-	if v := getenv("BATCHINFER_UPLOAD_EXPIRY"); v != "" {
-		if c.UploadExpires, err = time.ParseDuration(v); err != nil || c.UploadExpires <= 0 || c.UploadExpires > 7*24*time.Hour {
-			return c, fmt.Errorf("BATCHINFER_UPLOAD_EXPIRY: %q is not a duration up to 168h (e.g. 5m)", v)
-		}
+	if c.UploadExpires <= 0 || c.UploadExpires > 7*24*time.Hour {
+		e.Fail(settings.UploadExpiry, "%s is not a duration up to 168h (e.g. 5m)", c.UploadExpires)
 	}
-	return c, nil
+	return c, e.Err()
 }

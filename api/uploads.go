@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/batchinfer/batchinfer/jobs"
+	"github.com/batchinfer/batchinfer/settings"
 	"github.com/batchinfer/batchinfer/store"
 )
 
@@ -49,7 +50,7 @@ var unsafeKeyChars = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
 
 func (s *Server) postUpload(w http.ResponseWriter, r *http.Request) {
 	if s.Uploads == nil || s.Config.UploadBucket == "" {
-		writeError(w, http.StatusServiceUnavailable, "uploads are not configured (BATCHINFER_UPLOAD_BUCKET)", string(jobs.CodeNotConfigured))
+		writeError(w, http.StatusServiceUnavailable, "uploads are not configured ("+settings.UploadBucket.Name+")", string(jobs.CodeNotConfigured))
 		return
 	}
 	body, ok := readBody(w, r)

@@ -129,19 +129,20 @@ func BodyJobID(body string) string {
 	return m.Jobs[0].ID
 }
 
-// SizeCaps are the worker's input caps, checked before an upload.
+// SizeCaps are the worker's input caps, checked before an upload, and the
+// variables that set them (named in a refusal).
 type SizeCaps struct {
-	Input      int64 // BATCHINFER_MAX_INPUT_BYTES
-	RecordFile int64 // BATCHINFER_MAX_RECORD_FILE_BYTES
+	Input, RecordFile         int64
+	InputName, RecordFileName string
 }
 
 // CheckSizes splits files into those within the worker's caps and those
 // over (a record file has its own cap), refused before any byte is sent.
 func CheckSizes(files []FileUpload, caps SizeCaps) (ok []FileUpload, refused []Uploaded) {
 	for _, f := range files {
-		limit, name := caps.Input, "BATCHINFER_MAX_INPUT_BYTES"
+		limit, name := caps.Input, caps.InputName
 		if _, _, rec := jobs.RecordFileFormat(f.Key); rec {
-			limit, name = caps.RecordFile, "BATCHINFER_MAX_RECORD_FILE_BYTES"
+			limit, name = caps.RecordFile, caps.RecordFileName
 		}
 		if limit > 0 && f.Size > limit {
 			refused = append(refused, Uploaded{File: f.Path, Error: fmt.Sprintf("%s: %d bytes, over the worker's input cap of %d bytes (%s): not uploaded",

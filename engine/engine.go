@@ -12,6 +12,7 @@ import (
 	"github.com/batchinfer/batchinfer/batching"
 	"github.com/batchinfer/batchinfer/jobs"
 	"github.com/batchinfer/batchinfer/model"
+	"github.com/batchinfer/batchinfer/settings"
 )
 
 // Engine runs inputs through the inference core: decode and preprocess each
@@ -29,7 +30,7 @@ type Engine struct {
 // New serves the given models; the first is the default.
 func New(models []*model.Model) (*Engine, error) {
 	if len(models) == 0 {
-		return nil, errors.New("no models: set BATCHINFER_MODELS to at least one model folder or s3:// prefix")
+		return nil, fmt.Errorf("no models: set %s to at least one model folder or s3:// prefix", settings.Models.Name)
 	}
 	e := &Engine{models: map[string]*model.Model{}, workers: runtime.GOMAXPROCS(0)}
 	for _, m := range models {

@@ -36,6 +36,11 @@ type Message struct {
 	// BodyHash, set with Err, is BodyHash(Body): the payload hash of the
 	// FAILED item, so a redelivered bad body is recognised as the same one.
 	BodyHash string
+	// Redrive is set when the message came back from the dead-letter queue
+	// carrying the attributes the worker set there (deadletter.go): its job
+	// reruns, replacing a FAILED item, where a plain redelivery of a job
+	// whose outcome is written is a duplicate.
+	Redrive bool
 }
 
 // MalformedJobPrefix starts ErrJobID when a failed body has neither a job_id
@@ -64,6 +69,7 @@ func DecodeMessage(rec events.SQSMessage) Message {
 		MessageID: rec.MessageId,
 		Body:      rec.Body,
 		Record:    rec,
+		Redrive:   isRedrive(rec),
 	}
 	if n, err := strconv.Atoi(rec.Attributes["ApproximateReceiveCount"]); err == nil && n > 0 {
 		m.ReceiveCount = n

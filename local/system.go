@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/batchinfer/batchinfer/settings"
 	"github.com/batchinfer/batchinfer/store"
 )
 
@@ -141,19 +142,19 @@ func (s *System) Stop() error {
 // functionEnv is the function's environment, as the stack sets it.
 func functionEnv(o SystemOptions, prov store.Provisioned) []string {
 	env := []string{
-		"BATCHINFER_MODELS=" + strings.Join(o.Models, ","),
-		"BATCHINFER_RESULTS_TABLE=" + o.Resources.Table,
-		"BATCHINFER_RESULTS_BUCKET=" + o.Resources.ResultsBucket,
-		"BATCHINFER_DLQ_URL=" + prov.DLQURL,
-		"BATCHINFER_INPUT_BUCKETS=" + o.Resources.InputBucket,
-		"BATCHINFER_MAX_RECEIVES=" + strconv.Itoa(o.Resources.MaxReceives),
-		"BATCHINFER_QUEUE_URL=" + prov.QueueURL,
+		settings.Models.Assign(strings.Join(o.Models, ",")),
+		settings.ResultsTable.Assign(o.Resources.Table),
+		settings.ResultsBucket.Assign(o.Resources.ResultsBucket),
+		settings.DLQURL.Assign(prov.DLQURL),
+		settings.InputBuckets.Assign(o.Resources.InputBucket),
+		settings.MaxReceives.Assign(strconv.Itoa(o.Resources.MaxReceives)),
+		settings.QueueURL.Assign(prov.QueueURL),
 	}
 	if o.ORTLib != "" { // else the function looks for it itself (model.FindLibrary)
 		env = append(env, "ONNXRUNTIME_LIB="+o.ORTLib)
 	}
 	if o.NotifyTopicARN != "" {
-		env = append(env, "BATCHINFER_NOTIFY_TOPIC_ARN="+o.NotifyTopicARN)
+		env = append(env, settings.NotifyTopicARN.Assign(o.NotifyTopicARN))
 	}
 	return append(env, o.FunctionEnv...)
 }

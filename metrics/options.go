@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/batchinfer/batchinfer/settings"
 )
 
 // Modes: the dimension sets of poll mode carry mode=poll, so a poller's
@@ -50,39 +52,33 @@ type Options struct {
 // BATCHINFER_POLL_CONCURRENCY, and the prices (LoadPrices). Mode is the
 // caller's to set: the same environment runs `lambda` and `poll`.
 func LoadOptions(getenv func(string) string) (Options, error) {
-	o := Options{Mode: ModeLambda, Arch: goArch(runtime.GOARCH), Share: 1, VCPU: float64(runtime.NumCPU())}
-	switch v := strings.ToLower(getenv("BATCHINFER_METRICS")); v {
-	case "", "on", "true", "1":
-	case "off", "false", "0":
-		o.Disabled = true
-	default:
-		return Options{}, fmt.Errorf("BATCHINFER_METRICS: %q is neither on nor off", v)
-	}
-	o.Namespace = getenv("BATCHINFER_METRICS_NAMESPACE")
-	if o.Namespace == "" {
-		o.Namespace = DefaultNamespace
-	}
+	e := settings.From(getenv)
+	o := Options{Mode: ModeLambda, Arch: goArch(runtime.GOARCH), VCPU: float64(runtime.NumCPU())}
+	o.Disabled = !e.Switch(settings.MetricsOn)
+	o.Namespace = e.Text(settings.MetricsNamespace)
 	if err := checkNamespace(o.Namespace); err != nil {
-		return Options{}, fmt.Errorf("BATCHINFER_METRICS_NAMESPACE: %w", err)
+		e.Fail(settings.MetricsNamespace, "%v", err)
 	}
-	o.Function = firstOf(getenv("BATCHINFER_METRICS_FUNCTION"), getenv("AWS_LAMBDA_FUNCTION_NAME"), "batchinfer")
-
-	var err error
-	memKey := "AWS_LAMBDA_FUNCTION_MEMORY_SIZE"
-	if getenv(memKey) == "" {
-		memKey = "BATCHINFER_CONTAINER_MEMORY_MB"
+	o.Function = firstOf(e.Text(settings.MetricsFunction), getenv("AWS_LAMBDA_FUNCTION_NAME"), "batchinfer")
+	o.MemoryMB = int(e.Int(settings.ContainerMemoryMB, 1))
+	if v := strings.TrimSpace(getenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")); v != "" && e.Err() == nil {
+		// Lambda's own variable, set by Lambda: not one of ours.
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			return Options{}, fmt.Errorf("AWS_LAMBDA_FUNCTION_MEMORY_SIZE: %q is not a positive integer", v)
+		}
+		o.MemoryMB = n
 	}
-	if o.MemoryMB, err = positiveInt(getenv, memKey, 1024); err != nil {
-		return Options{}, err
-	}
-	if o.Share, err = positiveInt(getenv, "BATCHINFER_POLL_CONCURRENCY", 1); err != nil {
-		return Options{}, err
-	}
-	if v := getenv("BATCHINFER_CONTAINER_VCPU"); v != "" {
-		if o.VCPU, err = strconv.ParseFloat(v, 64); err != nil || o.VCPU <= 0 {
-			return Options{}, fmt.Errorf("BATCHINFER_CONTAINER_VCPU: %q is not a positive number of vCPUs", v)
+	o.Share = int(e.Int(settings.PollConcurrency, 1))
+	if e.Set(settings.ContainerVCPU) {
+		if o.VCPU = e.Float(settings.ContainerVCPU); o.VCPU == 0 {
+			e.Fail(settings.ContainerVCPU, "0 is not a positive number of vCPUs")
 		}
 	}
+	if err := e.Err(); err != nil {
+		return Options{}, err
+	}
+	var err error
 	if o.Prices, err = LoadPrices(getenv); err != nil {
 		return Options{}, err
 	}
@@ -97,18 +93,6 @@ func checkNamespace(ns string) error {
 		return fmt.Errorf("%q: the AWS/ prefix is reserved for AWS services", ns)
 	}
 	return nil
-}
-
-func positiveInt(getenv func(string) string, key string, def int) (int, error) {
-	v := getenv(key)
-	if v == "" {
-		return def, nil
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n <= 0 {
-		return 0, fmt.Errorf("%s: %q is not a positive integer", key, v)
-	}
-	return n, nil
 }
 
 func firstOf(vs ...string) string {

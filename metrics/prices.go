@@ -4,11 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"math"
 	"os"
-	"strconv"
-	"strings"
 	"time"
+
+	"github.com/batchinfer/batchinfer/settings"
 )
 
 // Prices is the price table cost figures are worked out from, in USD per
@@ -85,28 +84,25 @@ func (p *Prices) rates() map[string]*float64 {
 // a file.
 func LoadPrices(getenv func(string) string) (Prices, error) {
 	p := DefaultPrices
-	if path := getenv("BATCHINFER_PRICES_FILE"); path != "" {
+	e := settings.From(getenv)
+	if path := e.Text(settings.PricesFile); path != "" {
 		data, err := os.ReadFile(path)
 		if err != nil {
-			return Prices{}, fmt.Errorf("BATCHINFER_PRICES_FILE: %w", err)
+			return Prices{}, fmt.Errorf("%s: %w", settings.PricesFile.Name, err)
 		}
 		dec := json.NewDecoder(bytes.NewReader(data))
 		dec.DisallowUnknownFields() // a misspelt rate must not be silently ignored
 		if err := dec.Decode(&p); err != nil {
-			return Prices{}, fmt.Errorf("BATCHINFER_PRICES_FILE %s: %w", path, err)
+			return Prices{}, fmt.Errorf("%s %s: %w", settings.PricesFile.Name, path, err)
 		}
 	}
 	for name, rate := range p.rates() {
-		key := "BATCHINFER_PRICE_" + strings.ToUpper(name)
-		v := getenv(key)
-		if v == "" {
-			continue
+		if v := settings.Price.Member(name); e.Set(v) {
+			*rate = e.Float(v)
 		}
-		f, err := strconv.ParseFloat(v, 64)
-		if err != nil || f < 0 || math.IsInf(f, 0) || math.IsNaN(f) {
-			return Prices{}, fmt.Errorf("%s: %q is not a price in USD (a non-negative number)", key, v)
-		}
-		*rate = f
+	}
+	if err := e.Err(); err != nil {
+		return Prices{}, err
 	}
 	for name, rate := range p.rates() {
 		if *rate < 0 {

@@ -76,8 +76,8 @@ type ObjectVersions interface {
 // Run finds the selected items through the status index and, for each
 // with an S3 input, resets the item (only if still in opt.Status) and
 // enqueues the job again under the same job_id. Inline inputs are skipped:
-// their payload is only in the DLQ. Per-job problems are in the results;
-// the error is for the listing itself.
+// their payload is only in the DLQ, which `dlq redrive` moves back.
+// Per-job problems are in the results; the error is for the listing itself.
 func (rp *Reprocessor) Run(ctx context.Context, opt Options) ([]Result, error) {
 	if opt.Status != store.StatusFailed && opt.Status != store.StatusSucceeded {
 		return nil, fmt.Errorf("reprocess: status %q: only FAILED or SUCCEEDED jobs are reprocessed (an IN_PROGRESS job is taken over by its next delivery once its lease expires)", opt.Status)
@@ -116,7 +116,7 @@ func (rp *Reprocessor) Run(ctx context.Context, opt Options) ([]Result, error) {
 func (rp *Reprocessor) one(ctx context.Context, rec *store.Record, opt Options) Result {
 	r := Result{JobID: rec.JobID, Input: rec.Input, Action: ActionSkipped}
 	if !strings.HasPrefix(rec.Input, "s3://") {
-		r.Reason = "inline input: the payload is not stored; a FAILED job's message is in the DLQ: `batchinfer dlq list`, then `batchinfer dlq redrive --to QUEUE_URL`"
+		r.Reason = inlineReason(rec.Status)
 		return r
 	}
 	body, reason, err := rp.body(ctx, rec)
@@ -155,6 +155,15 @@ func (rp *Reprocessor) one(ctx context.Context, rec *store.Record, opt Options) 
 	}
 	r.Action, r.MessageID = ActionRequeued, sent[0].MessageID
 	return r
+}
+
+// inlineReason says how to rerun an inline job, whose payload only its
+// message held.
+func inlineReason(status store.Status) string {
+	if status == store.StatusFailed {
+		return "inline input: its payload is in the dead-letter queue, and `batchinfer dlq redrive --to QUEUE_URL` reruns it (the worker reruns a redriven FAILED job and replaces its item)"
+	}
+	return "inline input: its payload is not stored; submit it again under a new job_id to run it again"
 }
 
 // body is the message that makes the worker run rec's job again under the

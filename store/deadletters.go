@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/batchinfer/batchinfer/jobs"
 )
 
 // maxErrorMessageBytes caps the error_message attribute: enough for a
@@ -93,15 +94,15 @@ func (d *DeadLetters) entry(id string, dl DeadLetter) types.SendMessageBatchRequ
 	body := dl.Body
 	if body == "" {
 		// SQS refuses empty bodies; keep the facts instead.
-		b, _ := json.Marshal(map[string]string{"job_id": dl.JobID, "source_message_id": dl.SourceMessageID, "error_code": dl.Code})
+		b, _ := json.Marshal(map[string]string{jobs.AttrJobID: dl.JobID, jobs.AttrSourceMessageID: dl.SourceMessageID, jobs.AttrErrorCode: dl.Code})
 		body = string(b)
 	}
 	attrs := map[string]types.MessageAttributeValue{}
 	for name, v := range map[string]string{
-		"error_code":        dl.Code,
-		"error_message":     truncateUTF8(sqsSafe(dl.Message), maxErrorMessageBytes),
-		"job_id":            sqsSafe(dl.JobID),
-		"source_message_id": sqsSafe(dl.SourceMessageID),
+		jobs.AttrErrorCode:       dl.Code,
+		jobs.AttrErrorMessage:    truncateUTF8(sqsSafe(dl.Message), maxErrorMessageBytes),
+		jobs.AttrJobID:           sqsSafe(dl.JobID),
+		jobs.AttrSourceMessageID: sqsSafe(dl.SourceMessageID),
 	} {
 		if v != "" {
 			attrs[name] = types.MessageAttributeValue{DataType: aws.String("String"), StringValue: aws.String(v)}

@@ -39,12 +39,6 @@ func NewNotifier(cfg aws.Config, topicARN, bus string) *Notifier {
 	return n
 }
 
-// NotifierFromEnv is NewNotifier for BATCHINFER_NOTIFY_TOPIC_ARN and
-// BATCHINFER_NOTIFY_EVENT_BUS.
-func NotifierFromEnv(cfg aws.Config, getenv func(string) string) *Notifier {
-	return NewNotifier(cfg, getenv("BATCHINFER_NOTIFY_TOPIC_ARN"), getenv("BATCHINFER_NOTIFY_EVENT_BUS"))
-}
-
 // Publish sends one event to every target. The error is classified
 // (jobs.Code), so the caller's retry knows a throttle from a bad request.
 // A retried Publish may deliver twice to a target that succeeded the

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -341,14 +342,13 @@ func (q *Queue) Peek(ctx context.Context, max int) ([]types.Message, error) {
 	return got, nil
 }
 
-// RedriveAttributes are the attributes DeadLetters.Send adds; Redrive
-// drops them so the message goes back as its producer sent it.
-var RedriveAttributes = []string{"error_code", "error_message", "job_id", "source_message_id"}
-
 // Redrive moves up to max messages (max ≤ 0: all) from q to dst: send,
-// then delete what was sent, so a failure re-sends rather than loses. On
-// AWS, `aws sqs start-message-move-task` does this server side; the
-// emulators lack it. It returns how many messages moved.
+// then delete what was sent, so a failure re-sends rather than loses. The
+// message attributes go along, as SQS's own redrive keeps them: those the
+// worker set on a dead letter (jobs.AttrErrorCode, ...) make the worker
+// rerun the job instead of taking the message for a duplicate. On AWS,
+// `aws sqs start-message-move-task` does this server side; the emulators
+// lack it. It returns how many messages moved.
 func (q *Queue) Redrive(ctx context.Context, dst *Queue, max int) (int, error) {
 	moved := 0
 	for max <= 0 || moved < max {
@@ -362,14 +362,7 @@ func (q *Queue) Redrive(ctx context.Context, dst *Queue, max int) (int, error) {
 		}
 		out := make([]OutMessage, len(msgs))
 		for i, m := range msgs {
-			attrs := map[string]types.MessageAttributeValue{}
-			for k, v := range m.MessageAttributes {
-				attrs[k] = v
-			}
-			for _, k := range RedriveAttributes {
-				delete(attrs, k)
-			}
-			out[i] = OutMessage{Body: aws.ToString(m.Body), Attributes: attrs}
+			out[i] = OutMessage{Body: aws.ToString(m.Body), Attributes: maps.Clone(m.MessageAttributes)}
 		}
 		sent, err := dst.Send(ctx, out)
 		var done, failed []types.Message

@@ -110,7 +110,10 @@ func TestQueueChangeVisibility(t *testing.T) {
 	}
 }
 
-func TestQueueRedriveKeepsProducerAttributes(t *testing.T) {
+// TestQueueRedriveKeepsMessageAttributes: the producer's attributes and
+// the worker's dead-letter ones both go back (the worker reruns a message
+// that carries error_code and job_id).
+func TestQueueRedriveKeepsMessageAttributes(t *testing.T) {
 	ctx := context.Background()
 	src, dst := newTestQueue(t), newTestQueue(t)
 	str := func(s string) types.MessageAttributeValue {
@@ -134,7 +137,7 @@ func TestQueueRedriveKeepsProducerAttributes(t *testing.T) {
 		t.Fatalf("destination: %d messages, %v", len(got), err)
 	}
 	for _, m := range got {
-		if _, ok := m.MessageAttributes["error_code"]; ok || aws.ToString(m.MessageAttributes["tenant"].StringValue) != "acme" {
+		if aws.ToString(m.MessageAttributes["error_code"].StringValue) != "input_missing" || aws.ToString(m.MessageAttributes["tenant"].StringValue) != "acme" {
 			t.Fatalf("attributes after redrive: %v", m.MessageAttributes)
 		}
 	}

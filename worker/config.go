@@ -2,11 +2,12 @@ package worker
 
 import (
 	"fmt"
-	"github.com/batchinfer/batchinfer/metrics"
-	"github.com/batchinfer/batchinfer/store"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/batchinfer/batchinfer/metrics"
+	"github.com/batchinfer/batchinfer/settings"
+	"github.com/batchinfer/batchinfer/store"
 )
 
 // Config is the worker's whole configuration, read from environment
@@ -72,46 +73,51 @@ const (
 // LoadConfig reads the configuration through getenv (os.Getenv in
 // production, a map in tests) and validates it.
 func LoadConfig(getenv func(string) string) (Config, error) {
+	e := settings.From(getenv)
 	c := Config{
-		ORTLib:         getenv("ONNXRUNTIME_LIB"),
-		Models:         splitList(getenv("BATCHINFER_MODELS")),
-		ModelCache:     orDefault(getenv("BATCHINFER_MODEL_CACHE"), "/tmp/batchinfer-models"),
-		ResultsTable:   getenv("BATCHINFER_RESULTS_TABLE"),
-		ResultsBucket:  getenv("BATCHINFER_RESULTS_BUCKET"),
-		ResultsPrefix:  orDefault(getenv("BATCHINFER_RESULTS_PREFIX"), "results/"),
-		DLQURL:         getenv("BATCHINFER_DLQ_URL"),
-		QueueURL:       getenv("BATCHINFER_QUEUE_URL"),
-		InputBuckets:   splitList(getenv("BATCHINFER_INPUT_BUCKETS")),
-		LogLevel:       orDefault(getenv("BATCHINFER_LOG_LEVEL"), "info"),
-		NotifyTopicARN: strings.TrimSpace(getenv("BATCHINFER_NOTIFY_TOPIC_ARN")),
-		NotifyEventBus: strings.TrimSpace(getenv("BATCHINFER_NOTIFY_EVENT_BUS")),
+		ORTLib:             getenv("ONNXRUNTIME_LIB"),
+		Models:             e.List(settings.Models),
+		ModelCache:         e.Text(settings.ModelCache),
+		ResultsTable:       e.Text(settings.ResultsTable),
+		ResultsBucket:      e.Text(settings.ResultsBucket),
+		ResultsPrefix:      e.Text(settings.ResultsPrefix),
+		DLQURL:             e.Text(settings.DLQURL),
+		QueueURL:           e.Text(settings.QueueURL),
+		InputBuckets:       e.List(settings.InputBuckets),
+		LogLevel:           e.Text(settings.LogLevel),
+		NotifyTopicARN:     e.Text(settings.NotifyTopicARN),
+		NotifyEventBus:     e.Text(settings.NotifyEventBus),
+		MaxInputBytes:      e.Int(settings.MaxInputBytes, 1),
+		MaxReceives:        int(e.Int(settings.MaxReceives, 1)),
+		ResultTTL:          e.Duration(settings.ResultTTL),
+		AWSConcurrency:     int(e.Int(settings.AWSConcurrency, 0)),
+		MaxRecordFileBytes: e.Int(settings.MaxRecordFileBytes, 1),
+		RecordPartBytes:    int(e.Int(settings.RecordPartBytes, MinRecordPartBytes)),
+		DeadlineMargin:     e.Duration(settings.DeadlineMargin),
+		IntraOpThreads:     int(e.Int(settings.IntraOpThreads, 0)),
+		MaxBatch:           int(e.Int(settings.MaxBatch, 0)),
+		RetryBase:          e.Duration(settings.RetryBase),
+		RetryMax:           e.Duration(settings.RetryMax),
+	}
+	if e.Err() == nil {
+		var err error
+		if c.Routes, err = ParseRoutes(e.Text(settings.Routes)); err != nil {
+			e.Fail(settings.Routes, "%v", err)
+		}
+	}
+	if e.Err() == nil {
+		var err error
+		if c.Claim, err = ParseClaimPolicy(e.Text(settings.Claim), e.List(settings.ClaimModels)); err != nil {
+			e.Fail(settings.Claim, "%v", err)
+		}
+	}
+	if e.Err() == nil && c.RetryMax > MaxVisibility {
+		e.Fail(settings.RetryMax, "%s is over SQS's 12h visibility maximum", c.RetryMax)
+	}
+	if err := e.Err(); err != nil {
+		return c, err
 	}
 	var err error
-	p := parser{getenv: getenv}
-	c.MaxInputBytes = p.int64("BATCHINFER_MAX_INPUT_BYTES", DefaultMaxInputBytes, 1)
-	c.MaxReceives = int(p.int64("BATCHINFER_MAX_RECEIVES", DefaultMaxReceives, 1))
-	c.ResultTTL = p.duration("BATCHINFER_RESULT_TTL", DefaultResultTTL)
-	c.AWSConcurrency = int(p.int64("BATCHINFER_FETCH_CONCURRENCY", 0, 0)) // deprecated name
-	c.AWSConcurrency = int(p.int64("BATCHINFER_AWS_CONCURRENCY", int64(c.AWSConcurrency), 0))
-	c.MaxRecordFileBytes = p.int64("BATCHINFER_MAX_RECORD_FILE_BYTES", DefaultMaxRecordFileBytes, 1)
-	c.RecordPartBytes = int(p.int64("BATCHINFER_RECORD_PART_BYTES", DefaultRecordPartBytes, MinRecordPartBytes))
-	if p.err == nil {
-		c.Routes, p.err = ParseRoutes(getenv("BATCHINFER_ROUTES"))
-	}
-	if p.err == nil {
-		c.Claim, p.err = ParseClaimPolicy(getenv("BATCHINFER_CLAIM"), getenv("BATCHINFER_CLAIM_MODELS"))
-	}
-	c.DeadlineMargin = p.duration("BATCHINFER_DEADLINE_MARGIN", DefaultDeadlineMargin)
-	c.IntraOpThreads = int(p.int64("BATCHINFER_INTRA_OP_THREADS", 0, 0))
-	c.MaxBatch = int(p.int64("BATCHINFER_MAX_BATCH", 0, 0))
-	c.RetryBase = p.duration("BATCHINFER_RETRY_BASE", DefaultRetryBase)
-	c.RetryMax = p.duration("BATCHINFER_RETRY_MAX", DefaultRetryMax)
-	if p.err == nil && c.RetryMax > MaxVisibility {
-		p.err = fmt.Errorf("BATCHINFER_RETRY_MAX: %s is over SQS's 12h visibility maximum", c.RetryMax)
-	}
-	if p.err != nil {
-		return c, p.err
-	}
 	if c.Metrics, err = metrics.LoadOptions(getenv); err != nil {
 		return c, err
 	}
@@ -123,28 +129,28 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 
 // Validate checks what the worker cannot run without.
 func (c Config) Validate() error {
-	missing := func(name string) error {
-		return fmt.Errorf("%s is not set: the worker needs it (see README, Configuration)", name)
+	missing := func(v *settings.Var) error {
+		return fmt.Errorf("%s is not set: the worker needs it (see README, Configuration)", v.Name)
 	}
 	switch {
 	case len(c.Models) == 0:
-		return missing("BATCHINFER_MODELS")
+		return missing(settings.Models)
 	case c.ResultsTable == "":
-		return missing("BATCHINFER_RESULTS_TABLE")
+		return missing(settings.ResultsTable)
 	case c.ResultsBucket == "":
-		return missing("BATCHINFER_RESULTS_BUCKET")
+		return missing(settings.ResultsBucket)
 	case c.DLQURL == "":
-		return missing("BATCHINFER_DLQ_URL")
+		return missing(settings.DLQURL)
 	}
 	for _, m := range c.Models {
 		if strings.HasPrefix(m, "s3://") && len(strings.TrimPrefix(m, "s3://")) < 1 {
-			return fmt.Errorf("BATCHINFER_MODELS: %q is not an s3://bucket/prefix", m)
+			return fmt.Errorf("%s: %q is not an s3://bucket/prefix", settings.Models.Name, m)
 		}
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
-		return fmt.Errorf("BATCHINFER_LOG_LEVEL: %q is not one of debug, info, warn, error", c.LogLevel)
+		return fmt.Errorf("%s: %q is not one of debug, info, warn, error", settings.LogLevel.Name, c.LogLevel)
 	}
 	return nil
 }
@@ -166,52 +172,4 @@ func (c Config) awsConcurrency(n int) int {
 		return c.AWSConcurrency
 	}
 	return min(max(n, 1), MaxAWSConcurrency)
-}
-
-type parser struct {
-	getenv func(string) string
-	err    error
-}
-
-func (p *parser) int64(name string, def, min int64) int64 {
-	v := strings.TrimSpace(p.getenv(name))
-	if v == "" || p.err != nil {
-		return def
-	}
-	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || n < min {
-		p.err = fmt.Errorf("%s: %q is not a whole number ≥ %d", name, v, min)
-		return def
-	}
-	return n
-}
-
-func (p *parser) duration(name string, def time.Duration) time.Duration {
-	v := strings.TrimSpace(p.getenv(name))
-	if v == "" || p.err != nil {
-		return def
-	}
-	d, err := time.ParseDuration(v)
-	if err != nil || d < 0 {
-		p.err = fmt.Errorf("%s: %q is not a duration such as 2s or 720h", name, v)
-		return def
-	}
-	return d
-}
-
-func splitList(s string) []string {
-	var out []string
-	for _, f := range strings.Split(s, ",") {
-		if f = strings.TrimSpace(f); f != "" {
-			out = append(out, f)
-		}
-	}
-	return out
-}
-
-func orDefault(v, def string) string {
-	if v == "" {
-		return def
-	}
-	return v
 }

@@ -213,7 +213,7 @@ func (w *Worker) settleWritten(ctx context.Context, t *task) {
 // duplicate acknowledges a delivery of a finished job, first publishing
 // the completion event an earlier delivery still owes, if any.
 func (w *Worker) duplicate(ctx context.Context, t *task, existing *store.Record) {
-	t.state, t.note = acked, "duplicate of a finished job ("+string(existing.Status)+")"
+	t.state, t.err, t.note = acked, nil, "duplicate of a finished job ("+string(existing.Status)+")"
 	if err := w.notifyPending(ctx, existing); err != nil {
 		t.retry(err)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/batchinfer/batchinfer/jobs"
 	"github.com/batchinfer/batchinfer/model"
+	"github.com/batchinfer/batchinfer/settings"
 )
 
 // A job that names no model (and whose key no route matches) goes to the
@@ -81,8 +82,8 @@ func modelForKind(served []*model.Model, kind string) (*model.Model, error) {
 	case 0:
 		return nil, jobs.Errorf(jobs.CodeUnknownModel, "the job names no model and no served model takes %s input (served: %s); name one in the job's model", kind, modelList(served))
 	}
-	return nil, jobs.Errorf(jobs.CodeUnknownModel, "the job names no model and %d served models take %s input (%s), none of them the default (%s); name one in the job's model or route its key (BATCHINFER_ROUTES)",
-		len(fit), kind, modelList(fit), def.Name())
+	return nil, jobs.Errorf(jobs.CodeUnknownModel, "the job names no model and %d served models take %s input (%s), none of them the default (%s); name one in the job's model or route its key (%s)",
+		len(fit), kind, modelList(fit), def.Name(), settings.Routes.Name)
 }
 
 func modelList(ms []*model.Model) string {

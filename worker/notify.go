@@ -44,9 +44,9 @@ type Notifications struct {
 }
 
 // NewNotifications returns nil when n is nil (no target configured), so no
-// typed nil hides in the interface. setup.go wires it with
-//
-//	w.Notify = NewNotifications(store.NotifierFromEnv(awsCfg, os.Getenv), results)
+// typed nil hides in the interface. New wires it with store.Open's
+// Notifier (built from BATCHINFER_NOTIFY_TOPIC_ARN and
+// BATCHINFER_NOTIFY_EVENT_BUS) and the results table for the marks.
 func NewNotifications(n *store.Notifier, marks NotifyMarks) *Notifications {
 	if n == nil {
 		return nil

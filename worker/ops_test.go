@@ -160,6 +160,11 @@ func TestReprocessFailedJobs(t *testing.T) {
 	if got := actions(rest); got[fixedID] != reprocess.ActionRequeued || got["bad-features"] != reprocess.ActionSkipped || got[rewrittenID] != reprocess.ActionSkipped {
 		t.Fatalf("reprocess: %+v", rest)
 	}
+	for _, r := range rest {
+		if r.JobID == "bad-features" && !strings.Contains(r.Reason, "dlq redrive") {
+			t.Errorf("a failed inline job is skipped without saying `dlq redrive` reruns it: %q", r.Reason)
+		}
+	}
 	f.pollAll("missing", fixedID)
 	for _, id := range []string{"missing", fixedID} {
 		// The reset kept the count: this is the job's second attempt.

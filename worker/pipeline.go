@@ -6,6 +6,7 @@ import (
 
 	"github.com/batchinfer/batchinfer/engine"
 	"github.com/batchinfer/batchinfer/jobs"
+	"github.com/batchinfer/batchinfer/settings"
 )
 
 // runSingles takes every pending single job (not a record file) through
@@ -78,7 +79,7 @@ func (w *Worker) fetch(ctx context.Context, t *task) {
 	switch {
 	case in.S3 != nil:
 		if !w.bucketAllowed(in.S3.Bucket) {
-			t.fail(jobs.Errorf(jobs.CodeBucketNotAllowed, "bucket %q is not in BATCHINFER_INPUT_BUCKETS", in.S3.Bucket))
+			t.fail(jobs.Errorf(jobs.CodeBucketNotAllowed, "bucket %q is not in %s", in.S3.Bucket, settings.InputBuckets.Name))
 			return
 		}
 		data, err := w.fetchObject(ctx, *in.S3)

@@ -3,14 +3,14 @@ package worker
 import (
 	"context"
 	"fmt"
-	"github.com/batchinfer/batchinfer/metrics"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/batchinfer/batchinfer/jobs"
+	"github.com/batchinfer/batchinfer/metrics"
+	"github.com/batchinfer/batchinfer/settings"
 	"github.com/batchinfer/batchinfer/store"
 )
 
@@ -36,30 +36,29 @@ const (
 // LoadPollConfig reads the poll variables through getenv; errors name the
 // variable.
 func LoadPollConfig(getenv func(string) string) (PollConfig, error) {
-	p := parser{getenv: getenv}
+	e := settings.From(getenv)
 	c := PollConfig{
-		QueueURL:          strings.TrimSpace(getenv("BATCHINFER_QUEUE_URL")),
-		BatchSize:         int(p.int64("BATCHINFER_POLL_BATCH_SIZE", DefaultPollBatchSize, 1)),
-		Window:            p.duration("BATCHINFER_POLL_WINDOW", DefaultPollWindow),
-		VisibilityTimeout: p.duration("BATCHINFER_VISIBILITY_TIMEOUT", 0),
-		Concurrency:       int(p.int64("BATCHINFER_POLL_CONCURRENCY", 1, 1)),
-		IdleWait:          p.duration("BATCHINFER_POLL_WAIT", DefaultIdleWait),
+		QueueURL:          e.Text(settings.QueueURL),
+		BatchSize:         int(e.Int(settings.PollBatchSize, 1)),
+		Window:            e.Duration(settings.PollWindow),
+		VisibilityTimeout: e.Duration(settings.VisibilityTimeout),
+		Concurrency:       int(e.Int(settings.PollConcurrency, 1)),
+		IdleWait:          e.Duration(settings.PollWait),
 	}
 	switch {
-	case p.err != nil:
-		return c, p.err
+	case e.Err() != nil:
 	case c.QueueURL == "":
-		return c, fmt.Errorf("BATCHINFER_QUEUE_URL is not set: poll mode needs the jobs queue URL")
+		return c, fmt.Errorf("%s is not set: poll mode needs the jobs queue URL", settings.QueueURL.Name)
 	case c.BatchSize > MaxPollBatchSize:
-		return c, fmt.Errorf("BATCHINFER_POLL_BATCH_SIZE: %d is over %d", c.BatchSize, MaxPollBatchSize)
+		e.Fail(settings.PollBatchSize, "%d is over %d", c.BatchSize, MaxPollBatchSize)
 	case c.VisibilityTimeout > 0 && c.VisibilityTimeout < 5*time.Second:
-		return c, fmt.Errorf("BATCHINFER_VISIBILITY_TIMEOUT: %s is too short to run a batch (at least 5s)", c.VisibilityTimeout)
+		e.Fail(settings.VisibilityTimeout, "%s is too short to run a batch (at least 5s)", c.VisibilityTimeout)
 	case c.VisibilityTimeout > 12*time.Hour:
-		return c, fmt.Errorf("BATCHINFER_VISIBILITY_TIMEOUT: %s is over SQS's 12h maximum", c.VisibilityTimeout)
+		e.Fail(settings.VisibilityTimeout, "%s is over SQS's 12h maximum", c.VisibilityTimeout)
 	case c.IdleWait > 20*time.Second:
-		return c, fmt.Errorf("BATCHINFER_POLL_WAIT: %s is over SQS's 20s long-poll maximum", c.IdleWait)
+		e.Fail(settings.PollWait, "%s is over SQS's 20s long-poll maximum", c.IdleWait)
 	}
-	return c, nil
+	return c, e.Err()
 }
 
 // Source is the queue the poller consumes, in the worker's terms: batches

@@ -22,6 +22,8 @@ type Results interface {
 	Claim(ctx context.Context, rec store.Record, lease time.Duration) (store.ClaimResult, error)
 	Complete(ctx context.Context, rec store.Record) error
 	SaveProgress(ctx context.Context, rec store.Record, leaseUntil time.Time) error
+	// Reset makes a FAILED job runnable again for a redriven message.
+	Reset(ctx context.Context, jobID string, expect store.Status) error
 }
 
 // Inputs reads job inputs from S3: whole objects for single jobs, a stream

@@ -2,6 +2,7 @@ package worker
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -44,7 +45,8 @@ type task struct {
 	dupOf    *task // a second delivery of the same job in this invocation
 	record   *recordFile
 	m        *invMetrics
-	suspect  bool // an earlier attempt ended without an outcome: run apart (isolate.go)
+	suspect  bool      // an earlier attempt ended without an outcome: run apart (isolate.go)
+	rerunAt  time.Time // when a redrive reset the FAILED item (rerun)
 
 	// outcome
 	state  taskState
@@ -190,21 +192,28 @@ func (w *Worker) resolve(t *task) {
 }
 
 // since is when this delivery's work began, as the queue saw it: a reset
-// after it makes the attempt's outcome stale.
+// after it makes the attempt's outcome stale. A redrive's own reset
+// (rerun) comes after its message was sent, so its work begins there.
 func (t *task) since() time.Time {
+	if !t.rerunAt.IsZero() {
+		return t.rerunAt
+	}
 	if !t.msg.SentAt.IsZero() {
 		return t.msg.SentAt
 	}
 	return t.start
 }
 
-// lookup reads every job's item in one BatchGetItem per 100 jobs: finished
-// duplicates are acknowledged and conflicts failed before any work, and
-// jobs another attempt holds are left for later.
+// lookup reads the item of every job that has one, in one BatchGetItem
+// per 100 jobs, before any work: finished duplicates are acknowledged
+// (also those that failed before the lookup: a plain redelivery of a job
+// whose outcome is written sends no second dead letter), conflicts failed,
+// jobs another attempt holds left for later, and a redriven FAILED job
+// reset to run again.
 func (w *Worker) lookup(ctx context.Context, tasks []*task) {
 	var ids []string
 	for _, t := range tasks {
-		if t.dupOf == nil && t.state == pending {
+		if t.hasItem() {
 			ids = append(ids, t.job.ID)
 		}
 	}
@@ -225,20 +234,64 @@ func (w *Worker) lookup(ctx context.Context, tasks []*task) {
 	now := w.now().UnixMilli()
 	w.markSuspects(tasks, found, now)
 	for _, t := range tasks {
-		ex := found[t.job.ID]
-		if ex == nil || t.dupOf != nil || t.state != pending {
-			continue
+		if ex := found[t.job.ID]; ex != nil && t.hasItem() {
+			w.settleFound(ctx, t, ex, now)
 		}
+	}
+}
+
+// hasItem says whether t's job has an item to look up: every job, and a
+// message that failed to decode (under its ErrJobID); not a reprocess
+// request, a repeat of a job in this invocation, or a task already settled.
+func (t *task) hasItem() bool {
+	return t.dupOf == nil && t.msg.Reprocess == nil && t.job.ID != "" && (t.state == pending || t.state == failed)
+}
+
+// settleFound applies the item lookup found for t's job. A task that
+// failed before the lookup only learns whether its outcome is written
+// already (then this delivery is a duplicate) or is redriven.
+func (w *Worker) settleFound(ctx context.Context, t *task, ex *store.Record, now int64) {
+	if t.state == pending {
 		t.existing = ex
-		switch {
-		case ex.PayloadHash != "" && ex.PayloadHash != t.job.PayloadHash:
+	}
+	switch {
+	case ex.PayloadHash != "" && ex.PayloadHash != t.job.PayloadHash:
+		if t.state == pending {
 			t.state, t.err = failed, conflictErr(t.job.ID)
 			t.rec.ClaimToken = "" // the item belongs to the other payload
-		case ex.Status.Final():
-			w.duplicate(ctx, t, ex)
-		case ex.LeaseExpiresAt >= now:
-			t.retry(jobs.Errorf(jobs.CodeInProgress, "another invocation is working on job %q", t.job.ID))
 		}
+	case t.reruns(ex):
+		t.existing = nil
+		w.rerun(ctx, t)
+	case ex.Status.Final():
+		w.duplicate(ctx, t, ex)
+	case t.state == pending && ex.LeaseExpiresAt >= now:
+		t.retry(jobs.Errorf(jobs.CodeInProgress, "another invocation is working on job %q", t.job.ID))
+	}
+}
+
+// reruns says whether t's message is a redrive of its FAILED job: it came
+// back from the dead-letter queue carrying the worker's attributes, and the
+// FAILED item is not its own (a redriven message delivered again after its
+// rerun failed finds its own outcome: a duplicate).
+func (t *task) reruns(ex *store.Record) bool {
+	return t.msg.Redrive && ex.Status == store.StatusFailed && ex.MessageID != t.msg.MessageID
+}
+
+// rerun resets t's FAILED item so this delivery runs the job again and
+// replaces it; its outcome (or a new failure) is written as for a first
+// delivery.
+func (w *Worker) rerun(ctx context.Context, t *task) {
+	err := store.Retry(ctx, func(ctx context.Context) error { return w.Results.Reset(ctx, t.job.ID, store.StatusFailed) })
+	switch {
+	case errors.Is(err, store.ErrChanged):
+		t.retry(jobs.Errorf(jobs.CodeInProgress, "job %q changed while its redrive began; the next delivery looks again", t.job.ID))
+	case err != nil:
+		t.retry(err)
+	default:
+		// The reset is newer than the message: this delivery's work begins now.
+		t.rerunAt = w.now()
+		w.logger().Info("redrive: rerunning a FAILED job", "job_id", t.job.ID, "message_id", t.msg.MessageID)
 	}
 }
 

@@ -37,6 +37,7 @@ type scripted struct {
 	mu      sync.Mutex
 	written []store.Record // final outcomes stored (Put Written or Complete ok)
 	claims  int
+	resets  int
 }
 
 func (s *scripted) Lookup(_ context.Context, ids []string) (map[string]*store.Record, error) {
@@ -72,6 +73,13 @@ func (s *scripted) Complete(_ context.Context, rec store.Record) error {
 }
 
 func (s *scripted) SaveProgress(context.Context, store.Record, time.Time) error { return nil }
+
+func (s *scripted) Reset(context.Context, string, store.Status) error {
+	s.mu.Lock()
+	s.resets++
+	s.mu.Unlock()
+	return nil
+}
 
 func (s *scripted) record(rec store.Record) {
 	s.mu.Lock()
@@ -113,6 +121,9 @@ func TestProcessStates(t *testing.T) {
 	done := func(h string) *store.Record {
 		return &store.Record{Status: store.StatusSucceeded, PayloadHash: h, ClaimToken: "x"}
 	}
+	failedBy := func(msg string) *store.Record {
+		return &store.Record{Status: store.StatusFailed, PayloadHash: "H", MessageID: msg, Error: &store.ErrorInfo{Code: jobs.CodeInputMissing}}
+	}
 	busy := func(h string) *store.Record {
 		return &store.Record{Status: store.StatusInProgress, PayloadHash: h, LeaseExpiresAt: time.Now().Add(time.Minute).UnixMilli()}
 	}
@@ -123,6 +134,7 @@ func TestProcessStates(t *testing.T) {
 		status store.Status // the item written ("" = none)
 		code   jobs.Code    // its error code, and the DLQ entry's
 		dlq    int
+		resets int // FAILED items reset for a redrive
 	}
 	cases := []struct {
 		name     string
@@ -131,11 +143,17 @@ func TestProcessStates(t *testing.T) {
 		predict  error
 		receives int
 		noTime   bool
+		redrive  bool // the message carries the worker's dead-letter attributes
 		want     want
 	}{
 		{name: "fresh job, optimistic", results: script{put: store.Written}, want: want{status: store.StatusSucceeded}},
 		{name: "fresh job, claimed", claim: true, results: script{claim: store.Claimed}, want: want{status: store.StatusSucceeded}},
 		{name: "finished duplicate found by lookup", results: script{lookup: done("H")}, want: want{}},
+		{name: "failed job delivered again: a duplicate", results: script{lookup: failedBy("m0")}, want: want{}},
+		{name: "failed job redriven: reruns", redrive: true, results: script{lookup: failedBy("m0"), put: store.Written}, want: want{status: store.StatusSucceeded, resets: 1}},
+		{name: "failed job redriven, claimed: reruns", claim: true, redrive: true, results: script{lookup: failedBy("m0"), claim: store.Claimed}, want: want{status: store.StatusSucceeded, resets: 1}},
+		{name: "redriven failed again, redelivered: a duplicate", redrive: true, results: script{lookup: failedBy("m")}, want: want{}},
+		{name: "succeeded job redriven: a duplicate", redrive: true, results: script{lookup: done("H")}, want: want{}},
 		{name: "job busy elsewhere (lookup)", results: script{lookup: busy("H")}, want: want{retry: true}},
 		{name: "job_id used for another payload (lookup)", results: script{lookup: other}, want: want{code: jobs.CodeIdempotencyConflict, dlq: 1}},
 		{name: "finished meanwhile (put)", results: script{put: store.PutDone, putExisting: done("H")}, want: want{}},
@@ -168,7 +186,9 @@ func TestProcessStates(t *testing.T) {
 				ctx, cancel = context.WithTimeout(context.Background(), 500*time.Millisecond)
 			}
 			defer cancel()
-			out := w.Process(ctx, stateInvocation(t, max(tc.receives, 1)))
+			inv := stateInvocation(t, max(tc.receives, 1))
+			inv.Messages[0].Redrive = tc.redrive
+			out := w.Process(ctx, inv)
 			if got := len(out.RetryIDs) == 1; got != tc.want.retry {
 				t.Errorf("retried = %v, want %v (outcome %+v)", got, tc.want.retry, out)
 			}
@@ -188,6 +208,9 @@ func TestProcessStates(t *testing.T) {
 			if len(dl.got) != tc.want.dlq || (tc.want.dlq == 1 && dl.got[0].Code != string(tc.want.code)) {
 				t.Errorf("dead letters %+v, want %d with %s", dl.got, tc.want.dlq, tc.want.code)
 			}
+			if res.resets != tc.want.resets {
+				t.Errorf("%d items reset, want %d", res.resets, tc.want.resets)
+			}
 			if tc.claim && !tc.noTime && res.claims != 1 {
 				t.Errorf("%d claims, want 1", res.claims)
 			}
@@ -200,6 +223,7 @@ func wantItemCode(w struct {
 	status store.Status
 	code   jobs.Code
 	dlq    int
+	resets int
 }) jobs.Code {
 	if w.status == store.StatusSucceeded {
 		return ""

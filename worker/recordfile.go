@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/batchinfer/batchinfer/jobs"
+	"github.com/batchinfer/batchinfer/settings"
 	"github.com/batchinfer/batchinfer/store"
 )
 
@@ -60,7 +61,7 @@ type fileRun struct {
 func (w *Worker) runRecordFile(workCtx, finishCtx context.Context, t *task, deadline time.Time) {
 	obj := *t.job.Input.S3
 	if !w.bucketAllowed(obj.Bucket) {
-		t.fail(jobs.Errorf(jobs.CodeBucketNotAllowed, "bucket %q is not in BATCHINFER_INPUT_BUCKETS", obj.Bucket))
+		t.fail(jobs.Errorf(jobs.CodeBucketNotAllowed, "bucket %q is not in %s", obj.Bucket, settings.InputBuckets.Name))
 		return
 	}
 	fr := &fileRun{w: w, t: t, deadline: deadline}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/batchinfer/batchinfer/engine"
 	"github.com/batchinfer/batchinfer/jobs"
+	"github.com/batchinfer/batchinfer/settings"
 	"github.com/batchinfer/batchinfer/store"
 )
 
@@ -39,8 +40,8 @@ func (fr *fileRun) open(ctx context.Context) (sizedBody, error) {
 	}
 	if b.size > w.Config.maxRecordFileBytes() {
 		b.r.Close()
-		return b, jobs.Errorf(jobs.CodeInputTooLarge, "record file %s is %d bytes, over BATCHINFER_MAX_RECORD_FILE_BYTES=%d",
-			t.rec.Input, b.size, w.Config.maxRecordFileBytes())
+		return b, jobs.Errorf(jobs.CodeInputTooLarge, "record file %s is %d bytes, over %s=%d",
+			t.rec.Input, b.size, settings.MaxRecordFileBytes.Name, w.Config.maxRecordFileBytes())
 	}
 	return b, nil
 }
@@ -118,7 +119,7 @@ func (fr *fileRun) fetchPointers(ctx context.Context, recs []jobs.Record, data [
 		i := pos[p]
 		obj := *p.job.Input.S3
 		if !w.bucketAllowed(obj.Bucket) {
-			errs[i] = jobs.Errorf(jobs.CodeBucketNotAllowed, "bucket %q is not in BATCHINFER_INPUT_BUCKETS", obj.Bucket)
+			errs[i] = jobs.Errorf(jobs.CodeBucketNotAllowed, "bucket %q is not in %s", obj.Bucket, settings.InputBuckets.Name)
 			return
 		}
 		data[i], errs[i] = w.fetchObject(ctx, obj)

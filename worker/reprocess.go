@@ -7,6 +7,7 @@ import (
 
 	"github.com/batchinfer/batchinfer/jobs"
 	"github.com/batchinfer/batchinfer/reprocess"
+	"github.com/batchinfer/batchinfer/settings"
 	"github.com/batchinfer/batchinfer/store"
 )
 
@@ -25,7 +26,7 @@ func (w *Worker) reprocessTask(ctx context.Context, m *jobs.Message) *task {
 	t := &task{msg: m, job: jobs.Job{ID: id}, start: w.now(), timing: map[string]int64{}}
 	if w.Reprocessor == nil {
 		t.state, t.err = failed, jobs.Errorf(jobs.CodeNotConfigured,
-			"a reprocess request needs the jobs queue to requeue jobs on: set BATCHINFER_QUEUE_URL on the worker")
+			"a reprocess request needs the jobs queue to requeue jobs on: set %s on the worker", settings.QueueURL.Name)
 		return t
 	}
 	req := m.Reprocess

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/batchinfer/batchinfer/settings"
 )
 
 // Route sends S3 inputs under a key prefix to a model.
@@ -20,14 +22,14 @@ type Routes []Route
 func ParseRoutes(s string) (Routes, error) {
 	var rs Routes
 	seen := map[string]bool{}
-	for _, f := range splitList(s) {
+	for _, f := range settings.SplitList(s) {
 		prefix, model, ok := strings.Cut(f, "=")
 		prefix, model = strings.TrimSpace(prefix), strings.TrimSpace(model)
 		if !ok || model == "" {
-			return nil, fmt.Errorf("BATCHINFER_ROUTES: %q is not prefix=model", f)
+			return nil, fmt.Errorf("%q is not prefix=model", f)
 		}
 		if seen[prefix] {
-			return nil, fmt.Errorf("BATCHINFER_ROUTES: prefix %q is routed twice", prefix)
+			return nil, fmt.Errorf("prefix %q is routed twice", prefix)
 		}
 		seen[prefix] = true
 		rs = append(rs, Route{Prefix: prefix, Model: model})
@@ -53,8 +55,8 @@ func (rs Routes) Model(key string) string {
 func (rs Routes) check(e Predictor) error {
 	for _, r := range rs {
 		if _, err := e.Model(r.Model); err != nil {
-			return fmt.Errorf("BATCHINFER_ROUTES: %s=%s names model %q, which is not served (served: %s; BATCHINFER_MODELS sets them)",
-				r.Prefix, r.Model, r.Model, modelList(e.Models()))
+			return fmt.Errorf("%s: %s=%s names model %q, which is not served (served: %s; %s sets them)",
+				settings.Routes.Name, r.Prefix, r.Model, r.Model, modelList(e.Models()), settings.Models.Name)
 		}
 	}
 	return nil
@@ -69,16 +71,16 @@ type ClaimPolicy struct {
 
 // ParseClaimPolicy reads BATCHINFER_CLAIM (auto, the default, or always)
 // and BATCHINFER_CLAIM_MODELS (models claimed under auto).
-func ParseClaimPolicy(mode, models string) (ClaimPolicy, error) {
+func ParseClaimPolicy(mode string, models []string) (ClaimPolicy, error) {
 	p := ClaimPolicy{Models: map[string]bool{}}
 	switch strings.TrimSpace(mode) {
 	case "", "auto":
 	case "always":
 		p.All = true
 	default:
-		return p, fmt.Errorf("BATCHINFER_CLAIM: %q is not auto or always", mode)
+		return p, fmt.Errorf("%q is not auto or always", mode)
 	}
-	for _, m := range splitList(models) {
+	for _, m := range models {
 		p.Models[m] = true
 	}
 	return p, nil

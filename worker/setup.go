@@ -15,6 +15,7 @@ import (
 	"github.com/batchinfer/batchinfer/engine"
 	"github.com/batchinfer/batchinfer/model"
 	"github.com/batchinfer/batchinfer/reprocess"
+	"github.com/batchinfer/batchinfer/settings"
 	"github.com/batchinfer/batchinfer/store"
 )
 
@@ -59,7 +60,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Worker, ColdStart,
 		return nil, cs, err
 	}
 	if len(cfg.InputBuckets) == 0 {
-		log.Warn("BATCHINFER_INPUT_BUCKETS is empty: every S3 input will fail with bucket_not_allowed")
+		log.Warn(settings.InputBuckets.Name + " is empty: every S3 input will fail with bucket_not_allowed")
 	}
 	w := &Worker{
 		Engine: eng, Results: aws.Results, Inputs: aws.Inputs, Outputs: aws.Outputs, DeadLetters: aws.DeadLetters,
@@ -114,17 +115,17 @@ func LoadModels(ctx context.Context, src ModelSource, cfg Config) (ms []*model.M
 			t0 := time.Now()
 			dir = cfg.modelDir(loc)
 			if _, err := src.SyncPrefix(ctx, loc, dir); err != nil {
-				return nil, fetch, create, fmt.Errorf("BATCHINFER_MODELS: fetch %s: %w", loc, err)
+				return nil, fetch, create, fmt.Errorf("%s: fetch %s: %w", settings.Models.Name, loc, err)
 			}
 			fetch += time.Since(t0)
 		} else if _, err := os.Stat(filepath.Join(dir, "manifest.json")); err != nil {
-			return nil, fetch, create, fmt.Errorf("BATCHINFER_MODELS: %s is not a model folder (no manifest.json): %w", loc, err)
+			return nil, fetch, create, fmt.Errorf("%s: %s is not a model folder (no manifest.json): %w", settings.Models.Name, loc, err)
 		}
 		t0 := time.Now()
 		m, err := model.Load(dir, model.Options{IntraOpThreads: cfg.IntraOpThreads})
 		create += time.Since(t0)
 		if err != nil {
-			return nil, fetch, create, fmt.Errorf("BATCHINFER_MODELS: load %s: %w", loc, err)
+			return nil, fetch, create, fmt.Errorf("%s: load %s: %w", settings.Models.Name, loc, err)
 		}
 		ms = append(ms, m)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/batchinfer/batchinfer/api"
+	"github.com/batchinfer/batchinfer/settings"
 	"github.com/batchinfer/batchinfer/store"
 )
 
@@ -33,7 +34,7 @@ func (a *apiCmd) run(ctx context.Context, c call) error {
 		return err
 	}
 	if srv.Config.QueueURL == "" || srv.Config.Table == "" {
-		return fmt.Errorf("%w: BATCHINFER_QUEUE_URL and BATCHINFER_RESULTS_TABLE are required (`batchinfer local up` prints them)", errUsage)
+		return fmt.Errorf("%w: %s and %s are required (`batchinfer local up` prints them)", errUsage, settings.QueueURL.Name, settings.ResultsTable.Name)
 	}
 	ln, err := net.Listen("tcp", a.addr)
 	if err != nil {
@@ -76,7 +77,7 @@ func newAPIServer(ctx context.Context, stderr io.Writer, needKeys bool) (*api.Se
 		return nil, err
 	}
 	up := store.NewUploads(a.Objects.Client)
-	return api.New(cfg, a.Queue, a.Results, up, newLogger(stderr, envOr("BATCHINFER_LOG_LEVEL", "info"))), nil
+	return api.New(cfg, a.Queue, a.Results, up, newLogger(stderr, settings.Current(settings.LogLevel))), nil
 }
 
 // uploadsCmd is the stack's uploads function.

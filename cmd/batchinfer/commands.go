@@ -1,5 +1,7 @@
 package main
 
+import "github.com/batchinfer/batchinfer/settings"
+
 // commands is every subcommand, by name; `batchinfer help` lists them.
 var commands = map[string]entry{
 	"lambda": {
@@ -8,7 +10,7 @@ var commands = map[string]entry{
 	},
 	"poll": {
 		summary: "poll the jobs queue and run the worker outside Lambda (ECS, EKS, a GPU box)",
-		usage:   "(configuration from BATCHINFER_* variables, BATCHINFER_QUEUE_URL required)",
+		usage:   "(configuration from " + settings.Prefix + "* variables, " + settings.QueueURL.Name + " required)",
 		new:     fresh[pollCmd],
 	},
 	"isolate": {
@@ -18,12 +20,12 @@ var commands = map[string]entry{
 	},
 	"api": {
 		summary: "serve the HTTP API (POST /v1/jobs, GET /v1/jobs/{id}, POST /v1/uploads) against AWS_ENDPOINT_URL*",
-		usage:   "[--addr 127.0.0.1:8080]  (keys in BATCHINFER_API_KEYS, rate in BATCHINFER_API_RATE)",
+		usage:   "[--addr 127.0.0.1:8080]  (keys in " + settings.APIKeys.Name + ", rate in " + settings.APIRate.Name + ")",
 		new:     fresh[apiCmd],
 	},
 	"console": {
 		summary: "a local web page: jobs by status over time, the worker's throughput and latency, the DLQ by code, each result drawn",
-		usage:   "[--addr 127.0.0.1:8090] [--table T] [--dlq-url URL] [--metrics-log FILE] [--since 24h]  (a key from BATCHINFER_API_KEYS when set)",
+		usage:   "[--addr 127.0.0.1:8090] [--table T] [--dlq-url URL] [--metrics-log FILE] [--since 24h]  (a key from the API's keys when they are set)",
 		new:     fresh[consoleCmd],
 	},
 	"uploads": {

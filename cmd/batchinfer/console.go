@@ -5,11 +5,11 @@ import (
 	"flag"
 	"fmt"
 	"net"
-	"os"
 	"time"
 
 	"github.com/batchinfer/batchinfer/api"
 	"github.com/batchinfer/batchinfer/console"
+	"github.com/batchinfer/batchinfer/settings"
 	"github.com/batchinfer/batchinfer/store"
 )
 
@@ -25,7 +25,7 @@ type consoleCmd struct {
 func (f *consoleCmd) flags(fs *flag.FlagSet) {
 	fs.StringVar(&f.addr, "addr", "127.0.0.1:8090", "listen address: a loopback one (127.0.0.1:PORT)")
 	f.res.tableFlag(fs)
-	fs.StringVar(&f.dlqURL, "dlq-url", os.Getenv("BATCHINFER_DLQ_URL"), "dead-letter queue to show by error code (default $BATCHINFER_DLQ_URL)")
+	fs.StringVar(&f.dlqURL, "dlq-url", settings.Current(settings.DLQURL), "dead-letter queue to show by error code (default $"+settings.DLQURL.Name+")")
 	fs.StringVar(&f.metricsLog, "metrics-log", ".cache/run/function.log", "the function's log lines, whose EMF documents give throughput and latency")
 	fs.DurationVar(&f.since, "since", 24*time.Hour, "the overview's window")
 	f.res.opts.MaxInputBytes = 1 << 30 // inputs and outputs are shown whole
@@ -44,7 +44,7 @@ func (f *consoleCmd) run(ctx context.Context, c call) error {
 	if f.dlqURL != "" {
 		srv.DLQ = &store.Queue{Client: a.Sources.Client, URL: f.dlqURL}
 	}
-	if keys := os.Getenv("BATCHINFER_API_KEYS"); keys != "" {
+	if keys := settings.Current(settings.APIKeys); keys != "" {
 		ks, err := api.ParseKeys(keys)
 		if err != nil {
 			return err
@@ -61,7 +61,7 @@ func (f *consoleCmd) run(ctx context.Context, c call) error {
 
 func keyNote(keys bool) string {
 	if keys {
-		return "; open it with ?key=YOUR_API_KEY (BATCHINFER_API_KEYS is set)"
+		return "; open it with ?key=YOUR_API_KEY (" + settings.APIKeys.Name + " is set)"
 	}
 	return ""
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/batchinfer/batchinfer/settings"
 	"github.com/batchinfer/batchinfer/store"
 )
 
@@ -29,7 +30,7 @@ type dlqCmd struct {
 }
 
 func (d *dlqCmd) flags(fs *flag.FlagSet) {
-	d.res.define(fs, "dlq-url", "BATCHINFER_DLQ_URL", "dead-letter queue URL", &d.res.opts.QueueURL)
+	d.res.define(fs, "dlq-url", settings.DLQURL, "dead-letter queue URL", &d.res.opts.QueueURL)
 	fs.IntVar(&d.max, "max", 100, "at most this many messages (0 with redrive: all)")
 	fs.StringVar(&d.to, "to", "", "redrive: the queue to move messages to")
 	fs.BoolVar(&d.asJSON, "json", false, "list: JSON lines even on a terminal (the default when piped)")

@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/batchinfer/batchinfer/local"
+	"github.com/batchinfer/batchinfer/settings"
 	"github.com/batchinfer/batchinfer/store"
 )
 
@@ -56,11 +57,11 @@ func (l *localCmd) flags(fs *flag.FlagSet) {
 	fs.StringVar(&l.spec.DLQ, "dlq", "batchinfer-dlq", "dead-letter queue")
 	fs.StringVar(&l.spec.Table, "table", "batchinfer-results", "results table")
 	fs.IntVar(&l.spec.MaxReceives, "max-receives", 3, "the queue's maxReceiveCount")
-	fs.StringVar(&l.notify.Topic, "topic", "batchinfer-completions", "completion topic (BATCHINFER_NOTIFY_TOPIC_ARN)")
+	fs.StringVar(&l.notify.Topic, "topic", "batchinfer-completions", "completion topic ("+settings.NotifyTopicARN.Name+")")
 	fs.StringVar(&l.notify.Queue, "watch-queue", "batchinfer-watch", "queue subscribed to the topic, what `batchinfer watch` follows")
 	fs.DurationVar(&l.visibility, "visibility-timeout", 0, "the queue's visibility timeout (default 6 × --timeout)")
-	fs.StringVar(&l.models, "models", os.Getenv("BATCHINFER_MODELS"), "BATCHINFER_MODELS for the function, the default model first (default every model in .cache/models, pipelines first)")
-	fs.StringVar(&l.routes, "routes", os.Getenv("BATCHINFER_ROUTES"), "BATCHINFER_ROUTES for the function: prefix=model,... (a model not served stops start-up)")
+	fs.StringVar(&l.models, "models", settings.Current(settings.Models), settings.Models.Name+" for the function, the default model first (default every model in .cache/models, pipelines first)")
+	fs.StringVar(&l.routes, "routes", settings.Current(settings.Routes), settings.Routes.Name+" for the function: prefix=model,... (a model not served stops start-up)")
 	fs.BoolVar(&l.asJSON, "json", false, "up: print the variables as one JSON object instead of export lines")
 	fs.StringVar(&l.rie, "rie", ".cache/bin/aws-lambda-rie", "the Lambda runtime interface emulator")
 	fs.DurationVar(&l.timeout, "timeout", 30*time.Second, "the function timeout")
@@ -104,7 +105,7 @@ func (l *localCmd) system() (local.SystemOptions, error) {
 	}
 	var env []string
 	if l.routes != "" {
-		env = append(env, "BATCHINFER_ROUTES="+l.routes)
+		env = append(env, settings.Routes.Name+"="+l.routes)
 	}
 	return local.SystemOptions{
 		Resources: l.resources(), RIEPath: l.rie, Binary: self, Models: models, FunctionEnv: env,
@@ -154,10 +155,10 @@ func localUp(ctx context.Context, cfg aws.Config, lf *localCmd, stdout, stderr i
 		return err
 	}
 	vars := map[string]string{
-		"BATCHINFER_QUEUE_URL": prov.QueueURL, "BATCHINFER_DLQ_URL": prov.DLQURL,
-		"BATCHINFER_RESULTS_TABLE": spec.Table, "BATCHINFER_RESULTS_BUCKET": spec.ResultsBucket,
-		"BATCHINFER_INPUT_BUCKETS":    spec.InputBucket,
-		"BATCHINFER_NOTIFY_TOPIC_ARN": np.TopicARN, "BATCHINFER_WATCH_QUEUE_URL": np.QueueURL,
+		settings.QueueURL.Name: prov.QueueURL, settings.DLQURL.Name: prov.DLQURL,
+		settings.ResultsTable.Name: spec.Table, settings.ResultsBucket.Name: spec.ResultsBucket,
+		settings.InputBuckets.Name:   spec.InputBucket,
+		settings.NotifyTopicARN.Name: np.TopicARN, settings.WatchQueueURL.Name: np.QueueURL,
 	}
 	if lf.asJSON {
 		return json.NewEncoder(stdout).Encode(vars)

@@ -4,9 +4,9 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"os"
 	"strings"
 
+	"github.com/batchinfer/batchinfer/settings"
 	"github.com/batchinfer/batchinfer/store"
 )
 
@@ -20,24 +20,25 @@ type resources struct {
 
 // resourceFlag is a flag naming a resource, and its variable.
 type resourceFlag struct {
-	name, env string
-	value     *string
+	name  string
+	env   *settings.Var
+	value *string
 }
 
 // define declares one resource flag whose default is $env.
-func (r *resources) define(fs *flag.FlagSet, name, env, what string, value *string) {
-	fs.StringVar(value, name, os.Getenv(env), fmt.Sprintf("%s (default $%s)", what, env))
+func (r *resources) define(fs *flag.FlagSet, name string, env *settings.Var, what string, value *string) {
+	fs.StringVar(value, name, settings.Current(env), fmt.Sprintf("%s (default $%s)", what, env.Name))
 	r.required = append(r.required, resourceFlag{name: name, env: env, value: value})
 }
 
 // tableFlag declares --table, the results table.
 func (r *resources) tableFlag(fs *flag.FlagSet) {
-	r.define(fs, "table", "BATCHINFER_RESULTS_TABLE", "results table", &r.opts.ResultsTable)
+	r.define(fs, "table", settings.ResultsTable, "results table", &r.opts.ResultsTable)
 }
 
 // queueFlag declares --queue-url, the jobs queue.
 func (r *resources) queueFlag(fs *flag.FlagSet, what string) {
-	r.define(fs, "queue-url", "BATCHINFER_QUEUE_URL", what, &r.opts.QueueURL)
+	r.define(fs, "queue-url", settings.QueueURL, what, &r.opts.QueueURL)
 }
 
 // open checks that every declared resource is named, then builds the
@@ -46,7 +47,7 @@ func (r *resources) open(ctx context.Context) (*store.Adapters, error) {
 	var missing []string
 	for _, f := range r.required {
 		if *f.value == "" {
-			missing = append(missing, fmt.Sprintf("--%s (or %s)", f.name, f.env))
+			missing = append(missing, fmt.Sprintf("--%s (or %s)", f.name, f.env.Name))
 		}
 	}
 	switch len(missing) {

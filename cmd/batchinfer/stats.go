@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/batchinfer/batchinfer/metrics"
+	"github.com/batchinfer/batchinfer/settings"
 )
 
 // statsCmd summarises the worker's EMF documents.
@@ -18,7 +19,7 @@ type statsCmd struct {
 }
 
 func (s *statsCmd) flags(fs *flag.FlagSet) {
-	fs.StringVar(&s.ns, "namespace", envOr("BATCHINFER_METRICS_NAMESPACE", metrics.DefaultNamespace), "metrics namespace to read (default $BATCHINFER_METRICS_NAMESPACE or batchinfer)")
+	fs.StringVar(&s.ns, "namespace", settings.Current(settings.MetricsNamespace), "metrics namespace to read (default $"+settings.MetricsNamespace.Name+" or "+settings.MetricsNamespace.Default+")")
 	fs.StringVar(&s.function, "function", "", "only this function's documents (default: all)")
 	fs.BoolVar(&s.asJSON, "json", false, "print the summary as one JSON object instead of a table")
 	fs.StringVar(&s.group, "log-group", "", "read this CloudWatch Logs group (e.g. /aws/lambda/NAME) through FilterLogEvents instead of files")
@@ -52,7 +53,7 @@ func (s *statsCmd) run(ctx context.Context, c call) error {
 	}
 	sum := metrics.Summarize(docs, s.ns)
 	if sum.Documents == 0 {
-		return fmt.Errorf("no %s metrics documents in the log (is BATCHINFER_METRICS off, or the namespace another?)", s.ns)
+		return fmt.Errorf("no %s metrics documents in the log (is %s off, or the namespace another?)", s.ns, settings.MetricsOn.Name)
 	}
 	if s.asJSON {
 		return json.NewEncoder(c.stdout).Encode(metrics.SummaryJSON(sum))

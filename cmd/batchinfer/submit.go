@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/batchinfer/batchinfer/client"
+	"github.com/batchinfer/batchinfer/settings"
 	"github.com/batchinfer/batchinfer/store"
 )
 
@@ -27,9 +28,9 @@ type submitCmd struct {
 }
 
 func (f *submitCmd) flags(fs *flag.FlagSet) {
-	fs.StringVar(&f.queueURL, "queue-url", os.Getenv("BATCHINFER_QUEUE_URL"), "jobs queue URL (default $BATCHINFER_QUEUE_URL)")
-	inbox, _, _ := strings.Cut(os.Getenv("BATCHINFER_INPUT_BUCKETS"), ",")
-	fs.StringVar(&f.bucket, "bucket", inbox, "PATH...: the inbox bucket (default the first of $BATCHINFER_INPUT_BUCKETS)")
+	fs.StringVar(&f.queueURL, "queue-url", settings.Current(settings.QueueURL), "jobs queue URL (default $"+settings.QueueURL.Name+")")
+	inbox := append(settings.SplitList(settings.Current(settings.InputBuckets)), "")[0]
+	fs.StringVar(&f.bucket, "bucket", inbox, "PATH...: the inbox bucket (default the first of $"+settings.InputBuckets.Name+")")
 	fs.StringVar(&f.prefix, "prefix", "", "PATH...: key prefix in the inbox (e.g. the stack's inboxPrefix)")
 	fs.IntVar(&f.concurrency, "concurrency", 8, "PATH...: uploads at once")
 	fs.StringVar(&f.jobs, "jobs", "", "a JSON-lines file of jobs (- for stdin), sent in batches; bad lines are reported by number")
@@ -40,7 +41,7 @@ func (f *submitCmd) flags(fs *flag.FlagSet) {
 	fs.StringVar(&f.features, "features", "", "inline tabular input: a JSON array or object")
 	fs.StringVar(&f.file, "file", "", fmt.Sprintf("send this file inline, base64-encoded (at most %d KiB)", client.MaxInlineDataBytes>>10))
 	fs.DurationVar(&f.wait, "wait", 0, "follow the jobs this long with a progress bar, then print a summary; exit 1 if some did not finish")
-	fs.StringVar(&f.table, "table", os.Getenv("BATCHINFER_RESULTS_TABLE"), "results table: jobs already finished there are not sent again, and --wait reads it (default $BATCHINFER_RESULTS_TABLE)")
+	fs.StringVar(&f.table, "table", settings.Current(settings.ResultsTable), "results table: jobs already finished there are not sent again, and --wait reads it (default $"+settings.ResultsTable.Name+")")
 	fs.BoolVar(&f.rerun, "rerun", false, "send jobs that already have a result again, resetting their items so they run again")
 }
 
@@ -63,7 +64,7 @@ func (f *submitCmd) run(ctx context.Context, c call) error {
 		return fmt.Errorf("%w: give exactly one of PATH..., s3:// URIs, --jobs, --features, --file or -", errUsage)
 	}
 	if f.wait > 0 && f.table == "" {
-		return fmt.Errorf("%w: --wait needs --table or BATCHINFER_RESULTS_TABLE", errUsage)
+		return fmt.Errorf("%w: --wait needs --table or %s", errUsage, settings.ResultsTable.Name)
 	}
 	// One set of clients for the whole submission: uploads, sends and the
 	// follow all use it.
@@ -91,7 +92,7 @@ func (f *submitCmd) run(ctx context.Context, c call) error {
 // makes its job.
 func (f *submitCmd) files(ctx context.Context, a *store.Adapters, paths []string, stdout, stderr io.Writer) ([]string, error) {
 	if f.bucket == "" {
-		return nil, fmt.Errorf("%w: --bucket or BATCHINFER_INPUT_BUCKETS is required to upload files", errUsage)
+		return nil, fmt.Errorf("%w: --bucket or %s is required to upload files", errUsage, settings.InputBuckets.Name)
 	}
 	files, err := client.PlanUploads(paths, f.prefix)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/batchinfer/batchinfer/client"
+	"github.com/batchinfer/batchinfer/settings"
 	"github.com/batchinfer/batchinfer/store"
 )
 
@@ -59,7 +60,7 @@ func (f *submitCmd) inline(ctx context.Context, a *store.Adapters, uris []string
 func (f *submitCmd) send(ctx context.Context, a *store.Adapters, bodies []string, stdout, stderr io.Writer) ([]string, error) {
 	q := a.Queue
 	if q == nil {
-		return nil, fmt.Errorf("%w: --queue-url or BATCHINFER_QUEUE_URL is required", errUsage)
+		return nil, fmt.Errorf("%w: --queue-url or %s is required", errUsage, settings.QueueURL.Name)
 	}
 	ids := make([]string, len(bodies))
 	for i, b := range bodies {

@@ -4,12 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
-	"strconv"
 
 	"github.com/batchinfer/batchinfer/client"
+	"github.com/batchinfer/batchinfer/settings"
 	"github.com/batchinfer/batchinfer/store"
-	"github.com/batchinfer/batchinfer/worker"
 )
 
 // prior finds which of ids ("" unknown) already finished. With --rerun it
@@ -64,15 +62,9 @@ func (f *submitCmd) priorFiles(ctx context.Context, a *store.Adapters, files []c
 // inputCaps are the worker's caps, from its variables (the defaults when
 // unset), so a file the worker would refuse is refused before its upload.
 func inputCaps() client.SizeCaps {
+	env := settings.From(nil)
 	return client.SizeCaps{
-		Input:      envInt("BATCHINFER_MAX_INPUT_BYTES", worker.DefaultMaxInputBytes),
-		RecordFile: envInt("BATCHINFER_MAX_RECORD_FILE_BYTES", worker.DefaultMaxRecordFileBytes),
+		Input: env.Int(settings.MaxInputBytes, 1), InputName: settings.MaxInputBytes.Name,
+		RecordFile: env.Int(settings.MaxRecordFileBytes, 1), RecordFileName: settings.MaxRecordFileBytes.Name,
 	}
-}
-
-func envInt(name string, def int64) int64 {
-	if n, err := strconv.ParseInt(os.Getenv(name), 10, 64); err == nil && n > 0 {
-		return n
-	}
-	return def
 }

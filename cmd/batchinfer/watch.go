@@ -12,6 +12,7 @@ import (
 
 	"github.com/batchinfer/batchinfer/client"
 	"github.com/batchinfer/batchinfer/jobs"
+	"github.com/batchinfer/batchinfer/settings"
 	"github.com/batchinfer/batchinfer/store"
 )
 
@@ -24,7 +25,7 @@ type watchCmd struct {
 }
 
 func (w *watchCmd) flags(fs *flag.FlagSet) {
-	w.res.define(fs, "queue-url", "BATCHINFER_WATCH_QUEUE_URL", "queue subscribed to the completion topic, which `local up` prints", &w.res.opts.QueueURL)
+	w.res.define(fs, "queue-url", settings.WatchQueueURL, "queue subscribed to the completion topic, which `local up` prints", &w.res.opts.QueueURL)
 	fs.BoolVar(&w.asJSON, "json", false, "print each event as a JSON line")
 	fs.IntVar(&w.count, "count", 0, "stop after this many events (0: until interrupted)")
 	fs.DurationVar(&w.forDur, "for", 0, "stop after this long (0: until interrupted)")

@@ -21,9 +21,15 @@ import (
 // The AST, unlike a text search, ignores comments and finds a constant
 // after its file is split or renamed.
 
-// workerSource holds the packages whose code reads the function's
-// environment: the worker's configuration and ONNX Runtime's lookup.
-var workerSource = []string{"../../worker", "../../model"}
+// settingsSource declares every BATCHINFER_ variable, with what reads it
+// (settings/table.go); modelSource reads ONNXRUNTIME_LIB.
+const (
+	settingsSource = "../../settings"
+	modelSource    = "../../model"
+)
+
+// functionReaders are the settings readers that run in the function.
+var functionReaders = map[string]bool{"Worker": true, "Metrics": true, "Poll": true}
 
 // requiredVars are the variables the worker refuses to start without
 // (README "Configuration", DESIGN.md "Contracts").
@@ -35,16 +41,14 @@ var requiredVars = []string{
 var envName = regexp.MustCompile(`^(BATCHINFER_[A-Z0-9_]+|ONNXRUNTIME_LIB)$`)
 
 func TestEnvironmentNamesAreTheWorkers(t *testing.T) {
-	read := map[string]bool{}
-	for _, dir := range workerSource {
-		for _, lit := range stringLiterals(t, dir) {
-			if envName.MatchString(lit) {
-				read[lit] = true
-			}
+	read := functionVars(t)
+	for _, lit := range stringLiterals(t, modelSource) {
+		if envName.MatchString(lit) {
+			read[lit] = true
 		}
 	}
 	if len(read) < len(requiredVars) {
-		t.Fatalf("found only %v in %v: has the worker's configuration moved?", slices.Sorted(maps.Keys(read)), workerSource)
+		t.Fatalf("found only %v in %s and %s: has the worker's configuration moved?", slices.Sorted(maps.Keys(read)), settingsSource, modelSource)
 	}
 	env := synth(t, VariantImage).b.Environment()
 	for name := range env {
@@ -62,6 +66,27 @@ func TestEnvironmentNamesAreTheWorkers(t *testing.T) {
 	}
 }
 
+// pollerSource adds the packages `batchinfer poll` reads its own settings
+// in: the poll loop (worker) and the cost metrics' container size.
+var pollerSource = append(slices.Clone(workerSource), "../../metrics")
+
+func TestPollerEnvironmentNamesAreTheWorkers(t *testing.T) {
+	read := map[string]bool{}
+	for _, dir := range pollerSource {
+		for _, lit := range stringLiterals(t, dir) {
+			if envName.MatchString(lit) {
+				read[lit] = true
+			}
+		}
+	}
+	env := synthConfig(t, "fargate", fargateConfig()).b.PollerEnvironment()
+	for name := range env {
+		if !read[name] {
+			t.Errorf("the poller's container sets %s, which `batchinfer poll` never reads", name)
+		}
+	}
+}
+
 func TestStatusIndexIsTheStores(t *testing.T) {
 	got, ok := constString(t, "../../store", "StatusIndex")
 	if !ok {
@@ -70,6 +95,45 @@ func TestStatusIndexIsTheStores(t *testing.T) {
 	if got != StatusIndex {
 		t.Errorf("store.StatusIndex = %q, the stack's index is %q: queries by status would find no index", got, StatusIndex)
 	}
+}
+
+// functionVars reads the settings table's entries, add("NAME", Kind,
+// "default", Reader, "doc", more readers...), and returns the full names
+// of those a reader in the function reads.
+func functionVars(t *testing.T) map[string]bool {
+	t.Helper()
+	prefix, ok := constString(t, settingsSource, "Prefix")
+	if !ok {
+		t.Fatalf("package settings declares no string constant Prefix")
+	}
+	out := map[string]bool{}
+	for _, f := range parseDir(t, settingsSource) {
+		ast.Inspect(f, func(n ast.Node) bool {
+			call, ok := n.(*ast.CallExpr)
+			if !ok || len(call.Args) < 5 {
+				return true
+			}
+			if fn, ok := call.Fun.(*ast.Ident); !ok || fn.Name != "add" {
+				return true
+			}
+			lit, ok := call.Args[0].(*ast.BasicLit)
+			if !ok || lit.Kind != token.STRING {
+				return true
+			}
+			name, err := strconv.Unquote(lit.Value)
+			if err != nil {
+				return true
+			}
+			// The readers: the fourth argument and any after the doc.
+			for _, a := range append([]ast.Expr{call.Args[3]}, call.Args[5:]...) {
+				if id, ok := a.(*ast.Ident); ok && functionReaders[id.Name] {
+					out[prefix+name] = true
+				}
+			}
+			return true
+		})
+	}
+	return out
 }
 
 // parseDir parses the non-test Go files of dir.
