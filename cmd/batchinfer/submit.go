@@ -63,8 +63,8 @@ func (f *submitCmd) run(ctx context.Context, c call) error {
 		c.usage()
 		return fmt.Errorf("%w: give exactly one of PATH..., s3:// URIs, --jobs, --features, --file or -", errUsage)
 	}
-	if f.wait > 0 && f.table == "" {
-		return fmt.Errorf("%w: --wait needs --table or %s", errUsage, settings.ResultsTable.Name)
+	if (f.wait > 0 || f.rerun) && f.table == "" {
+		return fmt.Errorf("%w: --wait and --rerun need --table or %s", errUsage, settings.ResultsTable.Name)
 	}
 	// One set of clients for the whole submission: uploads, sends and the
 	// follow all use it.
