@@ -20,9 +20,25 @@ var inputKinds = map[string]string{
 	"page":      InputImage,
 }
 
+// taskKinds maps a manifest's task (a folder's, as Inspect reads it) to
+// the input kind its codec decodes; a task missing here is its own kind.
+var taskKinds = map[string]string{
+	TaskTextClassification:  InputText,
+	TaskTokenClassification: InputText,
+	TaskFeatureExtraction:   InputText,
+	TaskObjectDetection:     InputImage,
+	TaskImageClassification: InputImage,
+}
+
 // InputKind is the kind of input the model takes (InputFeatures,
-// InputImage, InputText, or its preprocess kind).
+// InputImage, InputText, or its task's or preprocess kind's own name).
 func (m *Model) InputKind() string {
+	if t := m.manifest.Task; t != "" {
+		if ik, ok := taskKinds[t]; ok {
+			return ik
+		}
+		return t
+	}
 	k := m.manifest.Preprocess.Kind
 	if ik, ok := inputKinds[k]; ok {
 		return ik

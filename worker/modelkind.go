@@ -30,6 +30,10 @@ var objectKinds = map[string]string{
 // running a model tells (then the default model takes it, as before).
 func jobInputKind(in jobs.Input) string {
 	switch {
+	case in.Text != nil:
+		return model.InputText
+	case in.Tensors != nil:
+		return "" // raw tensors skip the codecs: any model takes them
 	case in.Features != nil:
 		return model.InputFeatures
 	case in.S3 != nil:

@@ -41,8 +41,8 @@ type task struct {
 	claim    bool         // the job is claimed before work (else completed optimistically)
 	claimed  bool         // the claim is held
 	existing *store.Record
-	data     []byte
-	dupOf    *task // a second delivery of the same job in this invocation
+	input    model.Input // what the model takes: fetched bytes, a text, tensors
+	dupOf    *task       // a second delivery of the same job in this invocation
 	record   *recordFile
 	m        *invMetrics
 	suspect  bool      // an earlier attempt ended without an outcome: run apart (isolate.go)

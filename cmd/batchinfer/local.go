@@ -268,7 +268,7 @@ func localRun(ctx context.Context, cfg aws.Config, lf *localCmd, _, stderr io.Wr
 
 func localDemo(ctx context.Context, cfg aws.Config, lf *localCmd, stdout, stderr io.Writer) error {
 	if lf.models == "" {
-		lf.models = ".cache/models/ppocr-rec,.cache/models/iris-rf" // the demo's work needs these two
+		lf.models = ".cache/models/ppocr-rec,.cache/models/iris-rf,.cache/models/text/" + local.DemoTextModel // the demo's work needs these
 	}
 	opts, err := lf.system()
 	if err != nil {
