@@ -16,14 +16,16 @@ import (
 
 // A job that names no model goes to the served model that takes its kind of
 // input; several candidates without the default among them fail
-// unknown_model naming them. models is iris-rf, ppocr-rec, ppocr-cls.
+// unknown_model naming them. models is iris-rf, ppocr-rec, ppocr-cls,
+// minilm-embed.
 func TestJobWithoutModelGoesToTheModelOfItsInputKind(t *testing.T) {
-	iris, rec, cls := models[0], models[1], models[2]
+	iris, rec, cls, embed := models[0], models[1], models[2], models[3]
 	png := base64.StdEncoding.EncodeToString(textimg.PNG("Total 12.50", textimg.Options{}))
 	cases := []struct {
 		name    string
 		served  []*model.Model
 		input   map[string]any
+		body    string // the inline job's body, when input cannot say it
 		key     string // an inbox object instead of an inline input
 		model   string // want SUCCEEDED by this model
 		missing []string
@@ -34,6 +36,10 @@ func TestJobWithoutModelGoesToTheModelOfItsInputKind(t *testing.T) {
 		{name: "png object, one image model", served: []*model.Model{iris, rec}, key: "drop/line.png", model: "ppocr-rec"},
 		{name: "image, two image models, tabular default", served: []*model.Model{iris, rec, cls}, input: map[string]any{"data_base64": png},
 			missing: []string{"ppocr-rec", "ppocr-cls", "default (iris-rf)"}},
+		{name: "text, one text model", served: []*model.Model{rec, iris, embed}, body: `{"job_id": "kind-job", "input": {"text": "what a lovely day"}}`, model: "minilm-embed"},
+		{name: "txt object, one text model", served: []*model.Model{rec, embed}, key: "notes/day.txt", model: "minilm-embed"},
+		{name: "text, no text model", served: []*model.Model{rec, iris}, body: `{"job_id": "kind-job", "input": {"text": "what a lovely day"}}`,
+			missing: []string{"no served model takes text input"}},
 		{name: "features, no tabular model", served: []*model.Model{rec, cls}, input: features(5.1, 3.5, 1.4, 0.2),
 			missing: []string{"no served model takes features input", "ppocr-rec, ppocr-cls"}},
 	}
@@ -47,12 +53,18 @@ func TestJobWithoutModelGoesToTheModelOfItsInputKind(t *testing.T) {
 			f.w.Engine = eng
 			id := "kind-job"
 			var msg events.SQSMessage
-			if c.key == "" {
+			switch {
+			case c.body != "":
+				msg = message("m1", c.body, 1)
+			case c.key == "":
 				msg = message("m1", inlineJob(id, "", c.input), 1)
-			} else {
+			default:
 				body := textimg.PNG("Total 12.50", textimg.Options{})
-				if strings.HasSuffix(c.key, ".json") {
+				switch {
+				case strings.HasSuffix(c.key, ".json"):
 					body = []byte(`{"features": [6.7, 3.0, 5.2, 2.3]}`)
+				case strings.HasSuffix(c.key, ".txt"):
+					body = []byte("what a lovely day")
 				}
 				f.put(f.spec.InputBucket, c.key, body)
 				msg = message("m1", s3Notification(f.spec.InputBucket, c.key, "e1"), 1)
