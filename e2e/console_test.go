@@ -5,6 +5,7 @@ import (
 	"context"
 	"image"
 	"image/png"
+	"maps"
 	"net/http"
 	"os"
 	"os/exec"
@@ -17,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/batchinfer/batchinfer/internal/testenv"
 	"github.com/batchinfer/batchinfer/jobs"
@@ -34,7 +36,10 @@ func TestConsoleInABrowser(t *testing.T) {
 		t.Fatalf("chromium is missing (`go tool task setup` installs it): %v", err)
 	}
 	opts, log := consoleSystem(t)
+	sendJobs(t, opts, `{"job_id": "console-text", "input": {"text": "What a lovely day"}}`,
+		`{"job_id": "console-iris", "input": {"features": [5.1, 3.5, 1.4, 0.2]}}`)
 	ids := dropExamples(t, opts, "receipt.png", "flowers.csv", "torn.png")
+	ids["text"], ids["iris"] = "console-text", "console-iris"
 	addr := freeAddr(t)
 	cmd := exec.Command(binary, "console", "--addr", addr, "--table", opts.Resources.Table, "--dlq-url", dlqURL(t, opts), "--metrics-log", log)
 	cmd.Env = append(emu.Environ(), "BATCHINFER_API_KEYS=console-key")
@@ -77,6 +82,12 @@ func TestConsoleInABrowser(t *testing.T) {
 	if dom := chromiumDOM(t, browser, base+"/jobs/"+ids["flowers.csv"]+"?key=console-key"); !strings.Contains(dom, "4 records: 3 succeeded, 1 failed") {
 		t.Errorf("the record file's job:\n%s", dom)
 	}
+	if dom := chromiumDOM(t, browser, base+"/jobs/console-text?key=console-key"); !regexp.MustCompile(`dimension [1-9][0-9]*, norm [0-9.]+; first values \[`).MatchString(dom) {
+		t.Errorf("the embedding's job:\n%s", dom)
+	}
+	if dom := chromiumDOM(t, browser, base+"/jobs/console-iris?key=console-key"); !regexp.MustCompile(`<tr class="label"><td>setosa</td><td class="num">(0\.9|1\.0)`).MatchString(dom) {
+		t.Errorf("the classification's job:\n%s", dom)
+	}
 	shot := chromiumScreenshot(t, browser, page)
 	if blue, ink := strokePixels(shot); blue < 200 || ink < 2000 {
 		t.Errorf("the screenshot shows %d pixels of the lines' outline and %d of ink; want the page and its boxes drawn", blue, ink)
@@ -98,7 +109,7 @@ func consoleSystem(t *testing.T) (local.SystemOptions, string) {
 		Resources: store.ProvisionSpec{InputBucket: "in-" + name, ResultsBucket: "out-" + name,
 			Queue: "q-" + name, DLQ: "dlq-" + name, Table: "t-" + name, MaxReceives: 3},
 		RIEPath: testenv.Tool(t, "aws-lambda-rie"), Binary: binary, ORTLib: testenv.ORTLib(t),
-		Models:      []string{testenv.ModelDir(t, "ppocr-page"), testenv.ModelDir(t, "iris-rf")},
+		Models:      []string{testenv.ModelDir(t, "ppocr-page"), testenv.ModelDir(t, "iris-rf"), filepath.Join(testenv.CacheDir(), "models", "text", "minilm-embed")},
 		FunctionEnv: emu.Environ(), FunctionTimeout: 30 * time.Second, Window: 200 * time.Millisecond, FunctionOutput: f,
 		Inbox: local.InboxOptions{Deliver: true, StatePath: filepath.Join(t.TempDir(), "inbox.json")},
 	}
@@ -112,8 +123,26 @@ func consoleSystem(t *testing.T) (local.SystemOptions, string) {
 	return opts, log
 }
 
+// sendJobs sends inline jobs to the jobs queue.
+func sendJobs(t *testing.T, opts local.SystemOptions, bodies ...string) {
+	t.Helper()
+	prov, err := store.Provision(context.Background(), emu.Config(context.Background()), opts.Resources)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := &store.Queue{Client: sqs.NewFromConfig(emu.Config(context.Background())), URL: prov.QueueURL}
+	msgs := make([]store.OutMessage, len(bodies))
+	for i, b := range bodies {
+		msgs[i] = store.OutMessage{Body: b}
+	}
+	if _, err := q.Send(context.Background(), msgs); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // dropExamples puts examples/inbox files into the inbox and waits for
-// their jobs to finish; it returns each file's job id.
+// their jobs, and those already sent, to finish; it returns each file's
+// job id.
 func dropExamples(t *testing.T, opts local.SystemOptions, names ...string) map[string]string {
 	t.Helper()
 	ctx := context.Background()
@@ -131,19 +160,21 @@ func dropExamples(t *testing.T, opts local.SystemOptions, names ...string) map[s
 		}
 		ids[n] = jobs.ObjectJobID(opts.Resources.InputBucket, n, "", aws.ToString(out.ETag))
 	}
+	wait := maps.Clone(ids)
+	wait["text"], wait["iris"] = "console-text", "console-iris"
 	r := &store.Results{Client: dynamodb.NewFromConfig(cfg), Table: opts.Resources.Table}
 	for deadline := time.Now().Add(90 * time.Second); ; time.Sleep(300 * time.Millisecond) {
 		done := 0
-		for _, id := range ids {
+		for _, id := range wait {
 			if rec, err := r.Get(ctx, id); err == nil && rec != nil && rec.Status.Final() {
 				done++
 			}
 		}
-		if done == len(ids) {
+		if done == len(wait) {
 			return ids
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%d of %d dropped files finished", done, len(ids))
+			t.Fatalf("%d of %d jobs finished", done, len(wait))
 		}
 	}
 }
