@@ -71,3 +71,26 @@ func TestConsoleShowsNothingWithoutTheKey(t *testing.T) {
 		t.Errorf("the job's page with the cookie: %d\n%s", page.Code, page.Body.String())
 	}
 }
+
+// OCR lines are drawn by their polygons, detections by their boxes, each
+// labelled (no detection model is installed here: the shape of DESIGN.md's
+// detection output stands in).
+func TestOutputShapes(t *testing.T) {
+	out := map[string]any{
+		"lines": []any{map[string]any{"text": "Total 9.00", "polygon": []any{[]any{39.0, 193.0}, []any{170.0, 193.0}, []any{170.0, 221.0}, []any{39.0, 221.0}}}},
+		"detections": []any{map[string]any{"label": "dog", "score": 0.91, "box": []any{10.0, 20.0, 110.0, 220.0}}},
+	}
+	got := outputShapes(out)
+	want := []shape{
+		{Class: "line", Label: "Total 9.00", Points: "39,193 170,193 170,221 39,221", X: 39, Y: 193},
+		{Class: "box", Label: "dog 0.91", Points: "10,20 110,20 110,220 10,220", X: 10, Y: 20},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("shapes %+v, want %+v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("shape %d = %+v, want %+v", i, got[i], want[i])
+		}
+	}
+}
