@@ -77,7 +77,7 @@ func TestConsoleShowsNothingWithoutTheKey(t *testing.T) {
 // detection output stands in).
 func TestOutputShapes(t *testing.T) {
 	out := map[string]any{
-		"lines": []any{map[string]any{"text": "Total 9.00", "polygon": []any{[]any{39.0, 193.0}, []any{170.0, 193.0}, []any{170.0, 221.0}, []any{39.0, 221.0}}}},
+		"lines":      []any{map[string]any{"text": "Total 9.00", "polygon": []any{[]any{39.0, 193.0}, []any{170.0, 193.0}, []any{170.0, 221.0}, []any{39.0, 221.0}}}},
 		"detections": []any{map[string]any{"label": "dog", "score": 0.91, "box": []any{10.0, 20.0, 110.0, 220.0}}},
 	}
 	got := outputShapes(out)
