@@ -31,6 +31,9 @@ type sysOptions struct {
 	// Models are folder names under .cache/models, the first the default
 	// (default: ppocr-rec, iris-rf, so S3 notifications run OCR).
 	Models []string
+	// ModelDirs are more model folders, by path (a YOLO export's folder
+	// that has no manifest).
+	ModelDirs []string
 	// Env is added to the worker's environment after everything else, so it
 	// may override AWS_ENDPOINT_URL_* (fault proxies) or add
 	// BATCHINFER_MAX_INPUT_BYTES.
@@ -216,6 +219,7 @@ func (s *system) workerEnv() []string {
 			dirs[i] = s.modelURI(m)
 		}
 	}
+	dirs = append(dirs, s.opts.ModelDirs...)
 	env := append(emu.Environ(),
 		"ONNXRUNTIME_LIB="+testenv.ORTLib(s.t),
 		"BATCHINFER_MODELS="+strings.Join(dirs, ","),

@@ -83,6 +83,15 @@ samples() {
   done
 }
 
+# Test documents and detector test models are made by the system python3
+# with Debian's Pillow (libtiff's JPEG and fax TIFFs, WebP, EXIF) and onnx
+# (the YOLO-layout test exports, ONNX Runtime's NonMaxSuppression graph).
+python_debs() {
+  /usr/bin/python3 -c 'import PIL, onnx' 2>/dev/null && return 0
+  echo "setup: Debian python3-pil and python3-onnx"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-pil python3-onnx >/dev/null
+}
+python_debs
 # Debian packages the tests drive: chromium, the browser of the console's
 # test (headless). Installed with apt only when missing, at the version
 # pinned here (Debian bookworm's); should the mirror have moved on, its
@@ -118,7 +127,10 @@ cp "$root/tools/npm/package.json" "$root/tools/npm/package-lock.json" node/
 echo "setup: ONNX Runtime shared library"
 for arch in x64:amd64 arm64:arm64; do
   mkdir -p "ort/linux-${arch#*:}"
-  cp "node/node_modules/onnxruntime-node/bin/napi-v6/linux/${arch%:*}/libonnxruntime.so.1" "ort/linux-${arch#*:}/libonnxruntime.so.1"
+  # Replaced by rename, never rewritten in place: a test process that has
+  # the library mapped dies of SIGBUS when its pages change under it.
+  src="node/node_modules/onnxruntime-node/bin/napi-v6/linux/${arch%:*}/libonnxruntime.so.1" dst="ort/linux-${arch#*:}/libonnxruntime.so.1"
+  cmp -s "$src" "$dst" || { cp "$src" "$dst.tmp" && mv -f "$dst.tmp" "$dst"; }
 done
 
 echo "setup: models"

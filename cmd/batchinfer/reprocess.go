@@ -40,17 +40,10 @@ func (r *reprocessCmd) run(ctx context.Context, c call) error {
 	rp := &reprocess.Reprocessor{Results: a.Results, Queue: a.Queue, Objects: a.Objects}
 	opts := r.opts
 	opts.Status, opts.Since = store.Status(r.status), time.Now().Add(-r.since)
-	var bar *progressbar.ProgressBar
-	opts.Progress = func(done, total int) {
-		if bar == nil {
-			bar = newBar(c.stderr, int64(max(total, 1)), "jobs reprocessed", progressbar.OptionShowCount())
-		}
-		_ = bar.Set(done)
-	}
+	bar := newBar(c.stderr, -1, "jobs reprocessed", progressbar.OptionShowCount())
+	opts.Progress = func(handled int) { _ = bar.Set(handled) }
 	done, err := rp.Run(ctx, opts)
-	if bar != nil {
-		_ = bar.Finish()
-	}
+	_ = bar.Finish()
 	if err != nil {
 		return err
 	}
