@@ -50,7 +50,7 @@ type Result struct {
 // items, or of every item after a new model version.
 type Reprocessor struct {
 	Results JobLister
-	Queue   Sender         // the jobs queue
+	Queue   store.Sender   // the jobs queue
 	Objects ObjectVersions // to check an S3-notified object is unchanged
 }
 
@@ -58,11 +58,6 @@ type Reprocessor struct {
 type JobLister interface {
 	ListByStatus(ctx context.Context, status store.Status, since time.Time, limit int) ([]store.Record, error)
 	Reset(ctx context.Context, jobID string, expect store.Status) error
-}
-
-// Sender sends messages to a queue.
-type Sender interface {
-	Send(ctx context.Context, msgs []store.OutMessage) ([]store.Sent, error)
 }
 
 // ObjectVersions tells an S3 object's current version id and ETag.

@@ -84,7 +84,7 @@ func (w *Worker) finishFailures(ctx context.Context, tasks []*task) {
 		writes = append(writes, t)
 	}
 	for _, t := range tasks {
-		if t.dupOf == nil && t.state == retryLater && t.msg.ReceiveCount >= w.Config.MaxReceives && t.rec.ClaimToken != "" && t.record == nil {
+		if t.dupOf == nil && t.state == retryLater && t.msg.ReceiveCount >= w.Config.MaxReceives && t.rec.ClaimToken != "" && t.file == nil {
 			// Redrive moves the message to the DLQ after this receive; the
 			// item must say why before that happens.
 			t.rec.Status = store.StatusFailed

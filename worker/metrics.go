@@ -82,7 +82,8 @@ func (m *invMetrics) runs(items []engine.Item, preds []engine.Prediction) {
 	}
 }
 
-// finish records the outcomes and writes the documents.
+// finishMetrics records the invocation's outcomes and writes its EMF
+// documents.
 func (w *Worker) finishMetrics(m *invMetrics, inv *jobs.Invocation, tasks []*task) {
 	for i := range inv.Messages {
 		if msg := &inv.Messages[i]; !msg.SentAt.IsZero() {
@@ -97,7 +98,7 @@ func (w *Worker) finishMetrics(m *invMetrics, inv *jobs.Invocation, tasks []*tas
 		switch t.state {
 		case succeeded:
 			m.inv.Job(name, metrics.Succeeded)
-			if t.record != nil {
+			if t.file != nil {
 				m.inv.Records(name, recordsOf(t.output))
 			}
 		case failed:

@@ -51,7 +51,7 @@ func TestSubmitAndWait(t *testing.T) {
 	go f.poller().Run(ctx)
 	wctx, wcancel := context.WithTimeout(f.ctx, 10*time.Second)
 	defer wcancel()
-	recs, err := client.WaitFinal(wctx, f.table, []string{sub[0].JobID, sub[1].JobID}, 100*time.Millisecond)
+	recs, err := client.Follow(wctx, f.table, []string{sub[0].JobID, sub[1].JobID}, 100*time.Millisecond, nil)
 	if err != nil {
 		t.Fatalf("wait: %v", err)
 	}
@@ -89,16 +89,6 @@ func TestSubmitRefusesBadJobs(t *testing.T) {
 	}
 	if left, _ := f.queue().Peek(f.ctx, 10); len(left) != 0 {
 		t.Errorf("%d messages sent for refused jobs", len(left))
-	}
-}
-
-func TestWaitFinalGivesUp(t *testing.T) {
-	f := newFixture(t)
-	ctx, cancel := context.WithTimeout(f.ctx, 300*time.Millisecond)
-	defer cancel()
-	recs, err := client.WaitFinal(ctx, f.table, []string{"never"}, 50*time.Millisecond)
-	if err == nil || !strings.Contains(err.Error(), "never") || recs[0] != nil {
-		t.Fatalf("WaitFinal = %v, %v; want an error naming the unfinished job", recs, err)
 	}
 }
 

@@ -12,7 +12,7 @@ import (
 
 // maxSummaryBytes keeps the DynamoDB item small: the full output lives in
 // S3, the item holds what a poller needs at a glance.
-const maxSummaryBytes = 4096
+const maxSummaryBytes = MaxInlineOutputBytes
 
 // summarize returns out unchanged when its JSON fits in limit bytes, and
 // otherwise keeps the smallest fields that fit, marking it truncated.

@@ -17,7 +17,7 @@ import (
 func (w *Worker) runSingles(workCtx, finishCtx context.Context, tasks []*task) {
 	var live []*task
 	for _, t := range tasks {
-		if t.dupOf == nil && t.state == pending && t.record == nil {
+		if t.dupOf == nil && t.state == pending && t.file == nil {
 			live = append(live, t)
 		}
 	}

@@ -19,7 +19,7 @@ type Outcome struct {
 	Failed    int      // jobs that reached FAILED in this invocation
 	Skipped   int      // duplicates of finished jobs, ignored events
 	Retried   int      // jobs left for a later delivery
-	// Tasks is each message's state, by index in the invocation, for
+	// States is each message's state, by index in the invocation, for
 	// callers that answer per message (S3 Batch Operations).
 	States []MessageState
 }
@@ -42,8 +42,8 @@ type task struct {
 	claimed  bool         // the claim is held
 	existing *store.Record
 	data     []byte
-	dupOf    *task // a second delivery of the same job in this invocation
-	record   *recordFile
+	dupOf    *task       // a second delivery of the same job in this invocation
+	file     *recordFile // set when the job is a record file
 	m        *invMetrics
 	suspect  bool      // an earlier attempt ended without an outcome: run apart (isolate.go)
 	rerunAt  time.Time // when a redrive reset the FAILED item (rerun)
@@ -117,7 +117,7 @@ func (w *Worker) plan(ctx context.Context, inv *jobs.Invocation) []*task {
 		case m.Err != nil:
 			// No job to name: the message id stands in, so the failure still
 			// has an item users can find.
-			t := w.newTask(m, jobs.Job{ID: m.ErrJobID, PayloadHash: jobs.BodyHash(m.Body)})
+			t := w.newTask(m, jobs.Job{ID: m.ErrJobID, PayloadHash: m.BodyHash})
 			t.state, t.err = failed, m.Err
 			tasks = append(tasks, t)
 			continue
@@ -179,10 +179,10 @@ func (w *Worker) resolve(t *task) {
 	t.model, t.rec.Model, t.rec.ModelVersion = m, m.Name(), m.Version()
 	if s3 := t.job.Input.S3; s3 != nil {
 		if f, gz, ok := jobs.RecordFileFormat(s3.Key); ok {
-			t.record = &recordFile{format: f, gzipped: gz}
+			t.file = &recordFile{format: f, gzipped: gz}
 		}
 	}
-	t.claim = t.record != nil || w.Config.Claim.claims(m.Name())
+	t.claim = t.file != nil || w.Config.Claim.claims(m.Name())
 }
 
 // since is when this delivery's work began, as the queue saw it: a reset

@@ -35,7 +35,7 @@ const recordContentType = "application/x-ndjson"
 // time the single jobs left.
 func (w *Worker) runRecordFiles(workCtx, finishCtx context.Context, tasks []*task, deadline time.Time) {
 	for _, t := range tasks {
-		if t.dupOf != nil || t.record == nil || t.state != pending || !t.claimed {
+		if t.dupOf != nil || t.file == nil || t.state != pending || !t.claimed {
 			continue
 		}
 		w.runRecordFile(workCtx, finishCtx, t, deadline)
@@ -137,7 +137,7 @@ func (fr *fileRun) process(ctx context.Context) error {
 // readerOptions resume the reader at the committed offset.
 func (fr *fileRun) readerOptions() jobs.RecordReaderOptions {
 	return jobs.RecordReaderOptions{
-		Format: fr.t.record.format, Gzipped: fr.t.record.gzipped,
+		Format: fr.t.file.format, Gzipped: fr.t.file.gzipped,
 		Features: fr.t.model.Manifest().Preprocess.Features,
 		Offset:   fr.committed.Offset, NextNum: fr.committed.Records + 1, Header: fr.committed.Header,
 	}
@@ -342,7 +342,7 @@ func (fr *fileRun) stop(ctx context.Context, err error) {
 func (w *Worker) continueMessage(ctx context.Context, t *task) bool {
 	// Only an SQS message can be sent on as it came: a direct S3 invoke or
 	// an S3 Batch Operations task is retried by its caller instead.
-	if w.Continuations == nil || t.msg.MessageID == "" || t.msg.Record.EventSource != "aws:sqs" {
+	if w.Continuations == nil || t.msg.MessageID == "" || t.msg.Delivered.EventSource != "aws:sqs" {
 		return false
 	}
 	sent, err := w.Continuations.Send(ctx, []store.OutMessage{{Body: t.msg.Body}})

@@ -26,7 +26,7 @@ func (b sizedBody) Close() error { return b.r.Close() }
 func (fr *fileRun) open(ctx context.Context) (sizedBody, error) {
 	w, t := fr.w, fr.t
 	offset := fr.committed.Offset
-	if t.record.gzipped {
+	if t.file.gzipped {
 		offset = 0
 	}
 	var b sizedBody
