@@ -135,6 +135,13 @@ func TestSpecRejectsWhatTheServerRejects(t *testing.T) {
 		"two inputs":    `{"input": {"features": [1], "s3": "s3://b/k"}}`,
 		"bad s3":        `{"input": {"s3": "https://b/k"}}`,
 		"features kind": `{"input": {"features": "1,2"}}`,
+		"text and s3":   `{"input": {"text": "hi", "s3": "s3://b/k"}}`,
+		"text number":   `{"input": {"text": 42}}`,
+		"pair alone":    `{"input": {"text_pair": "x"}}`,
+		"FP16 tensor":   `{"input": {"inputs": [{"name": "x", "shape": [1], "datatype": "FP16", "data": [1]}]}}`,
+		"tensor shape":  `{"input": {"inputs": [{"name": "x", "shape": [-1], "datatype": "FP32", "data": [1]}]}}`,
+		"entity bool":   `{"input": {"text": "hi"}, "entity": {"id": true}}`,
+		"entity empty":  `{"input": {"text": "hi"}, "entity": {}}`,
 	} {
 		req, _ := http.NewRequest(http.MethodPost, doc.Servers[0].URL+"/v1/jobs", strings.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")

@@ -1,11 +1,11 @@
 package batching
 
 import (
-	"github.com/batchinfer/batchinfer/tensor"
-
 	"math/rand/v2"
 	"slices"
 	"testing"
+
+	"github.com/batchinfer/batchinfer/tensor"
 )
 
 func TestAssembleByHand(t *testing.T) {

@@ -1,11 +1,11 @@
 package batching
 
 import (
-	"github.com/batchinfer/batchinfer/tensor"
-
 	"context"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/batchinfer/batchinfer/tensor"
 )
 
 // BenchmarkAssemble packs 32 text-line rows [3,48,W] of varying width,

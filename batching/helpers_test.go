@@ -1,8 +1,6 @@
 package batching
 
 import (
-	"github.com/batchinfer/batchinfer/tensor"
-
 	"context"
 	"errors"
 	"fmt"
@@ -11,6 +9,8 @@ import (
 	"slices"
 	"sync/atomic"
 	"testing"
+
+	"github.com/batchinfer/batchinfer/tensor"
 )
 
 // seq is a row of the given shape holding base, base+1, base+2, ... so

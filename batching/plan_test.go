@@ -1,11 +1,11 @@
 package batching
 
 import (
-	"github.com/batchinfer/batchinfer/tensor"
-
 	"math/rand/v2"
 	"slices"
 	"testing"
+
+	"github.com/batchinfer/batchinfer/tensor"
 )
 
 // checkPlan asserts what every plan must satisfy: each valid row in

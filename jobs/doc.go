@@ -46,6 +46,7 @@
 //	  "job_id":   "invoice-2024-0042",                        // optional
 //	  "model":    "ppocr-rec",                                // optional: the worker's default model
 //	  "input":    {"s3": "s3://bucket/path/to/line.png"},     // exactly one input kind, see below
+//	  "entity":   {"customer_id": "c-42"},                    // optional: keys into the model's feature source
 //	  "metadata": {"customer": "acme"}                        // optional: copied to the result
 //	}
 //
@@ -54,6 +55,30 @@
 //	{"s3": "s3://bucket/key"}         an object to fetch; the key is taken literally (not URL-decoded)
 //	{"features": [5.1, 3.5, 1.4, 0.2]} tabular input, an array or an object of named features
 //	{"data_base64": "iVBORw0KGgo..."}  the input bytes in standard base64 (padding optional)
+//	{"text": "...", "text_pair": "..."} a text (text_pair optional: the second text of a pair)
+//	{"inputs": [{"name": "X", "shape": [1, 4], "datatype": "FP32", "data": [5.1, 3.5, 1.4, 0.2]}]}
+//	                                   an Open Inference Protocol (KServe v2) request: raw tensors
+//
+// A text is any JSON string, "" included, that is valid Unicode: bytes that
+// are not UTF-8, and \u escapes of lone UTF-16 surrogates, are invalid_text
+// (checked on the raw bytes: encoding/json would turn both into U+FFFD
+// without a word). text_pair needs text.
+//
+// A tensor request's "inputs" is a non-empty array of tensors, each
+// {"name", "shape", "datatype", "data", "parameters"?}: name non-empty and
+// unique, shape whole numbers ≥ 0 (the batch dim first), datatype one of
+// FP32, FP64, INT64, INT32, INT8, UINT8, BOOL (FP16 is refused: ONNX
+// Runtime's Go binding reads float16 outputs wrongly), data the values in
+// row-major order: flat, or nested arrays that are flattened; numbers for
+// the number types (whole and in range for the integer types; the strings
+// "NaN", "Infinity", "-Infinity" for floats), true/false for BOOL; exactly
+// as many values as the shape holds. The request's own "id", "parameters"
+// and "outputs" are accepted and ignored (every output is answered). Any
+// break of these rules is invalid_tensor, naming the input. The model
+// checks the tensors against its own inputs later (also invalid_tensor).
+//
+// entity, when given, is an object of 1 to 8 attribute names to non-empty
+// strings or numbers (Job.Entity: strings, and json.Number as written).
 //
 // Rules: unknown top-level fields are rejected (so a typo such as "modle"
 // cannot silently run the default model; names are case-sensitive);
@@ -146,7 +171,11 @@
 //	{"id": 2, "features": {"sepal_length": 5.1, ...}}
 //	{"s3": "s3://bucket/key"}
 //	{"data_base64": "iVBORw0KGgo..."}
+//	{"id": "r-7", "text": "Great product.", "entity": {"user_id": "u-1"}}
+//	{"text": "who wrote it?", "text_pair": "Ada did."}
+//	{"inputs": [{"name": "X", "shape": [1, 4], "datatype": "FP32", "data": [5.1, 3.5, 1.4, 0.2]}]}
 //
+// A record may carry an "entity" (Record.Entity), as an inline job may.
 // Field names are exact (case-sensitive); other fields are ignored. The id,
 // optional, is a JSON string or number copied as written; without one the
 // record's Num is its id. A line that is not a JSON object, an object with
@@ -157,7 +186,10 @@
 // CSV (RFC 4180 as encoding/csv reads it: "," separated, '"' quoting with
 // "" for a quote, quoted fields may hold newlines, CRLF line ends, a UTF-8
 // BOM skipped): the first row is the header. A column named "id" holds the
-// record ids (an empty cell: Num). The other columns are features: matched
+// record ids (an empty cell: Num). A column named "text", when the model's
+// features do not name one, makes every row a text (its cell as written,
+// invalid_text when not UTF-8), with a "text_pair" column's cell as its
+// pair; other columns are then ignored. Otherwise the columns are features: matched
 // by name to the model's preprocess.features when it has names (columns in
 // any order, extra columns ignored; a missing column makes every record
 // wrong_feature_count, naming it), else taken in column order. Each row
@@ -196,6 +228,15 @@
 // Operations invoke.
 //
 // PayloadHash is the sha256 of the job's canonical payload (model, input,
-// metadata, with JSON keys sorted), stored with the result: a job_id seen
-// again with a different hash is an idempotency_conflict.
+// metadata, entity, with JSON keys sorted), stored with the result: a
+// job_id seen again with a different hash is an idempotency_conflict. A
+// text input is hashed as its decoded text and pair; a tensor request as
+// the sha256 of each tensor's name, datatype, shape and binary data (so
+// 1, 1.0 and 1e0 are one value). Fields of newer input kinds are left out
+// when unset, so every earlier job's hash is unchanged.
+//
+// An S3 object's bytes become an input by its key (ObjectInputKind): a
+// .txt object is one text (TextObject: UTF-8 after an optional BOM, else
+// invalid_text), a .json object with a top-level "inputs" member a tensor
+// request (ParseTensorRequest), any other object bytes for the model.
 package jobs

@@ -31,6 +31,11 @@ const (
 	CodeRetriesExhausted    Code = "retries_exhausted"    // transient failures until BATCHINFER_MAX_RECEIVES
 	CodeInferenceCrashed    Code = "inference_crashed"    // the input killed the inference process when run alone in a child process (a native fault, out of memory)
 	CodeNotConfigured       Code = "not_configured"       // the worker lacks a variable this message needs (e.g. BATCHINFER_QUEUE_URL for reprocess)
+	CodeInvalidText         Code = "invalid_text"         // a text that is not UTF-8
+	CodeInvalidTensor       Code = "invalid_tensor"       // a tensor request whose shape, dtype or data count the model (or the protocol) refuses
+	CodeFeaturesMissing     Code = "features_missing"     // the job's entity is not in the model's feature table, and the model has no defaults
+	CodeTooManyPages        Code = "too_many_pages"       // a document with more pages than the model's max_pages
+	CodeUndecodableDocument Code = "undecodable_document" // an encrypted, truncated or broken PDF or TIFF
 )
 
 // Transient failures: SQS redelivers the message after its visibility timeout.
@@ -52,6 +57,8 @@ var permanent = map[Code]bool{
 	CodeImageDimensions: true, CodeInvalidFeatures: true, CodeWrongFeatureCount: true,
 	CodeNonFiniteFeature: true, CodeInferenceFailed: true, CodeIdempotencyConflict: true,
 	CodeRetriesExhausted: true, CodeNotConfigured: true, CodeInferenceCrashed: true,
+	CodeInvalidText: true, CodeInvalidTensor: true, CodeFeaturesMissing: true,
+	CodeTooManyPages: true, CodeUndecodableDocument: true,
 }
 
 // Permanent reports whether a failure with this code must not be retried.

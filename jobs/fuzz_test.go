@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"testing"
+	"unicode/utf8"
 )
 
 var hexHash = regexp.MustCompile(`^[0-9a-f]{64}$`)
@@ -26,6 +27,8 @@ func FuzzDecodeMessage(f *testing.F) {
 		f.Add(string(sample(f, name)))
 	}
 	for _, s := range []string{``, `{}`, `null`, `{"input":{"features":[1]}}`, `{"Records":[]}`,
+		`{"input":{"text":"caf\u00e9","text_pair":"x"},"entity":{"id":"c-1"}}`, "{\"input\":{\"text\":\"a\xffb\"}}",
+		`{"input":{"inputs":[{"name":"x","shape":[1,2],"datatype":"FP32","data":[[1,"NaN"]]}]}}`,
 		`{"Type":"Notification","Message":"{\"Type\":\"Notification\",\"Message\":\"{}\"}"}`} {
 		f.Add(s)
 	}
@@ -106,6 +109,20 @@ func checkMessage(t *testing.T, m Message) {
 		}
 		if j.Input.Data != nil {
 			kinds++
+		}
+		if j.Input.Text != nil {
+			kinds++
+			if !utf8.ValidString(j.Input.Text.Text) || (j.Input.Text.Pair != nil && !utf8.ValidString(*j.Input.Text.Pair)) {
+				t.Fatalf("job %s: text that is not UTF-8", j.ID)
+			}
+		}
+		if j.Input.Tensors != nil {
+			kinds++
+			for _, ts := range j.Input.Tensors {
+				if int64(dataLen(ts.Data)) != elementCount(ts.Shape) {
+					t.Fatalf("job %s: tensor %q data does not fill shape %v", j.ID, ts.Name, ts.Shape)
+				}
+			}
 		}
 		if kinds != 1 || j.ID == "" || !hexHash.MatchString(j.PayloadHash) {
 			t.Fatalf("bad job %+v", j)

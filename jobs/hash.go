@@ -3,6 +3,7 @@ package jobs
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -12,24 +13,38 @@ import (
 // no insignificant whitespace, so a producer that re-sends the same job
 // (even re-serialised with other key order or spacing) gets the same hash,
 // while any change of model, input or metadata changes it.
+//
+// Fields added for newer input kinds are omitted when unset, so the hash
+// of every job that could be sent before them is unchanged.
 type canonicalPayload struct {
 	Model    string         `json:"model"`
 	Input    canonicalInput `json:"input"`
 	Metadata map[string]any `json:"metadata"`
+	Entity   map[string]any `json:"entity,omitempty"`
 }
 
 type canonicalInput struct {
-	S3        string `json:"s3,omitempty"`
-	VersionID string `json:"version_id,omitempty"`
-	ETag      string `json:"etag,omitempty"`
-	Features  any    `json:"features,omitempty"`
-	Data      []byte `json:"data,omitempty"`
+	S3        string  `json:"s3,omitempty"`
+	VersionID string  `json:"version_id,omitempty"`
+	ETag      string  `json:"etag,omitempty"`
+	Features  any     `json:"features,omitempty"`
+	Data      []byte  `json:"data,omitempty"`
+	Text      *string `json:"text,omitempty"`
+	TextPair  *string `json:"text_pair,omitempty"`
+	// Tensors is the hex sha256 of the tensors' binary form (tensorsHash):
+	// JSON has no spelling for a NaN in the data, and the values, not how
+	// they were written, are the input.
+	Tensors string `json:"tensors,omitempty"`
 }
 
 // payloadHash returns the hex sha256 of j's canonical payload.
 func payloadHash(j *Job) (string, error) {
-	c := canonicalPayload{Model: j.Model, Metadata: j.Metadata}
+	c := canonicalPayload{Model: j.Model, Metadata: j.Metadata, Entity: j.Entity}
 	switch in := j.Input; {
+	case in.Text != nil:
+		c.Input.Text, c.Input.TextPair = &in.Text.Text, in.Text.Pair
+	case in.Tensors != nil:
+		c.Input.Tensors = tensorsHash(in.Tensors)
 	case in.S3 != nil:
 		c.Input.S3 = in.S3.URI()
 		c.Input.VersionID = in.S3.VersionID
@@ -53,4 +68,27 @@ func payloadHash(j *Job) (string, error) {
 	}
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:]), nil
+}
+
+// tensorsHash hashes each tensor's name, datatype, shape and data bytes
+// (little-endian), each field length-prefixed, in request order.
+func tensorsHash(ts []Tensor) string {
+	h := sha256.New()
+	var n [8]byte
+	putInt := func(v int64) {
+		binary.LittleEndian.PutUint64(n[:], uint64(v))
+		h.Write(n[:])
+	}
+	putInt(int64(len(ts)))
+	for _, t := range ts {
+		writeField(h, t.Name)
+		writeField(h, t.Datatype)
+		putInt(int64(len(t.Shape)))
+		for _, d := range t.Shape {
+			putInt(d)
+		}
+		putInt(int64(dataLen(t.Data)))
+		_ = binary.Write(h, binary.LittleEndian, t.Data) // fixed-size slices: cannot fail
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"unicode/utf8"
 )
 
 // Limits on inline job fields. job_id is a DynamoDB key and an S3 key part,
@@ -22,6 +23,7 @@ type inlineJob struct {
 	Model    *string         `json:"model"`
 	Input    json.RawMessage `json:"input"`
 	Metadata json.RawMessage `json:"metadata"`
+	Entity   json.RawMessage `json:"entity"`
 }
 
 // Input kinds of an inline job.
@@ -40,9 +42,9 @@ func decodeInline(body []byte, fields map[string]json.RawMessage, fallbackID str
 	// keys, since encoding/json matches field names case-insensitively.
 	for k := range fields {
 		switch k {
-		case "job_id", "model", "input", "metadata":
+		case "job_id", "model", "input", "metadata", "entity":
 		default:
-			return Job{}, Errorf(CodeMalformedJob, "inline job has unknown field %q (fields: job_id, model, input, metadata)", truncate(k))
+			return Job{}, Errorf(CodeMalformedJob, "inline job has unknown field %q (fields: job_id, model, input, metadata, entity)", truncate(k))
 		}
 	}
 	var w inlineJob
@@ -62,6 +64,9 @@ func decodeInline(body []byte, fields map[string]json.RawMessage, fallbackID str
 	}
 	j.Input = in
 	if j.Metadata, err = decodeMetadata(w.Metadata); err != nil {
+		return Job{}, err
+	}
+	if j.Entity, err = decodeEntity(w.Entity, ""); err != nil {
 		return Job{}, err
 	}
 	if j.PayloadHash, err = payloadHash(&j); err != nil {
@@ -87,16 +92,30 @@ func decodeInline(body []byte, fields map[string]json.RawMessage, fallbackID str
 // job_id nor a message id; it is reserved like ObjectJobPrefix.
 const InlineJobPrefix = "inline-"
 
+// inputKinds is the help text of input errors.
+const inputKinds = `{"s3": "s3://bucket/key"}, {"features": [...]}, {"data_base64": "..."}, {"text": "...", "text_pair"?: "..."} or {"inputs": [{"name", "shape", "datatype", "data"}]}`
+
 func decodeInput(raw json.RawMessage) (Input, error) {
 	if isNull(raw) {
-		return Input{}, Errorf(CodeMalformedJob, `inline job has no "input": want {"s3": "s3://bucket/key"}, {"features": [...]} or {"data_base64": "..."}`)
+		return Input{}, Errorf(CodeMalformedJob, `inline job has no "input": want %s`, inputKinds)
 	}
 	var kinds map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &kinds); err != nil {
 		return Input{}, Wrap(CodeMalformedJob, err, `"input" must be an object`)
 	}
+	if _, ok := kinds[inputTensors]; ok {
+		ts, err := decodeTensorRequest(kinds, "input.")
+		return Input{Tensors: ts}, err
+	}
+	if text, ok := kinds[inputText]; ok || kinds[inputTextPair] != nil {
+		if n := len(kinds) - len(pick(kinds, inputText, inputTextPair)); n > 0 {
+			return Input{}, Errorf(CodeMalformedJob, `"input" holds a text and %d other fields: a text input is {"text": "...", "text_pair"?: "..."}`, n)
+		}
+		t, err := decodeText(text, kinds[inputTextPair], "input.")
+		return Input{Text: t}, err
+	}
 	if len(kinds) != 1 {
-		return Input{}, Errorf(CodeMalformedJob, `"input" must hold exactly one of s3, features, data_base64; it has %d fields`, len(kinds))
+		return Input{}, Errorf(CodeMalformedJob, `"input" must hold exactly one of %s; it has %d fields`, inputKinds, len(kinds))
 	}
 	var kind string
 	var v json.RawMessage
@@ -143,8 +162,58 @@ func decodeInputKind(kind string, v json.RawMessage, path string) (Input, error)
 		}
 		return Input{Data: data}, nil
 	default:
-		return Input{}, Errorf(CodeMalformedJob, `unknown input kind %q: want s3, features or data_base64`, kind)
+		return Input{}, Errorf(CodeMalformedJob, `unknown input kind %q: want s3, features, data_base64, text or inputs`, truncate(kind))
 	}
+}
+
+// pick is the members of m named by keys that m has.
+func pick(m map[string]json.RawMessage, keys ...string) []string {
+	var out []string
+	for _, k := range keys {
+		if _, ok := m[k]; ok {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// MaxEntityKeys bounds a job's entity: a key of a table has one or two
+// attributes, and a few more leave room for composite lookups.
+const MaxEntityKeys = 8
+
+// decodeEntity reads a job's or record's "entity": an object of attribute
+// names to string or number values (a DynamoDB key's types).
+func decodeEntity(raw json.RawMessage, path string) (map[string]any, error) {
+	if raw == nil || isNull(raw) {
+		return nil, nil
+	}
+	if firstByte(raw) != '{' {
+		return nil, Errorf(CodeMalformedJob, `"%sentity" must be an object of key attributes, e.g. {"customer_id": "c-42"}`, path)
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var m map[string]any
+	if err := dec.Decode(&m); err != nil {
+		return nil, Wrap(CodeMalformedJob, err, `"%sentity"`, path)
+	}
+	if len(m) == 0 || len(m) > MaxEntityKeys {
+		return nil, Errorf(CodeMalformedJob, `"%sentity" has %d attributes; it needs 1 to %d`, path, len(m), MaxEntityKeys)
+	}
+	for k, v := range m {
+		if err := checkName(path+"entity attribute", k, MaxModelNameLen); err != nil {
+			return nil, err
+		}
+		switch x := v.(type) {
+		case json.Number:
+		case string:
+			if x == "" || !utf8.ValidString(x) || len(x) > MaxS3KeyBytes {
+				return nil, Errorf(CodeMalformedJob, `"%sentity".%s must be a non-empty UTF-8 string of at most %d bytes`, path, truncate(k), MaxS3KeyBytes)
+			}
+		default:
+			return nil, Errorf(CodeMalformedJob, `"%sentity".%s must be a string or a number, not %s`, path, truncate(k), valueKind(v))
+		}
+	}
+	return m, nil
 }
 
 // decodeBase64 takes standard base64 (RFC 4648 §4), padded or not.
@@ -182,4 +251,19 @@ func decodeMetadata(raw json.RawMessage) (map[string]any, error) {
 		return nil, Wrap(CodeMalformedJob, err, `"metadata"`)
 	}
 	return m, nil
+}
+
+// valueKind names a decoded JSON value's kind for messages.
+func valueKind(v any) string {
+	switch v.(type) {
+	case bool:
+		return "a boolean"
+	case map[string]any:
+		return "an object"
+	case []any:
+		return "an array"
+	case nil:
+		return "null"
+	}
+	return "a value"
 }

@@ -22,17 +22,24 @@ type Job struct {
 	Input Input
 	// Metadata is copied to the result as-is (nil when absent).
 	Metadata map[string]any
+	// Entity keys the model's feature source (a job-level "entity"
+	// object): attribute names to values, each a string or a json.Number
+	// as written. Nil when absent.
+	Entity map[string]any
 	// PayloadHash is the hex sha256 of the canonical payload (model, input,
 	// metadata). The same ID with a different hash is an
 	// idempotency_conflict.
 	PayloadHash string
 }
 
-// Input is a job's input: exactly one of S3, Features or Data is set.
+// Input is a job's input: exactly one of S3, Features, Data, Text or
+// Tensors is set.
 type Input struct {
 	S3       *S3Object       // an object to fetch
 	Features json.RawMessage // inline tabular input: the JSON bytes `{"features":...}` as model.Preprocess takes them
 	Data     []byte          // inline bytes (from data_base64)
+	Text     *Text           // a text (and its pair), valid UTF-8
+	Tensors  []Tensor        // an Open Inference Protocol request's input tensors, checked against the protocol
 }
 
 // String is what the result item's `input` attribute holds:

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // CSV is read by hand rather than with encoding/csv: its Reader buffers a
@@ -111,8 +113,12 @@ func splitCSV(rec []byte, cells [][]byte, scratch []byte) ([][]byte, error) {
 // csvLayout maps a CSV header to record ids and features.
 type csvLayout struct {
 	header []string
-	idCol  int   // -1 without an id column
-	cols   []int // the feature columns, in feature order
+	idCol  int // -1 without an id column
+	// textCol is the "text" column when the model's features do not name
+	// one: every record is then a text (with textPairCol's as its pair);
+	// -1 otherwise.
+	textCol, textPairCol int
+	cols                 []int // the feature columns, in feature order
 	// missing, when set, fails every record: a feature has no column.
 	missing error
 	cells   [][]byte // reused per record
@@ -120,7 +126,7 @@ type csvLayout struct {
 }
 
 func newCSVLayout(header, features []string) *csvLayout {
-	l := &csvLayout{header: header, idCol: -1}
+	l := &csvLayout{header: header, idCol: -1, textCol: -1, textPairCol: -1}
 	index := make(map[string]int, len(header))
 	for i, h := range header {
 		name := strings.TrimSpace(h)
@@ -130,6 +136,13 @@ func newCSVLayout(header, features []string) *csvLayout {
 		if name == "id" && l.idCol < 0 {
 			l.idCol = i
 		}
+	}
+	if i, ok := index[inputText]; ok && !slices.Contains(features, inputText) {
+		l.textCol = i
+		if j, ok := index[inputTextPair]; ok {
+			l.textPairCol = j
+		}
+		return l
 	}
 	if features == nil {
 		for i := range header {
@@ -168,6 +181,12 @@ func (l *csvLayout) record(raw []byte, num int64) (json.RawMessage, Input, error
 		return id, Input{}, prefixErr(l.missing, "record %d", num)
 	case len(cells) != len(l.header):
 		return id, Input{}, Errorf(CodeWrongFeatureCount, "record %d has %d cells, the CSV header %d", num, len(cells), len(l.header))
+	case l.textCol >= 0:
+		in, err := l.textRecord(cells)
+		if err != nil {
+			return id, Input{}, prefixErr(err, "record %d", num)
+		}
+		return id, in, nil
 	}
 	n := len(`{"features":[]}`)
 	for _, c := range l.cols {
@@ -183,6 +202,30 @@ func (l *csvLayout) record(raw []byte, num int64) (json.RawMessage, Input, error
 	}
 	b = append(b, "]}"...)
 	return id, Input{Features: b}, nil
+}
+
+// textRecord is a record of a text CSV: its text cell, and its pair's.
+func (l *csvLayout) textRecord(cells [][]byte) (Input, error) {
+	cellText := func(col int, field string) (string, error) {
+		c := cells[col]
+		if !utf8.Valid(c) {
+			return "", Errorf(CodeInvalidText, "the %s cell is not valid UTF-8 (at byte %d)", field, invalidAt(c))
+		}
+		return string(c), nil
+	}
+	text, err := cellText(l.textCol, inputText)
+	if err != nil {
+		return Input{}, err
+	}
+	t := &Text{Text: text}
+	if l.textPairCol >= 0 {
+		pair, err := cellText(l.textPairCol, inputTextPair)
+		if err != nil {
+			return Input{}, err
+		}
+		t.Pair = &pair
+	}
+	return Input{Text: t}, nil
 }
 
 // appendCSVCell writes a cell as a JSON value: a number when it is one

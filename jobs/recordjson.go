@@ -6,46 +6,71 @@ import (
 )
 
 // jsonlRecord decodes one JSONL record: a JSON object with exactly one of
-// "features", "s3" and "data_base64", and an optional "id". Other fields
-// are ignored. Names are matched exactly (encoding/json would match them
-// in any letter case), so {"Features": ...} is no input.
-func jsonlRecord(line []byte, num int64) (json.RawMessage, Input, error) {
+// "features", "s3", "data_base64", "text" (with an optional "text_pair")
+// and "inputs" (an Open Inference Protocol request's tensors), an optional
+// "id" and an optional "entity". Other fields are ignored. Names are
+// matched exactly (encoding/json would match them in any letter case), so
+// {"Features": ...} is no input.
+func jsonlRecord(line []byte, num int64) (json.RawMessage, Input, map[string]any, error) {
 	line = bytes.TrimSpace(line)
 	// json.Valid is a scan without allocations; after it, objectMembers may
 	// walk the object trusting its syntax, instead of a reflective Unmarshal
 	// per record.
 	if len(line) == 0 || line[0] != '{' || !json.Valid(line) {
-		return nil, Input{}, Errorf(CodeMalformedJob, "record %d is not a JSON object", num)
+		return nil, Input{}, nil, Errorf(CodeMalformedJob, "record %d is not a JSON object", num)
 	}
-	var id, value json.RawMessage
+	var id, value, pair, entity json.RawMessage
 	var kind string
 	kinds := 0
 	objectMembers(line, func(key, val []byte) {
 		switch string(key) { // no allocation: the compiler compares in place
 		case "id":
 			id = val
+		case "entity":
+			entity = val
+		case inputTextPair:
+			pair = val
 		case inputFeatures:
 			kind, value, kinds = inputFeatures, val, kinds+1
 		case inputS3:
 			kind, value, kinds = inputS3, val, kinds+1
 		case inputData:
 			kind, value, kinds = inputData, val, kinds+1
+		case inputText:
+			kind, value, kinds = inputText, val, kinds+1
+		case inputTensors:
+			kind, value, kinds = inputTensors, val, kinds+1
 		}
 	})
 	if id != nil {
 		if c := id[0]; c != '"' && c != '-' && (c < '0' || c > '9') {
-			return nil, Input{}, Errorf(CodeMalformedJob, `record %d: "id" must be a string or a number, got %s`, num, jsonKindOf(id))
+			return nil, Input{}, nil, Errorf(CodeMalformedJob, `record %d: "id" must be a string or a number, got %s`, num, jsonKindOf(id))
 		}
 		id = append(json.RawMessage(nil), id...) // line is reused by the reader
 	}
 	if kinds != 1 {
-		return id, Input{}, Errorf(CodeMalformedJob, `record %d must hold exactly one of "features", "s3" and "data_base64"; it has %d`, num, kinds)
+		return id, Input{}, nil, Errorf(CodeMalformedJob, `record %d must hold exactly one of "features", "s3", "data_base64", "text" and "inputs"; it has %d`, num, kinds)
 	}
-	in, err := decodeInputKind(kind, value, "")
+	var in Input
+	var err error
+	switch {
+	case kind == inputText:
+		in.Text, err = decodeText(value, pair, "")
+	case pair != nil:
+		err = Errorf(CodeMalformedJob, `"text_pair" needs a "text" beside it`)
+	case kind == inputTensors:
+		in.Tensors, err = decodeTensors(value, inputTensors)
+	default:
+		in, err = decodeInputKind(kind, value, "")
+	}
 	if err != nil {
-		return id, Input{}, prefixErr(err, "record %d", num)
+		return id, Input{}, nil, prefixErr(err, "record %d", num)
 	}
-	return id, in, nil
+	ent, err := decodeEntity(entity, "")
+	if err != nil {
+		return id, Input{}, nil, prefixErr(err, "record %d", num)
+	}
+	return id, in, ent, nil
 }
 
 // objectMembers calls f with each member of the JSON object b, which must

@@ -50,9 +50,12 @@ type Record struct {
 	// else Num as a JSON number.
 	ID json.RawMessage
 	// Input is what an inline job's input would be: Features (the bytes
-	// {"features": ...}, a CSV row's as an array in feature order), S3 or
-	// Data. It is zero when Err is set.
+	// {"features": ...}, a CSV row's as an array in feature order), S3,
+	// Data, Text (a JSONL "text", a CSV "text" column) or Tensors. It is
+	// zero when Err is set.
 	Input Input
+	// Entity is a JSONL record's "entity" (nil when absent).
+	Entity map[string]any
 	// Err is a *Error when this record cannot be used; the reader goes on
 	// with the next record.
 	Err error
@@ -179,7 +182,7 @@ func (rr *RecordReader) next() (Record, error) {
 		case rr.opt.Format == FormatCSV:
 			r.ID, r.Input, r.Err = rr.csv.record(raw, r.Num)
 		default:
-			r.ID, r.Input, r.Err = jsonlRecord(raw, r.Num)
+			r.ID, r.Input, r.Entity, r.Err = jsonlRecord(raw, r.Num)
 		}
 		if r.ID == nil {
 			r.ID = strconv.AppendInt(nil, r.Num, 10)

@@ -2,9 +2,10 @@ package model
 
 import (
 	"fmt"
-	"github.com/batchinfer/batchinfer/tensor"
 	"math"
 	"sort"
+
+	"github.com/batchinfer/batchinfer/tensor"
 )
 
 // classifier turns a probability (or logit) vector into label, score and

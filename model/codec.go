@@ -13,6 +13,9 @@ type postprocessor interface {
 }
 
 func newPreprocessor(m Manifest) (preprocessor, error) {
+	if len(m.Inputs) != 1 || m.Inputs[0].Dtype != DtypeFloat32 {
+		return nil, fmt.Errorf("preprocess.kind %q takes a model with one float32 input; this one has %s (give the manifest a task, or run it as a tensor model)", m.Preprocess.Kind, describeSpecs(m.Inputs))
+	}
 	switch m.Preprocess.Kind {
 	case "image", "text_line":
 		return newImageCodec(m)

@@ -5,4 +5,5 @@ package model
 var InputCodes = []string{
 	codeEmptyInput, codeUnsupportedFormat, codeUndecodableImage, codeImageTooLarge, codeImageDimensions,
 	codeInvalidFeatures, codeWrongFeatureCount, codeNonFiniteFeature, codeInputTooLarge,
+	codeInvalidText, codeInvalidTensor,
 }

@@ -2,9 +2,10 @@ package model
 
 import (
 	"fmt"
-	"github.com/batchinfer/batchinfer/tensor"
 	"path/filepath"
 	"strings"
+
+	"github.com/batchinfer/batchinfer/tensor"
 )
 
 // ctc decodes a [T, classes] probability row greedily: the best class per

@@ -27,7 +27,7 @@ func modelDirWith(t testing.TB, name string, edit func(*Manifest)) string {
 			t.Fatal(err)
 		}
 	}
-	man, err := readManifest(src)
+	man, err := ReadManifest(src)
 	if err != nil {
 		t.Fatal(err)
 	}

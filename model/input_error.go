@@ -31,3 +31,9 @@ const (
 func inputErrorf(code, format string, a ...any) *InputError {
 	return &InputError{Code: code, Message: fmt.Sprintf(format, a...)}
 }
+
+// Codes of text and tensor inputs.
+const (
+	codeInvalidText   = "invalid_text"
+	codeInvalidTensor = "invalid_tensor"
+)

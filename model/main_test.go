@@ -1,14 +1,13 @@
 package model
 
 import (
-	"github.com/batchinfer/batchinfer/tensor"
-
 	"fmt"
 	"os"
 	"sync"
 	"testing"
 
 	"github.com/batchinfer/batchinfer/internal/testenv"
+	"github.com/batchinfer/batchinfer/tensor"
 )
 
 func TestMain(m *testing.M) {

@@ -2,20 +2,31 @@ package model
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/batchinfer/batchinfer/tensor"
 )
 
 // Manifest describes one model folder: what the .onnx file takes and gives,
 // how inputs become tensor rows and rows become results, and the batch
-// limits. It is read from DIR/manifest.json.
+// limits. It is read from DIR/manifest.json, or derived by Inspect from a
+// folder that has none (a Hugging Face export, an Ultralytics export, a
+// bare .onnx); a manifest.json beside such files overrides what it sets.
 type Manifest struct {
-	Name        string       `json:"name"`
-	Version     string       `json:"version"`
+	Name    string `json:"name"`
+	Version string `json:"version"`
+	// Task picks the codec registered for it (RegisterCodec): "tensor",
+	// "text-classification", "token-classification",
+	// "feature-extraction", "object-detection", …. Empty: the codecs of
+	// preprocess.kind and postprocess.kind.
+	Task        string       `json:"task,omitempty"`
 	File        string       `json:"file"` // the .onnx file, relative to the folder
 	Inputs      []TensorSpec `json:"inputs"`
 	Outputs     []TensorSpec `json:"outputs"`
@@ -24,6 +35,23 @@ type Manifest struct {
 	Labels      []string     `json:"labels,omitempty"`  // class names, index = class id
 	Charset     string       `json:"charset,omitempty"` // CTC charset file, one symbol a line
 	Batch       BatchSpec    `json:"batch"`
+
+	// Options of the text codecs (tasks text-classification,
+	// token-classification, feature-extraction).
+	Pooling     string `json:"pooling,omitempty"`     // feature-extraction: mean, cls, max or last
+	Normalize   *bool  `json:"normalize,omitempty"`   // feature-extraction: L2-normalise (default true)
+	MaxLength   int    `json:"max_length,omitempty"`  // tokens per text, at most what the folder allows
+	TopK        int    `json:"top_k,omitempty"`       // text-classification: labels answered (0 = all)
+	Aggregation string `json:"aggregation,omitempty"` // token-classification: none or simple
+	// Activation is how text-classification turns logits into scores:
+	// softmax, or sigmoid for multi-label models (a Hugging Face export's
+	// problem_type multi_label_classification).
+	Activation string `json:"activation,omitempty"`
+
+	// Options of the detection codecs (task object-detection).
+	Conf   *float64 `json:"conf,omitempty"`    // confidence threshold
+	IoU    *float64 `json:"iou,omitempty"`     // NMS IoU threshold
+	MaxDet int      `json:"max_det,omitempty"` // detections kept per image
 
 	// Pipeline makes this a model of stages instead of one session: the
 	// model's own preprocess (kind "page") decodes the input, and each
@@ -39,9 +67,12 @@ type Manifest struct {
 }
 
 // TensorSpec is one model input or output. Shape uses -1 for dynamic dims
-// and always starts with the batch dim. Dtype is "float32", "int64", or
-// "seq(map(int64,float32))" for sklearn's list of per-row class→probability
-// maps, which Run turns into a dense [N, classes] tensor.
+// and always starts with the batch dim, which is -1 or 1 (a model exported
+// with a static batch of one: it runs one row at a time). Dtype is one of
+// float32, float64, int64, int32, int8, uint8, bool, or (outputs only)
+// "seq(map(int64,float32))" for sklearn's list of per-row
+// class→probability maps, which Run turns into a dense [N, classes]
+// float32 tensor.
 type TensorSpec struct {
 	Name  string  `json:"name"`
 	Dtype string  `json:"dtype"`
@@ -136,31 +167,40 @@ type BatchSpec struct {
 	MaxBatch      int   `json:"max_batch"`
 	MaxBatchBytes int64 `json:"max_batch_bytes"`
 	Bucket        int   `json:"bucket,omitempty"` // dynamic dims are padded to a multiple of this within a batch
+	// MaxBatchTokens caps rows × the padded length of the first input
+	// (a text model's tokens per run); 0 = no cap.
+	MaxBatchTokens int64 `json:"max_batch_tokens,omitempty"`
 }
 
-// Dtypes a manifest may name.
+// Dtypes a manifest may name, besides the other tensor.DType names.
 const (
 	DtypeFloat32    = "float32"
 	DtypeInt64      = "int64"
+	DtypeInt32      = "int32"
 	DtypeSeqMapProb = "seq(map(int64,float32))"
 )
 
-func readManifest(dir string) (Manifest, error) {
-	var m Manifest
+// tensorDtypes is every dtype name an input may have, for error messages.
+const tensorDtypes = "float32, float64, int64, int32, int8, uint8 or bool"
+
+// readManifest reads DIR/manifest.json as it is, unvalidated: it may be a
+// complete manifest or the overrides of a folder Inspect describes.
+// found is false when the folder has none.
+func readManifest(dir string) (m Manifest, found bool, err error) {
 	path := filepath.Join(dir, "manifest.json")
 	raw, err := os.ReadFile(path)
-	if err != nil {
-		return m, fmt.Errorf("read manifest: %w", err)
+	if errors.Is(err, fs.ErrNotExist) {
+		return m, false, nil
 	}
-	dec := json.NewDecoder(strings.NewReader(string(raw)))
+	if err != nil {
+		return m, false, fmt.Errorf("read manifest: %w", err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields() // a misspelt key would silently fall back to a default
 	if err := dec.Decode(&m); err != nil {
-		return m, fmt.Errorf("parse %s: %w", path, err)
+		return m, true, fmt.Errorf("parse %s: %w", path, err)
 	}
-	if err := m.validate(); err != nil {
-		return m, fmt.Errorf("manifest %s: %w", path, err)
-	}
-	return m, nil
+	return m, true, nil
 }
 
 // validate checks what can be checked without the session.
@@ -174,24 +214,32 @@ func (m *Manifest) validate() error {
 	if m.File == "" || filepath.IsAbs(m.File) || strings.Contains(m.File, "..") {
 		bad("file %q must be a file name inside the model folder", m.File)
 	}
-	if len(m.Inputs) != 1 {
-		bad("inputs has %d entries; batchinfer serves models with exactly one input", len(m.Inputs))
+	if len(m.Inputs) == 0 {
+		bad("inputs is empty")
 	}
 	if len(m.Outputs) == 0 {
 		bad("outputs is empty")
 	}
-	for kind, specs := range map[string][]TensorSpec{"inputs": m.Inputs, "outputs": m.Outputs} {
+	for _, kind := range []string{"inputs", "outputs"} {
+		specs := map[string][]TensorSpec{"inputs": m.Inputs, "outputs": m.Outputs}[kind]
+		names := map[string]bool{}
 		for i, s := range specs {
 			if s.Name == "" {
 				bad("%s[%d].name is empty", kind, i)
 			}
-			switch s.Dtype {
-			case DtypeFloat32, DtypeInt64, DtypeSeqMapProb:
-			default:
-				bad("%s[%d].dtype %q is not float32, int64 or %s", kind, i, s.Dtype, DtypeSeqMapProb)
+			if names[s.Name] {
+				bad("%s[%d].name %q is used twice", kind, i, s.Name)
 			}
-			if len(s.Shape) == 0 || s.Shape[0] != -1 {
-				bad("%s[%d].shape %v must start with the dynamic batch dim -1", kind, i, s.Shape)
+			names[s.Name] = true
+			if _, ok := tensor.ParseDType(s.Dtype); !ok && (kind == "inputs" || s.Dtype != DtypeSeqMapProb) {
+				also := ""
+				if kind == "outputs" {
+					also = " or " + DtypeSeqMapProb
+				}
+				bad("%s[%d].dtype %q is not %s%s", kind, i, s.Dtype, tensorDtypes, also)
+			}
+			if len(s.Shape) == 0 || (s.Shape[0] != -1 && s.Shape[0] != 1) {
+				bad("%s[%d].shape %v must start with the batch dim: -1 (dynamic) or 1 (a model exported for one row per run)", kind, i, s.Shape)
 			}
 			for j, d := range s.Shape {
 				if d == 0 || d < -1 {
@@ -199,9 +247,6 @@ func (m *Manifest) validate() error {
 				}
 			}
 		}
-	}
-	if len(m.Inputs) == 1 && m.Inputs[0].Dtype != DtypeFloat32 {
-		bad("inputs[0].dtype is %q; only float32 inputs are supported", m.Inputs[0].Dtype)
 	}
 	if m.Batch.MaxBatch < 1 {
 		bad("batch.max_batch is %d; it must be at least 1", m.Batch.MaxBatch)
@@ -212,7 +257,21 @@ func (m *Manifest) validate() error {
 	if m.Batch.Bucket < 0 {
 		bad("batch.bucket is %d; it must be 0 or more", m.Batch.Bucket)
 	}
+	if m.Batch.MaxBatchTokens < 0 {
+		bad("batch.max_batch_tokens is %d; it must be 0 (no cap) or more", m.Batch.MaxBatchTokens)
+	}
 	return errors.Join(errs...)
+}
+
+// staticBatch reports whether an input's batch dim is fixed at one: such
+// a model runs one row at a time whatever batch.max_batch says.
+func (m *Manifest) staticBatch() bool {
+	for _, s := range m.Inputs {
+		if len(s.Shape) > 0 && s.Shape[0] == 1 {
+			return true
+		}
+	}
+	return false
 }
 
 // validateNames checks what every manifest, pipeline or not, must name.

@@ -64,3 +64,60 @@ func loadRefused(t testing.TB, dir, want string) {
 		t.Fatalf("error %q does not contain %q", err, want)
 	}
 }
+
+func TestManifestValidateDtypesAndBatchDims(t *testing.T) {
+	base := func(edit func(*Manifest)) Manifest {
+		m := Manifest{Name: "m", Version: "1", File: "m.onnx",
+			Inputs:  []TensorSpec{{Name: "input_ids", Dtype: "int64", Shape: []int64{-1, -1}}},
+			Outputs: []TensorSpec{{Name: "logits", Dtype: "float32", Shape: []int64{-1, 2}}},
+			Batch:   BatchSpec{MaxBatch: 8, MaxBatchBytes: 1 << 20}}
+		edit(&m)
+		return m
+	}
+	tests := []struct {
+		name string
+		edit func(*Manifest)
+		want string // "" = valid
+	}{
+		{"int64 input", func(*Manifest) {}, ""},
+		{"several inputs of every dtype", func(m *Manifest) {
+			for _, d := range []string{"int32", "float64", "int8", "uint8", "bool", "float32"} {
+				m.Inputs = append(m.Inputs, TensorSpec{Name: "in_" + d, Dtype: d, Shape: []int64{-1, 3}})
+			}
+		}, ""},
+		{"static batch of one", func(m *Manifest) {
+			m.Inputs[0].Shape = []int64{1, 3, 640, 640}
+			m.Outputs[0].Shape = []int64{1, 84, 8400}
+		}, ""},
+		{"static batch of four", func(m *Manifest) { m.Inputs[0].Shape = []int64{4, 3} }, "must start with the batch dim: -1 (dynamic) or 1"},
+		{"float16", func(m *Manifest) { m.Inputs[0].Dtype = "float16" }, `inputs[0].dtype "float16" is not float32, float64, int64, int32, int8, uint8 or bool`},
+		{"sequence input", func(m *Manifest) { m.Inputs[0].Dtype = DtypeSeqMapProb }, `inputs[0].dtype "seq(map(int64,float32))" is not`},
+		{"sequence output", func(m *Manifest) { m.Outputs[0].Dtype = DtypeSeqMapProb }, ""},
+		{"no inputs", func(m *Manifest) { m.Inputs = nil }, "inputs is empty"},
+		{"input named twice", func(m *Manifest) { m.Inputs = append(m.Inputs, m.Inputs[0]) }, `inputs[1].name "input_ids" is used twice`},
+		{"zero dim", func(m *Manifest) { m.Inputs[0].Shape = []int64{-1, 0} }, "inputs[0].shape[1] is 0"},
+		{"negative token budget", func(m *Manifest) { m.Batch.MaxBatchTokens = -1 }, "batch.max_batch_tokens is -1"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := base(tc.edit)
+			err := m.validate()
+			if tc.want == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %v, want one containing %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestManifestBatchDimHint(t *testing.T) {
+	dir := folder(t, "yolo", map[string]string{"yolo.onnx": "@testdata/tiny_yolo.onnx", "manifest.json": `{"name": "y", "version": "1", "file": "yolo.onnx", "task": "tensor",
+		"inputs": [{"name": "images", "dtype": "float32", "shape": [-1, 3, 32, 32]}],
+		"outputs": [{"name": "output0", "dtype": "float32", "shape": [-1, 6, 4]}], "batch": {"max_batch": 4, "max_batch_bytes": 1000000}}`})
+	loadRefused(t, dir, "static batch of one: write 1")
+}

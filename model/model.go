@@ -6,14 +6,21 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 
-	"github.com/batchinfer/batchinfer/tensor"
 	ort "github.com/yalue/onnxruntime_go"
+
+	"github.com/batchinfer/batchinfer/tensor"
 )
 
-// Options tune how a model's session runs.
+// Options tune how a model is loaded and its session runs.
 type Options struct {
+	// Name names a model whose folder has no manifest naming it (the
+	// default is the folder's base name; for an s3:// prefix copied to a
+	// local folder, pass the prefix's last component).
+	Name string
+
 	// IntraOpThreads is ORT's intra-op thread count; 0 means the CPUs this
 	// process may use (GOMAXPROCS, which follows affinity and cgroup
 	// limits: one on a 1,769 MB Lambda).
@@ -28,7 +35,9 @@ type Tensor = tensor.Tensor
 type Model struct {
 	dir      string
 	manifest Manifest
+	spec     *Spec
 	session  *ort.DynamicAdvancedSession
+	codec    Codec // nil for a pipeline and its stages
 	pre      preprocessor
 	post     postprocessor
 
@@ -44,26 +53,27 @@ type Model struct {
 	closeErr  error
 }
 
-// Load reads DIR/manifest.json, creates the session and checks the manifest
-// against the session's own input/output info. InitRuntime must have
-// succeeded first.
+// Load reads a model folder (Inspect), creates the session, checks the
+// manifest against the session's own input/output info and makes the
+// model's codec. InitRuntime must have succeeded first.
 func Load(dir string, opts Options) (*Model, error) {
 	if !ort.IsInitialized() {
 		return nil, fmt.Errorf("load model %s: ONNX Runtime is not initialised: call model.InitRuntime first", dir)
 	}
-	man, err := readManifest(dir)
+	spec, err := Inspect(dir, opts)
 	if err != nil {
 		return nil, fmt.Errorf("load model %s: %w", dir, err)
 	}
-	m, err := build(dir, man, opts)
+	m, err := build(spec, opts)
 	if err != nil {
 		return nil, fmt.Errorf("load model %s: %w", dir, err)
 	}
 	return m, nil
 }
 
-// build loads a validated manifest: its session and codecs, or its stages.
-func build(dir string, man Manifest, opts Options) (*Model, error) {
+// build loads a validated spec: its session and codec, or its stages.
+func build(spec *Spec, opts Options) (*Model, error) {
+	dir, man := spec.Dir, spec.Manifest
 	if len(man.Pipeline) > 0 {
 		return buildPipeline(dir, man, opts)
 	}
@@ -71,32 +81,67 @@ func build(dir string, man Manifest, opts Options) (*Model, error) {
 	if _, err := os.Stat(onnxPath); err != nil {
 		return nil, fmt.Errorf("manifest file: %w", err)
 	}
-	// Check the declared I/O before creating the session: ORT's own error
-	// for a wrong input name is less clear than naming the manifest field.
-	ins, outs, err := ioInfo(onnxPath)
-	if err != nil {
-		return nil, fmt.Errorf("read I/O info of %s: %w", man.File, err)
+	if spec.Inputs == nil {
+		// Check the declared I/O before creating the session: ORT's own
+		// error for a wrong input name is less clear than naming the
+		// manifest field.
+		ins, outs, err := ioInfo(onnxPath)
+		if err != nil {
+			return nil, fmt.Errorf("read I/O info of %s: %w", man.File, err)
+		}
+		if err := checkIO(man, ins, outs); err != nil {
+			return nil, err
+		}
+		if spec.Inputs, err = specsOf("input", ins); err != nil {
+			return nil, err
+		}
+		if spec.Outputs, err = specsOf("output", outs); err != nil {
+			return nil, err
+		}
 	}
-	if err := checkIO(man, ins, outs); err != nil {
+	m := &Model{dir: dir, manifest: man, spec: spec}
+	if err := m.initCodec(); err != nil {
 		return nil, err
 	}
-	m := &Model{dir: dir, manifest: man}
-	if man.Role != "" {
-		if err := m.initRole(dir); err != nil {
-			return nil, fmt.Errorf("role %s: %w", man.Role, err)
-		}
-	} else {
-		if m.pre, err = newPreprocessor(man); err != nil {
-			return nil, fmt.Errorf("preprocess: %w", err)
-		}
-		if m.post, err = newPostprocessor(dir, man); err != nil {
-			return nil, fmt.Errorf("postprocess: %w", err)
-		}
-	}
+	var err error
 	if m.session, err = newSession(onnxPath, man, opts); err != nil {
 		return nil, err
 	}
 	return m, nil
+}
+
+// initCodec makes the model's codec: a stage's role codecs, the codec
+// registered for the manifest's task, or the preprocess and postprocess
+// kinds' codecs.
+func (m *Model) initCodec() error {
+	man := m.manifest
+	var err error
+	switch {
+	case man.Role != "":
+		if err := m.initRole(m.dir); err != nil {
+			return fmt.Errorf("role %s: %w", man.Role, err)
+		}
+		return nil
+	case man.Task == TaskTensor:
+		m.codec = tensorOnly{name: man.Name}
+	case man.Task != "":
+		factory, ok := codecFor(man.Task)
+		if !ok {
+			return fmt.Errorf("task %q has no codec in this build (tasks: %s, %s)", man.Task, TaskTensor, strings.Join(Tasks(), ", "))
+		}
+		if m.codec, err = factory(m.spec); err != nil {
+			return fmt.Errorf("task %s: %w", man.Task, err)
+		}
+	default:
+		if m.pre, err = newPreprocessor(man); err != nil {
+			return fmt.Errorf("preprocess: %w", err)
+		}
+		if m.post, err = newPostprocessor(m.dir, man); err != nil {
+			return fmt.Errorf("postprocess: %w", err)
+		}
+		m.codec = kindCodec{pre: m.pre, post: m.post}
+	}
+	return nil
 }
 
 // ioInfo reads the model's declared inputs and outputs through a session
@@ -180,7 +225,7 @@ func checkSpec(kind string, i int, spec TensorSpec, infos []ort.InputOutputInfo)
 	if info == nil {
 		return fmt.Errorf("manifest %s[%d].name is %q but the model's %s are %s", kind, i, spec.Name, kind, ioNames(infos))
 	}
-	if spec.Dtype == DtypeSeqMapProb {
+	if spec.Dtype == DtypeSeqMapProb && kind == "outputs" {
 		if info.OrtValueType != ort.ONNXTypeSequence {
 			return fmt.Errorf("manifest %s[%d].dtype is %s but the model says %v", kind, i, spec.Dtype, info.OrtValueType)
 		}
@@ -198,18 +243,38 @@ func checkSpec(kind string, i int, spec TensorSpec, infos []ort.InputOutputInfo)
 	for j, d := range spec.Shape {
 		md := info.Dimensions[j]
 		if md > 0 && d != md {
-			return fmt.Errorf("manifest %s[%d].shape[%d] is %d but the model says %d", kind, i, j, d, md)
+			hint := ""
+			if j == 0 && md == 1 {
+				hint = " (the model was exported with a static batch of one: write 1, and each run takes one row)"
+			}
+			if j == 0 && md > 1 {
+				hint = fmt.Sprintf(" (a static batch of %d is not served: export the model with a dynamic batch dim, or a batch of 1)", md)
+			}
+			return fmt.Errorf("manifest %s[%d].shape[%d] is %d but the model says %d%s", kind, i, j, d, md, hint)
 		}
 	}
 	return nil
 }
 
+// dtypeName is the manifest's name of an ORT element type; types
+// batchinfer does not carry (float16, strings, unsigned ints above 8 bits)
+// keep ORT's own name, which no manifest dtype equals.
 func dtypeName(t ort.TensorElementDataType) string {
 	switch t {
 	case ort.TensorElementDataTypeFloat:
-		return DtypeFloat32
+		return tensor.Float32.String()
+	case ort.TensorElementDataTypeDouble:
+		return tensor.Float64.String()
 	case ort.TensorElementDataTypeInt64:
-		return DtypeInt64
+		return tensor.Int64.String()
+	case ort.TensorElementDataTypeInt32:
+		return tensor.Int32.String()
+	case ort.TensorElementDataTypeInt8:
+		return tensor.Int8.String()
+	case ort.TensorElementDataTypeUint8:
+		return tensor.Uint8.String()
+	case ort.TensorElementDataTypeBool:
+		return tensor.Bool.String()
 	}
 	return t.String()
 }
@@ -236,6 +301,9 @@ func (m *Model) Manifest() Manifest { return m.manifest }
 func (m *Model) MaxBatch() int {
 	if m.IsPipeline() {
 		return m.pagesPerCall()
+	}
+	if m.manifest.staticBatch() {
+		return 1
 	}
 	return m.manifest.Batch.MaxBatch
 }

@@ -3,12 +3,13 @@ package model
 import (
 	"errors"
 	"fmt"
-	"github.com/batchinfer/batchinfer/tensor"
 	"image"
 	"math"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/batchinfer/batchinfer/tensor"
 )
 
 // Roles a pipeline stage can play.
@@ -75,7 +76,7 @@ func buildPipeline(dir string, man Manifest, opts Options) (*Model, error) {
 	}
 	m := &Model{dir: dir, manifest: man, page: page}
 	for _, sm := range man.Pipeline {
-		st, err := build(dir, sm, opts)
+		st, err := build(&Spec{Dir: dir, Kind: KindManifest, Manifest: sm}, opts)
 		if err != nil {
 			m.Close()
 			return nil, fmt.Errorf("stage %s: %w", sm.Name, err)

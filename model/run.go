@@ -7,9 +7,9 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/batchinfer/batchinfer/tensor"
-
 	ort "github.com/yalue/onnxruntime_go"
+
+	"github.com/batchinfer/batchinfer/tensor"
 )
 
 // Run runs a single-input batch: RunInputs with one tensor.

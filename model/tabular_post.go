@@ -2,8 +2,9 @@ package model
 
 import (
 	"fmt"
-	"github.com/batchinfer/batchinfer/tensor"
 	"math"
+
+	"github.com/batchinfer/batchinfer/tensor"
 )
 
 // tabularPost reads a classifier's predicted class id and its per-class

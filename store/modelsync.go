@@ -17,7 +17,8 @@ import (
 )
 
 // SyncPrefix makes dir a copy of the objects under an s3://bucket/prefix/
-// model folder (manifest.json, the .onnx file, its assets). Objects whose
+// model folder (manifest.json, the .onnx file, its assets, or a Hugging
+// Face export with its onnx/ and 1_Pooling/ subfolders). Objects whose
 // ETag matches the last sync are not downloaded again, so a warm Lambda
 // sandbox or a restarted poller starts from /tmp. It reports whether
 // anything was downloaded.
@@ -47,14 +48,14 @@ func SyncPrefix(ctx context.Context, client *s3.Client, uri, dir string) (downlo
 		}
 		for _, obj := range page.Contents {
 			rel := strings.TrimPrefix(aws.ToString(obj.Key), prefix)
-			if rel == "" || strings.HasSuffix(rel, "/") || strings.Contains(rel, "/") {
-				continue // a model is one flat folder
-			}
-			if rel != path.Base(rel) || rel == "." || rel == ".." || rel == ".etags.json" {
+			if !safeRelPath(rel) || rel == ".etags.json" {
 				continue
 			}
 			seen++
-			dst := filepath.Join(dir, rel)
+			dst := filepath.Join(dir, filepath.FromSlash(rel))
+			if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+				return downloaded, fmt.Errorf("create %s: %w", filepath.Dir(dst), err)
+			}
 			if etag := aws.ToString(obj.ETag); etags[rel] == etag {
 				if _, err := os.Stat(dst); err == nil {
 					continue
@@ -75,6 +76,22 @@ func SyncPrefix(ctx context.Context, client *s3.Client, uri, dir string) (downlo
 		return downloaded, fmt.Errorf("write %s: %w", etagsPath, err)
 	}
 	return downloaded, nil
+}
+
+// safeRelPath reports whether an object's key below the prefix is a file
+// path inside the folder: Hugging Face exports keep onnx/model.onnx and
+// 1_Pooling/config.json in subfolders, but no segment may be empty, "."
+// or "..", which could write outside dir.
+func safeRelPath(rel string) bool {
+	if rel == "" || strings.HasSuffix(rel, "/") || strings.Contains(rel, "\\") {
+		return false
+	}
+	for _, seg := range strings.Split(rel, "/") {
+		if seg == "" || seg == "." || seg == ".." || seg != path.Base(seg) {
+			return false
+		}
+	}
+	return true
 }
 
 func download(ctx context.Context, client *s3.Client, bucket, key, dst string) error {

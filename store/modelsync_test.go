@@ -12,11 +12,14 @@ func TestSyncPrefixCopiesAModelFolderAndKeepsItByETag(t *testing.T) {
 	ctx := context.Background()
 	bucket := newBucket(t)
 	files := map[string]string{
-		"models/iris/manifest.json": `{"name":"iris"}`,
-		"models/iris/model.onnx":    "onnx bytes",
-		"models/iris/labels.txt":    "a\nb\n",
-		"models/iris/sub/ignored":   "nested objects are not part of a model folder",
-		"models/iris-v2/model.onnx": "a sibling prefix must not leak in",
+		"models/iris/manifest.json":         `{"name":"iris"}`,
+		"models/iris/model.onnx":            "onnx bytes",
+		"models/iris/labels.txt":            "a\nb\n",
+		"models/iris/onnx/model.onnx":       "a Hugging Face export keeps its model in onnx/",
+		"models/iris/1_Pooling/config.json": `{"pooling_mode_cls_token": true}`,
+		"models/iris/../escape":             "a key that climbs out of the folder is not copied",
+		"models/iris/odd//empty-segment":    "nor one with an empty segment",
+		"models/iris-v2/model.onnx":         "a sibling prefix must not leak in",
 	}
 	for k, v := range files {
 		putObject(t, bucket, k, []byte(v))
@@ -27,7 +30,7 @@ func TestSyncPrefixCopiesAModelFolderAndKeepsItByETag(t *testing.T) {
 	if err != nil || !got {
 		t.Fatalf("first sync: downloaded %v, err %v", got, err)
 	}
-	for _, name := range []string{"manifest.json", "model.onnx", "labels.txt"} {
+	for _, name := range []string{"manifest.json", "model.onnx", "labels.txt", "onnx/model.onnx", "1_Pooling/config.json"} {
 		b, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil || string(b) != files["models/iris/"+name] {
 			t.Errorf("%s: %q, %v", name, b, err)
@@ -35,9 +38,12 @@ func TestSyncPrefixCopiesAModelFolderAndKeepsItByETag(t *testing.T) {
 	}
 	entries, _ := os.ReadDir(dir)
 	for _, e := range entries {
-		if e.Name() == "sub" || strings.Contains(e.Name(), "v2") {
+		if e.Name() == "odd" || strings.Contains(e.Name(), "v2") {
 			t.Errorf("unexpected %s in the model folder", e.Name())
 		}
+	}
+	if _, err := os.Stat(filepath.Join(filepath.Dir(dir), "escape")); err == nil {
+		t.Error("a key with .. was written outside the model folder")
 	}
 
 	// A warm start: nothing changed, nothing downloaded.

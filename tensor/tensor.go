@@ -279,3 +279,22 @@ func fill[T Elem](d []T, v T) {
 		d[i] = v
 	}
 }
+
+// Named is a tensor with the name of the model input or output it is (an
+// Open Inference Protocol request's or response's entries).
+type Named struct {
+	Name string
+	Tensor
+}
+
+var oipNames = [...]string{Float32: "FP32", Float64: "FP64", Int64: "INT64", Int32: "INT32",
+	Int8: "INT8", Uint8: "UINT8", Bool: "BOOL"}
+
+// OIPName is the dtype's Open Inference Protocol (KServe v2) datatype:
+// FP32, FP64, INT64, INT32, INT8, UINT8, BOOL.
+func (d DType) OIPName() string {
+	if d != Invalid && int(d) < len(oipNames) {
+		return oipNames[d]
+	}
+	return d.String()
+}

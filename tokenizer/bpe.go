@@ -1,6 +1,7 @@
 package tokenizer
 
 import (
+	"bytes"
 	"container/heap"
 	"encoding/json"
 	"fmt"
@@ -81,7 +82,10 @@ func readMerges(raw json.RawMessage) ([][2]string, error) {
 		return nil, nil
 	}
 	var pairs [][2]string
-	if err := json.Unmarshal(raw, &pairs); err == nil {
+	if s := bytes.TrimLeft(raw[1:], " \t\r\n"); len(s) > 0 && s[0] == '[' {
+		if err := json.Unmarshal(raw, &pairs); err != nil {
+			return nil, fmt.Errorf("reading the merges: %w", err)
+		}
 		return pairs, nil
 	}
 	var lines []string

@@ -5,14 +5,20 @@
 // The reference is transformers.js 4.3.1 (@huggingface/tokenizers 0.2.0):
 // ids, masks, type ids and token strings are those its AutoTokenizer gives
 // (`tokenizer(text, {text_pair, truncation: true})`). transformers.js gives
-// no offsets; ours are those of the Rust library (code point offsets into
-// the original text, as its Python and Node bindings report them).
+// no offsets; ours are those of the Rust library: [start, end) in code
+// points of the original text (its Python and Node bindings report code
+// points too), through every normalization (a lowercased, decomposed or
+// accent-stripped character keeps its span; a byte-level token inside a
+// multi-byte character covers that character; special tokens added by the
+// post-processor are [0, 0]; ByteLevel and RobertaProcessing trim_offsets
+// leave spaces out as the Rust library does).
 //
 // Usage:
 //
 //	tok, err := tokenizer.Load(dir) // dir/tokenizer.json (+ tokenizer_config.json)
 //	enc, err := tok.Encode(text, pair, tokenizer.Options{})
 //	enc.IDs, enc.AttentionMask, enc.TypeIDs, enc.Tokens, enc.Offsets, enc.Truncated
+//	encs, errs := tok.EncodeBatch(inputs, opts) // raw bytes, over the CPUs; errs[i] per input
 //	tok.Info() // max length, pad id, whether type ids are returned, ...
 //
 // Supported: models WordPiece, BPE (byte-level and SentencePiece-style with
@@ -46,12 +52,15 @@
 //   - the ByteLevel post-processor on its own drops the pair's tokens;
 //   - Whitespace and Digits use ASCII \w and \d.
 //
-// The test compares with transformers.js on the real MiniLM (WordPiece),
-// Qwen3 (byte-level BPE) and Llama 2 (SentencePiece BPE, byte fallback)
-// files; of its cases, ids differ from the Rust library's only for the final
-// sigma, extension-B ideographs and Qwen3 pairs (above). No Unigram
-// tokenizer.json is available here, so Unigram follows transformers.js's
-// code without a test against it.
+// The test runs transformers.js under node (testdata/reference.mjs) and
+// compares ids, masks, type ids and tokens exactly, on the real MiniLM
+// (WordPiece), Qwen3 (byte-level BPE) and Llama 2 (SentencePiece BPE, byte
+// fallback) files, and on configurations derived from them for the parts
+// they do not use (variants_test.go), a Unigram model among them: no real
+// Unigram tokenizer.json is available here. Offsets are compared with the
+// Rust library (npm tokenizers) wherever its ids equal ours. Over the test
+// corpus, ids differ from the Rust library's only for the final sigma,
+// extension-B ideographs and Qwen3 pairs (above).
 //
 // Offsets are code points because the Python pipelines' start/end are
 // Python string indices (code points); transformers.js's token-classification

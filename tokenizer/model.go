@@ -3,7 +3,6 @@ package tokenizer
 import (
 	"encoding/json"
 	"fmt"
-	"sort"
 )
 
 // token is one model output before post-processing.
@@ -85,13 +84,8 @@ func newVocab(raw json.RawMessage, unk *string) (vocab, error) {
 		maxID = max(maxID, id)
 	}
 	v.tokens = make([]string, maxID+1)
-	keys := make([]string, 0, len(v.ids))
-	for k := range v.ids {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		v.tokens[v.ids[k]] = k
+	for k, id := range v.ids {
+		v.tokens[id] = k
 	}
 	if unk != nil {
 		v.unkTok = *unk

@@ -104,7 +104,7 @@ func isNull(raw json.RawMessage) bool {
 func isMark(r rune) bool { return unicode.In(r, unicode.Mn, unicode.Mc, unicode.Me) }
 
 func dropRunes(t atext, drop func(rune) bool) atext {
-	var b builder
+	b := newBuilder(len(t.r))
 	for i, r := range t.r {
 		if !drop(r) {
 			b.add(r, t.a[i])
@@ -131,27 +131,51 @@ func applyForm(f norm.Form, t atext) atext {
 	if f == norm.NFKC || f == norm.NFKD {
 		decomp = norm.NFKD
 	}
-	var b builder
+	b := newBuilder(len(t.r) + 8)
 	var it norm.Iter
 	it.InitString(f, s)
 	// byte offset in s → code point index in t
 	idx := make([]int32, len(s)+1)
 	k := int32(0)
 	for i := range s {
-		idx[i] = k
+		for j := i; j < len(s) && (j == i || !utf8.RuneStart(s[j])); j++ {
+			idx[j] = k
+		}
 		k++
 	}
 	idx[len(s)] = k
+	// The iterator may hand out a long decomposition in pieces before it
+	// moves past the input code point: gather them until it does.
+	var pending []rune
+	from := 0
 	for !it.Done() {
-		from := int(idx[it.Pos()])
-		seg := []rune(string(it.Next()))
+		if len(pending) == 0 {
+			from = int(idx[it.Pos()])
+		}
+		pending = append(pending, []rune(string(it.Next()))...)
 		to := int(idx[it.Pos()])
-		alignSegment(&b, decomp, t.slice(from, to), seg)
+		if to == from && !it.Done() {
+			continue
+		}
+		alignSegment(&b, decomp, t.slice(from, to), pending)
+		pending = pending[:0]
 	}
 	return b.t
 }
 
 func alignSegment(b *builder, decomp norm.Form, in atext, out []rune) {
+	if len(in.r) == 0 {
+		// an inserted code point (a combining grapheme joiner breaking an
+		// overlong run of marks): zero width where it stands
+		z := span{}
+		if n := len(b.t.a); n > 0 {
+			z = span{b.t.a[n-1].end, b.t.a[n-1].end}
+		}
+		for _, r := range out {
+			b.add(r, z)
+		}
+		return
+	}
 	if len(out) == len(in.r) {
 		for k, r := range out {
 			b.add(r, in.a[k])
@@ -220,7 +244,7 @@ func stripNonspacing(t atext) atext {
 // (but not tab, newline, carriage return) and turns JavaScript whitespace
 // into spaces, as transformers.js does.
 func bertClean(t atext) atext {
-	var b builder
+	b := newBuilder(len(t.r))
 	for i, r := range t.r {
 		if r == 0 || r == 0xFFFD {
 			continue
@@ -240,7 +264,7 @@ func bertClean(t atext) atext {
 // code units, so ideographs outside the BMP (extension B and later) are not
 // padded; we do the same.
 func padChinese(t atext) atext {
-	var b builder
+	b := newBuilder(len(t.r) + 8)
 	for i, r := range t.r {
 		if r <= 0xFFFF && isChinese(r) {
 			z := span{t.a[i].start, t.a[i].start}
@@ -275,8 +299,7 @@ func (p prependNormalizer) normalize(t atext) atext {
 	return b.t
 }
 
-// replacer replaces every match of a pattern; the replacement takes the
-// span of what it replaced.
+// replacer replaces every match of a pattern.
 type replacer struct {
 	p       *pattern
 	content []rune
@@ -291,9 +314,18 @@ func (rp replacer) normalize(t atext) atext {
 	prev := 0
 	for _, m := range ms {
 		b.addAll(t.slice(prev, m[0]))
-		a := t.cover(m[0], m[1])
-		for _, r := range rp.content {
-			b.add(r, a)
+		// As the Rust library aligns a replacement: a shorter one takes the
+		// spans of the match's last code points, a longer one repeats the
+		// last span.
+		n, k := m[1]-m[0], len(rp.content)
+		for i, r := range rp.content {
+			j := m[0] + i
+			if k <= n {
+				j += n - k
+			} else if i >= n {
+				j = m[1] - 1
+			}
+			b.add(r, t.a[j])
 		}
 		prev = m[1]
 	}

@@ -12,12 +12,14 @@ type postProcessor interface {
 }
 
 type postConfig struct {
-	Type       string            `json:"type"`
-	Single     []templateItem    `json:"single"`
-	Pair       []templateItem    `json:"pair"`
-	Sep        json.RawMessage   `json:"sep"`
-	Cls        json.RawMessage   `json:"cls"`
-	Processors []json.RawMessage `json:"processors"`
+	Type           string            `json:"type"`
+	TrimOffsets    *bool             `json:"trim_offsets"`
+	AddPrefixSpace *bool             `json:"add_prefix_space"`
+	Single         []templateItem    `json:"single"`
+	Pair           []templateItem    `json:"pair"`
+	Sep            json.RawMessage   `json:"sep"`
+	Cls            json.RawMessage   `json:"cls"`
+	Processors     []json.RawMessage `json:"processors"`
 }
 
 type templateItem struct {
@@ -43,7 +45,7 @@ func newPostProcessor(raw json.RawMessage) (postProcessor, error) {
 	case "TemplateProcessing":
 		return template{single: c.Single, pair: c.Pair}, nil
 	case "ByteLevel":
-		return passThrough{}, nil
+		return passThrough{trimmer{on: orTrue(c.TrimOffsets), prefix: orTrue(c.AddPrefixSpace)}}, nil
 	case "BertProcessing", "RobertaProcessing":
 		var sep, cls struct {
 			tok string
@@ -58,7 +60,12 @@ func newPostProcessor(raw json.RawMessage) (postProcessor, error) {
 		}
 		sep.tok, _ = s[0].(string)
 		cls.tok, _ = k[0].(string)
-		return bertProc{sep: sep.tok, cls: cls.tok, roberta: c.Type == "RobertaProcessing"}, nil
+		p := bertProc{sep: sep.tok, cls: cls.tok}
+		if c.Type == "RobertaProcessing" {
+			p.roberta = true
+			p.trim = trimmer{on: orTrue(c.TrimOffsets), prefix: orTrue(c.AddPrefixSpace)}
+		}
+		return p, nil
 	case "Sequence":
 		var seq postSeq
 		for _, r := range c.Processors {
@@ -114,14 +121,19 @@ func (t template) process(a, b []token, pair, special bool) ([]token, []int) {
 // passThrough is the ByteLevel post-processor. In transformers.js it hands
 // both sequences on unchanged, so on its own it drops the pair (the encoding
 // keeps only the first sequence) and gives no type ids.
-type passThrough struct{}
+type passThrough struct{ trim trimmer }
 
 func (passThrough) process(a, _ []token, _, _ bool) ([]token, []int) { return a, nil }
+
+func (p passThrough) trimmer() trimmer { return p.trim }
 
 type bertProc struct {
 	sep, cls string
 	roberta  bool
+	trim     trimmer
 }
+
+func (p bertProc) trimmer() trimmer { return p.trim }
 
 func (p bertProc) process(a, b []token, pair, special bool) ([]token, []int) {
 	var toks []token
@@ -154,6 +166,15 @@ func (p bertProc) process(a, b []token, pair, special bool) ([]token, []int) {
 // both sequences on; any other processor joins them and consumes the pair.
 type postSeq []postProcessor
 
+func (s postSeq) trimmer() trimmer {
+	for _, p := range s {
+		if t := trimmerOf(p); t.on {
+			return t
+		}
+	}
+	return trimmer{}
+}
+
 func (s postSeq) process(a, b []token, pair, special bool) ([]token, []int) {
 	var types []int
 	for _, p := range s {
@@ -165,4 +186,48 @@ func (s postSeq) process(a, b []token, pair, special bool) ([]token, []int) {
 		b, pair = nil, false
 	}
 	return a, types
+}
+
+func orTrue(b *bool) bool { return b == nil || *b }
+
+// trimmer is the Rust library's trim_offsets of the ByteLevel and
+// RobertaProcessing post-processors: a token's offsets leave out its
+// leading and trailing spaces (but for the space the tokenizer itself put
+// before the first word when add_prefix_space). It changes offsets only:
+// transformers.js, which has none, has nothing to follow here.
+type trimmer struct{ on, prefix bool }
+
+func trimmerOf(p postProcessor) trimmer {
+	if t, ok := p.(interface{ trimmer() trimmer }); ok {
+		return t.trimmer()
+	}
+	return trimmer{}
+}
+
+func (tr trimmer) apply(toks []token) {
+	if !tr.on {
+		return
+	}
+	space := byteToRune[' ']
+	isSpace := func(r rune) bool { return r == space || isWhiteSpace(r) }
+	for i := range toks {
+		r := []rune(toks[i].value)
+		lead, trail := 0, 0
+		for lead < len(r) && isSpace(r[lead]) {
+			lead++
+		}
+		for trail < len(r) && isSpace(r[len(r)-1-trail]) {
+			trail++
+		}
+		o := &toks[i].off
+		if lead > 0 {
+			if (i == 0 || o.start == 0) && tr.prefix && lead == 1 {
+				lead = 0
+			}
+			o.start = min(o.start+int32(lead), o.end)
+		}
+		if trail > 0 && o.end >= int32(trail) {
+			o.end = max(o.end-int32(trail), o.start)
+		}
+	}
 }

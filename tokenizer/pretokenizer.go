@@ -202,7 +202,7 @@ func (b byteLevel) split(t atext, _ int) []atext {
 		var bl builder
 		z := span{}
 		if len(t.a) > 0 {
-			z = span{t.a[0].start, t.a[0].start}
+			z = t.a[0] // the Rust library gives the added space the first code point's span
 		}
 		bl.add(' ', z)
 		bl.addAll(t)
@@ -292,7 +292,7 @@ func (m metaspace) split(t atext, section int) []atext {
 		var p builder
 		z := span{}
 		if len(out.a) > 0 {
-			z = span{out.a[0].start, out.a[0].start}
+			z = out.a[0] // as the Rust library aligns the prepended replacement
 		}
 		for _, x := range m.strRep {
 			p.add(x, z)

@@ -60,6 +60,10 @@ func (t atext) cover(i, j int) span {
 // builder appends code points with their spans.
 type builder struct{ t atext }
 
+func newBuilder(n int) builder {
+	return builder{atext{r: make([]rune, 0, n), a: make([]span, 0, n)}}
+}
+
 func (b *builder) add(r rune, a span) {
 	b.t.r = append(b.t.r, r)
 	b.t.a = append(b.t.a, a)

@@ -183,6 +183,11 @@ func (t *Tokenizer) encode(text, pair string, opts Options) Encoding {
 	for i := range b {
 		b[i].seq = 1
 	}
+	if t.post != nil {
+		tr := trimmerOf(t.post)
+		tr.apply(a)
+		tr.apply(b)
+	}
 	var toks []token
 	var types []int
 	if t.post != nil {

@@ -1,10 +1,13 @@
 package tokenizer
 
+import "strings"
+
 // wordPiece is BERT's greedy longest-match-first subword model.
 type wordPiece struct {
 	vocab
 	prefix   string
 	maxChars int
+	cont     map[string]int // the continuation pieces by their text without the prefix
 }
 
 func newWordPiece(c modelConfig) (*wordPiece, error) {
@@ -19,7 +22,25 @@ func newWordPiece(c modelConfig) (*wordPiece, error) {
 	if c.MaxInputCharsPerWord != nil {
 		w.maxChars = *c.MaxInputCharsPerWord
 	}
+	w.index()
 	return w, nil
+}
+
+func (w *wordPiece) index() {
+	w.cont = make(map[string]int)
+	for s, id := range w.ids {
+		if rest, ok := strings.CutPrefix(s, w.prefix); ok {
+			w.cont[rest] = id
+		}
+	}
+}
+
+// setToken keeps the continuation index in step with the vocabulary.
+func (w *wordPiece) setToken(s string, id int) {
+	w.vocab.setToken(s, id)
+	if rest, ok := strings.CutPrefix(s, w.prefix); ok {
+		w.cont[rest] = id
+	}
 }
 
 func (w *wordPiece) encode(words []atext, out []token) []token {
@@ -36,15 +57,29 @@ func (w *wordPiece) word(word atext, out []token) []token {
 		return append(out, unk)
 	}
 	mark := len(out)
+	// the word as UTF-8, with each code point's byte offset, so candidate
+	// pieces are substrings rather than new strings
+	text := string(word.r)
+	at := make([]int, n+1)
+	k := 0
+	for i := range text {
+		at[k] = i
+		k++
+	}
+	at[n] = len(text)
 	for start := 0; start < n; {
 		end := n
 		found := false
 		for start < end {
-			s := string(word.r[start:end])
+			s := text[at[start]:at[end]]
+			table := w.ids
 			if start > 0 {
-				s = w.prefix + s
+				table = w.cont
 			}
-			if id, ok := w.ids[s]; ok {
+			if id, ok := table[s]; ok {
+				if start > 0 {
+					s = w.prefix + s
+				}
 				out = append(out, token{value: s, id: id, off: word.cover(start, end)})
 				found = true
 				break

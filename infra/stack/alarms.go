@@ -80,11 +80,14 @@ func (b *BatchInfer) addAlarms() {
 		graph("Duration (ms)", b.Function.MetricDuration(&awscloudwatch.MetricOptions{Statistic: jsii.String("p90")})),
 		graph("Concurrent executions", b.Function.Metric(jsii.String("ConcurrentExecutions"), &awscloudwatch.MetricOptions{Statistic: jsii.String("Maximum")})),
 	)
+	b.addPollerAlarms(alarm)
+	statuses := []interfacesawscloudwatch.IAlarmRef{b.Alarms[AlarmDLQ], b.Alarms[AlarmOldestMessage], b.Alarms[AlarmErrors],
+		b.Alarms[AlarmThrottles], b.Alarms[AlarmFailedRate], b.Alarms[AlarmQueueAgeP99]}
+	if b.Poller != nil {
+		statuses = append(statuses, b.Alarms[AlarmPollerBacklog], b.Alarms[AlarmPollerMemory])
+	}
 	b.Dashboard.AddWidgets(awscloudwatch.NewAlarmStatusWidget(&awscloudwatch.AlarmStatusWidgetProps{
-		Title: jsii.String("Alarms"),
-		Alarms: &[]interfacesawscloudwatch.IAlarmRef{b.Alarms[AlarmDLQ], b.Alarms[AlarmOldestMessage], b.Alarms[AlarmErrors],
-			b.Alarms[AlarmThrottles], b.Alarms[AlarmFailedRate], b.Alarms[AlarmQueueAgeP99]},
-		Width: jsii.Number(24),
+		Title: jsii.String("Alarms"), Alarms: &statuses, Width: jsii.Number(24),
 	}))
 	b.addMetricsDashboard()
 }

@@ -214,9 +214,9 @@ func TestBatchManifestWarning(t *testing.T) {
 }
 
 func TestRoutesContext(t *testing.T) {
-	app := awscdk.NewApp(&awscdk.AppProps{Context: &map[string]any{
+	app := awscdk.NewApp(&awscdk.AppProps{PostCliContext: isolated(t, map[string]any{
 		"routes": map[string]any{"scans/": "ppocr-rec", "iris/": "iris-rf"},
-	}, Outdir: jsii.String(tempDir(t))})
+	}), Outdir: jsii.String(tempDir(t))})
 	c, err := ConfigFromContext(app.Node())
 	if err != nil {
 		t.Fatal(err)

@@ -90,6 +90,18 @@ type Config struct {
 	BundleDir string
 
 	API APIConfig // the REST API's usage plan (api.go)
+
+	// ESMMinPollers and ESMMaxPollers ("esmMinPollers", "esmMaxPollers")
+	// put the SQS event source in provisioned mode when either is set
+	// (minimum 2..200, maximum 2..2,000): it then scales by up to 1,000
+	// concurrent invocations a minute to 20,000 instead of 300 a minute to
+	// 1,250 (docs/scale.md). ESMMetrics ("esmMetrics": on, off; on by
+	// default in provisioned mode) turns on the event source's own metrics.
+	ESMMinPollers int
+	ESMMaxPollers int
+	ESMMetrics    string
+
+	Poller PollerConfig // the ECS poller instead of the event source (poller.go)
 }
 
 // Defaults returns c with every unset field given its default.
@@ -115,7 +127,9 @@ func (c Config) Defaults() Config {
 		def(&c.BatchSize, 100)
 		def(&c.MaxBatchingWindowSeconds, 5)
 	}
-	def(&c.MaxConcurrency, 10)
+	if !c.Provisioned() { // provisioned mode has no maximum concurrency: its pollers cap it
+		def(&c.MaxConcurrency, 10)
+	}
 	def(&c.MaxReceiveCount, 5)
 	def(&c.ResultsExpireDays, 30)
 	def(&c.OldestMessageAlarmSeconds, 900)
@@ -139,8 +153,22 @@ func (c Config) Defaults() Config {
 		c.BundleDir = filepath.Join(c.RepoDir, ".cache", "lambda")
 	}
 	c.API = c.API.defaults()
+	if c.Provisioned() {
+		def(&c.ESMMinPollers, 2)
+		def(&c.ESMMaxPollers, max(200, c.ESMMinPollers))
+	}
+	if c.ESMMetrics == "" {
+		c.ESMMetrics = "off"
+		if c.Provisioned() {
+			c.ESMMetrics = "on"
+		}
+	}
+	c.Poller = c.Poller.defaults(c.Architecture)
 	return c
 }
+
+// Provisioned reports whether the event source runs in provisioned mode.
+func (c Config) Provisioned() bool { return c.ESMMinPollers > 0 || c.ESMMaxPollers > 0 }
 
 // Validate checks the limits AWS enforces at deploy time, so a bad value
 // fails synthesis with the context key that set it instead of a rollback.
@@ -179,7 +207,9 @@ func (c Config) Validate() error {
 	if c.BatchSize > 10 && c.MaxBatchingWindowSeconds < 1 && !c.FIFO {
 		bad("maxBatchingWindowSeconds", "batch size %d > 10 needs a batching window of at least 1 s", c.BatchSize)
 	}
-	if c.MaxConcurrency < 2 || c.MaxConcurrency > 1000 {
+	if c.Provisioned() && c.MaxConcurrency != 0 {
+		bad("maxConcurrency", "%d: an event source in provisioned mode (esmMinPollers, esmMaxPollers) takes no maximum concurrency; its pollers cap it (10 invocations each)", c.MaxConcurrency)
+	} else if !c.Provisioned() && (c.MaxConcurrency < 2 || c.MaxConcurrency > 1000) {
 		bad("maxConcurrency", "%d is outside the event source's 2..1000", c.MaxConcurrency)
 	}
 	if c.ReservedConcurrency > 0 && c.MaxConcurrency > c.ReservedConcurrency {
@@ -217,7 +247,21 @@ func (c Config) Validate() error {
 	if !strings.HasPrefix(c.ReprocessSchedule, "rate(") && !strings.HasPrefix(c.ReprocessSchedule, "cron(") && !strings.HasPrefix(c.ReprocessSchedule, "at(") {
 		bad("reprocessSchedule", "%q is not a rate(...), cron(...) or at(...) expression", c.ReprocessSchedule)
 	}
-	errs = append(errs, c.API.validate())
+	if c.Provisioned() {
+		if c.ESMMinPollers < 2 || c.ESMMinPollers > 200 {
+			bad("esmMinPollers", "%d is outside the event source's 2..200", c.ESMMinPollers)
+		}
+		if c.ESMMaxPollers < 2 || c.ESMMaxPollers > 2000 {
+			bad("esmMaxPollers", "%d is outside the event source's 2..2000", c.ESMMaxPollers)
+		}
+		if c.ESMMaxPollers < c.ESMMinPollers {
+			bad("esmMaxPollers", "%d is under esmMinPollers %d", c.ESMMaxPollers, c.ESMMinPollers)
+		}
+	}
+	if c.ESMMetrics != "on" && c.ESMMetrics != "off" {
+		bad("esmMetrics", "%q is not on or off", c.ESMMetrics)
+	}
+	errs = append(errs, c.API.validate(), c.Poller.validate(c.Architecture))
 	return errors.Join(errs...)
 }
 

@@ -1,6 +1,8 @@
 package stack
 
 import (
+	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 
@@ -14,13 +16,34 @@ func newFromContext(t *testing.T, ctx map[string]any) error {
 	if _, ok := ctx["repoDir"]; !ok {
 		ctx["repoDir"] = "../.."
 	}
-	app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(tempDir(t))})
+	app := awscdk.NewApp(&awscdk.AppProps{PostCliContext: isolated(t, ctx), Outdir: jsii.String(tempDir(t))})
 	cfg, err := ConfigFromContext(app.Node())
 	if err != nil {
 		return err
 	}
 	_, err = New(app, "BatchInfer", cfg, nil)
 	return err
+}
+
+// isolated is ctx for AppProps.PostCliContext, which CDK applies after
+// CDK_CONTEXT_JSON: `go tool task synth` may run the tests with a context
+// in the environment, whose keys would otherwise mix into the case's.
+// Every key of that context the case does not set is blanked ("" reads as
+// unset).
+func isolated(t *testing.T, ctx map[string]any) *map[string]any {
+	t.Helper()
+	if env := os.Getenv("CDK_CONTEXT_JSON"); env != "" {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(env), &m); err != nil {
+			t.Fatalf("CDK_CONTEXT_JSON: %v", err)
+		}
+		for k := range m {
+			if _, ok := ctx[k]; !ok {
+				ctx[k] = ""
+			}
+		}
+	}
+	return &ctx
 }
 
 func TestSynthRejects(t *testing.T) {
@@ -60,10 +83,10 @@ func TestSynthRejects(t *testing.T) {
 }
 
 func TestConfigFromContext(t *testing.T) {
-	app := awscdk.NewApp(&awscdk.AppProps{Context: &map[string]any{
+	app := awscdk.NewApp(&awscdk.AppProps{PostCliContext: isolated(t, map[string]any{
 		"variant": "zip", "architecture": "arm64", "memoryMiB": 3538.0, "timeoutSeconds": "60",
 		"models": "iris-rf, s3://b/p/", "reprocessEnabled": "true", "inboxSuffix": ".png",
-	}, Outdir: jsii.String(tempDir(t))})
+	}), Outdir: jsii.String(tempDir(t))})
 	c, err := ConfigFromContext(app.Node())
 	if err != nil {
 		t.Fatal(err)
@@ -101,7 +124,7 @@ func TestConfigFromContextKeys(t *testing.T) {
 		{ctx: map[string]any{"reprocessEnabled": "maybe"}, wantErr: `context "reprocessEnabled": "maybe" is not true or false`},
 	}
 	for _, tt := range tests {
-		app := awscdk.NewApp(&awscdk.AppProps{Context: &tt.ctx, Outdir: jsii.String(tempDir(t))})
+		app := awscdk.NewApp(&awscdk.AppProps{PostCliContext: isolated(t, tt.ctx), Outdir: jsii.String(tempDir(t))})
 		c, err := ConfigFromContext(app.Node())
 		switch {
 		case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):

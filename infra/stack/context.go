@@ -32,6 +32,11 @@ func ConfigFromContext(node constructs.Node) (Config, error) {
 		{"resultsExpireDays", &c.ResultsExpireDays}, {"oldestMessageAlarmSeconds", &c.OldestMessageAlarmSeconds},
 		{"reprocessSchedule", &c.ReprocessSchedule}, {"reprocessEnabled", &c.ReprocessEnabled}, {"reprocessWindow", &c.ReprocessWindow},
 		{"repoDir", &c.RepoDir}, {"bundleDir", &c.BundleDir},
+		{"esmMinPollers", &c.ESMMinPollers}, {"esmMaxPollers", &c.ESMMaxPollers}, {"esmMetrics", &c.ESMMetrics},
+		{"poller", &c.Poller.Kind}, {"pollerInstanceType", &c.Poller.InstanceType},
+		{"pollerMinTasks", &c.Poller.MinTasks}, {"pollerMaxTasks", &c.Poller.MaxTasks},
+		{"pollerCpu", &c.Poller.CPU}, {"pollerMemoryMiB", &c.Poller.MemoryMiB},
+		{"pollerBacklogPerTask", &c.Poller.BacklogPerTask}, {"pollerStopTimeoutSeconds", &c.Poller.StopTimeoutSeconds},
 	} {
 		r.read(f.key, f.dst)
 	}

@@ -66,6 +66,27 @@ func TestEnvironmentNamesAreTheWorkers(t *testing.T) {
 	}
 }
 
+// pollerSource adds the packages `batchinfer poll` reads its own settings
+// in: the poll loop (worker) and the cost metrics' container size.
+var pollerSource = append(slices.Clone(workerSource), "../../metrics")
+
+func TestPollerEnvironmentNamesAreTheWorkers(t *testing.T) {
+	read := map[string]bool{}
+	for _, dir := range pollerSource {
+		for _, lit := range stringLiterals(t, dir) {
+			if envName.MatchString(lit) {
+				read[lit] = true
+			}
+		}
+	}
+	env := synthConfig(t, "fargate", fargateConfig()).b.PollerEnvironment()
+	for name := range env {
+		if !read[name] {
+			t.Errorf("the poller's container sets %s, which `batchinfer poll` never reads", name)
+		}
+	}
+}
+
 func TestStatusIndexIsTheStores(t *testing.T) {
 	got, ok := constString(t, "../../store", "StatusIndex")
 	if !ok {

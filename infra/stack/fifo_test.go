@@ -15,9 +15,9 @@ import (
 // batching window, the API sending with a group and a deduplication id,
 // and no inbox notification (S3 cannot notify a FIFO queue).
 func TestFIFOStack(t *testing.T) {
-	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(tempDir(t)), Context: &map[string]any{
+	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(tempDir(t)), PostCliContext: isolated(t, map[string]any{
 		"fifo": "true", "variant": "zip", "repoDir": filepath.Join("..", ".."), "bundleDir": fakeBundle(t, "ppocr-rec", "ppocr-cls", "iris-rf"),
-	}})
+	})})
 	cfg, err := ConfigFromContext(app.Node())
 	if err != nil {
 		t.Fatal(err)

@@ -82,16 +82,35 @@ func (b *BatchInfer) addFunction() {
 		props.Layers = &layers
 	}
 	b.Function = awslambda.NewFunction(b.Stack, jsii.String("Worker"), props)
+	if !c.Poller.Enabled() { // else the ECS poller consumes the queue (poller.go)
+		b.Function.AddEventSource(awslambdaeventsources.NewSqsEventSource(b.Jobs, b.eventSourceProps()))
+	}
+}
 
+// eventSourceProps is the SQS event source: batching, partial batch
+// responses, and provisioned mode with its metrics when configured.
+func (b *BatchInfer) eventSourceProps() *awslambdaeventsources.SqsEventSourceProps {
+	c := b.Config
 	esm := &awslambdaeventsources.SqsEventSourceProps{
 		BatchSize:               jsii.Number(float64(c.BatchSize)),
 		ReportBatchItemFailures: jsii.Bool(true),
-		MaxConcurrency:          jsii.Number(float64(c.MaxConcurrency)),
+	}
+	if c.MaxConcurrency > 0 {
+		esm.MaxConcurrency = jsii.Number(float64(c.MaxConcurrency))
 	}
 	if !c.FIFO { // a FIFO queue's event source takes no batching window
 		esm.MaxBatchingWindow = awscdk.Duration_Seconds(jsii.Number(float64(c.MaxBatchingWindowSeconds)))
 	}
-	b.Function.AddEventSource(awslambdaeventsources.NewSqsEventSource(b.Jobs, esm))
+	if c.Provisioned() {
+		esm.ProvisionedPollerConfig = &awslambda.ProvisionedPollerConfig{
+			MinimumPollers: jsii.Number(float64(c.ESMMinPollers)),
+			MaximumPollers: jsii.Number(float64(c.ESMMaxPollers)),
+		}
+	}
+	if c.ESMMetrics == "on" {
+		esm.MetricsConfig = &awslambda.MetricsConfig{Metrics: &[]awslambda.MetricType{awslambda.MetricType_EVENT_COUNT}}
+	}
+	return esm
 }
 
 // workerImage is the container image built from the repository's

@@ -14,8 +14,17 @@ import (
 // actions the worker never calls (Scan, BatchWrite, s3:List*).
 // Consuming the jobs queue is granted by the event source mapping itself.
 func (b *BatchInfer) addPermissions() {
+	for _, st := range b.dataStatements() {
+		b.Function.AddToRolePolicy(st)
+	}
+}
+
+// dataStatements are the worker's data permissions, shared by the function
+// and the ECS poller's task role (poller.go).
+func (b *BatchInfer) dataStatements() []awsiam.PolicyStatement {
+	var out []awsiam.PolicyStatement
 	allow := func(sid string, actions []string, resources ...*string) {
-		b.Function.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		out = append(out, awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 			Sid:       jsii.String(sid),
 			Effect:    awsiam.Effect_ALLOW,
 			Actions:   jsii.Strings(actions...),
@@ -51,11 +60,12 @@ func (b *BatchInfer) addPermissions() {
 			Resource: jsii.String(bucket),
 		}, b.Stack)
 		allow(fmt.Sprintf("ReadModel%d", i), []string{"s3:GetObject"}, jsii.String(*arn+"/"+prefix+"*"))
-		b.Function.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		out = append(out, awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 			Sid:        jsii.String(fmt.Sprintf("ListModel%d", i)),
 			Actions:    jsii.Strings("s3:ListBucket"),
 			Resources:  jsii.Strings(*arn),
 			Conditions: &map[string]any{"StringLike": map[string]any{"s3:prefix": []string{prefix + "*"}}},
 		}))
 	}
+	return out
 }

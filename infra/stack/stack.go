@@ -41,6 +41,9 @@ type BatchInfer struct {
 
 	// BatchOpsRole is assumed by S3 Batch Operations (batchops.go).
 	BatchOpsRole awsiam.Role
+
+	// Poller is the ECS poller when context "poller" is set (poller.go), else nil.
+	Poller *Poller
 }
 
 // New defines the stack in scope. cfg is defaulted and validated first, so
@@ -61,6 +64,7 @@ func New(scope constructs.Construct, id string, cfg Config, props *awscdk.StackP
 	b.addPermissions()
 	b.addAPI()
 	b.addNotifications()
+	b.addPoller()
 	b.addBatchOps()
 	b.addSchedule()
 	b.addAlarms()

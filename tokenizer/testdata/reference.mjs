@@ -4,8 +4,9 @@
 //
 //   node reference.mjs NODE_MODULES_DIR MODELS_ROOT < cases.json > results.json
 //
-// cases.json: [{"dir": "minilm", "text": "...", "pair": "...", "max_length": 16}, ...]
-// ("pair" "" or absent: none; "max_length" 0 or absent: the model's).
+// cases.json: [{"dir": "minilm", "text": "...", "pair": "...", "max_length": 16, "no_special": true}, ...]
+// ("pair" "" or absent: none; "max_length" 0 or absent: the model's;
+// "no_special": add_special_tokens false).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
@@ -35,10 +36,11 @@ for (const c of cases) {
   if (!loaded.has(c.dir)) loaded.set(c.dir, await AutoTokenizer.from_pretrained(c.dir));
   const tok = loaded.get(c.dir);
   const pair = c.pair ? c.pair : null;
-  const opts = { text_pair: pair, truncation: true, return_tensor: false };
+  const add_special_tokens = !c.no_special;
+  const opts = { text_pair: pair, truncation: true, return_tensor: false, add_special_tokens };
   if (c.max_length) opts.max_length = c.max_length;
   const enc = tok(c.text, opts);
-  const inner = tok._tokenizer.encode(c.text, { text_pair: pair, add_special_tokens: true, return_token_type_ids: true });
+  const inner = tok._tokenizer.encode(c.text, { text_pair: pair, add_special_tokens, return_token_type_ids: true });
   const n = enc.input_ids.length;
   const r = {
     input_ids: enc.input_ids,
@@ -52,13 +54,25 @@ for (const c of cases) {
   };
   if (Rust) {
     if (!rust.has(c.dir)) {
-      const t = Rust.fromFile(join(root, c.dir, 'tokenizer.json'));
-      t.setTruncation(1 << 30);
-      t.disablePadding();
+      let t = null;
+      const file = join(root, c.dir, 'tokenizer.json');
+      try {
+        // The Rust library aborts the process on a Precompiled normalizer
+        // without a real charsmap (which transformers.js never reads).
+        if (readFileSync(file, 'utf8').includes('"Precompiled"')) throw new Error('skip');
+        t = Rust.fromFile(file);
+        t.setTruncation(1 << 30);
+        t.disablePadding();
+      } catch {
+        t = null; // a configuration only transformers.js reads
+      }
       rust.set(c.dir, t);
     }
-    const e = await rust.get(c.dir).encode(c.text, pair);
-    r.rust = { ids: e.getIds(), offsets: e.getOffsets(), sequence_ids: pair ? e.getSequenceIds?.() ?? null : null };
+    const t = rust.get(c.dir);
+    if (t) {
+      const e = await t.encode(c.text, pair, { addSpecialTokens: add_special_tokens });
+      r.rust = { ids: e.getIds(), offsets: e.getOffsets() };
+    }
   }
   out.push(r);
 }

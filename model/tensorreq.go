@@ -1,0 +1,232 @@
+package model
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/batchinfer/batchinfer/tensor"
+)
+
+// tensorState marks the rows of an Open Inference Protocol request: the
+// request's batch index of this row.
+type tensorState struct{ index, batch int }
+
+// tensorRows checks a request's tensors against the model's inputs (every
+// input named once, its dtype, its rank, its fixed dims, one batch size
+// for all) and cuts it into one row per batch index, so requests whose
+// other dims agree share runs and split back.
+func tensorRows(specs []TensorSpec, req []tensor.Named) ([]Row, error) {
+	byName := make(map[string]int, len(req))
+	for i, t := range req {
+		if _, dup := byName[t.Name]; dup {
+			return nil, inputErrorf(codeInvalidTensor, "input %q is given twice", t.Name)
+		}
+		byName[t.Name] = i
+	}
+	ordered := make([]tensor.Named, len(specs))
+	for k, s := range specs {
+		i, ok := byName[s.Name]
+		if !ok {
+			return nil, inputErrorf(codeInvalidTensor, "input %q is missing: the model takes %s", s.Name, describeSpecs(specs))
+		}
+		ordered[k] = req[i]
+		delete(byName, s.Name)
+	}
+	for name := range byName {
+		return nil, inputErrorf(codeInvalidTensor, "the model has no input %q: it takes %s", name, describeSpecs(specs))
+	}
+	batch := int64(-1)
+	for k, t := range ordered {
+		if err := checkTensor(specs[k], t); err != nil {
+			return nil, err
+		}
+		if batch >= 0 && t.Shape[0] != batch {
+			return nil, inputErrorf(codeInvalidTensor, "input %q has a batch of %d, input %q of %d: all inputs need one batch size", t.Name, t.Shape[0], ordered[0].Name, batch)
+		}
+		batch = t.Shape[0]
+	}
+	rows := make([]Row, batch)
+	for i := range rows {
+		rows[i] = Row{Inputs: make([]Tensor, len(ordered)), State: tensorState{index: i, batch: int(batch)}}
+		for k, t := range ordered {
+			per := int(tensor.Elements(t.Shape[1:]))
+			rows[i].Inputs[k] = Tensor{Shape: t.Shape[1:], Data: tensor.Slice(t.Data, i*per, (i+1)*per)}
+		}
+	}
+	return rows, nil
+}
+
+// checkTensor compares one request tensor with the model input it names.
+func checkTensor(s TensorSpec, t tensor.Named) error {
+	want := s.Dtype
+	if d, ok := tensor.ParseDType(s.Dtype); ok {
+		want = d.OIPName()
+	}
+	if got := t.DType(); got == tensor.Invalid || got.String() != s.Dtype {
+		return inputErrorf(codeInvalidTensor, "input %q is %s; the model takes %s", t.Name, t.DType().OIPName(), want)
+	}
+	if err := t.Check(); err != nil {
+		return inputErrorf(codeInvalidTensor, "input %q: %v", t.Name, err)
+	}
+	if len(t.Shape) != len(s.Shape) {
+		return inputErrorf(codeInvalidTensor, "input %q has shape %v; the model takes %s %s (batch dim first)", t.Name, t.Shape, want, shapeText(s.Shape))
+	}
+	if t.Shape[0] < 1 {
+		return inputErrorf(codeInvalidTensor, "input %q has a batch of %d; send at least one row", t.Name, t.Shape[0])
+	}
+	for d := 1; d < len(s.Shape); d++ {
+		if (s.Shape[d] > 0 && t.Shape[d] != s.Shape[d]) || t.Shape[d] < 1 {
+			return inputErrorf(codeInvalidTensor, "input %q has shape %v; the model takes %s %s (dim %d must be %s)",
+				t.Name, t.Shape, want, shapeText(s.Shape), d, dimText(s.Shape[d]))
+		}
+	}
+	return nil
+}
+
+func describeSpecs(specs []TensorSpec) string {
+	parts := make([]string, len(specs))
+	for i, s := range specs {
+		dt := s.Dtype
+		if d, ok := tensor.ParseDType(s.Dtype); ok {
+			dt = d.OIPName()
+		}
+		parts[i] = fmt.Sprintf("%q %s %s", s.Name, dt, shapeText(s.Shape))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// shapeText writes a spec's shape with -1 as "N" (the batch) or "*".
+func shapeText(shape []int64) string {
+	parts := make([]string, len(shape))
+	for i, d := range shape {
+		switch {
+		case d > 0:
+			parts[i] = fmt.Sprint(d)
+		case i == 0:
+			parts[i] = "N"
+		default:
+			parts[i] = "*"
+		}
+	}
+	return "[" + strings.Join(parts, ",") + "]"
+}
+
+func dimText(d int64) string {
+	if d > 0 {
+		return fmt.Sprint(d)
+	}
+	return "at least 1"
+}
+
+// tensorResponse gathers the outputs of a request's rows (in batch order)
+// into the protocol's response.
+func tensorResponse(specs []TensorSpec, outputs [][]Tensor) (map[string]any, error) {
+	res := make([]any, len(specs))
+	for o, s := range specs {
+		parts := make([]Tensor, len(outputs))
+		for i := range outputs {
+			parts[i] = outputs[i][o]
+		}
+		t, err := stackRows(parts)
+		if err != nil {
+			return nil, fmt.Errorf("output %q: %w", s.Name, err)
+		}
+		res[o] = map[string]any{
+			"name":     s.Name,
+			"shape":    t.Shape,
+			"datatype": t.DType().OIPName(),
+			"data":     jsonData(t.Data),
+		}
+	}
+	return map[string]any{"outputs": res}, nil
+}
+
+// stackRows puts row outputs of one shape and dtype behind a leading dim.
+func stackRows(rows []Tensor) (Tensor, error) {
+	first := rows[0]
+	dt := first.DType()
+	per := first.Len()
+	data := tensor.Make(dt, per*len(rows))
+	if data == nil {
+		return Tensor{}, fmt.Errorf("dtype of %T", first.Data)
+	}
+	for i, r := range rows {
+		if r.DType() != dt || !slices.Equal(r.Shape, first.Shape) {
+			return Tensor{}, fmt.Errorf("rows of one request gave shapes %v and %v", first.Shape, r.Shape)
+		}
+		copyInto(data, i*per, r.Data)
+	}
+	return Tensor{Shape: append([]int64{int64(len(rows))}, first.Shape...), Data: data}, nil
+}
+
+func copyInto(dst any, at int, src any) {
+	switch d := dst.(type) {
+	case []float32:
+		copy(d[at:], src.([]float32))
+	case []float64:
+		copy(d[at:], src.([]float64))
+	case []int64:
+		copy(d[at:], src.([]int64))
+	case []int32:
+		copy(d[at:], src.([]int32))
+	case []int8:
+		copy(d[at:], src.([]int8))
+	case []uint8:
+		copy(d[at:], src.([]uint8))
+	case []bool:
+		copy(d[at:], src.([]bool))
+	}
+}
+
+// jsonData is tensor data as JSON can carry it: encoding/json writes a
+// []uint8 as base64, so bytes become ints; NaN and ±Inf, which JSON has no
+// numbers for, become the strings "NaN", "Infinity" and "-Infinity" (the
+// spellings the tabular codec reads).
+func jsonData(data any) any {
+	switch d := data.(type) {
+	case []uint8:
+		out := make([]int, len(d))
+		for i, v := range d {
+			out[i] = int(v)
+		}
+		return out
+	case []float32:
+		if !allFinite(d) {
+			return finiteOrText(d)
+		}
+	case []float64:
+		if !allFinite(d) {
+			return finiteOrText(d)
+		}
+	}
+	return data
+}
+
+func allFinite[T float32 | float64](d []T) bool {
+	for _, v := range d {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return false
+		}
+	}
+	return true
+}
+
+func finiteOrText[T float32 | float64](d []T) []any {
+	out := make([]any, len(d))
+	for i, v := range d {
+		f := float64(v)
+		switch {
+		case math.IsNaN(f):
+			out[i] = "NaN"
+		case math.IsInf(f, 1):
+			out[i] = "Infinity"
+		case math.IsInf(f, -1):
+			out[i] = "-Infinity"
+		default:
+			out[i] = v
+		}
+	}
+	return out
+}
