@@ -175,9 +175,9 @@ func (w *Worker) settlePut(ctx context.Context, t *task, res store.PutResult) {
 	case store.PutBusy:
 		t.retry(jobs.Errorf(jobs.CodeInProgress, "another invocation is working on job %q", t.job.ID))
 	case store.PutConflict:
-		t.state, t.err = failed, conflictErr(t.job.ID)
+		t.failWith(conflictErr(t.job.ID))
 	case store.PutStale:
-		t.state, t.note = acked, "the job was reset for reprocessing after this delivery began; the new delivery runs it"
+		t.ack("the job was reset for reprocessing after this delivery began; the new delivery runs it")
 	}
 }
 
@@ -188,7 +188,7 @@ func (w *Worker) completeClaimed(ctx context.Context, t *task) {
 		// Our lease ran out and another delivery took the job over: its
 		// outcome stands; this message is a duplicate.
 		w.logger().Warn("claim lost before completion; the newer attempt's outcome stands", "job_id", t.job.ID, "message_id", t.msg.MessageID)
-		t.state = acked
+		t.ack("")
 	case err != nil:
 		t.retry(err)
 	default:
@@ -200,11 +200,6 @@ func (w *Worker) completeClaimed(ctx context.Context, t *task) {
 // completion event; a publish that fails is owed by the next delivery, so
 // the message is retried (the job stays finished).
 func (w *Worker) settleWritten(ctx context.Context, t *task) {
-	if t.rec.Status == store.StatusSucceeded {
-		t.state = succeeded
-	} else if t.state != retryLater {
-		t.state = failed
-	}
 	if err := w.notifyFinished(ctx, CompletionOf(&t.rec)); err != nil {
 		t.retry(err)
 	}
@@ -213,7 +208,7 @@ func (w *Worker) settleWritten(ctx context.Context, t *task) {
 // duplicate acknowledges a delivery of a finished job, first publishing
 // the completion event an earlier delivery still owes, if any.
 func (w *Worker) duplicate(ctx context.Context, t *task, existing *store.Record) {
-	t.state, t.err, t.note = acked, nil, "duplicate of a finished job ("+string(existing.Status)+")"
+	t.ack("duplicate of a finished job (" + string(existing.Status) + ")")
 	if err := w.notifyPending(ctx, existing); err != nil {
 		t.retry(err)
 	}

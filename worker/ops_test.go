@@ -99,26 +99,7 @@ func TestReprocessFailedJobs(t *testing.T) {
 	f.put(bucket, "fixed bucket.json", setosa)
 	f.put(bucket, "rewritten.json", setosa)
 
-	// Four failures: two S3 notifications failing bucket_not_allowed, one
-	// inline job with bad features, then an S3 input missing at first.
-	allowed := f.w.Config.InputBuckets
-	f.w.Config.InputBuckets = nil
-	f.send(
-		s3Notification(bucket, "fixed bucket.json", f.etag(bucket, "fixed bucket.json")),
-		s3Notification(bucket, "rewritten.json", f.etag(bucket, "rewritten.json")),
-		inlineJob("bad-features", "iris-rf", features(1, 2)),
-	)
-	fixedID := jobs.ObjectJobID(bucket, "fixed bucket.json", "", f.etag(bucket, "fixed bucket.json"))
-	rewrittenID := jobs.ObjectJobID(bucket, "rewritten.json", "", f.etag(bucket, "rewritten.json"))
-	f.pollAll(fixedID, rewrittenID, "bad-features")
-	f.w.Config.InputBuckets = allowed
-	f.send(inlineJob("missing", "iris-rf", map[string]any{"s3": "s3://" + bucket + "/later.json"}))
-	f.pollAll("missing")
-	for _, id := range []string{"missing", fixedID, rewrittenID, "bad-features"} {
-		if rec := f.item(id); rec.Status != "FAILED" {
-			t.Fatalf("%s: %+v, want FAILED before reprocessing", id, rec)
-		}
-	}
+	fixedID, rewrittenID := f.failFourJobs()
 
 	// The causes go away: the bucket is allowed, the object appears; one
 	// notified object is rewritten, so its old job must not run again.
@@ -179,6 +160,34 @@ func TestReprocessFailedJobs(t *testing.T) {
 	if _, err := rp.Run(f.ctx, reprocess.Options{Status: store.StatusInProgress}); err == nil {
 		t.Error("reprocessing IN_PROGRESS jobs was accepted")
 	}
+}
+
+// failFourJobs leaves four FAILED jobs to reprocess: two S3 notifications
+// failing bucket_not_allowed (of "fixed bucket.json" and
+// "rewritten.json", which the caller put), one inline job with bad
+// features, then an S3 input missing at first ("missing").
+func (f *fixture) failFourJobs() (fixedID, rewrittenID string) {
+	f.t.Helper()
+	bucket := f.spec.InputBucket
+	allowed := f.w.Config.InputBuckets
+	f.w.Config.InputBuckets = nil
+	f.send(
+		s3Notification(bucket, "fixed bucket.json", f.etag(bucket, "fixed bucket.json")),
+		s3Notification(bucket, "rewritten.json", f.etag(bucket, "rewritten.json")),
+		inlineJob("bad-features", "iris-rf", features(1, 2)),
+	)
+	fixedID = jobs.ObjectJobID(bucket, "fixed bucket.json", "", f.etag(bucket, "fixed bucket.json"))
+	rewrittenID = jobs.ObjectJobID(bucket, "rewritten.json", "", f.etag(bucket, "rewritten.json"))
+	f.pollAll(fixedID, rewrittenID, "bad-features")
+	f.w.Config.InputBuckets = allowed
+	f.send(inlineJob("missing", "iris-rf", map[string]any{"s3": "s3://" + bucket + "/later.json"}))
+	f.pollAll("missing")
+	for _, id := range []string{"missing", fixedID, rewrittenID, "bad-features"} {
+		if rec := f.item(id); rec.Status != "FAILED" {
+			f.t.Fatalf("%s: %+v, want FAILED before reprocessing", id, rec)
+		}
+	}
+	return fixedID, rewrittenID
 }
 
 // etag is the object's ETag as S3 reports it (and notifications carry it).

@@ -97,18 +97,3 @@ func (w *Worker) logOutcome(t *task) {
 	}
 	w.logger().Log(context.Background(), level, "job", attrs...)
 }
-
-func (s taskState) String() string {
-	switch s {
-	case acked:
-		return "SKIPPED"
-	case retryLater:
-		return "RETRY"
-	case succeeded:
-		return "SUCCEEDED"
-	case failed:
-		return "FAILED"
-	default:
-		return "PENDING"
-	}
-}

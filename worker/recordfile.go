@@ -35,7 +35,7 @@ const recordContentType = "application/x-ndjson"
 // time the single jobs left.
 func (w *Worker) runRecordFiles(workCtx, finishCtx context.Context, tasks []*task, deadline time.Time) {
 	for _, t := range tasks {
-		if t.dupOf != nil || t.file == nil || t.state != pending || !t.claimed {
+		if !t.inPlay() || t.file == nil || !t.claimed {
 			continue
 		}
 		w.runRecordFile(workCtx, finishCtx, t, deadline)
@@ -92,7 +92,7 @@ func (w *Worker) runRecordFile(workCtx, finishCtx context.Context, t *task, dead
 	}
 	t.rec.Status, t.rec.Progress = store.StatusSucceeded, nil
 	t.rec.OutputURI = w.Outputs.URI(p.Key)
-	t.output = map[string]any{"records": p.Records, "succeeded": p.Succeeded, "failed": p.Failed, "errors": p.Errors}
+	t.succeed(map[string]any{"records": p.Records, "succeeded": p.Succeeded, "failed": p.Failed, "errors": p.Errors})
 	t.rec.Output = t.output
 	w.write(finishCtx, t)
 }
@@ -315,7 +315,7 @@ func (fr *fileRun) stop(ctx context.Context, err error) {
 	t := fr.t
 	switch {
 	case errors.Is(err, store.ErrClaimLost):
-		t.state, t.note = acked, "another attempt took the record file over"
+		t.ack("another attempt took the record file over")
 		return
 	case jobs.IsPermanent(err):
 		t.fail(err)
@@ -331,10 +331,11 @@ func (fr *fileRun) stop(ctx context.Context, err error) {
 		fr.cur = cloneProgress(fr.committed)
 		fr.w.logger().Warn("could not release a paused record file; it resumes when its lease ends", "job_id", t.job.ID, "err", serr)
 	}
-	t.retry(err)
 	if fr.committed.Offset > fr.started && fr.w.continueMessage(ctx, t) {
-		t.state, t.note = acked, "record file continues in a new message from record "+itoa(fr.committed.Records+1)
+		t.ack("record file continues in a new message from record " + itoa(fr.committed.Records+1))
+		return
 	}
+	t.retry(err)
 }
 
 // continueMessage re-enqueues t's message body; false when there is no

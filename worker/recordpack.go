@@ -73,7 +73,7 @@ func (fr *fileRun) runPack(ctx context.Context, recs []jobs.Record) error {
 	}
 	outs := make([]map[string]any, len(recs))
 	if len(items) > 0 {
-		t0 := time.Now()
+		t0 := w.now()
 		preds := w.Engine.Predict(ctx, items)
 		t.m.phase("infer", t0)
 		t.m.runs(items, preds)
@@ -103,7 +103,7 @@ func (fr *fileRun) fetchPointers(ctx context.Context, recs []jobs.Record, data [
 		switch in := r.Input; {
 		case r.Err != nil:
 		case in.S3 != nil:
-			ptrs = append(ptrs, &task{job: jobs.Job{Input: in}})
+			ptrs = append(ptrs, &task{job: jobs.Job{Input: in}, now: fr.w.now, timing: map[string]int64{}})
 			at = append(at, i)
 		case in.Features != nil:
 			data[i] = in.Features
