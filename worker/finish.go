@@ -28,9 +28,9 @@ func (w *Worker) complete(ctx context.Context, t *task) {
 	}
 	t.rec.Output = t.output
 	if len(body) > MaxInlineOutputBytes {
-		full, err := json.Marshal(map[string]any{
+		full, err := json.Marshal(map[string]any{ // the output as encoded above
 			"job_id": t.job.ID, "model": t.rec.Model, "model_version": t.rec.ModelVersion,
-			"input": t.rec.Input, "output": t.output, "metadata": t.job.Metadata,
+			"input": t.rec.Input, "output": json.RawMessage(body), "metadata": t.job.Metadata,
 		})
 		if err != nil {
 			t.fail(jobs.Wrap(jobs.CodeInferenceFailed, err, "encode the output as JSON"))
@@ -140,7 +140,7 @@ func (w *Worker) write(ctx context.Context, t *task) {
 	}
 	t.rec.Timings = t.timing
 	t.rec.ExpiresAt = now.Add(w.Config.ResultTTL).Unix()
-	t.rec.UpdatedAt = store.FormatTime(now) // finished_at: names the completion event
+	t.finishedAt, t.rec.UpdatedAt = now, store.FormatTime(now) // finished_at: names the completion event
 	t0 := w.now()
 	defer func() { t.time("store", t0); t.m.phase("store", t0) }()
 	if !t.claimed {
@@ -173,7 +173,7 @@ func (w *Worker) settlePut(ctx context.Context, t *task, res store.PutResult) {
 	case store.PutDone:
 		w.duplicate(ctx, t, res.Existing)
 	case store.PutBusy:
-		t.retry(jobs.Errorf(jobs.CodeInProgress, "another invocation is working on job %q", t.job.ID))
+		t.retry(busyErr(t.job.ID))
 	case store.PutConflict:
 		t.failWith(conflictErr(t.job.ID))
 	case store.PutStale:
@@ -200,7 +200,7 @@ func (w *Worker) completeClaimed(ctx context.Context, t *task) {
 // completion event; a publish that fails is owed by the next delivery, so
 // the message is retried (the job stays finished).
 func (w *Worker) settleWritten(ctx context.Context, t *task) {
-	if err := w.notifyFinished(ctx, CompletionOf(&t.rec)); err != nil {
+	if err := w.notifyFinished(ctx, completionAt(&t.rec, t.finishedAt)); err != nil {
 		t.retry(err)
 	}
 }

@@ -34,20 +34,21 @@ type MessageState struct {
 
 // task is one job's way through an invocation.
 type task struct {
-	msg      *jobs.Message
-	job      jobs.Job
-	model    *model.Model
-	rec      store.Record // the item to write; ClaimToken is this attempt's token
-	claim    bool         // the job is claimed before work (else completed optimistically)
-	claimed  bool         // the claim is held
-	existing *store.Record
-	data     []byte
-	dupOf    *task       // a second delivery of the same job in this invocation
-	file     *recordFile // set when the job is a record file
-	m        *invMetrics
-	suspect  bool             // an earlier attempt ended without an outcome: run apart (isolate.go)
-	rerunAt  time.Time        // when a redrive reset the FAILED item (rerun)
-	now      func() time.Time // the worker's clock
+	msg        *jobs.Message
+	job        jobs.Job
+	model      *model.Model
+	rec        store.Record // the item to write; ClaimToken is this attempt's token
+	claim      bool         // the job is claimed before work (else completed optimistically)
+	claimed    bool         // the claim is held
+	existing   *store.Record
+	data       []byte
+	dupOf      *task       // a second delivery of the same job in this invocation
+	file       *recordFile // set when the job is a record file
+	m          *invMetrics
+	suspect    bool             // an earlier attempt ended without an outcome: run apart (isolate.go)
+	rerunAt    time.Time        // when a redrive reset the FAILED item (rerun)
+	now        func() time.Time // the worker's clock
+	finishedAt time.Time        // when its outcome was written (names the completion event)
 
 	// outcome
 	state  taskState
@@ -251,7 +252,7 @@ func (w *Worker) settleFound(ctx context.Context, t *task, ex *store.Record, now
 	case ex.Status.Final():
 		w.duplicate(ctx, t, ex)
 	case t.state == pending && ex.LeaseExpiresAt >= now:
-		t.retry(jobs.Errorf(jobs.CodeInProgress, "another invocation is working on job %q", t.job.ID))
+		t.retry(busyErr(t.job.ID))
 	}
 }
 
@@ -278,6 +279,11 @@ func (w *Worker) rerun(ctx context.Context, t *task) {
 		t.rerunAt = w.now()
 		w.logger().Info("redrive: rerunning a FAILED job", "job_id", t.job.ID, "message_id", t.msg.MessageID)
 	}
+}
+
+// busyErr is a job another attempt holds: retried, it finds the outcome.
+func busyErr(id string) error {
+	return jobs.Errorf(jobs.CodeInProgress, "another invocation is working on job %q", id)
 }
 
 func conflictErr(id string) error {
@@ -318,7 +324,7 @@ func (w *Worker) claimOne(ctx context.Context, t *task, lease time.Duration) {
 	case store.Done:
 		w.duplicate(ctx, t, res.Existing)
 	case store.Busy:
-		t.retry(jobs.Errorf(jobs.CodeInProgress, "another invocation is working on job %q", t.job.ID))
+		t.retry(busyErr(t.job.ID))
 	case store.Conflict:
 		t.failWith(conflictErr(t.job.ID))
 		t.rec.ClaimToken = ""
