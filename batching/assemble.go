@@ -23,7 +23,9 @@ func (e *inputError) Unwrap() error { return e.err }
 // row-major batch tensor of shape p.Shapes[0]; every position a row does
 // not cover holds pad. See AssembleRows.
 func Assemble(rows []Tensor, p Pack, pad float32) Tensor {
-	return assembleInput(asRows(rows), p, 0, float64(pad))
+	rs := asRows(rows)
+	mustFit(rs, p)
+	return assembleInput(rs, p, 0, float64(pad))
 }
 
 // AssembleRows writes the rows of p into one batch tensor per input, of
@@ -36,6 +38,21 @@ func Assemble(rows []Tensor, p Pack, pad float32) Tensor {
 // p's shape, data that does not match a row's shape): packs come from
 // Plan, so a misfit is a programming error, not bad input.
 func AssembleRows(rows []Row, p Pack, lim Limits) []Tensor {
+	mustFit(rows, p)
+	return assembleRows(rows, p, lim)
+}
+
+// mustFit panics unless every row of p is well formed.
+func mustFit(rows []Row, p Pack) {
+	for _, i := range p.Rows {
+		if err := checkRow(rows[i]); err != nil {
+			panic(fmt.Sprintf("batching: row %d: %v", i, err))
+		}
+	}
+}
+
+// assembleRows is AssembleRows for rows already checked.
+func assembleRows(rows []Row, p Pack, lim Limits) []Tensor {
 	out := make([]Tensor, len(p.Shapes))
 	for k := range p.Shapes {
 		out[k] = assembleInput(rows, p, k, lim.padValue(k))
@@ -78,12 +95,9 @@ func assembleInput(rows []Row, p Pack, k int, pad float64) Tensor {
 	return Tensor{Shape: slices.Clone(shape), Data: data}
 }
 
-// place copies src into data[lo:hi], a zero- or pad-filled region of shape
-// dstShape of the same element type.
+// place copies src (a checked tensor) into data[lo:hi], a zero- or
+// pad-filled region of shape dstShape of the same element type.
 func place(data any, lo, hi int, dstShape []int64, src Tensor) {
-	if err := src.Check(); err != nil {
-		panic("batching: row " + err.Error())
-	}
 	switch d := data.(type) {
 	case []float32:
 		placeRow(d[lo:hi], dstShape, src.Shape, src.Data.([]float32))
@@ -175,9 +189,8 @@ func Split(outputs []Tensor, n int) ([][]Tensor, error) {
 			continue
 		}
 		rowShape := slices.Clone(out.Shape[1:])
-		size := out.Len() / n
-		for i := range n {
-			perRow[i][o] = Tensor{Shape: rowShape, Data: tensor.Slice(out.Data, i*size, (i+1)*size)}
+		for i, data := range tensor.SplitRows(out.Data, n) {
+			perRow[i][o] = Tensor{Shape: rowShape, Data: data}
 		}
 	}
 	return perRow, nil

@@ -52,3 +52,28 @@ func BenchmarkRun(b *testing.B) {
 		Run(context.Background(), rows, lim, statsRun)
 	}
 }
+
+// BenchmarkRunRows is the overhead around a trivial model for text rows:
+// input_ids, attention_mask and token_type_ids (int64 [L], L from 8 to
+// 128) at batch 32, packed by length with per-input pad values.
+func BenchmarkRunRows(b *testing.B) {
+	rng := rand.New(rand.NewPCG(4, 4))
+	rows := make([]Row, 1024)
+	for i := range rows {
+		l := int64(8 + rng.IntN(121))
+		row := make(Row, 3)
+		for k := range row {
+			row[k] = tensor.New([]int64{l}, make([]int64, l))
+		}
+		rows[i] = row
+	}
+	lim := Limits{MaxBatch: 32, PadValues: []float64{1, 0, 0}}
+	run := func(_ context.Context, in []Tensor) ([]Tensor, error) {
+		n := in[0].Shape[0]
+		return []Tensor{tensor.New([]int64{n, 2}, make([]float32, 2*n))}, nil
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		RunRows(context.Background(), rows, lim, run)
+	}
+}

@@ -98,7 +98,7 @@ func Plan(rows []Tensor, lim Limits) []Pack {
 // first. Rows whose data does not match their shape are left out of every
 // pack (Run reports them as errors).
 func PlanRows(rows []Row, lim Limits) []Pack {
-	planned := plan(rows, lim.normalized())
+	planned, _ := plan(rows, lim.normalized(), nil)
 	packs := make([]Pack, len(planned))
 	for i, p := range planned {
 		packs[i] = p.Pack
@@ -116,20 +116,30 @@ func asRows(ts []Tensor) []Row {
 }
 
 // plan is PlanRows for limits already normalized (normalizing twice would
-// turn a negative MaxPadWaste into the default).
-func plan(rows []Row, lim Limits) []plannedPack {
+// turn a negative MaxPadWaste into the default). valid[i] says whether
+// row i passed checkRow (nil: plan checks). It also returns each row's
+// element count, all inputs together.
+func plan(rows []Row, lim Limits, valid []bool) ([]plannedPack, []int64) {
+	if valid == nil {
+		valid = make([]bool, len(rows))
+		for i, r := range rows {
+			valid[i] = checkRow(r) == nil
+		}
+	}
 	sizes := make([]int64, len(rows))
 	for i, r := range rows {
-		for _, t := range r {
-			sizes[i] += int64(t.Len())
+		if valid[i] {
+			for _, t := range r {
+				sizes[i] += int64(t.Len())
+			}
 		}
 	}
 	var packs []plannedPack
-	for _, g := range groupBySignature(rows) {
+	for _, g := range groupBySignature(rows, valid) {
 		sortBySize(rows, sizes, g.rows)
 		packs = append(packs, packGroup(rows, g, lim)...)
 	}
-	return packs
+	return packs, sizes
 }
 
 // checkRow reports why a row cannot be packed, or nil.
@@ -170,13 +180,13 @@ func signatureOf(r Row) signature {
 
 // groupBySignature returns the valid rows grouped by signature, in order
 // of each group's first row.
-func groupBySignature(rows []Row) []group {
+func groupBySignature(rows []Row, valid []bool) []group {
 	var groups []group
 	bySig := map[signature]int{}
 	var lastSig signature
 	last := -1
 	for i, r := range rows {
-		if checkRow(r) != nil {
+		if !valid[i] {
 			continue
 		}
 		// Rows of one call nearly always share one signature: compare with

@@ -43,14 +43,18 @@ func Run(ctx context.Context, rows []Tensor, lim Limits, run RunFunc) []Result {
 // RowsRunFunc is expected to use the machine's cores itself.
 func RunRows(ctx context.Context, rows []Row, lim Limits, run RowsRunFunc) []Result {
 	results := make([]Result, len(rows))
+	valid := make([]bool, len(rows))
 	for i, r := range rows {
 		if err := checkRow(r); err != nil {
 			results[i].Err = fmt.Errorf("batch row %d: %w", i, err)
+			continue
 		}
+		valid[i] = true
 	}
 	lim = lim.normalized()
-	r := runner{rows: rows, lim: lim, run: run, results: results}
-	for _, p := range plan(rows, lim) {
+	packs, sizes := plan(rows, lim, valid)
+	r := runner{rows: rows, lim: lim, run: run, results: results, sizes: sizes}
+	for _, p := range packs {
 		r.runPack(ctx, p.Rows, p.Shapes, p.variable)
 	}
 	return results
@@ -62,6 +66,7 @@ type runner struct {
 	lim     Limits
 	run     RowsRunFunc
 	results []Result
+	sizes   []int64 // each row's elements, all inputs together
 }
 
 func (r *runner) runPack(ctx context.Context, idx []int, shapes [][]int64, variable [][]bool) {
@@ -98,7 +103,7 @@ func (r *runner) runPack(ctx context.Context, idx []int, shapes [][]int64, varia
 // try runs one pack and splits its outputs; an output that does not split
 // counts as a failed run.
 func (r *runner) try(ctx context.Context, idx []int, shapes [][]int64) ([][]Tensor, error) {
-	inputs := AssembleRows(r.rows, Pack{Rows: idx, Shapes: shapes}, r.lim)
+	inputs := assembleRows(r.rows, Pack{Rows: idx, Shapes: shapes}, r.lim)
 	outs, err := r.run(ctx, inputs)
 	if err != nil {
 		return nil, err
@@ -116,9 +121,7 @@ func (r *runner) padding(idx []int, shapes [][]int64) float64 {
 		return 0
 	}
 	for _, i := range idx {
-		for _, t := range r.rows[i] {
-			real += int64(t.Len())
-		}
+		real += r.sizes[i]
 	}
 	return max(0, 1-float64(real)/float64(total))
 }

@@ -148,27 +148,36 @@ func Bench(ctx context.Context, m *model.Model, opts BenchOptions) (BenchReport,
 	return rep, nil
 }
 
-// rawRate times Run alone on tensors packed before the clock starts.
+// rawRate times the model's runs alone on tensors packed (as Predict
+// packs them: every input of a row, each with its pad value) before the
+// clock starts.
 func rawRate(ctx context.Context, m *model.Model, inputs [][]byte, batch int, minRun time.Duration) (float64, error) {
-	var rows []batching.Tensor
+	var rows []batching.Row
 	for _, in := range inputs {
-		r, err := m.Preprocess(in)
+		rs, err := m.PreprocessInput(model.Input{Data: in})
 		if err != nil {
 			return 0, fmt.Errorf("bench input: %w", err)
 		}
-		rows = append(rows, batching.Tensor(r))
+		for _, r := range rs {
+			rows = append(rows, r.Inputs)
+		}
 	}
-	lim := batching.Limits{MaxBatch: batch, MaxBytes: m.MaxBatchBytes(), PadValue: m.PadValue(), PadMultiple: m.PadMultiple()}
-	var packs []batching.Tensor
+	eng, err := New([]*model.Model{m})
+	if err != nil {
+		return 0, err
+	}
+	eng.SetMaxBatch(batch)
+	lim := eng.limits(m)
+	var packs [][]model.Tensor
 	var sizes []int
-	for _, p := range batching.Plan(rows, lim) {
-		packs = append(packs, batching.Assemble(rows, p, m.PadValue()))
+	for _, p := range batching.PlanRows(rows, lim) {
+		packs = append(packs, batching.AssembleRows(rows, p, lim))
 		sizes = append(sizes, len(p.Rows))
 	}
 	items, start := 0, time.Now()
 	for time.Since(start) < minRun {
 		for i, p := range packs {
-			if _, err := m.Run(ctx, model.Tensor(p)); err != nil {
+			if _, err := m.RunInputs(ctx, p); err != nil {
 				return 0, fmt.Errorf("bench run: %w", err)
 			}
 			items += sizes[i]
@@ -186,7 +195,7 @@ func pipelineRate(ctx context.Context, m *model.Model, inputs [][]byte, batch in
 	eng.SetMaxBatch(batch)
 	items := make([]Item, len(inputs))
 	for i, in := range inputs {
-		items[i] = Item{Model: m, Data: in}
+		items[i] = Item{Model: m, Input: model.Input{Data: in}}
 	}
 	n, start := 0, time.Now()
 	for time.Since(start) < minRun {

@@ -67,10 +67,11 @@ func (e *Engine) Model(name string) (*model.Model, error) {
 	return nil, jobs.Errorf(jobs.CodeUnknownModel, "model %q is not served here (served: %v)", name, e.order)
 }
 
-// Item is one input for one model.
+// Item is one input for one model: its bytes (Data), a text or an Open
+// Inference Protocol request's tensors (InputOf makes one from a job).
 type Item struct {
 	Model *model.Model
-	Data  []byte
+	model.Input
 }
 
 // Prediction is one item's outcome.
@@ -99,63 +100,86 @@ func (e *Engine) Predict(ctx context.Context, items []Item) []Prediction {
 		return e.predictMixed(ctx, items)
 	}
 	preds := make([]Prediction, len(items))
-	rows := make([]model.Tensor, len(items))
+	rows := make([][]model.Row, len(items))
 	e.parallel(len(items), func(i int) {
-		row, err := items[i].Model.Preprocess(items[i].Data)
+		rs, err := items[i].Model.PreprocessInput(items[i].Input)
 		if err != nil {
 			preds[i].Err = inputError(err)
 			return
 		}
-		rows[i] = row
+		rows[i] = rs
 	})
+	results := e.run(ctx, items, rows, preds)
+	e.parallel(len(items), func(i int) {
+		if preds[i].Err == nil {
+			e.finish(ctx, items[i].Model, rows[i], results[i], &preds[i])
+		}
+	})
+	return preds
+}
 
-	// Group the decodable rows by model; each group packs independently.
-	groups := map[*model.Model][]int{}
-	var order []*model.Model
+// packGroup is the rows of one model that may share runs: its codec's
+// rows, or its tensor requests' rows (which are never padded: a raw
+// tensor means exactly what it holds).
+type packGroup struct {
+	m   *model.Model
+	raw bool
+}
+
+// run packs the rows of every decodable item by model and runs them;
+// results[i] holds item i's rows' results in order.
+func (e *Engine) run(ctx context.Context, items []Item, rows [][]model.Row, preds []Prediction) [][]batching.Result {
+	groups := map[packGroup][]int{}
+	var order []packGroup
 	for i := range items {
 		if preds[i].Err != nil {
 			continue
 		}
-		m := items[i].Model
-		if _, ok := groups[m]; !ok {
-			order = append(order, m)
+		g := packGroup{m: items[i].Model, raw: items[i].Tensors != nil}
+		if _, ok := groups[g]; !ok {
+			order = append(order, g)
 		}
-		groups[m] = append(groups[m], i)
+		groups[g] = append(groups[g], i)
 	}
-	results := make([]batching.Result, len(items))
-	for _, m := range order {
-		idx := groups[m]
-		packRows := make([]batching.Tensor, len(idx))
-		for j, i := range idx {
-			packRows[j] = batching.Tensor(rows[i])
+	results := make([][]batching.Result, len(items))
+	for _, g := range order {
+		var packRows []batching.Row
+		for _, i := range groups[g] {
+			for _, r := range rows[i] {
+				packRows = append(packRows, r.Inputs)
+			}
 		}
-		res := batching.Run(ctx, packRows, e.limits(m), func(ctx context.Context, b batching.Tensor) ([]batching.Tensor, error) {
-			outs, err := m.Run(ctx, model.Tensor(b))
-			return toBatching(outs), err
-		})
-		for j, i := range idx {
-			results[i] = res[j]
+		lim := e.limits(g.m)
+		if g.raw {
+			lim.MaxPadWaste, lim.PadMultiple = -1, 1 // only equal shapes share a run
+		}
+		m := g.m
+		res := batching.RunRows(ctx, packRows, lim, m.RunInputs)
+		for _, i := range groups[g] {
+			results[i], res = res[:len(rows[i])], res[len(rows[i]):]
 		}
 	}
+	return results
+}
 
-	e.parallel(len(items), func(i int) {
-		if preds[i].Err != nil {
-			return
-		}
-		r := results[i]
-		preds[i].BatchSize, preds[i].Padding = r.BatchSize, r.Padding
+// finish makes one item's prediction from its rows' results.
+func (e *Engine) finish(ctx context.Context, m *model.Model, rows []model.Row, res []batching.Result, p *Prediction) {
+	outs := make([][]model.Tensor, len(res))
+	for k, r := range res {
+		p.BatchSize = max(p.BatchSize, r.BatchSize)
+		p.Padding += r.Padding / float64(len(res))
 		if r.Err != nil {
-			preds[i].Err = runError(ctx, r.Err)
+			p.Err = runError(ctx, r.Err)
 			return
 		}
-		out, err := items[i].Model.Postprocess(toModel(r.Outputs))
-		if err != nil {
-			preds[i].Err = jobs.Wrap(jobs.CodeInferenceFailed, err, "postprocess the model's output")
-			return
-		}
-		preds[i].Output = out
-	})
-	return preds
+		outs[k] = r.Outputs
+	}
+	out, err := m.PostprocessRows(rows, outs)
+	if err != nil {
+		p.Err = jobs.Wrap(jobs.CodeInferenceFailed, err, "postprocess the model's output")
+		return
+	}
+	p.Output = out
 }
 
 // PackRows is how many rows of m fill a tensor run.
@@ -165,8 +189,12 @@ func (e *Engine) limits(m *model.Model) batching.Limits {
 	lim := batching.Limits{
 		MaxBatch:    m.MaxBatch(),
 		MaxBytes:    m.MaxBatchBytes(),
+		MaxTokens:   m.MaxBatchTokens(),
 		PadValue:    m.PadValue(),
 		PadMultiple: m.PadMultiple(),
+	}
+	if !m.IsPipeline() {
+		lim.PadValues = m.PadValues()
 	}
 	if e.maxBatch > 0 {
 		lim.MaxBatch = e.maxBatch
@@ -238,20 +266,4 @@ func runError(ctx context.Context, err error) error {
 		return jobs.Wrap(jobs.CodeDeadline, err, "the invocation ran out of time before this row ran")
 	}
 	return jobs.Wrap(jobs.CodeInferenceFailed, err, "ONNX Runtime rejected this row")
-}
-
-func toBatching(ts []model.Tensor) []batching.Tensor {
-	out := make([]batching.Tensor, len(ts))
-	for i, t := range ts {
-		out[i] = batching.Tensor(t)
-	}
-	return out
-}
-
-func toModel(ts []batching.Tensor) []model.Tensor {
-	out := make([]model.Tensor, len(ts))
-	for i, t := range ts {
-		out[i] = model.Tensor(t)
-	}
-	return out
 }

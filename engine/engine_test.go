@@ -16,6 +16,7 @@ import (
 	"github.com/batchinfer/batchinfer/internal/textimg"
 	"github.com/batchinfer/batchinfer/jobs"
 	"github.com/batchinfer/batchinfer/model"
+	"github.com/batchinfer/batchinfer/tensor"
 )
 
 // pngHeader is a PNG whose IHDR claims w×h pixels and holds no image data:
@@ -65,16 +66,18 @@ func TestEngineMapsEveryBadInputToAPermanentCode(t *testing.T) {
 		item Item
 		want jobs.Code
 	}{
-		{"empty", Item{rec, nil}, jobs.CodeEmptyInput},
-		{"truncated png", Item{rec, good[:len(good)/2]}, jobs.CodeUndecodableImage},
-		{"random bytes", Item{rec, noise}, jobs.CodeUnsupportedFormat},
-		{"gif", Item{rec, gifBuf.Bytes()}, jobs.CodeUnsupportedFormat},
-		{"bomb header", Item{rec, pngHeader(100000, 100000)}, jobs.CodeImageTooLarge},
-		{"48x20000 strip", Item{rec, encodePNG(t, image.NewGray(image.Rect(0, 0, 20000, 48)))}, jobs.CodeImageDimensions},
-		{"wrong feature count", Item{iris, []byte(`{"features": [1, 2, 3]}`)}, jobs.CodeWrongFeatureCount},
-		{"NaN", Item{iris, []byte(`{"features": [1, "NaN", 3, 4]}`)}, jobs.CodeNonFiniteFeature},
-		{"not features", Item{iris, []byte(`{"rows": [1, 2, 3, 4]}`)}, jobs.CodeInvalidFeatures},
-		{"over the model's byte cap", Item{iris, []byte(`{"features": [1, 2, 3, 4], "pad": "` + strings.Repeat("x", 70<<10) + `"}`)}, jobs.CodeInputTooLarge},
+		{"empty", bytesItem(rec, nil), jobs.CodeEmptyInput},
+		{"truncated png", bytesItem(rec, good[:len(good)/2]), jobs.CodeUndecodableImage},
+		{"random bytes", bytesItem(rec, noise), jobs.CodeUnsupportedFormat},
+		{"gif", bytesItem(rec, gifBuf.Bytes()), jobs.CodeUnsupportedFormat},
+		{"bomb header", bytesItem(rec, pngHeader(100000, 100000)), jobs.CodeImageTooLarge},
+		{"48x20000 strip", bytesItem(rec, encodePNG(t, image.NewGray(image.Rect(0, 0, 20000, 48)))), jobs.CodeImageDimensions},
+		{"wrong feature count", bytesItem(iris, []byte(`{"features": [1, 2, 3]}`)), jobs.CodeWrongFeatureCount},
+		{"NaN", bytesItem(iris, []byte(`{"features": [1, "NaN", 3, 4]}`)), jobs.CodeNonFiniteFeature},
+		{"not features", bytesItem(iris, []byte(`{"rows": [1, 2, 3, 4]}`)), jobs.CodeInvalidFeatures},
+		{"over the model's byte cap", bytesItem(iris, []byte(`{"features": [1, 2, 3, 4], "pad": "`+strings.Repeat("x", 70<<10)+`"}`)), jobs.CodeInputTooLarge},
+		{"text that is not UTF-8", Item{Model: rec, Input: model.Input{Text: &model.Text{Text: "caf\xe9"}}}, jobs.CodeInvalidText},
+		{"tensor of the wrong shape", Item{Model: iris, Input: model.Input{Tensors: []tensor.Named{{Name: "X", Tensor: tensor.New([]int64{1, 3}, []float32{1, 2, 3})}}}}, jobs.CodeInvalidTensor},
 	}
 	// Every code the model can produce is a permanent taxonomy code, and
 	// one of the cases above.
@@ -90,9 +93,9 @@ func TestEngineMapsEveryBadInputToAPermanentCode(t *testing.T) {
 	// Every bad item sits between two good ones of the same model.
 	var items []Item
 	for _, c := range cases {
-		neighbour := Item{rec, good}
+		neighbour := bytesItem(rec, good)
 		if c.item.Model == iris {
-			neighbour = Item{iris, []byte(`{"features": [5.1, 3.5, 1.4, 0.2]}`)}
+			neighbour = bytesItem(iris, []byte(`{"features": [5.1, 3.5, 1.4, 0.2]}`))
 		}
 		items = append(items, neighbour, c.item, neighbour)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/batchinfer/batchinfer/jobs"
 	"github.com/batchinfer/batchinfer/model"
 	"github.com/batchinfer/batchinfer/pinned"
+	"github.com/batchinfer/batchinfer/tensor"
 )
 
 // Isolator runs suspected crashers apart. An input that kills the process
@@ -37,9 +38,14 @@ type isolateRequest struct {
 	Items  []isolateItem     `json:"items"`
 }
 
+// isolateItem is one input on its way to the child: its bytes, its text,
+// or its tensors as the Open Inference Protocol request the child parses.
 type isolateItem struct {
-	Model string `json:"model"`
-	Data  []byte `json:"data"`
+	Model    string          `json:"model"`
+	Data     []byte          `json:"data,omitempty"`
+	Text     *string         `json:"text,omitempty"`
+	TextPair *string         `json:"text_pair,omitempty"`
+	Tensors  json.RawMessage `json:"tensors,omitempty"`
 }
 
 // isolateAnswer is one line from the child: ready once its models are
@@ -94,6 +100,12 @@ func (iso *Isolator) run(ctx context.Context, items []Item) ([]Prediction, error
 	for i, it := range items {
 		name := it.Model.Name()
 		req.Models[name], req.Items[i] = iso.Dirs[name], isolateItem{Model: name, Data: it.Data}
+		if it.Text != nil {
+			req.Items[i].Text, req.Items[i].TextPair = &it.Text.Text, it.Text.Pair
+		}
+		if it.Tensors != nil {
+			req.Items[i].Tensors = model.TensorRequestJSON(it.Tensors)
+		}
 	}
 	body, err := json.Marshal(req)
 	if err != nil {
@@ -164,6 +176,7 @@ func ServeIsolated(ctx context.Context, in io.Reader, out io.Writer, opts model.
 	}
 	var ms []*model.Model
 	for name, dir := range req.Models {
+		opts.Name = name // a folder without a manifest is named as the parent named it
 		m, err := model.Load(dir, opts)
 		if err != nil {
 			return fmt.Errorf("isolate: load model %s from %s: %w", name, dir, err)
@@ -184,7 +197,7 @@ func ServeIsolated(ctx context.Context, in io.Reader, out io.Writer, opts model.
 		if err != nil {
 			return fmt.Errorf("isolate: %w", err)
 		}
-		items[i] = Item{Model: m, Data: it.Data}
+		items[i] = Item{Model: m, Input: it.input()}
 	}
 	ans := isolateAnswer{Predictions: make([]isolatePrediction, len(items))}
 	for i, p := range eng.Predict(ctx, items) {
@@ -197,4 +210,20 @@ func ServeIsolated(ctx context.Context, in io.Reader, out io.Writer, opts model.
 		return fmt.Errorf("isolate: answer: %w", err)
 	}
 	return nil
+}
+
+// input is the item as the child's model takes it (a tensor request that
+// does not parse, which the parent parsed before, becomes its error).
+func (it isolateItem) input() model.Input {
+	switch {
+	case it.Text != nil:
+		return model.Input{Text: &model.Text{Text: *it.Text, Pair: it.TextPair}}
+	case it.Tensors != nil:
+		in, err := FileInput("request.json", it.Tensors)
+		if err != nil {
+			return model.Input{Tensors: []tensor.Named{}}
+		}
+		return in
+	}
+	return model.Input{Data: it.Data}
 }

@@ -14,3 +14,8 @@ var models []*model.Model
 func TestMain(m *testing.M) {
 	testenv.Main(m, modelenv.Load(&models, model.Options{IntraOpThreads: 1}, "iris-rf", "ppocr-rec"))
 }
+
+// bytesItem is an item of bytes for m, as an image or a tabular row is.
+func bytesItem(m *model.Model, data []byte) Item {
+	return Item{Model: m, Input: model.Input{Data: data}}
+}

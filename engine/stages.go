@@ -80,6 +80,12 @@ func (e *Engine) predictPipeline(ctx context.Context, m *model.Model, items []It
 		part := make([]*pipelineFlow, min(chunk, len(idx)-start))
 		e.parallel(len(part), func(j int) {
 			i := idx[start+j]
+			if items[i].Text != nil || items[i].Tensors != nil {
+				// PreprocessInput says why a pipeline takes neither.
+				_, err := m.PreprocessInput(items[i].Input)
+				preds[i].Err = inputError(err)
+				return
+			}
 			f, err := m.Start(items[i].Data)
 			if err != nil {
 				preds[i].Err = inputError(err)
@@ -118,15 +124,12 @@ func (e *Engine) runStage(ctx context.Context, s int, st *model.Model, flows []*
 	offsets := make([]int, len(flows)) // where flow j's rows start in all
 	for j, r := range rows {
 		offsets[j] = len(all)
-		for _, t := range r {
-			all = append(all, batching.Tensor(t))
-		}
+		all = append(all, r...)
 	}
 	t0 := time.Now()
 	res := batching.Run(ctx, all, e.limits(st), func(ctx context.Context, b batching.Tensor) ([]batching.Tensor, error) {
 		stats.Runs++
-		outs, err := st.Run(ctx, model.Tensor(b))
-		return toBatching(outs), err
+		return st.Run(ctx, b)
 	})
 	stats.Infer += time.Since(t0)
 	stats.Rows += len(all)
@@ -149,7 +152,7 @@ func (e *Engine) runStage(ctx context.Context, s int, st *model.Model, flows []*
 				failed[j] = true
 				return
 			}
-			outs[k] = toModel(r.Outputs)
+			outs[k] = r.Outputs
 			f.batch = max(f.batch, r.BatchSize)
 		}
 		if err := f.flow.Take(s, outs); err != nil {

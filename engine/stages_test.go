@@ -33,7 +33,7 @@ func TestPipelineReadsPagesBatchedAcrossPages(t *testing.T) {
 	pages := textimg.Pages(40, 11)
 	var items []Item
 	for _, p := range pages {
-		items = append(items, Item{m, p.Data})
+		items = append(items, bytesItem(m, p.Data))
 	}
 	bad := []struct {
 		data []byte
@@ -44,9 +44,9 @@ func TestPipelineReadsPagesBatchedAcrossPages(t *testing.T) {
 		{[]byte("%PDF-1.7 not an image"), jobs.CodeUnsupportedFormat},
 		{nil, jobs.CodeEmptyInput},
 	}
-	items = append(items, Item{m, blankPage(t)})
+	items = append(items, bytesItem(m, blankPage(t)))
 	for _, b := range bad {
-		items = append(items, Item{m, b.data})
+		items = append(items, bytesItem(m, b.data))
 	}
 	preds := eng.Predict(context.Background(), items)
 

@@ -160,3 +160,10 @@ func jsonKindOf(v []byte) string {
 	}
 	return "a value"
 }
+
+// DecodeRecordLine decodes one JSONL record line (see jsonlRecord): what
+// `batchinfer predict -` reads from each line of its input.
+func DecodeRecordLine(line []byte) (Input, map[string]any, error) {
+	_, in, entity, err := jsonlRecord(line, 1)
+	return in, entity, err
+}

@@ -1,6 +1,9 @@
 package model
 
-import "fmt"
+import (
+	"fmt"
+	"unicode/utf8"
+)
 
 // PreprocessInput turns one input into the rows the model runs: one row
 // for any codec's input, one row per batch index for an Open Inference
@@ -13,12 +16,18 @@ func (m *Model) PreprocessInput(in Input) ([]Row, error) {
 		}
 		return tensorRows(m.manifest.Inputs, in.Tensors)
 	}
+	if t := in.Text; t != nil && (!utf8.ValidString(t.Text) || (t.Pair != nil && !utf8.ValidString(*t.Pair))) {
+		return nil, inputErrorf(codeInvalidText, "the text is not valid UTF-8")
+	}
 	if limit := m.manifest.Preprocess.MaxInputBytes; limit > 0 {
 		if n := inputBytes(in); int64(n) > limit {
 			return nil, inputErrorf(codeInputTooLarge, "input is %d bytes; model %s takes at most %d", n, m.manifest.Name, limit)
 		}
 	}
 	if m.codec == nil {
+		if in.Text != nil && m.IsPipeline() {
+			return nil, inputErrorf(codeUnsupportedFormat, "model %s reads images and documents, not text", m.manifest.Name)
+		}
 		return nil, fmt.Errorf("preprocess %s: a pipeline or its stage takes its input through Start", m.manifest.Name)
 	}
 	if in.Text == nil && len(in.Data) == 0 {

@@ -47,6 +47,9 @@ type Manifest struct {
 	// softmax, or sigmoid for multi-label models (a Hugging Face export's
 	// problem_type multi_label_classification).
 	Activation string `json:"activation,omitempty"`
+	// Vectors is feature-extraction's side output of a record file's
+	// embeddings: parquet, npy or off (empty: BATCHINFER_VECTORS).
+	Vectors string `json:"vectors,omitempty"`
 
 	// Options of the detection codecs (task object-detection).
 	Conf   *float64 `json:"conf,omitempty"`    // confidence threshold

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"slices"
@@ -229,4 +230,19 @@ func finiteOrText[T float32 | float64](d []T) []any {
 		}
 	}
 	return out
+}
+
+// TensorRequestJSON writes tensors as an Open Inference Protocol request
+// {"inputs": [...]}, the form jobs.ParseTensorRequest reads back to the
+// same values (NaN and infinities as strings, bytes as numbers).
+func TensorRequestJSON(ts []tensor.Named) []byte {
+	inputs := make([]any, len(ts))
+	for i, t := range ts {
+		inputs[i] = map[string]any{"name": t.Name, "shape": t.Shape, "datatype": t.DType().OIPName(), "data": jsonData(t.Data)}
+	}
+	b, err := json.Marshal(map[string]any{"inputs": inputs})
+	if err != nil {
+		panic("model: a tensor request always encodes: " + err.Error())
+	}
+	return b
 }

@@ -44,12 +44,32 @@ tokenizers() {
   fi
   chmod -R u+w "$cache/tokenizers"
 }
+# The text test models: small BERT-shaped encoders with seeded weights over
+# the tokenizers above, in Hugging Face export layout (no model hub is
+# reachable, so the project makes its own; internal/textmodels/gen.py says
+# what each one is). Made with Debian's python3-onnx; byte-stable, so their
+# ONNX files are checked against tools/checksums.sha256 too. Remade when the
+# generator changes.
+textmodels() {
+  local gen="$root/internal/textmodels/gen.py" out="$cache/models/text" stamp
+  [ -s "$cache/tokenizers/qwen3/tokenizer.json" ] || return 0
+  stamp=$(sha256sum "$gen" | cut -d' ' -f1)
+  [ "$(cat "$out/.generator" 2>/dev/null)" = "$stamp" ] && return 0
+  if ! /usr/bin/python3 -c 'import onnx' 2>/dev/null; then
+    echo "setup: python3-onnx (Debian) for the text-model generator"
+    apt-get install -y -q python3-onnx >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q python3-onnx >/dev/null; }
+  fi
+  rm -rf "$out.tmp" && mkdir -p "$out.tmp"
+  /usr/bin/python3 "$gen" "$cache/tokenizers" "$out.tmp" >/dev/null
+  rm -rf "$out" && mv "$out.tmp" "$out" && echo "$stamp" >"$out/.generator"
+}
 verify() { # every pinned file that exists must match tools/checksums.sha256
   sha256sum --quiet --strict -c "$root/tools/checksums.sha256"
 }
 complete() {
   page_model # derived from the npm assets, so it needs no reinstall
   tokenizers
+  textmodels
   while read -r _ f; do [ -s "$cache/$f" ] || return 1; done < "$root/tools/checksums.sha256"
   [ -x "$cache/bin/aws-lambda-rie" ] && [ -d "$cache/node/node_modules/fauxqs" ] && [ -d "$cache/node/node_modules/dynalite" ] \
     && cmp -s "$root/tools/npm/package-lock.json" "$cache/node/package-lock.json"
@@ -95,6 +115,7 @@ chmod u+w models/*/*
 for m in ppocr-rec ppocr-cls iris-rf; do cp "$root/models/$m/manifest.json" "models/$m/manifest.json"; done
 page_model
 tokenizers
+textmodels
 
 echo "setup: Lambda runtime interface emulator"
 (cd "$root" && GOBIN="$cache/bin" go install "github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$RIE_VERSION")

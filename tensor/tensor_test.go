@@ -103,3 +103,29 @@ func TestFill(t *testing.T) {
 		}
 	}
 }
+
+func TestSplitRows(t *testing.T) {
+	for _, data := range []any{[]float32{1, 2, 3, 4, 5, 6}, []int64{1, 2, 3, 4, 5, 6}, []bool{true, false, true, true, false, false}, []uint8{1, 2, 3, 4, 5, 6}} {
+		rows := SplitRows(data, 3)
+		if len(rows) != 3 {
+			t.Fatalf("%d rows", len(rows))
+		}
+		for i, r := range rows {
+			if want := fmt.Sprint(Slice(data, 2*i, 2*i+2)); fmt.Sprint(r) != want || DTypeOf(r) != DTypeOf(data) {
+				t.Fatalf("row %d of %T: %v (%T), want %s", i, data, r, r, want)
+			}
+		}
+	}
+	rows := SplitRows([]float32{1, 2, 3, 4}, 2)
+	first := rows[0].([]float32)
+	if cap(first) != 2 {
+		t.Fatalf("row capacity %d, want 2", cap(first))
+	}
+	_ = append(first, 99)
+	if rows[1].([]float32)[0] != 3 {
+		t.Fatal("an append to row 0 spilled into row 1")
+	}
+	if len(SplitRows([]int32{}, 0)) != 0 || SplitRows([]int{1}, 1) != nil {
+		t.Fatal("empty or foreign data")
+	}
+}

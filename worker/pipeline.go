@@ -6,6 +6,7 @@ import (
 
 	"github.com/batchinfer/batchinfer/engine"
 	"github.com/batchinfer/batchinfer/jobs"
+	"github.com/batchinfer/batchinfer/model"
 	"github.com/batchinfer/batchinfer/settings"
 )
 
@@ -76,23 +77,24 @@ func (w *Worker) fetch(ctx context.Context, t *task) {
 	t0 := w.now()
 	defer func() { t.time("fetch", t0); t.m.phase("fetch", t0) }()
 	in := t.job.Input
-	switch {
-	case in.S3 != nil:
+	var data []byte
+	if in.S3 != nil {
 		if !w.bucketAllowed(in.S3.Bucket) {
 			t.fail(jobs.Errorf(jobs.CodeBucketNotAllowed, "bucket %q is not in %s", in.S3.Bucket, settings.InputBuckets.Name))
 			return
 		}
-		data, err := w.fetchObject(ctx, *in.S3)
-		if err != nil {
+		var err error
+		if data, err = w.fetchObject(ctx, *in.S3); err != nil {
 			t.fail(err)
 			return
 		}
-		t.data = data
-	case in.Features != nil:
-		t.data = in.Features
-	default:
-		t.data = in.Data
 	}
+	input, err := engine.InputOf(in, data)
+	if err != nil {
+		t.fail(err)
+		return
+	}
+	t.input = input
 }
 
 // infer runs the ready tasks through the engine in one call, so rows of
@@ -109,7 +111,7 @@ func (w *Worker) infer(ctx context.Context, ready []*task) {
 	}
 	items := make([]engine.Item, len(ready))
 	for i, t := range ready {
-		items[i] = engine.Item{Model: t.model, Data: t.data}
+		items[i] = engine.Item{Model: t.model, Input: t.input}
 	}
 	t0 := w.now()
 	preds := w.Engine.Predict(ctx, items)
@@ -119,7 +121,7 @@ func (w *Worker) infer(ctx context.Context, ready []*task) {
 		p := preds[i]
 		t.time("infer", t0)
 		t.batch = p.BatchSize
-		t.data = nil // inputs can be large; let them go before the writes
+		t.input = model.Input{} // inputs can be large; let them go before the writes
 		if p.Err != nil {
 			t.fail(p.Err)
 			continue

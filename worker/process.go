@@ -41,7 +41,7 @@ type task struct {
 	claim      bool         // the job is claimed before work (else completed optimistically)
 	claimed    bool         // the claim is held
 	existing   *store.Record
-	data       []byte
+	input      model.Input // what the model takes: fetched bytes, a text, tensors
 	dupOf      *task       // a second delivery of the same job in this invocation
 	file       *recordFile // set when the job is a record file
 	m          *invMetrics

@@ -55,7 +55,8 @@ type fileRun struct {
 	committed store.Progress
 	cur       store.Progress
 	buf       bytes.Buffer
-	started   int64 // committed.Offset when this invocation began
+	started   int64       // committed.Offset when this invocation began
+	vec       *vectorSink // the embeddings' side output (nil: none)
 }
 
 func (w *Worker) runRecordFile(workCtx, finishCtx context.Context, t *task, deadline time.Time) {
@@ -70,6 +71,7 @@ func (w *Worker) runRecordFile(workCtx, finishCtx context.Context, t *task, dead
 		fr.committed = *t.existing.Progress
 	}
 	fr.cur, fr.started = cloneProgress(fr.committed), fr.committed.Offset
+	fr.vec = w.vectorSink(t, fr.cur)
 	if err := fr.loadCarry(finishCtx); err != nil {
 		fr.stop(finishCtx, err)
 		return
@@ -92,7 +94,11 @@ func (w *Worker) runRecordFile(workCtx, finishCtx context.Context, t *task, dead
 	}
 	t.rec.Status, t.rec.Progress = store.StatusSucceeded, nil
 	t.rec.OutputURI = w.Outputs.URI(p.Key)
-	t.succeed(map[string]any{"records": p.Records, "succeeded": p.Succeeded, "failed": p.Failed, "errors": p.Errors})
+	out := map[string]any{"records": p.Records, "succeeded": p.Succeeded, "failed": p.Failed, "errors": p.Errors}
+	if fr.vec != nil {
+		out["vectors_uri"] = w.Outputs.URI(fr.vec.prefix)
+	}
+	t.succeed(out)
 	t.rec.Output = t.output
 	w.write(finishCtx, t)
 }
@@ -214,6 +220,9 @@ func (fr *fileRun) commitPart(ctx context.Context) error {
 	fr.cur.Parts = append(fr.cur.Parts, store.Part{Number: n, ETag: etag})
 	fr.cur.Carry = ""
 	fr.buf.Reset()
+	if err := fr.flushVectors(ctx); err != nil {
+		return err
+	}
 	return fr.commit(ctx, fr.deadline)
 }
 
@@ -245,6 +254,9 @@ func (fr *fileRun) save(ctx context.Context, until time.Time) error {
 func (fr *fileRun) assemble(ctx context.Context) error {
 	w := fr.w
 	if len(fr.cur.Parts) == 0 {
+		if err := fr.flushVectors(ctx); err != nil {
+			return err
+		}
 		return store.Retry(ctx, func(ctx context.Context) error {
 			return w.Outputs.PutKey(ctx, fr.cur.Key, fr.buf.Bytes(), recordContentType)
 		})
@@ -300,6 +312,9 @@ func (fr *fileRun) carry(ctx context.Context) bool {
 	err := store.Retry(ctx, func(ctx context.Context) error {
 		return fr.w.Outputs.PutKey(ctx, key, fr.buf.Bytes(), recordContentType)
 	})
+	if err == nil {
+		err = fr.flushVectors(ctx) // the carried records' vectors, before the progress counts them
+	}
 	if err != nil {
 		return false
 	}

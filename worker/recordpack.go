@@ -67,7 +67,12 @@ func (fr *fileRun) runPack(ctx context.Context, recs []jobs.Record) error {
 				return errs[i]
 			}
 		default:
-			items = append(items, engine.Item{Model: t.model, Data: data[i]})
+			in, err := engine.InputOf(r.Input, data[i])
+			if err != nil {
+				errs[i] = err
+				continue
+			}
+			items = append(items, engine.Item{Model: t.model, Input: in})
 			idx = append(idx, i)
 		}
 	}
@@ -87,7 +92,13 @@ func (fr *fileRun) runPack(ctx context.Context, recs []jobs.Record) error {
 		}
 	}
 	for i, r := range recs {
-		err := recordLine(&fr.buf, r.ID, outs[i], errs[i])
+		out, err := outs[i], errs[i]
+		if fr.vec != nil && err == nil {
+			out, err = fr.vec.take(r.ID, out)
+		} else if fr.vec != nil {
+			fr.vec.skip(r.ID)
+		}
+		err = recordLine(&fr.buf, r.ID, out, err)
 		fr.count(err)
 		fr.cur.Offset = r.End
 	}
@@ -105,10 +116,6 @@ func (fr *fileRun) fetchPointers(ctx context.Context, recs []jobs.Record, data [
 		case in.S3 != nil:
 			ptrs = append(ptrs, &task{job: jobs.Job{Input: in}, now: fr.w.now, timing: map[string]int64{}})
 			at = append(at, i)
-		case in.Features != nil:
-			data[i] = in.Features
-		default:
-			data[i] = in.Data
 		}
 	}
 	pos := make(map[*task]int, len(ptrs))

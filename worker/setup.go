@@ -1,13 +1,16 @@
 package worker
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"strings"
 	"time"
@@ -103,23 +106,26 @@ type ModelSource interface {
 }
 
 // LoadModels loads every model of cfg.Models: folders directly, s3://
-// prefixes through a /tmp copy kept by ETag. It returns the time spent
-// fetching and creating sessions.
+// prefixes through a /tmp copy kept by ETag (a folder without a manifest
+// is named for the prefix's last part, not the copy's folder). It returns
+// the time spent fetching and creating sessions.
 func LoadModels(ctx context.Context, src ModelSource, cfg Config) (ms []*model.Model, fetch, create time.Duration, err error) {
 	for _, loc := range cfg.Models {
 		dir := loc
+		opts := model.Options{IntraOpThreads: cfg.IntraOpThreads}
 		if strings.HasPrefix(loc, "s3://") {
+			opts.Name = path.Base(strings.TrimRight(loc, "/"))
 			t0 := time.Now()
 			dir = cfg.modelDir(loc)
 			if _, err := src.SyncPrefix(ctx, loc, dir); err != nil {
 				return nil, fetch, create, fmt.Errorf("%s: fetch %s: %w", settings.Models.Name, loc, err)
 			}
 			fetch += time.Since(t0)
-		} else if _, err := os.Stat(filepath.Join(dir, "manifest.json")); err != nil {
-			return nil, fetch, create, fmt.Errorf("%s: %s is not a model folder (no manifest.json): %w", settings.Models.Name, loc, err)
+		} else if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+			return nil, fetch, create, fmt.Errorf("%s: %s is not a model folder: %w", settings.Models.Name, loc, cmp.Or(err, errors.New("not a directory")))
 		}
 		t0 := time.Now()
-		m, err := model.Load(dir, model.Options{IntraOpThreads: cfg.IntraOpThreads})
+		m, err := model.Load(dir, opts)
 		create += time.Since(t0)
 		if err != nil {
 			return nil, fetch, create, fmt.Errorf("%s: load %s: %w", settings.Models.Name, loc, err)

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/batchinfer/batchinfer/engine"
+	"github.com/batchinfer/batchinfer/model"
 	"github.com/batchinfer/batchinfer/store"
 )
 
@@ -47,7 +48,7 @@ func (w *Worker) runSuspects(workCtx, finishCtx context.Context, tasks []*task) 
 	var items []engine.Item
 	for _, t := range sus {
 		if t.state == pending {
-			ready, items = append(ready, t), append(items, engine.Item{Model: t.model, Data: t.data})
+			ready, items = append(ready, t), append(items, engine.Item{Model: t.model, Input: t.input})
 		}
 	}
 	w.logger().Warn("running suspected crashers in a child process", "jobs", len(ready))
@@ -56,7 +57,7 @@ func (w *Worker) runSuspects(workCtx, finishCtx context.Context, tasks []*task) 
 	var done []*task
 	for i, t := range ready {
 		t.time("infer", t0)
-		t.batch, t.data = preds[i].BatchSize, nil
+		t.batch, t.input = preds[i].BatchSize, model.Input{}
 		if err := preds[i].Err; err != nil {
 			t.fail(err)
 			continue

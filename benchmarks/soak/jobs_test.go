@@ -15,6 +15,7 @@ import (
 	"github.com/batchinfer/batchinfer/internal/testenv"
 	"github.com/batchinfer/batchinfer/internal/textimg"
 	"github.com/batchinfer/batchinfer/jobs"
+	"github.com/batchinfer/batchinfer/model"
 	"github.com/batchinfer/batchinfer/store"
 )
 
@@ -41,7 +42,7 @@ func irisJobs(t testing.TB, n int) []job {
 		id := fmt.Sprintf("iris-%05d", i)
 		b, _ := json.Marshal(map[string]any{"job_id": id, "model": "iris-rf", "input": map[string]any{"features": f}})
 		feat, _ := json.Marshal(map[string]any{"features": f}) // the inline input as the worker reads it
-		out[i], items[i] = job{ID: id, Body: string(b)}, engine.Item{Model: iris[0], Data: feat}
+		out[i], items[i] = job{ID: id, Body: string(b)}, engine.Item{Model: iris[0], Input: model.Input{Data: feat}}
 	}
 	for i, p := range eng.Predict(context.Background(), items) {
 		if p.Err != nil {

@@ -81,7 +81,7 @@ func (p *predictor) input(ctx context.Context, path string) error {
 		sc := bufio.NewScanner(stdin)
 		sc.Buffer(make([]byte, 1<<20), 64<<20)
 		for n := 1; sc.Scan(); n++ {
-			if err := p.add(ctx, fmt.Sprintf("stdin:%d", n), append([]byte(nil), sc.Bytes()...)); err != nil {
+			if err := p.addLine(ctx, fmt.Sprintf("stdin:%d", n), append([]byte(nil), sc.Bytes()...)); err != nil {
 				return err
 			}
 		}
@@ -103,9 +103,41 @@ func (p *predictor) input(ctx context.Context, path string) error {
 	return p.add(ctx, path, data)
 }
 
+// addLine adds one line of stdin: a {"text": ...} or {"inputs": [...]}
+// line as that input, any other line as bytes for the model's codec (a
+// {"features": ...} row).
+func (p *predictor) addLine(ctx context.Context, name string, line []byte) error {
+	if in, _, err := jobs.DecodeRecordLine(line); err == nil && (in.Text != nil || in.Tensors != nil) {
+		input, _ := engine.InputOf(in, nil) // a text or tensors: no bytes to judge
+		return p.addInput(ctx, name, input)
+	} else if err != nil && (jobs.CodeOf(err) == jobs.CodeInvalidText || jobs.CodeOf(err) == jobs.CodeInvalidTensor) {
+		return p.addError(ctx, name, err)
+	}
+	return p.addInput(ctx, name, model.Input{Data: line})
+}
+
+// add adds a file: a .txt file is a text, a .json request of tensors
+// tensors, anything else bytes (engine.FileInput).
 func (p *predictor) add(ctx context.Context, name string, data []byte) error {
+	in, err := engine.FileInput(name, data)
+	if err != nil {
+		return p.addError(ctx, name, err)
+	}
+	return p.addInput(ctx, name, in)
+}
+
+// addError prints an input's error line in input order.
+func (p *predictor) addError(ctx context.Context, name string, err error) error {
+	if err := p.flush(ctx); err != nil {
+		return err
+	}
+	return p.enc.Encode(map[string]any{"input": name, "error": map[string]string{
+		"code": string(jobs.CodeOf(err)), "message": err.Error()}})
+}
+
+func (p *predictor) addInput(ctx context.Context, name string, in model.Input) error {
 	p.names = append(p.names, name)
-	p.items = append(p.items, engine.Item{Model: p.m, Data: data})
+	p.items = append(p.items, engine.Item{Model: p.m, Input: in})
 	if len(p.items) >= predictChunk {
 		return p.flush(ctx)
 	}
