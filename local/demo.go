@@ -106,7 +106,8 @@ func RunDemo(ctx context.Context, cfg aws.Config, o DemoOptions) error {
 		len(sent), len(lines), spec.InputBucket, o.Iris, len(demoReviews), DemoTextModel, demoRecords)
 
 	results := &store.Results{Client: dynamoClient(cfg), Table: spec.Table}
-	recs, err := waitFinal(ctx, results, sent, o)
+	queue := &store.Queue{Client: sqsc, URL: sys.Prov.QueueURL}
+	recs, err := waitFinal(ctx, results, queue, sent, o)
 	if err != nil {
 		return err
 	}
@@ -319,14 +320,18 @@ func noise(n int) []byte {
 	return b
 }
 
-// waitFinal polls the table until every job is SUCCEEDED or FAILED.
-func waitFinal(ctx context.Context, results *store.Results, sent []demoJob, o DemoOptions) (map[string]*store.Record, error) {
+// waitFinal polls the table until every job is SUCCEEDED or FAILED. When
+// nothing finishes for stallNote, and when it gives up, it says what the
+// jobs queue holds: a bar that stops moving is explained.
+func waitFinal(ctx context.Context, results *store.Results, queue *store.Queue, sent []demoJob, o DemoOptions) (map[string]*store.Record, error) {
 	bar := progressbar.NewOptions(len(sent), progressbar.OptionSetWriter(o.Bar), progressbar.OptionSetDescription("jobs finished"),
 		progressbar.OptionShowCount(), progressbar.OptionSetWidth(30), progressbar.OptionThrottle(100*time.Millisecond),
 		progressbar.OptionOnCompletion(func() { fmt.Fprintln(o.Bar) }))
 	recs := map[string]*store.Record{}
 	deadline := time.Now().Add(o.Timeout)
+	lastMove, noted := time.Now(), 0
 	for len(recs) < len(sent) {
+		before := len(recs)
 		for _, j := range sent {
 			if recs[j.id] != nil {
 				continue
@@ -343,8 +348,15 @@ func waitFinal(ctx context.Context, results *store.Results, sent []demoJob, o De
 		if len(recs) == len(sent) {
 			break
 		}
+		if len(recs) != before {
+			lastMove, noted = time.Now(), 0
+		}
 		if time.Now().After(deadline) {
-			return recs, fmt.Errorf("%d of %d jobs not finished after %s", len(sent)-len(recs), len(sent), o.Timeout)
+			return recs, fmt.Errorf("%d of %d jobs not finished after %s (queue: %s)", len(sent)-len(recs), len(sent), o.Timeout, backlog(ctx, queue))
+		}
+		if stalled := time.Since(lastMove); stalled > time.Duration(noted+1)*stallNote {
+			noted++
+			fmt.Fprintf(o.Bar, "\nno job finished for %s; queue: %s\n", stalled.Round(time.Second), backlog(ctx, queue))
 		}
 		select {
 		case <-ctx.Done():
@@ -353,6 +365,18 @@ func waitFinal(ctx context.Context, results *store.Results, sent []demoJob, o De
 		}
 	}
 	return recs, nil
+}
+
+// stallNote is how long the demo's bar may stand still before it says why.
+const stallNote = 15 * time.Second
+
+// backlog describes what queue holds, or why that is not known.
+func backlog(ctx context.Context, queue *store.Queue) string {
+	b, err := queue.Backlog(ctx)
+	if err != nil {
+		return "unknown: " + err.Error()
+	}
+	return b.Describe(time.Now())
 }
 
 func printResults(w io.Writer, sent []demoJob, recs map[string]*store.Record) {

@@ -49,9 +49,25 @@ type ESM struct {
 	// sets it. Without it, any successful invocation deletes the whole
 	// batch, as on Lambda, where the response is then ignored.
 	ReportBatchItemFailures bool
+	// Grace is how long Run lets the invocations in flight finish once its
+	// context ends (default DefaultGrace). Messages whose invocation did
+	// not finish by then, and any received after the end, are handed back
+	// (visibility 0): a restart takes them up at once instead of after
+	// the visibility timeout.
+	Grace time.Duration
 	// Log receives one line per cycle; nil discards.
 	Log *slog.Logger
+
+	// visibility is the queue's visibility timeout, which each batch gets
+	// once received: receives themselves hide messages for a shorter hold
+	// (store.BatchOptions.Hold), so a receive whose answer is lost strands
+	// nothing for long.
+	visibility time.Duration
 }
+
+// DefaultGrace is ESM.Grace's default: a batch of the local function
+// usually takes well under a second.
+const DefaultGrace = 10 * time.Second
 
 // InvokeFunc calls one function instance with an event.
 type InvokeFunc = func(ctx context.Context, payload []byte) ([]byte, error)
@@ -59,6 +75,10 @@ type InvokeFunc = func(ctx context.Context, payload []byte) ([]byte, error)
 // CycleStats says what one Cycle did.
 type CycleStats struct {
 	Received, Deleted, Failed int
+	// Released are the messages handed back (visibility 0) because the
+	// ESM was stopping: received after its context ended, or invoked and
+	// not finished within Grace.
+	Released int
 	// InvokeErr is the function error or the reason its response made the
 	// batch a complete failure; nil when the invocation was judged.
 	InvokeErr error
@@ -71,20 +91,52 @@ const maxPayload = 6 * 1024 * 1024
 // emptyQueueSleep is how long Run waits after a cycle found no messages.
 const emptyQueueSleep = 200 * time.Millisecond
 
-// cycle is one round through invoke; the source is resolved.
+// Cycle runs one receive → event → invoke → delete round. It returns an
+// error only when SQS itself fails (receive, delete) or ctx ends; a
+// function error is reported in CycleStats.InvokeErr and deletes nothing.
+func (e *ESM) Cycle(ctx context.Context) (CycleStats, error) {
+	if e.Invoke == nil || e.SQS == nil || e.QueueURL == "" {
+		return CycleStats{}, errors.New("esm: SQS, QueueURL and Invoke are required")
+	}
+	if err := e.resolveSource(ctx); err != nil {
+		return CycleStats{}, err
+	}
+	return e.cycle(ctx, e.Invoke)
+}
+
+// cycle is one round through invoke; the source is resolved. Once ctx
+// ends, nothing new is invoked and what is held is handed back: a batch
+// received as ctx ended at once, a batch in flight when its invocation
+// has not finished Grace after it.
 func (e *ESM) cycle(ctx context.Context, invoke InvokeFunc) (CycleStats, error) {
 	var st CycleStats
 	msgs, err := e.receiveBatch(ctx)
 	st.Received = len(msgs)
-	if err != nil || len(msgs) == 0 {
+	if len(msgs) == 0 {
 		return st, err
+	}
+	if err != nil {
+		// Messages received before the receive that failed are ours until
+		// their visibility timeout: invoke with them rather than strand them.
+		e.logger().Warn("esm: receive failed part-way; invoking with what arrived", "queue", e.QueueURL, "messages", len(msgs), "error", err)
+		err = nil
+	}
+	if ctx.Err() != nil {
+		return e.handBack(ctx, msgs, st, "stopping before invoking")
 	}
 	payload, err := json.Marshal(BuildEvent(msgs, e.QueueARN, e.Region))
 	if err != nil {
 		return st, fmt.Errorf("esm: encode SQS event: %w", err)
 	}
 	start := time.Now()
-	body, invErr := invoke(ctx, payload)
+	ictx, cancel := e.invokeContext(ctx)
+	body, invErr := invoke(ictx, payload)
+	cut := invErr != nil && ictx.Err() != nil
+	cancel()
+	if cut {
+		st.InvokeErr = invErr
+		return e.handBack(ctx, msgs, st, "stopping: the invocation did not finish within the grace period")
+	}
 
 	toDelete := e.judge(msgs, body, invErr, &st)
 	if len(toDelete) > 0 {
@@ -102,6 +154,57 @@ func (e *ESM) cycle(ctx context.Context, invoke InvokeFunc) (CycleStats, error) 
 	e.logger().Info("esm cycle", "queue", e.QueueURL, "received", st.Received, "deleted", st.Deleted,
 		"failed", st.Failed, "invoke_ms", time.Since(start).Milliseconds(), "invoke_error", errString(st.InvokeErr))
 	return st, err
+}
+
+// invokeContext outlives ctx by Grace: an invocation in flight when the
+// ESM is told to stop gets that long to finish.
+func (e *ESM) invokeContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	ictx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	grace := e.Grace
+	if grace <= 0 {
+		grace = DefaultGrace
+	}
+	var timer *time.Timer
+	var mu sync.Mutex
+	stop := context.AfterFunc(ctx, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		timer = time.AfterFunc(grace, cancel)
+	})
+	return ictx, func() {
+		stop()
+		mu.Lock()
+		if timer != nil {
+			timer.Stop()
+		}
+		mu.Unlock()
+		cancel()
+	}
+}
+
+// handBack makes msgs visible again at once, so a restarted ESM (or
+// another consumer) takes them up without waiting out the visibility
+// timeout.
+func (e *ESM) handBack(ctx context.Context, msgs []types.Message, st CycleStats, why string) (CycleStats, error) {
+	changes := make([]store.VisibilityChange, len(msgs))
+	for i, m := range msgs {
+		changes[i] = store.VisibilityChange{ReceiptHandle: aws.ToString(m.ReceiptHandle), MessageID: aws.ToString(m.MessageId)}
+	}
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	err := e.queue().ChangeVisibilityBatch(rctx, changes)
+	st.Released = len(msgs)
+	var be *store.BatchError
+	if errors.As(err, &be) {
+		st.Released -= len(be.Failed)
+	}
+	st.Failed = st.Received - st.Deleted
+	e.logger().Info("esm handed messages back", "queue", e.QueueURL, "why", why, "received", st.Received,
+		"released", st.Released, "invoke_error", errString(st.InvokeErr))
+	if err != nil {
+		return st, fmt.Errorf("esm: hand back %d messages: %w", len(msgs), err)
+	}
+	return st, nil
 }
 
 // judge decides which messages to delete after the invocation.
@@ -204,17 +307,17 @@ func (e *ESM) batchSize() int {
 }
 
 // receiveBatch gathers up to BatchSize messages within the window, as
-// Lambda's poller does. An empty queue is watched for one window before
+// Lambda's poller does; with an error, what arrived before it. An empty queue is watched for one window before
 // the cycle gives up, so Run neither spins nor misses a message that
 // arrives just after the cycle began.
 func (e *ESM) receiveBatch(ctx context.Context) ([]types.Message, error) {
 	msgs, _, err := e.queue().ReceiveBatch(ctx, store.BatchOptions{
 		Max: e.batchSize(), Window: e.Window, IdleWait: e.Window, MaxBytes: maxPayload,
+		Visibility: e.visibility, Hold: store.DefaultHold,
 	})
 	if err != nil {
-		// Messages already received stay invisible until their
-		// visibility timeout: exactly what Lambda's poller leaves behind.
-		return nil, fmt.Errorf("esm: %w", err)
+		// What arrived before the receive that failed is returned too.
+		return msgs, fmt.Errorf("esm: %w", err)
 	}
 	return msgs, nil
 }
@@ -233,12 +336,22 @@ func (e *ESM) deleteMessages(ctx context.Context, msgs []types.Message) (int, er
 	return deleted, fmt.Errorf("esm: %w", err)
 }
 
-func (e *ESM) queue() *store.Queue { return &store.Queue{Client: e.SQS, URL: e.QueueURL} }
+func (e *ESM) queue() *store.Queue {
+	return &store.Queue{Client: e.SQS, URL: e.QueueURL, Log: e.Log}
+}
 
-// resolveSource fills QueueARN and Region when they were left empty.
+// resolveSource fills QueueARN and Region when they were left empty, and
+// reads the queue's visibility timeout.
 func (e *ESM) resolveSource(ctx context.Context) error {
 	if e.Region == "" {
 		e.Region = e.SQS.Options().Region
+	}
+	if e.visibility == 0 {
+		v, err := e.queue().VisibilityTimeout(ctx)
+		if err != nil {
+			return fmt.Errorf("esm: %w", err)
+		}
+		e.visibility = v
 	}
 	if e.QueueARN != "" {
 		return nil

@@ -37,9 +37,12 @@ type SystemOptions struct {
 	// Concurrency is how many function instances run, each under its own
 	// RIE, and so how many batches the ESM keeps in flight (Lambda's
 	// MaximumConcurrency); default 1.
-	Concurrency    int
-	Window         time.Duration // ESM MaximumBatchingWindow, default 500ms
-	FunctionOutput io.Writer     // the function's stdout and stderr (its JSON logs); nil discards
+	Concurrency int
+	Window      time.Duration // ESM MaximumBatchingWindow, default 500ms
+	// Grace is how long Stop lets the batches in flight finish before it
+	// hands their messages back (ESM.Grace; default DefaultGrace).
+	Grace          time.Duration
+	FunctionOutput io.Writer // the function's stdout and stderr (its JSON logs); nil discards
 	// FunctionOutputs, when set, give each instance (by index) its own
 	// output instead, so that lines of concurrent instances stay whole.
 	FunctionOutputs []io.Writer
@@ -103,6 +106,7 @@ func StartSystem(ctx context.Context, cfg aws.Config, o SystemOptions) (*System,
 	esm := &ESM{
 		SQS: sqsc, QueueURL: prov.QueueURL, QueueARN: prov.QueueARN, Region: cfg.Region,
 		BatchSize: o.BatchSize, Window: o.Window, Invoke: ries[0].Invoke, ReportBatchItemFailures: true, Log: o.Log,
+		Grace: o.Grace,
 	}
 	for _, r := range ries {
 		esm.Instances = append(esm.Instances, r.Invoke)
@@ -121,8 +125,9 @@ func StartSystem(ctx context.Context, cfg aws.Config, o SystemOptions) (*System,
 	return s, nil
 }
 
-// Stop ends the ESM, then the function and RIE. Resources stay; Teardown
-// removes them.
+// Stop ends the ESM (it stops receiving, lets the batches in flight finish
+// within Grace and hands back the messages of those that did not), then
+// the function and RIE. Resources stay; Teardown removes them.
 func (s *System) Stop() error {
 	var err error
 	s.once.Do(func() {

@@ -48,6 +48,8 @@ var (
 	PollConcurrency   = add("POLL_CONCURRENCY", Int, "1", Poll, "batches in flight (they share the container's cost)", Metrics)
 	PollWait          = add("POLL_WAIT", Duration, "20s", Poll, "long-poll wait of an idle poller, at most 20s")
 	VisibilityTimeout = add("VISIBILITY_TIMEOUT", Duration, "", Poll, "visibility per receive, at least 5s (unset: the queue's)")
+	PollGrace         = add("POLL_GRACE", Duration, "25s", Poll, "on SIGTERM, how long batches in flight may finish before their messages are handed back (below ECS's 30s stop timeout)")
+	PollTimeout       = add("POLL_TIMEOUT", Duration, "15m", Poll, "the longest one batch may run, 5s..12h (a heartbeat keeps its messages hidden meanwhile)")
 
 	// The HTTP API (`batchinfer api`, the uploads function).
 	APIKeys        = add("API_KEYS", Text, "", API, "comma-separated keys, or sha256:HEX of a key")

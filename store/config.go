@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
@@ -17,14 +18,7 @@ import (
 // retries with backoff itself, bounded by the invocation deadline, so there
 // is exactly one retry policy and one place that counts attempts.
 func LoadAWSConfig(ctx context.Context) (aws.Config, error) {
-	// An invocation makes up to a batch's worth of calls at once; the SDK's
-	// default of 10 idle connections per host would close and re-dial
-	// (TLS included) most of them every round.
-	httpClient := awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
-		t.MaxIdleConns = maxConnsPerHost * 4
-		t.MaxIdleConnsPerHost = maxConnsPerHost
-	})
-	cfg, err := config.LoadDefaultConfig(ctx, config.WithRetryMaxAttempts(1), config.WithHTTPClient(httpClient))
+	cfg, err := config.LoadDefaultConfig(ctx, config.WithRetryMaxAttempts(1), config.WithHTTPClient(NewHTTPClient()))
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("load AWS config: %w", err)
 	}
@@ -33,6 +27,32 @@ func LoadAWSConfig(ctx context.Context) (aws.Config, error) {
 	}
 	return cfg, nil
 }
+
+// NewHTTPClient is the HTTP client every AWS client of ours uses.
+//
+// An invocation makes up to a batch's worth of calls at once; the SDK's
+// default of 10 idle connections per host would close and re-dial (TLS
+// included) most of them every round.
+//
+// Idle connections are closed after IdleConnTimeout, which must stay below
+// the servers' own keep-alive timeouts: a server that drops an idle
+// connection just as the client reuses it turns a call into an EOF or a
+// reset, after the server may already have acted on it (a ReceiveMessage
+// whose messages are hidden, their answer lost). dynalite (Node's default)
+// drops idle connections after 5 s, fauxqs (Fastify) after 72 s; Go's
+// default is 90 s.
+func NewHTTPClient() *awshttp.BuildableClient {
+	return awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
+		t.MaxIdleConns = maxConnsPerHost * 4
+		t.MaxIdleConnsPerHost = maxConnsPerHost
+		t.IdleConnTimeout = IdleConnTimeout
+	})
+}
+
+// IdleConnTimeout is how long an idle keep-alive connection is kept: below
+// every server's (see NewHTTPClient), with a margin for a request already
+// on its way when the server's timer fires.
+const IdleConnTimeout = 3 * time.Second
 
 // maxConnsPerHost bounds the idle connections kept per AWS endpoint: the
 // most concurrent calls an invocation makes (MaxAWSConcurrency).

@@ -53,6 +53,11 @@ func classifyCode(err error) jobs.Code {
 		return jobs.CodeTimeout
 	case status >= 500:
 		return jobs.CodeServiceError
+	case !hasAPI && bodyCut(err):
+		// The service answered (a status) but its answer was lost on the
+		// way: the call may have taken effect, so it is network, not the
+		// deployment's fault.
+		return lostBodyCode(err)
 	case status > 0 || hasAPI:
 		// A 4xx the service meant (no such table, access denied) is not
 		// this job's fault but the deployment's: internal, so it is
@@ -67,6 +72,24 @@ func classifyCode(err error) jobs.Code {
 		return jobs.CodeNetwork
 	}
 	return jobs.CodeInternal
+}
+
+// bodyCut reports whether a response was cut off while its body was read:
+// the SDK's deserialization failed on a transport error, not on bad JSON.
+func bodyCut(err error) bool {
+	var de *smithy.DeserializationError
+	return errors.As(err, &de) && (contextEnded(err) || isTimeout(err) || isNetwork(err))
+}
+
+// lostBodyCode is the code of a response lost mid-body.
+func lostBodyCode(err error) jobs.Code {
+	switch {
+	case contextEnded(err):
+		return jobs.CodeDeadline
+	case isTimeout(err):
+		return jobs.CodeTimeout
+	}
+	return jobs.CodeNetwork
 }
 
 // httpStatus is the response status carried by err, 0 without a response.

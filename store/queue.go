@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"log/slog"
 	"maps"
 	"slices"
 	"strconv"
@@ -31,11 +32,29 @@ const maxLongPoll = 20 * time.Second
 type Queue struct {
 	Client *sqs.Client
 	URL    string
+	// Log, when set, hears of receives that failed and were tried again:
+	// a failed receive may have hidden messages whose answer was lost.
+	Log *slog.Logger
 }
 
 // Receive takes up to n (≤ 10) messages with all system and message
 // attributes, long polling for up to wait (rounded down to seconds, at most
 // 20 s). visibility 0 keeps the queue's own visibility timeout.
+//
+// Once SQS has answered a receive, its messages are hidden from every
+// other consumer until their visibility timeout: an answer dropped half
+// read would strand them there. So the request is never cut by ctx (a
+// caller shutting down, a batch window ending): it runs to its answer,
+// bounded only by wait plus receiveGrace for a server that went silent,
+// and ctx ending only stops further attempts. The caller owns what it
+// gets back even when ctx has ended, and must process or release it.
+//
+// A receive that fails transiently (a keep-alive connection the server had
+// just dropped, throttling, 5xx) is tried again with backoff while ctx
+// lasts. On a FIFO queue every attempt carries the same
+// ReceiveRequestAttemptId, so SQS answers a retry with the messages a lost
+// answer held; on a standard queue those come back after their visibility
+// timeout.
 func (q *Queue) Receive(ctx context.Context, n int, wait, visibility time.Duration) ([]types.Message, error) {
 	in := &sqs.ReceiveMessageInput{
 		QueueUrl:                    aws.String(q.URL),
@@ -47,9 +66,23 @@ func (q *Queue) Receive(ctx context.Context, n int, wait, visibility time.Durati
 	if visibility > 0 {
 		in.VisibilityTimeout = int32(visibility.Round(time.Second) / time.Second)
 	}
-	out, err := q.Client.ReceiveMessage(ctx, in)
+	if strings.HasSuffix(q.URL, ".fifo") {
+		in.ReceiveRequestAttemptId = aws.String(rand.Text())
+	}
+	var out *sqs.ReceiveMessageOutput
+	err := retryTransient(ctx, func() error {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Duration(in.WaitTimeSeconds)*time.Second+receiveGrace)
+		defer cancel()
+		var err error
+		out, err = q.Client.ReceiveMessage(rctx, in)
+		if err != nil && q.Log != nil {
+			q.Log.Warn("receive failed; messages SQS hid for it, if any, come back after their visibility timeout",
+				"queue", q.URL, "visibility_s", in.VisibilityTimeout, "err", err)
+		}
+		return Classify(err, "receive from "+q.URL)
+	})
 	if err != nil {
-		return nil, Classify(err, "receive from "+q.URL)
+		return nil, err
 	}
 	return out.Messages, nil
 }
@@ -71,6 +104,13 @@ type BatchOptions struct {
 	// Visibility is each receive's visibility timeout (whole seconds); 0
 	// keeps the queue's.
 	Visibility time.Duration
+	// Hold, when positive and below Visibility, is how long each receive
+	// hides its messages at first: once the batch is gathered, one
+	// ChangeMessageVisibilityBatch per ten hides them for Visibility. A
+	// receive whose answer is lost on the way (SQS hid the messages, we
+	// never saw them) then strands them for Hold, not for Visibility. It is
+	// raised to Window plus holdMargin when shorter.
+	Hold time.Duration
 	// MaxBytes ends the batch once its bodies plus recordOverhead per
 	// message reach it (Lambda's 6 MB invocation payload, say); 0 is no
 	// cap. It is checked after each receive, so a batch may pass it by
@@ -89,8 +129,28 @@ const shortPollPause = 50 * time.Millisecond
 
 // receiveGrace bounds a receive beyond its long-poll wait: a receive is
 // never cancelled with the caller's context (SQS may already have hidden
-// the messages it answers with), only given up on when SQS is silent.
-const receiveGrace = 10 * time.Second
+// the messages it answers with), only given up on when SQS is silent this
+// long. It is generous: an emulator on a loaded machine has been seen
+// taking seconds, and a receive given up on mid-answer strands its
+// messages.
+const receiveGrace = 60 * time.Second
+
+// holdMargin is what a hold keeps beyond the batching window, for the
+// extension to land before the first messages would come back.
+const holdMargin = 5 * time.Second
+
+// DefaultHold is a Hold for callers with no reason to choose: long enough
+// for a batch's extension to land on a slow machine, short enough that a
+// lost answer delays its messages by seconds, not minutes.
+const DefaultHold = 30 * time.Second
+
+// hold is the visibility each receive of a batch asks for.
+func (o BatchOptions) hold() time.Duration {
+	if o.Hold <= 0 || o.Visibility <= 0 {
+		return o.Visibility
+	}
+	return min(max(o.Hold, o.Window+holdMargin), o.Visibility)
+}
 
 // ReceiveBatch gathers one batch: it waits up to o.IdleWait for the first
 // message, then keeps receiving until it holds o.Max messages, o.MaxBytes,
@@ -116,12 +176,10 @@ func (q *Queue) ReceiveBatch(ctx context.Context, o BatchOptions) (msgs []types.
 	deadline := time.Now().Add(o.IdleWait)
 	for ctx.Err() == nil {
 		wait := max(time.Until(deadline), 0)
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), min(wait, maxLongPoll)+receiveGrace)
 		t0 := time.Now()
-		got, err := q.Receive(rctx, want-len(msgs), wait, o.Visibility)
-		cancel()
+		got, err := q.Receive(ctx, want-len(msgs), wait, o.hold())
 		if err != nil {
-			return msgs, first, err
+			return msgs, first, errors.Join(err, q.extend(ctx, msgs, o))
 		}
 		if len(got) > 0 && len(msgs) == 0 {
 			first, deadline = t0, t0.Add(o.Window)
@@ -147,13 +205,31 @@ func (q *Queue) ReceiveBatch(ctx context.Context, o BatchOptions) (msgs []types.
 			}
 		}
 	}
-	return msgs, first, nil
+	return msgs, first, q.extend(ctx, msgs, o)
+}
+
+// extend hides msgs, received for o.hold(), for o.Visibility: with a
+// context of its own, since the messages are the caller's either way.
+func (q *Queue) extend(ctx context.Context, msgs []types.Message, o BatchOptions) error {
+	if len(msgs) == 0 || o.hold() >= o.Visibility {
+		return nil
+	}
+	changes := make([]VisibilityChange, len(msgs))
+	for i, m := range msgs {
+		changes[i] = VisibilityChange{ReceiptHandle: aws.ToString(m.ReceiptHandle), MessageID: messageID(m), Timeout: o.Visibility}
+	}
+	ectx, cancel := context.WithTimeout(context.WithoutCancel(ctx), holdMargin)
+	defer cancel()
+	if err := q.ChangeVisibilityBatch(ectx, changes); err != nil {
+		return fmt.Errorf("extend the visibility of a received batch (what failed comes back after %s): %w", o.hold(), err)
+	}
+	return nil
 }
 
 // Delete deletes msgs (by receipt handle) in batches of ten. What was not
 // deleted is reported in a *BatchError; the others are still deleted.
 func (q *Queue) Delete(ctx context.Context, msgs []types.Message) error {
-	return inTens(q, msgs, "delete", func(chunk []types.Message) ([]types.BatchResultErrorEntry, error) {
+	return inTens(ctx, q, msgs, "delete", func(chunk []types.Message) ([]types.BatchResultErrorEntry, error) {
 		entries := make([]types.DeleteMessageBatchRequestEntry, len(chunk))
 		for i, m := range chunk {
 			entries[i] = types.DeleteMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), ReceiptHandle: m.ReceiptHandle}
@@ -189,7 +265,7 @@ type VisibilityChange struct {
 // in groups of ten. What was not changed is reported in a *BatchError
 // (BatchError.Failed indexes changes); the others are still changed.
 func (q *Queue) ChangeVisibilityBatch(ctx context.Context, changes []VisibilityChange) error {
-	return inTens(q, changes, "change visibility of", func(chunk []VisibilityChange) ([]types.BatchResultErrorEntry, error) {
+	return inTens(ctx, q, changes, "change visibility of", func(chunk []VisibilityChange) ([]types.BatchResultErrorEntry, error) {
 		entries := make([]types.ChangeMessageVisibilityBatchRequestEntry, len(chunk))
 		for i, c := range chunk {
 			entries[i] = types.ChangeMessageVisibilityBatchRequestEntry{
@@ -293,6 +369,56 @@ func (q *Queue) VisibilityTimeout(ctx context.Context) (time.Duration, error) {
 		return 0, fmt.Errorf("visibility timeout of %s: %w", q.URL, err)
 	}
 	return time.Duration(s) * time.Second, nil
+}
+
+// Backlog is what a queue holds, from its approximate attributes.
+type Backlog struct {
+	Visible  int // waiting to be received (ApproximateNumberOfMessages)
+	InFlight int // received and hidden: being worked on, or stranded until their visibility timeout (…NotVisible)
+	Delayed  int // sent with a delay, or a retry's backoff not yet over (…Delayed)
+	// Visibility is the queue's visibility timeout: a message in flight is
+	// hidden at most this long after its receive (unless its consumer
+	// extends it).
+	Visibility time.Duration
+}
+
+// Describe is the backlog for people, e.g. "5 waiting, 10 in flight
+// (being worked on, or hidden until 18:06:00 at the latest: the 6m0s
+// visibility timeout)": a message in flight comes back at the latest one
+// visibility timeout after its receive, when its consumer stopped or lost
+// it.
+func (b Backlog) Describe(now time.Time) string {
+	parts := []string{fmt.Sprintf("%d waiting", b.Visible)}
+	if b.InFlight > 0 {
+		p := fmt.Sprintf("%d in flight", b.InFlight)
+		if b.Visibility > 0 {
+			p += fmt.Sprintf(" (being worked on, or hidden until %s at the latest: the %s visibility timeout)",
+				now.Add(b.Visibility).Local().Format("15:04:05"), b.Visibility)
+		}
+		parts = append(parts, p)
+	}
+	if b.Delayed > 0 {
+		parts = append(parts, fmt.Sprintf("%d delayed", b.Delayed))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// Backlog reads the queue's message counts and visibility timeout.
+func (q *Queue) Backlog(ctx context.Context) (Backlog, error) {
+	attrs, err := q.attributes(ctx, types.QueueAttributeNameApproximateNumberOfMessages,
+		types.QueueAttributeNameApproximateNumberOfMessagesNotVisible, types.QueueAttributeNameApproximateNumberOfMessagesDelayed,
+		types.QueueAttributeNameVisibilityTimeout)
+	if err != nil {
+		return Backlog{}, err
+	}
+	n := func(name types.QueueAttributeName) int {
+		v, _ := strconv.Atoi(attrs[string(name)])
+		return v
+	}
+	return Backlog{
+		Visible: n(types.QueueAttributeNameApproximateNumberOfMessages), InFlight: n(types.QueueAttributeNameApproximateNumberOfMessagesNotVisible),
+		Delayed: n(types.QueueAttributeNameApproximateNumberOfMessagesDelayed), Visibility: time.Duration(n(types.QueueAttributeNameVisibilityTimeout)) * time.Second,
+	}, nil
 }
 
 func (q *Queue) attributes(ctx context.Context, names ...types.QueueAttributeName) (map[string]string, error) {
@@ -402,14 +528,22 @@ func (e *BatchError) Unwrap() error { return e.Err }
 
 // inTens runs call on items in chunks of ten, each entry's Id its index in
 // the chunk, and gathers what was not done into a *BatchError (nil when
-// every entry was). name says which message an item is, for errors.
-func inTens[T any](q *Queue, items []T, doing string, call func(chunk []T) ([]types.BatchResultErrorEntry, error), name func(T) string) error {
+// every entry was). name says which message an item is, for errors. A
+// call that fails as a whole, transiently, is tried again while ctx lasts
+// (retryTransient): deleting or changing a message twice is harmless,
+// leaving it undone redelivers it.
+func inTens[T any](ctx context.Context, q *Queue, items []T, doing string, call func(chunk []T) ([]types.BatchResultErrorEntry, error), name func(T) string) error {
 	var failed []int
 	var errs []error
 	for start, chunk := range chunks(items, MaxSQSBatch) {
-		refused, err := call(chunk)
+		var refused []types.BatchResultErrorEntry
+		err := retryTransient(ctx, func() error {
+			var err error
+			refused, err = call(chunk)
+			return Classify(err, fmt.Sprintf("%s %d messages on %s", doing, len(chunk), q.URL))
+		})
 		if err != nil {
-			errs = append(errs, Classify(err, fmt.Sprintf("%s %d messages on %s", doing, len(chunk), q.URL)))
+			errs = append(errs, err)
 			for i := range chunk {
 				failed = append(failed, start+i)
 			}

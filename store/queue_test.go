@@ -363,3 +363,38 @@ func receiveN(t *testing.T, q *Queue, n int) []types.Message {
 	}
 	return msgs
 }
+
+// TestQueueBacklog: what a wait reports of the queue, from fauxqs's
+// attributes.
+func TestQueueBacklog(t *testing.T) {
+	q := newTestQueue(t)
+	sendN(t, q, 3, nil)
+	if _, err := q.Receive(context.Background(), 1, 0, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	b, err := q.Backlog(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Visible != 2 || b.InFlight != 1 || b.Delayed != 0 || b.Visibility <= 0 {
+		t.Fatalf("backlog %+v; want 2 visible, 1 in flight and the queue's visibility timeout", b)
+	}
+}
+
+func TestBacklogDescribe(t *testing.T) {
+	now := time.Date(2026, 12, 6, 18, 0, 0, 0, time.Local)
+	tests := []struct {
+		b    Backlog
+		want string
+	}{
+		{Backlog{}, "0 waiting"},
+		{Backlog{Visible: 5, InFlight: 10, Visibility: 6 * time.Minute},
+			"5 waiting, 10 in flight (being worked on, or hidden until 18:06:00 at the latest: the 6m0s visibility timeout)"},
+		{Backlog{InFlight: 1, Delayed: 3}, "0 waiting, 1 in flight, 3 delayed"},
+	}
+	for _, tt := range tests {
+		if got := tt.b.Describe(now); got != tt.want {
+			t.Errorf("Describe(%+v) = %q, want %q", tt.b, got, tt.want)
+		}
+	}
+}

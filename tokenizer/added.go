@@ -1,5 +1,7 @@
 package tokenizer
 
+import "unicode/utf8"
+
 // addedToken is an entry of tokenizer.json's added_tokens. transformers.js
 // ignores single_word, and matches added tokens anywhere in the text.
 type addedToken struct {
@@ -69,11 +71,31 @@ func (t *trie) split(text atext) []atext {
 	return out
 }
 
+// addedTokens finds added tokens by content (and normalized content).
+type addedTokens struct {
+	byText map[string]*addedToken
+	maxLen int // the longest key, in code points
+}
+
+func (at *addedTokens) set(s string, a *addedToken) {
+	at.byText[s] = a
+	at.maxLen = max(at.maxLen, utf8.RuneCountInString(s))
+}
+
+// of is the added token a text is, if any; a long text is none without
+// becoming a string.
+func (at *addedTokens) of(r []rune) *addedToken {
+	if len(r) > at.maxLen || len(r) == 0 {
+		return nil
+	}
+	return at.byText[string(r)]
+}
+
 // stripAround trims whitespace next to added tokens that ask for it
 // (lstrip: the text before; rstrip: the text after).
-func stripAround(sections []atext, added map[string]*addedToken) {
+func stripAround(sections []atext, added *addedTokens) {
 	for i, s := range sections {
-		a := added[string(s.r)]
+		a := added.of(s.r)
 		if a == nil {
 			continue
 		}

@@ -72,3 +72,30 @@ func jsTokensPerSec(b *testing.B, root, dir string, texts []string) float64 {
 	}
 	return r.TokensPerSec
 }
+
+// BenchmarkLongText is a 2.3 MB document truncated to 512 tokens, as an
+// embedding of a .txt drop is: the encoding stops once the kept tokens are
+// known (whole-text BERT-like pipelines chunk by chunk; the others after
+// normalizing and splitting the whole text, before the model).
+//
+//	go test -run '^$' -bench LongText -benchtime 3x ./tokenizer/
+func BenchmarkLongText(b *testing.B) {
+	text := strings.Repeat("Le café du coin, naïve et 日本語: the quick brown fox jumps over the lazy dog 42 times! ", 25000)
+	for _, dir := range referenceTokenizers {
+		for _, limit := range []int{512, -1} {
+			name := dir + "/whole"
+			if limit > 0 {
+				name = dir + "/512"
+			}
+			b.Run(name, func(b *testing.B) {
+				tok := realTokenizer(b, dir)
+				for b.Loop() {
+					if _, err := tok.Encode(text, "", Options{MaxLength: limit}); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(len(text))/b.Elapsed().Seconds()*float64(b.N)/1e6, "MB/s")
+			})
+		}
+	}
+}

@@ -21,6 +21,11 @@ type bpe struct {
 	ignoreMerges bool
 	fuse         bool
 	byteIDs      [256]int // <0xXX> tokens, -1 where missing
+	// splitMeta: no merge joins a symbol ending in another character to
+	// one starting with SentencePiece's ▁, so a word is merged part by part,
+	// cut before each ▁ that follows another character (Llama's whole text
+	// is one word: this keeps it linear and cacheable).
+	splitMeta bool
 
 	mu    sync.RWMutex
 	cache map[string][]piece
@@ -51,7 +56,11 @@ func newBPE(c modelConfig) (*bpe, error) {
 		return nil, err
 	}
 	b.merges = make(map[[2]int]merge, len(pairs))
+	b.splitMeta = b.endSuffix == "" && b.contSuffix == "" && !b.ignoreMerges
 	for rank, p := range pairs {
+		if strings.HasPrefix(p[1], meta) && strings.Trim(p[0], meta) != "" {
+			b.splitMeta = false
+		}
 		l, okl := v.ids[p[0]]
 		r, okr := v.ids[p[1]]
 		if !okl || !okr {
@@ -100,13 +109,27 @@ func readMerges(raw json.RawMessage) ([][2]string, error) {
 	return pairs, nil
 }
 
-func (b *bpe) encode(words []atext, out []token) []token {
-	mark := len(out)
-	for _, w := range words {
-		out = b.word(w, out)
+func (b *bpe) encode(words []atext, out []token, stop int) []token {
+	if b.splitMeta {
+		words = splitBeforeMeta(words)
 	}
-	if b.fuse {
-		out = append(out[:mark], fuseUnk(out[mark:], &b.vocab)...)
+	return encodeFused(words, out, stop, &b.vocab, b.fuse, b.word)
+}
+
+const meta = "\u2581"
+
+// splitBeforeMeta cuts words before each ▁ that follows another character.
+func splitBeforeMeta(words []atext) []atext {
+	var out []atext
+	for _, w := range words {
+		start := 0
+		for i := 1; i < len(w.r); i++ {
+			if w.r[i] == '\u2581' && w.r[i-1] != '\u2581' {
+				out = append(out, w.slice(start, i))
+				start = i
+			}
+		}
+		out = append(out, w.slice(start, len(w.r)))
 	}
 	return out
 }

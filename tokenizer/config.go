@@ -44,7 +44,7 @@ func New(tokenizerJSON, configJSON []byte) (*Tokenizer, error) {
 			return nil, fmt.Errorf("reading tokenizer_config.json: %w", err)
 		}
 	}
-	t := &Tokenizer{added: map[string]*addedToken{}, special: map[string]bool{}, rawTrie: &trie{}, normTrie: &trie{},
+	t := &Tokenizer{added: addedTokens{byText: map[string]*addedToken{}}, special: map[string]bool{}, rawTrie: &trie{}, normTrie: &trie{},
 		removeSpace: c.RemoveSpace, lowerAccent: c.DoLowercaseRemoveAccent}
 	var err error
 	if t.normalizer, err = newNormalizer(f.Normalizer); err != nil {
@@ -69,6 +69,7 @@ func New(tokenizerJSON, configJSON []byte) (*Tokenizer, error) {
 		}
 	}
 	t.info = t.describe(f, c)
+	t.chunked = t.separable(f, fuses(t.model))
 	return t, nil
 }
 
@@ -84,14 +85,14 @@ func (t *Tokenizer) addTokens(list []addedToken) {
 		if a.Special {
 			t.special[a.Content] = true
 		}
-		t.added[a.Content] = a
+		t.added.set(a.Content, a)
 		normalized := !a.Special
 		if a.Normalized != nil {
 			normalized = *a.Normalized
 		}
 		if normalized && t.normalizer != nil {
 			n := string(t.normalizer.normalize(newAText(a.Content)).r)
-			t.added[n] = a
+			t.added.set(n, a)
 			t.normTrie.add(n)
 			t.checkAdded = true
 		} else {
@@ -125,6 +126,16 @@ func (t *Tokenizer) describe(f fileConfig, c tokenizerConfig) Info {
 		in.AddsSpecialTokens = len(toks) > 0
 	}
 	return in
+}
+
+func fuses(m model) bool {
+	switch m := m.(type) {
+	case *bpe:
+		return m.fuse
+	case *unigram:
+		return true
+	}
+	return false
 }
 
 // tokenContent reads a special token of tokenizer_config.json: a string or

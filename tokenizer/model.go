@@ -15,7 +15,9 @@ type token struct {
 
 // model turns the words of one section into tokens.
 type model interface {
-	encode(words []atext, out []token) []token
+	// encode appends the words' tokens to out; it may stop once out holds
+	// stop tokens (0: never) that later words cannot change.
+	encode(words []atext, out []token, stop int) []token
 	lookup(s string) (int, bool)
 	// setToken records an added token's id in the vocabulary, as transformers.js does.
 	setToken(s string, id int)
@@ -106,6 +108,26 @@ func (v *vocab) setToken(s string, id int) {
 		v.tokens = append(v.tokens, "")
 	}
 	v.tokens[id] = s
+}
+
+// encodeFused runs word over the words, fusing runs of unknown tokens as
+// it goes (so that a stop is decided on the fused count) and stopping once
+// out holds stop tokens. Later unknown tokens could only fuse into the
+// last one, which the caller's stop (its limit + 1) leaves beyond the limit.
+func encodeFused(words []atext, out []token, stop int, v *vocab, fuse bool, word func(atext, []token) []token) []token {
+	mark := len(out)
+	for _, w := range words {
+		before := len(out)
+		out = word(w, out)
+		if fuse && len(out) > before {
+			from := max(mark, before-1)
+			out = append(out[:from], fuseUnk(out[from:], v)...)
+		}
+		if stop > 0 && len(out) >= stop {
+			break
+		}
+	}
+	return out
 }
 
 // fuseUnk merges runs of unknown tokens into the first, as transformers.js

@@ -114,31 +114,49 @@ func repoRoot(t testing.TB) string {
 	}
 }
 
-// modelsRoot lays the tokenizer folders out as transformers.js reads them.
+// modelsRoot lays the tokenizer folders out as transformers.js reads
+// them, the variants included: once per test binary (TestMain removes it),
+// so that the tests share the tokenizers they load.
 func modelsRoot(t testing.TB) string {
-	root := repoRoot(t)
-	dst := t.TempDir()
+	rootOnce.Do(func() { rootDir, rootErr = layModels(repoRoot(t)) })
+	if rootErr != nil {
+		t.Fatal(rootErr)
+	}
+	return rootDir
+}
+
+var (
+	rootOnce sync.Once
+	rootDir  string
+	rootErr  error
+)
+
+func layModels(repo string) (string, error) {
+	dst, err := os.MkdirTemp("", "tokenizer-models-")
+	if err != nil {
+		return "", err
+	}
 	for _, name := range referenceTokenizers {
-		src := filepath.Join(root, ".cache", "tokenizers", name)
+		src := filepath.Join(repo, ".cache", "tokenizers", name)
 		if err := os.MkdirAll(filepath.Join(dst, name), 0o755); err != nil {
-			t.Fatal(err)
+			return dst, err
 		}
 		for _, f := range []string{"tokenizer.json", "tokenizer_config.json"} {
 			if _, err := os.Stat(filepath.Join(src, f)); err == nil {
 				if err := os.Symlink(filepath.Join(src, f), filepath.Join(dst, name, f)); err != nil {
-					t.Fatal(err)
+					return dst, err
 				}
 			}
 		}
 	}
 	cfg, err := os.ReadFile(filepath.Join("testdata", "minilm_tokenizer_config.json"))
 	if err != nil {
-		t.Fatal(err)
+		return dst, err
 	}
 	if err := os.WriteFile(filepath.Join(dst, "minilm", "tokenizer_config.json"), cfg, 0o644); err != nil {
-		t.Fatal(err)
+		return dst, err
 	}
-	return dst
+	return dst, writeVariants(dst)
 }
 
 func runReference(t testing.TB, root string, cases []refCase) []refResult {
@@ -185,7 +203,6 @@ func loadTok(t testing.TB, root, dir string) *Tokenizer {
 // Qwen3's vocabulary is most of the time.
 func TestMatchesTransformersJS(t *testing.T) {
 	root := modelsRoot(t)
-	writeVariants(t, root)
 	compareWithReference(t, root, append(referenceCases(), variantCases()...))
 }
 
@@ -193,7 +210,18 @@ func TestMatchesTransformersJS(t *testing.T) {
 // and wants the same ids, masks, type ids and tokens; offsets must hold
 // their invariants, and equal the Rust library's where its ids are ours.
 func compareWithReference(t *testing.T, root string, cases []refCase) {
+	// load our side while node loads its own
+	var wg sync.WaitGroup
+	for _, dir := range uniqueDirs(cases) {
+		wg.Go(func() {
+			// failures are reported by loadTok on the test's goroutine below
+			if tk, err := Load(filepath.Join(root, dir)); err == nil {
+				loaded.LoadOrStore(filepath.Join(root, dir), tk)
+			}
+		})
+	}
 	want := runReference(t, root, cases)
+	wg.Wait()
 	rustChecked := 0
 	for i, c := range cases {
 		tk := loadTok(t, root, c.Dir)
@@ -259,6 +287,16 @@ func rustDeclared(t testing.TB) bool {
 	}
 	_, ok := pkg.Dependencies["tokenizers"]
 	return ok
+}
+
+func uniqueDirs(cases []refCase) []string {
+	var dirs []string
+	for _, c := range cases {
+		if !slices.Contains(dirs, c.Dir) {
+			dirs = append(dirs, c.Dir)
+		}
+	}
+	return dirs
 }
 
 func untruncatedLen(t testing.TB, tk *Tokenizer, c refCase) int {

@@ -17,11 +17,12 @@ type Tokenizer struct {
 	model      model
 	post       postProcessor
 
-	added      map[string]*addedToken // by content and by normalized content
-	rawTrie    *trie                  // added tokens matched before normalization
-	normTrie   *trie                  // added tokens matched after it
+	added      addedTokens // by content and by normalized content
+	rawTrie    *trie       // added tokens matched before normalization
+	normTrie   *trie       // added tokens matched after it
 	special    map[string]bool
 	checkAdded bool // some added token's content is also produced by the model
+	chunked    bool // long sections may be encoded chunk by chunk (chunk.go)
 
 	removeSpace bool
 	lowerAccent bool
@@ -143,7 +144,7 @@ func (t *Tokenizer) Info() Info { return t.info }
 
 // TokenID is the id of a token string, if the vocabulary has it.
 func (t *Tokenizer) TokenID(s string) (int, bool) {
-	if a := t.added[s]; a != nil {
+	if a := t.added.byText[s]; a != nil {
 		return a.ID, true
 	}
 	return t.model.lookup(s)
@@ -173,11 +174,19 @@ func (t *Tokenizer) Encode(text, pair string, opts Options) (Encoding, error) {
 }
 
 func (t *Tokenizer) encode(text, pair string, opts Options) Encoding {
-	a := t.encodeText(text)
+	// Truncation keeps the first limit tokens of the post-processed
+	// sequence: however the template orders the texts, limit+1 tokens of
+	// each are enough to know them and that the sequence was cut, so a long
+	// text stops there instead of going through the model whole.
+	stop := 0
+	if limit := t.limit(opts); limit > 0 {
+		stop = limit + 1
+	}
+	a := t.encodeText(text, stop)
 	var b []token
 	hasPair := pair != ""
 	if hasPair {
-		b = t.encodeText(pair)
+		b = t.encodeText(pair, stop)
 	}
 	special := !opts.NoSpecialTokens
 	for i := range b {
@@ -219,11 +228,7 @@ func (t *Tokenizer) finish(toks []token, types []int, opts Options) Encoding {
 		e.Special[i] = t.special[tk.value]
 		e.SequenceIDs[i] = tk.seq
 	}
-	limit := opts.MaxLength
-	if limit == 0 {
-		limit = t.info.ModelMaxLength
-	}
-	if limit > 0 && n > limit {
+	if limit := t.limit(opts); limit > 0 && n > limit {
 		e.IDs, e.AttentionMask, e.TypeIDs = e.IDs[:limit], e.AttentionMask[:limit], e.TypeIDs[:limit]
 		e.Tokens, e.Offsets, e.SequenceIDs, e.Special = e.Tokens[:limit], e.Offsets[:limit], e.SequenceIDs[:limit], e.Special[:limit]
 		e.Truncated = true
@@ -231,10 +236,21 @@ func (t *Tokenizer) finish(toks []token, types []int, opts Options) Encoding {
 	return e
 }
 
+// limit is the number of ids an encoding keeps, 0 for all.
+func (t *Tokenizer) limit(opts Options) int {
+	switch {
+	case opts.MaxLength < 0:
+		return 0
+	case opts.MaxLength == 0:
+		return t.info.ModelMaxLength
+	}
+	return opts.MaxLength
+}
+
 // idOf is transformers.js's lookup: added tokens first, then the
 // vocabulary, then the unknown token.
 func (t *Tokenizer) idOf(s string) int {
-	if a := t.added[s]; a != nil {
+	if a := t.added.byText[s]; a != nil {
 		return a.ID
 	}
 	if id, ok := t.model.lookup(s); ok {
@@ -245,27 +261,44 @@ func (t *Tokenizer) idOf(s string) int {
 
 // encodeText runs one text through added-token splitting, normalization,
 // pre-tokenization and the model.
-func (t *Tokenizer) encodeText(s string) []token {
+func (t *Tokenizer) encodeText(s string, stop int) []token {
 	if s == "" {
 		return nil
 	}
 	sections := t.rawTrie.split(newAText(s))
-	stripAround(sections, t.added)
+	stripAround(sections, &t.added)
 	var out []token
 	for i, sec := range sections {
+		if stop > 0 && len(out) >= stop {
+			break
+		}
 		if len(sec.r) == 0 {
 			continue
 		}
-		if a := t.added[string(sec.r)]; a != nil {
+		if a := t.added.of(sec.r); a != nil {
 			out = append(out, token{value: a.Content, id: a.ID, off: sec.cover(0, len(sec.r))})
 			continue
 		}
-		out = t.encodeSection(sec, i, out)
+		out = t.encodeSection(sec, i, out, stop)
 	}
 	return out
 }
 
-func (t *Tokenizer) encodeSection(sec atext, index int, out []token) []token {
+func (t *Tokenizer) encodeSection(sec atext, index int, out []token, stop int) []token {
+	if size := max(minChunk, 8*stop); t.chunked && stop > 0 && len(sec.r) > 2*size {
+		for _, c := range chunks(sec, size) {
+			if len(out) >= stop {
+				break
+			}
+			out = t.encodeChunk(c, index, out, stop)
+		}
+		return out
+	}
+	return t.encodeChunk(sec, index, out, stop)
+}
+
+// encodeChunk is encodeSection on a whole section, or on a chunk of one.
+func (t *Tokenizer) encodeChunk(sec atext, index int, out []token, stop int) []token {
 	if t.removeSpace {
 		sec = collapseSpaces(sec)
 	}
@@ -279,12 +312,15 @@ func (t *Tokenizer) encodeSection(sec atext, index int, out []token) []token {
 		return out
 	}
 	subs := t.normTrie.split(sec)
-	stripAround(subs, t.added)
+	stripAround(subs, &t.added)
 	for _, sub := range subs {
+		if stop > 0 && len(out) >= stop {
+			break
+		}
 		if len(sub.r) == 0 {
 			continue
 		}
-		if a := t.added[string(sub.r)]; a != nil {
+		if a := t.added.of(sub.r); a != nil {
 			out = append(out, token{value: string(sub.r), id: a.ID, off: sub.cover(0, len(sub.r))})
 			continue
 		}
@@ -292,7 +328,7 @@ func (t *Tokenizer) encodeSection(sec atext, index int, out []token) []token {
 		if t.pre != nil {
 			words = t.pre.split(sub, index)
 		}
-		out = t.model.encode(words, out)
+		out = t.model.encode(words, out, stop)
 	}
 	return out
 }

@@ -10,9 +10,11 @@ import (
 	"testing"
 )
 
+// realTokenizer is one of the real files as the reference reads them
+// (MiniLM with its tokenizer_config.json).
 func realTokenizer(t testing.TB, name string) *Tokenizer {
 	t.Helper()
-	return loadTok(t, filepath.Join(repoRoot(t), ".cache", "tokenizers"), name)
+	return loadTok(t, modelsRoot(t), name)
 }
 
 func TestInvalidUTF8IsATypedError(t *testing.T) {
@@ -45,13 +47,21 @@ func TestInvalidUTF8IsATypedError(t *testing.T) {
 }
 
 func TestInfo(t *testing.T) {
+	// MiniLM as .cache has it, without tokenizer_config.json: no class, no
+	// limit but tokenizer.json's own truncation (128) and padding ([PAD] = 0).
+	bare, err := Load(filepath.Join(repoRoot(t), ".cache", "tokenizers", "minilm"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := bare.Info(), (Info{TruncationMaxLength: 128, AddsSpecialTokens: true, VocabSize: 30522}); got != want {
+		t.Errorf("minilm without a config: %+v, want %+v", got, want)
+	}
 	for _, tc := range []struct {
 		name string
 		want Info
 	}{
-		// MiniLM has no tokenizer_config.json in .cache: no class, no limit
-		// but tokenizer.json's own truncation (128) and padding ([PAD] = 0).
-		{"minilm", Info{TruncationMaxLength: 128, PadID: 0, AddsSpecialTokens: true, VocabSize: 30522}},
+		{"minilm", Info{ModelMaxLength: 512, TruncationMaxLength: 128, PadID: 0, ReturnsTypeIDs: true, AddsSpecialTokens: true,
+			Class: "BertTokenizer", VocabSize: 30522}},
 		{"qwen3", Info{ModelMaxLength: 131072, PadID: 151643, Class: "Qwen2Tokenizer", VocabSize: 151669}},
 		// Llama 2: model_max_length 1e30 is no limit; no pad token, so eos (</s> = 2).
 		{"llama2", Info{PadID: 2, AddsSpecialTokens: true, Class: "LlamaTokenizer", VocabSize: 32000}},

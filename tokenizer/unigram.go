@@ -43,66 +43,81 @@ func newUnigram(c modelConfig) (*unigram, error) {
 	return u, nil
 }
 
-func (u *unigram) encode(words []atext, out []token) []token {
-	mark := len(out)
-	for _, w := range words {
-		out = u.word(w, out)
-	}
-	return append(out[:mark], fuseUnk(out[mark:], &u.vocab)...)
+func (u *unigram) encode(words []atext, out []token, stop int) []token {
+	return encodeFused(words, out, stop, &u.vocab, true, u.word)
 }
 
 type lnode struct {
-	id, start int
-	score     float64
-	prev      int // index into the node list, -1 for the start
+	id, start, end int
+	score, bt      float64 // the piece's score; the best path's score up to its end
+	prev           int     // index into the node list, -1 for the start
 }
 
+// word is transformers.js's lattice, decision for decision: each node
+// takes the predecessor that maximises predecessor-score + own score (the
+// first such, in insertion order), so floating-point near-ties fall the
+// same way.
 func (u *unigram) word(w atext, out []token) []token {
 	n := len(w.r)
 	if n == 0 {
 		return out
 	}
-	// best[p] is the node ending at p with the highest running score (the
-	// first such in insertion order, as transformers.js's lattice keeps it).
-	best := make([]int, n+1)
-	bestScore := make([]float64, n+1)
-	for i := range best {
-		best[i] = -2
-	}
-	best[0] = -1
 	var nodes []lnode
+	begins := make([][]int, n+1)
+	ends := make([][]int, n+1)
+	add := func(id, b, l int, score float64) {
+		nodes = append(nodes, lnode{id: id, start: b, end: b + l, score: score, prev: -1})
+		begins[b] = append(begins[b], len(nodes)-1)
+		ends[b+l] = append(ends[b+l], len(nodes)-1)
+	}
 	for b := 0; b < n; b++ {
-		if best[b] == -2 {
-			return out
-		}
 		single := false
-		add := func(id, l int, score float64) {
-			s := bestScore[b] + score
-			nodes = append(nodes, lnode{id: id, start: b, score: s, prev: best[b]})
-			if e := b + l; best[e] == -2 || s > bestScore[e] {
-				best[e], bestScore[e] = len(nodes)-1, s
-			}
-		}
 		for l := 1; l <= u.maxLen && b+l <= n; l++ {
 			if id, ok := u.ids[string(w.r[b:b+l])]; ok {
-				add(id, l, u.scores[id])
+				add(id, b, l, u.scores[id])
 				single = single || l == 1
 			}
 		}
 		if !single {
-			add(u.unk, 1, u.scores[max(u.unk, 0)])
+			add(u.unk, b, 1, u.scores[max(u.unk, 0)])
+		}
+	}
+	for pos := 0; pos < n; pos++ {
+		if len(begins[pos]) == 0 {
+			return out // transformers.js gives no tokens for such a word
+		}
+		for _, r := range begins[pos] {
+			best, bestScore := -1, 0.0
+			if pos == 0 {
+				best, bestScore = -1, nodes[r].score // after the start node, whose score is 0
+			} else {
+				found := false
+				for _, l := range ends[pos] {
+					if s := nodes[l].bt + nodes[r].score; !found || s > bestScore {
+						best, bestScore, found = l, s, true
+					}
+				}
+				if !found {
+					return out
+				}
+			}
+			nodes[r].prev, nodes[r].bt = best, bestScore
+		}
+	}
+	last, lastScore := -1, 0.0
+	for _, l := range ends[n] {
+		if s := nodes[l].bt; last < 0 || s > lastScore {
+			last, lastScore = l, s
 		}
 	}
 	var path []int
-	for i := best[n]; i >= 0; i = nodes[i].prev {
+	for i := last; i >= 0; i = nodes[i].prev {
 		path = append(path, i)
 	}
-	end := n
 	toks := make([]token, len(path))
 	for k, i := range path {
 		nd := nodes[i]
-		toks[len(path)-1-k] = token{value: string(w.r[nd.start:end]), id: nd.id, off: w.cover(nd.start, end)}
-		end = nd.start
+		toks[len(path)-1-k] = token{value: string(w.r[nd.start:nd.end]), id: nd.id, off: w.cover(nd.start, nd.end)}
 	}
 	return append(out, toks...)
 }

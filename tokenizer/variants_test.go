@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"testing"
+	"strings"
 )
 
 // The components the three real files do not use, checked against
@@ -28,6 +28,12 @@ var variants = []struct {
 		j["post_processor"] = obj("type", "BertProcessing", "sep", []any{"[SEP]", 102}, "cls", []any{"[CLS]", 101})
 		addTokens(j, obj("id", 1, "content", "[unused0]", "special", false, "normalized", true),
 			obj("id", 2, "content", "<mask>", "special", true, "lstrip", true, "rstrip", true, "normalized", false))
+	}},
+	{"bert-cased", "minilm", `{"tokenizer_class": "DistilBertTokenizer", "model_max_length": 512}`, func(j map[string]any) {
+		j["normalizer"] = obj("type", "BertNormalizer", "clean_text", true, "handle_chinese_chars", false, "strip_accents", true, "lowercase", false)
+	}},
+	{"bert-keep-accents", "minilm", `{"tokenizer_class": "BertTokenizer"}`, func(j map[string]any) {
+		j["normalizer"] = obj("type", "BertNormalizer", "clean_text", false, "handle_chinese_chars", true, "strip_accents", false, "lowercase", true)
 	}},
 	{"roberta-like", "qwen3", `{"tokenizer_class": "RobertaTokenizer", "model_max_length": 48}`, func(j map[string]any) {
 		j["normalizer"] = nil
@@ -81,6 +87,29 @@ var variants = []struct {
 				obj("Sequence", obj("id", "B", "type_id", 0)), obj("SpecialToken", obj("id", "</s>", "type_id", 0))},
 			"special_tokens", obj())
 	}},
+	{"unigram-words", "llama2", `{"tokenizer_class": "XLMRobertaTokenizer", "model_max_length": 64}`, func(j map[string]any) {
+		m := j["model"].(map[string]any)
+		vocab := m["vocab"].(map[string]any)
+		pieces := make([]any, len(vocab))
+		for tok, id := range vocab {
+			i := int(id.(float64))
+			// a deterministic score: longer and earlier pieces are likelier
+			pieces[i] = []any{tok, -float64(i)/1000 - 10/float64(len(tok)+1)}
+		}
+		j["model"] = obj("type", "Unigram", "unk_id", 0, "vocab", pieces, "byte_fallback", false)
+		j["normalizer"] = seq("normalizers", obj("type", "Precompiled", "precompiled_charsmap", ""),
+			obj("type", "Replace", "pattern", obj("Regex", " {2,}"), "content", " "))
+		// words of unknown characters only: transformers.js fuses their
+		// unknown tokens across words
+		j["pre_tokenizer"] = obj("type", "Whitespace")
+		j["post_processor"] = obj("type", "TemplateProcessing",
+			"single", []any{obj("SpecialToken", obj("id", "<s>", "type_id", 0)), obj("Sequence", obj("id", "A", "type_id", 0)),
+				obj("SpecialToken", obj("id", "</s>", "type_id", 0))},
+			"pair", []any{obj("SpecialToken", obj("id", "<s>", "type_id", 0)), obj("Sequence", obj("id", "A", "type_id", 0)),
+				obj("SpecialToken", obj("id", "</s>", "type_id", 0)), obj("SpecialToken", obj("id", "</s>", "type_id", 0)),
+				obj("Sequence", obj("id", "B", "type_id", 0)), obj("SpecialToken", obj("id", "</s>", "type_id", 0))},
+			"special_tokens", obj())
+	}},
 }
 
 const (
@@ -120,17 +149,17 @@ func addTokens(j map[string]any, toks ...map[string]any) {
 // writeVariants writes each variant's folder: the base file's sections
 // as they are, but for those the variant edits (the vocabulary and merges
 // are copied as raw JSON, which keeps this fast).
-func writeVariants(t *testing.T, root string) {
+func writeVariants(root string) error {
 	bases := map[string]map[string]json.RawMessage{}
 	for _, v := range variants {
 		base := bases[v.base]
 		if base == nil {
 			data, err := os.ReadFile(filepath.Join(root, v.base, "tokenizer.json"))
 			if err != nil {
-				t.Fatal(err)
+				return err
 			}
 			if err := json.Unmarshal(data, &base); err != nil {
-				t.Fatal(err)
+				return err
 			}
 			bases[v.base] = base
 		}
@@ -138,14 +167,14 @@ func writeVariants(t *testing.T, root string) {
 		for _, k := range []string{"normalizer", "pre_tokenizer", "post_processor", "added_tokens"} {
 			var x any
 			if err := json.Unmarshal(base[k], &x); err != nil {
-				t.Fatal(err)
+				return err
 			}
 			edit[k] = x
 		}
-		if v.name == "unigram" { // the only edit that reads the model
+		if strings.HasPrefix(v.name, "unigram") { // the only edits that read the model
 			var m any
 			if err := json.Unmarshal(base["model"], &m); err != nil {
-				t.Fatal(err)
+				return err
 			}
 			edit["model"] = m
 		}
@@ -159,7 +188,7 @@ func writeVariants(t *testing.T, root string) {
 			if x, ok := edit[k]; ok {
 				b, err := json.Marshal(x)
 				if err != nil {
-					t.Fatal(err)
+					return err
 				}
 				raw = b
 			}
@@ -168,15 +197,16 @@ func writeVariants(t *testing.T, root string) {
 		out.WriteString("}")
 		dir := filepath.Join(root, v.name)
 		if err := os.MkdirAll(dir, 0o755); err != nil {
-			t.Fatal(err)
+			return err
 		}
 		if err := os.WriteFile(filepath.Join(dir, "tokenizer.json"), out.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
+			return err
 		}
 		if err := os.WriteFile(filepath.Join(dir, "tokenizer_config.json"), []byte(v.config), 0o644); err != nil {
-			t.Fatal(err)
+			return err
 		}
 	}
+	return nil
 }
 
 func variantCases() []refCase {
@@ -184,6 +214,7 @@ func variantCases() []refCase {
 		"Hello <mask> world<mask>, hello again <sep>   spaced <sep>x and THE end",
 		"The cat, the hat, and 12345 apples; 3.14159!",
 		"[unused0] mixed [UNUSED0] café ﬁne ½",
+		"a 😀 😀 😀 😀 😀 b 🧿 🫨 c",
 	}, corpus...)
 	var cases []refCase
 	for _, v := range variants {

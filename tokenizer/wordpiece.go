@@ -43,11 +43,8 @@ func (w *wordPiece) setToken(s string, id int) {
 	}
 }
 
-func (w *wordPiece) encode(words []atext, out []token) []token {
-	for _, word := range words {
-		out = w.word(word, out)
-	}
-	return out
+func (w *wordPiece) encode(words []atext, out []token, stop int) []token {
+	return encodeFused(words, out, stop, &w.vocab, false, w.word)
 }
 
 func (w *wordPiece) word(word atext, out []token) []token {

@@ -3,6 +3,7 @@ package worker
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -23,6 +24,8 @@ type PollConfig struct {
 	VisibilityTimeout time.Duration // BATCHINFER_VISIBILITY_TIMEOUT: per receive (default: the queue's)
 	Concurrency       int           // BATCHINFER_POLL_CONCURRENCY: batches in flight (default 1)
 	IdleWait          time.Duration // BATCHINFER_POLL_WAIT: long-poll wait of an idle poller, ≤ 20s (default 20s)
+	Grace             time.Duration // BATCHINFER_POLL_GRACE: on SIGTERM, how long batches in flight may finish (default 25s)
+	BatchTimeout      time.Duration // BATCHINFER_POLL_TIMEOUT: the longest a batch may run, its invocation deadline (default 15m)
 }
 
 // Poll mode defaults and limits.
@@ -31,6 +34,15 @@ const (
 	MaxPollBatchSize     = 10000
 	DefaultPollWindow    = time.Second
 	DefaultIdleWait      = 20 * time.Second
+	// DefaultPollGrace ends before ECS's default stop timeout (30 s, after
+	// which the task is killed), with time left to hand messages back.
+	DefaultPollGrace = 25 * time.Second
+	// DefaultPollTimeout is Lambda's own longest invocation; the poller's
+	// heartbeat keeps a batch's messages hidden however long it runs.
+	DefaultPollTimeout = 15 * time.Minute
+	// maxPollTimeout is SQS's limit on how long a message can be kept
+	// hidden from its first receive.
+	maxPollTimeout = 12 * time.Hour
 )
 
 // LoadPollConfig reads the poll variables through getenv; errors name the
@@ -44,6 +56,8 @@ func LoadPollConfig(getenv func(string) string) (PollConfig, error) {
 		VisibilityTimeout: e.Duration(settings.VisibilityTimeout),
 		Concurrency:       int(e.Int(settings.PollConcurrency, 1)),
 		IdleWait:          e.Duration(settings.PollWait),
+		Grace:             e.Duration(settings.PollGrace),
+		BatchTimeout:      e.Duration(settings.PollTimeout),
 	}
 	switch {
 	case e.Err() != nil:
@@ -57,6 +71,8 @@ func LoadPollConfig(getenv func(string) string) (PollConfig, error) {
 		e.Fail(settings.VisibilityTimeout, "%s is over SQS's 12h maximum", c.VisibilityTimeout)
 	case c.IdleWait > 20*time.Second:
 		e.Fail(settings.PollWait, "%s is over SQS's 20s long-poll maximum", c.IdleWait)
+	case c.BatchTimeout < 5*time.Second || c.BatchTimeout > maxPollTimeout:
+		e.Fail(settings.PollTimeout, "%s is outside 5s..12h (SQS keeps a message hidden at most 12h)", c.BatchTimeout)
 	}
 	return c, e.Err()
 }
@@ -69,6 +85,7 @@ type Source interface {
 	VisibilityTimeout(ctx context.Context) (time.Duration, error)
 	ReceiveRecords(ctx context.Context, o store.BatchOptions, queueARN string) ([]events.SQSMessage, time.Time, error)
 	DeleteRecords(ctx context.Context, recs []events.SQSMessage) error
+	Visibility
 }
 
 // Poller runs the worker outside Lambda: it receives batches from the
@@ -85,15 +102,26 @@ type Poller struct {
 	VisibilityTimeout time.Duration // per receive; 0 = the queue's attribute
 	Concurrency       int           // batches in flight; default 1
 	// IdleWait is the long-poll wait while the queue is empty (default
-	// 20s). A receive in progress is let finish on shutdown, so that no
-	// message is left invisible: it bounds how long a SIGTERM takes.
+	// 20s). A receive in progress is let finish on shutdown (its messages
+	// are handed back at once), so that no message is left invisible.
 	IdleWait time.Duration
+	// Grace is how long the batches in flight may finish once Run's
+	// context ends (default DefaultPollGrace); the messages of those that
+	// have not are then handed back, visible again at once.
+	Grace time.Duration
+	// BatchTimeout is a batch's deadline from its receive (default
+	// DefaultPollTimeout); while it runs, a heartbeat keeps its messages
+	// hidden.
+	BatchTimeout time.Duration
+
+	holder *holder
 }
 
 // FromConfig fills the Poller's settings from c.
 func (p *Poller) FromConfig(c PollConfig) {
 	p.QueueURL, p.BatchSize, p.Window = c.QueueURL, c.BatchSize, c.Window
 	p.VisibilityTimeout, p.Concurrency, p.IdleWait = c.VisibilityTimeout, c.Concurrency, c.IdleWait
+	p.Grace, p.BatchTimeout = c.Grace, c.BatchTimeout
 }
 
 // pollTarget is what Run resolves once: where messages come from and how
@@ -103,10 +131,12 @@ type pollTarget struct {
 	visibility time.Duration
 }
 
-// Run polls until ctx ends, then stops receiving, finishes the batches in
-// flight (their messages are deleted or scheduled for redelivery) and
-// returns nil. It returns an error only when the queue cannot be reached at
-// start.
+// Run polls until ctx ends, then stops receiving, lets the batches in
+// flight finish within Grace (their messages are deleted or scheduled for
+// redelivery), hands back the messages still held (visible again at once,
+// for the next poller) and returns nil. While batches run, a heartbeat
+// extends their messages' visibility. It returns an error only when the
+// queue cannot be reached at start.
 func (p *Poller) Run(ctx context.Context) error {
 	tg := pollTarget{visibility: p.VisibilityTimeout}
 	var err error
@@ -123,12 +153,37 @@ func (p *Poller) Run(ctx context.Context) error {
 	p.W.Config.Metrics.Mode, p.W.Config.Metrics.Share = metrics.ModePoll, max(p.Concurrency, 1)
 	log := p.W.logger().With("queue_url", p.QueueURL)
 	log.Info("polling", "batch_size", p.batchSize(), "window", p.Window.String(),
-		"visibility_timeout", tg.visibility.String(), "concurrency", max(p.Concurrency, 1))
+		"visibility_timeout", tg.visibility.String(), "concurrency", max(p.Concurrency, 1),
+		"grace", p.grace().String(), "batch_timeout", p.batchTimeout().String())
 
+	p.holder = newHolder(p.Queue, tg.visibility, log)
+	if r, ok := p.W.Redeliveries.(releasingRedeliveries); ok {
+		p.W.Redeliveries = r.Redeliveries // a worker polled again
+	}
+	if p.W.Redeliveries != nil {
+		p.W.Redeliveries = releasingRedeliveries{Redeliveries: p.W.Redeliveries, h: p.holder}
+	}
+	hbCtx, stopHeartbeat := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopHeartbeat()
+	go p.holder.heartbeat(hbCtx)
+
+	// The grace period runs from the stop signal, not from the end of the
+	// receive then in flight (a long poll of up to 20 s): the whole stop
+	// fits in it, and so in ECS's stop timeout.
+	graceOver := make(chan struct{})
+	stopGrace := context.AfterFunc(ctx, func() { time.AfterFunc(p.grace(), func() { close(graceOver) }) })
+	defer stopGrace()
+	var wg sync.WaitGroup
+	p.receiveLoop(ctx, tg, &wg, log)
+	p.drain(ctx, &wg, graceOver, log)
+	return nil
+}
+
+// receiveLoop receives and starts batches until ctx ends.
+func (p *Poller) receiveLoop(ctx context.Context, tg pollTarget, wg *sync.WaitGroup, log *slog.Logger) {
 	// A slot is taken before receiving, so messages are never held
 	// invisible while waiting for a busy worker.
 	slots := make(chan struct{}, max(p.Concurrency, 1))
-	var wg sync.WaitGroup
 	failures := 0
 	for {
 		select {
@@ -136,7 +191,7 @@ func (p *Poller) Run(ctx context.Context) error {
 		case <-ctx.Done():
 		}
 		if ctx.Err() != nil {
-			break
+			return
 		}
 		batch, at, err := p.receive(ctx, tg)
 		if err != nil {
@@ -150,16 +205,51 @@ func (p *Poller) Run(ctx context.Context) error {
 			<-slots
 			continue
 		}
+		// Held from now: the heartbeat keeps them hidden, and a shutdown
+		// hands them back, even those received as ctx ended.
+		p.holder.hold(batch, at)
+		if ctx.Err() != nil {
+			<-slots
+			return
+		}
 		wg.Go(func() {
 			defer func() { <-slots }()
-			// The batch is finished even when shutdown begins: its messages
-			// are ours until their visibility timeout.
+			// The batch is not cut when shutdown begins: drain gives it
+			// Grace to finish.
 			p.process(context.WithoutCancel(ctx), tg, batch, at)
 		})
 	}
-	wg.Wait()
-	log.Info("poller stopped")
-	return nil
+}
+
+// drain waits for the batches in flight until graceOver, then hands back
+// what is still held.
+func (p *Poller) drain(ctx context.Context, wg *sync.WaitGroup, graceOver <-chan struct{}, log *slog.Logger) {
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	finished := true
+	select {
+	case <-done:
+	case <-graceOver:
+		finished = false
+	}
+	hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	n := p.holder.handBack(hctx)
+	log.Info("poller stopped", "batches_finished", finished, "handed_back", n)
+}
+
+func (p *Poller) grace() time.Duration {
+	if p.Grace <= 0 {
+		return DefaultPollGrace
+	}
+	return p.Grace
+}
+
+func (p *Poller) batchTimeout() time.Duration {
+	if p.BatchTimeout <= 0 {
+		return DefaultPollTimeout
+	}
+	return p.BatchTimeout
 }
 
 func (p *Poller) batchSize() int {
@@ -180,18 +270,16 @@ func (p *Poller) receive(ctx context.Context, tg pollTarget) ([]events.SQSMessag
 		idle = DefaultIdleWait
 	}
 	return p.Queue.ReceiveRecords(ctx, store.BatchOptions{
-		Max: p.batchSize(), Window: p.Window, IdleWait: idle, Visibility: tg.visibility,
+		Max: p.batchSize(), Window: p.Window, IdleWait: idle, Visibility: tg.visibility, Hold: store.DefaultHold,
 	}, tg.arn)
 }
 
-// process runs one batch through the worker with the deadline the
-// messages' visibility sets, then deletes what is done; Process has
-// already delayed the retries by their backoff.
+// process runs one batch through the worker with BatchTimeout as its
+// deadline (the heartbeat keeps its messages hidden meanwhile), then
+// deletes what is done and still held; Process has already delayed the
+// retries by their backoff.
 func (p *Poller) process(ctx context.Context, tg pollTarget, batch []events.SQSMessage, at time.Time) {
-	// Deletes and visibility changes must land before the messages become
-	// visible again, or another consumer would start them over.
-	margin := min(tg.visibility/10, 2*time.Second)
-	pctx, cancel := context.WithDeadline(ctx, at.Add(tg.visibility-margin))
+	pctx, cancel := context.WithDeadline(ctx, at.Add(p.batchTimeout()))
 	defer cancel()
 
 	inv := &jobs.Invocation{Messages: make([]jobs.Message, len(batch))}
@@ -204,9 +292,16 @@ func (p *Poller) process(ctx context.Context, tg pollTarget, batch []events.SQSM
 	for _, id := range out.RetryIDs {
 		retry[id] = true
 	}
+	handles := make([]string, len(batch))
+	for i, m := range batch {
+		handles[i] = m.ReceiptHandle
+	}
+	// Not held any more: a shutdown that gave up on this batch has handed
+	// it back already, and another poller may be running it.
+	held := p.holder.forget(handles...)
 	var done []events.SQSMessage
 	for _, m := range batch {
-		if !retry[m.MessageId] {
+		if !retry[m.MessageId] && held[m.ReceiptHandle] {
 			done = append(done, m)
 		}
 	}

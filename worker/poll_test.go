@@ -221,16 +221,20 @@ func TestLoadPollConfig(t *testing.T) {
 		wantErr string
 	}{
 		{"defaults", map[string]string{"BATCHINFER_QUEUE_URL": "http://q"},
-			PollConfig{QueueURL: "http://q", BatchSize: 10, Window: time.Second, Concurrency: 1, IdleWait: 20 * time.Second}, ""},
+			PollConfig{QueueURL: "http://q", BatchSize: 10, Window: time.Second, Concurrency: 1, IdleWait: 20 * time.Second, Grace: 25 * time.Second, BatchTimeout: 15 * time.Minute}, ""},
 		{"all set", map[string]string{"BATCHINFER_QUEUE_URL": "http://q", "BATCHINFER_POLL_BATCH_SIZE": "500",
-			"BATCHINFER_POLL_WINDOW": "250ms", "BATCHINFER_VISIBILITY_TIMEOUT": "2m", "BATCHINFER_POLL_CONCURRENCY": "3", "BATCHINFER_POLL_WAIT": "5s"},
-			PollConfig{QueueURL: "http://q", BatchSize: 500, Window: 250 * time.Millisecond, VisibilityTimeout: 2 * time.Minute, Concurrency: 3, IdleWait: 5 * time.Second}, ""},
+			"BATCHINFER_POLL_WINDOW": "250ms", "BATCHINFER_VISIBILITY_TIMEOUT": "2m", "BATCHINFER_POLL_CONCURRENCY": "3", "BATCHINFER_POLL_WAIT": "5s",
+			"BATCHINFER_POLL_GRACE": "10s", "BATCHINFER_POLL_TIMEOUT": "1h"},
+			PollConfig{QueueURL: "http://q", BatchSize: 500, Window: 250 * time.Millisecond, VisibilityTimeout: 2 * time.Minute, Concurrency: 3, IdleWait: 5 * time.Second,
+				Grace: 10 * time.Second, BatchTimeout: time.Hour}, ""},
 		{"no queue", map[string]string{}, PollConfig{}, "BATCHINFER_QUEUE_URL"},
 		{"batch too big", map[string]string{"BATCHINFER_QUEUE_URL": "q", "BATCHINFER_POLL_BATCH_SIZE": "10001"}, PollConfig{}, "BATCHINFER_POLL_BATCH_SIZE"},
 		{"batch zero", map[string]string{"BATCHINFER_QUEUE_URL": "q", "BATCHINFER_POLL_BATCH_SIZE": "0"}, PollConfig{}, "BATCHINFER_POLL_BATCH_SIZE"},
 		{"bad window", map[string]string{"BATCHINFER_QUEUE_URL": "q", "BATCHINFER_POLL_WINDOW": "soon"}, PollConfig{}, "BATCHINFER_POLL_WINDOW"},
 		{"short visibility", map[string]string{"BATCHINFER_QUEUE_URL": "q", "BATCHINFER_VISIBILITY_TIMEOUT": "1s"}, PollConfig{}, "BATCHINFER_VISIBILITY_TIMEOUT"},
 		{"long wait", map[string]string{"BATCHINFER_QUEUE_URL": "q", "BATCHINFER_POLL_WAIT": "21s"}, PollConfig{}, "BATCHINFER_POLL_WAIT"},
+		{"timeout over SQS's 12h", map[string]string{"BATCHINFER_QUEUE_URL": "q", "BATCHINFER_POLL_TIMEOUT": "13h"}, PollConfig{}, "BATCHINFER_POLL_TIMEOUT"},
+		{"bad grace", map[string]string{"BATCHINFER_QUEUE_URL": "q", "BATCHINFER_POLL_GRACE": "later"}, PollConfig{}, "BATCHINFER_POLL_GRACE"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

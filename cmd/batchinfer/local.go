@@ -43,6 +43,7 @@ type localCmd struct {
 	keep         bool
 	functionURLs []string
 	concurrency  int
+	grace        time.Duration
 }
 
 func (l *localCmd) flags(fs *flag.FlagSet) {
@@ -68,6 +69,7 @@ func (l *localCmd) flags(fs *flag.FlagSet) {
 		l.functionURLs = append(l.functionURLs, v)
 		return nil
 	})
+	fs.DurationVar(&l.grace, "grace", local.DefaultGrace, "run, esm: on Ctrl-C or SIGTERM, how long the batches in flight may finish before their messages are handed back (visible again at once)")
 	fs.IntVar(&l.concurrency, "concurrency", 1, "run, demo: function instances, each under its own runtime emulator: the batches in flight (Lambda's MaximumConcurrency)")
 }
 
@@ -95,7 +97,7 @@ func (l *localCmd) system() (local.SystemOptions, error) {
 	return local.SystemOptions{
 		Resources: l.resources(), RIEPath: l.rie, Binary: self, Models: strings.Split(l.models, ","),
 		ORTLib: os.Getenv("ONNXRUNTIME_LIB"), FunctionTimeout: l.timeout, BatchSize: l.batch, Window: l.window,
-		Inbox: inbox, Concurrency: l.concurrency,
+		Inbox: inbox, Concurrency: l.concurrency, Grace: l.grace,
 	}, nil
 }
 
@@ -159,7 +161,7 @@ func localESM(ctx context.Context, cfg aws.Config, lf *localCmd, _, stderr io.Wr
 		return err
 	}
 	esm := &local.ESM{SQS: sqs.NewFromConfig(cfg), QueueURL: prov.QueueURL, QueueARN: prov.QueueARN, Region: cfg.Region,
-		BatchSize: lf.batch, Window: lf.window, ReportBatchItemFailures: true, Log: newLogger(stderr, "info")}
+		BatchSize: lf.batch, Window: lf.window, ReportBatchItemFailures: true, Log: newLogger(stderr, "info"), Grace: lf.grace}
 	for _, u := range lf.functionURLs {
 		esm.Instances = append(esm.Instances, local.Invoker(u))
 	}
@@ -193,6 +195,7 @@ func localRun(ctx context.Context, cfg aws.Config, lf *localCmd, _, stderr io.Wr
 	fmt.Fprintf(stderr, "running: s3://%s and queue %s → %d function instance(s) at %s; completions on %s; Ctrl-C stops\n",
 		opts.Resources.InputBucket, sys.Prov.QueueURL, len(urls), strings.Join(urls, " "), np.QueueURL)
 	<-ctx.Done()
+	fmt.Fprintf(stderr, "stopping: no new batches; those in flight have %s to finish, then their messages are handed back\n", lf.grace)
 	return sys.Stop()
 }
 

@@ -62,17 +62,14 @@ func (b *fileBar) add(f client.FileUpload) {
 
 func (b *fileBar) finish() { _ = b.bar.Finish() }
 
-// followJobs waits up to wait for the jobs with a bar of jobs finished,
-// then prints a summary by status and error code.
-func followJobs(ctx context.Context, r *store.Results, ids []string, wait time.Duration, stderr io.Writer) error {
+// followJobs waits up to wait for the jobs with a bar of jobs finished
+// (saying why the wait goes on: waitWatch), then prints a summary by
+// status and error code. q is the jobs queue, nil when unknown.
+func followJobs(ctx context.Context, r *store.Results, q *store.Queue, ids []string, wait time.Duration, stderr io.Writer) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	wctx, cancel := context.WithTimeout(ctx, wait)
-	defer cancel()
-	bar := newBar(stderr, int64(len(ids)), "jobs finished", progressbar.OptionShowCount())
-	recs, err := client.Follow(wctx, r, ids, 500*time.Millisecond, func(final, _ int) { _ = bar.Set(final) })
-	_ = bar.Finish()
+	recs, err := newWaitWatch(r, q).follow(ctx, ids, wait, 500*time.Millisecond, stderr)
 	fmt.Fprintln(stderr, summaryLine(client.Summarize(recs)))
 	return err
 }

@@ -6,9 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
-
-	"github.com/batchinfer/batchinfer/client"
+	"github.com/batchinfer/batchinfer/settings"
 	"github.com/batchinfer/batchinfer/store"
 )
 
@@ -32,6 +30,8 @@ func (f *resultsCmd) flags(fs *flag.FlagSet) {
 	fs.BoolVar(&f.output, "output", false, "print each job's full output (fetched from output_uri when it is in S3) as JSON lines")
 	// Full outputs are read whole, however large (the worker's cap is for inputs).
 	f.res.opts.MaxInputBytes = 1 << 30
+	// --wait says what the jobs queue holds when it is known (optional).
+	fs.StringVar(&f.res.opts.QueueURL, "queue-url", settings.Current(settings.QueueURL), "with --wait: the jobs queue, whose backlog the wait reports (default $"+settings.QueueURL.Name+")")
 }
 
 func (f *resultsCmd) run(ctx context.Context, c call) error {
@@ -43,7 +43,7 @@ func (f *resultsCmd) run(ctx context.Context, c call) error {
 	if err != nil {
 		return err
 	}
-	recs, ids, waitErr := f.read(ctx, a.Results, c)
+	recs, ids, waitErr := f.read(ctx, a.Results, a.Queue, c)
 	if waitErr != nil && recs == nil {
 		return waitErr
 	}
@@ -63,7 +63,7 @@ func (f *resultsCmd) run(ctx context.Context, c call) error {
 
 // read lists by status, or reads (or follows, with --wait) the named jobs;
 // ids are the names, aligned with recs (nil: no item).
-func (f *resultsCmd) read(ctx context.Context, r *store.Results, c call) ([]*store.Record, []string, error) {
+func (f *resultsCmd) read(ctx context.Context, r *store.Results, q *store.Queue, c call) ([]*store.Record, []string, error) {
 	ids := c.args
 	if f.status != "" {
 		st := store.Status(f.status)
@@ -92,10 +92,6 @@ func (f *resultsCmd) read(ctx context.Context, r *store.Results, c call) ([]*sto
 		}
 		return recs, ids, nil
 	}
-	wctx, cancel := context.WithTimeout(ctx, f.wait)
-	defer cancel()
-	bar := newBar(c.stderr, int64(len(ids)), "jobs finished", progressbar.OptionShowCount())
-	recs, err := client.Follow(wctx, r, ids, time.Second, func(final, _ int) { _ = bar.Set(final) })
-	_ = bar.Finish()
+	recs, err := newWaitWatch(r, q).follow(ctx, ids, f.wait, time.Second, c.stderr)
 	return recs, ids, err
 }

@@ -83,7 +83,7 @@ func (f *submitCmd) run(ctx context.Context, c call) error {
 		return err
 	}
 	// What was sent is followed even when some of the work was refused.
-	return errors.Join(err, followJobs(ctx, a.Results, ids, f.wait, c.stderr))
+	return errors.Join(err, followJobs(ctx, a.Results, a.Queue, ids, f.wait, c.stderr))
 }
 
 // files uploads files and folders to the inbox; each object's notification

@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/batchinfer/batchinfer/jobs"
 	"github.com/batchinfer/batchinfer/tokenizer"
 )
 
@@ -55,7 +56,8 @@ type tokenizeLine struct {
 }
 
 // tokenizeLines encodes each line: plain text, or a JSON object with
-// "text" and an optional "text_pair". A bad line gets an error line.
+// "text" and an optional "text_pair" read as a JSONL record is (the
+// worker's checks, its error codes). A bad line gets an error line.
 func tokenizeLines(tok *tokenizer.Tokenizer, opts tokenizer.Options, in io.Reader, out io.Writer) error {
 	sc := bufio.NewScanner(in)
 	sc.Buffer(make([]byte, 1<<20), 64<<20)
@@ -69,11 +71,11 @@ func tokenizeLines(tok *tokenizer.Tokenizer, opts tokenizer.Options, in io.Reade
 			e, err = tok.EncodeBytes(text, pair, opts)
 		}
 		if err != nil {
-			code := "malformed_job"
+			code := jobs.CodeOf(err)
 			if errors.Is(err, tokenizer.ErrInvalidText) {
-				code = "invalid_text"
+				code = jobs.CodeInvalidText
 			}
-			if err := enc.Encode(map[string]any{"line": n, "error": map[string]string{"code": code, "message": err.Error()}}); err != nil {
+			if err := enc.Encode(map[string]any{"line": n, "error": map[string]string{"code": string(code), "message": err.Error()}}); err != nil {
 				return err
 			}
 			continue
@@ -92,23 +94,30 @@ func tokenizeLines(tok *tokenizer.Tokenizer, opts tokenizer.Options, in io.Reade
 	return nil
 }
 
-// tokenizeInput reads a line as {"text", "text_pair"} when it is a JSON
-// object, else as the text itself. The raw bytes are checked for UTF-8
-// before JSON decoding, which would hide bad bytes behind U+FFFD.
+// tokenizeInput reads a line that starts with "{" as a JSONL record with a
+// "text" (the worker's decoder, which also refuses \u escapes of lone
+// surrogates), any other line as the text itself.
 func tokenizeInput(line []byte) (text, pair []byte, err error) {
 	trimmed := bytes.TrimSpace(line)
 	if len(trimmed) == 0 || trimmed[0] != '{' {
 		return line, nil, nil
 	}
-	if err := tokenizer.CheckUTF8("line", trimmed); err != nil {
+	rr, err := jobs.NewRecordReader(bytes.NewReader(trimmed), jobs.RecordReaderOptions{Format: jobs.FormatJSONL})
+	if err != nil {
 		return nil, nil, err
 	}
-	var v struct {
-		Text     *string `json:"text"`
-		TextPair string  `json:"text_pair"`
+	rec, err := rr.Next()
+	switch {
+	case err != nil:
+		return nil, nil, err
+	case rec.Err != nil:
+		return nil, nil, rec.Err
+	case rec.Input.Text == nil:
+		return nil, nil, jobs.Errorf(jobs.CodeMalformedJob, `a JSON line needs {"text": "...", "text_pair"?: "..."}`)
 	}
-	if err := json.Unmarshal(trimmed, &v); err != nil || v.Text == nil {
-		return nil, nil, fmt.Errorf(`a JSON line needs {"text": "...", "text_pair"?: "..."}`)
+	text = []byte(rec.Input.Text.Text)
+	if rec.Input.Text.Pair != nil {
+		pair = []byte(*rec.Input.Text.Pair)
 	}
-	return []byte(*v.Text), []byte(v.TextPair), nil
+	return text, pair, nil
 }

@@ -24,14 +24,15 @@ func TestTokenizePrintsWhatTheModelSees(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	in := "Héllo, wörld!\n{\"text\": \"Who?\", \"text_pair\": \"Me.\"}\nbad \xff byte\n{\"text\": 3}\none two three four five six\n"
+	in := "Héllo, wörld!\n{\"text\": \"Who?\", \"text_pair\": \"Me.\"}\nbad \xff byte\n{\"text\": 3}\none two three four five six\n" +
+		`{"text": "lone \ud800 surrogate"}` + "\n" + `{"features": [1, 2]}` + "\n"
 	code, out, stderr := cli(t, in, "tokenize", "--model", dir, "--max-length", "6", "-")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	got := lines(t, out)
-	if len(got) != 5 {
-		t.Fatalf("want 5 lines, got %d:\n%s", len(got), out)
+	if len(got) != 7 {
+		t.Fatalf("want 7 lines, got %d:\n%s", len(got), out)
 	}
 	want, _ := tok.Encode("Héllo, wörld!", "", tokenizer.Options{MaxLength: 6})
 	if ids := ints(got[0]["input_ids"]); !slices.Equal(ids, want.IDs) {
@@ -51,6 +52,9 @@ func TestTokenizePrintsWhatTheModelSees(t *testing.T) {
 	}
 	if len(ints(got[4]["input_ids"])) != 6 || got[4]["truncated"] != true {
 		t.Errorf("long line not cut to 6: %v", got[4])
+	}
+	if errCode(got[5]) != "invalid_text" || errCode(got[6]) != "malformed_job" {
+		t.Errorf("a lone surrogate and a line without text: %v %v", got[5], got[6])
 	}
 }
 

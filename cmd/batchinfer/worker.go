@@ -78,6 +78,7 @@ func (pollCmd) run(ctx context.Context, c call) error {
 	p := &worker.Poller{W: w}
 	p.FromConfig(pcfg)
 	p.Queue = adapters.Queue
+	adapters.Queue.Log = w.Log
 	// SIGTERM cancels ctx (main): Run stops receiving, finishes the batches
 	// in flight and returns nil, so the process exits 0.
 	return p.Run(ctx)

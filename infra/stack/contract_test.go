@@ -66,17 +66,14 @@ func TestEnvironmentNamesAreTheWorkers(t *testing.T) {
 	}
 }
 
-// pollerSource adds the packages `batchinfer poll` reads its own settings
-// in: the poll loop (worker) and the cost metrics' container size.
-var pollerSource = append(slices.Clone(workerSource), "../../metrics")
-
+// TestPollerEnvironmentNamesAreTheWorkers: every variable the poller's
+// container gets is one the settings table says the worker, the poll loop
+// or the metrics read (functionReaders).
 func TestPollerEnvironmentNamesAreTheWorkers(t *testing.T) {
-	read := map[string]bool{}
-	for _, dir := range pollerSource {
-		for _, lit := range stringLiterals(t, dir) {
-			if envName.MatchString(lit) {
-				read[lit] = true
-			}
+	read := functionVars(t)
+	for _, lit := range stringLiterals(t, modelSource) {
+		if envName.MatchString(lit) {
+			read[lit] = true
 		}
 	}
 	env := synthConfig(t, "fargate", fargateConfig()).b.PollerEnvironment()

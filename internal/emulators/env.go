@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
@@ -209,6 +210,11 @@ func (e *Env) Config(ctx context.Context) aws.Config {
 	cfg, err := config.LoadDefaultConfig(ctx,
 		config.WithRegion(e.Region),
 		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(AccessKeyID, SecretAccessKey, "")),
+		// Below dynalite's 5 s keep-alive, as store.NewHTTPClient: a reused
+		// connection the server has just dropped fails the call.
+		config.WithHTTPClient(awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
+			t.IdleConnTimeout = 3 * time.Second
+		})),
 	)
 	if err != nil {
 		panic(fmt.Sprintf("emulators: load AWS config: %v", err))

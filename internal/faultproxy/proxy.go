@@ -41,6 +41,22 @@ type Options struct {
 	// Routes sends a service to its own emulator (fauxqs serves SQS and S3,
 	// dynalite DynamoDB); services not listed go to the target.
 	Routes map[string]string
+	// Stall, when it returns a positive duration for a call (by service
+	// and X-Amz-Target, e.g. "AmazonSQS.ReceiveMessage"), forwards the
+	// call, sends the response's headers and the first half of its body,
+	// and waits that long before sending the rest: an answer slow in
+	// coming after the service acted, which a client that gives up on it
+	// (its context ending) loses half read.
+	Stall func(service, target string) time.Duration
+	// Cut, when it returns true for a call (by service and X-Amz-Target),
+	// forwards the call, sends the response's headers and the first half
+	// of its body, then drops the connection: an answer lost on the way
+	// after the service acted (a ReceiveMessage whose messages SQS hid).
+	Cut func(service, target string) bool
+	// IdleTimeout closes a client connection idle this long between
+	// requests, as a server's keep-alive timeout does (dynalite's, Node's
+	// default, is 5 s); 0 keeps Go's default.
+	IdleTimeout time.Duration
 	// Log receives one line per injected fault; nil discards.
 	Log *slog.Logger
 }
@@ -50,6 +66,8 @@ type Counts struct {
 	Calls                int // requests received
 	Injected             int // faults injected before forwarding
 	InjectedAfterForward int // faults injected after forwarding
+	Stalled              int // answers stalled half sent (Options.Stall)
+	Cut                  int // answers cut half sent (Options.Cut)
 }
 
 // Proxy is a running fault-injecting reverse proxy.
@@ -106,7 +124,7 @@ func Start(ctx context.Context, target string, o Options) (*Proxy, error) {
 		return nil, fmt.Errorf("faultproxy: listen: %w", err)
 	}
 	p.url = "http://" + p.ln.Addr().String()
-	p.srv = &http.Server{Handler: p, ReadHeaderTimeout: 10 * time.Second}
+	p.srv = &http.Server{Handler: p, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: o.IdleTimeout}
 	go func() {
 		defer close(p.served)
 		_ = p.srv.Serve(p.ln)
@@ -221,7 +239,18 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rp = p.proxies[""]
 	}
 	reqID := "faultproxy-" + strconv.FormatUint(p.reqID.Add(1), 10)
+	var stall time.Duration
+	if p.opts.Stall != nil && !d.before && !d.after {
+		stall = p.opts.Stall(service, r.Header.Get("X-Amz-Target"))
+	}
+	cut := p.opts.Cut != nil && !d.before && !d.after && stall <= 0 && p.opts.Cut(service, r.Header.Get("X-Amz-Target"))
 	switch {
+	case cut:
+		p.count(service, func(c *Counts) { c.Cut++ })
+		cutAnswer(w, r, rp)
+	case stall > 0:
+		p.count(service, func(c *Counts) { c.Stalled++ })
+		stallAnswer(w, r, rp, stall)
 	case d.before:
 		// Read the request fully so the client is not cut off mid-upload.
 		_, _ = io.Copy(io.Discard, r.Body)
@@ -235,6 +264,52 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		rp.ServeHTTP(w, r)
 	}
+}
+
+func (p *Proxy) count(service string, f func(*Counts)) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	f(p.counts[service])
+}
+
+// stallAnswer forwards r, then sends the answer's headers and half its
+// body, waits d (or until the client goes), and sends the rest.
+func stallAnswer(w http.ResponseWriter, r *http.Request, rp *httputil.ReverseProxy, d time.Duration) {
+	body := halfAnswer(w, r, rp)
+	half := len(body) / 2
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-r.Context().Done():
+		return
+	}
+	_, _ = w.Write(body[half:])
+}
+
+// cutAnswer forwards r, sends the answer's headers and half its body, and
+// drops the connection.
+func cutAnswer(w http.ResponseWriter, r *http.Request, rp *httputil.ReverseProxy) {
+	halfAnswer(w, r, rp)
+	if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+		_ = conn.Close()
+	}
+}
+
+// halfAnswer forwards r and sends the answer's headers and the first half
+// of its body; it returns the body.
+func halfAnswer(w http.ResponseWriter, r *http.Request, rp *httputil.ReverseProxy) []byte {
+	rec := httptest.NewRecorder()
+	rp.ServeHTTP(rec, r)
+	body := rec.Body.Bytes()
+	for k, v := range rec.Header() {
+		w.Header()[k] = v
+	}
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(rec.Code)
+	_, _ = w.Write(body[:len(body)/2])
+	http.NewResponseController(w).Flush()
+	return body
 }
 
 func (p *Proxy) logFault(service string, kind Kind, when string, r *http.Request) {
