@@ -203,7 +203,7 @@ func TestPlan(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			packs := Plan(tc.rows, tc.lim)
+			packs := planSingle(tc.rows, tc.lim)
 			checkPlan(t, tc.rows, tc.lim, packs)
 			if got := shapes(packs); !slices.EqualFunc(got, tc.shapes, slices.Equal) {
 				t.Fatalf("pack shapes %v, want %v", got, tc.shapes)
@@ -255,7 +255,7 @@ func TestPlanBoundsPaddingWaste(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			packs := Plan(rows, tc.lim)
+			packs := planSingle(rows, tc.lim)
 			checkPlan(t, rows, tc.lim, packs)
 			var padded, data int64
 			for _, p := range packs {
@@ -285,9 +285,9 @@ func TestPlanIsDeterministic(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	rows := skewedWidths(rng, 200)
 	lim := Limits{MaxBatch: 16, PadMultiple: 8}
-	first := Plan(rows, lim)
+	first := planSingle(rows, lim)
 	for range 5 {
-		again := Plan(rows, lim)
+		again := planSingle(rows, lim)
 		if !slices.EqualFunc(first, again, func(a, b Pack) bool {
 			return slices.Equal(a.Rows, b.Rows) && slices.EqualFunc(a.Shapes, b.Shapes, slices.Equal)
 		}) {
