@@ -36,7 +36,7 @@ func (s *Server) postJob(w http.ResponseWriter, r *http.Request) {
 	}
 	msg, err := jobMessage(body, requestID(r.Context()))
 	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error(), string(jobs.CodeOf(err)))
+		writeError(w, http.StatusBadRequest, jobs.MessageOf(err), string(jobs.CodeOf(err)))
 		return
 	}
 	sent, err := s.Queue.Send(r.Context(), []store.OutMessage{{Body: msg.Body}})

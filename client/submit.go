@@ -42,8 +42,10 @@ func (s JobSpec) Body() (string, error) {
 // Submitted is one job sent to the queue.
 type Submitted struct {
 	JobID     string `json:"job_id"`
-	MessageID string `json:"message_id"`
-	Note      string `json:"note,omitempty"`
+	MessageID string `json:"message_id,omitempty"`
+	// Status is the job's when it had finished before (not sent again).
+	Status string `json:"status,omitempty"`
+	Note   string `json:"note,omitempty"`
 }
 
 // checkID stands in for the message id while validating: the worker uses

@@ -30,6 +30,10 @@ type Options struct {
 	// id goes on after the last job it handled. The worker passes the
 	// reprocess request's message id: a redelivery continues the run.
 	RunID string
+	// Progress, when set, is called after each job the run goes through
+	// with how many it has handled (a counter on a terminal: the listing
+	// is paged, so the total is not known ahead).
+	Progress func(handled int)
 }
 
 // pageSize is how many jobs a run lists at a time; its cursor is saved
@@ -132,6 +136,9 @@ func (rp *Reprocessor) Run(ctx context.Context, opt Options) ([]Result, error) {
 				out = append(out, r)
 			}
 			st.After, st.Handled = store.CursorOf(recs[i]), st.Handled+1
+			if opt.Progress != nil {
+				opt.Progress(st.Handled)
+			}
 		}
 		if err := rp.save(context.WithoutCancel(ctx), opt, st); err != nil {
 			return out, fmt.Errorf("reprocess: %w", err)

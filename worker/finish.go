@@ -66,7 +66,7 @@ func (w *Worker) finishFailures(ctx context.Context, tasks []*task) {
 	}
 	dls := make([]store.DeadLetter, len(dead))
 	for i, t := range dead {
-		dls[i] = store.DeadLetter{Body: t.msg.Body, Code: string(jobs.CodeOf(t.err)), Message: t.err.Error(),
+		dls[i] = store.DeadLetter{Body: t.msg.Body, Code: string(jobs.CodeOf(t.err)), Message: jobs.MessageOf(t.err),
 			JobID: t.job.ID, SourceMessageID: t.msg.MessageID}
 	}
 	errs := w.sendDeadLetters(ctx, dls)
@@ -80,7 +80,7 @@ func (w *Worker) finishFailures(ctx context.Context, tasks []*task) {
 			continue // a conflict: the item belongs to the other payload
 		}
 		t.rec.Status = store.StatusFailed
-		t.rec.Error = &store.ErrorInfo{Code: jobs.CodeOf(t.err), Message: t.err.Error()}
+		t.rec.Error = &store.ErrorInfo{Code: jobs.CodeOf(t.err), Message: jobs.MessageOf(t.err)}
 		writes = append(writes, t)
 	}
 	for _, t := range tasks {

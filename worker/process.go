@@ -161,7 +161,7 @@ func (w *Worker) token(t *task) string {
 }
 
 // resolve picks the job's model (its own, else the route of its key, else
-// the default) and whether it is a record file and claimed.
+// the served model that takes its kind of input: modelkind.go) and whether it is a record file and claimed.
 func (w *Worker) resolve(t *task) {
 	if t.state != pending {
 		return
@@ -170,7 +170,13 @@ func (w *Worker) resolve(t *task) {
 	if name == "" && t.job.Input.S3 != nil {
 		name = w.Config.Routes.Model(t.job.Input.S3.Key)
 	}
-	m, err := w.Engine.Model(name)
+	var m *model.Model
+	var err error
+	if name == "" {
+		m, err = modelForKind(w.Engine.Models(), jobInputKind(t.job.Input))
+	} else {
+		m, err = w.Engine.Model(name)
+	}
 	if err != nil {
 		t.rec.Model = name
 		t.state, t.err = failed, err

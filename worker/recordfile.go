@@ -408,7 +408,7 @@ func recordLine(buf *bytes.Buffer, id json.RawMessage, out map[string]any, err e
 	buf.WriteString(`{"id":`)
 	buf.Write(id)
 	if err != nil {
-		e, _ := json.Marshal(map[string]string{"code": string(jobs.CodeOf(err)), "message": err.Error()})
+		e, _ := json.Marshal(map[string]string{"code": string(jobs.CodeOf(err)), "message": jobs.MessageOf(err)})
 		buf.WriteString(`,"error":`)
 		buf.Write(e)
 	} else {
