@@ -32,6 +32,16 @@ func (tb table) ListByStatus(_ context.Context, st store.Status, _ time.Time, _ 
 	return out, nil
 }
 
+func (tb table) Lookup(_ context.Context, ids []string) (map[string]*store.Record, error) {
+	out := map[string]*store.Record{}
+	for _, id := range ids {
+		if r, ok := tb[id]; ok {
+			out[id] = &r
+		}
+	}
+	return out, nil
+}
+
 type noObjects struct{}
 
 func (noObjects) Fetch(context.Context, jobs.S3Object) ([]byte, error) { return nil, nil }
