@@ -95,13 +95,21 @@ func soak(t testing.TB, o stormOptions, timeout time.Duration) report {
 	return report{Jobs: len(all), Elapsed: elapsed, MeanReceives: receives, Faults: faults, Kills: s.kills.Load()}
 }
 
+// soakStall is how long a storm may go without a job becoming final: a
+// stuck system, where the timeout is how long a slow one may take.
+const soakStall = time.Minute
+
 // waitFinal reads the items (BatchGetItem, 100 at a time) until every job
-// has a final one.
+// has a final one. It fails when no job became final for soakStall (the
+// storm is stuck), or, on a machine slow enough to keep it moving for that
+// long, after three times timeout: progress is what it proves, and a
+// loaded machine's speed is no part of it.
 func (s *storm) waitFinal(all []job, timeout time.Duration) map[string]*store.Record {
 	s.t.Helper()
 	res := &store.Results{Client: dynamodb.NewFromConfig(emu.Config(s.ctx)), Table: s.spec.Table}
 	got := map[string]*store.Record{}
-	for end := time.Now().Add(timeout); ; time.Sleep(500 * time.Millisecond) {
+	began, moved, lastPending := time.Now(), time.Now(), len(all)+1
+	for ; ; time.Sleep(500 * time.Millisecond) {
 		var pending []string
 		for _, j := range all {
 			if r := got[j.ID]; r == nil || !r.Status.Final() {
@@ -111,8 +119,12 @@ func (s *storm) waitFinal(all []job, timeout time.Duration) map[string]*store.Re
 		if len(pending) == 0 {
 			return got
 		}
-		if time.Now().After(end) {
-			s.t.Fatalf("after %s, %d of %d jobs are not final (e.g. %s); last lines:\n%s", timeout, len(pending), len(all), pending[0], s.logs[0].Tail(20))
+		if len(pending) < lastPending {
+			moved, lastPending = time.Now(), len(pending)
+		}
+		if stuck := time.Since(moved) > soakStall; stuck || time.Since(began) > 3*timeout {
+			s.t.Fatalf("after %s (the last job final %s ago), %d of %d jobs are not final (e.g. %s); last lines:\n%s",
+				time.Since(began).Round(time.Second), time.Since(moved).Round(time.Second), len(pending), len(all), pending[0], s.logs[0].Tail(20))
 		}
 		for start := 0; start < len(pending); start += 100 {
 			found, err := res.Lookup(s.ctx, pending[start:min(start+100, len(pending))])
