@@ -72,16 +72,7 @@ func TestRecordFileSurvivesKillsAndShortInvocations(t *testing.T) {
 // planted wrong_feature_count records).
 func (s *system) checkRecordLines(uri string, n int) {
 	s.t.Helper()
-	o, err := jobs.ParseS3URI(uri)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	out, err := s.s3.GetObject(s.ctx, &s3.GetObjectInput{Bucket: aws.String(o.Bucket), Key: aws.String(o.Key)})
-	if err != nil {
-		s.t.Fatalf("get %s: %v", uri, err)
-	}
-	defer out.Body.Close()
-	sc := bufio.NewScanner(out.Body)
+	sc := bufio.NewScanner(bytes.NewReader(s.getObject(uri)))
 	i := 0
 	for ; sc.Scan(); i++ {
 		want := fmt.Sprintf(`{"id":%d,"output":`, i)

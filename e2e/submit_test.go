@@ -3,17 +3,13 @@ package e2e
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
-
-	"github.com/creack/pty"
 
 	"github.com/batchinfer/batchinfer/internal/testenv"
 )
@@ -56,24 +52,11 @@ func TestSubmitFolderUnderATerminal(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, ".hidden"), []byte("x"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(binary, "submit", "--bucket", opts.Resources.InputBucket, "--prefix", "batch/",
+	out, err := underTerminal(t, nil, "submit", "--bucket", opts.Resources.InputBucket, "--prefix", "batch/",
 		"--wait", "90s", "--table", opts.Resources.Table, dir)
-	cmd.Env = emu.Environ()
-	tty, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 40, Cols: 160})
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("submit: %v\n%s", err, out)
 	}
-	var screen bytes.Buffer
-	_, copyErr := io.Copy(&screen, tty) // ends with EIO when the child closes the terminal
-	var pathErr *os.PathError
-	if copyErr != nil && !errors.As(copyErr, &pathErr) {
-		t.Fatal(copyErr)
-	}
-	tty.Close()
-	if err := cmd.Wait(); err != nil {
-		t.Fatalf("submit: %v\n%s", err, screen.String())
-	}
-	out := screen.String()
 	for _, want := range []string{"12/12 files", "100%", "jobs finished", "summary: SUCCEEDED 12"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the terminal does not show %q:\n%s", want, out)

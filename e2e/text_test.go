@@ -114,16 +114,7 @@ func checkSame(t *testing.T, what string, r *store.Record, want map[string]any) 
 // (BATCHINFER_VECTORS_JSONL=off: it is in the side output).
 func (s *system) checkTextLines(uri string, n int) {
 	s.t.Helper()
-	o, err := jobs.ParseS3URI(uri)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	out, err := s.s3.GetObject(s.ctx, &s3.GetObjectInput{Bucket: aws.String(o.Bucket), Key: aws.String(o.Key)})
-	if err != nil {
-		s.t.Fatalf("get %s: %v", uri, err)
-	}
-	defer out.Body.Close()
-	sc := bufio.NewScanner(out.Body)
+	sc := bufio.NewScanner(bytes.NewReader(s.getObject(uri)))
 	i := 0
 	for ; sc.Scan(); i++ {
 		var line struct {
