@@ -193,6 +193,10 @@ func upper(c rune) rune {
 	return c
 }
 
+// escapeSets are the class escapes Oniguruma and .NET read differently,
+// as sets (\S and \W are the negations of \s and \w).
+var escapeSets = map[rune]string{'s': whiteSpaceClass, 'S': whiteSpaceClass, 'w': wordClass, 'W': wordClass, 'h': "0-9A-Fa-f"}
+
 // rewriteEscape writes the escape at r[i] and returns the index after it.
 func rewriteEscape(out *strings.Builder, r []rune, i int, inClass, ci bool) (int, error) {
 	if i+1 >= len(r) {
@@ -200,38 +204,22 @@ func rewriteEscape(out *strings.Builder, r []rune, i int, inClass, ci bool) (int
 	}
 	e := r[i+1]
 	switch e {
-	case 's':
-		if inClass {
-			out.WriteString(whiteSpaceClass)
-		} else {
-			out.WriteString("[" + whiteSpaceClass + "]")
+	case 's', 'S', 'w', 'W', 'h':
+		set := escapeSets[e]
+		switch negated := e == 'S' || e == 'W'; {
+		case inClass && negated:
+			return 0, fmt.Errorf(`\%c inside a character class is not supported`, e)
+		case inClass:
+			out.WriteString(set)
+		case negated:
+			out.WriteString("[^" + set + "]")
+		default:
+			out.WriteString("[" + set + "]")
 		}
-	case 'S':
-		if inClass {
-			return 0, fmt.Errorf(`\S inside a character class is not supported`)
-		}
-		out.WriteString("[^" + whiteSpaceClass + "]")
-	case 'w':
-		if inClass {
-			out.WriteString(wordClass)
-		} else {
-			out.WriteString("[" + wordClass + "]")
-		}
-	case 'W':
-		if inClass {
-			return 0, fmt.Errorf(`\W inside a character class is not supported`)
-		}
-		out.WriteString("[^" + wordClass + "]")
 	case 'd':
 		out.WriteString(`\p{Nd}`)
 	case 'D':
 		out.WriteString(`\P{Nd}`)
-	case 'h':
-		if inClass {
-			out.WriteString("0-9A-Fa-f")
-		} else {
-			out.WriteString("[0-9A-Fa-f]")
-		}
 	case 'G':
 	case 'x':
 		if i+2 < len(r) && r[i+2] == '{' {

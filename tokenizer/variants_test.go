@@ -67,48 +67,12 @@ var variants = []struct {
 			obj("id", 32001, "content", "hello", "special", false, "normalized", true))
 	}},
 	{"unigram", "llama2", `{"tokenizer_class": "XLMRobertaTokenizer", "model_max_length": 64}`, func(j map[string]any) {
-		m := j["model"].(map[string]any)
-		vocab := m["vocab"].(map[string]any)
-		pieces := make([]any, len(vocab))
-		for tok, id := range vocab {
-			i := int(id.(float64))
-			// a deterministic score: longer and earlier pieces are likelier
-			pieces[i] = []any{tok, -float64(i)/1000 - 10/float64(len(tok)+1)}
-		}
-		j["model"] = obj("type", "Unigram", "unk_id", 0, "vocab", pieces, "byte_fallback", false)
-		j["normalizer"] = seq("normalizers", obj("type", "Precompiled", "precompiled_charsmap", ""),
-			obj("type", "Replace", "pattern", obj("Regex", " {2,}"), "content", " "))
-		j["pre_tokenizer"] = obj("type", "Metaspace", "replacement", "▁", "prepend_scheme", "always", "split", true)
-		j["post_processor"] = obj("type", "TemplateProcessing",
-			"single", []any{obj("SpecialToken", obj("id", "<s>", "type_id", 0)), obj("Sequence", obj("id", "A", "type_id", 0)),
-				obj("SpecialToken", obj("id", "</s>", "type_id", 0))},
-			"pair", []any{obj("SpecialToken", obj("id", "<s>", "type_id", 0)), obj("Sequence", obj("id", "A", "type_id", 0)),
-				obj("SpecialToken", obj("id", "</s>", "type_id", 0)), obj("SpecialToken", obj("id", "</s>", "type_id", 0)),
-				obj("Sequence", obj("id", "B", "type_id", 0)), obj("SpecialToken", obj("id", "</s>", "type_id", 0))},
-			"special_tokens", obj())
+		xlmrUnigram(j, obj("type", "Metaspace", "replacement", "▁", "prepend_scheme", "always", "split", true))
 	}},
 	{"unigram-words", "llama2", `{"tokenizer_class": "XLMRobertaTokenizer", "model_max_length": 64}`, func(j map[string]any) {
-		m := j["model"].(map[string]any)
-		vocab := m["vocab"].(map[string]any)
-		pieces := make([]any, len(vocab))
-		for tok, id := range vocab {
-			i := int(id.(float64))
-			// a deterministic score: longer and earlier pieces are likelier
-			pieces[i] = []any{tok, -float64(i)/1000 - 10/float64(len(tok)+1)}
-		}
-		j["model"] = obj("type", "Unigram", "unk_id", 0, "vocab", pieces, "byte_fallback", false)
-		j["normalizer"] = seq("normalizers", obj("type", "Precompiled", "precompiled_charsmap", ""),
-			obj("type", "Replace", "pattern", obj("Regex", " {2,}"), "content", " "))
 		// words of unknown characters only: transformers.js fuses their
 		// unknown tokens across words
-		j["pre_tokenizer"] = obj("type", "Whitespace")
-		j["post_processor"] = obj("type", "TemplateProcessing",
-			"single", []any{obj("SpecialToken", obj("id", "<s>", "type_id", 0)), obj("Sequence", obj("id", "A", "type_id", 0)),
-				obj("SpecialToken", obj("id", "</s>", "type_id", 0))},
-			"pair", []any{obj("SpecialToken", obj("id", "<s>", "type_id", 0)), obj("Sequence", obj("id", "A", "type_id", 0)),
-				obj("SpecialToken", obj("id", "</s>", "type_id", 0)), obj("SpecialToken", obj("id", "</s>", "type_id", 0)),
-				obj("Sequence", obj("id", "B", "type_id", 0)), obj("SpecialToken", obj("id", "</s>", "type_id", 0))},
-			"special_tokens", obj())
+		xlmrUnigram(j, obj("type", "Whitespace"))
 	}},
 }
 
@@ -116,6 +80,29 @@ const (
 	llama3Pattern = `(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+`
 	gpt4oPattern  = `[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+`
 )
+
+// xlmrUnigram makes j an XLM-RoBERTa-style Unigram tokenizer over j's
+// vocabulary (deterministic scores: longer and earlier pieces are
+// likelier) with the pre-tokenizer pre.
+func xlmrUnigram(j map[string]any, pre map[string]any) {
+	vocab := j["model"].(map[string]any)["vocab"].(map[string]any)
+	pieces := make([]any, len(vocab))
+	for tok, id := range vocab {
+		i := int(id.(float64))
+		pieces[i] = []any{tok, -float64(i)/1000 - 10/float64(len(tok)+1)}
+	}
+	j["model"] = obj("type", "Unigram", "unk_id", 0, "vocab", pieces, "byte_fallback", false)
+	j["normalizer"] = seq("normalizers", obj("type", "Precompiled", "precompiled_charsmap", ""),
+		obj("type", "Replace", "pattern", obj("Regex", " {2,}"), "content", " "))
+	j["pre_tokenizer"] = pre
+	j["post_processor"] = obj("type", "TemplateProcessing",
+		"single", []any{obj("SpecialToken", obj("id", "<s>", "type_id", 0)), obj("Sequence", obj("id", "A", "type_id", 0)),
+			obj("SpecialToken", obj("id", "</s>", "type_id", 0))},
+		"pair", []any{obj("SpecialToken", obj("id", "<s>", "type_id", 0)), obj("Sequence", obj("id", "A", "type_id", 0)),
+			obj("SpecialToken", obj("id", "</s>", "type_id", 0)), obj("SpecialToken", obj("id", "</s>", "type_id", 0)),
+			obj("Sequence", obj("id", "B", "type_id", 0)), obj("SpecialToken", obj("id", "</s>", "type_id", 0))},
+		"special_tokens", obj())
+}
 
 func obj(kv ...any) map[string]any {
 	m := map[string]any{}
