@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/batchinfer/batchinfer/engine"
@@ -41,6 +42,8 @@ type Worker struct {
 	// Isolator runs suspected crashers in a child process (suspects.go,
 	// engine/isolate.go); nil runs them with their neighbours.
 	Isolator *engine.Isolator
+	// HTTP answers API Gateway proxy events (apigw.go); nil refuses them.
+	HTTP http.Handler
 }
 
 func (w *Worker) now() time.Time {
