@@ -61,7 +61,7 @@ func (p *Predictor) postInfer(w http.ResponseWriter, r *http.Request) {
 	j := jobs.Job{Model: m.Name(), Input: jobs.Input{Tensors: ts}}
 	preds, _, err := p.run(ctx, []jobs.Job{j}, m)
 	if err != nil {
-		writeTimeout(w)
+		writeRunError(w, err)
 		return
 	}
 	if err := preds[0].Err; err != nil {

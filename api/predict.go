@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/batchinfer/batchinfer/engine"
+	"github.com/batchinfer/batchinfer/features"
 	"github.com/batchinfer/batchinfer/jobs"
 	"github.com/batchinfer/batchinfer/model"
 	"github.com/batchinfer/batchinfer/settings"
@@ -40,6 +41,9 @@ type Predictor struct {
 	Timeout   time.Duration // per request; <= 0: DefaultPredictTimeout
 	// Batcher, when set, lets concurrent requests share tensor runs.
 	Batcher *Batcher
+	// Features joins the entities' stored features (nil: an instance with
+	// an entity for a model with a feature source fails not_configured).
+	Features *features.Joiner
 }
 
 // Predict defaults (settings declares the same).
@@ -121,11 +125,22 @@ func (p *Predictor) run(ctx context.Context, js []jobs.Job, m *model.Model) ([]e
 	items := make([]engine.Item, 0, len(js))
 	idx := make([]int, 0, len(js))
 	p.fetch(ctx, js, preds)
+	wants := make([]features.Want, len(js))
+	for i, j := range js {
+		wants[i] = features.Want{Model: m, Entity: j.Entity}
+	}
+	found, err := p.Features.Read(ctx, wants)
+	if err != nil {
+		return nil, RunStats{}, err
+	}
 	for i, j := range js {
 		if preds[i].Err != nil {
 			continue
 		}
 		in, err := engine.InputOf(j.Input, p.data(j))
+		if err == nil {
+			in, err = features.Apply(m, found[i], in)
+		}
 		if err != nil {
 			preds[i].Err = err
 			continue
@@ -281,7 +296,7 @@ func (p *Predictor) postPredict(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	preds, st, err := p.runDecoded(ctx, m, js, errs)
 	if err != nil {
-		writeTimeout(w)
+		writeRunError(w, err)
 		return
 	}
 	resp := PredictResponse{Model: m.Name(), ModelVersion: m.Version(), Outputs: make([]PredictOutput, len(preds))}
@@ -322,6 +337,16 @@ func (p *Predictor) runDecoded(ctx context.Context, m *model.Model, js []jobs.Jo
 		preds[i] = got[k]
 	}
 	return preds, st, nil
+}
+
+// writeRunError answers a request that could not run: out of time is 504,
+// a failed feature read 503 (API Gateway's words), as the other routes.
+func writeRunError(w http.ResponseWriter, err error) {
+	if errors.Is(err, errTimeout) || errors.Is(err, context.DeadlineExceeded) || jobs.CodeOf(err) == jobs.CodeDeadline {
+		writeTimeout(w)
+		return
+	}
+	writeUpstreamError(w, err)
 }
 
 func writeTimeout(w http.ResponseWriter) {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/batchinfer/batchinfer/internal/testenv"
 	"github.com/batchinfer/batchinfer/internal/textimg"
+	"github.com/batchinfer/batchinfer/store"
 )
 
 const setosaRow = `{"features": {"sepal_length": 5.1, "sepal_width": 3.5, "petal_length": 1.4, "petal_width": 0.2}}`
@@ -151,4 +152,36 @@ func invokeProxy(ctx context.Context, t *testing.T, s *system, path, body string
 		t.Fatalf("the function answered %q, no proxy response: %v", out, err)
 	}
 	return resp
+}
+
+// Queued jobs of a feature-backed model through the function: the
+// entities are read from the feature table and merged; an entity not in
+// it fails features_missing.
+func TestJobsJoinStoredFeatures(t *testing.T) {
+	table := "flowers-" + resourceName(t)
+	s := newSystem(t, sysOptions{Models: []string{"iris-feat"}, Env: []string{"BATCHINFER_FEATURE_TABLES=iris-feat=" + table}})
+	db := dynamodb.NewFromConfig(emu.Config(s.ctx))
+	if err := store.EnsureFeatureTable(s.ctx, db, table, "flower_id"); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.PutEntities(s.ctx, db, table, []map[string]any{
+		{"flower_id": "f-1", "petal_length": 1.4, "petal_width": 0.2},
+		{"flower_id": "f-101", "petal_length": 6.0, "petal_width": 2.5},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	job := func(id, flower string) string {
+		return `{"job_id": "` + id + `", "model": "iris-feat", "input": {"features": {"sepal_length": 6.3, "sepal_width": 3.3}}, "entity": {"flower_id": "` + flower + `"}}`
+	}
+	s.send(job("feat-1", "f-1"), job("feat-101", "f-101"), job("feat-none", "f-none"))
+	recs := s.waitFinal([]string{"feat-1", "feat-101", "feat-none"}, 30*time.Second)
+	if r := recs["feat-1"]; r.Status != store.StatusSucceeded || r.Output["label"] != "setosa" {
+		t.Errorf("feat-1: %s %v %+v", r.Status, r.Output, r.Error)
+	}
+	if r := recs["feat-101"]; r.Status != store.StatusSucceeded || r.Output["label"] != "virginica" {
+		t.Errorf("feat-101: %s %v %+v", r.Status, r.Output, r.Error)
+	}
+	if r := recs["feat-none"]; r.Status != store.StatusFailed || r.Error == nil || r.Error.Code != "features_missing" {
+		t.Errorf("feat-none: %s %+v", r.Status, r.Error)
+	}
 }

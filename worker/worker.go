@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/batchinfer/batchinfer/engine"
+	feat "github.com/batchinfer/batchinfer/features"
 	"github.com/batchinfer/batchinfer/reprocess"
 )
 
@@ -42,6 +43,9 @@ type Worker struct {
 	// Isolator runs suspected crashers in a child process (suspects.go,
 	// engine/isolate.go); nil runs them with their neighbours.
 	Isolator *engine.Isolator
+	// Features reads the entities' stored features of models with a
+	// feature source (features.go); nil fails such jobs not_configured.
+	Features *feat.Joiner
 	// HTTP answers API Gateway proxy events (apigw.go); nil refuses them.
 	HTTP http.Handler
 }

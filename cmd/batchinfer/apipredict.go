@@ -7,6 +7,7 @@ import (
 
 	"github.com/batchinfer/batchinfer/api"
 	"github.com/batchinfer/batchinfer/engine"
+	"github.com/batchinfer/batchinfer/features"
 	"github.com/batchinfer/batchinfer/model"
 	"github.com/batchinfer/batchinfer/settings"
 	"github.com/batchinfer/batchinfer/store"
@@ -41,6 +42,11 @@ func apiPredictor(ctx context.Context, a *store.Adapters) (*api.Predictor, error
 	if err != nil {
 		return nil, fmt.Errorf("predict: %w", err)
 	}
+	tables, err := features.ParseTables(e.List(settings.FeatureTables))
+	if err != nil {
+		return nil, err
+	}
+	p.Features = &features.Joiner{Reader: &store.Features{Client: a.Results.Client}, Tables: tables}
 	return p, nil
 }
 
@@ -53,5 +59,6 @@ func functionPredictor(w *worker.Worker) (*api.Predictor, error) {
 		return nil, fmt.Errorf("predict: %w", err)
 	}
 	p.Batcher = nil
+	p.Features = w.Features
 	return p, nil
 }
