@@ -2,7 +2,9 @@ package e2e
 
 import (
 	"bytes"
+	"encoding/json"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
@@ -36,6 +38,7 @@ func TestPoisonJobs(t *testing.T) {
 	const otherBucket = "not-an-input-bucket"
 	elsewhere := object{Key: "line.png", ETag: "fedcba9876543210fedcba9876543210", Size: 99}
 	elsewhere.JobID = jobs.ObjectJobID(otherBucket, elsewhere.Key, "", elsewhere.ETag)
+	latin1 := s.putObject(s.spec.InputBucket, "poison/latin1.txt", []byte("caf\xe9 cr\xe8me"))
 
 	type poison struct {
 		name, body, jobID string // jobID "" = the SQS message id
@@ -49,7 +52,11 @@ func TestPoisonJobs(t *testing.T) {
 		{"disallowed bucket", notification(otherBucket, elsewhere), elsewhere.JobID, jobs.CodeBucketNotAllowed},
 		{"oversize object", notification(s.spec.InputBucket, oversize), oversize.JobID, jobs.CodeInputTooLarge},
 		{"wrong feature count", irisJob("p-features", []float64{5.1, 3.5, 1.4}), "p-features", jobs.CodeWrongFeatureCount},
+		{"tensor of the wrong shape", `{"job_id": "p-tensor", "model": "iris-rf", "input": {"inputs": [{"name": "X", "shape": [1, 3], "datatype": "FP32", "data": [1, 2, 3]}]}}`, "p-tensor", jobs.CodeInvalidTensor},
+		{"text object not UTF-8", notification(s.spec.InputBucket, latin1), latin1.JobID, jobs.CodeInvalidText},
 	}
+	// A good tensor request rides along: the model's raw outputs.
+	tensorJob := `{"job_id": "ok-tensor", "model": "iris-rf", "input": {"inputs": [{"name": "X", "shape": [2, 4], "datatype": "FP32", "data": [5.1, 3.5, 1.4, 0.2, 6.7, 3.0, 5.2, 2.3]}]}}`
 
 	// Poison sits between good jobs so each shares invocations with them.
 	var bodies []string
@@ -59,11 +66,12 @@ func TestPoisonJobs(t *testing.T) {
 		if i%4 == 1 {
 			bodies = append(bodies, notification(s.spec.InputBucket, good[i/4]))
 		}
-		if i%6 == 2 && i/6 < len(poisons) {
-			pos[len(bodies)] = i / 6
-			bodies = append(bodies, poisons[i/6].body)
+		if i%4 == 2 && i/4 < len(poisons) {
+			pos[len(bodies)] = i / 4
+			bodies = append(bodies, poisons[i/4].body)
 		}
 	}
+	bodies = append(bodies, tensorJob)
 	if len(pos) != len(poisons) {
 		t.Fatalf("placed %d of %d poison jobs", len(pos), len(poisons))
 	}
@@ -79,6 +87,7 @@ func TestPoisonJobs(t *testing.T) {
 		ids = append(ids, p.jobID)
 	}
 	ids = append(ids, irisIDs...)
+	ids = append(ids, "ok-tensor")
 	for _, o := range good {
 		ids = append(ids, o.JobID)
 	}
@@ -111,6 +120,9 @@ func TestPoisonJobs(t *testing.T) {
 		t.Errorf("DLQ holds %d jobs, want exactly the %d poison ones", len(dlq), len(poisons))
 	}
 	s.checkSucceeded(irisIDs, good, recs)
+	if out, _ := json.Marshal(recs["ok-tensor"].Output); recs["ok-tensor"].Status != store.StatusSucceeded || !strings.Contains(string(out), `{"data":[0,2],"datatype":"INT64","name":"output_label","shape":[2]}`) {
+		t.Errorf("tensor job output %s, want labels 0 and 2", out)
+	}
 	// Failures are permanent: none was retried.
 	for _, l := range s.jobLines() {
 		if l.Status == "RETRY" {

@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/batchinfer/batchinfer/internal/testenv"
+	"github.com/batchinfer/batchinfer/internal/textmodels"
 	"github.com/batchinfer/batchinfer/local"
 	"github.com/batchinfer/batchinfer/store"
 )
@@ -31,6 +32,9 @@ type sysOptions struct {
 	// Models are folder names under .cache/models, the first the default
 	// (default: ppocr-rec, iris-rf, so S3 notifications run OCR).
 	Models []string
+	// ModelDirs are more model folders, by path (a YOLO export's folder
+	// that has no manifest).
+	ModelDirs []string
 	// Env is added to the worker's environment after everything else, so it
 	// may override AWS_ENDPOINT_URL_* (fault proxies) or add
 	// BATCHINFER_MAX_INPUT_BYTES.
@@ -211,11 +215,12 @@ func (s *system) startInstances() []invokeFunc {
 func (s *system) workerEnv() []string {
 	dirs := make([]string, len(s.opts.Models))
 	for i, m := range s.opts.Models {
-		dirs[i] = testenv.ModelDir(s.t, m)
+		dirs[i] = modelDir(s.t, m)
 		if s.opts.ModelsFromS3 {
 			dirs[i] = s.modelURI(m)
 		}
 	}
+	dirs = append(dirs, s.opts.ModelDirs...)
 	env := append(emu.Environ(),
 		"ONNXRUNTIME_LIB="+testenv.ORTLib(s.t),
 		"BATCHINFER_MODELS="+strings.Join(dirs, ","),
@@ -228,6 +233,15 @@ func (s *system) workerEnv() []string {
 		"BATCHINFER_MAX_RECEIVES="+strconv.Itoa(s.opts.MaxReceives),
 	)
 	return append(env, s.opts.Env...)
+}
+
+// modelDir is .cache/models/NAME, or for "text/NAME" the Hugging Face
+// export setup made (no manifest of ours).
+func modelDir(t *testing.T, name string) string {
+	if n, ok := strings.CutPrefix(name, "text/"); ok {
+		return textmodels.Dir(t, n)
+	}
+	return testenv.ModelDir(t, name)
 }
 
 // startRIE runs the binary under RIE (one sandbox: RIE serves one

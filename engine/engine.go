@@ -196,7 +196,7 @@ func (e *Engine) limits(m *model.Model) batching.Limits {
 	if !m.IsPipeline() {
 		lim.PadValues = m.PadValues()
 	}
-	if e.maxBatch > 0 {
+	if e.maxBatch > 0 && !m.FixedBatch() { // a static batch dim is the export's, not ours to change
 		lim.MaxBatch = e.maxBatch
 	}
 	if lim.MaxBatch <= 0 {

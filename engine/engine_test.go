@@ -6,13 +6,13 @@ import (
 	"encoding/binary"
 	"hash/crc32"
 	"image"
-	"image/color"
-	"image/gif"
 	"image/png"
 	"math/rand"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/batchinfer/batchinfer/internal/docmake"
 	"github.com/batchinfer/batchinfer/internal/textimg"
 	"github.com/batchinfer/batchinfer/jobs"
 	"github.com/batchinfer/batchinfer/model"
@@ -49,16 +49,12 @@ func encodePNG(t *testing.T, img image.Image) []byte {
 // only this test notices a code the taxonomy does not know (which would be
 // retried forever as transient).
 func TestEngineMapsEveryBadInputToAPermanentCode(t *testing.T) {
-	eng, err := New(models)
+	eng, err := New(append(slices.Clone(models), ppocrPage(t)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	iris, rec := models[0], models[1]
+	iris, rec, page := models[0], models[1], ppocrPage(t)
 	good := textimg.PNG("Good line 42", textimg.Options{})
-	var gifBuf bytes.Buffer
-	if err := gif.Encode(&gifBuf, image.NewPaletted(image.Rect(0, 0, 4, 4), []color.Color{color.White, color.Black}), nil); err != nil {
-		t.Fatal(err)
-	}
 	noise := make([]byte, 512)
 	rand.New(rand.NewSource(1)).Read(noise)
 	cases := []struct {
@@ -69,7 +65,7 @@ func TestEngineMapsEveryBadInputToAPermanentCode(t *testing.T) {
 		{"empty", bytesItem(rec, nil), jobs.CodeEmptyInput},
 		{"truncated png", bytesItem(rec, good[:len(good)/2]), jobs.CodeUndecodableImage},
 		{"random bytes", bytesItem(rec, noise), jobs.CodeUnsupportedFormat},
-		{"gif", bytesItem(rec, gifBuf.Bytes()), jobs.CodeUnsupportedFormat},
+		{"heic", bytesItem(rec, append([]byte("\x00\x00\x00\x18ftypheic"), make([]byte, 40)...)), jobs.CodeUnsupportedFormat},
 		{"bomb header", bytesItem(rec, pngHeader(100000, 100000)), jobs.CodeImageTooLarge},
 		{"48x20000 strip", bytesItem(rec, encodePNG(t, image.NewGray(image.Rect(0, 0, 20000, 48)))), jobs.CodeImageDimensions},
 		{"wrong feature count", bytesItem(iris, []byte(`{"features": [1, 2, 3]}`)), jobs.CodeWrongFeatureCount},
@@ -78,6 +74,8 @@ func TestEngineMapsEveryBadInputToAPermanentCode(t *testing.T) {
 		{"over the model's byte cap", bytesItem(iris, []byte(`{"features": [1, 2, 3, 4], "pad": "`+strings.Repeat("x", 70<<10)+`"}`)), jobs.CodeInputTooLarge},
 		{"text that is not UTF-8", Item{Model: rec, Input: model.Input{Text: &model.Text{Text: "caf\xe9"}}}, jobs.CodeInvalidText},
 		{"tensor of the wrong shape", Item{Model: iris, Input: model.Input{Tensors: []tensor.Named{{Name: "X", Tensor: tensor.New([]int64{1, 3}, []float32{1, 2, 3})}}}}, jobs.CodeInvalidTensor},
+		{"broken pdf", bytesItem(page, []byte("%PDF-1.7\nnot a document\n")), jobs.CodeUndecodableDocument},
+		{"101-page pdf", bytesItem(page, docmake.PDF(slices.Repeat([]docmake.PDFPage{{Lines: []string{"x"}}}, 101))), jobs.CodeTooManyPages},
 	}
 	// Every code the model can produce is a permanent taxonomy code, and
 	// one of the cases above.

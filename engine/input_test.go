@@ -268,3 +268,54 @@ func describe(in model.Input) string {
 	}
 	return s
 }
+
+// wordsCodec makes one row per word of a text (ids 1..len(word) under a
+// full mask) and answers the sum over its rows of Σ ids·mask: rows of one
+// input pack with other inputs' rows and come back in order.
+type wordsCodec struct{ sumCodec }
+
+func (wordsCodec) PreprocessRows(in model.Input) ([]model.Row, error) {
+	var rows []model.Row
+	for _, w := range strings.Fields(in.Text.Text) {
+		n := len(w)
+		ids, mask := make([]int64, n), make([]int64, n)
+		for i := range ids {
+			ids[i], mask[i] = int64(i+1), 1
+		}
+		shape := []int64{int64(n)}
+		rows = append(rows, model.Row{Inputs: []model.Tensor{tensor.New(shape, ids), tensor.New(shape, mask), tensor.New(shape, make([]int64, n))}, State: w})
+	}
+	return rows, nil
+}
+
+func (wordsCodec) PostprocessRows(rows []model.Row, outs [][]model.Tensor) (map[string]any, error) {
+	total, words := float32(0), []any{}
+	for i, r := range rows {
+		total += outs[i][0].Float32()[0]
+		words = append(words, r.State)
+	}
+	return map[string]any{"sum": total, "words": words}, nil
+}
+
+func init() {
+	model.RegisterCodec("test-words", func(*model.Spec) (model.Codec, error) { return wordsCodec{}, nil })
+}
+
+func TestPredictSeveralRowsPerInput(t *testing.T) {
+	m := tinyModel(t, "tiny_classifier.onnx", `{"task": "test-words", "batch": {"max_batch": 16}}`)
+	eng, err := New([]*model.Model{m})
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts := []string{"ab cde", "", "x yy zzz wwww", "hello"}
+	items := make([]Item, len(texts))
+	for i, s := range texts {
+		items[i] = Item{Model: m, Input: model.Input{Text: &model.Text{Text: s}}}
+	}
+	want := []string{`{"sum":9,"words":["ab","cde"]}`, `{"sum":0,"words":[]}`, `{"sum":20,"words":["x","yy","zzz","wwww"]}`, `{"sum":15,"words":["hello"]}`}
+	for i, p := range eng.Predict(context.Background(), items) {
+		if got := outputJSON(t, p); got != want[i] {
+			t.Fatalf("%q: %s, want %s", texts[i], got, want[i])
+		}
+	}
+}

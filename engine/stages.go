@@ -101,6 +101,10 @@ func (e *Engine) predictPipeline(ctx context.Context, m *model.Model, items []It
 	e.parallel(len(flows), func(j int) {
 		f := flows[j]
 		p := &preds[f.item]
+		if err := f.flow.Err(); err != nil { // a document none of whose pages could be read
+			p.Err = inputError(err)
+			return
+		}
 		p.Output = f.flow.Result()
 		p.BatchSize = f.batch
 		p.Phases = f.flow.Phases()

@@ -1,12 +1,15 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"image"
 	"image/color"
 	"image/draw"
+	"image/jpeg"
 	"testing"
 
+	"github.com/batchinfer/batchinfer/internal/docmake"
 	"github.com/batchinfer/batchinfer/internal/testenv"
 	"github.com/batchinfer/batchinfer/internal/textimg"
 	"github.com/batchinfer/batchinfer/jobs"
@@ -41,7 +44,8 @@ func TestPipelineReadsPagesBatchedAcrossPages(t *testing.T) {
 	}{
 		{pages[0].Data[:len(pages[0].Data)/3], jobs.CodeUndecodableImage},
 		{pngHeader(100000, 100000), jobs.CodeImageTooLarge},
-		{[]byte("%PDF-1.7 not an image"), jobs.CodeUnsupportedFormat},
+		{[]byte("%PDF-1.7 not a document"), jobs.CodeUndecodableDocument},
+		{append([]byte("\x00\x00\x00\x18ftypheic"), make([]byte, 40)...), jobs.CodeUnsupportedFormat},
 		{nil, jobs.CodeEmptyInput},
 	}
 	items = append(items, bytesItem(m, blankPage(t)))
@@ -98,5 +102,61 @@ func TestPipelineReadsPagesBatchedAcrossPages(t *testing.T) {
 	}
 	if fill := float64(rec.Rows) / float64(rec.Runs*rec.MaxBatch); fill < 0.8 {
 		t.Errorf("rec runs are %.0f%% full; packing across pages should fill them", 100*fill)
+	}
+}
+
+// Documents go through a pipeline page by page: two scanned 4-page PDFs
+// and a PNG in one call answer per page (the PNG as a picture), and the crops of
+// every page of both documents share recognition runs.
+func TestPipelineReadsDocumentsSharingRuns(t *testing.T) {
+	m := ppocrPage(t)
+	eng, err := New([]*model.Model{m})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages := textimg.Pages(9, 17)
+	pdf := func(ps []textimg.Page) []byte {
+		var pp []docmake.PDFPage
+		for _, p := range ps {
+			img, _, err := image.Decode(bytes.NewReader(p.Data))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var b bytes.Buffer
+			if err := jpeg.Encode(&b, img, &jpeg.Options{Quality: 92}); err != nil {
+				t.Fatal(err)
+			}
+			pp = append(pp, docmake.PDFPage{JPEG: b.Bytes(), Width: p.W, Height: p.H, DPI: 200})
+		}
+		return docmake.PDF(pp)
+	}
+	preds := eng.Predict(context.Background(), []Item{bytesItem(m, pdf(pages[:4])), bytesItem(m, pdf(pages[4:8])), bytesItem(m, pages[8].Data)})
+	lines, perPageRuns, truth, matched := 0, 0, 0, 0
+	read := m.Stages()[2].MaxBatch()
+	for d, want := range [][]textimg.Page{pages[:4], pages[4:8]} {
+		if preds[d].Err != nil {
+			t.Fatalf("document %d: %v", d, preds[d].Err)
+		}
+		got := preds[d].Output["pages"].([]any)
+		if len(got) != len(want) {
+			t.Fatalf("document %d: %d pages, want %d", d, len(got), len(want))
+		}
+		for i, p := range want {
+			g := textimg.ReadLines(got[i].(map[string]any))
+			s := textimg.Score(p, g)
+			truth, matched = truth+s.Truth, matched+s.Matched
+			lines += len(g)
+			perPageRuns += (len(g) + read - 1) / read
+		}
+	}
+	if recall := float64(matched) / float64(truth); recall < 0.85 {
+		t.Errorf("read %d of %d lines of the documents' pages exactly", matched, truth)
+	}
+	if preds[2].Err != nil || preds[2].Output["pages"] != nil || preds[2].Output["lines"] == nil {
+		t.Errorf("the PNG beside the documents: %v %v, want a picture's output", preds[2].Err, preds[2].Output)
+	}
+	rec := preds[0].Stages[2]
+	if rec.Rows < lines || rec.Runs >= perPageRuns {
+		t.Errorf("rec ran %d rows in %d runs; page by page would take %d runs", rec.Rows, rec.Runs, perPageRuns)
 	}
 }

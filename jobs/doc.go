@@ -59,6 +59,11 @@
 //	{"inputs": [{"name": "X", "shape": [1, 4], "datatype": "FP32", "data": [5.1, 3.5, 1.4, 0.2]}]}
 //	                                   an Open Inference Protocol (KServe v2) request: raw tensors
 //
+// Bytes (s3 or data_base64) for an image model are a picture (PNG, JPEG,
+// GIF, BMP, WebP) or a document (PDF, TIFF); the model, not this package,
+// reads them: a document's output is {"pages": [{"page": n, ...}], ...}
+// (README, "Documents and pictures as users have them").
+//
 // A text is any JSON string, "" included, that is valid Unicode: bytes that
 // are not UTF-8, and \u escapes of lone UTF-16 surrogates, are invalid_text
 // (checked on the raw bytes: encoding/json would turn both into U+FFFD

@@ -6,21 +6,23 @@ import (
 	"errors"
 	"hash/crc32"
 	"image"
-	"image/color"
 	"image/gif"
 	"image/jpeg"
 	"math/rand/v2"
+	"os"
 	"strings"
 	"testing"
 
+	"github.com/batchinfer/batchinfer/internal/docmake"
 	"github.com/batchinfer/batchinfer/internal/textimg"
+	"golang.org/x/image/bmp"
 )
 
 // pngHeader is a PNG holding only a signature and an IHDR declaring w×h:
 // a decompression bomb's cheap first bytes.
 func pngHeader(w, h uint32) []byte {
 	var b bytes.Buffer
-	b.Write(pngMagic)
+	b.Write([]byte("\x89PNG\r\n\x1a\n"))
 	ihdr := make([]byte, 13)
 	binary.BigEndian.PutUint32(ihdr[0:], w)
 	binary.BigEndian.PutUint32(ihdr[4:], h)
@@ -29,16 +31,6 @@ func pngHeader(w, h uint32) []byte {
 	chunk := append([]byte("IHDR"), ihdr...)
 	b.Write(chunk)
 	binary.Write(&b, binary.BigEndian, crc32.ChecksumIEEE(chunk))
-	return b.Bytes()
-}
-
-func gifBytes(t *testing.T) []byte {
-	t.Helper()
-	img := image.NewPaletted(image.Rect(0, 0, 40, 20), color.Palette{color.White, color.Black})
-	var b bytes.Buffer
-	if err := gif.Encode(&b, img, nil); err != nil {
-		t.Fatal(err)
-	}
 	return b.Bytes()
 }
 
@@ -66,7 +58,8 @@ func TestBadInputs(t *testing.T) {
 		{"empty file", "ppocr-rec", nil, codeEmptyInput},
 		{"truncated PNG", "ppocr-rec", good[:len(good)/2], codeUndecodableImage},
 		{"random bytes", "ppocr-rec", random, codeUnsupportedFormat},
-		{"GIF", "ppocr-cls", gifBytes(t), codeUnsupportedFormat},
+		{"HEIC", "ppocr-cls", append([]byte("\x00\x00\x00\x18ftypheic"), make([]byte, 40)...), codeUnsupportedFormat},
+		{"a PDF to a plain image model", "ppocr-cls", []byte("%PDF-1.4\n"), codeUnsupportedFormat},
 		{"bomb header 100000x100000", "ppocr-cls", pngHeader(100000, 100000), codeImageTooLarge},
 		{"48x20000 strip", "ppocr-rec", wideStrip(20000, 48), codeImageDimensions},
 		{"over the byte cap", "iris-rf", []byte(`{"features": [1,2,3,4]}` + strings.Repeat(" ", 70000)), codeInputTooLarge},
@@ -94,7 +87,7 @@ func TestBadInputs(t *testing.T) {
 	}
 }
 
-func TestJPEGAndTransparentPNG(t *testing.T) {
+func TestEveryPictureFormatReads(t *testing.T) {
 	m := load(t, "ppocr-rec")
 	const text = "Invoice 2026-11-27"
 	img := textimg.Render(text, textimg.Options{Size: 32})
@@ -108,7 +101,29 @@ func TestJPEGAndTransparentPNG(t *testing.T) {
 	for i, v := range g.Pix {
 		clear.Pix[4*i+3] = 255 - v
 	}
-	for name, data := range map[string][]byte{"jpeg": jpg.Bytes(), "transparent png": textimg.EncodePNG(clear)} {
+	var gf, bm bytes.Buffer
+	if err := gif.Encode(&gf, img, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := bmp.Encode(&bm, img); err != nil {
+		t.Fatal(err)
+	}
+	// A photo of the line taken sideways: stored turned 90° with EXIF
+	// orientation 8, it reads only if the orientation is applied.
+	dir := t.TempDir()
+	if err := os.WriteFile(dir+"/line.png", textimg.EncodePNG(img), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	docmake.Pillow(t, dir, `
+ex = Image.Exif(); ex[0x0112] = 8
+Image.open("line.png").convert("RGB").transpose(Image.Transpose.ROTATE_270).save("sideways.jpg", quality=95, exif=ex.tobytes())
+`)
+	sideways, err := os.ReadFile(dir + "/sideways.jpg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range map[string][]byte{"jpeg": jpg.Bytes(), "transparent png": textimg.EncodePNG(clear),
+		"gif": gf.Bytes(), "bmp": bm.Bytes(), "EXIF-rotated jpeg": sideways} {
 		r, err := m.Preprocess(data)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)

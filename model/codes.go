@@ -5,5 +5,6 @@ package model
 var InputCodes = []string{
 	codeEmptyInput, codeUnsupportedFormat, codeUndecodableImage, codeImageTooLarge, codeImageDimensions,
 	codeInvalidFeatures, codeWrongFeatureCount, codeNonFiniteFeature, codeInputTooLarge,
+	codeUndecodableDoc, codeTooManyPages,
 	codeInvalidText, codeInvalidTensor,
 }

@@ -1,15 +1,12 @@
 package model
 
 import (
-	"bytes"
 	"fmt"
 	"image"
 	"image/color"
-	"image/jpeg"
-	"image/png"
 	"math"
-	"net/http"
 
+	"github.com/batchinfer/batchinfer/document"
 	"golang.org/x/image/draw"
 )
 
@@ -80,67 +77,24 @@ func normalisation(p Preprocess) (bgr bool, mul, add [3]float32, err error) {
 	return bgr, mul, add, nil
 }
 
-var (
-	pngMagic  = []byte("\x89PNG\r\n\x1a\n")
-	jpegMagic = []byte{0xff, 0xd8, 0xff}
-)
-
-// otherImage names image formats we recognise but do not take, so the
-// error says what was sent.
-func otherImage(data []byte) string {
-	switch {
-	case bytes.HasPrefix(data, []byte("GIF87a")), bytes.HasPrefix(data, []byte("GIF89a")):
-		return "GIF"
-	case bytes.HasPrefix(data, []byte("BM")):
-		return "BMP"
-	case len(data) >= 12 && bytes.Equal(data[:4], []byte("RIFF")) && bytes.Equal(data[8:12], []byte("WEBP")):
-		return "WebP"
-	case bytes.HasPrefix(data, []byte("II*\x00")), bytes.HasPrefix(data, []byte("MM\x00*")):
-		return "TIFF"
-	case bytes.HasPrefix(data, []byte("%PDF")):
-		return "PDF"
-	}
-	return ""
-}
-
-// decode sniffs and decodes a PNG or JPEG after checking its declared size,
-// so a small file declaring 100000×100000 is rejected without allocating.
+// decode decodes any picture the document package reads (PNG, JPEG with
+// its EXIF orientation applied, GIF, BMP, WebP, a TIFF's first page) as it
+// is displayed, after checking its declared size: a small file declaring
+// 100000×100000 is rejected without allocating, and a text line too wide
+// for the model before it is decoded.
 func (c *imageCodec) decode(data []byte) (image.Image, error) {
-	var decodeConfig func([]byte) (image.Config, error)
-	var decodeImage func([]byte) (image.Image, error)
-	switch {
-	case bytes.HasPrefix(data, pngMagic):
-		decodeConfig = func(b []byte) (image.Config, error) { return png.DecodeConfig(bytes.NewReader(b)) }
-		decodeImage = func(b []byte) (image.Image, error) { return png.Decode(bytes.NewReader(b)) }
-	case bytes.HasPrefix(data, jpegMagic):
-		decodeConfig = func(b []byte) (image.Config, error) { return jpeg.DecodeConfig(bytes.NewReader(b)) }
-		decodeImage = func(b []byte) (image.Image, error) { return jpeg.Decode(bytes.NewReader(b)) }
-	default:
-		if f := otherImage(data); f != "" {
-			return nil, inputErrorf(codeUnsupportedFormat, "%s is not supported; send PNG or JPEG", f)
-		}
-		// The sniffed type, not the bytes: messages reach logs and the DLQ,
-		// and payload contents must never be logged.
-		return nil, inputErrorf(codeUnsupportedFormat, "not a PNG or JPEG image (looks like %s)", http.DetectContentType(data))
-	}
-	cfg, err := decodeConfig(data)
-	if err != nil {
-		return nil, inputErrorf(codeUndecodableImage, "read image header: %v", err)
-	}
-	if cfg.Width < 1 || cfg.Height < 1 {
-		return nil, inputErrorf(codeImageDimensions, "image is %d×%d", cfg.Width, cfg.Height)
-	}
-	if px := int64(cfg.Width) * int64(cfg.Height); px > c.p.MaxPixels {
-		return nil, inputErrorf(codeImageTooLarge, "image declares %d×%d = %d pixels; the cap is %d", cfg.Width, cfg.Height, px, c.p.MaxPixels)
-	}
+	o := document.Options{MaxPixels: c.p.MaxPixels}
 	if c.dynamic {
-		if w := resizedWidth(cfg.Width, cfg.Height, c.p.Height); w > c.p.RejectWidth {
-			return nil, inputErrorf(codeImageDimensions, "a %d×%d image is %d px wide at height %d; a text line may be at most %d", cfg.Width, cfg.Height, w, c.p.Height, c.p.RejectWidth)
+		o.Check = func(w, h int) error {
+			if rw := resizedWidth(w, h, c.p.Height); rw > c.p.RejectWidth {
+				return inputErrorf(codeImageDimensions, "a %d×%d image is %d px wide at height %d; a text line may be at most %d", w, h, rw, c.p.Height, c.p.RejectWidth)
+			}
+			return nil
 		}
 	}
-	img, err := decodeImage(data)
+	img, err := document.DecodeImage(data, o)
 	if err != nil {
-		return nil, inputErrorf(codeUndecodableImage, "decode image: %v", err)
+		return nil, asInputError(err)
 	}
 	return img, nil
 }

@@ -24,14 +24,17 @@ func (m *Model) PreprocessInput(in Input) ([]Row, error) {
 			return nil, inputErrorf(codeInputTooLarge, "input is %d bytes; model %s takes at most %d", n, m.manifest.Name, limit)
 		}
 	}
+	if in.Text == nil && len(in.Data) == 0 {
+		return nil, inputErrorf(codeEmptyInput, "input is empty (0 bytes)")
+	}
 	if m.codec == nil {
 		if in.Text != nil && m.IsPipeline() {
 			return nil, inputErrorf(codeUnsupportedFormat, "model %s reads images and documents, not text", m.manifest.Name)
 		}
 		return nil, fmt.Errorf("preprocess %s: a pipeline or its stage takes its input through Start", m.manifest.Name)
 	}
-	if in.Text == nil && len(in.Data) == 0 {
-		return nil, inputErrorf(codeEmptyInput, "input is empty (0 bytes)")
+	if rc, ok := m.codec.(RowsCodec); ok {
+		return rc.PreprocessRows(in)
 	}
 	row, err := m.codec.Preprocess(in)
 	if err != nil {
@@ -56,7 +59,8 @@ func inputBytes(in Input) int {
 // into its result: the codec's, or for a tensor request
 // {"outputs": [{"name", "shape", "datatype", "data"}, …]}.
 func (m *Model) PostprocessRows(rows []Row, outputs [][]Tensor) (map[string]any, error) {
-	if len(rows) == 0 || len(rows) != len(outputs) {
+	rc, several := m.codec.(RowsCodec)
+	if (len(rows) == 0 && !several) || len(rows) != len(outputs) {
 		return nil, fmt.Errorf("postprocess %s: %d rows with %d outputs", m.manifest.Name, len(rows), len(outputs))
 	}
 	for _, outs := range outputs {
@@ -64,7 +68,7 @@ func (m *Model) PostprocessRows(rows []Row, outputs [][]Tensor) (map[string]any,
 			return nil, fmt.Errorf("postprocess %s: got %d outputs, the manifest lists %d", m.manifest.Name, len(outs), len(m.manifest.Outputs))
 		}
 	}
-	if _, ok := rows[0].State.(tensorState); ok {
+	if len(rows) > 0 && isTensorRow(rows[0]) {
 		res, err := tensorResponse(m.manifest.Outputs, outputs)
 		if err != nil {
 			return nil, fmt.Errorf("postprocess %s: %w", m.manifest.Name, err)
@@ -74,7 +78,13 @@ func (m *Model) PostprocessRows(rows []Row, outputs [][]Tensor) (map[string]any,
 	if m.codec == nil {
 		return nil, fmt.Errorf("postprocess %s: a pipeline model gives its output through Flow.Result", m.manifest.Name)
 	}
-	res, err := m.codec.Postprocess(rows[0], outputs[0])
+	var res map[string]any
+	var err error
+	if several {
+		res, err = rc.PostprocessRows(rows, outputs)
+	} else {
+		res, err = m.codec.Postprocess(rows[0], outputs[0])
+	}
 	if err != nil {
 		return nil, fmt.Errorf("postprocess %s: %w", m.manifest.Name, err)
 	}
@@ -140,3 +150,8 @@ var (
 	_ Codec = kindCodec{}
 	_ Codec = tensorOnly{}
 )
+
+func isTensorRow(r Row) bool {
+	_, ok := r.State.(tensorState)
+	return ok
+}

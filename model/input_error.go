@@ -1,6 +1,11 @@
 package model
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+
+	"github.com/batchinfer/batchinfer/document"
+)
 
 // InputError is a problem with one input's bytes: retrying cannot help. Code
 // is one of the jobs taxonomy strings (empty_input, unsupported_format,
@@ -26,10 +31,22 @@ const (
 	codeWrongFeatureCount = "wrong_feature_count"
 	codeNonFiniteFeature  = "non_finite_feature"
 	codeInputTooLarge     = "input_too_large"
+	codeUndecodableDoc    = document.CodeUndecodableDoc
+	codeTooManyPages      = document.CodeTooManyPages
 )
 
 func inputErrorf(code, format string, a ...any) *InputError {
 	return &InputError{Code: code, Message: fmt.Sprintf(format, a...)}
+}
+
+// asInputError turns a document.Error (whose codes are the same jobs
+// strings) into an *InputError; other errors pass through.
+func asInputError(err error) error {
+	var d *document.Error
+	if errors.As(err, &d) {
+		return &InputError{Code: d.Code, Message: d.Message}
+	}
+	return err
 }
 
 // Codes of text and tensor inputs.

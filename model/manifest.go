@@ -52,6 +52,9 @@ type Manifest struct {
 	// softmax, or sigmoid for multi-label models (a Hugging Face export's
 	// problem_type multi_label_classification).
 	Activation string `json:"activation,omitempty"`
+	// Vectors is feature-extraction's side output of a record file's
+	// embeddings: parquet, npy or off (empty: BATCHINFER_VECTORS).
+	Vectors string `json:"vectors,omitempty"`
 
 	// Options of the detection codecs (task object-detection).
 	Conf   *float64 `json:"conf,omitempty"`    // confidence threshold
@@ -123,6 +126,14 @@ type Preprocess struct {
 	// the crop is cut: the recogniser was trained on lines with paper
 	// around them, and on DB's tight boxes it runs words together.
 	CropMargin float64 `json:"crop_margin,omitempty"`
+	// Documents (a pipeline or detector model's PDF and TIFF inputs):
+	// MaxPages pages at most (over it: too_many_pages; 0: 100), PDF pages
+	// rendered at DPI (0: 200), and with TextLayer a digital PDF page's
+	// own text taken instead of OCR (page OCR only). MaxPixels caps each
+	// page.
+	MaxPages  int  `json:"max_pages,omitempty"`
+	DPI       int  `json:"dpi,omitempty"`
+	TextLayer bool `json:"text_layer,omitempty"`
 }
 
 // Postprocess picks the output codec.
@@ -135,13 +146,22 @@ type Preprocess struct {
 // Kind "tabular": LabelOutput holds the predicted class id, Output the
 // per-class probabilities → label, score, probabilities.
 type Postprocess struct {
-	Kind        string `json:"kind"`
-	Output      string `json:"output,omitempty"`
-	LabelOutput string `json:"label_output,omitempty"`
-	Softmax     bool   `json:"softmax,omitempty"`
-	TopK        int    `json:"top_k,omitempty"`
-	Blank       int    `json:"blank,omitempty"`
-	AppendSpace bool   `json:"append_space,omitempty"`
+	Kind string `json:"kind"`
+	// Kind "yolo" (an object detector): Format is yolov8 ([1, 4+C, N],
+	// v8/v11), yolov5 ([1, N, 5+C]) or yolo_nms (an nms=True export's
+	// [1, K, 6]), else told from the export; Conf, IoU and MaxDet replace
+	// Ultralytics' defaults for the family (0.25, 0.7, 300; YOLOv5 0.25,
+	// 0.45, 1000).
+	Format      string  `json:"format,omitempty"`
+	Conf        float64 `json:"conf,omitempty"`
+	IoU         float64 `json:"iou,omitempty"`
+	MaxDet      int     `json:"max_det,omitempty"`
+	Output      string  `json:"output,omitempty"`
+	LabelOutput string  `json:"label_output,omitempty"`
+	Softmax     bool    `json:"softmax,omitempty"`
+	TopK        int     `json:"top_k,omitempty"`
+	Blank       int     `json:"blank,omitempty"`
+	AppendSpace bool    `json:"append_space,omitempty"`
 	// FoldFullwidth maps full-width ASCII variants (U+FF01–U+FF5E, U+3000)
 	// to ASCII in CTC text. PaddleOCR's Chinese charset holds both "(" and
 	// "（", which look alike in Latin fonts; the model picks between them

@@ -48,6 +48,9 @@ type Model struct {
 	det    *detCodec
 	db     *dbPost
 	img    *imageCodec
+	// An object detector is a model of one stage whose objects does the
+	// letterbox and the detections.
+	objects *detector
 
 	closeOnce sync.Once
 	closeErr  error
@@ -76,6 +79,9 @@ func build(spec *Spec, opts Options) (*Model, error) {
 	dir, man := spec.Dir, spec.Manifest
 	if len(man.Pipeline) > 0 {
 		return buildPipeline(dir, man, opts)
+	}
+	if man.Task == TaskObjectDetection {
+		return buildDetector(spec, opts)
 	}
 	onnxPath := filepath.Join(dir, man.File)
 	if _, err := os.Stat(onnxPath); err != nil {
@@ -326,18 +332,17 @@ func (m *Model) PadValue() float32 { return m.manifest.Preprocess.PadValue }
 func (m *Model) PadMultiple() int { return m.manifest.Batch.Bucket }
 
 // Preprocess turns one input's bytes into one tensor row, without the
-// batch dim. Bad input gives an *InputError.
+// batch dim, for a model of one input: PreprocessInput's one row's one
+// tensor. Bad input gives an *InputError.
 func (m *Model) Preprocess(data []byte) (Tensor, error) {
-	if limit := m.manifest.Preprocess.MaxInputBytes; limit > 0 && int64(len(data)) > limit {
-		return Tensor{}, inputErrorf(codeInputTooLarge, "input is %d bytes; model %s takes at most %d", len(data), m.manifest.Name, limit)
+	rows, err := m.PreprocessInput(Input{Data: data})
+	if err != nil {
+		return Tensor{}, err
 	}
-	if len(data) == 0 {
-		return Tensor{}, inputErrorf(codeEmptyInput, "input is empty (0 bytes)")
+	if len(rows) != 1 || len(rows[0].Inputs) != 1 {
+		return Tensor{}, fmt.Errorf("preprocess %s: the model takes %d input tensors: use PreprocessInput", m.manifest.Name, len(m.manifest.Inputs))
 	}
-	if m.pre == nil {
-		return Tensor{}, fmt.Errorf("preprocess %s: a pipeline or its stage takes its input through Start", m.manifest.Name)
-	}
-	return m.pre.preprocess(data)
+	return rows[0].Inputs[0], nil
 }
 
 // Postprocess turns ONE row's outputs (one per manifest output, leading

@@ -3,13 +3,8 @@ package model
 import (
 	"errors"
 	"fmt"
-	"image"
 	"math"
 	"slices"
-	"strings"
-	"time"
-
-	"github.com/batchinfer/batchinfer/tensor"
 )
 
 // Roles a pipeline stage can play.
@@ -17,6 +12,9 @@ const (
 	RoleDetect = "detect"
 	RoleOrient = "orient"
 	RoleRead   = "read"
+	// RoleObjects is an object detector's one stage: a letterboxed row
+	// per page, detections out.
+	RoleObjects = "objects"
 )
 
 // validatePipeline checks a pipeline model's manifest: its page codec and
@@ -140,154 +138,6 @@ func (m *Model) pagesPerCall() int {
 // Role is a stage's part in its pipeline ("" for a plain model).
 func (m *Model) Role() string { return m.manifest.Role }
 
-// Flow is one input on its way through a pipeline model: the decoded page,
-// then the regions detection found and what later stages made of them.
-// For each stage in turn, a caller takes the stage's Rows, runs them (with
-// other flows' rows, in whatever packs it likes) and gives each row's
-// outputs back to Take; Result is the output. A Flow is used by one
-// goroutine at a time.
-type Flow struct {
-	m      *Model
-	page   image.Image
-	detW   int // size of the detection row
-	detH   int
-	lines  []*pageLine
-	phases map[string]time.Duration
-}
-
-// pageLine is one detected text region.
-type pageLine struct {
-	quad    [4]point // tl, tr, br, bl in page pixels, as grown by unclip
-	polygon [4]point // quad clipped to the page
-	crop    *image.RGBA
-	text    string
-	conf    float64
-}
-
-// Start decodes one input for a pipeline model. Bad input gives an
-// *InputError with the same codes as any image.
-func (m *Model) Start(data []byte) (*Flow, error) {
-	if !m.IsPipeline() {
-		return nil, fmt.Errorf("start %s: not a pipeline model", m.manifest.Name)
-	}
-	t0 := time.Now()
-	if limit := m.manifest.Preprocess.MaxInputBytes; limit > 0 && int64(len(data)) > limit {
-		return nil, inputErrorf(codeInputTooLarge, "input is %d bytes; model %s takes at most %d", len(data), m.manifest.Name, limit)
-	}
-	if len(data) == 0 {
-		return nil, inputErrorf(codeEmptyInput, "input is empty (0 bytes)")
-	}
-	img, err := m.page.decode(data)
-	if err != nil {
-		return nil, err
-	}
-	return &Flow{m: m, page: img, phases: map[string]time.Duration{"decode": time.Since(t0)}}, nil
-}
-
-// Phases is the CPU time this flow spent in each of its own steps:
-// "decode", "crop", and "STAGE.pre" / "STAGE.post" for each stage.
-func (f *Flow) Phases() map[string]time.Duration { return f.phases }
-
-// Rows are the rows this flow gives stage i: one for detection, one per
-// detected line for the later stages (none on a page without text).
-func (f *Flow) Rows(i int) []Tensor {
-	st := f.m.stages[i]
-	t0 := time.Now()
-	defer func() { f.phases[st.Name()+".pre"] += time.Since(t0) }()
-	if st.Role() == RoleDetect {
-		row := st.det.row(f.page)
-		f.detH, f.detW = int(row.Shape[1]), int(row.Shape[2])
-		return []Tensor{row}
-	}
-	rows := make([]Tensor, len(f.lines))
-	for k, l := range f.lines {
-		rows[k] = st.img.preprocessImage(l.crop)
-	}
-	return rows
-}
-
-// cropAll cuts every line out of the page, at the height and margin of the
-// first stage after detection, and lets the page go: from here on a flow
-// holds only its small crops, so a caller may keep many flows in memory
-// while it packs their crops into shared runs.
-func (f *Flow) cropAll() {
-	t0 := time.Now()
-	p := f.m.stages[1].manifest.Preprocess
-	for _, l := range f.lines {
-		l.crop = cropLine(f.page, l.quad, p.Height, p.CropMargin)
-	}
-	f.page = nil
-	f.phases["crop"] += time.Since(t0)
-}
-
-// Take gives stage i the outputs of this flow's rows, outs[k] for Rows(i)[k]
-// (one tensor per stage output, leading dim removed, possibly padded).
-func (f *Flow) Take(i int, outs [][]Tensor) error {
-	st := f.m.stages[i]
-	t0 := time.Now()
-	if st.Role() == RoleDetect {
-		err := f.takeDetect(st, outs[0][0])
-		f.phases[st.Name()+".post"] += time.Since(t0)
-		if err == nil {
-			f.cropAll()
-		}
-		return err
-	}
-	defer func() { f.phases[st.Name()+".post"] += time.Since(t0) }()
-	switch st.Role() {
-	case RoleOrient:
-		flip := st.manifest.Postprocess.FlipLabel
-		thr := st.manifest.Postprocess.Threshold
-		for k, l := range f.lines {
-			res, err := st.post.postprocess(outs[k])
-			if err != nil {
-				return fmt.Errorf("stage %s line %d: %w", st.Name(), k, err)
-			}
-			if res["label"] == flip && res["score"].(float64) >= thr {
-				l.crop = rotate180(l.crop)
-			}
-		}
-	case RoleRead:
-		for k, l := range f.lines {
-			res, err := st.post.postprocess(outs[k])
-			if err != nil {
-				return fmt.Errorf("stage %s line %d: %w", st.Name(), k, err)
-			}
-			l.text, l.conf = res["text"].(string), res["confidence"].(float64)
-		}
-	}
-	return nil
-}
-
-// takeDetect turns the probability map into lines in page pixels, in
-// reading order. The map may be padded beyond this page's own row.
-func (f *Flow) takeDetect(st *Model, out Tensor) error {
-	s := out.Shape
-	if len(s) != 3 || s[0] != 1 || int(s[1]) < f.detH || int(s[2]) < f.detW {
-		return fmt.Errorf("stage %s: output shape %v does not cover the %d×%d input", st.Name(), s, f.detW, f.detH)
-	}
-	pm := probMap{data: tensor.AsFloat32(out), w: f.detW, h: f.detH, stride: int(s[2])}
-	b := f.page.Bounds()
-	pw, ph := float64(b.Dx()), float64(b.Dy())
-	sx, sy := pw/float64(f.detW), ph/float64(f.detH)
-	f.lines = f.lines[:0]
-	for _, r := range st.db.boxes(pm) {
-		c := r.corners()
-		l := &pageLine{}
-		for j, p := range c {
-			l.quad[j] = point{math.Round(p.X * sx), math.Round(p.Y * sy)}
-			l.polygon[j] = clampPoint(l.quad[j], pw-1, ph-1)
-		}
-		// PaddleOCR's filter_tag_det_res: a box clipped to a sliver is noise.
-		if l.polygon[0].dist(l.polygon[1]) <= 3 || l.polygon[0].dist(l.polygon[3]) <= 3 {
-			continue
-		}
-		f.lines = append(f.lines, l)
-	}
-	sortReadingOrder(f.lines)
-	return nil
-}
-
 // sortReadingOrder sorts lines top to bottom, and left to right within a
 // row, along the page's own axes: positions are measured along and across
 // the median direction of the lines, so a skewed page's rows stay rows. A
@@ -327,36 +177,4 @@ func cmpFloat(a, b float64) int {
 		return 1
 	}
 	return 0
-}
-
-// Result is the page's output, lines in reading order:
-//
-//	{"lines": [{"text", "confidence", "box": [x0, y0, x1, y1], "polygon": [[x, y] ×4]}], "line_count": 2, "text": "line\nline"}
-//
-// Lines read below the read stage's drop_score, or as nothing, are left out.
-func (f *Flow) Result() map[string]any {
-	drop := f.m.stages[len(f.m.stages)-1].manifest.Postprocess.DropScore
-	lines := []any{}
-	var texts []string
-	for _, l := range f.lines {
-		if l.text == "" || l.conf < drop {
-			continue
-		}
-		x0, y0, x1, y1 := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
-		poly := make([]any, 4)
-		for j, p := range l.polygon {
-			x0, y0, x1, y1 = min(x0, p.X), min(y0, p.Y), max(x1, p.X), max(y1, p.Y)
-			r := p.rounded()
-			poly[j] = []any{r[0], r[1]}
-		}
-		// Plain maps and slices: results also go through DynamoDB's
-		// attributevalue, which ignores json tags.
-		lines = append(lines, map[string]any{
-			"text": l.text, "confidence": l.conf,
-			"box":     []any{int(x0), int(y0), int(x1), int(y1)},
-			"polygon": poly,
-		})
-		texts = append(texts, l.text)
-	}
-	return map[string]any{"lines": lines, "line_count": len(lines), "text": strings.Join(texts, "\n")}
 }

@@ -139,7 +139,8 @@ func TestPipelineEntryPoints(t *testing.T) {
 		code string
 	}{
 		{nil, codeEmptyInput},
-		{[]byte("GIF89a...."), codeUnsupportedFormat},
+		{[]byte("RIFF0000AVI LIST"), codeUnsupportedFormat},
+		{[]byte("GIF89a...."), codeUndecodableImage},
 		{textimg.PNG("cut short", textimg.Options{})[:40], codeUndecodableImage},
 	} {
 		_, err := page.Start(tc.data)

@@ -55,6 +55,17 @@ type Codec interface {
 	Postprocess(row Row, outputs []Tensor) (map[string]any, error)
 }
 
+// RowsCodec is implemented by a codec that makes several rows of one
+// input (the pages of a PDF or TIFF for a detector, the windows of a long
+// text): PreprocessInput and PostprocessRows then call these instead of
+// Preprocess and Postprocess. The rows of one input pack into runs with
+// every other row of the model, and outputs[i] is rows[i]'s.
+type RowsCodec interface {
+	Codec
+	PreprocessRows(in Input) ([]Row, error)
+	PostprocessRows(rows []Row, outputs [][]Tensor) (map[string]any, error)
+}
+
 // PadValuer is implemented by a codec whose rows pad with values of their
 // own, one per model input (a tokenizer's pad id for input_ids, 0 for the
 // attention mask). Otherwise every input pads with the manifest's

@@ -1,11 +1,3 @@
-// Package model owns ONNX Runtime for batchinfer: the process-wide
-// environment, one session per model folder, the model manifest, and the
-// codecs that turn input bytes into tensor rows (Preprocess) and output rows
-// into JSON-ready results (Postprocess).
-//
-// It knows nothing about queues, tables or batching policy: callers stack
-// rows into a batch (padding dynamic dims with PadValue up to PadMultiple),
-// call Run once per batch and split the outputs back per row.
 package model
 
 import (

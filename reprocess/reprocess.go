@@ -24,7 +24,17 @@ type Options struct {
 	ModelVersionNot string       // only items whose model_version differs ("" = any)
 	Limit           int          // at most this many items read (0 = all)
 	DryRun          bool         // report, change nothing
+	// RunID makes the run resumable: its window's upper bound and its
+	// cursor are kept in the results table under this id, so a run that
+	// stops part-way (deadline, crash) and is started again with the same
+	// id goes on after the last job it handled. The worker passes the
+	// reprocess request's message id: a redelivery continues the run.
+	RunID string
 }
+
+// pageSize is how many jobs a run lists at a time; its cursor is saved
+// after each page.
+const pageSize = 100
 
 // Reprocess actions.
 const (
@@ -50,14 +60,18 @@ type Result struct {
 // items, or of every item after a new model version.
 type Reprocessor struct {
 	Results JobLister
-	Queue   Sender         // the jobs queue
-	Objects ObjectVersions // to check an S3-notified object is unchanged
+	Queue   Sender           // the jobs queue
+	Objects ObjectVersions   // to check an S3-notified object is unchanged
+	Now     func() time.Time // a new run's upper bound; nil = time.Now
 }
 
-// JobLister finds finished jobs and resets them.
+// JobLister finds finished jobs, resets them, and keeps a resumable run's
+// state.
 type JobLister interface {
-	ListByStatus(ctx context.Context, status store.Status, since time.Time, limit int) ([]store.Record, error)
+	ListWindow(ctx context.Context, status store.Status, w store.Window, limit int) ([]store.Record, error)
 	Reset(ctx context.Context, jobID string, expect store.Status) error
+	LoadRun(ctx context.Context, id string) (store.RunState, bool, error)
+	SaveRun(ctx context.Context, id string, st store.RunState) error
 }
 
 // Sender sends messages to a queue.
@@ -73,35 +87,96 @@ type ObjectVersions interface {
 // Run finds the selected items through the status index and, for each
 // with an S3 input, resets the item (only if still in opt.Status) and
 // enqueues the job again under the same job_id. Inline inputs are skipped:
-// their payload is only in the DLQ, which `dlq redrive` moves back.
-// Per-job problems are in the results; the error is for the listing itself.
+// their payload is only in the DLQ. Per-job problems are in the results;
+// the error is for the listing itself.
+//
+// The run lists in pages by (updated_at, job_id) up to the moment it began,
+// so the jobs it requeues, once finished again, are never selected a
+// second time by the same run; a reset only succeeds on an item still in
+// opt.Status. With opt.RunID the upper bound and the cursor persist, and a
+// second Run with that id continues where the first stopped.
 func (rp *Reprocessor) Run(ctx context.Context, opt Options) ([]Result, error) {
 	if opt.Status != store.StatusFailed && opt.Status != store.StatusSucceeded {
 		return nil, fmt.Errorf("reprocess: status %q: only FAILED or SUCCEEDED jobs are reprocessed (an IN_PROGRESS job is taken over by its next delivery once its lease expires)", opt.Status)
 	}
-	recs, err := rp.Results.ListByStatus(ctx, opt.Status, opt.Since, opt.Limit)
+	st, err := rp.start(ctx, opt)
 	if err != nil {
 		return nil, fmt.Errorf("reprocess: %w", err)
 	}
+	until, err := time.Parse(store.TimeFormat, st.Until)
+	if err != nil {
+		return nil, fmt.Errorf("reprocess: run %s: bad upper bound %q: %w", opt.RunID, st.Until, err)
+	}
 	var out []Result
-	for i := range recs {
-		rec := &recs[i]
-		if opt.Code != "" && (rec.Error == nil || string(rec.Error.Code) != opt.Code) {
-			continue
+	for opt.Limit <= 0 || st.Handled < opt.Limit {
+		n := pageSize
+		if opt.Limit > 0 {
+			n = min(n, opt.Limit-st.Handled)
 		}
-		if opt.ModelVersionNot != "" && rec.ModelVersion == opt.ModelVersionNot {
-			continue
+		recs, err := rp.Results.ListWindow(ctx, opt.Status, store.Window{Since: opt.Since, Until: until, After: st.After}, n)
+		if err != nil {
+			return out, fmt.Errorf("reprocess: %w", err)
 		}
-		if ctx.Err() != nil {
-			// Out of time: no new reset may start, since a reset whose
-			// enqueue is cut short leaves the job neither FAILED nor queued.
-			err := jobs.Wrap(jobs.CodeDeadline, ctx.Err(), "not started")
-			out = append(out, Result{JobID: rec.JobID, Input: rec.Input, Action: ActionError, Reason: err.Error(), Err: err})
-			continue
+		stopped := false
+		for i := range recs {
+			if ctx.Err() != nil {
+				// Out of time: no new reset may start, since a reset whose
+				// enqueue is cut short leaves the job neither FAILED nor
+				// queued. The cursor stays before this job.
+				err := jobs.Wrap(jobs.CodeDeadline, ctx.Err(), "not started")
+				out = append(out, Result{JobID: recs[i].JobID, Input: recs[i].Input, Action: ActionError, Reason: err.Error(), Err: err})
+				stopped = true
+				continue
+			}
+			if r, picked := rp.pick(ctx, &recs[i], opt); picked {
+				out = append(out, r)
+			}
+			st.After, st.Handled = store.CursorOf(recs[i]), st.Handled+1
 		}
-		out = append(out, rp.one(ctx, rec, opt))
+		if err := rp.save(context.WithoutCancel(ctx), opt, st); err != nil {
+			return out, fmt.Errorf("reprocess: %w", err)
+		}
+		if stopped || len(recs) < n {
+			break
+		}
 	}
 	return out, nil
+}
+
+// start is the run's state: loaded when opt.RunID names a run begun
+// before, else new with the upper bound now (and saved at once, so a
+// crash before the first page still leaves the bound).
+func (rp *Reprocessor) start(ctx context.Context, opt Options) (store.RunState, error) {
+	if opt.RunID != "" && !opt.DryRun {
+		st, ok, err := rp.Results.LoadRun(ctx, opt.RunID)
+		if err != nil || ok {
+			return st, err
+		}
+	}
+	now := time.Now
+	if rp.Now != nil {
+		now = rp.Now
+	}
+	st := store.RunState{Until: store.FormatTime(now())}
+	return st, rp.save(ctx, opt, st)
+}
+
+func (rp *Reprocessor) save(ctx context.Context, opt Options, st store.RunState) error {
+	if opt.RunID == "" || opt.DryRun {
+		return nil
+	}
+	return rp.Results.SaveRun(ctx, opt.RunID, st)
+}
+
+// pick handles rec when it passes the filters.
+func (rp *Reprocessor) pick(ctx context.Context, rec *store.Record, opt Options) (Result, bool) {
+	if opt.Code != "" && (rec.Error == nil || string(rec.Error.Code) != opt.Code) {
+		return Result{}, false
+	}
+	if opt.ModelVersionNot != "" && rec.ModelVersion == opt.ModelVersionNot {
+		return Result{}, false
+	}
+	return rp.one(ctx, rec, opt), true
 }
 
 func (rp *Reprocessor) one(ctx context.Context, rec *store.Record, opt Options) Result {

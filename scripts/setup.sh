@@ -44,12 +44,39 @@ tokenizers() {
   fi
   chmod -R u+w "$cache/tokenizers"
 }
+# The text test models: small BERT-shaped encoders with seeded weights over
+# the tokenizers above, in Hugging Face export layout (no model hub is
+# reachable, so the project makes its own; internal/textmodels/gen.py says
+# what each one is). Made with Debian's python3-onnx; byte-stable, so their
+# ONNX files are checked against tools/checksums.sha256 too. Each version of
+# the generator writes a folder of its own, models/text-HASH, and
+# models/text is a symlink to the current one: a checkout with another
+# generator re-points it without deleting what a running test reads.
+textmodels() {
+  local gen="$root/internal/textmodels/gen.py" stamp dir
+  [ -s "$cache/tokenizers/qwen3/tokenizer.json" ] || return 0
+  stamp=$(sha256sum "$gen" | cut -c1-16)
+  dir="$cache/models/text-$stamp"
+  if [ ! -s "$dir/.generator" ]; then
+    if ! /usr/bin/python3 -c 'import onnx' 2>/dev/null; then
+      echo "setup: python3-onnx (Debian) for the text-model generator"
+      apt-get install -y -q python3-onnx >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q python3-onnx >/dev/null; }
+    fi
+    rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
+    /usr/bin/python3 "$gen" "$cache/tokenizers" "$dir.tmp" >/dev/null
+    echo "$stamp" >"$dir.tmp/.generator" && mv "$dir.tmp" "$dir"
+  fi
+  [ "$(readlink "$cache/models/text" 2>/dev/null)" = "text-$stamp" ] && return 0
+  [ -L "$cache/models/text" ] || rm -rf "$cache/models/text" # a folder from before the symlink
+  ln -sfn "text-$stamp" "$cache/models/text.link" && mv -T "$cache/models/text.link" "$cache/models/text"
+}
 verify() { # every pinned file that exists must match tools/checksums.sha256
   sha256sum --quiet --strict -c "$root/tools/checksums.sha256"
 }
 complete() {
   page_model # derived from the npm assets, so it needs no reinstall
   tokenizers
+  textmodels
   while read -r _ f; do [ -s "$cache/$f" ] || return 1; done < "$root/tools/checksums.sha256"
   [ -x "$cache/bin/aws-lambda-rie" ] && [ -d "$cache/node/node_modules/fauxqs" ] && [ -d "$cache/node/node_modules/dynalite" ] \
     && cmp -s "$root/tools/npm/package-lock.json" "$cache/node/package-lock.json"
@@ -70,6 +97,15 @@ feature_model() {
   cp "$cache/models/iris-rf/sklearn_randomforest.onnx" "$cache/models/iris-feat/"
   cp "$root/models/iris-feat/manifest.json" "$cache/models/iris-feat/manifest.json"
 }
+# Test documents and detector test models are made by the system python3
+# with Debian's Pillow (libtiff's JPEG and fax TIFFs, WebP, EXIF) and onnx
+# (the YOLO-layout test exports, ONNX Runtime's NonMaxSuppression graph).
+python_debs() {
+  /usr/bin/python3 -c 'import PIL, onnx' 2>/dev/null && return 0
+  echo "setup: Debian python3-pil and python3-onnx"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-pil python3-onnx >/dev/null
+}
+python_debs
 
 if complete && verify; then
   # Manifests are committed; refresh the copies in case they changed.
@@ -90,7 +126,10 @@ cp "$root/tools/npm/package.json" "$root/tools/npm/package-lock.json" node/
 echo "setup: ONNX Runtime shared library"
 for arch in x64:amd64 arm64:arm64; do
   mkdir -p "ort/linux-${arch#*:}"
-  cp "node/node_modules/onnxruntime-node/bin/napi-v6/linux/${arch%:*}/libonnxruntime.so.1" "ort/linux-${arch#*:}/libonnxruntime.so.1"
+  # Replaced by rename, never rewritten in place: a test process that has
+  # the library mapped dies of SIGBUS when its pages change under it.
+  src="node/node_modules/onnxruntime-node/bin/napi-v6/linux/${arch%:*}/libonnxruntime.so.1" dst="ort/linux-${arch#*:}/libonnxruntime.so.1"
+  cmp -s "$src" "$dst" || { cp "$src" "$dst.tmp" && mv -f "$dst.tmp" "$dst"; }
 done
 
 echo "setup: models"
@@ -105,6 +144,7 @@ for m in ppocr-rec ppocr-cls iris-rf; do cp "$root/models/$m/manifest.json" "mod
 feature_model
 page_model
 tokenizers
+textmodels
 
 echo "setup: Lambda runtime interface emulator"
 (cd "$root" && GOBIN="$cache/bin" go install "github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$RIE_VERSION")

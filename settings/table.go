@@ -22,6 +22,8 @@ var (
 	ClaimModels        = add("CLAIM_MODELS", List, "", Worker, "models whose jobs are claimed under CLAIM=auto")
 	MaxRecordFileBytes = add("MAX_RECORD_FILE_BYTES", Int, "1073741824", Worker, "record file size cap")
 	RecordPartBytes    = add("RECORD_PART_BYTES", Int, "8388608", Worker, "a record file's output part (at least 5 MiB), each committed progress")
+	Vectors            = add("VECTORS", Text, "parquet", Worker, "a record file of an embedding model also writes its vectors as parquet or npy objects (the output's vectors_uri), or off; a manifest's vectors wins")
+	VectorsJSONL       = add("VECTORS_JSONL", Switch, "on", Worker, "off leaves the embeddings out of a record file's JSONL lines when its vectors have objects of their own")
 	DeadlineMargin     = add("DEADLINE_MARGIN", Duration, "2s", Worker, "no new work starts with less time left in the invocation")
 	IntraOpThreads     = add("INTRA_OP_THREADS", Int, "0", Worker, "ONNX Runtime threads per run (0: the CPUs the process may use)")
 	MaxBatch           = add("MAX_BATCH", Int, "0", Worker, "caps rows per tensor run (0: each manifest's own)")

@@ -160,17 +160,17 @@ func ensureTable(ctx context.Context, c *dynamodb.Client, table string) error {
 		BillingMode: dbtypes.BillingModePayPerRequest,
 		AttributeDefinitions: []dbtypes.AttributeDefinition{
 			{AttributeName: aws.String("job_id"), AttributeType: str},
-			{AttributeName: aws.String("status"), AttributeType: str},
+			{AttributeName: aws.String(StatusShardAttr), AttributeType: str},
 			{AttributeName: aws.String("updated_at"), AttributeType: str},
 		},
 		KeySchema: []dbtypes.KeySchemaElement{{AttributeName: aws.String("job_id"), KeyType: dbtypes.KeyTypeHash}},
 		GlobalSecondaryIndexes: []dbtypes.GlobalSecondaryIndex{{
 			IndexName: aws.String(StatusIndex),
 			KeySchema: []dbtypes.KeySchemaElement{
-				{AttributeName: aws.String("status"), KeyType: dbtypes.KeyTypeHash},
+				{AttributeName: aws.String(StatusShardAttr), KeyType: dbtypes.KeyTypeHash},
 				{AttributeName: aws.String("updated_at"), KeyType: dbtypes.KeyTypeRange},
 			},
-			Projection: &dbtypes.Projection{ProjectionType: dbtypes.ProjectionTypeAll},
+			Projection: &dbtypes.Projection{ProjectionType: dbtypes.ProjectionTypeInclude, NonKeyAttributes: IndexProjection},
 		}},
 	})
 	var inUse *dbtypes.ResourceInUseException

@@ -60,6 +60,7 @@ func (r *Results) Put(ctx context.Context, rec Record, since time.Time) (PutResu
 		stamp = formatTime(r.now())
 	}
 	rec.CreatedAt, rec.UpdatedAt, rec.Attempts, rec.LeaseExpiresAt = stamp, stamp, 1, 0
+	rec.StatusShard = StatusShard(rec.Status, rec.JobID)
 	item, err := attributevalue.MarshalMap(rec)
 	if err != nil {
 		return PutResult{}, fmt.Errorf("put job %s: encode item: %w", rec.JobID, err)

@@ -32,8 +32,11 @@ type ErrorInfo struct {
 // Record is one item of the results table, one per job, keyed by job_id
 // (DESIGN.md, "Contracts").
 type Record struct {
-	JobID        string `dynamodbav:"job_id"`
-	Status       Status `dynamodbav:"status"`
+	JobID  string `dynamodbav:"job_id"`
+	Status Status `dynamodbav:"status"`
+	// StatusShard is the status index's key (statusindex.go), written
+	// with every change of status.
+	StatusShard  string `dynamodbav:"status_shard,omitempty"`
 	Model        string `dynamodbav:"model,omitempty"`
 	ModelVersion string `dynamodbav:"model_version,omitempty"`
 	Input        string `dynamodbav:"input,omitempty"` // s3://bucket/key or inline

@@ -27,6 +27,7 @@ func (r *Results) Reset(ctx context.Context, jobID string, expect Status) error 
 	now := r.now()
 	update := expression.
 		Set(expression.Name("status"), expression.Value(string(StatusInProgress))).
+		Set(expression.Name(StatusShardAttr), expression.Value(StatusShard(StatusInProgress, jobID))).
 		Set(expression.Name("lease_expires_at"), expression.Value(0)).
 		Set(expression.Name("reset_at"), expression.Value(now.UnixMilli())).
 		Set(expression.Name("updated_at"), expression.Value(formatTime(now)))

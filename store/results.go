@@ -16,10 +16,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
 
-// StatusIndex is the results table's global secondary index: partition key
-// `status`, sort key `updated_at`.
-const StatusIndex = "status-updated_at"
-
 // ErrClaimLost means Complete found the item no longer held by the caller's
 // claim: another delivery took over after the lease expired, or the item is
 // already final. The newer outcome stands; the caller treats its message as
@@ -141,6 +137,7 @@ func (r *Results) tryClaim(ctx context.Context, rec Record, lease time.Duration)
 
 	update := expression.
 		Set(expression.Name("status"), expression.Value(string(StatusInProgress))).
+		Set(expression.Name(StatusShardAttr), expression.Value(StatusShard(StatusInProgress, rec.JobID))).
 		Set(expression.Name("claim_token"), expression.Value(token)).
 		Set(expression.Name("lease_expires_at"), expression.Value(now.Add(lease).UnixMilli())).
 		Set(expression.Name("updated_at"), expression.Value(stamp)).
@@ -219,6 +216,7 @@ func (r *Results) Complete(ctx context.Context, rec Record) error {
 	}
 	update := expression.
 		Set(expression.Name("status"), expression.Value(string(rec.Status))).
+		Set(expression.Name(StatusShardAttr), expression.Value(StatusShard(rec.Status, rec.JobID))).
 		Set(expression.Name("updated_at"), expression.Value(stamp)).
 		Remove(expression.Name("lease_expires_at")).
 		Remove(expression.Name("progress"))
@@ -347,50 +345,6 @@ func (r *Results) Get(ctx context.Context, jobID string) (*Record, error) {
 		return nil, fmt.Errorf("get job %s: decode item: %w", jobID, err)
 	}
 	return &rec, nil
-}
-
-// ListByStatus returns up to limit jobs (all when limit <= 0) in status
-// updated at or after since, oldest first, from the StatusIndex. A
-// secondary index is eventually consistent: a job completed a moment ago
-// may be missing.
-func (r *Results) ListByStatus(ctx context.Context, status Status, since time.Time, limit int) ([]Record, error) {
-	key := expression.Key("status").Equal(expression.Value(string(status))).
-		And(expression.Key("updated_at").GreaterThanEqual(expression.Value(formatTime(since))))
-	expr, err := expression.NewBuilder().WithKeyCondition(key).Build()
-	if err != nil {
-		return nil, fmt.Errorf("list %s jobs: build expression: %w", status, err)
-	}
-	in := &dynamodb.QueryInput{
-		TableName:                 aws.String(r.Table),
-		IndexName:                 aws.String(StatusIndex),
-		KeyConditionExpression:    expr.KeyCondition(),
-		ExpressionAttributeNames:  expr.Names(),
-		ExpressionAttributeValues: expr.Values(),
-		ScanIndexForward:          aws.Bool(true),
-	}
-	var recs []Record
-	for {
-		if limit > 0 {
-			in.Limit = aws.Int32(int32(min(limit-len(recs), 1000)))
-		}
-		page, err := r.Client.Query(ctx, in)
-		if err != nil {
-			return nil, Classify(err, fmt.Sprintf("list %s jobs", status))
-		}
-		var got []Record
-		if err := attributevalue.UnmarshalListOfMaps(page.Items, &got); err != nil {
-			return nil, fmt.Errorf("list %s jobs: decode items: %w", status, err)
-		}
-		recs = append(recs, got...)
-		if len(page.LastEvaluatedKey) == 0 || (limit > 0 && len(recs) >= limit) {
-			break
-		}
-		in.ExclusiveStartKey = page.LastEvaluatedKey
-	}
-	if limit > 0 && len(recs) > limit {
-		recs = recs[:limit]
-	}
-	return recs, nil
 }
 
 // conditionFailed reports whether DynamoDB refused a conditional write

@@ -8,6 +8,7 @@ import (
 	"github.com/batchinfer/batchinfer/metrics"
 	"github.com/batchinfer/batchinfer/settings"
 	"github.com/batchinfer/batchinfer/store"
+	"github.com/batchinfer/batchinfer/vectors"
 )
 
 // Config is the worker's whole configuration, read from environment
@@ -39,10 +40,16 @@ type Config struct {
 	// committed progress (BATCHINFER_RECORD_PART_BYTES, default 8 MiB, at
 	// least S3's 5 MiB minimum part).
 	RecordPartBytes int
-	DeadlineMargin  time.Duration // BATCHINFER_DEADLINE_MARGIN: no new work starts with less time left (default 2s)
-	IntraOpThreads  int           // BATCHINFER_INTRA_OP_THREADS: ORT threads per run (default: the CPUs the process may use)
-	MaxBatch        int           // BATCHINFER_MAX_BATCH: caps every model's max batch (default: each manifest's)
-	LogLevel        string        // BATCHINFER_LOG_LEVEL: debug, info, warn, error (default info)
+	// Vectors is the side output of an embedding model's record files
+	// (BATCHINFER_VECTORS: parquet, npy or off; "" is parquet; a
+	// manifest's vectors wins); JSONLWithoutVectors leaves the embeddings
+	// out of the JSONL lines then (BATCHINFER_VECTORS_JSONL=off).
+	Vectors             string
+	JSONLWithoutVectors bool
+	DeadlineMargin      time.Duration // BATCHINFER_DEADLINE_MARGIN: no new work starts with less time left (default 2s)
+	IntraOpThreads      int           // BATCHINFER_INTRA_OP_THREADS: ORT threads per run (default: the CPUs the process may use)
+	MaxBatch            int           // BATCHINFER_MAX_BATCH: caps every model's max batch (default: each manifest's)
+	LogLevel            string        // BATCHINFER_LOG_LEVEL: debug, info, warn, error (default info)
 	// Metrics configures the EMF documents (BATCHINFER_METRICS,
 	// BATCHINFER_METRICS_NAMESPACE, prices: metrics.LoadOptions).
 	Metrics metrics.Options
@@ -76,30 +83,32 @@ const (
 func LoadConfig(getenv func(string) string) (Config, error) {
 	e := settings.From(getenv)
 	c := Config{
-		ORTLib:             getenv("ONNXRUNTIME_LIB"),
-		Models:             e.List(settings.Models),
-		ModelCache:         e.Text(settings.ModelCache),
-		ResultsTable:       e.Text(settings.ResultsTable),
-		ResultsBucket:      e.Text(settings.ResultsBucket),
-		ResultsPrefix:      e.Text(settings.ResultsPrefix),
-		DLQURL:             e.Text(settings.DLQURL),
-		QueueURL:           e.Text(settings.QueueURL),
-		InputBuckets:       e.List(settings.InputBuckets),
-		FeatureTables:      e.List(settings.FeatureTables),
-		LogLevel:           e.Text(settings.LogLevel),
-		NotifyTopicARN:     e.Text(settings.NotifyTopicARN),
-		NotifyEventBus:     e.Text(settings.NotifyEventBus),
-		MaxInputBytes:      e.Int(settings.MaxInputBytes, 1),
-		MaxReceives:        int(e.Int(settings.MaxReceives, 1)),
-		ResultTTL:          e.Duration(settings.ResultTTL),
-		AWSConcurrency:     int(e.Int(settings.AWSConcurrency, 0)),
-		MaxRecordFileBytes: e.Int(settings.MaxRecordFileBytes, 1),
-		RecordPartBytes:    int(e.Int(settings.RecordPartBytes, MinRecordPartBytes)),
-		DeadlineMargin:     e.Duration(settings.DeadlineMargin),
-		IntraOpThreads:     int(e.Int(settings.IntraOpThreads, 0)),
-		MaxBatch:           int(e.Int(settings.MaxBatch, 0)),
-		RetryBase:          e.Duration(settings.RetryBase),
-		RetryMax:           e.Duration(settings.RetryMax),
+		ORTLib:              getenv("ONNXRUNTIME_LIB"),
+		Models:              e.List(settings.Models),
+		ModelCache:          e.Text(settings.ModelCache),
+		ResultsTable:        e.Text(settings.ResultsTable),
+		ResultsBucket:       e.Text(settings.ResultsBucket),
+		ResultsPrefix:       e.Text(settings.ResultsPrefix),
+		DLQURL:              e.Text(settings.DLQURL),
+		QueueURL:            e.Text(settings.QueueURL),
+		InputBuckets:        e.List(settings.InputBuckets),
+		FeatureTables:       e.List(settings.FeatureTables),
+		LogLevel:            e.Text(settings.LogLevel),
+		NotifyTopicARN:      e.Text(settings.NotifyTopicARN),
+		NotifyEventBus:      e.Text(settings.NotifyEventBus),
+		MaxInputBytes:       e.Int(settings.MaxInputBytes, 1),
+		MaxReceives:         int(e.Int(settings.MaxReceives, 1)),
+		ResultTTL:           e.Duration(settings.ResultTTL),
+		AWSConcurrency:      int(e.Int(settings.AWSConcurrency, 0)),
+		MaxRecordFileBytes:  e.Int(settings.MaxRecordFileBytes, 1),
+		RecordPartBytes:     int(e.Int(settings.RecordPartBytes, MinRecordPartBytes)),
+		Vectors:             e.Text(settings.Vectors),
+		JSONLWithoutVectors: !e.Switch(settings.VectorsJSONL),
+		DeadlineMargin:      e.Duration(settings.DeadlineMargin),
+		IntraOpThreads:      int(e.Int(settings.IntraOpThreads, 0)),
+		MaxBatch:            int(e.Int(settings.MaxBatch, 0)),
+		RetryBase:           e.Duration(settings.RetryBase),
+		RetryMax:            e.Duration(settings.RetryMax),
 	}
 	if e.Err() == nil {
 		var err error
@@ -111,6 +120,11 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		var err error
 		if c.Claim, err = ParseClaimPolicy(e.Text(settings.Claim), e.List(settings.ClaimModels)); err != nil {
 			e.Fail(settings.Claim, "%v", err)
+		}
+	}
+	if e.Err() == nil && c.Vectors != "off" {
+		if _, err := vectors.ParseFormat(c.Vectors); err != nil {
+			e.Fail(settings.Vectors, "%v (or off)", err)
 		}
 	}
 	if e.Err() == nil && c.RetryMax > MaxVisibility {

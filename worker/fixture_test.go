@@ -41,7 +41,7 @@ var (
 
 func TestMain(m *testing.M) {
 	testenv.Main(m, emulators.Step(&emu),
-		modelenv.Load(&models, model.Options{IntraOpThreads: 1}, "iris-rf", "ppocr-rec", "ppocr-cls"))
+		modelenv.Load(&models, model.Options{IntraOpThreads: 1}, "iris-rf", "ppocr-rec", "ppocr-cls", "text/minilm-embed"))
 }
 
 // fixture is one test's AWS resources and a Worker wired to them through

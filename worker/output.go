@@ -27,6 +27,11 @@ func summarize(out map[string]any, limit int) map[string]any {
 	}
 	var fields []field
 	for k, v := range out {
+		if k == "truncated" {
+			// The summary's own marker: an embedding's "the text was cut"
+			// flag must not overwrite it (the full output keeps that).
+			continue
+		}
 		vb, err := json.Marshal(v)
 		if err != nil {
 			continue

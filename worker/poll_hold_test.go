@@ -59,17 +59,17 @@ func (f *fixture) queueCounts() (visible, hidden int) {
 	return visible, hidden
 }
 
-// TestPollerHeartbeatOutlastsTheVisibilityTimeout: a job three times
-// longer than its 2 s visibility timeout is delivered once (its input is
+// TestPollerHeartbeatOutlastsTheVisibilityTimeout: a job more than twice
+// as long as its 3 s visibility timeout is delivered once (its input is
 // fetched once, though a second batch slot is free to take a redelivery),
 // because the heartbeat keeps extending it; once done, it is deleted.
 func TestPollerHeartbeatOutlastsTheVisibilityTimeout(t *testing.T) {
 	f := newFixture(t)
-	proxy := f.slowInputs(6 * time.Second)
+	proxy := f.slowInputs(7 * time.Second)
 	bodies, ids := f.s3IrisJobs(1)
 	f.send(bodies...)
 	p := f.poller()
-	p.VisibilityTimeout, p.Concurrency, p.Window = 2*time.Second, 2, 0
+	p.VisibilityTimeout, p.Concurrency, p.Window = 3*time.Second, 2, 0
 	if !f.runUntil(p, 20*time.Second, func() bool { return f.allStatus("SUCCEEDED", ids...) }) {
 		t.Fatalf("the slow job did not succeed; log:\n%s", f.logBuf.String())
 	}
@@ -79,7 +79,7 @@ func TestPollerHeartbeatOutlastsTheVisibilityTimeout(t *testing.T) {
 	if got := strings.Count(f.logBuf.String(), "visibility heartbeat failed"); got != 0 {
 		t.Errorf("%d heartbeat failures logged", got)
 	}
-	time.Sleep(2500 * time.Millisecond) // past any visibility left
+	time.Sleep(3500 * time.Millisecond) // past any visibility left
 	if v, h := f.queueCounts(); v+h != 0 {
 		t.Fatalf("%d visible, %d hidden after the job finished; want its message deleted", v, h)
 	}

@@ -55,7 +55,8 @@ type fileRun struct {
 	committed store.Progress
 	cur       store.Progress
 	buf       bytes.Buffer
-	started   int64 // committed.Offset when this invocation began
+	started   int64       // committed.Offset when this invocation began
+	vec       *vectorSink // the embeddings' side output (nil: none)
 }
 
 func (w *Worker) runRecordFile(workCtx, finishCtx context.Context, t *task, deadline time.Time) {
@@ -70,6 +71,7 @@ func (w *Worker) runRecordFile(workCtx, finishCtx context.Context, t *task, dead
 		fr.committed = *t.existing.Progress
 	}
 	fr.cur, fr.started = cloneProgress(fr.committed), fr.committed.Offset
+	fr.vec = w.vectorSink(t, fr.cur)
 	if err := fr.loadCarry(finishCtx); err != nil {
 		fr.stop(finishCtx, err)
 		return
@@ -93,6 +95,9 @@ func (w *Worker) runRecordFile(workCtx, finishCtx context.Context, t *task, dead
 	t.rec.Status, t.rec.Progress = store.StatusSucceeded, nil
 	t.rec.OutputURI = w.Outputs.URI(p.Key)
 	t.output = map[string]any{"records": p.Records, "succeeded": p.Succeeded, "failed": p.Failed, "errors": p.Errors}
+	if fr.vec != nil {
+		t.output["vectors_uri"] = w.Outputs.URI(fr.vec.prefix)
+	}
 	t.rec.Output = t.output
 	w.write(finishCtx, t)
 }
@@ -125,8 +130,16 @@ func (fr *fileRun) process(ctx context.Context) error {
 			return err
 		}
 		fr.cur.Header = p.header
-		if fr.buf.Len() >= w.Config.recordPartBytes() {
+		switch {
+		case fr.buf.Len() >= w.Config.recordPartBytes():
 			if err := fr.commitPart(ctx); err != nil {
+				return err
+			}
+		case fr.vec != nil && fr.vec.bytes >= int64(w.Config.recordPartBytes()):
+			// Vectors outgrow their lines (the lines may not even hold
+			// them): write them and carry the lines, a commit point that
+			// needs no part of S3's 5 MiB minimum.
+			if err := fr.checkpoint(ctx); err != nil {
 				return err
 			}
 		}
@@ -214,6 +227,9 @@ func (fr *fileRun) commitPart(ctx context.Context) error {
 	fr.cur.Parts = append(fr.cur.Parts, store.Part{Number: n, ETag: etag})
 	fr.cur.Carry = ""
 	fr.buf.Reset()
+	if err := fr.flushVectors(ctx); err != nil {
+		return err
+	}
 	return fr.commit(ctx, fr.deadline)
 }
 
@@ -245,6 +261,9 @@ func (fr *fileRun) save(ctx context.Context, until time.Time) error {
 func (fr *fileRun) assemble(ctx context.Context) error {
 	w := fr.w
 	if len(fr.cur.Parts) == 0 {
+		if err := fr.flushVectors(ctx); err != nil {
+			return err
+		}
 		return store.Retry(ctx, func(ctx context.Context) error {
 			return w.Outputs.PutKey(ctx, fr.cur.Key, fr.buf.Bytes(), recordContentType)
 		})
@@ -284,6 +303,16 @@ func (fr *fileRun) loadCarry(ctx context.Context) error {
 	})
 }
 
+// checkpoint commits the progress without a part: the lines after the last
+// part are carried (and the vectors written) as a pause does, and the file
+// goes on with the lease held.
+func (fr *fileRun) checkpoint(ctx context.Context) error {
+	if !fr.carry(ctx) {
+		return jobs.Errorf(jobs.CodeDeadline, "record file: could not save the lines and vectors after record %d", fr.cur.Records)
+	}
+	return fr.commit(ctx, fr.deadline)
+}
+
 // carry saves the lines after the last part, so that the records this
 // invocation ran count as done even though they fill no part yet. It
 // reports whether cur may be committed: false when this invocation got no
@@ -300,6 +329,9 @@ func (fr *fileRun) carry(ctx context.Context) bool {
 	err := store.Retry(ctx, func(ctx context.Context) error {
 		return fr.w.Outputs.PutKey(ctx, key, fr.buf.Bytes(), recordContentType)
 	})
+	if err == nil {
+		err = fr.flushVectors(ctx) // the carried records' vectors, before the progress counts them
+	}
 	if err != nil {
 		return false
 	}

@@ -92,7 +92,13 @@ func (fr *fileRun) runPack(ctx context.Context, recs []jobs.Record) error {
 		}
 	}
 	for i, r := range recs {
-		err := recordLine(&fr.buf, r.ID, outs[i], errs[i])
+		out, err := outs[i], errs[i]
+		if fr.vec != nil && err == nil {
+			out, err = fr.vec.take(r.ID, out)
+		} else if fr.vec != nil {
+			fr.vec.skip(r.ID)
+		}
+		err = recordLine(&fr.buf, r.ID, out, err)
 		fr.count(err)
 		fr.cur.Offset = r.End
 	}

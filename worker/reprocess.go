@@ -37,6 +37,7 @@ func (w *Worker) reprocessTask(ctx context.Context, m *jobs.Message) *task {
 	opt := reprocess.Options{
 		Status: store.Status(req.Status), Since: req.From(fallback), Code: req.Code,
 		ModelVersionNot: req.ModelVersionNot, Limit: req.Limit,
+		RunID: m.MessageID, // a redelivery (deadline, crash) continues the run
 	}
 	t0 := w.now()
 	done, err := w.Reprocessor.Run(ctx, opt)

@@ -1,7 +1,9 @@
 package worker
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -134,5 +136,93 @@ func TestReprocessMessageOutcomes(t *testing.T) {
 				t.Errorf("a reprocess request left an item: %+v", rec)
 			}
 		})
+	}
+}
+
+// cancelAfter is the jobs queue, cancelling a run's context once n jobs
+// are sent: the run stops part-way, as at its deadline.
+type cancelAfter struct {
+	*store.Queue
+	n      int
+	cancel func()
+}
+
+func (c *cancelAfter) Send(ctx context.Context, msgs []store.OutMessage) ([]store.Sent, error) {
+	sent, err := c.Queue.Send(ctx, msgs)
+	if c.n--; c.n == 0 {
+		c.cancel()
+	}
+	return sent, err
+}
+
+// TestReprocessRunResumes: a run stopped after two of five jobs continues,
+// under the same run id, from its cursor kept in the table; the jobs it
+// already requeued are not sent again even when they have FAILED again
+// meanwhile (they are after the run's upper bound), and every job is sent
+// exactly once.
+func TestReprocessRunResumes(t *testing.T) {
+	f := newFixture(t)
+	bucket := f.spec.InputBucket
+	base := time.Now().Add(-time.Hour)
+	var ids []string
+	for i := range 5 {
+		key := fmt.Sprintf("resume-%d.json", i)
+		f.put(bucket, key, []byte(`{"features":[5.1,3.5,1.4,0.2]}`))
+		ids = append(ids, f.failNotified(bucket, key, base.Add(time.Duration(i)*time.Minute)))
+	}
+	f.deadLetters()
+
+	ctx, cancel := context.WithCancel(f.ctx)
+	defer cancel()
+	first := &reprocess.Reprocessor{Results: f.table, Queue: &cancelAfter{Queue: f.queue(), n: 2, cancel: cancel}, Objects: &store.Objects{Client: f.s3}}
+	opt := reprocess.Options{Status: store.StatusFailed, Since: base.Add(-time.Minute), RunID: "run-1"}
+	done, err := first.Run(ctx, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := actions(done); got[ids[0]] != reprocess.ActionRequeued || got[ids[1]] != reprocess.ActionRequeued || got[ids[2]] != reprocess.ActionError {
+		t.Fatalf("first part: %+v, want the two oldest requeued and the run stopped at the third", done)
+	}
+	st, ok, err := f.table.LoadRun(f.ctx, "run-1")
+	if err != nil || !ok || st.After.JobID != ids[1] || st.Handled != 2 {
+		t.Fatalf("run state %+v (%v, %v), want the cursor after %s", st, ok, err, ids[1])
+	}
+
+	// The two requeued jobs fail again before the run goes on: a run that
+	// listed them again would send them twice.
+	for i := range 2 {
+		f.failNotified(bucket, fmt.Sprintf("resume-%d.json", i), time.Now())
+	}
+	f.deadLetters()
+	rp := &reprocess.Reprocessor{Results: f.table, Queue: f.queue(), Objects: &store.Objects{Client: f.s3}}
+	rest, err := rp.Run(f.ctx, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := actions(rest)
+	if len(rest) != 3 || got[ids[2]] != reprocess.ActionRequeued || got[ids[3]] != reprocess.ActionRequeued || got[ids[4]] != reprocess.ActionRequeued {
+		t.Fatalf("continuation: %+v, want exactly the three jobs the first part left", rest)
+	}
+	queued, err := f.queue().Peek(f.ctx, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent := map[string]int{}
+	for _, m := range queued {
+		msg := jobs.DecodeMessage(message(aws.ToString(m.MessageId), aws.ToString(m.Body), 1))
+		for _, j := range msg.Jobs {
+			sent[j.ID]++
+		}
+	}
+	for _, id := range ids {
+		if sent[id] != 1 {
+			t.Errorf("job %s sent %d times by the run, want once (%v)", id, sent[id], sent)
+		}
+	}
+	// A new run (another request) is another window: it finds the two
+	// that failed again.
+	again, err := rp.Run(f.ctx, reprocess.Options{Status: store.StatusFailed, Since: base.Add(-time.Minute), RunID: "run-2", DryRun: true})
+	if err != nil || len(again) != 2 {
+		t.Errorf("a new run: %+v (%v), want the two jobs that failed again", again, err)
 	}
 }

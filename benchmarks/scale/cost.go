@@ -54,7 +54,7 @@ func costPerMillion(d Deployment, p Profile, w Writes, rate float64) Cost {
 	req := metrics.Requests{
 		SQS:                int64(math.Round(million * (sends + 2/perReceive))),
 		DynamoDBReadUnits:  million * w.Reads,
-		DynamoDBWriteUnits: million * (w.Table + w.Index),
+		DynamoDBWriteUnits: million * (w.Table + w.Index + w.Legacy),
 		S3Get:              int64(math.Round(million * s3in)),
 		S3Put:              int64(math.Round(million * resultsPuts(d))),
 	}
@@ -66,7 +66,7 @@ func costPerMillion(d Deployment, p Profile, w Writes, rate float64) Cost {
 	}
 	c.SQS = pr.RequestCost(metrics.Requests{SQS: req.SQS})
 	c.DynamoDB = pr.RequestCost(metrics.Requests{DynamoDBReadUnits: req.DynamoDBReadUnits, DynamoDBWriteUnits: req.DynamoDBWriteUnits})
-	c.IndexShare = million * w.Index * pr.DynamoDBWriteUnit
+	c.IndexShare = million * (w.Index + w.Legacy) * pr.DynamoDBWriteUnit
 	c.S3 = pr.RequestCost(metrics.Requests{S3Get: req.S3Get, S3Put: req.S3Put})
 	c.Producers = float64(int64(math.Round(million*s3in))) * pr.S3Put
 	c.Notify = pr.RequestCost(metrics.Requests{SNS: req.SNS, EventBridge: req.EventBridge})

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+
+	"github.com/batchinfer/batchinfer/store"
 )
 
 // Deployment is what the stack was told (CDK context, the keys of
@@ -29,9 +31,17 @@ type Deployment struct {
 	PollerMemory   int     `json:"pollerMemoryMiB"`
 
 	// StatusShards is the number of write shards of the status index
-	// (status_shard = STATUS#n); 0 models the old `status-updated_at`
-	// index (partition key `status`, projection ALL).
+	// (status_shard = STATUS#n; the stack's is store.StatusShards); 0
+	// models the old `status-updated_at` index alone (partition key
+	// `status`, projection ALL).
 	StatusShards int `json:"statusShards"`
+	// LegacyStatusIndex: the old index is kept beside the sharded one
+	// (context legacyStatusIndex, the first step of a stack's move), so
+	// every write lands in both.
+	LegacyStatusIndex bool `json:"legacyStatusIndex"`
+	// WarmWritesPerSecond: the table and index pre-warmed (context
+	// warmWritesPerSecond); 0 = a new table's 4,000.
+	WarmWritesPerSecond float64 `json:"warmWritesPerSecond"`
 
 	// The jobs, not the stack:
 	OutputBytes     int     `json:"outputBytes"`     // mean output JSON per job
@@ -45,7 +55,7 @@ type Deployment struct {
 func DefaultDeployment() Deployment {
 	return Deployment{
 		BatchSize: 100, MaxBatchingWindowSeconds: 5, MaxConcurrency: 10, MemoryMiB: 1769,
-		Architecture: "x86_64", PollerCPU: 2, PollerMemory: 4096, PollerMaxTasks: 10,
+		Architecture: "x86_64", PollerCPU: 2, PollerMemory: 4096, PollerMaxTasks: 10, StatusShards: store.StatusShards,
 		OutputBytes: 200, RecordsPerFile: 1000, Notify: "sns", ProducerBatch: 10,
 	}
 }

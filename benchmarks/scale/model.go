@@ -135,6 +135,10 @@ func dataLimits(d Deployment, p Profile, w Writes) []Limit {
 		add("status index partitions (statusShards × 1,000 WCU)", float64(d.StatusShards)*PartitionWCU, w.IndexHotKey,
 			"more statusShards")
 	}
+	if d.LegacyStatusIndex && d.StatusShards > 0 {
+		add("legacy status index partition (status = SUCCEEDED, 1,000 WCU)", PartitionWCU, w.LegacyHotKey,
+			"finish the move: deploy without legacyStatusIndex")
+	}
 	add("table on-demand writes (40,000 WRU/s)", TableOnDemandMaxWRU, w.Table, "a Service Quotas increase of the table's on-demand throughput")
 	add("status index on-demand writes (40,000 WRU/s)", TableOnDemandMaxWRU, w.Index, "a Service Quotas increase, or a smaller index projection")
 	add("table on-demand reads (40,000 RRU/s)", TableOnDemandMaxRRU, w.Reads, "a Service Quotas increase")

@@ -50,13 +50,17 @@ func TestWritesCountTheIndex(t *testing.T) {
 		want   Writes
 		reason string
 	}{
-		{"old index, small output", func(d *Deployment) { d.OutputBytes = 200 },
+		{"old index, small output", func(d *Deployment) { d.OutputBytes, d.StatusShards = 200, 0 },
 			Writes{Table: 1, Index: 1, IndexHotKey: 1, Reads: 1}, "500 B item: 1 WRU in the table, a copy of 1 WRU in the index"},
-		{"old index, 3 KB inline output", func(d *Deployment) { d.OutputBytes = 3000 },
+		{"old index, 3 KB inline output", func(d *Deployment) { d.OutputBytes, d.StatusShards = 3000, 0 },
 			Writes{Table: 4, Index: 4, IndexHotKey: 4, Reads: 1}, "3,300 B: 4 WRU twice (projection ALL)"},
 		{"sharded index, 3 KB inline output", func(d *Deployment) { d.OutputBytes = 3000; d.StatusShards = 16 },
 			Writes{Table: 4, Index: 1, IndexHotKey: 1, Reads: 1}, "the index entry is small whatever the output"},
-		{"old index, record files", func(d *Deployment) { d.OutputBytes = 100; d.RecordFileShare = 1; d.RecordsPerFile = 100000 },
+		{"both indexes while moving, 3 KB output", func(d *Deployment) { d.OutputBytes = 3000; d.LegacyStatusIndex = true },
+			Writes{Table: 4, Index: 1, IndexHotKey: 1, Reads: 1, Legacy: 4, LegacyHotKey: 4}, "every write lands in both indexes"},
+		{"old index, record files", func(d *Deployment) {
+			d.OutputBytes, d.RecordFileShare, d.RecordsPerFile, d.StatusShards = 100, 1, 100000, 0
+		},
 			// 10 MB of output: 2 parts. Table: claim 1 + 2 progress + completion 1.
 			// Index: claim put 1 + 2 × (delete + put) + completion delete + put.
 			Writes{Table: 4, Index: 1 + 4 + 2, IndexHotKey: 1, Reads: 2}, "status and updated_at changes are a delete and a put"},
@@ -75,6 +79,10 @@ func TestWritesCountTheIndex(t *testing.T) {
 func TestLimits(t *testing.T) {
 	p := Profiles["iris"]
 	d := DefaultDeployment()
+	if f := Evaluate(d, p, 10000).First(); !strings.HasPrefix(f.Name, "event source maxConcurrency") {
+		t.Errorf("the stack as it ships: first limit %+v, want maxConcurrency now the index is sharded", f)
+	}
+	d.StatusShards = 0
 	r := Evaluate(d, p, 10000)
 	// The paper limit: the old index's SUCCEEDED key takes 1,000 WCU.
 	if f := r.First(); !strings.HasPrefix(f.Name, "status index partition") || f.JobsPerSec != 1000 {
@@ -125,11 +133,14 @@ func TestRamps(t *testing.T) {
 	// after 60: 10,000 jobs/s at 1 WRU waits two doublings; the jobs it
 	// cannot write meanwhile are (10,000 − 4,000) + (10,000 − 8,000) per
 	// second for 30 min each.
-	name, m, backlog := tableRamp("t", 10000, 1)
+	name, m, backlog := tableRamp("t", 10000, 1, OnDemandNewTableWRU)
 	if name != "t" || m != 60 {
 		t.Errorf("table ramp %s %v min, want 60", name, m)
 	}
 	near(t, "table ramp backlog", backlog, (6000+2000)*1800)
+	if _, m, _ := tableRamp("t", 10000, 1, 10000); m != 0 {
+		t.Errorf("a table pre-warmed to 10,000 WRU ramps %v min for 10,000 jobs/s, want 0", m)
+	}
 	// Default-mode event source: from 5 to 505 concurrent at 300 a minute.
 	d := DefaultDeployment()
 	p := Profiles["iris"]
@@ -155,6 +166,9 @@ func TestCostCountsEveryRequest(t *testing.T) {
 	near(t, "index share", c.IndexShare, 0.625)
 	near(t, "notify", c.Notify, 0.50)
 	near(t, "S3", c.S3, 0)
+	d.LegacyStatusIndex = true
+	near(t, "index share while moving", Evaluate(d, p, 1000).Cost.IndexShare, 2*0.625)
+	d.LegacyStatusIndex = false
 	inv := invocationMs(d, p, 100, 1) / 1000
 	near(t, "Lambda", c.Compute, 1e4*(inv*1769.0/1024*0.0000166667+0.20/1e6))
 	sum := c.Compute + c.SQS + c.DynamoDB + c.S3 + c.Producers + c.Notify + c.Logs

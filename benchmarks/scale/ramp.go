@@ -17,8 +17,9 @@ func slowestRamp(d Deployment, p Profile, w Writes, target, offered float64) (st
 	} else {
 		consider(esmRamp(d, p, target))
 	}
-	consider(tableRamp("table on-demand warm-up (4,000 WRU, ×2 per 30 min)", target, w.Table))
-	consider(tableRamp("index on-demand warm-up (4,000 WRU, ×2 per 30 min)", target, w.Index))
+	warm := math.Max(OnDemandNewTableWRU, d.WarmWritesPerSecond)
+	consider(tableRamp("table on-demand warm-up (×2 per 30 min)", target, w.Table, warm))
+	consider(tableRamp("index on-demand warm-up (×2 per 30 min)", target, w.Index, warm))
 	return name, minutes, backlog
 }
 
@@ -54,10 +55,11 @@ func ecsRamp(d Deployment, p Profile, target float64) (string, float64, float64)
 }
 
 // tableRamp: a new on-demand table (or index) serves 4,000 write units a
-// second and doubles its ceiling at most every 30 minutes of use.
-func tableRamp(name string, target, unitsPerJob float64) (string, float64, float64) {
+// second (more when pre-warmed: warm) and doubles its ceiling at most
+// every 30 minutes of use.
+func tableRamp(name string, target, unitsPerJob, warm float64) (string, float64, float64) {
 	need := target * unitsPerJob
-	ceiling, minutes, backlog := float64(OnDemandNewTableWRU), 0.0, 0.0
+	ceiling, minutes, backlog := warm, 0.0, 0.0
 	for ceiling < need {
 		backlog += (need - ceiling) / unitsPerJob * OnDemandDoublingMinute * 60
 		ceiling *= 2

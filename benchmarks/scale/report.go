@@ -24,6 +24,9 @@ func Report(w io.Writer, d Deployment, p Profile, rs []Result) {
 	index := "old status-updated_at index (key status, projection ALL)"
 	if d.StatusShards > 0 {
 		index = fmt.Sprintf("sharded status index (%d shards, small projection)", d.StatusShards)
+		if d.LegacyStatusIndex {
+			index += " and the old one beside it"
+		}
 	}
 	fmt.Fprintf(w, "Deployment: %s; %s; outputs %d B; record files %.0f%%; notifications %s.\n",
 		runner, index, d.OutputBytes, d.RecordFileShare*100, d.Notify)

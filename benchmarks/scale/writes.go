@@ -12,6 +12,9 @@ type Writes struct {
 	Index       float64 // write units on the status index, all partitions
 	IndexHotKey float64 // write units on the busiest index partition key (the SUCCEEDED entries)
 	Reads       float64 // read units (the consistent duplicate lookup)
+	// Legacy and LegacyHotKey are the old index's, when it is kept beside
+	// the sharded one (Deployment.LegacyStatusIndex).
+	Legacy, LegacyHotKey float64
 }
 
 // indexEntryBytes is a sharded index entry (KEYS_ONLY/INCLUDE projection:
@@ -38,6 +41,17 @@ func writesPerJob(d Deployment, p Profile) Writes {
 		}
 		return units(indexEntryBytes, WriteUnitBytes)
 	}
+	w := writesWith(d, p, item, claim, fileItem, idx)
+	if d.LegacyStatusIndex && d.StatusShards > 0 {
+		all := func(bytes float64) float64 { return units(bytes, WriteUnitBytes) }
+		old := writesWith(d, p, item, claim, fileItem, all)
+		w.Legacy, w.LegacyHotKey = old.Index, old.IndexHotKey
+	}
+	return w
+}
+
+// writesWith is writesPerJob with one index whose entry costs idx(bytes).
+func writesWith(d Deployment, p Profile, item, claim, fileItem float64, idx func(float64) float64) Writes {
 	single := Writes{
 		Table: units(item, WriteUnitBytes), Index: idx(item), IndexHotKey: idx(item),
 		Reads: units(item, ReadUnitBytes),

@@ -4,9 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"image"
-	"image/color"
-	"image/gif"
 	"os"
 	"path/filepath"
 	"strings"
@@ -59,13 +56,9 @@ func TestPredictFilesInInputOrderWithPerInputErrors(t *testing.T) {
 		}
 		return p
 	}
-	var g bytes.Buffer
-	if err := gif.Encode(&g, image.NewPaletted(image.Rect(0, 0, 4, 4), []color.Color{color.White, color.Black}), nil); err != nil {
-		t.Fatal(err)
-	}
 	files := []string{
 		write("a.png", textimg.PNG("Invoice 2026-11-27", textimg.Options{})),
-		write("b.gif", g.Bytes()),
+		write("b.heic", append([]byte("\x00\x00\x00\x18ftypheic"), make([]byte, 40)...)), // an iPhone photo
 		filepath.Join(dir, "missing.png"),
 		write("c.png", textimg.PNG("Total $12.50", textimg.Options{Font: textimg.Bold})),
 	}

@@ -56,7 +56,7 @@ func (l *localCmd) flags(fs *flag.FlagSet) {
 	fs.StringVar(&l.notify.Topic, "topic", "batchinfer-completions", "completion topic ("+settings.NotifyTopicARN.Name+")")
 	fs.StringVar(&l.notify.Queue, "watch-queue", "batchinfer-watch", "queue subscribed to the topic, what `batchinfer watch` follows")
 	fs.DurationVar(&l.visibility, "visibility-timeout", 0, "the queue's visibility timeout (default 6 × --timeout)")
-	fs.StringVar(&l.models, "models", cmp.Or(settings.Current(settings.Models), ".cache/models/ppocr-rec,.cache/models/iris-rf"), settings.Models.Name+" for the function")
+	fs.StringVar(&l.models, "models", cmp.Or(settings.Current(settings.Models), ".cache/models/ppocr-rec,.cache/models/iris-rf,.cache/models/text/"+local.DemoTextModel), settings.Models.Name+" for the function")
 	fs.StringVar(&l.rie, "rie", ".cache/bin/aws-lambda-rie", "the Lambda runtime interface emulator")
 	fs.DurationVar(&l.timeout, "timeout", 30*time.Second, "the function timeout")
 	fs.IntVar(&l.batch, "batch-size", 10, "event source mapping BatchSize")

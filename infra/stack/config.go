@@ -102,6 +102,18 @@ type Config struct {
 	ESMMetrics    string
 
 	Poller PollerConfig // the ECS poller instead of the event source (poller.go)
+
+	// LegacyStatusIndex ("legacyStatusIndex") keeps the old
+	// status-updated_at index beside the sharded one: the first step of a
+	// deployed stack's move (docs/deploy.md, "The status index").
+	LegacyStatusIndex bool
+
+	// WarmWritesPerSecond ("warmWritesPerSecond") pre-warms the table and
+	// its status index to take that many write units a second at once: a
+	// new on-demand table starts at 4,000 and doubles at most every 30
+	// minutes (docs/scale.md: the first hour of a launch at 10,000 jobs/s).
+	// 0 leaves them cold. Warming is billed once per change.
+	WarmWritesPerSecond int
 }
 
 // Defaults returns c with every unset field given its default.
@@ -257,6 +269,9 @@ func (c Config) Validate() error {
 		if c.ESMMaxPollers < c.ESMMinPollers {
 			bad("esmMaxPollers", "%d is under esmMinPollers %d", c.ESMMaxPollers, c.ESMMinPollers)
 		}
+	}
+	if c.WarmWritesPerSecond != 0 && (c.WarmWritesPerSecond < 4000 || c.WarmWritesPerSecond > 40000) {
+		bad("warmWritesPerSecond", "%d is outside 4000 (a new table's own) ..40000 (the default on-demand table quota)", c.WarmWritesPerSecond)
 	}
 	if c.ESMMetrics != "on" && c.ESMMetrics != "off" {
 		bad("esmMetrics", "%q is not on or off", c.ESMMetrics)

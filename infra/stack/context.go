@@ -37,6 +37,7 @@ func ConfigFromContext(node constructs.Node) (Config, error) {
 		{"pollerMinTasks", &c.Poller.MinTasks}, {"pollerMaxTasks", &c.Poller.MaxTasks},
 		{"pollerCpu", &c.Poller.CPU}, {"pollerMemoryMiB", &c.Poller.MemoryMiB},
 		{"pollerBacklogPerTask", &c.Poller.BacklogPerTask}, {"pollerStopTimeoutSeconds", &c.Poller.StopTimeoutSeconds},
+		{"legacyStatusIndex", &c.LegacyStatusIndex}, {"warmWritesPerSecond", &c.WarmWritesPerSecond},
 	} {
 		r.read(f.key, f.dst)
 	}

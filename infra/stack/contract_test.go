@@ -92,6 +92,39 @@ func TestStatusIndexIsTheStores(t *testing.T) {
 	if got != StatusIndex {
 		t.Errorf("store.StatusIndex = %q, the stack's index is %q: queries by status would find no index", got, StatusIndex)
 	}
+	for name, want := range map[string]string{"StatusShardAttr": StatusShardAttr, "LegacyStatusIndex": LegacyStatusIndex} {
+		if got, ok := constString(t, "../../store", name); !ok || got != want {
+			t.Errorf("store.%s = %q (found %v), the stack's is %q", name, got, ok, want)
+		}
+	}
+	if got := varStrings(t, "../../store", "IndexProjection"); !slices.Equal(got, IndexProjection) {
+		t.Errorf("store.IndexProjection = %v, the stack projects %v: listed items would lack attributes", got, IndexProjection)
+	}
+}
+
+// varStrings returns the string literals of the []string{...} variable
+// name declared in dir.
+func varStrings(t *testing.T, dir, name string) []string {
+	t.Helper()
+	var out []string
+	for _, f := range parseDir(t, dir) {
+		ast.Inspect(f, func(n ast.Node) bool {
+			vs, ok := n.(*ast.ValueSpec)
+			if !ok || len(vs.Names) != 1 || vs.Names[0].Name != name || len(vs.Values) != 1 {
+				return true
+			}
+			if cl, ok := vs.Values[0].(*ast.CompositeLit); ok {
+				for _, e := range cl.Elts {
+					if lit, ok := e.(*ast.BasicLit); ok && lit.Kind == token.STRING {
+						s, _ := strconv.Unquote(lit.Value)
+						out = append(out, s)
+					}
+				}
+			}
+			return false
+		})
+	}
+	return out
 }
 
 // functionVars reads the settings table's entries, add("NAME", Kind,

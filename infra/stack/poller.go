@@ -140,6 +140,9 @@ func (b *BatchInfer) PollerEnvironment() map[string]*string {
 	env["BATCHINFER_NOTIFY_TOPIC_ARN"] = b.Topic.TopicArn()
 	env["BATCHINFER_POLL_BATCH_SIZE"] = jsii.String(strconv.Itoa(c.BatchSize))
 	env["BATCHINFER_POLL_WINDOW"] = jsii.String(strconv.Itoa(max(c.MaxBatchingWindowSeconds, 1)) + "s")
+	// The grace the stop timeout is checked against, set rather than
+	// assumed so the two cannot drift apart.
+	env["BATCHINFER_POLL_GRACE"] = jsii.String(strconv.Itoa(PollerGraceSeconds) + "s")
 	env["BATCHINFER_CONTAINER_VCPU"] = jsii.String(strconv.FormatFloat(float64(c.Poller.CPU)/1024, 'f', -1, 64))
 	env["BATCHINFER_CONTAINER_MEMORY_MB"] = jsii.String(strconv.Itoa(c.Poller.MemoryMiB))
 	return env

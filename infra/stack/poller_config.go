@@ -13,7 +13,8 @@ const (
 )
 
 // PollerGraceSeconds is how long `batchinfer poll` lets the batches in
-// flight finish after SIGTERM before it hands the rest back (worker/poll.go).
+// flight finish after SIGTERM before it hands the rest back
+// (BATCHINFER_POLL_GRACE, set on the container to this).
 // The task's stop timeout must outlast it, or ECS kills the process with
 // SIGKILL mid-batch and its messages wait out their visibility timeout.
 const PollerGraceSeconds = 25

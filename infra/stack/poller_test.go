@@ -2,6 +2,7 @@ package stack
 
 import (
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -115,7 +116,12 @@ func assertPollerContainer(t *testing.T, s *synthed, ctr map[string]any) {
 			t.Errorf("the poller lacks the function's %s", name)
 		}
 	}
-	for _, name := range []string{"BATCHINFER_POLL_BATCH_SIZE", "BATCHINFER_POLL_WINDOW", "BATCHINFER_NOTIFY_TOPIC_ARN", "BATCHINFER_CONTAINER_VCPU"} {
+	for _, e := range ctr["Environment"].([]any) {
+		if e := e.(map[string]any); e["Name"] == "BATCHINFER_POLL_GRACE" && e["Value"] != fmt.Sprintf("%ds", PollerGraceSeconds) {
+			t.Errorf("BATCHINFER_POLL_GRACE %v, want the %d s the stop timeout is checked against", e["Value"], PollerGraceSeconds)
+		}
+	}
+	for _, name := range []string{"BATCHINFER_POLL_BATCH_SIZE", "BATCHINFER_POLL_WINDOW", "BATCHINFER_POLL_GRACE", "BATCHINFER_NOTIFY_TOPIC_ARN", "BATCHINFER_CONTAINER_VCPU"} {
 		if !slices.Contains(names, name) {
 			t.Errorf("the poller lacks %s", name)
 		}

@@ -17,8 +17,20 @@ import (
 	"github.com/aws/jsii-runtime-go"
 )
 
-// StatusIndex is the results table's GSI for polling by status and time.
-const StatusIndex = "status-updated_at"
+// The results table's status index (store/statusindex.go): the worker's
+// constants, checked by contract_test.go.
+const (
+	// StatusIndex is the write-sharded GSI for listing by status and time.
+	StatusIndex = "status_shard-updated_at"
+	// StatusShardAttr is its partition key: STATUS#shard.
+	StatusShardAttr = "status_shard"
+	// LegacyStatusIndex is the index it replaces (key status, projection
+	// ALL), kept only with context legacyStatusIndex.
+	LegacyStatusIndex = "status-updated_at"
+)
+
+// IndexProjection is what the status index carries besides its keys.
+var IndexProjection = []string{"status", "model", "model_version", "input", "error", "attempts", "created_at", "metadata"}
 
 // BatchInfer is the synthesised stack and the resources it holds, for tests
 // and for apps that extend it.

@@ -236,19 +236,54 @@ func TestResultsTable(t *testing.T) {
 			"TimeToLiveSpecification":          map[string]any{"AttributeName": "expires_at", "Enabled": true},
 			"PointInTimeRecoverySpecification": map[string]any{"PointInTimeRecoveryEnabled": true},
 			"AttributeDefinitions": assertions.Match_ArrayWith(&[]any{
-				map[string]any{"AttributeName": "status", "AttributeType": "S"},
+				map[string]any{"AttributeName": "status_shard", "AttributeType": "S"},
 				map[string]any{"AttributeName": "updated_at", "AttributeType": "S"},
 			}),
+			// The sharded index only: no index keyed by status alone, whose
+			// one SUCCEEDED partition would cap the deployment near 1,000 jobs/s.
 			"GlobalSecondaryIndexes": []any{map[string]any{
 				"IndexName": StatusIndex,
 				"KeySchema": []any{
-					map[string]any{"AttributeName": "status", "KeyType": "HASH"},
+					map[string]any{"AttributeName": "status_shard", "KeyType": "HASH"},
 					map[string]any{"AttributeName": "updated_at", "KeyType": "RANGE"},
 				},
-				"Projection": map[string]any{"ProjectionType": "ALL"},
+				"Projection": map[string]any{"ProjectionType": "INCLUDE", "NonKeyAttributes": IndexProjection},
 			}},
 		})
 	})
+}
+
+// TestLegacyStatusIndex: the migration's first step keeps the old index
+// beside the new one.
+func TestLegacyStatusIndex(t *testing.T) {
+	c := Config{RepoDir: "../..", LegacyStatusIndex: true}
+	s := synthConfig(t, "legacy-index", c)
+	table := s.only(t, "AWS::DynamoDB::Table", nil)
+	var names []any
+	for _, g := range table["GlobalSecondaryIndexes"].([]any) {
+		names = append(names, g.(map[string]any)["IndexName"])
+	}
+	if !jsonEq(names, []any{StatusIndex, LegacyStatusIndex}) {
+		t.Errorf("indexes %v, want the sharded one and the legacy one", names)
+	}
+}
+
+// TestWarmThroughput: warmWritesPerSecond pre-warms the table and its
+// status index alike.
+func TestWarmThroughput(t *testing.T) {
+	s := synthConfig(t, "warm", Config{RepoDir: "../..", WarmWritesPerSecond: 20000})
+	table := s.only(t, "AWS::DynamoDB::Table", nil)
+	want := map[string]any{"WriteUnitsPerSecond": 20000}
+	if !jsonEq(table["WarmThroughput"], want) {
+		t.Errorf("table warm throughput %v, want %v", table["WarmThroughput"], want)
+	}
+	gsi := table["GlobalSecondaryIndexes"].([]any)[0].(map[string]any)
+	if !jsonEq(gsi["WarmThroughput"], want) {
+		t.Errorf("index warm throughput %v, want %v", gsi["WarmThroughput"], want)
+	}
+	if synth(t, VariantImage).only(t, "AWS::DynamoDB::Table", nil)["WarmThroughput"] != nil {
+		t.Error("the default table is pre-warmed")
+	}
 }
 
 func TestReprocessSchedule(t *testing.T) {

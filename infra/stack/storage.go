@@ -31,7 +31,12 @@ func (b *BatchInfer) addStorage() {
 		Expiration: awscdk.Duration_Days(jsii.Number(float64(b.Config.ResultsExpireDays))),
 	}})
 
+	var warm *awsdynamodb.WarmThroughput
+	if w := b.Config.WarmWritesPerSecond; w > 0 {
+		warm = &awsdynamodb.WarmThroughput{WriteUnitsPerSecond: jsii.Number(float64(w))}
+	}
 	b.Table = awsdynamodb.NewTable(b.Stack, jsii.String("ResultsTable"), &awsdynamodb.TableProps{
+		WarmThroughput:      warm,
 		PartitionKey:        &awsdynamodb.Attribute{Name: jsii.String("job_id"), Type: awsdynamodb.AttributeType_STRING},
 		BillingMode:         awsdynamodb.BillingMode_PAY_PER_REQUEST,
 		TimeToLiveAttribute: jsii.String("expires_at"),
@@ -41,10 +46,27 @@ func (b *BatchInfer) addStorage() {
 		Encryption:    awsdynamodb.TableEncryption_AWS_MANAGED,
 		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
 	})
+	// The status index, write-sharded (store/statusindex.go): partition
+	// key status_shard (SUCCEEDED#7 of 32), sort key updated_at, and only
+	// the attributes listing and reprocessing read, so an entry costs one
+	// write unit whatever the output and no status takes one partition's
+	// 1,000 write units a second (docs/scale.md).
 	b.Table.AddGlobalSecondaryIndex(&awsdynamodb.GlobalSecondaryIndexProps{
-		IndexName:      jsii.String(StatusIndex),
-		PartitionKey:   &awsdynamodb.Attribute{Name: jsii.String("status"), Type: awsdynamodb.AttributeType_STRING},
-		SortKey:        &awsdynamodb.Attribute{Name: jsii.String("updated_at"), Type: awsdynamodb.AttributeType_STRING},
-		ProjectionType: awsdynamodb.ProjectionType_ALL,
+		IndexName:        jsii.String(StatusIndex),
+		PartitionKey:     &awsdynamodb.Attribute{Name: jsii.String(StatusShardAttr), Type: awsdynamodb.AttributeType_STRING},
+		SortKey:          &awsdynamodb.Attribute{Name: jsii.String("updated_at"), Type: awsdynamodb.AttributeType_STRING},
+		ProjectionType:   awsdynamodb.ProjectionType_INCLUDE,
+		NonKeyAttributes: jsii.Strings(IndexProjection...),
+		WarmThroughput:   warm,
 	})
+	if b.Config.LegacyStatusIndex {
+		// Kept for one deployment while a stack moves off it: CloudFormation
+		// adds or removes one index per table update (docs/deploy.md).
+		b.Table.AddGlobalSecondaryIndex(&awsdynamodb.GlobalSecondaryIndexProps{
+			IndexName:      jsii.String(LegacyStatusIndex),
+			PartitionKey:   &awsdynamodb.Attribute{Name: jsii.String("status"), Type: awsdynamodb.AttributeType_STRING},
+			SortKey:        &awsdynamodb.Attribute{Name: jsii.String("updated_at"), Type: awsdynamodb.AttributeType_STRING},
+			ProjectionType: awsdynamodb.ProjectionType_ALL,
+		})
+	}
 }

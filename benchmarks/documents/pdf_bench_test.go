@@ -1,0 +1,71 @@
+package documents
+
+import (
+	"bytes"
+	"context"
+	"image"
+	"image/jpeg"
+	"testing"
+	"time"
+
+	"github.com/batchinfer/batchinfer/document"
+	"github.com/batchinfer/batchinfer/engine"
+	"github.com/batchinfer/batchinfer/internal/docmake"
+	"github.com/batchinfer/batchinfer/internal/textimg"
+	"github.com/batchinfer/batchinfer/model"
+)
+
+// BenchmarkPDFvsPNG reads the same 20 rendered pages through page OCR
+// (engine.Predict, the worker's path) twice per iteration, interleaved: as
+// 20 PNG files, and as one scanned PDF (each page a JPEG at 200 DPI,
+// rendered back by PDFium at the default 200 DPI). Metrics: pages/s of
+// each side and their ratio (target ≥ 0.8), and how long the PDF
+// renderer took to start on the first PDF (not timed in the loop).
+//
+//	go test -run '^$' -bench PDFvsPNG -benchtime 3x ./benchmarks/documents/
+func BenchmarkPDFvsPNG(b *testing.B) {
+	m := loaded[0]
+	eng, err := engine.New(loaded)
+	if err != nil {
+		b.Fatal(err)
+	}
+	pages := textimg.Pages(20, 42)
+	var pngs []engine.Item
+	var pp []docmake.PDFPage
+	for _, p := range pages {
+		pngs = append(pngs, engine.Item{Model: m, Input: model.Input{Data: p.Data}})
+		img, _, err := image.Decode(bytes.NewReader(p.Data))
+		if err != nil {
+			b.Fatal(err)
+		}
+		var j bytes.Buffer
+		if err := jpeg.Encode(&j, img, &jpeg.Options{Quality: 92}); err != nil {
+			b.Fatal(err)
+		}
+		pp = append(pp, docmake.PDFPage{JPEG: j.Bytes(), Width: p.W, Height: p.H, DPI: 200})
+	}
+	pdf := []engine.Item{{Model: m, Input: model.Input{Data: docmake.PDF(pp)}}}
+	check := func(preds []engine.Prediction) {
+		for _, p := range preds {
+			if p.Err != nil {
+				b.Fatal(p.Err)
+			}
+		}
+	}
+	check(eng.Predict(context.Background(), pdf)) // the renderer starts here, once
+	start := document.RendererStartup()
+	var tPNG, tPDF time.Duration
+	b.ResetTimer()
+	for range b.N {
+		t0 := time.Now()
+		check(eng.Predict(context.Background(), pngs))
+		t1 := time.Now()
+		check(eng.Predict(context.Background(), pdf))
+		tPNG, tPDF = tPNG+t1.Sub(t0), tPDF+time.Since(t1)
+	}
+	n := float64(b.N * len(pages))
+	b.ReportMetric(n/tPNG.Seconds(), "png_pages/s")
+	b.ReportMetric(n/tPDF.Seconds(), "pdf_pages/s")
+	b.ReportMetric(tPNG.Seconds()/tPDF.Seconds(), "pdf/png")
+	b.ReportMetric(float64(start.Milliseconds()), "renderer_start_ms")
+}

@@ -1,0 +1,184 @@
+package document
+
+import (
+	"bytes"
+	"context"
+	"image"
+	"image/color"
+	"image/gif"
+	"image/png"
+	"strings"
+	"testing"
+
+	"github.com/batchinfer/batchinfer/internal/docmake"
+)
+
+// Every single-picture format decodes to the picture Pillow wrote: PNG in
+// 8 and 16 bits and with a palette, JPEG in colour, grey and CMYK (as
+// Photoshop writes it, inverted with an Adobe marker), GIF, BMP, WebP
+// lossless and lossy.
+func TestFormatsDecodeToThePicture(t *testing.T) {
+	dir := t.TempDir()
+	writePNG(t, dir+"/scene.png", scene(384, 256, 1))
+	docmake.Pillow(t, dir, `
+im = Image.open("scene.png").convert("RGB")
+im.save("rgb16.png")  # rewritten below as 16-bit
+Image.open("scene.png").convert("RGB").quantize(16).save("palette.png")
+im.save("rgb.jpg", quality=95)
+im.convert("L").save("grey.jpg", quality=95)
+im.convert("L").save("grey.png")
+im.convert("CMYK").save("cmyk.jpg", quality=95)
+im.save("first.gif")
+im.save("scene.bmp")
+im.save("lossless.webp", lossless=True)
+im.save("lossy.webp", quality=90)
+Image.open("lossy.webp").convert("RGB").save("lossy-pillow.png")
+`)
+	ref := readPNG(t, dir, "scene.png")
+	grey := readPNG(t, dir, "grey.png")
+	tests := []struct {
+		file   string
+		format Format
+		want   image.Image
+		tol    float64
+	}{
+		{"scene.png", PNG, ref, 0},
+		{"palette.png", PNG, ref, 3},
+		{"rgb.jpg", JPEG, ref, 4},
+		{"grey.jpg", JPEG, grey, 3},
+		{"cmyk.jpg", JPEG, ref, 6},
+		{"first.gif", GIF, ref, 3},
+		{"scene.bmp", BMP, ref, 0},
+		{"lossless.webp", WebP, ref, 0},
+		{"lossy.webp", WebP, readPNG(t, dir, "lossy-pillow.png"), 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			data := readFile(t, dir, tt.file)
+			if f := Sniff(data); f != tt.format {
+				t.Fatalf("sniffed %q, want %q", f, tt.format)
+			}
+			p, d := pages(t, data, Options{})
+			if d.Paged() || len(p) != 1 {
+				t.Fatalf("paged %v with %d pages; want one picture", d.Paged(), len(p))
+			}
+			if diff := meanDiff(p[0].Image, tt.want); diff < 0 || diff > tt.tol {
+				t.Errorf("mean difference %.2f from the picture, want ≤ %.0f", diff, tt.tol)
+			}
+		})
+	}
+}
+
+// A 16-bit PNG keeps its precision through decoding.
+func TestSixteenBitPNG(t *testing.T) {
+	img := image.NewRGBA64(image.Rect(0, 0, 4, 2))
+	img.Set(1, 1, color.RGBA64{0x1234, 0xfedc, 0x8000, 0xffff})
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	got, err := DecodeImage(b.Bytes(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, g, _, _ := got.At(1, 1).RGBA(); r != 0x1234 || g != 0xfedc {
+		t.Errorf("pixel %x %x, want 1234 fedc", r, g)
+	}
+}
+
+// Only an animated GIF's first frame is read.
+func TestGIFFirstFrame(t *testing.T) {
+	pal := color.Palette{color.Black, color.White}
+	a := &gif.GIF{}
+	for _, c := range []uint8{1, 0} {
+		f := image.NewPaletted(image.Rect(0, 0, 8, 8), pal)
+		for i := range f.Pix {
+			f.Pix[i] = c
+		}
+		a.Image, a.Delay = append(a.Image, f), append(a.Delay, 10)
+	}
+	var b bytes.Buffer
+	if err := gif.EncodeAll(&b, a); err != nil {
+		t.Fatal(err)
+	}
+	img, err := DecodeImage(b.Bytes(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, _, _, _ := img.At(3, 3).RGBA(); r != 0xffff {
+		t.Errorf("the first (white) frame was not the one read")
+	}
+}
+
+// Every EXIF orientation comes out as Pillow's ImageOps.exif_transpose
+// displays it, which is the upright scene.
+func TestEXIFOrientation(t *testing.T) {
+	dir := t.TempDir()
+	writePNG(t, dir+"/scene.png", scene(96, 64, 2))
+	docmake.Pillow(t, dir, `
+T = Image.Transpose
+stored = {1: None, 2: T.FLIP_LEFT_RIGHT, 3: T.ROTATE_180, 4: T.FLIP_TOP_BOTTOM, 5: T.TRANSPOSE, 6: T.ROTATE_90, 7: T.TRANSVERSE, 8: T.ROTATE_270}
+im = Image.open("scene.png").convert("RGB")
+for o, op in stored.items():
+    s = im if op is None else im.transpose(op)
+    ex = Image.Exif()
+    ex[0x0112] = o
+    s.save("o%d.jpg" % o, quality=95, exif=ex.tobytes())
+    ImageOps.exif_transpose(Image.open("o%d.jpg" % o)).save("o%d.png" % o)
+`)
+	ref := readPNG(t, dir, "scene.png")
+	for o := 1; o <= 8; o++ {
+		data := readFile(t, dir, "o"+string(rune('0'+o))+".jpg")
+		if got := exifOrientation(data); got != o {
+			t.Errorf("orientation %d read as %d", o, got)
+		}
+		img, err := DecodeImage(data, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pil := readPNG(t, dir, "o"+string(rune('0'+o))+".png")
+		if d := meanDiff(img, pil); d < 0 || d > 3 { // two JPEG decoders differ by about 2
+			t.Errorf("orientation %d: %v differs from Pillow's display by %.2f", o, img.Bounds(), d)
+		}
+		if d := meanDiff(img, ref); d < 0 || d > 5 {
+			t.Errorf("orientation %d: not upright (difference %.2f)", o, d)
+		}
+	}
+}
+
+func TestRefusals(t *testing.T) {
+	heic := append([]byte("\x00\x00\x00\x18ftypheic"), make([]byte, 32)...)
+	tests := []struct {
+		name string
+		data []byte
+		o    Options
+		code string
+		says string
+	}{
+		{"heic", heic, Options{}, CodeUnsupportedFormat, "send JPEG"},
+		{"text", []byte("hello, this is text"), Options{}, CodeUnsupportedFormat, "text/plain"},
+		{"empty", nil, Options{}, CodeEmptyInput, ""},
+		{"truncated png", pngBytes(t, 40, 40)[:60], Options{}, CodeUndecodableImage, ""},
+		{"over the pixel cap", pngBytes(t, 40, 40), Options{MaxPixels: 1000}, CodeImageTooLarge, "1600"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d, err := Open(context.Background(), tt.data, tt.o)
+			if err == nil {
+				_, err = d.Page(context.Background(), 0)
+			}
+			e := wantCode(t, err, tt.code)
+			if !strings.Contains(e.Message, tt.says) {
+				t.Errorf("message %q does not say %q", e.Message, tt.says)
+			}
+		})
+	}
+}
+
+func pngBytes(t *testing.T, w, h int) []byte {
+	var b bytes.Buffer
+	if err := png.Encode(&b, scene(w, h, 0)); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}

@@ -1,0 +1,167 @@
+package model
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"image/jpeg"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/batchinfer/batchinfer/internal/docmake"
+	"github.com/batchinfer/batchinfer/internal/textimg"
+)
+
+// asJPEG re-encodes a rendered page as a scanner would store it.
+func asJPEG(t *testing.T, p textimg.Page) []byte {
+	t.Helper()
+	img, _, err := image.Decode(bytes.NewReader(p.Data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := jpeg.Encode(&b, img, &jpeg.Options{Quality: 92}); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// scannedPDF is the pages as a scanned PDF at 200 DPI: rendered back at
+// the default 200 DPI, each page has its own pixels again.
+func scannedPDF(t *testing.T, pages []textimg.Page) []byte {
+	var pp []docmake.PDFPage
+	for _, p := range pages {
+		pp = append(pp, docmake.PDFPage{JPEG: asJPEG(t, p), Width: p.W, Height: p.H, DPI: 200})
+	}
+	return docmake.PDF(pp)
+}
+
+// checkPageText scores one page of a document's output against its truth.
+func checkPageText(t *testing.T, name string, p textimg.Page, got map[string]any) {
+	t.Helper()
+	g := textimg.ReadLines(got)
+	if s := textimg.Score(p, g); s.Matched < s.Truth-1 || s.Got > s.Truth || s.OutOfOrder > 0 || s.BadBoxes > 0 {
+		t.Errorf("%s: %+v; read %v", name, s, g)
+	}
+}
+
+// A scanned PDF is read page by page through the real page OCR pipeline:
+// every page's text where it is, the whole text beside the pages.
+func TestPageOCRReadsEveryPDFPage(t *testing.T) {
+	m := load(t, "ppocr-page")
+	pages := textimg.Pages(3, 21)
+	res := readPages(t, m, [][]byte{scannedPDF(t, pages)})[0]
+	got := res["pages"].([]any)
+	if len(got) != 3 || res["page_count"] != 3 {
+		t.Fatalf("%d pages, want 3: %v", len(got), res)
+	}
+	var texts []string
+	for i, p := range pages {
+		pg := got[i].(map[string]any)
+		// PDF sizes are points: a page comes back within a pixel of its scan.
+		if pg["page"] != i+1 || abs(pg["width"].(int)-p.W) > 1 || abs(pg["height"].(int)-p.H) > 1 {
+			t.Errorf("page %d: number %v, %v×%v; want %d×%d", i+1, pg["page"], pg["width"], pg["height"], p.W, p.H)
+		}
+		checkPageText(t, fmt.Sprintf("PDF page %d", i+1), p, pg)
+		texts = append(texts, pg["text"].(string))
+	}
+	if res["text"] != strings.Join(texts, "\n\n") {
+		t.Errorf("the whole text is not the pages' texts in order")
+	}
+}
+
+// A TIFF's pages are read each on its own: a page over the pixel cap is an
+// error in its place and the others are read; when no page can be read the
+// input fails with the first page's code.
+func TestPageOCRTIFFPageErrors(t *testing.T) {
+	m := load(t, "ppocr-page")
+	pages := textimg.Pages(2, 5)
+	dir := t.TempDir()
+	for i, p := range pages {
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("p%d.png", i)), p.Data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// 8000×6000 blank: 48 million pixels, over the 40 million cap, in a few
+	// kilobytes of LZW.
+	docmake.Pillow(t, dir, `
+big = Image.new("L", (8000, 6000), 255)
+p = [Image.open("p0.png").convert("L"), big, Image.open("p1.png").convert("L")]
+p[0].save("mixed.tif", save_all=True, append_images=p[1:], compression="tiff_lzw")
+big.save("none.tif", save_all=True, append_images=[big], compression="tiff_lzw")
+`)
+	mixed, _ := os.ReadFile(filepath.Join(dir, "mixed.tif"))
+	f, err := m.Start(mixed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := runFlow(t, m, f)
+	got := res["pages"].([]any)
+	checkPageText(t, "TIFF page 1", pages[0], got[0].(map[string]any))
+	checkPageText(t, "TIFF page 3", pages[1], got[2].(map[string]any))
+	if e, _ := got[1].(map[string]any)["error"].(map[string]any); e["code"] != codeImageTooLarge || got[1].(map[string]any)["page"] != 2 {
+		t.Errorf("page 2: %v, want an image_too_large error", got[1])
+	}
+	if f.Err() != nil {
+		t.Errorf("a document with pages read failed: %v", f.Err())
+	}
+	none, _ := os.ReadFile(filepath.Join(dir, "none.tif"))
+	f, err = m.Start(none)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runFlow(t, m, f)
+	if ie, ok := f.Err().(*InputError); !ok || ie.Code != codeImageTooLarge {
+		t.Errorf("no page readable: %v, want the first page's image_too_large", f.Err())
+	}
+}
+
+// runFlow runs one started flow through the stages, a run per row.
+func runFlow(t *testing.T, m *Model, f *Flow) map[string]any {
+	t.Helper()
+	for s, st := range m.Stages() {
+		rows := f.Rows(s)
+		outs := make([][]Tensor, len(rows))
+		for k, r := range rows {
+			res, err := st.Run(t.Context(), stack(t, []Tensor{r}, st.PadValue(), 1))
+			if err != nil {
+				t.Fatalf("stage %s row %d: %v", st.Name(), k, err)
+			}
+			outs[k] = row(res, 0)
+		}
+		if err := f.Take(s, outs); err != nil {
+			t.Fatalf("stage %s: %v", st.Name(), err)
+		}
+	}
+	return f.Result()
+}
+
+// With text_layer a digital PDF page gives its own text without OCR; a
+// scanned page of the same PDF is still read by OCR. Documents over
+// max_pages are refused.
+func TestPageOCRTextLayerAndMaxPages(t *testing.T) {
+	dir := modelDirWith(t, "ppocr-page", func(m *Manifest) { m.Preprocess.TextLayer, m.Preprocess.MaxPages = true, 2 })
+	m, err := Load(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	scan := textimg.Pages(1, 9)[0]
+	lines := []string{"Invoice 2026-0142", "Total due: 1,250.00 EUR"}
+	pdf := docmake.PDF([]docmake.PDFPage{{Lines: lines}, {JPEG: asJPEG(t, scan), Width: scan.W, Height: scan.H, DPI: 200}})
+	res := readPages(t, m, [][]byte{pdf})[0]
+	got := res["pages"].([]any)
+	digital := got[0].(map[string]any)
+	if digital["text"] != strings.Join(lines, "\n") || digital["source"] != "text_layer" {
+		t.Errorf("digital page: %v, want its text layer %q", digital, lines)
+	}
+	checkPageText(t, "scanned page", scan, got[1].(map[string]any))
+	three := docmake.PDF([]docmake.PDFPage{{Lines: lines}, {Lines: lines}, {Lines: lines}})
+	if _, err := m.Start(three); err == nil || err.(*InputError).Code != codeTooManyPages {
+		t.Errorf("a 3-page PDF over max_pages 2: %v, want too_many_pages", err)
+	}
+}
+
+func abs(n int) int { return max(n, -n) }

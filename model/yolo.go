@@ -1,0 +1,188 @@
+package model
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+
+	"github.com/batchinfer/batchinfer/tensor"
+)
+
+// yoloFormat is the layout of a YOLO export's output.
+type yoloFormat string
+
+const (
+	yoloV8  yoloFormat = "yolov8" // [1, 4+C, N]: cx, cy, w, h, then C class scores (v8, v11)
+	yoloV5  yoloFormat = "yolov5" // [1, N, 5+C]: cx, cy, w, h, objectness, C class scores
+	yoloNMS yoloFormat = "yolo_nms"
+	// yoloNMS is an nms=True export: [1, K, 6] of x1, y1, x2, y2, score,
+	// class, suppressed already and used as it comes.
+)
+
+// detectLimits are the postprocess's thresholds. Ultralytics' defaults
+// differ by family: v8/v11 predict with conf 0.25, IoU 0.7 and 300
+// detections; YOLOv5's detect.py with 0.25, 0.45 and 1,000.
+type detectLimits struct {
+	conf, iou float64
+	maxDet    int
+}
+
+// maxNMS is Ultralytics' cap on boxes entering NMS (the best by score).
+const maxNMS = 30000
+
+func defaultLimits(f yoloFormat) detectLimits {
+	if f == yoloV5 {
+		return detectLimits{conf: 0.25, iou: 0.45, maxDet: 1000}
+	}
+	return detectLimits{conf: 0.25, iou: 0.7, maxDet: 300}
+}
+
+// candidate is one box in the model's input pixels.
+type candidate struct {
+	box   [4]float64 // x1, y1, x2, y2
+	score float64
+	class int
+}
+
+// yoloCandidates reads one image's output (the batch dim removed) and keeps
+// the boxes scoring over conf, each with its best class: Ultralytics'
+// non_max_suppression before the suppression itself.
+func yoloCandidates(f yoloFormat, out Tensor, classes int, conf float64) ([]candidate, error) {
+	s, d := out.Shape, tensor.AsFloat32(out)
+	if len(s) != 2 {
+		return nil, fmt.Errorf("%s output has shape %v; want two dims after the batch", f, s)
+	}
+	rows, cols := int(s[0]), int(s[1])
+	var c []candidate
+	switch f {
+	case yoloV8:
+		if rows != 4+classes {
+			return nil, fmt.Errorf("yolov8 output is [%d, %d]; with %d classes it must be [%d, N]", rows, cols, classes, 4+classes)
+		}
+		// Class rows one after another, each read in order: the best
+		// class of every candidate without striding across the rows.
+		best, cls := slices.Clone(d[4*cols:5*cols]), make([]int32, cols)
+		for j := 1; j < classes; j++ {
+			for n, v := range d[(4+j)*cols : (5+j)*cols] {
+				if v > best[n] {
+					best[n], cls[n] = v, int32(j)
+				}
+			}
+		}
+		at := func(r, n int) float64 { return float64(d[r*cols+n]) }
+		for n := range cols {
+			if float64(best[n]) > conf {
+				c = append(c, candidate{box: xywh(at(0, n), at(1, n), at(2, n), at(3, n)), score: float64(best[n]), class: int(cls[n])})
+			}
+		}
+	case yoloV5:
+		if cols != 5+classes {
+			return nil, fmt.Errorf("yolov5 output is [%d, %d]; with %d classes it must be [N, %d]", rows, cols, classes, 5+classes)
+		}
+		for n := range rows {
+			r := d[n*cols : (n+1)*cols]
+			obj := float64(r[4])
+			if obj <= conf { // Ultralytics' first filter is on objectness alone
+				continue
+			}
+			best, k := obj*float64(r[5]), 0
+			for j := 1; j < classes; j++ {
+				if v := obj * float64(r[5+j]); v > best {
+					best, k = v, j
+				}
+			}
+			if best > conf {
+				c = append(c, candidate{box: xywh(float64(r[0]), float64(r[1]), float64(r[2]), float64(r[3])), score: best, class: k})
+			}
+		}
+	case yoloNMS:
+		if cols != 6 {
+			return nil, fmt.Errorf("an nms=True export's output is [%d, %d]; want [K, 6]", rows, cols)
+		}
+		for n := range rows {
+			r := d[n*6 : n*6+6]
+			if float64(r[4]) > conf {
+				c = append(c, candidate{box: [4]float64{float64(r[0]), float64(r[1]), float64(r[2]), float64(r[3])}, score: float64(r[4]), class: int(r[5])})
+			}
+		}
+	default:
+		return nil, fmt.Errorf("unknown detection output format %q", f)
+	}
+	return c, nil
+}
+
+func xywh(cx, cy, w, h float64) [4]float64 {
+	return [4]float64{cx - w/2, cy - h/2, cx + w/2, cy + h/2}
+}
+
+// nms is class-aware non-maximum suppression, as torchvision's nms over
+// boxes offset by class: highest score first, a box is dropped when its
+// IoU with a kept box of its class is over iou; at most maxDet are kept.
+// Ties in score keep the earlier candidate first.
+func nms(c []candidate, iou float64, maxDet int) []candidate {
+	slices.SortStableFunc(c, func(a, b candidate) int { return cmp.Compare(b.score, a.score) })
+	if len(c) > maxNMS {
+		c = c[:maxNMS]
+	}
+	var keep []candidate
+	suppressed := make([]bool, len(c))
+	for i := range c {
+		if suppressed[i] {
+			continue
+		}
+		keep = append(keep, c[i])
+		if len(keep) == maxDet {
+			break
+		}
+		for j := i + 1; j < len(c); j++ {
+			if !suppressed[j] && c[j].class == c[i].class && boxIoU(c[i].box, c[j].box) > iou {
+				suppressed[j] = true
+			}
+		}
+	}
+	return keep
+}
+
+func boxIoU(a, b [4]float64) float64 {
+	area := func(r [4]float64) float64 { return max(0, r[2]-r[0]) * max(0, r[3]-r[1]) }
+	inter := area([4]float64{max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3])})
+	union := area(a) + area(b) - inter
+	if union <= 0 {
+		return 0
+	}
+	return inter / union
+}
+
+// detections is the postprocess of one image: candidates over the
+// threshold, suppressed (unless the export did it), capped, mapped back
+// through the letterbox into the displayed image, highest score first:
+//
+//	{"detections": [{"label", "class_id", "score", "box": [x1, y1, x2, y2]}], "width", "height"}
+func detections(f yoloFormat, out Tensor, labels []string, lim detectLimits, lb letterbox) (map[string]any, error) {
+	c, err := yoloCandidates(f, out, len(labels), lim.conf)
+	if err != nil {
+		return nil, err
+	}
+	if f == yoloNMS {
+		slices.SortStableFunc(c, func(a, b candidate) int { return cmp.Compare(b.score, a.score) })
+		c = c[:min(len(c), lim.maxDet)]
+	} else {
+		c = nms(c, lim.iou, lim.maxDet)
+	}
+	dets := make([]any, 0, len(c))
+	for _, d := range c {
+		b := lb.unmap(d.box)
+		label := fmt.Sprint(d.class)
+		if d.class >= 0 && d.class < len(labels) {
+			label = labels[d.class]
+		}
+		dets = append(dets, map[string]any{
+			"label": label, "class_id": d.class, "score": round4(d.score),
+			"box": []any{round2(b[0]), round2(b[1]), round2(b[2]), round2(b[3])},
+		})
+	}
+	return map[string]any{"detections": dets, "width": lb.w, "height": lb.h}, nil
+}
+
+func round2(v float64) float64 { return float64(pyRound(v*100)) / 100 }
+func round4(v float64) float64 { return float64(pyRound(v*10000)) / 10000 }
