@@ -56,7 +56,7 @@ func (l *localCmd) flags(fs *flag.FlagSet) {
 	fs.StringVar(&l.notify.Topic, "topic", "batchinfer-completions", "completion topic ("+settings.NotifyTopicARN.Name+")")
 	fs.StringVar(&l.notify.Queue, "watch-queue", "batchinfer-watch", "queue subscribed to the topic, what `batchinfer watch` follows")
 	fs.DurationVar(&l.visibility, "visibility-timeout", 0, "the queue's visibility timeout (default 6 × --timeout)")
-	fs.StringVar(&l.models, "models", cmp.Or(settings.Current(settings.Models), ".cache/models/ppocr-rec,.cache/models/iris-rf,.cache/models/text/"+local.DemoTextModel), settings.Models.Name+" for the function")
+	fs.StringVar(&l.models, "models", cmp.Or(settings.Current(settings.Models), ".cache/models/ppocr-rec,.cache/models/iris-rf,.cache/models/text/"+local.DemoTextModel+",.cache/models/iris-feat"), settings.Models.Name+" for the function")
 	fs.StringVar(&l.rie, "rie", ".cache/bin/aws-lambda-rie", "the Lambda runtime interface emulator")
 	fs.DurationVar(&l.timeout, "timeout", 30*time.Second, "the function timeout")
 	fs.IntVar(&l.batch, "batch-size", 10, "event source mapping BatchSize")
@@ -131,6 +131,9 @@ func localUp(ctx context.Context, cfg aws.Config, lf *localCmd, stdout, stderr i
 	}
 	np, err := localNotify(ctx, cfg, lf, stderr)
 	if err != nil {
+		return err
+	}
+	if _, err := local.ProvisionFeatures(ctx, cfg); err != nil {
 		return err
 	}
 	return json.NewEncoder(stdout).Encode(map[string]string{
@@ -217,7 +220,8 @@ func localDemo(ctx context.Context, cfg aws.Config, lf *localCmd, stdout, stderr
 	opts.FunctionOutput = f
 	opts.Log = newLogger(f, "info")
 	fmt.Fprintf(stdout, "the function's log (JSON lines): %s\n", logPath)
-	if err := local.RunDemo(ctx, cfg, local.DemoOptions{System: opts, Out: stdout, Bar: stderr, Keep: lf.keep}); err != nil {
+	if err := local.RunDemo(ctx, cfg, local.DemoOptions{System: opts, Out: stdout, Bar: stderr, Keep: lf.keep,
+		Features: strings.Contains(lf.models, "iris-feat")}); err != nil {
 		return fmt.Errorf("%w (the function's log is %s)", err, logPath)
 	}
 	return nil
