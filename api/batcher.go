@@ -8,11 +8,12 @@ import (
 	"github.com/batchinfer/batchinfer/engine"
 )
 
-// Batcher is a dynamic batcher, as Triton's: a request's items wait at
-// most the queue delay for other requests' items, and all of them run
-// through the engine together, so concurrent callers share tensor runs
-// (the engine packs by model and shape). A run starts early once it holds
-// maxItems items.
+// Batcher is a dynamic batcher, as Triton's: while a run is in progress,
+// arriving requests' items gather and wait at most the queue delay (or
+// until the run ends) to run through the engine together, so concurrent
+// callers share tensor runs (the engine packs by model and shape). A
+// request that finds the engine idle runs at once: a lone caller never
+// pays the delay. A run starts early once it holds maxItems items.
 type Batcher struct {
 	eng      Engine
 	delay    time.Duration
@@ -20,6 +21,7 @@ type Batcher struct {
 
 	mu      sync.Mutex
 	pending *batch
+	running int // runs in progress
 }
 
 // batch is the items gathered for one run and the requests they came from.
@@ -75,7 +77,7 @@ func (b *Batcher) join(ctx context.Context, items []engine.Item) (*batch, int) {
 	if deadline.After(bt.deadline) {
 		bt.deadline = deadline
 	}
-	if len(bt.items) >= b.maxItems {
+	if len(bt.items) >= b.maxItems || b.running == 0 {
 		b.flushLocked()
 	}
 	return bt, at
@@ -95,6 +97,7 @@ func (b *Batcher) flushLocked() {
 	bt := b.pending
 	b.pending = nil
 	bt.timer.Stop()
+	b.running++
 	go func() {
 		// The run serves several requests: it ends at the latest of their
 		// deadlines, not when the first caller goes away.
@@ -102,5 +105,11 @@ func (b *Batcher) flushLocked() {
 		defer cancel()
 		bt.preds = b.eng.Predict(ctx, bt.items)
 		close(bt.done)
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		b.running--
+		if b.running == 0 && b.pending != nil {
+			b.flushLocked() // what gathered meanwhile need not wait out the delay
+		}
 	}()
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -31,7 +32,7 @@ var irisEngine = testenv.Shared("load iris-rf", func() (*engine.Engine, error) {
 })
 
 // predictServer serves p behind the front door (key testKey) over real HTTP.
-func predictServer(t *testing.T, p *Predictor) string {
+func predictServer(t testing.TB, p *Predictor) string {
 	t.Helper()
 	keys, err := ParseKeys(testKey)
 	if err != nil {
@@ -189,17 +190,36 @@ func TestPredictPastItsDeadlineIs504(t *testing.T) {
 	}
 }
 
+// gateEngine holds its first run until release is closed, telling entered
+// when that run has begun.
+type gateEngine struct {
+	*engine.Engine
+	entered, release chan struct{}
+	once             sync.Once
+}
+
+func (g *gateEngine) Predict(ctx context.Context, items []engine.Item) []engine.Prediction {
+	first := false
+	g.once.Do(func() { first = true })
+	if first {
+		close(g.entered)
+		<-g.release
+	}
+	return g.Engine.Predict(ctx, items)
+}
+
 func TestBatcherLetsConcurrentRequestsShareARun(t *testing.T) {
-	eng := irisEngine(t)
-	// A long queue delay so the requests surely arrive within it.
-	url := predictServer(t, &Predictor{Engine: eng, Batcher: NewBatcher(eng, 300*time.Millisecond, 64)})
-	const n = 4
+	gate := &gateEngine{Engine: irisEngine(t), entered: make(chan struct{}), release: make(chan struct{})}
+	// A long queue delay: the requests that arrive while the first run is
+	// held must wait for it to end, not for the delay.
+	url := predictServer(t, &Predictor{Engine: gate, Batcher: NewBatcher(gate, time.Minute, 64)})
 	bodies := []string{setosa, versicolor, virginica, setosa}
 	wantLabels := []string{"setosa", "versicolor", "virginica", "setosa"}
-	var wg sync.WaitGroup
+	n := len(bodies)
 	shared := make([]int, n)
 	labels := make([]string, n)
-	for i := range n {
+	var wg sync.WaitGroup
+	send := func(i int) {
 		wg.Go(func() {
 			req, _ := http.NewRequest(http.MethodPost, url+"/v1/predict", bytes.NewBufferString(`{"input": `+bodies[i]+`}`))
 			req.Header.Set(APIKeyHeader, testKey)
@@ -218,13 +238,24 @@ func TestBatcherLetsConcurrentRequestsShareARun(t *testing.T) {
 			shared[i], _ = strconv.Atoi(resp.Header.Get(RunRequestsHeader))
 		})
 	}
+	start := time.Now()
+	send(0) // the engine is idle: it runs at once, and is held
+	<-gate.entered
+	for i := 1; i < n; i++ {
+		send(i)
+	}
+	time.Sleep(200 * time.Millisecond) // let them arrive and gather
+	close(gate.release)
 	wg.Wait()
 	for i := range n {
 		if labels[i] != wantLabels[i] {
 			t.Errorf("request %d got %q, want %q (answers crossed?)", i, labels[i], wantLabels[i])
 		}
 	}
-	if shared[0] < 2 {
-		t.Errorf("requests per run %v: none shared a run within 300ms", shared)
+	if want := []int{1, n - 1, n - 1, n - 1}; !slices.Equal(shared, want) {
+		t.Errorf("requests per run %v, want %v: the first alone, the rest together", shared, want)
+	}
+	if time.Since(start) > 30*time.Second {
+		t.Error("the gathered requests waited out the queue delay instead of the run's end")
 	}
 }
