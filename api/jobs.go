@@ -5,8 +5,6 @@ import (
 	"net/http"
 	"regexp"
 
-	"github.com/aws/aws-lambda-go/events"
-
 	"github.com/batchinfer/batchinfer/jobs"
 	"github.com/batchinfer/batchinfer/store"
 )
@@ -34,7 +32,7 @@ func (s *Server) postJob(w http.ResponseWriter, r *http.Request) {
 	}
 	msg, err := jobMessage(body, requestID(r.Context()))
 	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error(), string(jobs.CodeOf(err)))
+		writeError(w, http.StatusBadRequest, jobs.MessageOf(err), string(jobs.CodeOf(err)))
 		return
 	}
 	sent, err := s.Queue.Send(r.Context(), []store.OutMessage{{Body: msg.Body}})
@@ -79,11 +77,11 @@ func jobMessage(body []byte, reqID string) (jobs.Message, error) {
 		}
 		body = b
 	}
-	m := jobs.DecodeMessage(events.SQSMessage{MessageId: reqID, Body: string(body)})
+	m, err := jobs.CheckBody(string(body), reqID)
 	switch {
-	case m.Err != nil:
-		return m, m.Err
-	case m.Reprocess != nil || m.Ignored || len(m.Jobs) != 1:
+	case err != nil:
+		return m, err
+	case m.Reprocess != nil || len(m.Jobs) != 1:
 		return m, jobs.Errorf(jobs.CodeMalformedJob, "POST /v1/jobs takes one inline job, not an event or a reprocess request")
 	}
 	return m, nil

@@ -3,17 +3,22 @@ package api
 import (
 	"bytes"
 	"context"
+	"crypto/md5"
+	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/batchinfer/batchinfer/jobs"
 	"github.com/batchinfer/batchinfer/store"
 )
 
@@ -167,28 +172,68 @@ func putItem(t *testing.T, f *fixture, rec store.Record) {
 	}
 }
 
+// An upload answers a presigned PUT and how to find its job; with the
+// content's MD5 it also answers the job id, which is the id the object's
+// notification gives the job (its ETag is that MD5).
 func TestUpload(t *testing.T) {
 	f := newFixture(t, Config{})
 	payload := []byte("a file too large for a request body, in spirit")
-	a := call(t, f.url, http.MethodPost, "/v1/uploads", testKey, mustJSON(UploadRequest{Filename: "../My Scan.png", ContentType: "image/png", Size: int64(len(payload))}))
-	if a.status != 200 {
-		t.Fatalf("answer %d %v", a.status, a.body)
+	sum := md5.Sum(payload)
+	for _, tc := range []struct{ name, md5 string }{
+		{"no md5", ""}, {"md5 base64", base64.StdEncoding.EncodeToString(sum[:])}, {"md5 hex", hex.EncodeToString(sum[:])},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := call(t, f.url, http.MethodPost, "/v1/uploads", testKey, mustJSON(UploadRequest{Filename: "../My Scan.png", ContentType: "image/png", Size: int64(len(payload)), ContentMD5: tc.md5}))
+			if a.status != 200 {
+				t.Fatalf("answer %d %v", a.status, a.body)
+			}
+			key, _ := a.body["key"].(string)
+			if !strings.HasPrefix(key, DefaultUploadPrefix) || !strings.HasSuffix(key, "/My_Scan.png") || a.body["method"] != "PUT" {
+				t.Fatalf("answer %v: want a PUT under %s ending /My_Scan.png", a.body, DefaultUploadPrefix)
+			}
+			if find, _ := a.body["find_job"].(string); find == "" {
+				t.Errorf("answer %v does not say how to find the job", a.body)
+			}
+			// S3 refuses other bytes under a signed Content-MD5 (fauxqs does
+			// not check it: the header is what can be checked here).
+			if h, _ := a.body["headers"].(map[string]any); tc.md5 != "" && h["Content-Md5"] != base64.StdEncoding.EncodeToString(sum[:]) {
+				t.Errorf("headers %v: want Content-Md5 signed", h)
+			}
+			if code := putUpload(t, a.body, payload); code != 200 {
+				t.Fatalf("PUT to the presigned URL: %d", code)
+			}
+			head, err := store.NewS3Client(awsCfg).HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: aws.String(f.spec.InputBucket), Key: aws.String(key)})
+			if err != nil || aws.ToInt64(head.ContentLength) != int64(len(payload)) || aws.ToString(head.ContentType) != "image/png" {
+				t.Fatalf("the uploaded object: %+v, %v", head, err)
+			}
+			notified := jobs.DecodeMessage(events.SQSMessage{MessageId: "m", Body: jobs.S3Notification("us-east-1",
+				jobs.S3Object{Bucket: f.spec.InputBucket, Key: key, ETag: aws.ToString(head.ETag), Size: int64(len(payload))})})
+			want := ""
+			if tc.md5 != "" {
+				want = notified.Jobs[0].ID
+			}
+			if got, _ := a.body["job_id"].(string); got != want {
+				t.Errorf("job_id %q, want %q (the notification's job)", got, want)
+			}
+		})
 	}
-	key, _ := a.body["key"].(string)
-	if !strings.HasPrefix(key, DefaultUploadPrefix) || !strings.HasSuffix(key, "/My_Scan.png") || a.body["method"] != "PUT" {
-		t.Fatalf("answer %v: want a PUT under %s ending /My_Scan.png", a.body, DefaultUploadPrefix)
+	a := call(t, f.url, http.MethodPost, "/v1/uploads", testKey, []byte(`{"size": 3, "content_md5": "not-an-md5"}`))
+	if a.status != 400 || a.body["code"] != "malformed_job" {
+		t.Errorf("a bad content_md5: %d %v", a.status, a.body)
 	}
-	req, _ := http.NewRequest(http.MethodPut, a.body["url"].(string), bytes.NewReader(payload))
-	for k, v := range a.body["headers"].(map[string]any) {
+}
+
+// putUpload PUTs body as an upload answer says and returns the status.
+func putUpload(t *testing.T, ans map[string]any, body []byte) int {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPut, ans["url"].(string), bytes.NewReader(body))
+	for k, v := range ans["headers"].(map[string]any) {
 		req.Header.Set(k, v.(string))
 	}
 	resp, err := http.DefaultClient.Do(req)
-	if err != nil || resp.StatusCode != 200 {
-		t.Fatalf("PUT to the presigned URL: %v %v", resp, err)
+	if err != nil {
+		t.Fatalf("PUT to the presigned URL: %v", err)
 	}
 	resp.Body.Close()
-	head, err := store.NewS3Client(awsCfg).HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: aws.String(f.spec.InputBucket), Key: aws.String(key)})
-	if err != nil || aws.ToInt64(head.ContentLength) != int64(len(payload)) || aws.ToString(head.ContentType) != "image/png" {
-		t.Errorf("the uploaded object: %+v, %v", head, err)
-	}
+	return resp.StatusCode
 }

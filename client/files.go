@@ -32,7 +32,10 @@ type Uploaded struct {
 	File  string `json:"file"`
 	S3    string `json:"s3,omitempty"`
 	JobID string `json:"job_id,omitempty"` // the id the object's notification will give the job
-	Error string `json:"error,omitempty"`
+	// Status is the job's when it had finished before (the file was not
+	// sent again).
+	Status string `json:"status,omitempty"`
+	Error  string `json:"error,omitempty"`
 }
 
 // PlanUploads lists the files under paths (files as given, folders walked,

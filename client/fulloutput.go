@@ -1,6 +1,7 @@
 package client
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -11,7 +12,8 @@ import (
 
 // FullOutput is a finished job's whole output: the item's own when no
 // output_uri is set (it fits on the item), else the "output" of the JSON
-// object at output_uri. nil for a job without output.
+// object at output_uri (a record file's JSON lines as a list of its
+// records). nil for a job without output.
 func FullOutput(ctx context.Context, in ObjectFetcher, rec *store.Record) (any, error) {
 	if rec == nil || rec.OutputURI == "" {
 		if rec == nil || rec.Output == nil {
@@ -30,10 +32,34 @@ func FullOutput(ctx context.Context, in ObjectFetcher, rec *store.Record) (any, 
 	var doc struct {
 		Output json.RawMessage `json:"output"`
 	}
-	if err := json.Unmarshal(body, &doc); err != nil || doc.Output == nil {
+	if err := json.Unmarshal(body, &doc); err == nil && doc.Output != nil {
+		return doc.Output, nil
+	}
+	if json.Valid(body) {
 		return json.RawMessage(body), nil // not the worker's envelope: show it whole
 	}
-	return doc.Output, nil
+	// A record file's output is JSON lines, one a record: a list of them.
+	if lines, ok := jsonLines(body); ok {
+		return lines, nil
+	}
+	return nil, fmt.Errorf("job %s: the output at %s is neither JSON nor JSON lines", rec.JobID, rec.OutputURI)
+}
+
+// jsonLines splits JSON lines into their values, false when a line is not
+// JSON.
+func jsonLines(body []byte) ([]json.RawMessage, bool) {
+	var out []json.RawMessage
+	for line := range bytes.Lines(body) {
+		line = bytes.TrimSpace(line)
+		if len(line) == 0 {
+			continue
+		}
+		if !json.Valid(line) {
+			return nil, false
+		}
+		out = append(out, json.RawMessage(line))
+	}
+	return out, true
 }
 
 // ObjectFetcher reads a whole S3 object (store.Inputs).

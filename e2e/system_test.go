@@ -67,6 +67,10 @@ type sysOptions struct {
 	// ModelsFromS3 uploads the model folders to the results bucket under
 	// models/NAME/ and points BATCHINFER_MODELS at those s3:// prefixes.
 	ModelsFromS3 bool
+	// FolderModels are model folders (name → files by path, subfolders
+	// included) uploaded under models/NAME/ and served from those s3://
+	// prefixes after Models: folders as exporters write them.
+	FolderModels map[string]map[string][]byte
 }
 
 // system is one running batchinfer deployment: its own resources, the real
@@ -161,6 +165,11 @@ func newSystem(t *testing.T, o sysOptions) *system {
 			s.uploadModel(m)
 		}
 	}
+	for name, files := range o.FolderModels {
+		for path, data := range files {
+			s.putObject(s.spec.ResultsBucket, "models/"+name+"/"+path, data)
+		}
+	}
 	if o.NoFunction {
 		return s
 	}
@@ -219,6 +228,9 @@ func (s *system) workerEnv() []string {
 		if s.opts.ModelsFromS3 {
 			dirs[i] = s.modelURI(m)
 		}
+	}
+	for name := range s.opts.FolderModels {
+		dirs = append(dirs, s.modelURI(name))
 	}
 	dirs = append(dirs, s.opts.ModelDirs...)
 	env := append(emu.Environ(),

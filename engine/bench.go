@@ -21,6 +21,9 @@ type BenchOptions struct {
 	Rounds int           // repetitions of each measurement; medians are reported (default 5)
 	MinRun time.Duration // each measurement runs at least this long (default 300ms)
 	Sweep  []int         // batch sizes to sweep (empty: no sweep)
+	// Progress, when set, is called after each measurement with how many
+	// are done of how many (a bar on a terminal).
+	Progress func(done, total int)
 	// Inputs are the encoded inputs to run (PNG lines, JSON rows): see
 	// ReadInputs and `go run ./internal/samples/gen`.
 	Inputs [][]byte
@@ -96,6 +99,7 @@ func Bench(ctx context.Context, m *model.Model, opts BenchOptions) (BenchReport,
 	inputs := opts.Inputs[:opts.Items]
 	rep := BenchReport{Model: m.Name(), ModelVersion: m.Version(), Batch: opts.Batch, Items: opts.Items, Rounds: opts.Rounds}
 	var raw, pipe, one []float64
+	step := progressSteps(opts)
 	for range opts.Rounds {
 		r, err := rawRate(ctx, m, inputs, opts.Batch, opts.MinRun)
 		if err != nil {
@@ -110,6 +114,7 @@ func Bench(ctx context.Context, m *model.Model, opts BenchOptions) (BenchReport,
 			return rep, err
 		}
 		raw, pipe, one = append(raw, r), append(pipe, p), append(one, o)
+		step(3)
 	}
 	rep.RawItemsPerS, rep.PipeItemsPerS, rep.Batch1PerS = median(raw), median(pipe), median(one)
 	rep.PipeVsRaw = rep.PipeItemsPerS / rep.RawItemsPerS
@@ -129,6 +134,7 @@ func Bench(ctx context.Context, m *model.Model, opts BenchOptions) (BenchReport,
 				return rep, err
 			}
 			ps[i], rs[i] = append(ps[i], p), append(rs[i], r)
+			step(2)
 		}
 	}
 	for i, b := range opts.Sweep {
@@ -219,4 +225,16 @@ func median(xs []float64) float64 {
 		return s[len(s)/2]
 	}
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// progressSteps counts measurements for opts.Progress: three per round,
+// two per swept size per round.
+func progressSteps(opts BenchOptions) func(n int) {
+	total, done := opts.Rounds*(3+2*len(opts.Sweep)), 0
+	return func(n int) {
+		done += n
+		if opts.Progress != nil {
+			opts.Progress(done, total)
+		}
+	}
 }

@@ -203,7 +203,7 @@ func ServeIsolated(ctx context.Context, in io.Reader, out io.Writer, opts model.
 	for i, p := range eng.Predict(ctx, items) {
 		ans.Predictions[i] = isolatePrediction{Output: p.Output, BatchSize: p.BatchSize}
 		if p.Err != nil {
-			ans.Predictions[i].Code, ans.Predictions[i].Message = jobs.CodeOf(p.Err), p.Err.Error()
+			ans.Predictions[i].Code, ans.Predictions[i].Message = jobs.CodeOf(p.Err), jobs.MessageOf(p.Err)
 		}
 	}
 	if err := enc.Encode(ans); err != nil {

@@ -152,7 +152,8 @@
 //
 // A message sent to the dead-letter queue by the worker carries the
 // message attributes error_code, error_message, job_id and
-// source_message_id (deadletter.go). A message that comes back carrying
+// source_message_id (deadletter.go). error_message, like an item's
+// error.message, does not repeat the code (MessageOf). A message that comes back carrying
 // error_code and job_id (`batchinfer dlq redrive`, SQS's own redrive) is a
 // redrive, Message.Redrive: it reruns its job and replaces the FAILED item.
 // Any other delivery of a job whose outcome is written is a duplicate and

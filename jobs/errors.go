@@ -3,6 +3,7 @@ package jobs
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Code names one kind of failure. Codes are stable: they are written to the
@@ -106,3 +107,17 @@ func CodeOf(err error) Code {
 
 // IsPermanent reports whether err must not be retried.
 func IsPermanent(err error) bool { return err != nil && CodeOf(err).Permanent() }
+
+// MessageOf is err's text without its code, for the places that keep the
+// code beside the message (an item's error, a DLQ message's attributes, an
+// HTTP answer), so that the code is said once.
+func MessageOf(err error) string {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if !errors.As(err, &e) {
+		return err.Error()
+	}
+	return strings.ReplaceAll(err.Error(), string(e.Code)+": ", "")
+}

@@ -21,7 +21,7 @@ import (
 // Inbox delivers the inbox bucket's object-created notifications to the
 // jobs queue, as S3 does for the deployed stack (the emulators send
 // none): each listing pass sends an S3-format notification for every
-// object whose key and ETag it has not delivered before, filtered by the
+// object whose key, ETag and write time it has not delivered before, filtered by the
 // stack's prefix and suffix. What was delivered is kept in StatePath, so a
 // restart sends nothing twice; a crash between a send and the save sends
 // again, which the worker's idempotency (one job id per key and ETag)
@@ -31,7 +31,7 @@ type Inbox struct {
 	Queue          *store.Queue
 	Bucket, Region string
 	Prefix, Suffix string        // the notification filter, as the stack's inboxPrefix/inboxSuffix
-	StatePath      string        // JSON file of delivered key → ETag; "" keeps it in memory only
+	StatePath      string        // JSON file of delivered key → ETag and write time; "" keeps it in memory only
 	Every          time.Duration // between listings; default 500ms, so a new object is sent within about a second
 	Log            *slog.Logger
 
@@ -68,6 +68,7 @@ func (in *Inbox) Pass(ctx context.Context) (int, error) {
 		}
 	}
 	var fresh []jobs.S3Object
+	var marks []string
 	pages := s3.NewListObjectsV2Paginator(in.S3, &s3.ListObjectsV2Input{Bucket: aws.String(in.Bucket), Prefix: nonEmpty(in.Prefix)})
 	for pages.HasMorePages() {
 		page, err := pages.NextPage(ctx)
@@ -76,8 +77,9 @@ func (in *Inbox) Pass(ctx context.Context) (int, error) {
 		}
 		for _, o := range page.Contents {
 			key, etag := aws.ToString(o.Key), strings.Trim(aws.ToString(o.ETag), `"`)
-			if strings.HasSuffix(key, in.Suffix) && in.delivered[key] != etag {
+			if strings.HasSuffix(key, in.Suffix) && in.delivered[key] != deliveryMark(etag, o.LastModified) {
 				fresh = append(fresh, jobs.S3Object{Bucket: in.Bucket, Key: key, ETag: etag, Size: aws.ToInt64(o.Size)})
+				marks = append(marks, deliveryMark(etag, o.LastModified))
 			}
 		}
 	}
@@ -92,7 +94,7 @@ func (in *Inbox) Pass(ctx context.Context) (int, error) {
 	n := 0
 	for i, s := range sent {
 		if s.Err == nil && s.MessageID != "" {
-			in.delivered[fresh[i].Key] = fresh[i].ETag
+			in.delivered[fresh[i].Key] = marks[i]
 			n++
 		}
 	}
@@ -100,6 +102,15 @@ func (in *Inbox) Pass(ctx context.Context) (int, error) {
 		in.log().Info("inbox notifications sent", "bucket", in.Bucket, "objects", n)
 	}
 	return n, errors.Join(err, in.save())
+}
+
+// deliveryMark is what the state keeps of a delivered object: its ETag and
+// when it was written. A rewrite of the same bytes (S3 notifies it again)
+// or an object in a bucket made anew (after `local down` and `up`, or an
+// emulator restart) has a new time, so it is delivered even though its
+// key and ETag were seen before.
+func deliveryMark(etag string, modified *time.Time) string {
+	return etag + " " + aws.ToTime(modified).UTC().Format(time.RFC3339Nano)
 }
 
 func (in *Inbox) load() error {

@@ -89,6 +89,36 @@ func TestInboxDeliversNewObjectsOnce(t *testing.T) {
 	}
 }
 
+// The same bytes written again under the same key, in the same bucket or in
+// one made anew after `local down` (the state file kept), are delivered
+// again, as S3 notifies every write: they used to be skipped silently.
+func TestInboxDeliversTheSameBytesWrittenAgain(t *testing.T) {
+	in, q := newInbox(t, "", "", filepath.Join(t.TempDir(), "state.json"))
+	ctx := context.Background()
+	in.put(t, "scan.png", "same bytes")
+	if n, err := in.Pass(ctx); err != nil || n != 1 {
+		t.Fatalf("first pass sent %d, %v", n, err)
+	}
+	notified(t, q, 1)
+	time.Sleep(20 * time.Millisecond) // a write time of its own
+	if _, err := in.S3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(in.Bucket), Key: aws.String("scan.png")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := in.S3.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: aws.String(in.Bucket)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := in.S3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(in.Bucket)}); err != nil {
+		t.Fatal(err)
+	}
+	in.put(t, "scan.png", "same bytes")
+	again := *in
+	again.delivered = nil // a new `local run` on the same state file
+	if n, err := again.Pass(ctx); err != nil || n != 1 {
+		t.Fatalf("the same bytes in a bucket made anew: sent %d, %v; want 1", n, err)
+	}
+	notified(t, q, 1)
+}
+
 // Run delivers a new object within about two seconds.
 func TestInboxRunDeliversPromptly(t *testing.T) {
 	in, q := newInbox(t, "", "", "")

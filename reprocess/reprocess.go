@@ -30,6 +30,10 @@ type Options struct {
 	// id goes on after the last job it handled. The worker passes the
 	// reprocess request's message id: a redelivery continues the run.
 	RunID string
+	// Progress, when set, is called after each job the run goes through
+	// with how many it has handled (a counter on a terminal: the listing
+	// is paged, so the total is not known ahead).
+	Progress func(handled int)
 }
 
 // pageSize is how many jobs a run lists at a time; its cursor is saved
@@ -60,7 +64,7 @@ type Result struct {
 // items, or of every item after a new model version.
 type Reprocessor struct {
 	Results JobLister
-	Queue   Sender           // the jobs queue
+	Queue   store.Sender     // the jobs queue
 	Objects ObjectVersions   // to check an S3-notified object is unchanged
 	Now     func() time.Time // a new run's upper bound; nil = time.Now
 }
@@ -72,11 +76,6 @@ type JobLister interface {
 	Reset(ctx context.Context, jobID string, expect store.Status) error
 	LoadRun(ctx context.Context, id string) (store.RunState, bool, error)
 	SaveRun(ctx context.Context, id string, st store.RunState) error
-}
-
-// Sender sends messages to a queue.
-type Sender interface {
-	Send(ctx context.Context, msgs []store.OutMessage) ([]store.Sent, error)
 }
 
 // ObjectVersions tells an S3 object's current version id and ETag.
@@ -132,6 +131,9 @@ func (rp *Reprocessor) Run(ctx context.Context, opt Options) ([]Result, error) {
 				out = append(out, r)
 			}
 			st.After, st.Handled = store.CursorOf(recs[i]), st.Handled+1
+			if opt.Progress != nil {
+				opt.Progress(st.Handled)
+			}
 		}
 		if err := rp.save(context.WithoutCancel(ctx), opt, st); err != nil {
 			return out, fmt.Errorf("reprocess: %w", err)

@@ -106,6 +106,22 @@ python_debs() {
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-pil python3-onnx >/dev/null
 }
 python_debs
+# Debian packages the tests drive: chromium, the browser of the console's
+# test (headless). Installed with apt only when missing, at the version
+# pinned here (Debian bookworm's); should the mirror have moved on, its
+# current version, said so.
+CHROMIUM_VERSION=156.0.8078.129-1~deb12u1
+debian_packages() {
+  command -v chromium >/dev/null && return 0
+  local sudo=
+  [ "$(id -u)" = 0 ] || sudo=sudo
+  echo "setup: Debian package chromium $CHROMIUM_VERSION (apt)"
+  $sudo apt-get update -qq
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "chromium=$CHROMIUM_VERSION" ||
+    { echo "setup: chromium $CHROMIUM_VERSION is gone from the mirror; installing its current version"
+      $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; }
+}
+debian_packages
 
 if complete && verify; then
   # Manifests are committed; refresh the copies in case they changed.

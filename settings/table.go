@@ -53,7 +53,7 @@ var (
 	PollTimeout       = add("POLL_TIMEOUT", Duration, "15m", Poll, "the longest one batch may run, 5s..12h (a heartbeat keeps its messages hidden meanwhile)")
 
 	// The HTTP API (`batchinfer api`, the uploads function).
-	APIKeys        = add("API_KEYS", Text, "", API, "comma-separated keys, or sha256:HEX of a key")
+	APIKeys        = add("API_KEYS", Text, "", API, "comma-separated keys, or sha256:HEX of a key", CLI)
 	APIRate        = add("API_RATE", Float, "", API, "requests per second per key (unset: no limit)")
 	APIBurst       = add("API_BURST", Int, "", API, "the rate limit's burst (unset: the rate)")
 	UploadBucket   = add("UPLOAD_BUCKET", Text, "", API, "bucket of presigned uploads (unset: the first input bucket)")

@@ -15,7 +15,8 @@ import (
 type UploadRequest struct {
 	Bucket, Key string
 	ContentType string
-	Size        int64 // signed as Content-Length: S3 refuses a PUT of any other size
+	Size        int64  // signed as Content-Length: S3 refuses a PUT of any other size
+	ContentMD5  string // base64 of the content's MD5, signed as Content-MD5 when set: S3 refuses other bytes
 	Expires     time.Duration
 }
 
@@ -41,6 +42,7 @@ func (u *Uploads) PresignPut(ctx context.Context, req UploadRequest) (Upload, er
 	out, err := u.Presign.PresignPutObject(ctx, &s3.PutObjectInput{
 		Bucket: aws.String(req.Bucket), Key: aws.String(req.Key),
 		ContentType: aws.String(req.ContentType), ContentLength: aws.Int64(req.Size),
+		ContentMD5: nonEmptyString(req.ContentMD5),
 	}, s3.WithPresignExpires(req.Expires))
 	if err != nil {
 		return Upload{}, Classify(err, fmt.Sprintf("presign PUT s3://%s/%s", req.Bucket, req.Key))
@@ -53,4 +55,11 @@ func (u *Uploads) PresignPut(ctx context.Context, req UploadRequest) (Upload, er
 		h[http.CanonicalHeaderKey(k)] = strings.Join(vs, ",")
 	}
 	return Upload{URL: out.URL, Method: out.Method, Headers: h}, nil
+}
+
+func nonEmptyString(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return aws.String(s)
 }

@@ -49,6 +49,19 @@ func (rs Routes) Model(key string) string {
 	return ""
 }
 
+// check refuses routes naming a model the engine does not serve: every
+// object under the prefix would fail unknown_model, so the function stops
+// at start-up instead, naming the models it serves.
+func (rs Routes) check(e Predictor) error {
+	for _, r := range rs {
+		if _, err := e.Model(r.Model); err != nil {
+			return fmt.Errorf("%s: %s=%s names model %q, which is not served (served: %s; %s sets them)",
+				settings.Routes.Name, r.Prefix, r.Model, r.Model, modelList(e.Models()), settings.Models.Name)
+		}
+	}
+	return nil
+}
+
 // ClaimPolicy says which single jobs take an IN_PROGRESS claim before
 // their work (record files always do): see docs/idempotency.md.
 type ClaimPolicy struct {

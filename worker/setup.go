@@ -59,6 +59,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Worker, ColdStart,
 		return nil, cs, err
 	}
 	eng.SetMaxBatch(cfg.MaxBatch)
+	if err := cfg.Routes.check(eng); err != nil {
+		return nil, cs, err
+	}
 	if len(cfg.InputBuckets) == 0 {
 		log.Warn(settings.InputBuckets.Name + " is empty: every S3 input will fail with bucket_not_allowed")
 	}

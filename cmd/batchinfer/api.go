@@ -42,11 +42,16 @@ func (a *apiCmd) run(ctx context.Context, c call) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", a.addr, err)
 	}
-	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	fmt.Fprintf(c.stderr, "serving http://%s (queue %s, table %s); Ctrl-C stops\n", ln.Addr(), srv.Config.QueueURL, srv.Config.Table)
 	if srv.Predict != nil {
 		fmt.Fprintf(c.stderr, "%s\n", srv.Predict)
 	}
+	return serve(ctx, ln, srv.Handler())
+}
+
+// serve serves h on ln until ctx ends, then shuts down gracefully.
+func serve(ctx context.Context, ln net.Listener, h http.Handler) error {
+	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	done := make(chan error, 1)
 	go func() { done <- hs.Serve(ln) }()
 	select {

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/schollz/progressbar/v3"
+
 	"github.com/batchinfer/batchinfer/engine"
 )
 
@@ -68,7 +70,17 @@ func (b *benchCmd) run(ctx context.Context, c call) error {
 		}
 		defer stop()
 	}
+	var bar *progressbar.ProgressBar
+	opts.Progress = func(done, total int) {
+		if bar == nil {
+			bar = newBar(c.stderr, int64(total), "measurements", progressbar.OptionShowCount())
+		}
+		_ = bar.Set(done)
+	}
 	rep, err := engine.Bench(ctx, m, opts)
+	if bar != nil {
+		_ = bar.Finish()
+	}
 	if err != nil {
 		return err
 	}

@@ -23,6 +23,11 @@ var commands = map[string]entry{
 		usage:   "[--addr 127.0.0.1:8080]  (keys in " + settings.APIKeys.Name + ", rate in " + settings.APIRate.Name + ")",
 		new:     fresh[apiCmd],
 	},
+	"console": {
+		summary: "a local web page: jobs by status over time, the worker's throughput and latency, the DLQ by code, each result drawn",
+		usage:   "[--addr 127.0.0.1:8090] [--table T] [--dlq-url URL] [--metrics-log FILE] [--since 24h]  (a key from the API's keys when they are set)",
+		new:     fresh[consoleCmd],
+	},
 	"uploads": {
 		summary: "the stack's uploads function: POST /v1/uploads behind API Gateway (the default under Lambda when the handler is \"uploads\")",
 		new:     fresh[uploadsCmd],
@@ -34,13 +39,18 @@ var commands = map[string]entry{
 	},
 	"results": {
 		summary: "show job items by id or by status: a table on a terminal, JSON lines otherwise; --wait until jobs finish",
-		usage:   "[--table T] [--json] [--output] [--wait 30s] JOB_ID... | --status FAILED|SUCCEEDED|IN_PROGRESS [--since 1h] [--limit N]",
+		usage:   "[--table T] [--json] [--output] [--wait 30s] (JOB_ID... | --input s3://bucket/key) | --status FAILED|SUCCEEDED|IN_PROGRESS [--since 1h] [--limit N]",
 		new:     fresh[resultsCmd],
 	},
 	"watch": {
 		summary: "follow the completion events on a queue subscribed to the topic: a line per finished job",
 		usage:   "[--queue-url URL] [--json] [--count N] [--for 10m]",
 		new:     fresh[watchCmd],
+	},
+	"jobid": {
+		summary: "print the job id an S3 object gets (derived from bucket, key and version, or ETag)",
+		usage:   "s3://bucket/key... [--version V | --etag E]  (without either, the object's own, read with HeadObject)",
+		new:     fresh[jobidCmd],
 	},
 	"reprocess": {
 		summary: "run finished jobs again (failed ones, or those of an older model version)",

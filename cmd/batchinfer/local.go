@@ -1,14 +1,17 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -34,6 +37,8 @@ type localCmd struct {
 	spec         store.ProvisionSpec
 	notify       store.NotifySpec
 	models       string
+	routes       string
+	asJSON       bool
 	rie          string
 	timeout      time.Duration
 	batch        int
@@ -56,7 +61,9 @@ func (l *localCmd) flags(fs *flag.FlagSet) {
 	fs.StringVar(&l.notify.Topic, "topic", "batchinfer-completions", "completion topic ("+settings.NotifyTopicARN.Name+")")
 	fs.StringVar(&l.notify.Queue, "watch-queue", "batchinfer-watch", "queue subscribed to the topic, what `batchinfer watch` follows")
 	fs.DurationVar(&l.visibility, "visibility-timeout", 0, "the queue's visibility timeout (default 6 × --timeout)")
-	fs.StringVar(&l.models, "models", cmp.Or(settings.Current(settings.Models), ".cache/models/ppocr-rec,.cache/models/iris-rf,.cache/models/text/"+local.DemoTextModel+",.cache/models/iris-feat"), settings.Models.Name+" for the function")
+	fs.StringVar(&l.models, "models", settings.Current(settings.Models), settings.Models.Name+" for the function, the default model first (default every model in .cache/models, pipelines first)")
+	fs.StringVar(&l.routes, "routes", settings.Current(settings.Routes), settings.Routes.Name+" for the function: prefix=model,... (a model not served stops start-up)")
+	fs.BoolVar(&l.asJSON, "json", false, "up: print the variables as one JSON object instead of export lines")
 	fs.StringVar(&l.rie, "rie", ".cache/bin/aws-lambda-rie", "the Lambda runtime interface emulator")
 	fs.DurationVar(&l.timeout, "timeout", 30*time.Second, "the function timeout")
 	fs.IntVar(&l.batch, "batch-size", 10, "event source mapping BatchSize")
@@ -91,14 +98,30 @@ func (l *localCmd) system() (local.SystemOptions, error) {
 	}
 	inbox := l.inbox
 	inbox.Deliver = true
-	if inbox.StatePath == "" {
-		inbox.StatePath = filepath.Join(".cache", "run", "inbox-"+l.spec.InputBucket+".json")
+	inbox.StatePath = l.inboxState()
+	models := strings.Split(l.models, ",")
+	if l.models == "" {
+		if models, err = local.InstalledModels(filepath.Join(".cache", "models")); err != nil {
+			return local.SystemOptions{}, err
+		}
+	}
+	var env []string
+	if l.routes != "" {
+		env = append(env, settings.Routes.Name+"="+l.routes)
 	}
 	return local.SystemOptions{
-		Resources: l.resources(), RIEPath: l.rie, Binary: self, Models: strings.Split(l.models, ","),
+		Resources: l.resources(), RIEPath: l.rie, Binary: self, Models: models, FunctionEnv: env,
 		ORTLib: os.Getenv("ONNXRUNTIME_LIB"), FunctionTimeout: l.timeout, BatchSize: l.batch, Window: l.window,
 		Inbox: inbox, Concurrency: l.concurrency, Grace: l.grace,
 	}, nil
+}
+
+// inboxState is the file remembering what the inbox delivered.
+func (l *localCmd) inboxState() string {
+	if l.inbox.StatePath != "" {
+		return l.inbox.StatePath
+	}
+	return filepath.Join(".cache", "run", "inbox-"+l.spec.InputBucket+".json")
 }
 
 func (l *localCmd) run(ctx context.Context, c call) error {
@@ -136,23 +159,70 @@ func localUp(ctx context.Context, cfg aws.Config, lf *localCmd, stdout, stderr i
 	if _, err := local.ProvisionFeatures(ctx, cfg); err != nil {
 		return err
 	}
-	return json.NewEncoder(stdout).Encode(map[string]string{
+	vars := map[string]string{
 		settings.QueueURL.Name: prov.QueueURL, settings.DLQURL.Name: prov.DLQURL,
 		settings.ResultsTable.Name: spec.Table, settings.ResultsBucket.Name: spec.ResultsBucket,
 		settings.InputBuckets.Name:   spec.InputBucket,
 		settings.NotifyTopicARN.Name: np.TopicARN, settings.WatchQueueURL.Name: np.QueueURL,
-	})
+	}
+	if lf.asJSON {
+		return json.NewEncoder(stdout).Encode(vars)
+	}
+	return writeExports(stdout, vars)
 }
 
-func localDown(ctx context.Context, cfg aws.Config, lf *localCmd, _, stderr io.Writer) error {
-	if err := store.Teardown(ctx, cfg, lf.resources()); err != nil {
+// writeExports prints `export NAME=value` lines, sorted, quoted for the
+// shell where needed, so `eval "$(batchinfer local up)"` sets them.
+func writeExports(w io.Writer, vars map[string]string) error {
+	names := slices.Sorted(maps.Keys(vars))
+	for _, n := range names {
+		if vars[n] == "" {
+			continue
+		}
+		if _, err := fmt.Fprintf(w, "export %s=%s\n", n, shellQuote(vars[n])); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// shellQuote leaves plain words as they are and single-quotes the rest.
+func shellQuote(v string) string {
+	plain := strings.IndexFunc(v, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:@%+=,", r))
+	}) < 0
+	if plain && v != "" {
+		return v
+	}
+	return "'" + strings.ReplaceAll(v, "'", `'\''`) + "'"
+}
+
+// localDown deletes the resources and the inbox's delivery state (a state
+// kept past its bucket made new uploads of the same files look delivered),
+// and says what it removed.
+func localDown(ctx context.Context, cfg aws.Config, lf *localCmd, stdout, stderr io.Writer) error {
+	spec := lf.resources()
+	if err := store.Teardown(ctx, cfg, spec); err != nil {
 		return err
+	}
+	fmt.Fprintf(stdout, "removed queues %s and %s, buckets s3://%s and s3://%s, table %s\n",
+		spec.Queue, spec.DLQ, spec.InputBucket, spec.ResultsBucket, spec.Table)
+	state := lf.inboxState()
+	switch err := os.Remove(state); {
+	case err == nil:
+		fmt.Fprintf(stdout, "removed the inbox delivery state %s\n", state)
+	case !errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("remove the inbox delivery state: %w", err)
 	}
 	np, err := localNotify(ctx, cfg, lf, stderr) // CreateTopic of an existing name finds its ARN
 	if err != nil || np.TopicARN == "" {
 		return err
 	}
-	return store.TeardownNotify(ctx, cfg, lf.notify, np.TopicARN)
+	if err := store.TeardownNotify(ctx, cfg, lf.notify, np.TopicARN); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "removed topic %s and its queue %s\n", lf.notify.Topic, lf.notify.Queue)
+	return nil
 }
 
 func localESM(ctx context.Context, cfg aws.Config, lf *localCmd, _, stderr io.Writer) error {
@@ -195,14 +265,17 @@ func localRun(ctx context.Context, cfg aws.Config, lf *localCmd, _, stderr io.Wr
 	for i, r := range sys.RIEs {
 		urls[i] = r.InvokeURL()
 	}
-	fmt.Fprintf(stderr, "running: s3://%s and queue %s → %d function instance(s) at %s; completions on %s; Ctrl-C stops\n",
-		opts.Resources.InputBucket, sys.Prov.QueueURL, len(urls), strings.Join(urls, " "), np.QueueURL)
+	fmt.Fprintf(stderr, "running: s3://%s and queue %s → %d function instance(s) at %s serving %s (the first is the default; routes %q); completions on %s; Ctrl-C stops\n",
+		opts.Resources.InputBucket, sys.Prov.QueueURL, len(urls), strings.Join(urls, " "), strings.Join(opts.Models, ","), lf.routes, np.QueueURL)
 	<-ctx.Done()
 	fmt.Fprintf(stderr, "stopping: no new batches; those in flight have %s to finish, then their messages are handed back\n", lf.grace)
 	return sys.Stop()
 }
 
 func localDemo(ctx context.Context, cfg aws.Config, lf *localCmd, stdout, stderr io.Writer) error {
+	if lf.models == "" {
+		lf.models = ".cache/models/ppocr-rec,.cache/models/iris-rf,.cache/models/text/" + local.DemoTextModel // the demo's work needs these
+	}
 	opts, err := lf.system()
 	if err != nil {
 		return err
@@ -221,7 +294,7 @@ func localDemo(ctx context.Context, cfg aws.Config, lf *localCmd, stdout, stderr
 	opts.Log = newLogger(f, "info")
 	fmt.Fprintf(stdout, "the function's log (JSON lines): %s\n", logPath)
 	if err := local.RunDemo(ctx, cfg, local.DemoOptions{System: opts, Out: stdout, Bar: stderr, Keep: lf.keep,
-		Features: strings.Contains(lf.models, "iris-feat")}); err != nil {
+		Features: slices.ContainsFunc(opts.Models, func(m string) bool { return filepath.Base(strings.TrimRight(m, "/")) == "iris-feat" })}); err != nil {
 		return fmt.Errorf("%w (the function's log is %s)", err, logPath)
 	}
 	return nil

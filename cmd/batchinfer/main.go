@@ -128,14 +128,34 @@ func (e entry) start(ctx context.Context, name string, args []string, c call) er
 		fs.PrintDefaults()
 	}
 	cmd.flags(fs)
-	if err := fs.Parse(args); err != nil {
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
 		}
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
-	c.args, c.usage = fs.Args(), fs.Usage
+	c.args, c.usage = pos, fs.Usage
 	return cmd.run(ctx, c)
+}
+
+// parseInterspersed parses flags wherever they stand among the arguments
+// (`jobid s3://b/k --etag E`), as users write them; "--" ends the flags.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		if n := len(args) - len(rest); n > 0 && args[n-1] == "--" {
+			return append(pos, rest...), nil
+		}
+		pos, args = append(pos, rest[0]), rest[1:]
+	}
 }
 
 func usage(w io.Writer) {

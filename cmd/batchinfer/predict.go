@@ -152,7 +152,7 @@ func (p *predictor) flush(ctx context.Context) error {
 	for i, pred := range preds {
 		line := map[string]any{"input": p.names[i]}
 		if pred.Err != nil {
-			line["error"] = map[string]string{"code": string(jobs.CodeOf(pred.Err)), "message": pred.Err.Error()}
+			line["error"] = map[string]string{"code": string(jobs.CodeOf(pred.Err)), "message": jobs.MessageOf(pred.Err)}
 		} else {
 			line["model"], line["model_version"], line["output"] = p.m.Name(), p.m.Version(), pred.Output
 		}

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/schollz/progressbar/v3"
+
 	"github.com/batchinfer/batchinfer/reprocess"
 	"github.com/batchinfer/batchinfer/store"
 )
@@ -38,7 +40,10 @@ func (r *reprocessCmd) run(ctx context.Context, c call) error {
 	rp := &reprocess.Reprocessor{Results: a.Results, Queue: a.Queue, Objects: a.Objects}
 	opts := r.opts
 	opts.Status, opts.Since = store.Status(r.status), time.Now().Add(-r.since)
+	bar := newBar(c.stderr, -1, "jobs reprocessed", progressbar.OptionShowCount())
+	opts.Progress = func(handled int) { _ = bar.Set(handled) }
 	done, err := rp.Run(ctx, opts)
+	_ = bar.Finish()
 	if err != nil {
 		return err
 	}

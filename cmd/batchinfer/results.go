@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/batchinfer/batchinfer/jobs"
 	"github.com/batchinfer/batchinfer/settings"
 	"github.com/batchinfer/batchinfer/store"
 )
@@ -18,6 +19,7 @@ type resultsCmd struct {
 	limit       int
 	asJSON      bool
 	output      bool
+	inputs      []string // s3:// URIs whose jobs to show
 }
 
 func (f *resultsCmd) flags(fs *flag.FlagSet) {
@@ -27,6 +29,10 @@ func (f *resultsCmd) flags(fs *flag.FlagSet) {
 	fs.IntVar(&f.limit, "limit", 100, "with --status: at most this many jobs (0: all)")
 	fs.DurationVar(&f.wait, "wait", 0, "with job ids: wait this long for every job to finish (a progress bar on a terminal); exit 1 if some did not")
 	fs.BoolVar(&f.asJSON, "json", false, "JSON lines even on a terminal (the default when piped)")
+	fs.Func("input", "an s3://bucket/key whose job to show (its id derived from the object's current version or ETag, as `batchinfer jobid` prints it); repeatable", func(v string) error {
+		f.inputs = append(f.inputs, v)
+		return nil
+	})
 	fs.BoolVar(&f.output, "output", false, "print each job's full output (fetched from output_uri when it is in S3) as JSON lines")
 	// Full outputs are read whole, however large (the worker's cap is for inputs).
 	f.res.opts.MaxInputBytes = 1 << 30
@@ -35,13 +41,20 @@ func (f *resultsCmd) flags(fs *flag.FlagSet) {
 }
 
 func (f *resultsCmd) run(ctx context.Context, c call) error {
-	if (f.status == "") == (len(c.args) == 0) {
+	if (f.status == "") == (len(c.args)+len(f.inputs) == 0) {
 		c.usage()
-		return fmt.Errorf("%w: give job ids or --status, not both", errUsage)
+		return fmt.Errorf("%w: give job ids (or --input s3://...) or --status, not both", errUsage)
 	}
 	a, err := f.res.open(ctx)
 	if err != nil {
 		return err
+	}
+	for _, uri := range f.inputs {
+		id, err := objectJobID(ctx, a.Objects, uri)
+		if err != nil {
+			return err
+		}
+		c.args = append(c.args, id)
 	}
 	recs, ids, waitErr := f.read(ctx, a.Results, a.Queue, c)
 	if waitErr != nil && recs == nil {
@@ -94,4 +107,17 @@ func (f *resultsCmd) read(ctx context.Context, r *store.Results, q *store.Queue,
 	}
 	recs, err := newWaitWatch(r, q).follow(ctx, ids, f.wait, time.Second, c.stderr)
 	return recs, ids, err
+}
+
+// objectJobID is the job id of an object as it is now.
+func objectJobID(ctx context.Context, objs *store.Objects, uri string) (string, error) {
+	obj, err := jobs.ParseS3URI(uri)
+	if err != nil {
+		return "", fmt.Errorf("%w: --input: %s", errUsage, jobs.MessageOf(err))
+	}
+	version, etag, err := objs.ObjectVersion(ctx, obj.Bucket, obj.Key)
+	if err != nil {
+		return "", fmt.Errorf("--input: %w (for an object since rewritten or deleted, `batchinfer jobid %s --etag E` gives its old job id)", err, uri)
+	}
+	return jobs.ObjectJobID(obj.Bucket, obj.Key, version, etag), nil
 }

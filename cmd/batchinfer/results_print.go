@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -14,36 +15,48 @@ import (
 
 // How `results` prints: a table on a terminal, JSON lines, or full outputs.
 
-// printTable is the terminal view: job, status, model, result or error
-// code, age.
+// printTable is the terminal view: job, input, status, model, the result
+// read at a glance (shortResult) or the error, age.
 func printTable(w io.Writer, recs []*store.Record, ids []string, now time.Time) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "JOB\tSTATUS\tMODEL\tRESULT\tAGE")
+	fmt.Fprintln(tw, "JOB\tINPUT\tSTATUS\tMODEL\tRESULT\tAGE")
 	for i, rec := range recs {
 		if rec == nil {
-			fmt.Fprintf(tw, "%s\tNOT_FOUND\t-\t-\t-\n", clip(ids[i], 40))
+			fmt.Fprintf(tw, "%s\t-\tNOT_FOUND\t-\t-\t-\n", clip(ids[i], 40))
 			continue
 		}
 		model := rec.Model
 		if rec.ModelVersion != "" {
 			model += "@" + rec.ModelVersion
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", clip(rec.JobID, 40), rec.Status, orDash(model), clip(resultCell(rec), 60), age(rec.UpdatedAt, now))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", clip(rec.JobID, 40), client.ShortInput(rec.Input, 32), rec.Status, orDash(model),
+			clip(resultCell(rec), 70), age(rec.UpdatedAt, now))
 	}
 	return tw.Flush()
 }
 
+// resultCell is the error (its code once, then its words), else the
+// output read at a glance, else where the output is.
 func resultCell(rec *store.Record) string {
 	switch {
 	case rec.Error != nil:
-		return string(rec.Error.Code)
+		return errorText(string(rec.Error.Code), rec.Error.Message)
 	case rec.Output != nil:
-		b, _ := json.Marshal(rec.Output) // read from DynamoDB: always encodes
-		return string(b)
+		return client.Glance(rec.Output)
 	case rec.OutputURI != "":
 		return rec.OutputURI
 	}
 	return "-"
+}
+
+// errorText says a code and its message, the code once even in messages
+// written before messages dropped it.
+func errorText(code, msg string) string {
+	msg = strings.TrimPrefix(msg, code+": ")
+	if msg == "" {
+		return code
+	}
+	return code + ": " + msg
 }
 
 // age is how long ago ts (RFC 3339) was, in the largest whole unit.

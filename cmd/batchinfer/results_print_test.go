@@ -13,9 +13,9 @@ import (
 func TestResultsTable(t *testing.T) {
 	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
 	recs := []*store.Record{
-		{JobID: "ok", Status: "SUCCEEDED", Model: "iris-rf", ModelVersion: "1", Output: map[string]any{"label": "setosa"}, UpdatedAt: now.Add(-90 * time.Second).Format(time.RFC3339)},
-		{JobID: "bad", Status: "FAILED", Model: "iris-rf", Error: &store.ErrorInfo{Code: "wrong_feature_count"}, UpdatedAt: now.Add(-3 * time.Hour).Format(time.RFC3339)},
-		{JobID: "big", Status: "SUCCEEDED", OutputURI: "s3://r/big.json", UpdatedAt: now.Add(-72 * time.Hour).Format(time.RFC3339)},
+		{JobID: "ok", Input: "inline", Status: "SUCCEEDED", Model: "iris-rf", ModelVersion: "1", Output: map[string]any{"label": "setosa", "score": 0.97}, UpdatedAt: now.Add(-90 * time.Second).Format(time.RFC3339)},
+		{JobID: "bad", Input: "s3://inbox/a.json", Status: "FAILED", Model: "iris-rf", Error: &store.ErrorInfo{Code: "wrong_feature_count", Message: "wrong_feature_count: want 4"}, UpdatedAt: now.Add(-3 * time.Hour).Format(time.RFC3339)},
+		{JobID: "big", Input: "s3://inbox/scans/page.png", Status: "SUCCEEDED", OutputURI: "s3://r/big.json", UpdatedAt: now.Add(-72 * time.Hour).Format(time.RFC3339)},
 		nil,
 	}
 	var b bytes.Buffer
@@ -24,11 +24,11 @@ func TestResultsTable(t *testing.T) {
 	}
 	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
 	want := [][]string{
-		{"JOB", "STATUS", "MODEL", "RESULT", "AGE"},
-		{"ok", "SUCCEEDED", "iris-rf@1", `{"label":"setosa"}`, "1m"},
-		{"bad", "FAILED", "iris-rf", "wrong_feature_count", "3h"},
-		{"big", "SUCCEEDED", "-", "s3://r/big.json", "3d"},
-		{"gone", "NOT_FOUND", "-", "-", "-"},
+		{"JOB", "INPUT", "STATUS", "MODEL", "RESULT", "AGE"},
+		{"ok", "inline", "SUCCEEDED", "iris-rf@1", "setosa", "0.97", "1m"},
+		{"bad", "s3://inbox/a.json", "FAILED", "iris-rf", "wrong_feature_count:", "want", "4", "3h"},
+		{"big", "s3://inbox/scans/page.png", "SUCCEEDED", "-", "s3://r/big.json", "3d"},
+		{"gone", "-", "NOT_FOUND", "-", "-", "-"},
 	}
 	if len(lines) != len(want) {
 		t.Fatalf("table:\n%s", b.String())

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -21,7 +22,7 @@ type submitCmd struct {
 	queueURL, bucket, prefix, table  string
 	model, jobID, metadata, features string
 	file, jobs                       string
-	strict                           bool
+	strict, rerun                    bool
 	concurrency                      int
 	wait                             time.Duration
 }
@@ -40,7 +41,8 @@ func (f *submitCmd) flags(fs *flag.FlagSet) {
 	fs.StringVar(&f.features, "features", "", "inline tabular input: a JSON array or object")
 	fs.StringVar(&f.file, "file", "", fmt.Sprintf("send this file inline, base64-encoded (at most %d KiB)", client.MaxInlineDataBytes>>10))
 	fs.DurationVar(&f.wait, "wait", 0, "follow the jobs this long with a progress bar, then print a summary; exit 1 if some did not finish")
-	fs.StringVar(&f.table, "table", settings.Current(settings.ResultsTable), "with --wait: results table (default $"+settings.ResultsTable.Name+")")
+	fs.StringVar(&f.table, "table", settings.Current(settings.ResultsTable), "results table: jobs already finished there are not sent again, and --wait reads it (default $"+settings.ResultsTable.Name+")")
+	fs.BoolVar(&f.rerun, "rerun", false, "send jobs that already have a result again, resetting their items so they run again")
 }
 
 func (f *submitCmd) run(ctx context.Context, c call) error {
@@ -61,8 +63,8 @@ func (f *submitCmd) run(ctx context.Context, c call) error {
 		c.usage()
 		return fmt.Errorf("%w: give exactly one of PATH..., s3:// URIs, --jobs, --features, --file or -", errUsage)
 	}
-	if f.wait > 0 && f.table == "" {
-		return fmt.Errorf("%w: --wait needs --table or %s", errUsage, settings.ResultsTable.Name)
+	if (f.wait > 0 || f.rerun) && f.table == "" {
+		return fmt.Errorf("%w: --wait and --rerun need --table or %s", errUsage, settings.ResultsTable.Name)
 	}
 	// One set of clients for the whole submission: uploads, sends and the
 	// follow all use it.
@@ -77,7 +79,7 @@ func (f *submitCmd) run(ctx context.Context, c call) error {
 	case f.jobs != "":
 		ids, err = f.jobLines(ctx, a, c.stdout, c.stderr)
 	default:
-		ids, err = f.inline(ctx, a, paths, c.stdout)
+		ids, err = f.inline(ctx, a, paths, c.stdout, c.stderr)
 	}
 	if f.wait <= 0 || len(ids) == 0 {
 		return err
@@ -96,13 +98,18 @@ func (f *submitCmd) files(ctx context.Context, a *store.Adapters, paths []string
 	if err != nil {
 		return nil, err
 	}
-	bar := newFileBar(stderr, files)
-	ups := client.UploadFiles(ctx, &store.Files{Client: a.Objects.Client}, f.bucket, files, f.concurrency, bar.add)
+	files, refused := client.CheckSizes(files, inputCaps())
+	send, already, err := f.priorFiles(ctx, a, files, stderr)
+	if err != nil {
+		return nil, err
+	}
+	bar := newFileBar(stderr, send)
+	ups := client.UploadFiles(ctx, &store.Files{Client: a.Objects.Client}, f.bucket, send, f.concurrency, bar.add)
 	bar.finish()
 	var ids []string
 	failed := 0
 	enc := json.NewEncoder(stdout)
-	for _, u := range ups {
+	for _, u := range slices.Concat(ups, already, refused) {
 		if u.Error != "" {
 			failed++
 		} else {
@@ -113,7 +120,7 @@ func (f *submitCmd) files(ctx context.Context, a *store.Adapters, paths []string
 		}
 	}
 	if failed > 0 {
-		return ids, fmt.Errorf("%d of %d files were not uploaded", failed, len(ups))
+		return ids, fmt.Errorf("%d of %d files were not uploaded", failed, len(ups)+len(already)+len(refused))
 	}
 	return ids, nil
 }
@@ -143,7 +150,7 @@ func (f *submitCmd) jobLines(ctx context.Context, a *store.Adapters, stdout, std
 	if f.strict && len(bad) > 0 {
 		return nil, fmt.Errorf("%s: %w (--strict: nothing sent)", f.jobs, bad[0])
 	}
-	ids, err := send(ctx, a.Queue, bodies, stdout)
+	ids, err := f.send(ctx, a, bodies, stdout, stderr)
 	if err == nil && len(bad) > 0 {
 		err = fmt.Errorf("%d bad lines not sent, %d jobs sent", len(bad), len(ids))
 	}

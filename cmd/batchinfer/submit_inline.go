@@ -14,7 +14,7 @@ import (
 )
 
 // inline sends one inline job (--features, --file) or one job per s3:// URI.
-func (f *submitCmd) inline(ctx context.Context, a *store.Adapters, uris []string, stdout io.Writer) ([]string, error) {
+func (f *submitCmd) inline(ctx context.Context, a *store.Adapters, uris []string, stdout, stderr io.Writer) ([]string, error) {
 	spec := client.JobSpec{JobID: f.jobID, Model: f.model}
 	if f.metadata != "" {
 		spec.Metadata = json.RawMessage(f.metadata)
@@ -52,17 +52,45 @@ func (f *submitCmd) inline(ctx context.Context, a *store.Adapters, uris []string
 		}
 		bodies[i] = b
 	}
-	return send(ctx, a.Queue, bodies, stdout)
+	return f.send(ctx, a, bodies, stdout, stderr)
 }
 
-// send enqueues bodies and prints each sent job as a JSON line.
-func send(ctx context.Context, q *store.Queue, bodies []string, stdout io.Writer) ([]string, error) {
+// send enqueues bodies (but not those of jobs already finished, unless
+// --rerun) and prints each job as a JSON line.
+func (f *submitCmd) send(ctx context.Context, a *store.Adapters, bodies []string, stdout, stderr io.Writer) ([]string, error) {
+	q := a.Queue
 	if q == nil {
 		return nil, fmt.Errorf("%w: --queue-url or %s is required", errUsage, settings.QueueURL.Name)
 	}
-	sent, err := client.Submit(ctx, q, bodies)
-	var ids []string
+	ids := make([]string, len(bodies))
+	for i, b := range bodies {
+		ids[i] = client.BodyJobID(b)
+	}
+	skip, err := f.prior(ctx, a, ids, stderr)
+	if err != nil {
+		return nil, err
+	}
+	var sendBodies []string
+	var already []client.Submitted
+	for i, b := range bodies {
+		if rec := skip[ids[i]]; rec != nil {
+			already = append(already, client.Submitted{JobID: ids[i], Status: string(rec.Status)})
+		} else {
+			sendBodies = append(sendBodies, b)
+		}
+	}
+	var sent []client.Submitted
+	if len(sendBodies) > 0 {
+		sent, err = client.Submit(ctx, q, sendBodies)
+	}
+	ids = nil
 	enc := json.NewEncoder(stdout)
+	for _, s := range already {
+		ids = append(ids, s.JobID)
+		if eerr := enc.Encode(s); eerr != nil {
+			return ids, eerr
+		}
+	}
 	for _, s := range sent {
 		if s.MessageID == "" {
 			continue

@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
+	"github.com/batchinfer/batchinfer/client"
 	"github.com/batchinfer/batchinfer/jobs"
 	"github.com/batchinfer/batchinfer/settings"
 	"github.com/batchinfer/batchinfer/store"
@@ -83,12 +84,12 @@ func printEvent(w io.Writer, ev jobs.Completion, asJSON bool) error {
 	result := ev.OutputURI
 	switch {
 	case ev.Error != nil:
-		result = string(ev.Error.Code) + ": " + ev.Error.Message
-	case result == "" && ev.Output != nil:
-		b, _ := json.Marshal(ev.Output) // decoded from JSON: always encodes
-		result = string(b)
+		result = errorText(string(ev.Error.Code), ev.Error.Message)
+	case ev.Output != nil:
+		result = client.Glance(ev.Output)
 	}
-	_, err := fmt.Fprintf(w, "%s  %-9s  %s  %s  %s\n", ev.FinishedAt.Local().Format("15:04:05"), ev.Status, ev.JobID, model, clip(result, 120))
+	_, err := fmt.Fprintf(w, "%s  %-9s  %s  %s  %s  %s\n", ev.FinishedAt.Local().Format("15:04:05"), ev.Status, ev.JobID,
+		client.ShortInput(ev.Input, 32), model, clip(result, 100))
 	return err
 }
 

@@ -1,0 +1,130 @@
+package console
+
+import (
+	"cmp"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/batchinfer/batchinfer/client"
+	"github.com/batchinfer/batchinfer/store"
+)
+
+// statuses are the ones the overview counts, in the chart's stacking order.
+var statuses = []store.Status{store.StatusSucceeded, store.StatusFailed, store.StatusInProgress}
+
+// overviewPage is what the front page shows.
+type overviewPage struct {
+	Since   string
+	Counts  []statusCount
+	Chart   chart
+	Metrics *metricsView // nil: no log to read
+	Note    string       // why there are no metrics
+	DLQ     []codeCount
+	DLQSize int
+	HasDLQ  bool
+	Jobs    []jobRow
+}
+
+type statusCount struct {
+	Status string
+	N      int
+}
+
+type codeCount struct {
+	Code string
+	N    int
+}
+
+// jobRow is one job of the recent list: what `results` shows on a terminal.
+type jobRow struct {
+	ID, Input, Status, Model, Result, Age string
+}
+
+// maxListed bounds the items read per status for the overview.
+const maxListed = 2000
+
+func (s *Server) overview(w http.ResponseWriter, r *http.Request) {
+	since := cmp.Or(s.Since, 24*time.Hour)
+	now := s.now()
+	var recs []store.Record
+	page := overviewPage{Since: strings.TrimSuffix(strings.TrimSuffix(since.String(), "0s"), "0m")}
+	for _, st := range statuses {
+		list, err := s.Results.ListByStatus(r.Context(), st, now.Add(-since), maxListed)
+		if err != nil {
+			s.fail(w, "list "+string(st)+" jobs", err)
+			return
+		}
+		page.Counts = append(page.Counts, statusCount{Status: string(st), N: len(list)})
+		recs = append(recs, list...)
+	}
+	page.Chart = statusChart(recs, now.Add(-since), now, 24)
+	page.Jobs = recentJobs(recs, now, 50)
+	page.Metrics, page.Note = s.metrics()
+	if s.DLQ != nil {
+		msgs, err := s.DLQ.Peek(r.Context(), 100)
+		if err != nil {
+			s.fail(w, "peek the dead-letter queue", err)
+			return
+		}
+		page.HasDLQ, page.DLQSize = true, len(msgs)
+		byCode := map[string]int{}
+		for _, m := range msgs {
+			byCode[cmp.Or(aws.ToString(m.MessageAttributes["error_code"].StringValue), "-")]++
+		}
+		page.DLQ = sortedCounts(byCode)
+	}
+	s.render(w, "overview.html", page)
+}
+
+// recentJobs is the newest n jobs, as rows.
+func recentJobs(recs []store.Record, now time.Time, n int) []jobRow {
+	recs = slices.Clone(recs)
+	slices.SortFunc(recs, func(a, b store.Record) int { return cmp.Compare(b.UpdatedAt, a.UpdatedAt) })
+	rows := make([]jobRow, 0, min(n, len(recs)))
+	for _, rec := range recs[:min(n, len(recs))] {
+		row := jobRow{ID: rec.JobID, Input: client.ShortInput(rec.Input, 40), Status: string(rec.Status), Model: rec.Model, Age: age(rec.UpdatedAt, now)}
+		switch {
+		case rec.Error != nil:
+			row.Result = string(rec.Error.Code) + ": " + rec.Error.Message
+		case rec.Output != nil:
+			row.Result = client.Glance(rec.Output)
+		}
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+func sortedCounts(m map[string]int) []codeCount {
+	out := make([]codeCount, 0, len(m))
+	for k, n := range m {
+		out = append(out, codeCount{Code: k, N: n})
+	}
+	slices.SortFunc(out, func(a, b codeCount) int { return cmp.Or(cmp.Compare(b.N, a.N), cmp.Compare(a.Code, b.Code)) })
+	return out
+}
+
+// age is how long ago ts (RFC 3339) was, in its largest whole unit.
+func age(ts string, now time.Time) string {
+	t, err := time.Parse(time.RFC3339Nano, ts)
+	if err != nil {
+		return "-"
+	}
+	switch d := now.Sub(t); {
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh", int(d.Hours()))
+	default:
+		return fmt.Sprintf("%dd", int(d.Hours()/24))
+	}
+}
+
+func fmtFloat(f float64, prec int) string { return strconv.FormatFloat(f, 'f', prec, 64) }

@@ -1,0 +1,124 @@
+package console
+
+import (
+	"context"
+	"embed"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"time"
+
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/batchinfer/batchinfer/jobs"
+	"github.com/batchinfer/batchinfer/store"
+)
+
+// Results reads job items (store.Results).
+type Results interface {
+	Get(ctx context.Context, jobID string) (*store.Record, error)
+	ListByStatus(ctx context.Context, status store.Status, since time.Time, limit int) ([]store.Record, error)
+}
+
+// Objects reads whole S3 objects: inputs to draw on, full outputs
+// (store.Inputs).
+type Objects interface {
+	Fetch(ctx context.Context, obj jobs.S3Object) ([]byte, error)
+}
+
+// DeadLetters shows the DLQ's messages without taking them (store.Queue).
+type DeadLetters interface {
+	Peek(ctx context.Context, max int) ([]sqstypes.Message, error)
+}
+
+// Keys checks an API key (api.KeySet).
+type Keys interface {
+	Match(key string) (int, bool)
+}
+
+// Server serves the console's pages.
+type Server struct {
+	Results Results
+	Objects Objects
+	DLQ     DeadLetters // nil: no DLQ section
+	Keys    Keys        // nil: no key asked
+	// MetricsLog is a file of the worker's log lines (EMF documents among
+	// them), read at each visit: `local run`'s stderr, or a downloaded log.
+	MetricsLog string
+	Since      time.Duration // the overview's window, default 24h
+	Log        *slog.Logger
+	Now        func() time.Time
+}
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+var pages = template.Must(template.New("").Funcs(template.FuncMap{
+	"num":      func(f float64) string { return fmtFloat(f, 1) },
+	"barWidth": func(score float64) float64 { return 200 * score },
+}).ParseFS(templateFS, "templates/*.html"))
+
+// Handler routes the console's pages behind the key check.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", s.overview)
+	mux.HandleFunc("GET /jobs/{id}", s.job)
+	mux.HandleFunc("GET /jobs/{id}/input", s.input)
+	mux.HandleFunc("GET /jobs/{id}/output", s.output)
+	return s.auth(mux)
+}
+
+// keyCookie keeps the key a browser gave once (?key=), so the links of
+// the pages need not carry it.
+const keyCookie = "batchinfer_console_key"
+
+// auth shows nothing without a valid key when keys are set: the
+// x-api-key header, ?key= (remembered in a cookie) or the cookie.
+func (s *Server) auth(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.Keys == nil {
+			next.ServeHTTP(w, r)
+			return
+		}
+		key := r.Header.Get("x-api-key")
+		if q := r.URL.Query().Get("key"); q != "" {
+			key = q
+		} else if c, err := r.Cookie(keyCookie); err == nil && key == "" {
+			key = c.Value
+		}
+		if _, ok := s.Keys.Match(key); !ok {
+			http.Error(w, "Forbidden: open the console with ?key=YOUR_API_KEY", http.StatusForbidden)
+			return
+		}
+		if r.URL.Query().Get("key") != "" {
+			http.SetCookie(w, &http.Cookie{Name: keyCookie, Value: key, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) render(w http.ResponseWriter, name string, data any) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	if err := pages.ExecuteTemplate(w, name, data); err != nil {
+		s.logger().Error("render console page", "page", name, "err", err)
+	}
+}
+
+func (s *Server) fail(w http.ResponseWriter, what string, err error) {
+	s.logger().Error(what, "err", err)
+	http.Error(w, what+": "+err.Error(), http.StatusBadGateway)
+}
+
+func (s *Server) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+func (s *Server) logger() *slog.Logger {
+	if s.Log != nil {
+		return s.Log
+	}
+	return slog.New(slog.DiscardHandler)
+}

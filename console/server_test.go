@@ -1,0 +1,96 @@
+package console
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/batchinfer/batchinfer/jobs"
+	"github.com/batchinfer/batchinfer/store"
+)
+
+// table is an in-memory results table.
+type table map[string]store.Record
+
+func (tb table) Get(_ context.Context, id string) (*store.Record, error) {
+	if r, ok := tb[id]; ok {
+		return &r, nil
+	}
+	return nil, nil
+}
+
+func (tb table) ListByStatus(_ context.Context, st store.Status, _ time.Time, _ int) ([]store.Record, error) {
+	var out []store.Record
+	for _, r := range tb {
+		if r.Status == st {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+type noObjects struct{}
+
+func (noObjects) Fetch(context.Context, jobs.S3Object) ([]byte, error) { return nil, nil }
+
+type oneKey string
+
+func (k oneKey) Match(key string) (int, bool) { return 0, key == string(k) }
+
+// With a key set, nothing shows without it; ?key= once lets the browser
+// in, and its cookie carries the key to the next pages.
+func TestConsoleShowsNothingWithoutTheKey(t *testing.T) {
+	now := time.Now()
+	srv := &Server{Results: table{"job-1": {JobID: "job-1", Status: store.StatusSucceeded, Input: "inline",
+		Output: map[string]any{"label": "setosa", "score": 0.97}, UpdatedAt: now.Add(-time.Minute).Format(time.RFC3339Nano)}},
+		Objects: noObjects{}, Keys: oneKey("k1")}
+	h := srv.Handler()
+	get := func(path string, cookies ...*http.Cookie) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(http.MethodGet, path, nil)
+		for _, c := range cookies {
+			req.AddCookie(c)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec
+	}
+	for _, p := range []string{"/", "/jobs/job-1", "/jobs/job-1/output", "/?key=wrong"} {
+		if rec := get(p); rec.Code != http.StatusForbidden || strings.Contains(rec.Body.String(), "job-1") {
+			t.Errorf("GET %s without the key: %d %q", p, rec.Code, rec.Body.String())
+		}
+	}
+	rec := get("/?key=k1")
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), `data-job="job-1"`) || !strings.Contains(rec.Body.String(), "setosa 0.97") {
+		t.Fatalf("GET /?key=k1: %d\n%s", rec.Code, rec.Body.String())
+	}
+	cookies := rec.Result().Cookies()
+	if page := get("/jobs/job-1", cookies...); page.Code != http.StatusOK || !strings.Contains(page.Body.String(), `<tr class="label"><td>setosa</td>`) {
+		t.Errorf("the job's page with the cookie: %d\n%s", page.Code, page.Body.String())
+	}
+}
+
+// OCR lines are drawn by their polygons, detections by their boxes, each
+// labelled (no detection model is installed here: the shape of DESIGN.md's
+// detection output stands in).
+func TestOutputShapes(t *testing.T) {
+	out := map[string]any{
+		"lines":      []any{map[string]any{"text": "Total 9.00", "polygon": []any{[]any{39.0, 193.0}, []any{170.0, 193.0}, []any{170.0, 221.0}, []any{39.0, 221.0}}}},
+		"detections": []any{map[string]any{"label": "dog", "score": 0.91, "box": []any{10.0, 20.0, 110.0, 220.0}}},
+	}
+	got := outputShapes(out)
+	want := []shape{
+		{Class: "line", Label: "Total 9.00", Points: "39,193 170,193 170,221 39,221", X: 39, Y: 193},
+		{Class: "box", Label: "dog 0.91", Points: "10,20 110,20 110,220 10,220", X: 10, Y: 20},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("shapes %+v, want %+v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("shape %d = %+v, want %+v", i, got[i], want[i])
+		}
+	}
+}

@@ -1,0 +1,264 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"image"
+	"image/png"
+	"maps"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/batchinfer/batchinfer/internal/testenv"
+	"github.com/batchinfer/batchinfer/jobs"
+	"github.com/batchinfer/batchinfer/local"
+	"github.com/batchinfer/batchinfer/store"
+)
+
+// The console, in a real browser (headless Chromium), against the local
+// system with real results: the overview lists the jobs with their status
+// and the DLQ by code; a page's job shows its OCR lines drawn over the
+// page; the screenshot shows them. Without the API key it shows nothing.
+func TestConsoleInABrowser(t *testing.T) {
+	browser, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Fatalf("chromium is missing (`go tool task setup` installs it): %v", err)
+	}
+	opts, log := consoleSystem(t)
+	sendJobs(t, opts, `{"job_id": "console-text", "input": {"text": "What a lovely day"}}`,
+		`{"job_id": "console-iris", "input": {"features": [5.1, 3.5, 1.4, 0.2]}}`)
+	ids := dropExamples(t, opts, "receipt.png", "flowers.csv", "torn.png")
+	ids["text"], ids["iris"] = "console-text", "console-iris"
+	addr := freeAddr(t)
+	cmd := exec.Command(binary, "console", "--addr", addr, "--table", opts.Resources.Table, "--dlq-url", dlqURL(t, opts), "--metrics-log", log)
+	cmd.Env = append(emu.Environ(), "BATCHINFER_API_KEYS=console-key")
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	base := "http://" + addr
+	waitHTTP(t, base+"/")
+
+	resp, err := http.Get(base + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body bytes.Buffer
+	body.ReadFrom(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden || strings.Contains(body.String(), ids["receipt.png"]) {
+		t.Errorf("without the key: %d %q; want 403 and no job", resp.StatusCode, body.String())
+	}
+
+	dom := chromiumDOM(t, browser, base+"/?key=console-key")
+	row := regexp.MustCompile(`<tr class="job" data-job="` + ids["receipt.png"] + `">.*?</tr>`).FindString(dom)
+	if !strings.Contains(row, "SUCCEEDED") || !strings.Contains(row, "4 lines: Corner Bakery") {
+		t.Errorf("the overview's row of the page: %q", row)
+	}
+	if !strings.Contains(dom, `data-job="`+ids["torn.png"]+`"`) || !regexp.MustCompile(`<td>undecodable_image</td><td class="num">1</td>`).MatchString(dom) {
+		t.Errorf("the overview lacks the failed job or the DLQ by code:\n%s", dom)
+	}
+	if n := strings.Count(dom, `<rect class="SUCCEEDED"`); n == 0 {
+		t.Errorf("no bar of succeeded jobs in the status chart")
+	}
+
+	page := base + "/jobs/" + ids["receipt.png"] + "?key=console-key"
+	dom = chromiumDOM(t, browser, page)
+	if n := strings.Count(dom, `<polygon class="line"`); n != 4 || !strings.Contains(dom, "Total 9.00") {
+		t.Errorf("the page's job shows %d lines drawn, want 4:\n%s", n, dom)
+	}
+	if dom := chromiumDOM(t, browser, base+"/jobs/"+ids["flowers.csv"]+"?key=console-key"); !strings.Contains(dom, "4 records: 3 succeeded, 1 failed") {
+		t.Errorf("the record file's job:\n%s", dom)
+	}
+	if dom := chromiumDOM(t, browser, base+"/jobs/console-text?key=console-key"); !regexp.MustCompile(`dimension [1-9][0-9]*, norm [0-9.]+; first values \[`).MatchString(dom) {
+		t.Errorf("the embedding's job:\n%s", dom)
+	}
+	if dom := chromiumDOM(t, browser, base+"/jobs/console-iris?key=console-key"); !regexp.MustCompile(`<tr class="label"><td>setosa</td><td class="num">(0\.9|1\.0)`).MatchString(dom) {
+		t.Errorf("the classification's job:\n%s", dom)
+	}
+	shot := chromiumScreenshot(t, browser, page)
+	if blue, ink := strokePixels(shot); blue < 200 || ink < 2000 {
+		t.Errorf("the screenshot shows %d pixels of the lines' outline and %d of ink; want the page and its boxes drawn", blue, ink)
+	}
+}
+
+// consoleSystem runs the local system with page OCR (the default) and the
+// iris forest; the function's log is the console's metrics log.
+func consoleSystem(t *testing.T) (local.SystemOptions, string) {
+	t.Helper()
+	name := resourceName(t)
+	log := filepath.Join(t.TempDir(), "function.log")
+	f, err := os.Create(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	opts := local.SystemOptions{
+		Resources: store.ProvisionSpec{InputBucket: "in-" + name, ResultsBucket: "out-" + name,
+			Queue: "q-" + name, DLQ: "dlq-" + name, Table: "t-" + name, MaxReceives: 3},
+		RIEPath: testenv.Tool(t, "aws-lambda-rie"), Binary: binary, ORTLib: testenv.ORTLib(t),
+		Models:      []string{testenv.ModelDir(t, "ppocr-page"), testenv.ModelDir(t, "iris-rf"), filepath.Join(testenv.CacheDir(), "models", "text", "minilm-embed")},
+		FunctionEnv: emu.Environ(), FunctionTimeout: 30 * time.Second, Window: 200 * time.Millisecond, FunctionOutput: f,
+		Inbox: local.InboxOptions{Deliver: true, StatePath: filepath.Join(t.TempDir(), "inbox.json")},
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	sys, err := local.StartSystem(ctx, emu.Config(ctx), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sys.Stop() })
+	return opts, log
+}
+
+// sendJobs sends inline jobs to the jobs queue.
+func sendJobs(t *testing.T, opts local.SystemOptions, bodies ...string) {
+	t.Helper()
+	prov, err := store.Provision(context.Background(), emu.Config(context.Background()), opts.Resources)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := &store.Queue{Client: sqs.NewFromConfig(emu.Config(context.Background())), URL: prov.QueueURL}
+	msgs := make([]store.OutMessage, len(bodies))
+	for i, b := range bodies {
+		msgs[i] = store.OutMessage{Body: b}
+	}
+	if _, err := q.Send(context.Background(), msgs); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// dropExamples puts examples/inbox files into the inbox and waits for
+// their jobs, and those already sent, to finish; it returns each file's
+// job id.
+func dropExamples(t *testing.T, opts local.SystemOptions, names ...string) map[string]string {
+	t.Helper()
+	ctx := context.Background()
+	cfg := emu.Config(ctx)
+	c := store.NewS3Client(cfg)
+	ids := map[string]string{}
+	for _, n := range names {
+		data, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "examples", "inbox", n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(opts.Resources.InputBucket), Key: aws.String(n), Body: bytes.NewReader(data)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[n] = jobs.ObjectJobID(opts.Resources.InputBucket, n, "", aws.ToString(out.ETag))
+	}
+	wait := maps.Clone(ids)
+	wait["text"], wait["iris"] = "console-text", "console-iris"
+	r := &store.Results{Client: dynamodb.NewFromConfig(cfg), Table: opts.Resources.Table}
+	for deadline := time.Now().Add(90 * time.Second); ; time.Sleep(300 * time.Millisecond) {
+		done := 0
+		for _, id := range wait {
+			if rec, err := r.Get(ctx, id); err == nil && rec != nil && rec.Status.Final() {
+				done++
+			}
+		}
+		if done == len(wait) {
+			return ids
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d jobs finished", done, len(wait))
+		}
+	}
+}
+
+func dlqURL(t *testing.T, opts local.SystemOptions) string {
+	t.Helper()
+	prov, err := store.Provision(context.Background(), emu.Config(context.Background()), opts.Resources)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return prov.DLQURL
+}
+
+func waitHTTP(t *testing.T, url string) {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if resp, err := http.Get(url); err == nil {
+			resp.Body.Close()
+			return
+		}
+	}
+	t.Fatalf("nothing answers at %s", url)
+}
+
+// chromium runs headless Chromium on url with the given flags.
+func chromium(t *testing.T, browser, url string, flags ...string) []byte {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	args := append([]string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--hide-scrollbars",
+		"--user-data-dir=" + t.TempDir(), "--virtual-time-budget=5000"}, flags...)
+	out, err := exec.CommandContext(ctx, browser, append(args, url)...).Output()
+	if err != nil {
+		var stderr []byte
+		if ee, ok := err.(*exec.ExitError); ok {
+			stderr = ee.Stderr
+		}
+		t.Fatalf("chromium %s: %v\n%s", url, err, stderr)
+	}
+	return out
+}
+
+func chromiumDOM(t *testing.T, browser, url string) string {
+	return string(chromium(t, browser, url, "--dump-dom"))
+}
+
+func chromiumScreenshot(t *testing.T, browser, url string) image.Image {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "shot.png")
+	chromium(t, browser, url, "--screenshot="+path, "--window-size=1000,1000")
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatalf("the screenshot: %v", err)
+	}
+	return img
+}
+
+// strokePixels counts pixels of the lines' outline colour (#0b5cad) and
+// dark pixels (text, ink) in a screenshot.
+func strokePixels(img image.Image) (blue, ink int) {
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			r, g, bl = r>>8, g>>8, bl>>8
+			if absDiff(r, 0x0b) < 40 && absDiff(g, 0x5c) < 40 && absDiff(bl, 0xad) < 40 {
+				blue++
+			}
+			if r+g+bl < 200 {
+				ink++
+			}
+		}
+	}
+	return blue, ink
+}
+
+func absDiff(a, b uint32) uint32 {
+	if a > b {
+		return a - b
+	}
+	return b - a
+}
