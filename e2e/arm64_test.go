@@ -15,10 +15,12 @@ import (
 )
 
 // TestArm64Bootstrap runs the arm64 bootstrap as the Lambda function: RIE
-// (x86_64) starts it through qemu-user, the ESM feeds it inline iris jobs
-// and S3-notified text lines, and every job must end SUCCEEDED with the
+// (x86_64) starts it through qemu-user, the ESM feeds it 40 inline iris
+// jobs in batches of 20, and every job must end SUCCEEDED once with a
 // right output, computed by the arm64 ONNX Runtime that the zip layer and
-// the image ship. `go tool task test:arm64` cross-builds the bootstrap and
+// the image ship. (OCR runs in the model tests under qemu; through RIE
+// its jobs were retried into crash isolation, whose child process qemu-user
+// cannot start: docs/deploy.md, arm64.) `go tool task test:arm64` cross-builds the bootstrap and
 // names it in BATCHINFER_ARM64_BOOTSTRAP (and its copy of the arm64 ORT in
 // BATCHINFER_ARM64_ORT); the build tag keeps this test out
 // of the ordinary suite, which has no cross compiler.
@@ -43,15 +45,9 @@ func TestArm64Bootstrap(t *testing.T) {
 	}
 	s := newSystem(t, sysOptions{
 		Binary: wrapper, Env: []string{"ONNXRUNTIME_LIB=" + ort},
-		Timeout: 3 * time.Minute, BatchSize: 20, // default models: ppocr-rec (S3 notifications), iris-rf
+		Models: []string{"iris-rf"}, Timeout: 3 * time.Minute, BatchSize: 20,
 	})
-	objs := s.uploadLines(8, 11)
-	irisIDs, bodies := irisJobs("arm64", 20)
-	ids := append([]string{}, irisIDs...)
-	for _, o := range objs {
-		bodies = append(bodies, notification(s.spec.InputBucket, o))
-		ids = append(ids, o.JobID)
-	}
+	ids, bodies := irisJobs("arm64", 40)
 	start := time.Now()
 	s.send(bodies...)
 	recs := s.waitFinal(ids, 8*time.Minute)
@@ -67,19 +63,8 @@ func TestArm64Bootstrap(t *testing.T) {
 	if !strings.Contains(exe, "qemu-aarch64") {
 		t.Errorf("the function ran as %q, want qemu-aarch64 running the arm64 bootstrap", exe)
 	}
-	for _, id := range irisIDs {
+	for _, id := range ids {
 		s.checkIris(id, recs[id])
-	}
-	correct := 0
-	for _, o := range objs {
-		if got := s.ocrText(o, recs[o.JobID]); got == o.Text {
-			correct++
-		} else {
-			t.Logf("OCR %q: got %q", o.Text, got)
-		}
-	}
-	if correct < len(objs)-1 {
-		t.Errorf("OCR on arm64 matched %d of %d rendered lines, want all but at most one", correct, len(objs))
 	}
 	s.checkOncePerJob(ids, recs, 1)
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/batchinfer/batchinfer/internal/testenv"
+	"github.com/batchinfer/batchinfer/internal/textmodels"
 	"github.com/batchinfer/batchinfer/local"
 	"github.com/batchinfer/batchinfer/store"
 )
@@ -66,6 +67,10 @@ type sysOptions struct {
 	// ModelsFromS3 uploads the model folders to the results bucket under
 	// models/NAME/ and points BATCHINFER_MODELS at those s3:// prefixes.
 	ModelsFromS3 bool
+	// FolderModels are model folders (name → files by path, subfolders
+	// included) uploaded under models/NAME/ and served from those s3://
+	// prefixes after Models: folders as exporters write them.
+	FolderModels map[string]map[string][]byte
 }
 
 // system is one running batchinfer deployment: its own resources, the real
@@ -160,6 +165,11 @@ func newSystem(t *testing.T, o sysOptions) *system {
 			s.uploadModel(m)
 		}
 	}
+	for name, files := range o.FolderModels {
+		for path, data := range files {
+			s.putObject(s.spec.ResultsBucket, "models/"+name+"/"+path, data)
+		}
+	}
 	if o.NoFunction {
 		return s
 	}
@@ -214,10 +224,13 @@ func (s *system) startInstances() []invokeFunc {
 func (s *system) workerEnv() []string {
 	dirs := make([]string, len(s.opts.Models))
 	for i, m := range s.opts.Models {
-		dirs[i] = testenv.ModelDir(s.t, m)
+		dirs[i] = modelDir(s.t, m)
 		if s.opts.ModelsFromS3 {
 			dirs[i] = s.modelURI(m)
 		}
+	}
+	for name := range s.opts.FolderModels {
+		dirs = append(dirs, s.modelURI(name))
 	}
 	dirs = append(dirs, s.opts.ModelDirs...)
 	env := append(emu.Environ(),
@@ -232,6 +245,15 @@ func (s *system) workerEnv() []string {
 		"BATCHINFER_MAX_RECEIVES="+strconv.Itoa(s.opts.MaxReceives),
 	)
 	return append(env, s.opts.Env...)
+}
+
+// modelDir is .cache/models/NAME, or for "text/NAME" the Hugging Face
+// export setup made (no manifest of ours).
+func modelDir(t *testing.T, name string) string {
+	if n, ok := strings.CutPrefix(name, "text/"); ok {
+		return textmodels.Dir(t, n)
+	}
+	return testenv.ModelDir(t, name)
 }
 
 // startRIE runs the binary under RIE (one sandbox: RIE serves one

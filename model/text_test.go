@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -79,13 +80,22 @@ func overlay(t testing.TB, name string, overrides map[string]any) string {
 // the engine does.
 func (tm *textModel) predict(t testing.TB, texts []string) ([]*TextRow, []map[string]any) {
 	t.Helper()
-	rows := make([]Row, len(texts))
-	packRows := make([]batching.Row, len(texts))
-	states := make([]*TextRow, len(texts))
+	in := make([]Input, len(texts))
 	for i, s := range texts {
-		r, err := tm.m.PreprocessInput(Input{Text: &Text{Text: s}})
+		in[i] = Input{Text: &Text{Text: s}}
+	}
+	return tm.predictInputs(t, in)
+}
+
+func (tm *textModel) predictInputs(t testing.TB, inputs []Input) ([]*TextRow, []map[string]any) {
+	t.Helper()
+	rows := make([]Row, len(inputs))
+	packRows := make([]batching.Row, len(inputs))
+	states := make([]*TextRow, len(inputs))
+	for i, in := range inputs {
+		r, err := tm.m.PreprocessInput(in)
 		if err != nil {
-			t.Fatalf("preprocess %q: %v", s, err)
+			t.Fatalf("preprocess %+v: %v", in.Text, err)
 		}
 		rows[i], packRows[i], states[i] = r[0], batching.Row(r[0].Inputs), r[0].State.(*TextRow)
 	}
@@ -93,7 +103,7 @@ func (tm *textModel) predict(t testing.TB, texts []string) ([]*TextRow, []map[st
 	res := batching.RunRows(context.Background(), packRows, lim, func(ctx context.Context, in []tensor.Tensor) ([]tensor.Tensor, error) {
 		return tm.m.RunInputs(ctx, in)
 	})
-	outs := make([]map[string]any, len(texts))
+	outs := make([]map[string]any, len(inputs))
 	for i, r := range res {
 		if r.Err != nil {
 			t.Fatalf("run row %d: %v", i, r.Err)
@@ -329,7 +339,7 @@ func TestTextManifestOverrides(t *testing.T) {
 	if top := cls[0]["top_k"].([]any); len(top) != 2 {
 		t.Errorf("top_k 2 answers %d labels", len(top))
 	}
-	for _, bad := range []map[string]any{{"pooling": "median"}, {"aggregation": "first"}, {"max_length": 100000}} {
+	for _, bad := range []map[string]any{{"pooling": "median"}, {"aggregation": "first"}, {"max_length": 100000}, {"vectors": "csv"}, {"activation": "tanh"}} {
 		if _, err := Load(overlay(t, "minilm-ner", bad), Options{}); err == nil {
 			t.Errorf("manifest %v accepted", bad)
 		}
@@ -344,4 +354,76 @@ func normOf(v []float32) float64 {
 		s += float64(x) * float64(x)
 	}
 	return math.Sqrt(s)
+}
+
+// Every generated export loads with no manifest of ours, with the task,
+// inputs, maximum length and options its files say.
+func TestGeneratedTextModelsLoad(t *testing.T) {
+	want := map[string]struct {
+		task    string
+		inputs  int
+		maxLen  int
+		pooling Pooling
+		multi   bool
+		pooled  bool
+	}{
+		"minilm-embed":     {TaskFeatureExtraction, 3, 128, PoolMean, false, false}, // tokenizer.json truncates at 128
+		"minilm-pooled":    {TaskFeatureExtraction, 3, 128, PoolMean, false, true},
+		"minilm-sentiment": {TaskTextClassification, 3, 128, PoolMean, false, false},
+		"minilm-ner":       {TaskTokenClassification, 3, 128, PoolMean, false, false},
+		"qwen3-topics":     {TaskTextClassification, 2, 128, PoolMean, true, false}, // 130 positions less RoBERTa's 2
+		"qwen3-embed":      {TaskFeatureExtraction, 2, 256, PoolLast, false, false},
+		"llama2-ner":       {TaskTokenClassification, 2, 512, PoolMean, false, false}, // model_max_length 1e30: the positions
+		"minilm-l6-bench":  {TaskFeatureExtraction, 3, 128, PoolMean, false, false},
+	}
+	if len(want) != len(textmodels.Names) {
+		t.Fatalf("%d expectations for %d models", len(want), len(textmodels.Names))
+	}
+	for _, name := range textmodels.Names {
+		tm := loadTextModel(t, name, nil)
+		w, set := want[name], tm.codec.set
+		if set.Task != w.task || len(tm.m.Manifest().Inputs) != w.inputs || set.MaxLength != w.maxLen ||
+			set.Pooling != w.pooling || set.MultiLabel != w.multi || set.Pooled != w.pooled || tm.m.Name() != name {
+			t.Errorf("%s: %s, %d inputs, max length %d, pooling %s, multi-label %v, pooled %v; want %+v",
+				name, set.Task, len(tm.m.Manifest().Inputs), set.MaxLength, set.Pooling, set.MultiLabel, set.Pooled, w)
+		}
+	}
+}
+
+// A text pair (a cross-encoder's query and passage) gets the reference's
+// ids and token type ids, and the model's answer on those.
+func TestTextPairs(t *testing.T) {
+	tm := loadTextModel(t, "minilm-sentiment", nil)
+	pairs := []textmodels.Input{
+		{Text: "Was the parcel late?", TextPair: "It arrived two days after the promised date."},
+		{Text: "Refund?", TextPair: "Crème brûlée à São Paulo."},
+		{Text: longText, TextPair: "short pair"},
+	}
+	toks, err := textmodels.Tokenize(context.Background(), tm.dir, tm.codec.set.MaxLength, pairs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := runPadded(t, tm.dir, toks, []string{"logits"})
+	labels := tm.m.Manifest().Labels
+	for i, p := range pairs {
+		rows, err := tm.m.PreprocessInput(Input{Text: &Text{Text: p.Text, Pair: &pairs[i].TextPair}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := rows[0].State.(*TextRow)
+		if fmt.Sprint(r.enc.IDs) != fmt.Sprint(toks[i].InputIDs) || fmt.Sprint(r.enc.TypeIDs) != fmt.Sprint(toks[i].TokenTypeIDs) {
+			t.Fatalf("pair %d: ids %v types %v, reference %v %v", i, r.enc.IDs, r.enc.TypeIDs, toks[i].InputIDs, toks[i].TokenTypeIDs)
+		}
+		_, outs := tm.predictInputs(t, []Input{{Text: &Text{Text: p.Text, Pair: &pairs[i].TextPair}}})
+		want, err := scoreLabels(run.outs[0][i*len(labels):(i+1)*len(labels)], labels, false, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if outs[0]["label"] != want[0].Label || math.Abs(outs[0]["score"].(float64)-want[0].Score) > 1e-4 {
+			t.Errorf("pair %d: %v, the model on the reference's tokens says %+v", i, outs[0], want[0])
+		}
+	}
+	if !slices.Contains(toks[0].TokenTypeIDs, 1) {
+		t.Fatal("the pair's tokens have no type id 1")
+	}
 }

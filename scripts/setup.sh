@@ -48,20 +48,27 @@ tokenizers() {
 # the tokenizers above, in Hugging Face export layout (no model hub is
 # reachable, so the project makes its own; internal/textmodels/gen.py says
 # what each one is). Made with Debian's python3-onnx; byte-stable, so their
-# ONNX files are checked against tools/checksums.sha256 too. Remade when the
-# generator changes.
+# ONNX files are checked against tools/checksums.sha256 too. Each version of
+# the generator writes a folder of its own, models/text-HASH, and
+# models/text is a symlink to the current one: a checkout with another
+# generator re-points it without deleting what a running test reads.
 textmodels() {
-  local gen="$root/internal/textmodels/gen.py" out="$cache/models/text" stamp
+  local gen="$root/internal/textmodels/gen.py" stamp dir
   [ -s "$cache/tokenizers/qwen3/tokenizer.json" ] || return 0
-  stamp=$(sha256sum "$gen" | cut -d' ' -f1)
-  [ "$(cat "$out/.generator" 2>/dev/null)" = "$stamp" ] && return 0
-  if ! /usr/bin/python3 -c 'import onnx' 2>/dev/null; then
-    echo "setup: python3-onnx (Debian) for the text-model generator"
-    apt-get install -y -q python3-onnx >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q python3-onnx >/dev/null; }
+  stamp=$(sha256sum "$gen" | cut -c1-16)
+  dir="$cache/models/text-$stamp"
+  if [ ! -s "$dir/.generator" ]; then
+    if ! /usr/bin/python3 -c 'import onnx' 2>/dev/null; then
+      echo "setup: python3-onnx (Debian) for the text-model generator"
+      apt-get install -y -q python3-onnx >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q python3-onnx >/dev/null; }
+    fi
+    rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
+    /usr/bin/python3 "$gen" "$cache/tokenizers" "$dir.tmp" >/dev/null
+    echo "$stamp" >"$dir.tmp/.generator" && mv "$dir.tmp" "$dir"
   fi
-  rm -rf "$out.tmp" && mkdir -p "$out.tmp"
-  /usr/bin/python3 "$gen" "$cache/tokenizers" "$out.tmp" >/dev/null
-  rm -rf "$out" && mv "$out.tmp" "$out" && echo "$stamp" >"$out/.generator"
+  [ "$(readlink "$cache/models/text" 2>/dev/null)" = "text-$stamp" ] && return 0
+  [ -L "$cache/models/text" ] || rm -rf "$cache/models/text" # a folder from before the symlink
+  ln -sfn "text-$stamp" "$cache/models/text.link" && mv -T "$cache/models/text.link" "$cache/models/text"
 }
 verify() { # every pinned file that exists must match tools/checksums.sha256
   sha256sum --quiet --strict -c "$root/tools/checksums.sha256"

@@ -38,3 +38,16 @@ func keys(m map[string]any) []string {
 	}
 	return k
 }
+
+// A large embedding's summary says it is a summary, whatever the text's
+// own truncated flag.
+func TestSummaryOfAnEmbeddingIsMarked(t *testing.T) {
+	emb := make([]float32, 1024)
+	for i := range emb {
+		emb[i] = 0.123456789
+	}
+	sum := summarize(map[string]any{"embedding": emb, "dim": 1024, "num_tokens": 12, "truncated": false}, maxSummaryBytes)
+	if sum["truncated"] != true || sum["embedding"] != nil || sum["dim"] != 1024 || sum["num_tokens"] != 12 {
+		t.Fatalf("summary %v", sum)
+	}
+}

@@ -28,6 +28,7 @@ type vectorSink struct {
 	prefix string // the objects' key prefix, ending in "/"
 	start  int64  // the input offset where the current segment starts
 	w      vectors.Writer
+	bytes  int64           // the segment's vector bytes so far
 	buf    *vectors.Buffer // NPY: a seekable buffer
 	pq     bytes.Buffer    // Parquet: written as it streams
 }
@@ -40,7 +41,7 @@ func newVectorSink(format vectors.Format, keep bool, outputKey string, start int
 }
 
 func (s *vectorSink) reset(start int64) {
-	s.start = start
+	s.start, s.bytes = start, 0
 	if s.format == vectors.NPY {
 		s.buf = &vectors.Buffer{}
 		w, _ := vectors.NewNPY(s.buf) // a Buffer never fails a write
@@ -63,6 +64,7 @@ func (s *vectorSink) take(id json.RawMessage, out map[string]any) (map[string]an
 	if err := s.w.Add(idString(id), emb); err != nil {
 		return nil, err
 	}
+	s.bytes += 4 * int64(len(emb))
 	if s.keep {
 		return out, nil
 	}

@@ -15,7 +15,9 @@ import (
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/batchinfer/batchinfer/jobs"
+	"github.com/batchinfer/batchinfer/model"
 	"github.com/batchinfer/batchinfer/store"
+	"github.com/batchinfer/batchinfer/vectors"
 )
 
 // textsJSONL is n JSONL text records for the embedding model; every 997th
@@ -169,4 +171,31 @@ func readVectors(t *testing.T, format string, data []byte) ([]string, [][]float3
 		}
 	}
 	return nil, vecs
+}
+
+// Only an embedding model's files get a side output, in the format the
+// setting names, and none when it says off.
+func TestVectorSinkChoice(t *testing.T) {
+	byName := map[string]*model.Model{}
+	for _, m := range models {
+		byName[m.Name()] = m
+	}
+	for _, c := range []struct {
+		model, setting string
+		want           vectors.Format // "" for none
+	}{
+		{"minilm-embed", "", vectors.Parquet},
+		{"minilm-embed", "npy", vectors.NPY},
+		{"minilm-embed", "off", ""},
+		{"iris-rf", "", ""},
+	} {
+		w := &Worker{Config: Config{Vectors: c.setting}}
+		s := w.vectorSink(&task{model: byName[c.model]}, store.Progress{Key: "results/j.jsonl", Offset: 42})
+		switch {
+		case c.want == "" && s != nil:
+			t.Errorf("%s with %q: a %s side output", c.model, c.setting, s.format)
+		case c.want != "" && (s == nil || s.format != c.want || s.key() != "results/j.jsonl.vectors/00000000000000000042"+c.want.Ext()):
+			t.Errorf("%s with %q: %+v, want %s", c.model, c.setting, s, c.want)
+		}
+	}
 }

@@ -4,7 +4,7 @@
 // reference.mjs, so tests and benchmarks compare the worker's answers with
 // the Hugging Face pipelines' on the same folders.
 //
-// The models (all 1 layer, hidden 32, random but seeded weights):
+// The models (random but seeded weights; 1 layer, hidden 32 unless said):
 //
 //	minilm-embed      WordPiece, BertModel, 1_Pooling mean (sentence-transformers)
 //	minilm-pooled     WordPiece, outputs token_embeddings + sentence_embedding, onnx/model.onnx
@@ -13,6 +13,7 @@
 //	qwen3-topics      byte-level BPE, RoBERTa positions (offset 2), multi-label (sigmoid)
 //	qwen3-embed       byte-level BPE, DistilBertModel inputs, last-token pooling
 //	llama2-ner        SentencePiece BPE with byte fallback, DistilBertForTokenClassification
+//	minilm-l6-bench   all-MiniLM-L6-v2's shape (6 layers, hidden 384), for benchmarks
 package textmodels
 
 import (
@@ -31,7 +32,7 @@ import (
 )
 
 // Names lists every generated model.
-var Names = []string{"minilm-embed", "minilm-pooled", "minilm-sentiment", "minilm-ner", "qwen3-topics", "qwen3-embed", "llama2-ner"}
+var Names = []string{"minilm-embed", "minilm-pooled", "minilm-sentiment", "minilm-ner", "qwen3-topics", "qwen3-embed", "llama2-ner", "minilm-l6-bench"}
 
 // Root is .cache/models/text.
 func Root() string { return filepath.Join(testenv.CacheDir(), "models", "text") }
