@@ -9,22 +9,22 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/batchinfer/batchinfer/internal/textimg"
 	"github.com/batchinfer/batchinfer/jobs"
 	"github.com/batchinfer/batchinfer/store"
 )
 
-// TestPoisonJobs mixes one job of each permanent failure into good
-// traffic: each poison job ends FAILED with its code and its original body
-// in the DLQ (with error_code), its source message acknowledged, and every
-// neighbour in the same invocations SUCCEEDED.
-func TestPoisonJobs(t *testing.T) {
-	const maxInput = 64 << 10
-	s := newSystem(t, sysOptions{Env: []string{"BATCHINFER_MAX_INPUT_BYTES=65536"}})
-	good := s.uploadLines(10, 21)
-	irisIDs, irisBodies := irisJobs("ok", 40)
+// poison is one job of a permanent failure.
+type poison struct {
+	name, body, jobID string // jobID "" = the SQS message id
+	code              jobs.Code
+}
 
+// poisonJobs uploads what the poison jobs name and returns one job of
+// each permanent failure (maxInput: the worker's input cap).
+func (s *system) poisonJobs(maxInput int) []poison {
 	png := textimg.PNG("a corrupt line", textimg.Options{})
 	corrupt := s.putObject(s.spec.InputBucket, "poison/corrupt scan.png", png[:len(png)/2])
 	big := make([]byte, 2*maxInput)
@@ -40,11 +40,7 @@ func TestPoisonJobs(t *testing.T) {
 	elsewhere.JobID = jobs.ObjectJobID(otherBucket, elsewhere.Key, "", elsewhere.ETag)
 	latin1 := s.putObject(s.spec.InputBucket, "poison/latin1.txt", []byte("caf\xe9 cr\xe8me"))
 
-	type poison struct {
-		name, body, jobID string // jobID "" = the SQS message id
-		code              jobs.Code
-	}
-	poisons := []poison{
+	return []poison{
 		{"corrupt image", notification(s.spec.InputBucket, corrupt), corrupt.JobID, jobs.CodeUndecodableImage},
 		{"invalid JSON", `{"job_id": "p-json", "input": {"features": [1, 2,`, "", jobs.CodeMalformedJob},
 		{"unknown model", `{"job_id": "p-model", "model": "resnet-9000", "input": {"features": [1, 2, 3, 4]}}`, "p-model", jobs.CodeUnknownModel},
@@ -55,6 +51,19 @@ func TestPoisonJobs(t *testing.T) {
 		{"tensor of the wrong shape", `{"job_id": "p-tensor", "model": "iris-rf", "input": {"inputs": [{"name": "X", "shape": [1, 3], "datatype": "FP32", "data": [1, 2, 3]}]}}`, "p-tensor", jobs.CodeInvalidTensor},
 		{"text object not UTF-8", notification(s.spec.InputBucket, latin1), latin1.JobID, jobs.CodeInvalidText},
 	}
+}
+
+// TestPoisonJobs mixes one job of each permanent failure into good
+// traffic: each poison job ends FAILED with its code and its original body
+// in the DLQ (with error_code), its source message acknowledged, and every
+// neighbour in the same invocations SUCCEEDED.
+func TestPoisonJobs(t *testing.T) {
+	const maxInput = 64 << 10
+	s := newSystem(t, sysOptions{Env: []string{"BATCHINFER_MAX_INPUT_BYTES=65536"}})
+	good := s.uploadLines(10, 21)
+	irisIDs, irisBodies := irisJobs("ok", 40)
+
+	poisons := s.poisonJobs(maxInput)
 	// A good tensor request rides along: the model's raw outputs.
 	tensorJob := `{"job_id": "ok-tensor", "model": "iris-rf", "input": {"inputs": [{"name": "X", "shape": [2, 4], "datatype": "FP32", "data": [5.1, 3.5, 1.4, 0.2, 6.7, 3.0, 5.2, 2.3]}]}}`
 
@@ -96,24 +105,7 @@ func TestPoisonJobs(t *testing.T) {
 	dlq := s.deadLetters()
 
 	for _, p := range poisons {
-		r := recs[p.jobID]
-		if r.Status != store.StatusFailed || r.Error == nil || r.Error.Code != p.code {
-			t.Errorf("%s: item %s is %s with error %+v, want FAILED %s", p.name, p.jobID, r.Status, r.Error, p.code)
-		}
-		dl := dlq[p.jobID]
-		if len(dl) != 1 {
-			t.Errorf("%s: %d DLQ messages for job %s, want 1", p.name, len(dl), p.jobID)
-			continue
-		}
-		if got := attr(dl[0], "error_code"); got != string(p.code) {
-			t.Errorf("%s: DLQ error_code %q, want %q", p.name, got, p.code)
-		}
-		if got := aws.ToString(dl[0].Body); got != p.body {
-			t.Errorf("%s: DLQ body %.100q, want the original %.100q", p.name, got, p.body)
-		}
-		if attr(dl[0], "error_message") == "" || attr(dl[0], "source_message_id") == "" {
-			t.Errorf("%s: DLQ message lacks error_message or source_message_id: %v", p.name, dl[0].MessageAttributes)
-		}
+		checkPoison(t, p, recs[p.jobID], dlq[p.jobID])
 	}
 	s.checkMetrics(recs, dlq)
 	if len(dlq) != len(poisons) {
@@ -128,5 +120,27 @@ func TestPoisonJobs(t *testing.T) {
 		if l.Status == "RETRY" {
 			t.Errorf("job %s was retried (%s)", l.JobID, l.ErrorCode)
 		}
+	}
+}
+
+// checkPoison: the job ended FAILED with its code, and its original body
+// is in the DLQ once, with error_code, error_message and source_message_id.
+func checkPoison(t *testing.T, p poison, r *store.Record, dl []sqstypes.Message) {
+	t.Helper()
+	if r.Status != store.StatusFailed || r.Error == nil || r.Error.Code != p.code {
+		t.Errorf("%s: item %s is %s with error %+v, want FAILED %s", p.name, p.jobID, r.Status, r.Error, p.code)
+	}
+	if len(dl) != 1 {
+		t.Errorf("%s: %d DLQ messages for job %s, want 1", p.name, len(dl), p.jobID)
+		return
+	}
+	if got := attr(dl[0], "error_code"); got != string(p.code) {
+		t.Errorf("%s: DLQ error_code %q, want %q", p.name, got, p.code)
+	}
+	if got := aws.ToString(dl[0].Body); got != p.body {
+		t.Errorf("%s: DLQ body %.100q, want the original %.100q", p.name, got, p.body)
+	}
+	if attr(dl[0], "error_message") == "" || attr(dl[0], "source_message_id") == "" {
+		t.Errorf("%s: DLQ message lacks error_message or source_message_id: %v", p.name, dl[0].MessageAttributes)
 	}
 }
