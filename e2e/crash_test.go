@@ -49,31 +49,8 @@ func crashMidBatch(t *testing.T, claim string) {
 	if claim == "auto" {
 		watch = ocrIDs
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		underway := false
-		for _, r := range s.getAll(watch) {
-			if r != nil && (r.Status == store.StatusInProgress || claim == "auto" && r.Status.Final()) {
-				underway = true
-			}
-		}
-		if underway {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no claim appeared within 30 s\n%s", s.logs.Tail(20))
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	pids := s.rie.HandlerPIDs()
-	if len(pids) == 0 {
-		t.Fatal("claims are held but RIE has no function process")
-	}
-	for _, pid := range pids {
-		if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
-			t.Fatalf("kill function process %d: %v", pid, err)
-		}
-	}
+	s.waitUnderway(watch, claim)
+	pids := s.killFunction()
 	killed := time.Now()
 
 	before := map[string]*store.Record{}
@@ -123,4 +100,35 @@ func crashMidBatch(t *testing.T, claim string) {
 	if dl := s.deadLetters(); len(dl) != 0 {
 		t.Errorf("%d jobs in the DLQ, want none", len(dl))
 	}
+}
+
+// waitUnderway waits until a watched job is claimed (IN_PROGRESS), or,
+// without claims (claim auto), final: the batch is under way.
+func (s *system) waitUnderway(watch []string, claim string) {
+	s.t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		for _, r := range s.getAll(watch) {
+			if r != nil && (r.Status == store.StatusInProgress || claim == "auto" && r.Status.Final()) {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("no claim appeared within 30 s\n%s", s.logs.Tail(20))
+		}
+	}
+}
+
+// killFunction SIGKILLs the function processes RIE runs and returns their pids.
+func (s *system) killFunction() []int {
+	s.t.Helper()
+	pids := s.rie.HandlerPIDs()
+	if len(pids) == 0 {
+		s.t.Fatal("claims are held but RIE has no function process")
+	}
+	for _, pid := range pids {
+		if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+			s.t.Fatalf("kill function process %d: %v", pid, err)
+		}
+	}
+	return pids
 }
