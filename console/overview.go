@@ -2,6 +2,7 @@ package console
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"net/http"
 	"slices"
@@ -64,7 +65,7 @@ func (s *Server) overview(w http.ResponseWriter, r *http.Request) {
 		recs = append(recs, list...)
 	}
 	page.Chart = statusChart(recs, now.Add(-since), now, 24)
-	page.Jobs = recentJobs(recs, now, 50)
+	page.Jobs = s.recentJobs(r.Context(), recs, now, 50)
 	page.Metrics, page.Note = s.metrics()
 	if s.DLQ != nil {
 		msgs, err := s.DLQ.Peek(r.Context(), 100)
@@ -82,12 +83,26 @@ func (s *Server) overview(w http.ResponseWriter, r *http.Request) {
 	s.render(w, "overview.html", page)
 }
 
-// recentJobs is the newest n jobs, as rows.
-func recentJobs(recs []store.Record, now time.Time, n int) []jobRow {
+// recentJobs is the newest n jobs, as rows, with their outputs read from
+// the table (the index has none); a row whose item cannot be read shows
+// what the index holds.
+func (s *Server) recentJobs(ctx context.Context, recs []store.Record, now time.Time, n int) []jobRow {
 	recs = slices.Clone(recs)
 	slices.SortFunc(recs, func(a, b store.Record) int { return cmp.Compare(b.UpdatedAt, a.UpdatedAt) })
-	rows := make([]jobRow, 0, min(n, len(recs)))
-	for _, rec := range recs[:min(n, len(recs))] {
+	recs = recs[:min(n, len(recs))]
+	ids := make([]string, len(recs))
+	for i, rec := range recs {
+		ids[i] = rec.JobID
+	}
+	full, err := s.Results.Lookup(ctx, ids)
+	if err != nil {
+		s.logger().Warn("read the recent jobs' outputs", "err", err)
+	}
+	rows := make([]jobRow, 0, len(recs))
+	for _, rec := range recs {
+		if f := full[rec.JobID]; f != nil {
+			rec = *f
+		}
 		row := jobRow{ID: rec.JobID, Input: client.ShortInput(rec.Input, 40), Status: string(rec.Status), Model: rec.Model, Age: age(rec.UpdatedAt, now)}
 		switch {
 		case rec.Error != nil:

@@ -14,9 +14,11 @@ import (
 	"github.com/batchinfer/batchinfer/store"
 )
 
-// Results reads job items (store.Results).
+// Results reads job items (store.Results). Listing reads the status
+// index, which carries no outputs: the recent rows' outputs are looked up.
 type Results interface {
 	Get(ctx context.Context, jobID string) (*store.Record, error)
+	Lookup(ctx context.Context, ids []string) (map[string]*store.Record, error)
 	ListByStatus(ctx context.Context, status store.Status, since time.Time, limit int) ([]store.Record, error)
 }
 
@@ -65,6 +67,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /jobs/{id}", s.job)
 	mux.HandleFunc("GET /jobs/{id}/input", s.input)
 	mux.HandleFunc("GET /jobs/{id}/output", s.output)
+	mux.HandleFunc("GET /jobs/{id}/pages/{n}", s.page)
 	return s.auth(mux)
 }
 
