@@ -71,35 +71,6 @@ func (s *Server) Handler() http.Handler {
 	return s.auth(mux)
 }
 
-// keyCookie keeps the key a browser gave once (?key=), so the links of
-// the pages need not carry it.
-const keyCookie = "batchinfer_console_key"
-
-// auth shows nothing without a valid key when keys are set: the
-// x-api-key header, ?key= (remembered in a cookie) or the cookie.
-func (s *Server) auth(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if s.Keys == nil {
-			next.ServeHTTP(w, r)
-			return
-		}
-		key := r.Header.Get("x-api-key")
-		if q := r.URL.Query().Get("key"); q != "" {
-			key = q
-		} else if c, err := r.Cookie(keyCookie); err == nil && key == "" {
-			key = c.Value
-		}
-		if _, ok := s.Keys.Match(key); !ok {
-			http.Error(w, "Forbidden: open the console with ?key=YOUR_API_KEY", http.StatusForbidden)
-			return
-		}
-		if r.URL.Query().Get("key") != "" {
-			http.SetCookie(w, &http.Cookie{Name: keyCookie, Value: key, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
 func (s *Server) render(w http.ResponseWriter, name string, data any) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	if err := pages.ExecuteTemplate(w, name, data); err != nil {
