@@ -66,7 +66,7 @@ func (s *Server) overview(w http.ResponseWriter, r *http.Request) {
 	}
 	page.Chart = statusChart(recs, now.Add(-since), now, 24)
 	page.Jobs = s.recentJobs(r.Context(), recs, now, 50)
-	page.Metrics, page.Note = s.metrics()
+	page.Metrics, page.Note = s.metrics(r.Context())
 	if s.DLQ != nil {
 		msgs, err := s.DLQ.Peek(r.Context(), 100)
 		if err != nil {

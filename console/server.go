@@ -11,6 +11,7 @@ import (
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/batchinfer/batchinfer/jobs"
+	"github.com/batchinfer/batchinfer/metrics"
 	"github.com/batchinfer/batchinfer/store"
 )
 
@@ -44,12 +45,15 @@ type Server struct {
 	Objects Objects
 	DLQ     DeadLetters // nil: no DLQ section
 	Keys    Keys        // nil: no key asked
-	// MetricsLog is a file of the worker's log lines (EMF documents among
-	// them), read at each visit: `local run`'s stderr, or a downloaded log.
-	MetricsLog string
-	Since      time.Duration // the overview's window, default 24h
-	Log        *slog.Logger
-	Now        func() time.Time
+	// Metrics reads the worker's EMF documents at each visit, from where
+	// `batchinfer stats` reads them (a log file, a CloudWatch Logs group);
+	// nil: no metrics section. MetricsFrom names the source.
+	Metrics     func(ctx context.Context) ([]metrics.Doc, error)
+	MetricsFrom string
+	Namespace   string        // the EMF namespace summarised ("": all)
+	Since       time.Duration // the overview's window, default 24h
+	Log         *slog.Logger
+	Now         func() time.Time
 }
 
 //go:embed templates/*.html

@@ -86,6 +86,9 @@ func TestConsoleInABrowser(t *testing.T) {
 	if !strings.Contains(dom, `data-job="`+ids["torn.png"]+`"`) || !regexp.MustCompile(`<td>undecodable_image</td><td class="num">1</td>`).MatchString(dom) {
 		t.Errorf("the overview lacks the failed job or the DLQ by code:\n%s", dom)
 	}
+	if !regexp.MustCompile(`<td>infer</td><td class="num">[0-9.]+</td>`).MatchString(dom) || !regexp.MustCompile(`[1-9][0-9]* jobs, [0-9]+ inferences in [1-9][0-9]* invocations`).MatchString(dom) {
+		t.Errorf("the overview lacks the worker's metrics from its log:\n%s", dom)
+	}
 	if n := strings.Count(dom, `<rect class="SUCCEEDED"`); n == 0 {
 		t.Errorf("no bar of succeeded jobs in the status chart")
 	}
