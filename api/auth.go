@@ -63,6 +63,3 @@ func (ks KeySet) Match(key string) (int, bool) {
 	}
 	return found, found >= 0
 }
-
-// Len is how many keys the set holds.
-func (ks KeySet) Len() int { return len(ks.sums) }

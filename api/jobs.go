@@ -7,8 +7,6 @@ import (
 	"net/http"
 	"regexp"
 
-	"github.com/aws/aws-lambda-go/events"
-
 	"github.com/batchinfer/batchinfer/jobs"
 	"github.com/batchinfer/batchinfer/store"
 )
@@ -91,11 +89,11 @@ func jobMessage(body []byte, reqID string) (jobs.Message, error) {
 		}
 		body = b
 	}
-	m := jobs.DecodeMessage(events.SQSMessage{MessageId: reqID, Body: string(body)})
+	m, err := jobs.CheckBody(string(body), reqID)
 	switch {
-	case m.Err != nil:
-		return m, m.Err
-	case m.Reprocess != nil || m.Ignored || len(m.Jobs) != 1:
+	case err != nil:
+		return m, err
+	case m.Reprocess != nil || len(m.Jobs) != 1:
 		return m, jobs.Errorf(jobs.CodeMalformedJob, "POST /v1/jobs takes one inline job, not an event or a reprocess request")
 	}
 	return m, nil

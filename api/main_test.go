@@ -53,7 +53,7 @@ func newFixture(t *testing.T, cfg Config) *fixture {
 	if err != nil {
 		t.Fatalf("provision: %v", err)
 	}
-	if cfg.Keys.Len() == 0 {
+	if len(cfg.Keys.sums) == 0 {
 		if cfg.Keys, err = ParseKeys(testKey); err != nil {
 			t.Fatal(err)
 		}

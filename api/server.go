@@ -8,24 +8,15 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/batchinfer/batchinfer/jobs"
 	"github.com/batchinfer/batchinfer/store"
 )
 
 // MaxBodyBytes is the largest request body: an SQS message holds 256 KiB.
-const MaxBodyBytes = 256 << 10
+const MaxBodyBytes = jobs.MaxMessageBytes
 
 // APIKeyHeader carries the key, as API Gateway reads it.
 const APIKeyHeader = "x-api-key"
-
-// Queue sends job messages (store.Queue).
-type Queue interface {
-	Send(ctx context.Context, msgs []store.OutMessage) ([]store.Sent, error)
-}
-
-// Jobs reads job items (store.Results).
-type Jobs interface {
-	Get(ctx context.Context, jobID string) (*store.Record, error)
-}
 
 // Presigner signs upload URLs (store.Uploads).
 type Presigner interface {
@@ -34,8 +25,8 @@ type Presigner interface {
 
 // Server is the front door. Build it with New.
 type Server struct {
-	Queue   Queue
-	Jobs    Jobs
+	Queue   store.Sender
+	Jobs    store.JobGetter
 	Uploads Presigner // nil: POST /v1/uploads answers 503
 	Config  Config
 	Log     *slog.Logger
@@ -45,7 +36,7 @@ type Server struct {
 }
 
 // New returns a Server over the given adapters.
-func New(cfg Config, q Queue, j Jobs, up Presigner, log *slog.Logger) *Server {
+func New(cfg Config, q store.Sender, j store.JobGetter, up Presigner, log *slog.Logger) *Server {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}

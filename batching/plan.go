@@ -328,7 +328,7 @@ func (p *packer) flush() {
 
 // bucketedElements is the element count of the dim-wise max of a and b
 // (b may be nil: a alone) with the variable dims bucketed: what
-// tensor.Elements(bucket(maxOf(a, b), ...)) is, without allocating.
+// tensor.Elements of the bucketed dim-wise max is, without allocating.
 func bucketedElements(a, b []int64, variable []bool, m int) int64 {
 	n := int64(1)
 	for d, v := range a {
@@ -341,13 +341,6 @@ func bucketedElements(a, b []int64, variable []bool, m int) int64 {
 		n *= v
 	}
 	return n
-}
-
-// maxOf is the dim-wise maximum of two shapes of equal rank.
-func maxOf(a, b []int64) []int64 {
-	out := slices.Clone(a)
-	maxInto(out, b)
-	return out
 }
 
 func maxInto(dst, b []int64) {

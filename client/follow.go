@@ -12,7 +12,7 @@ import (
 // ctx ends, calling progress with how many are final. It returns the items
 // as last read (nil: no item yet) and, when ctx ended first, an error
 // naming how many are unfinished.
-func Follow(ctx context.Context, r JobGetter, ids []string, every time.Duration, progress func(final, total int)) ([]*store.Record, error) {
+func Follow(ctx context.Context, r store.JobGetter, ids []string, every time.Duration, progress func(final, total int)) ([]*store.Record, error) {
 	recs := make([]*store.Record, len(ids))
 	for {
 		final := 0

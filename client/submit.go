@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/aws/aws-lambda-go/events"
-
 	"github.com/batchinfer/batchinfer/jobs"
 	"github.com/batchinfer/batchinfer/store"
 )
@@ -15,9 +13,6 @@ import (
 // MaxInlineDataBytes caps a file sent inline: base64 makes it a third
 // larger, and an SQS message holds at most 256 KiB.
 const MaxInlineDataBytes = 192 << 10
-
-// maxMessageBytes is SQS's message size limit.
-const maxMessageBytes = 256 << 10
 
 // JobSpec is one inline job to submit: exactly one of S3, Features, Data.
 type JobSpec struct {
@@ -61,15 +56,10 @@ func Submit(ctx context.Context, q *store.Queue, bodies []string) ([]Submitted, 
 	byMessage := make([]bool, len(bodies)) // jobs whose id will be their message id
 	msgs := make([]store.OutMessage, len(bodies))
 	for i, b := range bodies {
-		if len(b) > maxMessageBytes {
-			return nil, fmt.Errorf("job %d: the message is %d KiB, over SQS's 256 KiB", i+1, len(b)>>10)
-		}
-		m := jobs.DecodeMessage(events.SQSMessage{MessageId: checkID, Body: b})
+		m, err := jobs.CheckBody(b, checkID)
 		switch {
-		case m.Err != nil:
-			return nil, fmt.Errorf("job %d: %w", i+1, m.Err)
-		case m.Ignored:
-			return nil, fmt.Errorf("job %d carries no work (%s)", i+1, m.IgnoredReason)
+		case err != nil:
+			return nil, fmt.Errorf("job %d: %w", i+1, err)
 		case m.Reprocess != nil:
 			out[i].Note = "a reprocess request: the worker that receives it requeues the jobs it selects"
 		case len(m.Jobs) == 1 && m.Jobs[0].ID != checkID:

@@ -65,7 +65,12 @@ func (s *Server) overview(w http.ResponseWriter, r *http.Request) {
 		recs = append(recs, list...)
 	}
 	page.Chart = statusChart(recs, now.Add(-since), now, 24)
-	page.Jobs = s.recentJobs(r.Context(), recs, now, 50)
+	recent, err := s.whole(r.Context(), newest(recs, 50))
+	if err != nil {
+		s.fail(w, "read the recent jobs", err)
+		return
+	}
+	page.Jobs = recentJobs(recent, now)
 	page.Metrics, page.Note = s.metrics(r.Context())
 	if s.DLQ != nil {
 		msgs, err := s.DLQ.Peek(r.Context(), 100)
@@ -83,26 +88,37 @@ func (s *Server) overview(w http.ResponseWriter, r *http.Request) {
 	s.render(w, "overview.html", page)
 }
 
-// recentJobs is the newest n jobs, as rows, with their outputs read from
-// the table (the index has none); a row whose item cannot be read shows
-// what the index holds.
-func (s *Server) recentJobs(ctx context.Context, recs []store.Record, now time.Time, n int) []jobRow {
+// newest is the n jobs written last.
+func newest(recs []store.Record, n int) []store.Record {
 	recs = slices.Clone(recs)
 	slices.SortFunc(recs, func(a, b store.Record) int { return cmp.Compare(b.UpdatedAt, a.UpdatedAt) })
-	recs = recs[:min(n, len(recs))]
+	return recs[:min(n, len(recs))]
+}
+
+// whole reads the listed jobs' whole items (one BatchGetItem per 100): the
+// status index carries no outputs. A job gone meanwhile keeps its listing.
+func (s *Server) whole(ctx context.Context, recs []store.Record) ([]store.Record, error) {
 	ids := make([]string, len(recs))
-	for i, rec := range recs {
-		ids[i] = rec.JobID
+	for i, r := range recs {
+		ids[i] = r.JobID
 	}
-	full, err := s.Results.Lookup(ctx, ids)
+	found, err := s.Results.Lookup(ctx, ids)
 	if err != nil {
-		s.logger().Warn("read the recent jobs' outputs", "err", err)
+		return nil, err
 	}
+	out := slices.Clone(recs)
+	for i, r := range out {
+		if full := found[r.JobID]; full != nil {
+			out[i] = *full
+		}
+	}
+	return out, nil
+}
+
+// recentJobs is the jobs as rows.
+func recentJobs(recs []store.Record, now time.Time) []jobRow {
 	rows := make([]jobRow, 0, len(recs))
 	for _, rec := range recs {
-		if f := full[rec.JobID]; f != nil {
-			rec = *f
-		}
 		row := jobRow{ID: rec.JobID, Input: client.ShortInput(rec.Input, 40), Status: string(rec.Status), Model: rec.Model, Age: age(rec.UpdatedAt, now)}
 		switch {
 		case rec.Error != nil:

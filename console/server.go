@@ -15,12 +15,12 @@ import (
 	"github.com/batchinfer/batchinfer/store"
 )
 
-// Results reads job items (store.Results). Listing reads the status
-// index, which carries no outputs: the recent rows' outputs are looked up.
+// Results reads job items (store.Results).
 type Results interface {
 	Get(ctx context.Context, jobID string) (*store.Record, error)
-	Lookup(ctx context.Context, ids []string) (map[string]*store.Record, error)
 	ListByStatus(ctx context.Context, status store.Status, since time.Time, limit int) ([]store.Record, error)
+	// Lookup reads whole items (the status index holds no outputs).
+	Lookup(ctx context.Context, ids []string) (map[string]*store.Record, error)
 }
 
 // Objects reads whole S3 objects: inputs to draw on, full outputs

@@ -23,22 +23,22 @@ func (tb table) Get(_ context.Context, id string) (*store.Record, error) {
 	return nil, nil
 }
 
-func (tb table) Lookup(ctx context.Context, ids []string) (map[string]*store.Record, error) {
-	out := map[string]*store.Record{}
-	for _, id := range ids {
-		if r, _ := tb.Get(ctx, id); r != nil {
-			out[id] = r
-		}
-	}
-	return out, nil
-}
-
 func (tb table) ListByStatus(_ context.Context, st store.Status, _ time.Time, _ int) ([]store.Record, error) {
 	var out []store.Record
 	for _, r := range tb {
 		if r.Status == st {
 			r.Output = nil // the status index carries no outputs
 			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+func (tb table) Lookup(_ context.Context, ids []string) (map[string]*store.Record, error) {
+	out := map[string]*store.Record{}
+	for _, id := range ids {
+		if r, ok := tb[id]; ok {
+			out[id] = &r
 		}
 	}
 	return out, nil

@@ -25,7 +25,7 @@ func TestDecodeInvocationSQSBatchIsolation(t *testing.T) {
 		t.Errorf("attributes: receives %d sent %v", msgs[2].ReceiveCount, msgs[2].SentAt)
 	}
 	for i, m := range msgs {
-		if m.MessageID == "" || m.Body != m.Record.Body || m.Record.ReceiptHandle == "" {
+		if m.MessageID == "" || m.Body != m.Delivered.Body || m.Delivered.ReceiptHandle == "" {
 			t.Errorf("message %d lost its record: %+v", i, m)
 		}
 	}
@@ -41,8 +41,8 @@ func TestDecodeInvocationDirectS3Isolation(t *testing.T) {
 		t.Errorf("keys %q %q", a.Key, c.Key)
 	}
 	for i, m := range inv.Messages {
-		if m.MessageID != "" || m.Record.EventSource != "aws:s3" || !json.Valid([]byte(m.Body)) {
-			t.Errorf("pseudo-message %d: id %q source %q", i, m.MessageID, m.Record.EventSource)
+		if m.MessageID != "" || m.Delivered.EventSource != "aws:s3" || !json.Valid([]byte(m.Body)) {
+			t.Errorf("pseudo-message %d: id %q source %q", i, m.MessageID, m.Delivered.EventSource)
 		}
 	}
 }

@@ -15,8 +15,10 @@ type Message struct {
 	ReceiveCount int       // attributes.ApproximateReceiveCount (0 if absent)
 	SentAt       time.Time // attributes.SentTimestamp, zero if absent
 	Body         string    // the original body, sent to the DLQ as-is
-	Record       events.SQSMessage
-	Jobs         []Job // one body can hold several jobs (an S3 notification with several Records)
+	// Delivered is the record as delivered (an SQS record; for a direct S3
+	// invoke or an S3 Batch Operations task, one made up from it).
+	Delivered events.SQSMessage
+	Jobs      []Job // one body can hold several jobs (an S3 notification with several Records)
 	// Reprocess is set for a reprocess request ({"reprocess": {...}}, see
 	// doc.go): run finished jobs again. Jobs is then empty.
 	Reprocess *ReprocessRequest
@@ -68,7 +70,7 @@ func DecodeMessage(rec events.SQSMessage) Message {
 	m := Message{
 		MessageID: rec.MessageId,
 		Body:      rec.Body,
-		Record:    rec,
+		Delivered: rec,
 		Redrive:   isRedrive(rec),
 	}
 	if n, err := strconv.Atoi(rec.Attributes["ApproximateReceiveCount"]); err == nil && n > 0 {
@@ -180,8 +182,8 @@ func failedRecord(raw json.RawMessage, messageID string, err error) Message {
 // invoke.
 func directS3Message(raw json.RawMessage, r invocationRecord) Message {
 	m := Message{
-		Body:   string(raw),
-		Record: events.SQSMessage{Body: string(raw), EventSource: r.EventSource, AWSRegion: r.AWSRegion},
+		Body:      string(raw),
+		Delivered: events.SQSMessage{Body: string(raw), EventSource: r.EventSource, AWSRegion: r.AWSRegion},
 	}
 	j, reason, err := decodeS3Record(raw)
 	if err == nil && reason == "" {

@@ -83,7 +83,7 @@ func s3BatchMessage(i int, raw json.RawMessage) Message {
 	var t s3BatchTask
 	err := json.Unmarshal(raw, &t)
 	m := Message{MessageID: t.TaskID, Body: string(raw)}
-	m.Record = events.SQSMessage{MessageId: t.TaskID, Body: m.Body}
+	m.Delivered = events.SQSMessage{MessageId: t.TaskID, Body: m.Body}
 	if err != nil {
 		m.setResult(nil, "", Wrap(CodeMalformedJob, err, "S3 Batch Operations task %d", i))
 		return m

@@ -14,8 +14,8 @@ func TestLambdaGoSQSSample(t *testing.T) {
 	if m.MessageID != "MessageID_1" || m.ReceiveCount != 2 || !m.SentAt.Equal(time.UnixMilli(1520621625029)) {
 		t.Errorf("got id=%q receives=%d sent=%v", m.MessageID, m.ReceiveCount, m.SentAt)
 	}
-	if m.Body != "Message Body" || m.Record.ReceiptHandle != "MessageReceiptHandle" {
-		t.Errorf("body/record not kept: %q %q", m.Body, m.Record.ReceiptHandle)
+	if m.Body != "Message Body" || m.Delivered.ReceiptHandle != "MessageReceiptHandle" {
+		t.Errorf("body/record not kept: %q %q", m.Body, m.Delivered.ReceiptHandle)
 	}
 	// "Message Body" is no job: permanent, and the message is still there.
 	mustMsgErr(t, m, CodeMalformedJob, "not a JSON object")

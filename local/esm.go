@@ -91,19 +91,6 @@ const maxPayload = 6 * 1024 * 1024
 // emptyQueueSleep is how long Run waits after a cycle found no messages.
 const emptyQueueSleep = 200 * time.Millisecond
 
-// Cycle runs one receive → event → invoke → delete round. It returns an
-// error only when SQS itself fails (receive, delete) or ctx ends; a
-// function error is reported in CycleStats.InvokeErr and deletes nothing.
-func (e *ESM) Cycle(ctx context.Context) (CycleStats, error) {
-	if e.Invoke == nil || e.SQS == nil || e.QueueURL == "" {
-		return CycleStats{}, errors.New("esm: SQS, QueueURL and Invoke are required")
-	}
-	if err := e.resolveSource(ctx); err != nil {
-		return CycleStats{}, err
-	}
-	return e.cycle(ctx, e.Invoke)
-}
-
 // cycle is one round through invoke; the source is resolved. Once ctx
 // ends, nothing new is invoked and what is held is handed back: a batch
 // received as ctx ended at once, a batch in flight when its invocation

@@ -510,3 +510,16 @@ func TestESMKeepsOneBatchInFlightPerInstance(t *testing.T) {
 		t.Fatalf("%d messages left, at most %d batches in flight; want 0 and %d", q.remaining(t), most.Load(), n)
 	}
 }
+
+// Cycle (tests only) runs one receive → event → invoke → delete round. It returns an
+// error only when SQS itself fails (receive, delete) or ctx ends; a
+// function error is reported in CycleStats.InvokeErr and deletes nothing.
+func (e *ESM) Cycle(ctx context.Context) (CycleStats, error) {
+	if e.Invoke == nil || e.SQS == nil || e.QueueURL == "" {
+		return CycleStats{}, errors.New("esm: SQS, QueueURL and Invoke are required")
+	}
+	if err := e.resolveSource(ctx); err != nil {
+		return CycleStats{}, err
+	}
+	return e.cycle(ctx, e.Invoke)
+}

@@ -1,12 +1,15 @@
 package local
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/batchinfer/batchinfer/model"
 )
 
 // InstalledModels lists the model folders under dir (what setup prepared in
@@ -18,13 +21,26 @@ import (
 // text/) and is looked into once. Pipelines come first, then the rest by
 // path: the first is the default model, and a whole page in (page OCR) is
 // what an inbox mostly receives.
-func InstalledModels(dir string) ([]string, error) {
+//
+// A folder whose manifest.json this build cannot read (a field from a newer
+// setup) is left out and named in skipped, with why, instead of stopping the
+// function's start-up.
+func InstalledModels(dir string) (models, skipped []string, err error) {
 	ms, err := modelFolders(dir, 1)
 	if err != nil {
-		return nil, fmt.Errorf("no installed models in %s (run `go tool task setup`, or give --models): %w", dir, err)
+		return nil, nil, fmt.Errorf("no installed models in %s (run `go tool task setup`, or give --models): %w", dir, err)
 	}
+	var ok []modelFolder
+	for _, m := range ms {
+		if m.unreadable != "" {
+			skipped = append(skipped, m.path+": "+m.unreadable)
+			continue
+		}
+		ok = append(ok, m)
+	}
+	ms = ok
 	if len(ms) == 0 {
-		return nil, fmt.Errorf("no installed models in %s (run `go tool task setup`, or give --models)", dir)
+		return nil, skipped, fmt.Errorf("no installed models in %s (run `go tool task setup`, or give --models)", dir)
 	}
 	sort.SliceStable(ms, func(i, j int) bool {
 		if ms[i].pipeline != ms[j].pipeline {
@@ -32,16 +48,17 @@ func InstalledModels(dir string) ([]string, error) {
 		}
 		return ms[i].path < ms[j].path
 	})
-	out := make([]string, len(ms))
+	models = make([]string, len(ms))
 	for i, m := range ms {
-		out[i] = m.path
+		models[i] = m.path
 	}
-	return out, nil
+	return models, skipped, nil
 }
 
 type modelFolder struct {
-	path     string
-	pipeline bool
+	path       string
+	pipeline   bool
+	unreadable string // why this build cannot read its manifest
 }
 
 // modelFolders finds the model folders in dir, looking depth levels of
@@ -58,11 +75,15 @@ func modelFolders(dir string, depth int) ([]modelFolder, error) {
 		}
 		p := filepath.Join(dir, e.Name())
 		if man, err := os.ReadFile(filepath.Join(p, "manifest.json")); err == nil {
-			var m struct {
-				Pipeline []json.RawMessage `json:"pipeline"`
+			var m model.Manifest
+			dec := json.NewDecoder(bytes.NewReader(man))
+			dec.DisallowUnknownFields() // as model.Load reads it
+			f := modelFolder{path: p}
+			if err := dec.Decode(&m); err != nil {
+				f.unreadable = "manifest.json: " + err.Error()
 			}
-			_ = json.Unmarshal(man, &m) // a bad manifest is the function's to report, by name
-			ms = append(ms, modelFolder{path: p, pipeline: len(m.Pipeline) > 0})
+			f.pipeline = len(m.Pipeline) > 0
+			ms = append(ms, f)
 			continue
 		}
 		if isModelFolder(p) {

@@ -31,11 +31,15 @@ func TestInstalledModelsPutsPipelinesFirst(t *testing.T) {
 	write("text/minilm-ner/tokenizer.json", "{}")
 	write("text/optimum/onnx/model.onnx", "onnx")
 	write("text/notes/README.md", "not a model")
+	write("newer/manifest.json", `{"name": "newer", "feature_source": {"table": "t"}}`)
 	write("notes/README.md", "not a model")
 	write("loose.onnx", "a file, not a folder")
-	got, err := InstalledModels(dir)
+	got, skipped, err := InstalledModels(dir)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(skipped) != 1 || !strings.Contains(skipped[0], "newer") || !strings.Contains(skipped[0], "feature_source") {
+		t.Errorf("skipped %q, want the folder whose manifest this build cannot read", skipped)
 	}
 	var names []string
 	for _, p := range got {
@@ -44,7 +48,7 @@ func TestInstalledModelsPutsPipelinesFirst(t *testing.T) {
 	if want := []string{"z-page", "a-rec", "bare", "iris-rf", "minilm-ner", "optimum"}; !slices.Equal(names, want) {
 		t.Errorf("InstalledModels = %v, want %v", names, want)
 	}
-	if _, err := InstalledModels(filepath.Join(dir, "none")); err == nil || !strings.Contains(err.Error(), "go tool task setup") {
+	if _, _, err := InstalledModels(filepath.Join(dir, "none")); err == nil || !strings.Contains(err.Error(), "go tool task setup") {
 		t.Errorf("a missing folder: %v", err)
 	}
 }

@@ -59,7 +59,7 @@ func TestBadInputs(t *testing.T) {
 		{"truncated PNG", "ppocr-rec", good[:len(good)/2], codeUndecodableImage},
 		{"random bytes", "ppocr-rec", random, codeUnsupportedFormat},
 		{"HEIC", "ppocr-cls", append([]byte("\x00\x00\x00\x18ftypheic"), make([]byte, 40)...), codeUnsupportedFormat},
-		{"a PDF to a plain image model", "ppocr-cls", []byte("%PDF-1.4\n"), codeUnsupportedFormat},
+		{"a broken PDF to a plain image model", "ppocr-cls", []byte("%PDF-1.4\n"), codeUndecodableDoc},
 		{"bomb header 100000x100000", "ppocr-cls", pngHeader(100000, 100000), codeImageTooLarge},
 		{"48x20000 strip", "ppocr-rec", wideStrip(20000, 48), codeImageDimensions},
 		{"over the byte cap", "iris-rf", []byte(`{"features": [1,2,3,4]}` + strings.Repeat(" ", 70000)), codeInputTooLarge},

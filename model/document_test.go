@@ -165,3 +165,44 @@ func TestPageOCRTextLayerAndMaxPages(t *testing.T) {
 }
 
 func abs(n int) int { return max(n, -n) }
+
+// A plain image model (the direction classifier) answers a PDF per page:
+// an upright line and the same line upside down, each page classified.
+func TestClassifierReadsEveryPDFPage(t *testing.T) {
+	m := load(t, "ppocr-cls")
+	line := textimg.Render("Invoice 2026-11-27 total due", textimg.Options{Size: 32})
+	var pp []docmake.PDFPage
+	for _, img := range []image.Image{line, textimg.Rotate180(line)} {
+		var b bytes.Buffer
+		if err := jpeg.Encode(&b, img, &jpeg.Options{Quality: 95}); err != nil {
+			t.Fatal(err)
+		}
+		pp = append(pp, docmake.PDFPage{JPEG: b.Bytes(), Width: img.Bounds().Dx(), Height: img.Bounds().Dy(), DPI: 200})
+	}
+	rows, err := m.PreprocessInput(Input{Data: docmake.PDF(pp)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	outs := make([][]Tensor, len(rows))
+	for i, r := range rows {
+		res, err := m.Run(t.Context(), stack(t, []Tensor{r.Inputs[0]}, m.PadValue(), 1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		outs[i] = row(res, 0)
+	}
+	res, err := m.PostprocessRows(rows, outs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages, _ := res["pages"].([]any)
+	if len(pages) != 2 {
+		t.Fatalf("output %v, want 2 pages", res)
+	}
+	for i, want := range []string{"0", "180"} {
+		p := pages[i].(map[string]any)
+		if p["page"] != i+1 || p["label"] != want || abs(p["width"].(int)-line.Bounds().Dx()) > 1 {
+			t.Errorf("page %d: %v, want label %s", i+1, p, want)
+		}
+	}
+}

@@ -3,6 +3,8 @@ package model
 import (
 	"strings"
 	"testing"
+
+	ort "github.com/yalue/onnxruntime_go"
 )
 
 func TestManifestMismatch(t *testing.T) {
@@ -41,8 +43,8 @@ func TestModelAccessors(t *testing.T) {
 	if m.Name() != "ppocr-rec" || m.Version() == "" || m.MaxBatch() < 1 || m.MaxBatchBytes() < 1 || m.PadMultiple() < 1 {
 		t.Fatalf("accessors: %q %q %d %d %d", m.Name(), m.Version(), m.MaxBatch(), m.MaxBatchBytes(), m.PadMultiple())
 	}
-	if RuntimeVersion() == "" {
-		t.Fatal("RuntimeVersion is empty after InitRuntime")
+	if !ort.IsInitialized() || ort.GetVersion() == "" {
+		t.Fatal("ONNX Runtime reports no version after InitRuntime")
 	}
 	if err := InitRuntime("/nonexistent"); err != nil {
 		t.Fatalf("a second InitRuntime must return the first result (nil), got %v", err)

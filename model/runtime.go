@@ -99,12 +99,3 @@ func libraryPlaces() []string {
 	}
 	return places
 }
-
-// RuntimeVersion is the loaded ONNX Runtime's version (e.g. "1.24.3"), or ""
-// before InitRuntime succeeded.
-func RuntimeVersion() string {
-	if !ort.IsInitialized() {
-		return ""
-	}
-	return ort.GetVersion()
-}

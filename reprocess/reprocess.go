@@ -64,7 +64,7 @@ type Result struct {
 // items, or of every item after a new model version.
 type Reprocessor struct {
 	Results JobLister
-	Queue   Sender           // the jobs queue
+	Queue   store.Sender     // the jobs queue
 	Objects ObjectVersions   // to check an S3-notified object is unchanged
 	Now     func() time.Time // a new run's upper bound; nil = time.Now
 }
@@ -76,11 +76,6 @@ type JobLister interface {
 	Reset(ctx context.Context, jobID string, expect store.Status) error
 	LoadRun(ctx context.Context, id string) (store.RunState, bool, error)
 	SaveRun(ctx context.Context, id string, st store.RunState) error
-}
-
-// Sender sends messages to a queue.
-type Sender interface {
-	Send(ctx context.Context, msgs []store.OutMessage) ([]store.Sent, error)
 }
 
 // ObjectVersions tells an S3 object's current version id and ETag.

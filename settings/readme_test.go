@@ -77,3 +77,14 @@ func configSection(t *testing.T, readme string) string {
 	s, _, _ = strings.Cut(s, "\n## ")
 	return s
 }
+
+// Lookup finds a declared variable by name; a family's members are found
+// as the family.
+func Lookup(name string) (*Var, bool) {
+	for _, v := range All {
+		if v.Name == name || (v.Family && strings.HasPrefix(name, v.Name)) {
+			return v, true
+		}
+	}
+	return nil, false
+}

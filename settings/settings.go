@@ -93,17 +93,6 @@ func (v *Var) Member(member string) *Var {
 	return &m
 }
 
-// Lookup finds a declared variable by name; a family's members are found
-// as the family.
-func Lookup(name string) (*Var, bool) {
-	for _, v := range All {
-		if v.Name == name || (v.Family && strings.HasPrefix(name, v.Name)) {
-			return v, true
-		}
-	}
-	return nil, false
-}
-
 // Reads says whether r reads v.
 func (v *Var) Reads(r Reader) bool {
 	for _, x := range v.ReadBy {

@@ -10,7 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 )
 
-// OpenOptions name the worker's resources.
+// OpenOptions name a deployment's resources: the worker's, or the few an
+// operator command or the API needs (the rest left "").
 type OpenOptions struct {
 	ResultsTable  string
 	ResultsBucket string
@@ -24,9 +25,9 @@ type OpenOptions struct {
 	NotifyTopicARN, NotifyEventBus string
 }
 
-// Adapters are every AWS adapter the worker uses, built once from the
-// SDK's default configuration (endpoints from AWS_ENDPOINT_URL*), with
-// request counting on every client.
+// Adapters are every AWS adapter, built once from the SDK's default
+// configuration (endpoints from AWS_ENDPOINT_URL*) with request counting on
+// every client, for the worker, the API and the operator commands alike.
 type Adapters struct {
 	Results     *Results
 	Inputs      *Inputs
@@ -79,7 +80,8 @@ func (o *Objects) ObjectVersion(ctx context.Context, bucket, key string) (versio
 	return ObjectVersion(ctx, o.Client, bucket, key)
 }
 
-// SyncPrefix copies an s3:// model prefix into dir (see SyncPrefix).
+// SyncPrefix copies an s3:// model prefix into dir, kept by ETag (the
+// function SyncPrefix).
 func (o *Objects) SyncPrefix(ctx context.Context, uri, dir string) (bool, error) {
 	return SyncPrefix(ctx, o.Client, uri, dir)
 }

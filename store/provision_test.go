@@ -62,30 +62,7 @@ func TestProvisionIdempotentAndRedrive(t *testing.T) {
 		t.Fatalf("table: %v (%v)", desc, err)
 	}
 
-	// The redrive policy really moves a message: received MaxReceives
-	// times without a delete, the next receive finds it on the DLQ.
-	if _, err := sqsc.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(first.QueueURL), MessageBody: aws.String("poison")}); err != nil {
-		t.Fatal(err)
-	}
-	for i := range spec.MaxReceives {
-		m := receiveOne(t, sqsc, first.QueueURL)
-		if m == nil {
-			t.Fatalf("receive %d: nothing", i+1)
-		}
-		// Make it visible again at once instead of waiting out the timeout.
-		if _, err := sqsc.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{
-			QueueUrl: aws.String(first.QueueURL), ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0,
-		}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if m := receiveOne(t, sqsc, first.QueueURL); m != nil {
-		t.Fatalf("message still on the jobs queue after %d receives: %q", spec.MaxReceives, aws.ToString(m.Body))
-	}
-	dead := receiveOne(t, sqsc, first.DLQURL)
-	if dead == nil || aws.ToString(dead.Body) != "poison" {
-		t.Fatalf("DLQ holds %v, want the poison message", dead)
-	}
+	checkRedriveMoves(t, sqsc, first, spec.MaxReceives)
 
 	putObject(t, spec.ResultsBucket, "results/left-over.json", []byte("{}")) // Teardown empties buckets
 	if err := Teardown(ctx, cfg, spec); err != nil {
@@ -99,6 +76,35 @@ func TestProvisionIdempotentAndRedrive(t *testing.T) {
 	}
 	if _, err := s3c.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(spec.InputBucket)}); err == nil {
 		t.Error("input bucket survived Teardown")
+	}
+}
+
+// checkRedriveMoves: the redrive policy really moves a message: received
+// maxReceives times without a delete, the next receive finds it on the DLQ.
+func checkRedriveMoves(t *testing.T, sqsc *sqs.Client, first Provisioned, maxReceives int) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := sqsc.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(first.QueueURL), MessageBody: aws.String("poison")}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range maxReceives {
+		m := receiveOne(t, sqsc, first.QueueURL)
+		if m == nil {
+			t.Fatalf("receive %d: nothing", i+1)
+		}
+		// Make it visible again at once instead of waiting out the timeout.
+		if _, err := sqsc.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{
+			QueueUrl: aws.String(first.QueueURL), ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0,
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if m := receiveOne(t, sqsc, first.QueueURL); m != nil {
+		t.Fatalf("message still on the jobs queue after %d receives: %q", maxReceives, aws.ToString(m.Body))
+	}
+	dead := receiveOne(t, sqsc, first.DLQURL)
+	if dead == nil || aws.ToString(dead.Body) != "poison" {
+		t.Fatalf("DLQ holds %v, want the poison message", dead)
 	}
 }
 

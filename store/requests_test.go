@@ -31,79 +31,8 @@ func TestRequestCounterCountsCallsAndDynamoDBUnits(t *testing.T) {
 	rc, s3c, db, sqsc := counted(t)
 	before := rc.Snapshot()
 
-	item := func(id, payload string) map[string]dbtypes.AttributeValue {
-		return map[string]dbtypes.AttributeValue{"job_id": &dbtypes.AttributeValueMemberS{Value: id}, "p": &dbtypes.AttributeValueMemberS{Value: payload}}
-	}
-	key := func(id string) map[string]dbtypes.AttributeValue {
-		return map[string]dbtypes.AttributeValue{"job_id": &dbtypes.AttributeValueMemberS{Value: id}}
-	}
-	// DynamoDB: a small write (1 WCU), a 2.5 KB write (3 WCU), an eventually
-	// consistent read (0.5 RCU), a strongly consistent read of the big item
-	// (1 RCU: under 4 KB), a write refused by its condition (1 WCU).
-	put := &dynamodb.PutItemInput{TableName: aws.String(table), Item: item("small", "x")}
-	steps := []func() error{
-		func() error { _, err := db.PutItem(ctx, put); return err },
-		func() error {
-			_, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: item("big", strings.Repeat("y", 2500))})
-			return err
-		},
-		func() error {
-			_, err := db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: key("small")})
-			return err
-		},
-		func() error {
-			_, err := db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: key("big"), ConsistentRead: aws.Bool(true)})
-			return err
-		},
-		func() error {
-			_, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: item("small", "z"),
-				ConditionExpression: aws.String("attribute_not_exists(job_id)")})
-			var ccf *dbtypes.ConditionalCheckFailedException
-			if !errors.As(err, &ccf) {
-				return errors.New("the conditional put was not refused")
-			}
-			return nil
-		},
-		// S3: two PUT-class calls (PutObject, ListObjectsV2), two GET-class
-		// (GetObject, HeadObject), one free (DeleteObject).
-		func() error {
-			_, err := s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("k"), Body: strings.NewReader("data")})
-			return err
-		},
-		func() error {
-			out, err := s3c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String("k")})
-			if err == nil {
-				out.Body.Close()
-			}
-			return err
-		},
-		func() error {
-			_, err := s3c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String("k")})
-			return err
-		},
-		func() error {
-			_, err := s3c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(bucket)})
-			return err
-		},
-		func() error {
-			_, err := s3c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(bucket), Key: aws.String("k")})
-			return err
-		},
-		// SQS: three calls, one of them a batch of two.
-		func() error {
-			_, err := sqsc.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: aws.String(queue), Entries: []sqstypes.SendMessageBatchRequestEntry{
-				{Id: aws.String("a"), MessageBody: aws.String("1")}, {Id: aws.String("b"), MessageBody: aws.String("2")}}})
-			return err
-		},
-		func() error {
-			_, err := sqsc.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(queue), MaxNumberOfMessages: 10})
-			return err
-		},
-		func() error {
-			_, err := sqsc.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(queue)})
-			return err
-		},
-	}
+	put := &dynamodb.PutItemInput{TableName: aws.String(table), Item: countedItem("small", "x")}
+	steps := append(append(dynamoDBSteps(ctx, db, table, put), s3Steps(ctx, s3c, bucket)...), sqsSteps(ctx, sqsc, queue)...)
 	for i, step := range steps {
 		if err := step(); err != nil {
 			t.Fatalf("step %d: %v", i, err)
@@ -128,6 +57,93 @@ func TestRequestCounterCountsCallsAndDynamoDBUnits(t *testing.T) {
 	}
 	if put.ReturnConsumedCapacity != "" {
 		t.Errorf("the caller's input was changed: ReturnConsumedCapacity %q", put.ReturnConsumedCapacity)
+	}
+}
+
+func countedItem(id, payload string) map[string]dbtypes.AttributeValue {
+	return map[string]dbtypes.AttributeValue{"job_id": &dbtypes.AttributeValueMemberS{Value: id}, "p": &dbtypes.AttributeValueMemberS{Value: payload}}
+}
+
+func countedKey(id string) map[string]dbtypes.AttributeValue {
+	return map[string]dbtypes.AttributeValue{"job_id": &dbtypes.AttributeValueMemberS{Value: id}}
+}
+
+// DynamoDB: a small write (1 WCU), a 2.5 KB write (3 WCU), an eventually
+// consistent read (0.5 RCU), a strongly consistent read of the big item
+// (1 RCU: under 4 KB), a write refused by its condition (1 WCU).
+func dynamoDBSteps(ctx context.Context, db *dynamodb.Client, table string, put *dynamodb.PutItemInput) []func() error {
+	return []func() error{
+		func() error { _, err := db.PutItem(ctx, put); return err },
+		func() error {
+			_, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: countedItem("big", strings.Repeat("y", 2500))})
+			return err
+		},
+		func() error {
+			_, err := db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: countedKey("small")})
+			return err
+		},
+		func() error {
+			_, err := db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: countedKey("big"), ConsistentRead: aws.Bool(true)})
+			return err
+		},
+		func() error {
+			_, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: countedItem("small", "z"),
+				ConditionExpression: aws.String("attribute_not_exists(job_id)")})
+			var ccf *dbtypes.ConditionalCheckFailedException
+			if !errors.As(err, &ccf) {
+				return errors.New("the conditional put was not refused")
+			}
+			return nil
+		},
+	}
+}
+
+// S3: two PUT-class calls (PutObject, ListObjectsV2), two GET-class
+// (GetObject, HeadObject), one free (DeleteObject).
+func s3Steps(ctx context.Context, s3c *s3.Client, bucket string) []func() error {
+	return []func() error{
+		func() error {
+			_, err := s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("k"), Body: strings.NewReader("data")})
+			return err
+		},
+		func() error {
+			out, err := s3c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String("k")})
+			if err == nil {
+				out.Body.Close()
+			}
+			return err
+		},
+		func() error {
+			_, err := s3c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String("k")})
+			return err
+		},
+		func() error {
+			_, err := s3c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(bucket)})
+			return err
+		},
+		func() error {
+			_, err := s3c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(bucket), Key: aws.String("k")})
+			return err
+		},
+	}
+}
+
+// SQS: three calls, one of them a batch of two.
+func sqsSteps(ctx context.Context, sqsc *sqs.Client, queue string) []func() error {
+	return []func() error{
+		func() error {
+			_, err := sqsc.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: aws.String(queue), Entries: []sqstypes.SendMessageBatchRequestEntry{
+				{Id: aws.String("a"), MessageBody: aws.String("1")}, {Id: aws.String("b"), MessageBody: aws.String("2")}}})
+			return err
+		},
+		func() error {
+			_, err := sqsc.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(queue), MaxNumberOfMessages: 10})
+			return err
+		},
+		func() error {
+			_, err := sqsc.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(queue)})
+			return err
+		},
 	}
 }
 

@@ -106,15 +106,7 @@ func TestClaimStateMachine(t *testing.T) {
 				t.Fatalf("Get after claim: %v, %v", after, err)
 			}
 			if tc.want != Claimed {
-				if res.Token != "" {
-					t.Errorf("token %q handed out without a claim", res.Token)
-				}
-				if res.Existing == nil || res.Existing.ClaimToken != before.ClaimToken {
-					t.Errorf("Existing = %+v, want the item as it was (%+v)", res.Existing, before)
-				}
-				if claimFields(after) != claimFields(before) {
-					t.Errorf("item changed by a refused claim: before %+v after %+v", before, after)
-				}
+				checkRefusedClaim(t, res, before, after)
 				return
 			}
 			if after.Status != StatusInProgress || after.ClaimToken != res.Token || after.Attempts != tc.attempts {
@@ -133,6 +125,21 @@ func TestClaimStateMachine(t *testing.T) {
 				t.Errorf("claimed item lacks its fields: %+v", after)
 			}
 		})
+	}
+}
+
+// checkRefusedClaim: a claim refused hands out no token, answers the item
+// as it was, and changes nothing.
+func checkRefusedClaim(t *testing.T, res ClaimResult, before, after *Record) {
+	t.Helper()
+	if res.Token != "" {
+		t.Errorf("token %q handed out without a claim", res.Token)
+	}
+	if res.Existing == nil || res.Existing.ClaimToken != before.ClaimToken {
+		t.Errorf("Existing = %+v, want the item as it was (%+v)", res.Existing, before)
+	}
+	if claimFields(after) != claimFields(before) {
+		t.Errorf("item changed by a refused claim: before %+v after %+v", before, after)
 	}
 }
 

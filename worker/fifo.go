@@ -43,7 +43,7 @@ func (w *Worker) run(workCtx, finishCtx context.Context, inv *jobs.Invocation, t
 // fifoWaves splits tasks into waves: all of them when the batch is not
 // from a FIFO queue, else by each message's position within its group.
 func fifoWaves(inv *jobs.Invocation, tasks []*task) [][]*task {
-	if len(inv.Messages) == 0 || !store.IsFIFOQueue(inv.Messages[0].Record.EventSourceARN) {
+	if len(inv.Messages) == 0 || !store.IsFIFOQueue(inv.Messages[0].Delivered.EventSourceARN) {
 		return [][]*task{tasks}
 	}
 	position := map[*jobs.Message]int{}
@@ -66,4 +66,4 @@ func fifoWaves(inv *jobs.Invocation, tasks []*task) [][]*task {
 }
 
 // groupOf is a message's MessageGroupId ("" outside FIFO queues).
-func groupOf(m *jobs.Message) string { return m.Record.Attributes["MessageGroupId"] }
+func groupOf(m *jobs.Message) string { return m.Delivered.Attributes["MessageGroupId"] }

@@ -28,9 +28,9 @@ func (w *Worker) complete(ctx context.Context, t *task) {
 	}
 	t.rec.Output = t.output
 	if len(body) > MaxInlineOutputBytes {
-		full, err := json.Marshal(map[string]any{
+		full, err := json.Marshal(map[string]any{ // the output as encoded above
 			"job_id": t.job.ID, "model": t.rec.Model, "model_version": t.rec.ModelVersion,
-			"input": t.rec.Input, "output": t.output, "metadata": t.job.Metadata,
+			"input": t.rec.Input, "output": json.RawMessage(body), "metadata": t.job.Metadata,
 		})
 		if err != nil {
 			t.fail(jobs.Wrap(jobs.CodeInferenceFailed, err, "encode the output as JSON"))
@@ -84,7 +84,7 @@ func (w *Worker) finishFailures(ctx context.Context, tasks []*task) {
 		writes = append(writes, t)
 	}
 	for _, t := range tasks {
-		if t.dupOf == nil && t.state == retryLater && t.msg.ReceiveCount >= w.Config.MaxReceives && t.rec.ClaimToken != "" && t.record == nil {
+		if t.dupOf == nil && t.state == retryLater && t.msg.ReceiveCount >= w.Config.MaxReceives && t.rec.ClaimToken != "" && t.file == nil {
 			// Redrive moves the message to the DLQ after this receive; the
 			// item must say why before that happens.
 			t.rec.Status = store.StatusFailed
@@ -140,7 +140,7 @@ func (w *Worker) write(ctx context.Context, t *task) {
 	}
 	t.rec.Timings = t.timing
 	t.rec.ExpiresAt = now.Add(w.Config.ResultTTL).Unix()
-	t.rec.UpdatedAt = store.FormatTime(now) // finished_at: names the completion event
+	t.finishedAt, t.rec.UpdatedAt = now, store.FormatTime(now) // finished_at: names the completion event
 	t0 := w.now()
 	defer func() { t.time("store", t0); t.m.phase("store", t0) }()
 	if !t.claimed {
@@ -173,11 +173,11 @@ func (w *Worker) settlePut(ctx context.Context, t *task, res store.PutResult) {
 	case store.PutDone:
 		w.duplicate(ctx, t, res.Existing)
 	case store.PutBusy:
-		t.retry(jobs.Errorf(jobs.CodeInProgress, "another invocation is working on job %q", t.job.ID))
+		t.retry(busyErr(t.job.ID))
 	case store.PutConflict:
-		t.state, t.err = failed, conflictErr(t.job.ID)
+		t.failWith(conflictErr(t.job.ID))
 	case store.PutStale:
-		t.state, t.note = acked, "the job was reset for reprocessing after this delivery began; the new delivery runs it"
+		t.ack("the job was reset for reprocessing after this delivery began; the new delivery runs it")
 	}
 }
 
@@ -188,7 +188,7 @@ func (w *Worker) completeClaimed(ctx context.Context, t *task) {
 		// Our lease ran out and another delivery took the job over: its
 		// outcome stands; this message is a duplicate.
 		w.logger().Warn("claim lost before completion; the newer attempt's outcome stands", "job_id", t.job.ID, "message_id", t.msg.MessageID)
-		t.state = acked
+		t.ack("")
 	case err != nil:
 		t.retry(err)
 	default:
@@ -200,12 +200,7 @@ func (w *Worker) completeClaimed(ctx context.Context, t *task) {
 // completion event; a publish that fails is owed by the next delivery, so
 // the message is retried (the job stays finished).
 func (w *Worker) settleWritten(ctx context.Context, t *task) {
-	if t.rec.Status == store.StatusSucceeded {
-		t.state = succeeded
-	} else if t.state != retryLater {
-		t.state = failed
-	}
-	if err := w.notifyFinished(ctx, CompletionOf(&t.rec)); err != nil {
+	if err := w.notifyFinished(ctx, completionAt(&t.rec, t.finishedAt)); err != nil {
 		t.retry(err)
 	}
 }
@@ -213,7 +208,7 @@ func (w *Worker) settleWritten(ctx context.Context, t *task) {
 // duplicate acknowledges a delivery of a finished job, first publishing
 // the completion event an earlier delivery still owes, if any.
 func (w *Worker) duplicate(ctx context.Context, t *task, existing *store.Record) {
-	t.state, t.err, t.note = acked, nil, "duplicate of a finished job ("+string(existing.Status)+")"
+	t.ack("duplicate of a finished job (" + string(existing.Status) + ")")
 	if err := w.notifyPending(ctx, existing); err != nil {
 		t.retry(err)
 	}

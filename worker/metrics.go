@@ -17,6 +17,7 @@ import (
 // EMF documents (docs/observability.md).
 type invMetrics struct {
 	inv    *metrics.Invocation
+	now    func() time.Time // the worker's clock
 	start  time.Time
 	scope  *store.RequestCounter // the AWS requests made under the invocation's context
 	mu     sync.Mutex
@@ -31,7 +32,7 @@ type span struct{ first, last time.Time }
 // startMetrics begins an invocation's metrics and returns the context its
 // AWS calls must be made under to be counted.
 func (w *Worker) startMetrics(ctx context.Context) (context.Context, *invMetrics) {
-	m := &invMetrics{inv: metrics.NewInvocation(w.Config.Metrics), start: w.now(), phases: map[string]*span{}}
+	m := &invMetrics{inv: metrics.NewInvocation(w.Config.Metrics), now: w.now, start: w.now(), phases: map[string]*span{}}
 	ctx, m.scope = store.WithRequestScope(ctx)
 	if cs := w.coldStart.Swap(nil); cs != nil {
 		m.inv.ColdStart(cs.ORTInit, cs.ModelFetch, cs.SessionCreate)
@@ -44,7 +45,7 @@ func (m *invMetrics) phase(name string, t0 time.Time) {
 	if m == nil {
 		return
 	}
-	now := time.Now()
+	now := m.now()
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	s := m.phases[name]
@@ -82,7 +83,8 @@ func (m *invMetrics) runs(items []engine.Item, preds []engine.Prediction) {
 	}
 }
 
-// finish records the outcomes and writes the documents.
+// finishMetrics records the invocation's outcomes and writes its EMF
+// documents.
 func (w *Worker) finishMetrics(m *invMetrics, inv *jobs.Invocation, tasks []*task) {
 	for i := range inv.Messages {
 		if msg := &inv.Messages[i]; !msg.SentAt.IsZero() {
@@ -97,7 +99,7 @@ func (w *Worker) finishMetrics(m *invMetrics, inv *jobs.Invocation, tasks []*tas
 		switch t.state {
 		case succeeded:
 			m.inv.Job(name, metrics.Succeeded)
-			if t.record != nil {
+			if t.file != nil {
 				m.inv.Records(name, recordsOf(t.output))
 			}
 		case failed:
@@ -120,7 +122,7 @@ func (w *Worker) finishMetrics(m *invMetrics, inv *jobs.Invocation, tasks []*tas
 	if out == nil {
 		out = os.Stdout
 	}
-	if err := m.inv.Flush(out, time.Since(m.start)); err != nil {
+	if err := m.inv.Flush(out, m.now().Sub(m.start)); err != nil {
 		w.logger().Warn("could not write the invocation's metrics", "err", err)
 	}
 }

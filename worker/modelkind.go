@@ -68,7 +68,9 @@ func sniffKind(b []byte) string {
 // modelForKind picks the model of a job that names none from the served
 // models (the configured default first): the default when it takes the
 // kind (or either kind is unknown), else the only one that does. Several
-// candidates and no default among them is unknown_model naming them.
+// candidates and no default among them is unknown_model naming them; no
+// candidate leaves the job to the default, whose own checks say what is
+// wrong with the input (invalid_text, unsupported_format, ...).
 func modelForKind(served []*model.Model, kind string) (*model.Model, error) {
 	def := served[0]
 	if kind == "" || def.InputKind() == kind || def.InputKind() == "" {
@@ -84,7 +86,7 @@ func modelForKind(served []*model.Model, kind string) (*model.Model, error) {
 	case 1:
 		return fit[0], nil
 	case 0:
-		return nil, jobs.Errorf(jobs.CodeUnknownModel, "the job names no model and no served model takes %s input (served: %s); name one in the job's model", kind, modelList(served))
+		return def, nil
 	}
 	return nil, jobs.Errorf(jobs.CodeUnknownModel, "the job names no model and %d served models take %s input (%s), none of them the default (%s); name one in the job's model or route its key (%s)",
 		len(fit), kind, modelList(fit), def.Name(), settings.Routes.Name)

@@ -29,6 +29,9 @@ func TestJobWithoutModelGoesToTheModelOfItsInputKind(t *testing.T) {
 		key     string // an inbox object instead of an inline input
 		model   string // want SUCCEEDED by this model
 		missing []string
+		// failedBy: no served model takes the kind, so the default runs
+		// it and refuses it with its own code.
+		failedBy string
 	}{
 		{name: "features, image model default", served: []*model.Model{rec, iris}, input: features(5.1, 3.5, 1.4, 0.2), model: "iris-rf"},
 		{name: "image, image model default", served: []*model.Model{rec, iris, cls}, input: map[string]any{"data_base64": png}, model: "ppocr-rec"},
@@ -38,10 +41,8 @@ func TestJobWithoutModelGoesToTheModelOfItsInputKind(t *testing.T) {
 			missing: []string{"ppocr-rec", "ppocr-cls", "default (iris-rf)"}},
 		{name: "text, one text model", served: []*model.Model{rec, iris, embed}, body: `{"job_id": "kind-job", "input": {"text": "what a lovely day"}}`, model: "minilm-embed"},
 		{name: "txt object, one text model", served: []*model.Model{rec, embed}, key: "notes/day.txt", model: "minilm-embed"},
-		{name: "text, no text model", served: []*model.Model{rec, iris}, body: `{"job_id": "kind-job", "input": {"text": "what a lovely day"}}`,
-			missing: []string{"no served model takes text input"}},
-		{name: "features, no tabular model", served: []*model.Model{rec, cls}, input: features(5.1, 3.5, 1.4, 0.2),
-			missing: []string{"no served model takes features input", "ppocr-rec, ppocr-cls"}},
+		{name: "text, no text model", served: []*model.Model{rec, iris}, body: `{"job_id": "kind-job", "input": {"text": "what a lovely day"}}`, failedBy: "ppocr-rec"},
+		{name: "features, no tabular model", served: []*model.Model{rec, cls}, input: features(5.1, 3.5, 1.4, 0.2), failedBy: "ppocr-rec"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -74,6 +75,12 @@ func TestJobWithoutModelGoesToTheModelOfItsInputKind(t *testing.T) {
 			item := f.item(id)
 			if item == nil {
 				t.Fatal("no item")
+			}
+			if c.failedBy != "" {
+				if item.Status != store.StatusFailed || item.Model != c.failedBy || item.Error == nil || item.Error.Code == jobs.CodeUnknownModel {
+					t.Fatalf("item %s by %q (%+v), want FAILED by the default %s with its own code", item.Status, item.Model, item.Error, c.failedBy)
+				}
+				return
 			}
 			if c.model != "" {
 				if item.Status != store.StatusSucceeded || item.Model != c.model {

@@ -66,7 +66,13 @@ const markBudget = 2 * time.Second
 // its updated_at, and its notification_id the pending mark's when set
 // (the id the first attempt chose), else derived from the outcome.
 func CompletionOf(rec *store.Record) jobs.Completion {
-	at, _ := time.Parse(time.RFC3339Nano, rec.UpdatedAt)
+	at, _ := time.Parse(time.RFC3339Nano, rec.UpdatedAt) // a stored item's
+	return completionAt(rec, at)
+}
+
+// completionAt is CompletionOf for an item finished at `at`: the item this
+// delivery wrote, whose time is at hand.
+func completionAt(rec *store.Record, at time.Time) jobs.Completion {
 	ev := jobs.Completion{
 		NotificationID: rec.NotifyPending,
 		JobID:          rec.JobID, Status: string(rec.Status), Model: rec.Model, ModelVersion: rec.ModelVersion,
@@ -83,7 +89,7 @@ func CompletionOf(rec *store.Record) jobs.Completion {
 
 // notifyFinished publishes a job's completion once its final write is
 // done: call it once per job this delivery finished, e.g.
-// w.notifyFinished(ctx, CompletionOf(&t.rec)). A nil error means
+// w.notifyFinished(ctx, completionAt(&t.rec, t.finishedAt)). A nil error means
 // published (or nothing to publish to). An error is transient: the event
 // is marked pending on the item and the caller should leave the message
 // for SQS to deliver again (the job itself stays finished).

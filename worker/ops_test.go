@@ -51,7 +51,7 @@ func TestSubmitAndWait(t *testing.T) {
 	go f.poller().Run(ctx)
 	wctx, wcancel := context.WithTimeout(f.ctx, 10*time.Second)
 	defer wcancel()
-	recs, err := client.WaitFinal(wctx, f.table, []string{sub[0].JobID, sub[1].JobID}, 100*time.Millisecond)
+	recs, err := client.Follow(wctx, f.table, []string{sub[0].JobID, sub[1].JobID}, 100*time.Millisecond, nil)
 	if err != nil {
 		t.Fatalf("wait: %v", err)
 	}
@@ -92,16 +92,6 @@ func TestSubmitRefusesBadJobs(t *testing.T) {
 	}
 }
 
-func TestWaitFinalGivesUp(t *testing.T) {
-	f := newFixture(t)
-	ctx, cancel := context.WithTimeout(f.ctx, 300*time.Millisecond)
-	defer cancel()
-	recs, err := client.WaitFinal(ctx, f.table, []string{"never"}, 50*time.Millisecond)
-	if err == nil || !strings.Contains(err.Error(), "never") || recs[0] != nil {
-		t.Fatalf("WaitFinal = %v, %v; want an error naming the unfinished job", recs, err)
-	}
-}
-
 func TestReprocessFailedJobs(t *testing.T) {
 	f := newFixture(t)
 	bucket := f.spec.InputBucket
@@ -109,26 +99,7 @@ func TestReprocessFailedJobs(t *testing.T) {
 	f.put(bucket, "fixed bucket.json", setosa)
 	f.put(bucket, "rewritten.json", setosa)
 
-	// Four failures: two S3 notifications failing bucket_not_allowed, one
-	// inline job with bad features, then an S3 input missing at first.
-	allowed := f.w.Config.InputBuckets
-	f.w.Config.InputBuckets = nil
-	f.send(
-		s3Notification(bucket, "fixed bucket.json", f.etag(bucket, "fixed bucket.json")),
-		s3Notification(bucket, "rewritten.json", f.etag(bucket, "rewritten.json")),
-		inlineJob("bad-features", "iris-rf", features(1, 2)),
-	)
-	fixedID := jobs.ObjectJobID(bucket, "fixed bucket.json", "", f.etag(bucket, "fixed bucket.json"))
-	rewrittenID := jobs.ObjectJobID(bucket, "rewritten.json", "", f.etag(bucket, "rewritten.json"))
-	f.pollAll(fixedID, rewrittenID, "bad-features")
-	f.w.Config.InputBuckets = allowed
-	f.send(inlineJob("missing", "iris-rf", map[string]any{"s3": "s3://" + bucket + "/later.json"}))
-	f.pollAll("missing")
-	for _, id := range []string{"missing", fixedID, rewrittenID, "bad-features"} {
-		if rec := f.item(id); rec.Status != "FAILED" {
-			t.Fatalf("%s: %+v, want FAILED before reprocessing", id, rec)
-		}
-	}
+	fixedID, rewrittenID := f.failFourJobs()
 
 	// The causes go away: the bucket is allowed, the object appears; one
 	// notified object is rewritten, so its old job must not run again.
@@ -189,6 +160,34 @@ func TestReprocessFailedJobs(t *testing.T) {
 	if _, err := rp.Run(f.ctx, reprocess.Options{Status: store.StatusInProgress}); err == nil {
 		t.Error("reprocessing IN_PROGRESS jobs was accepted")
 	}
+}
+
+// failFourJobs leaves four FAILED jobs to reprocess: two S3 notifications
+// failing bucket_not_allowed (of "fixed bucket.json" and
+// "rewritten.json", which the caller put), one inline job with bad
+// features, then an S3 input missing at first ("missing").
+func (f *fixture) failFourJobs() (fixedID, rewrittenID string) {
+	f.t.Helper()
+	bucket := f.spec.InputBucket
+	allowed := f.w.Config.InputBuckets
+	f.w.Config.InputBuckets = nil
+	f.send(
+		s3Notification(bucket, "fixed bucket.json", f.etag(bucket, "fixed bucket.json")),
+		s3Notification(bucket, "rewritten.json", f.etag(bucket, "rewritten.json")),
+		inlineJob("bad-features", "iris-rf", features(1, 2)),
+	)
+	fixedID = jobs.ObjectJobID(bucket, "fixed bucket.json", "", f.etag(bucket, "fixed bucket.json"))
+	rewrittenID = jobs.ObjectJobID(bucket, "rewritten.json", "", f.etag(bucket, "rewritten.json"))
+	f.pollAll(fixedID, rewrittenID, "bad-features")
+	f.w.Config.InputBuckets = allowed
+	f.send(inlineJob("missing", "iris-rf", map[string]any{"s3": "s3://" + bucket + "/later.json"}))
+	f.pollAll("missing")
+	for _, id := range []string{"missing", fixedID, rewrittenID, "bad-features"} {
+		if rec := f.item(id); rec.Status != "FAILED" {
+			f.t.Fatalf("%s: %+v, want FAILED before reprocessing", id, rec)
+		}
+	}
+	return fixedID, rewrittenID
 }
 
 // etag is the object's ETag as S3 reports it (and notifications carry it).

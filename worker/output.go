@@ -12,7 +12,7 @@ import (
 
 // maxSummaryBytes keeps the DynamoDB item small: the full output lives in
 // S3, the item holds what a poller needs at a glance.
-const maxSummaryBytes = 4096
+const maxSummaryBytes = MaxInlineOutputBytes
 
 // summarize returns out unchanged when its JSON fits in limit bytes, and
 // otherwise keeps the smallest fields that fit, marking it truncated.
@@ -101,19 +101,4 @@ func (w *Worker) logOutcome(t *task) {
 		attrs = append(attrs, "note", t.note)
 	}
 	w.logger().Log(context.Background(), level, "job", attrs...)
-}
-
-func (s taskState) String() string {
-	switch s {
-	case acked:
-		return "SKIPPED"
-	case retryLater:
-		return "RETRY"
-	case succeeded:
-		return "SUCCEEDED"
-	case failed:
-		return "FAILED"
-	default:
-		return "PENDING"
-	}
 }

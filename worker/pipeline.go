@@ -18,7 +18,7 @@ import (
 func (w *Worker) runSingles(workCtx, finishCtx context.Context, tasks []*task) {
 	var live []*task
 	for _, t := range tasks {
-		if t.dupOf == nil && t.state == pending && t.record == nil {
+		if t.inPlay() && t.file == nil {
 			live = append(live, t)
 		}
 	}
@@ -126,6 +126,6 @@ func (w *Worker) infer(ctx context.Context, ready []*task) {
 			t.fail(p.Err)
 			continue
 		}
-		t.output, t.state = p.Output, succeeded
+		t.succeed(p.Output)
 	}
 }

@@ -67,13 +67,6 @@ type DeadLetters interface {
 	SendBatch(ctx context.Context, dls []store.DeadLetter) []error
 }
 
-// Continuations re-enqueues a record file's message when an invocation
-// ends with the file half done, so the next part starts at once with a
-// fresh receive count instead of after the visibility timeout.
-type Continuations interface {
-	Send(ctx context.Context, msgs []store.OutMessage) ([]store.Sent, error)
-}
-
 // Redeliveries delays the messages an invocation hands back to their
 // source queue (named by the records' eventSourceARN), so a transient
 // failure comes back after a backoff instead of the whole visibility

@@ -19,7 +19,7 @@ type Outcome struct {
 	Failed    int      // jobs that reached FAILED in this invocation
 	Skipped   int      // duplicates of finished jobs, ignored events
 	Retried   int      // jobs left for a later delivery
-	// Tasks is each message's state, by index in the invocation, for
+	// States is each message's state, by index in the invocation, for
 	// callers that answer per message (S3 Batch Operations).
 	States []MessageState
 }
@@ -34,19 +34,21 @@ type MessageState struct {
 
 // task is one job's way through an invocation.
 type task struct {
-	msg      *jobs.Message
-	job      jobs.Job
-	model    *model.Model
-	rec      store.Record // the item to write; ClaimToken is this attempt's token
-	claim    bool         // the job is claimed before work (else completed optimistically)
-	claimed  bool         // the claim is held
-	existing *store.Record
-	input    model.Input // what the model takes: fetched bytes, a text, tensors
-	dupOf    *task       // a second delivery of the same job in this invocation
-	record   *recordFile
-	m        *invMetrics
-	suspect  bool      // an earlier attempt ended without an outcome: run apart (isolate.go)
-	rerunAt  time.Time // when a redrive reset the FAILED item (rerun)
+	msg        *jobs.Message
+	job        jobs.Job
+	model      *model.Model
+	rec        store.Record // the item to write; ClaimToken is this attempt's token
+	claim      bool         // the job is claimed before work (else completed optimistically)
+	claimed    bool         // the claim is held
+	existing   *store.Record
+	input      model.Input // what the model takes: fetched bytes, a text, tensors
+	dupOf      *task       // a second delivery of the same job in this invocation
+	file       *recordFile // set when the job is a record file
+	m          *invMetrics
+	suspect    bool             // an earlier attempt ended without an outcome: run apart (isolate.go)
+	rerunAt    time.Time        // when a redrive reset the FAILED item (rerun)
+	now        func() time.Time // the worker's clock
+	finishedAt time.Time        // when its outcome was written (names the completion event)
 
 	// outcome
 	state  taskState
@@ -57,16 +59,6 @@ type task struct {
 	timing map[string]int64
 	start  time.Time
 }
-
-type taskState int
-
-const (
-	pending    taskState = iota
-	acked                // nothing more to do: the message may be deleted
-	retryLater           // report as a batch item failure
-	succeeded
-	failed
-)
 
 // Process runs one invocation. It never returns an error: every job ends as
 // an item, a DLQ entry or a retry, and the Outcome says which.
@@ -117,8 +109,8 @@ func (w *Worker) plan(ctx context.Context, inv *jobs.Invocation) []*task {
 		case m.Err != nil:
 			// No job to name: the message id stands in, so the failure still
 			// has an item users can find.
-			t := w.newTask(m, jobs.Job{ID: m.ErrJobID, PayloadHash: jobs.BodyHash(m.Body)})
-			t.state, t.err = failed, m.Err
+			t := w.newTask(m, jobs.Job{ID: m.ErrJobID, PayloadHash: m.BodyHash})
+			t.failWith(m.Err)
 			tasks = append(tasks, t)
 			continue
 		}
@@ -128,8 +120,8 @@ func (w *Worker) plan(ctx context.Context, inv *jobs.Invocation) []*task {
 				if f.job.PayloadHash == j.PayloadHash {
 					t.dupOf = f
 				} else {
-					t.state, t.err = failed, jobs.Errorf(jobs.CodeIdempotencyConflict,
-						"job_id %q appears twice in this batch with different payloads", j.ID)
+					t.failWith(jobs.Errorf(jobs.CodeIdempotencyConflict,
+						"job_id %q appears twice in this batch with different payloads", j.ID))
 				}
 			} else {
 				first[j.ID] = t
@@ -144,7 +136,7 @@ func (w *Worker) plan(ctx context.Context, inv *jobs.Invocation) []*task {
 // newTask starts a task with the item it will write: this attempt's token
 // recognises its own write when an answer is lost.
 func (w *Worker) newTask(m *jobs.Message, j jobs.Job) *task {
-	t := &task{msg: m, job: j, start: w.now(), timing: map[string]int64{}}
+	t := &task{msg: m, job: j, now: w.now, start: w.now(), timing: map[string]int64{}}
 	t.rec = store.Record{
 		JobID: j.ID, Model: j.Model, Input: j.Input.String(), Metadata: j.Metadata,
 		MessageID: m.MessageID, PayloadHash: j.PayloadHash, ClaimToken: w.token(t),
@@ -155,7 +147,7 @@ func (w *Worker) newTask(m *jobs.Message, j jobs.Job) *task {
 func (w *Worker) token(t *task) string {
 	tok, err := store.NewClaimToken()
 	if err != nil {
-		t.state, t.err = retryLater, jobs.Wrap(jobs.CodeInternal, err, "make a claim token")
+		t.retry(jobs.Wrap(jobs.CodeInternal, err, "make a claim token"))
 	}
 	return tok
 }
@@ -179,16 +171,16 @@ func (w *Worker) resolve(t *task) {
 	}
 	if err != nil {
 		t.rec.Model = name
-		t.state, t.err = failed, err
+		t.failWith(err)
 		return
 	}
 	t.model, t.rec.Model, t.rec.ModelVersion = m, m.Name(), m.Version()
 	if s3 := t.job.Input.S3; s3 != nil {
 		if f, gz, ok := jobs.RecordFileFormat(s3.Key); ok {
-			t.record = &recordFile{format: f, gzipped: gz}
+			t.file = &recordFile{format: f, gzipped: gz}
 		}
 	}
-	t.claim = t.record != nil || w.Config.Claim.claims(m.Name())
+	t.claim = t.file != nil || w.Config.Claim.claims(m.Name())
 }
 
 // since is when this delivery's work began, as the queue saw it: a reset
@@ -257,7 +249,7 @@ func (w *Worker) settleFound(ctx context.Context, t *task, ex *store.Record, now
 	switch {
 	case ex.PayloadHash != "" && ex.PayloadHash != t.job.PayloadHash:
 		if t.state == pending {
-			t.state, t.err = failed, conflictErr(t.job.ID)
+			t.failWith(conflictErr(t.job.ID))
 			t.rec.ClaimToken = "" // the item belongs to the other payload
 		}
 	case t.reruns(ex):
@@ -266,7 +258,7 @@ func (w *Worker) settleFound(ctx context.Context, t *task, ex *store.Record, now
 	case ex.Status.Final():
 		w.duplicate(ctx, t, ex)
 	case t.state == pending && ex.LeaseExpiresAt >= now:
-		t.retry(jobs.Errorf(jobs.CodeInProgress, "another invocation is working on job %q", t.job.ID))
+		t.retry(busyErr(t.job.ID))
 	}
 }
 
@@ -295,6 +287,11 @@ func (w *Worker) rerun(ctx context.Context, t *task) {
 	}
 }
 
+// busyErr is a job another attempt holds: retried, it finds the outcome.
+func busyErr(id string) error {
+	return jobs.Errorf(jobs.CodeInProgress, "another invocation is working on job %q", id)
+}
+
 func conflictErr(id string) error {
 	return jobs.Errorf(jobs.CodeIdempotencyConflict, "job_id %q was already used for a different payload", id)
 }
@@ -303,7 +300,7 @@ func conflictErr(id string) error {
 func (w *Worker) claim(ctx context.Context, tasks []*task, deadline time.Time) {
 	var todo []*task
 	for _, t := range tasks {
-		if t.dupOf == nil && t.state == pending && t.claim {
+		if t.inPlay() && t.claim {
 			todo = append(todo, t)
 		}
 	}
@@ -333,9 +330,10 @@ func (w *Worker) claimOne(ctx context.Context, t *task, lease time.Duration) {
 	case store.Done:
 		w.duplicate(ctx, t, res.Existing)
 	case store.Busy:
-		t.retry(jobs.Errorf(jobs.CodeInProgress, "another invocation is working on job %q", t.job.ID))
+		t.retry(busyErr(t.job.ID))
 	case store.Conflict:
-		t.state, t.err, t.rec.ClaimToken = failed, conflictErr(t.job.ID), ""
+		t.failWith(conflictErr(t.job.ID))
+		t.rec.ClaimToken = ""
 	case store.Claimed:
 		t.claimed, t.rec.ClaimToken, t.existing = true, res.Token, res.Existing
 		if res.Existing != nil {
@@ -351,9 +349,11 @@ func (w *Worker) settleDuplicates(tasks []*task) {
 		if t.dupOf == nil {
 			continue
 		}
-		t.state = t.dupOf.state
-		if t.state == succeeded || t.state == failed {
-			t.state = acked // the first delivery recorded the outcome
+		switch t.dupOf.state {
+		case succeeded, failed, acked:
+			t.ack("") // the first delivery recorded the outcome
+		case retryLater:
+			t.retry(nil)
 		}
 		w.logOutcome(t)
 	}
@@ -416,18 +416,4 @@ func (w *Worker) each(tasks []*task, fn func(*task)) {
 		})
 	}
 	wg.Wait()
-}
-
-func (t *task) fail(err error) {
-	if jobs.IsPermanent(err) {
-		t.state, t.err = failed, err
-		return
-	}
-	t.retry(err)
-}
-
-func (t *task) retry(err error) { t.state, t.err = retryLater, err }
-
-func (t *task) time(name string, since time.Time) {
-	t.timing[name] += time.Since(since).Milliseconds()
 }

@@ -116,7 +116,28 @@ func (d *dlqs) SendBatch(_ context.Context, dls []store.DeadLetter) []error {
 	return make([]error, len(dls))
 }
 
-func TestProcessStates(t *testing.T) {
+// stateWant is what a case of TestProcessStates ends with.
+type stateWant struct {
+	retry  bool
+	status store.Status // the item written ("" = none)
+	code   jobs.Code    // its error code, and the DLQ entry's
+	dlq    int
+	resets int // FAILED items reset for a redrive
+}
+
+// stateCase is one way through the pipeline's states.
+type stateCase struct {
+	name     string
+	claim    bool
+	results  script
+	predict  error
+	receives int
+	noTime   bool
+	redrive  bool // the message carries the worker's dead-letter attributes
+	want     stateWant
+}
+
+func stateCases() []stateCase {
 	other := &store.Record{Status: store.StatusSucceeded, PayloadHash: "other", ClaimToken: "x"}
 	done := func(h string) *store.Record {
 		return &store.Record{Status: store.StatusSucceeded, PayloadHash: h, ClaimToken: "x"}
@@ -129,23 +150,8 @@ func TestProcessStates(t *testing.T) {
 	}
 	permanent := jobs.Errorf(jobs.CodeWrongFeatureCount, "got 2 features")
 	transient := jobs.Errorf(jobs.CodeServiceError, "injected 500")
-	type want struct {
-		retry  bool
-		status store.Status // the item written ("" = none)
-		code   jobs.Code    // its error code, and the DLQ entry's
-		dlq    int
-		resets int // FAILED items reset for a redrive
-	}
-	cases := []struct {
-		name     string
-		claim    bool
-		results  script
-		predict  error
-		receives int
-		noTime   bool
-		redrive  bool // the message carries the worker's dead-letter attributes
-		want     want
-	}{
+	type want = stateWant
+	return []stateCase{
 		{name: "fresh job, optimistic", results: script{put: store.Written}, want: want{status: store.StatusSucceeded}},
 		{name: "fresh job, claimed", claim: true, results: script{claim: store.Claimed}, want: want{status: store.StatusSucceeded}},
 		{name: "finished duplicate found by lookup", results: script{lookup: done("H")}, want: want{}},
@@ -173,58 +179,57 @@ func TestProcessStates(t *testing.T) {
 		{name: "no time left", results: script{put: store.Written}, noTime: true, want: want{retry: true}},
 		{name: "no time left, claimed", claim: true, results: script{claim: store.Claimed}, noTime: true, want: want{retry: true}},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			res, dl := &scripted{script: tc.results}, &dlqs{}
-			w := &Worker{
-				Engine: oneModel{m: &model.Model{}, err: tc.predict}, Results: res, DeadLetters: dl,
-				Config: Config{MaxReceives: 3, DeadlineMargin: time.Second, Claim: ClaimPolicy{All: tc.claim}},
-				Log:    slog.New(slog.NewTextHandler(io.Discard, nil)), MetricsOut: io.Discard,
-			}
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			if tc.noTime {
-				ctx, cancel = context.WithTimeout(context.Background(), 500*time.Millisecond)
-			}
-			defer cancel()
-			inv := stateInvocation(t, max(tc.receives, 1))
-			inv.Messages[0].Redrive = tc.redrive
-			out := w.Process(ctx, inv)
-			if got := len(out.RetryIDs) == 1; got != tc.want.retry {
-				t.Errorf("retried = %v, want %v (outcome %+v)", got, tc.want.retry, out)
-			}
-			var status store.Status
-			var code jobs.Code
-			if n := len(res.written); n > 1 {
-				t.Fatalf("%d outcomes written, want at most one", n)
-			} else if n == 1 {
-				status = res.written[0].Status
-				if e := res.written[0].Error; e != nil {
-					code = e.Code
-				}
-			}
-			if status != tc.want.status || (status != "" && code != wantItemCode(tc.want)) {
-				t.Errorf("item %s %s, want %s %s", status, code, tc.want.status, wantItemCode(tc.want))
-			}
-			if len(dl.got) != tc.want.dlq || (tc.want.dlq == 1 && dl.got[0].Code != string(tc.want.code)) {
-				t.Errorf("dead letters %+v, want %d with %s", dl.got, tc.want.dlq, tc.want.code)
-			}
-			if res.resets != tc.want.resets {
-				t.Errorf("%d items reset, want %d", res.resets, tc.want.resets)
-			}
-			if tc.claim && !tc.noTime && res.claims != 1 {
-				t.Errorf("%d claims, want 1", res.claims)
-			}
-		})
+}
+
+func TestProcessStates(t *testing.T) {
+	for _, tc := range stateCases() {
+		t.Run(tc.name, func(t *testing.T) { runStateCase(t, tc) })
 	}
 }
 
-func wantItemCode(w struct {
-	retry  bool
-	status store.Status
-	code   jobs.Code
-	dlq    int
-	resets int
-}) jobs.Code {
+func runStateCase(t *testing.T, tc stateCase) {
+	res, dl := &scripted{script: tc.results}, &dlqs{}
+	w := &Worker{
+		Engine: oneModel{m: &model.Model{}, err: tc.predict}, Results: res, DeadLetters: dl,
+		Config: Config{MaxReceives: 3, DeadlineMargin: time.Second, Claim: ClaimPolicy{All: tc.claim}},
+		Log:    slog.New(slog.NewTextHandler(io.Discard, nil)), MetricsOut: io.Discard,
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	if tc.noTime {
+		ctx, cancel = context.WithTimeout(context.Background(), 500*time.Millisecond)
+	}
+	defer cancel()
+	inv := stateInvocation(t, max(tc.receives, 1))
+	inv.Messages[0].Redrive = tc.redrive
+	out := w.Process(ctx, inv)
+	if got := len(out.RetryIDs) == 1; got != tc.want.retry {
+		t.Errorf("retried = %v, want %v (outcome %+v)", got, tc.want.retry, out)
+	}
+	var status store.Status
+	var code jobs.Code
+	if n := len(res.written); n > 1 {
+		t.Fatalf("%d outcomes written, want at most one", n)
+	} else if n == 1 {
+		status = res.written[0].Status
+		if e := res.written[0].Error; e != nil {
+			code = e.Code
+		}
+	}
+	if status != tc.want.status || (status != "" && code != wantItemCode(tc.want)) {
+		t.Errorf("item %s %s, want %s %s", status, code, tc.want.status, wantItemCode(tc.want))
+	}
+	if len(dl.got) != tc.want.dlq || (tc.want.dlq == 1 && dl.got[0].Code != string(tc.want.code)) {
+		t.Errorf("dead letters %+v, want %d with %s", dl.got, tc.want.dlq, tc.want.code)
+	}
+	if res.resets != tc.want.resets {
+		t.Errorf("%d items reset, want %d", res.resets, tc.want.resets)
+	}
+	if tc.claim && !tc.noTime && res.claims != 1 {
+		t.Errorf("%d claims, want 1", res.claims)
+	}
+}
+
+func wantItemCode(w stateWant) jobs.Code {
 	if w.status == store.StatusSucceeded {
 		return ""
 	}

@@ -35,7 +35,7 @@ const recordContentType = "application/x-ndjson"
 // time the single jobs left.
 func (w *Worker) runRecordFiles(workCtx, finishCtx context.Context, tasks []*task, deadline time.Time) {
 	for _, t := range tasks {
-		if t.dupOf != nil || t.record == nil || t.state != pending || !t.claimed {
+		if !t.inPlay() || t.file == nil || !t.claimed {
 			continue
 		}
 		w.runRecordFile(workCtx, finishCtx, t, deadline)
@@ -94,10 +94,11 @@ func (w *Worker) runRecordFile(workCtx, finishCtx context.Context, t *task, dead
 	}
 	t.rec.Status, t.rec.Progress = store.StatusSucceeded, nil
 	t.rec.OutputURI = w.Outputs.URI(p.Key)
-	t.output = map[string]any{"records": p.Records, "succeeded": p.Succeeded, "failed": p.Failed, "errors": p.Errors}
+	out := map[string]any{"records": p.Records, "succeeded": p.Succeeded, "failed": p.Failed, "errors": p.Errors}
 	if fr.vec != nil {
-		t.output["vectors_uri"] = w.Outputs.URI(fr.vec.prefix)
+		out["vectors_uri"] = w.Outputs.URI(fr.vec.prefix)
 	}
+	t.succeed(out)
 	t.rec.Output = t.output
 	w.write(finishCtx, t)
 }
@@ -150,7 +151,7 @@ func (fr *fileRun) process(ctx context.Context) error {
 // readerOptions resume the reader at the committed offset.
 func (fr *fileRun) readerOptions() jobs.RecordReaderOptions {
 	return jobs.RecordReaderOptions{
-		Format: fr.t.record.format, Gzipped: fr.t.record.gzipped,
+		Format: fr.t.file.format, Gzipped: fr.t.file.gzipped,
 		Features: fr.t.model.Manifest().Preprocess.Features,
 		Offset:   fr.committed.Offset, NextNum: fr.committed.Records + 1, Header: fr.committed.Header,
 	}
@@ -347,7 +348,7 @@ func (fr *fileRun) stop(ctx context.Context, err error) {
 	t := fr.t
 	switch {
 	case errors.Is(err, store.ErrClaimLost):
-		t.state, t.note = acked, "another attempt took the record file over"
+		t.ack("another attempt took the record file over")
 		return
 	case jobs.IsPermanent(err):
 		t.fail(err)
@@ -363,10 +364,11 @@ func (fr *fileRun) stop(ctx context.Context, err error) {
 		fr.cur = cloneProgress(fr.committed)
 		fr.w.logger().Warn("could not release a paused record file; it resumes when its lease ends", "job_id", t.job.ID, "err", serr)
 	}
-	t.retry(err)
 	if fr.committed.Offset > fr.started && fr.w.continueMessage(ctx, t) {
-		t.state, t.note = acked, "record file continues in a new message from record "+itoa(fr.committed.Records+1)
+		t.ack("record file continues in a new message from record " + itoa(fr.committed.Records+1))
+		return
 	}
+	t.retry(err)
 }
 
 // continueMessage re-enqueues t's message body; false when there is no
@@ -374,7 +376,7 @@ func (fr *fileRun) stop(ctx context.Context, err error) {
 func (w *Worker) continueMessage(ctx context.Context, t *task) bool {
 	// Only an SQS message can be sent on as it came: a direct S3 invoke or
 	// an S3 Batch Operations task is retried by its caller instead.
-	if w.Continuations == nil || t.msg.MessageID == "" || t.msg.Record.EventSource != "aws:sqs" {
+	if w.Continuations == nil || t.msg.MessageID == "" || t.msg.Delivered.EventSource != "aws:sqs" {
 		return false
 	}
 	sent, err := w.Continuations.Send(ctx, []store.OutMessage{{Body: t.msg.Body}})

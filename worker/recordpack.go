@@ -26,7 +26,7 @@ func (b sizedBody) Close() error { return b.r.Close() }
 func (fr *fileRun) open(ctx context.Context) (sizedBody, error) {
 	w, t := fr.w, fr.t
 	offset := fr.committed.Offset
-	if t.record.gzipped {
+	if t.file.gzipped {
 		offset = 0
 	}
 	var b sizedBody
@@ -78,7 +78,7 @@ func (fr *fileRun) runPack(ctx context.Context, recs []jobs.Record) error {
 	}
 	outs := make([]map[string]any, len(recs))
 	if len(items) > 0 {
-		t0 := time.Now()
+		t0 := w.now()
 		preds := w.Engine.Predict(ctx, items)
 		t.m.phase("infer", t0)
 		t.m.runs(items, preds)
@@ -114,7 +114,7 @@ func (fr *fileRun) fetchPointers(ctx context.Context, recs []jobs.Record, data [
 		switch in := r.Input; {
 		case r.Err != nil:
 		case in.S3 != nil:
-			ptrs = append(ptrs, &task{job: jobs.Job{Input: in}})
+			ptrs = append(ptrs, &task{job: jobs.Job{Input: in}, now: fr.w.now, timing: map[string]int64{}})
 			at = append(at, i)
 		}
 	}

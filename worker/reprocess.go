@@ -23,10 +23,10 @@ func (w *Worker) reprocessTask(ctx context.Context, m *jobs.Message) *task {
 	if id == "" {
 		id = "reprocess" // a DLQ entry needs a job_id attribute
 	}
-	t := &task{msg: m, job: jobs.Job{ID: id}, start: w.now(), timing: map[string]int64{}}
+	t := &task{msg: m, job: jobs.Job{ID: id}, now: w.now, start: w.now(), timing: map[string]int64{}}
 	if w.Reprocessor == nil {
-		t.state, t.err = failed, jobs.Errorf(jobs.CodeNotConfigured,
-			"a reprocess request needs the jobs queue to requeue jobs on: set %s on the worker", settings.QueueURL.Name)
+		t.failWith(jobs.Errorf(jobs.CodeNotConfigured,
+			"a reprocess request needs the jobs queue to requeue jobs on: set %s on the worker", settings.QueueURL.Name))
 		return t
 	}
 	req := m.Reprocess
@@ -70,6 +70,6 @@ func (w *Worker) reprocessTask(ctx context.Context, m *jobs.Message) *task {
 			"%d of %d selected jobs not requeued", len(transient), len(done)))
 		return t
 	}
-	t.state = acked
+	t.ack(t.note)
 	return t
 }

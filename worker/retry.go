@@ -55,7 +55,7 @@ func (w *Worker) delayRetries(ctx context.Context, inv *jobs.Invocation, out Out
 	}
 	byQueue := map[string][]store.VisibilityChange{}
 	for i, st := range out.States {
-		rec := inv.Messages[i].Record
+		rec := inv.Messages[i].Delivered
 		if !st.Retry || rec.ReceiptHandle == "" || rec.EventSourceARN == "" {
 			continue
 		}

@@ -18,7 +18,7 @@ func (w *Worker) markSuspects(tasks []*task, found map[string]*store.Record, now
 		return
 	}
 	for _, t := range tasks {
-		if t.dupOf != nil || t.state != pending || t.record != nil {
+		if !t.inPlay() || t.file != nil {
 			continue
 		}
 		ex := found[t.job.ID]
@@ -36,7 +36,7 @@ func (w *Worker) markSuspects(tasks []*task, found map[string]*store.Record, now
 func (w *Worker) runSuspects(workCtx, finishCtx context.Context, tasks []*task) {
 	var sus []*task
 	for _, t := range tasks {
-		if t.suspect && t.dupOf == nil && t.state == pending && t.record == nil {
+		if t.suspect && t.inPlay() && t.file == nil {
 			sus = append(sus, t)
 		}
 	}
@@ -62,7 +62,7 @@ func (w *Worker) runSuspects(workCtx, finishCtx context.Context, tasks []*task) 
 			t.fail(err)
 			continue
 		}
-		t.output, t.state = preds[i].Output, succeeded
+		t.succeed(preds[i].Output)
 		done = append(done, t)
 	}
 	w.each(done, func(t *task) {

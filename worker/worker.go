@@ -8,6 +8,7 @@ import (
 
 	"github.com/batchinfer/batchinfer/engine"
 	"github.com/batchinfer/batchinfer/reprocess"
+	"github.com/batchinfer/batchinfer/store"
 )
 
 // Worker turns decoded invocations into results: claim, fetch, infer,
@@ -19,9 +20,10 @@ type Worker struct {
 	Outputs     Outputs
 	DeadLetters DeadLetters
 	// Continuations is the jobs queue, where a record file that an
-	// invocation could not finish is sent on; nil without
+	// invocation could not finish is sent on at once (a fresh receive
+	// count, no visibility timeout to wait out); nil without
 	// BATCHINFER_QUEUE_URL (the file then resumes on redelivery).
-	Continuations Continuations
+	Continuations store.Sender
 	// Reprocessor handles reprocess requests; nil when BATCHINFER_QUEUE_URL
 	// is unset (such a request then fails permanently).
 	Reprocessor *reprocess.Reprocessor

@@ -91,7 +91,7 @@ func (l *localCmd) resources() store.ProvisionSpec {
 	return spec
 }
 
-func (l *localCmd) system() (local.SystemOptions, error) {
+func (l *localCmd) system(stderr io.Writer) (local.SystemOptions, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return local.SystemOptions{}, fmt.Errorf("find this binary: %w", err)
@@ -101,8 +101,12 @@ func (l *localCmd) system() (local.SystemOptions, error) {
 	inbox.StatePath = l.inboxState()
 	models := strings.Split(l.models, ",")
 	if l.models == "" {
-		if models, err = local.InstalledModels(filepath.Join(".cache", "models")); err != nil {
+		var skipped []string
+		if models, skipped, err = local.InstalledModels(filepath.Join(".cache", "models")); err != nil {
 			return local.SystemOptions{}, err
+		}
+		for _, s := range skipped {
+			fmt.Fprintf(stderr, "batchinfer local: not serving %s\n", s)
 		}
 	}
 	var env []string
@@ -243,7 +247,7 @@ func localESM(ctx context.Context, cfg aws.Config, lf *localCmd, _, stderr io.Wr
 }
 
 func localRun(ctx context.Context, cfg aws.Config, lf *localCmd, _, stderr io.Writer) error {
-	opts, err := lf.system()
+	opts, err := lf.system(stderr)
 	if err != nil {
 		return err
 	}
@@ -273,7 +277,7 @@ func localDemo(ctx context.Context, cfg aws.Config, lf *localCmd, stdout, stderr
 	if lf.models == "" {
 		lf.models = ".cache/models/ppocr-rec,.cache/models/iris-rf,.cache/models/text/" + local.DemoTextModel // the demo's work needs these
 	}
-	opts, err := lf.system()
+	opts, err := lf.system(stderr)
 	if err != nil {
 		return err
 	}

@@ -92,6 +92,21 @@ func (f *resultsCmd) read(ctx context.Context, r *store.Results, q *store.Queue,
 		for i := range list {
 			recs[i], ids[i] = &list[i], list[i].JobID
 		}
+		if !f.output && (f.asJSON || !isTerminal(c.stdout)) {
+			return recs, ids, nil // the index's projection, as documented
+		}
+		// The table shows each result at a glance and --output each whole
+		// output, which the index does not hold: the whole items, one
+		// BatchGetItem per 100.
+		found, err := r.Lookup(ctx, ids)
+		if err != nil {
+			return nil, nil, err
+		}
+		for i, id := range ids {
+			if full := found[id]; full != nil {
+				recs[i] = full
+			}
+		}
 		return recs, ids, nil
 	}
 	if f.wait <= 0 {
