@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"image/png"
+	"image/jpeg"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -88,8 +88,9 @@ func (s *Server) openInput(ctx context.Context, input string) (*document.Documen
 	return doc, doc.Close, nil
 }
 
-// page serves page n (1-based) of a job's input as a PNG, decoded as the
-// worker decodes it: a PDF page rendered, a TIFF page, a photo upright.
+// page serves page n (1-based) of a job's input as a JPEG (encoded in a
+// fraction of a PNG's time, for a page at 200 DPI), decoded as the worker
+// decodes it: a PDF page rendered, a TIFF page, a photo upright.
 func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 	n, err := strconv.Atoi(r.PathValue("n"))
 	rec, gerr := s.Results.Get(r.Context(), r.PathValue("id"))
@@ -113,11 +114,11 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var buf bytes.Buffer
-	if err := png.Encode(&buf, p.Image); err != nil {
+	if err := jpeg.Encode(&buf, p.Image, &jpeg.Options{Quality: 90}); err != nil {
 		s.fail(w, "encode the page", err)
 		return
 	}
-	w.Header().Set("Content-Type", "image/png")
+	w.Header().Set("Content-Type", "image/jpeg")
 	w.Header().Set("Cache-Control", "private, max-age=300")
 	w.Write(buf.Bytes())
 }

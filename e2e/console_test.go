@@ -42,7 +42,9 @@ func TestConsoleInABrowser(t *testing.T) {
 	if err != nil {
 		t.Fatalf("chromium is missing (`go tool task setup` installs it): %v", err)
 	}
+	start := time.Now()
 	opts, log := consoleSystem(t)
+	t.Logf("%.1fs: the local system is up", time.Since(start).Seconds())
 	sendJobs(t, opts, `{"job_id": "console-text", "input": {"text": "What a lovely day"}}`,
 		`{"job_id": "console-iris", "input": {"features": [5.1, 3.5, 1.4, 0.2]}}`)
 	files := map[string][]byte{"docs/letter.pdf": twoPagePDF(t), "pics/red.png": redSquare(400, 300, 20, 50, 100)}
@@ -51,6 +53,7 @@ func TestConsoleInABrowser(t *testing.T) {
 	}
 	ids := dropFiles(t, opts, files)
 	ids["text"], ids["iris"] = "console-text", "console-iris"
+	t.Logf("%.1fs: the jobs are done", time.Since(start).Seconds())
 	addr := freeAddr(t)
 	cmd := exec.Command(binary, "console", "--addr", addr, "--table", opts.Resources.Table, "--dlq-url", dlqURL(t, opts), "--metrics-log", log)
 	cmd.Env = append(emu.Environ(), "BATCHINFER_API_KEYS=console-key")
@@ -79,6 +82,7 @@ func TestConsoleInABrowser(t *testing.T) {
 		"csv": job(ids["flowers.csv"]), "text": job("console-text"), "iris": job("console-iris"),
 		"pdf": job(ids["docs/letter.pdf"]), "boxes": job(ids["pics/red.png"])})
 	dom := doms["overview"]
+	t.Logf("%.1fs: the pages are loaded", time.Since(start).Seconds())
 	row := regexp.MustCompile(`<tr class="job" data-job="` + ids["receipt.png"] + `">.*?</tr>`).FindString(dom)
 	if !strings.Contains(row, "SUCCEEDED") || !strings.Contains(row, "4 lines: Corner Bakery") {
 		t.Errorf("the overview's row of the page: %q", row)
@@ -113,7 +117,7 @@ func TestConsoleInABrowser(t *testing.T) {
 			t.Errorf("the PDF's page %s is not drawn with its lines: %q", n, fig)
 		}
 	}
-	if img := consolePNG(t, base+"/jobs/"+ids["docs/letter.pdf"]+"/pages/2?key=console-key"); img.Bounds().Dx() < 100 {
+	if img := consoleImage(t, base+"/jobs/"+ids["docs/letter.pdf"]+"/pages/2?key=console-key"); img.Bounds().Dx() < 100 {
 		t.Errorf("the PDF's page 2 rendered %v", img.Bounds())
 	}
 	dom = doms["boxes"]
@@ -210,16 +214,16 @@ func twoPagePDF(t *testing.T) []byte {
 	return docmake.PDF(pp)
 }
 
-// consolePNG fetches a picture the console serves.
-func consolePNG(t *testing.T, url string) image.Image {
+// consoleImage fetches a picture the console serves.
+func consoleImage(t *testing.T, url string) image.Image {
 	t.Helper()
 	resp, err := http.Get(url)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	img, err := png.Decode(resp.Body)
-	if err != nil || resp.Header.Get("Content-Type") != "image/png" {
+	img, _, err := image.Decode(resp.Body)
+	if err != nil || !strings.HasPrefix(resp.Header.Get("Content-Type"), "image/") {
 		t.Fatalf("GET %s: %d %s: %v", url, resp.StatusCode, resp.Header.Get("Content-Type"), err)
 	}
 	return img
@@ -309,7 +313,9 @@ func chromiumDOMs(t *testing.T, browser string, urls map[string]string) map[stri
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			t0 := time.Now()
 			out, err := chromium(browser, dir, url, "--dump-dom")
+			t.Logf("%s loaded in %.1fs", name, time.Since(t0).Seconds())
 			mu.Lock()
 			defer mu.Unlock()
 			doms[name] = string(out)
