@@ -2,8 +2,6 @@ package api
 
 import (
 	"encoding/json"
-	"errors"
-	"io"
 	"net/http"
 	"regexp"
 
@@ -51,17 +49,7 @@ func (s *Server) postJob(w http.ResponseWriter, r *http.Request) {
 
 // readBody reads at most MaxBodyBytes; a longer body is answered 413.
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
-	var tooBig *http.MaxBytesError
-	switch {
-	case errors.As(err, &tooBig):
-		writeError(w, http.StatusRequestEntityTooLarge, msgTooLong, "")
-		return nil, false
-	case err != nil:
-		writeError(w, http.StatusBadRequest, "read request body: "+err.Error(), string(jobs.CodeMalformedJob))
-		return nil, false
-	}
-	return body, true
+	return readBodyMax(w, r, MaxBodyBytes)
 }
 
 // jobMessage turns a request body into the message to enqueue: one inline

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/batchinfer/batchinfer/jobs"
@@ -28,6 +29,9 @@ type Server struct {
 	Queue   store.Sender
 	Jobs    store.JobGetter
 	Uploads Presigner // nil: POST /v1/uploads answers 503
+	// Predict answers POST /v1/predict and /v2/models/{model}/infer; nil
+	// serves neither (`batchinfer api` without BATCHINFER_MODELS).
+	Predict *Predictor
 	Config  Config
 	Log     *slog.Logger
 
@@ -51,6 +55,10 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /v1/jobs", s.postJob)
 	mux.HandleFunc("GET /v1/jobs/{job_id}", s.getJob)
 	mux.HandleFunc("POST /v1/uploads", s.postUpload)
+	if s.Predict != nil {
+		mux.HandleFunc("POST /v1/predict", s.Predict.postPredict)
+		mux.HandleFunc("POST /v2/models/{model}/infer", s.Predict.postInfer)
+	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusForbidden, msgMissingToken, "")
 	})
@@ -63,6 +71,19 @@ func (s *Server) UploadHandler() http.Handler {
 	return s.withRequestID(http.HandlerFunc(s.postUpload))
 }
 
+// Handler is the predict routes alone, with no key check: the
+// function behind API Gateway's proxy integration, which checks keys
+// itself. Other paths answer API Gateway's unknown-route 403.
+func (p *Predictor) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /v1/predict", p.postPredict)
+	mux.HandleFunc("POST /v2/models/{model}/infer", p.postInfer)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusForbidden, msgMissingToken, "")
+	})
+	return mux
+}
+
 // front applies, in API Gateway's order, the body size cap, the key check
 // and the key's rate limit, then logs one access line per request.
 func (s *Server) front(next http.Handler) http.Handler {
@@ -73,7 +94,7 @@ func (s *Server) front(next http.Handler) http.Handler {
 			s.Log.Info("request", "request_id", requestID(r.Context()), "method", r.Method, "path", r.URL.Path,
 				"status", rec.status, "ms", s.now().Sub(start).Milliseconds())
 		}()
-		if r.ContentLength > MaxBodyBytes {
+		if r.ContentLength > maxBody(r) {
 			writeError(rec, http.StatusRequestEntityTooLarge, msgTooLong, "")
 			return
 		}
@@ -124,4 +145,13 @@ type statusRecorder struct {
 func (r *statusRecorder) WriteHeader(code int) {
 	r.status = code
 	r.ResponseWriter.WriteHeader(code)
+}
+
+// maxBody is the largest body a route takes: a job fits an SQS message, a
+// predict request Lambda's synchronous payload.
+func maxBody(r *http.Request) int64 {
+	if r.URL.Path == "/v1/predict" || strings.HasPrefix(r.URL.Path, "/v2/") {
+		return MaxPredictBodyBytes
+	}
+	return MaxBodyBytes
 }

@@ -19,15 +19,6 @@ type inputError struct {
 func (e *inputError) Error() string { return fmt.Sprintf("input %d: %v", e.k, e.err) }
 func (e *inputError) Unwrap() error { return e.err }
 
-// Assemble writes the rows of p (single-input rows) into one contiguous
-// row-major batch tensor of shape p.Shapes[0]; every position a row does
-// not cover holds pad. See AssembleRows.
-func Assemble(rows []Tensor, p Pack, pad float32) Tensor {
-	rs := asRows(rows)
-	mustFit(rs, p)
-	return assembleInput(rs, p, 0, float64(pad))
-}
-
 // AssembleRows writes the rows of p into one batch tensor per input, of
 // shapes p.Shapes, each padded with lim's pad value for that input. Each
 // row's values keep their coordinates; every position a row does not
@@ -36,7 +27,7 @@ func Assemble(rows []Tensor, p Pack, pad float32) Tensor {
 // AssembleRows panics if p does not fit the rows (a leading dim other than
 // len(p.Rows), a row of another rank, dtype or input count, or larger than
 // p's shape, data that does not match a row's shape): packs come from
-// Plan, so a misfit is a programming error, not bad input.
+// PlanRows, so a misfit is a programming error, not bad input.
 func AssembleRows(rows []Row, p Pack, lim Limits) []Tensor {
 	mustFit(rows, p)
 	return assembleRows(rows, p, lim)

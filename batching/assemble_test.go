@@ -71,7 +71,7 @@ func TestAssembleByHand(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got := Assemble(tc.rows, tc.pack, tc.pad)
+			got := assembleSingle(tc.rows, tc.pack, tc.pad)
 			if !slices.Equal(got.Shape, tc.pack.Shapes[0]) {
 				t.Fatalf("shape %v, want %v", got.Shape, tc.pack.Shapes[0])
 			}
@@ -106,10 +106,10 @@ func TestAssembleMatchesCoordinates(t *testing.T) {
 			for i := range rows {
 				rows[i] = randRow(rng, tc.shape(rng)...)
 			}
-			packs := Plan(rows, tc.lim)
+			packs := planSingle(rows, tc.lim)
 			checkPlan(t, rows, tc.lim, packs)
 			for _, p := range packs {
-				batch := Assemble(rows, p, tc.lim.PadValue)
+				batch := assembleSingle(rows, p, tc.lim.PadValue)
 				if int64(batch.Len()) != tensor.Elements(p.Shapes[0]) {
 					t.Fatalf("pack %v: %d values", p.Shapes[0], batch.Len())
 				}
@@ -148,7 +148,7 @@ func TestAssemblePanicsOnMisfit(t *testing.T) {
 					t.Fatal("Assemble did not panic")
 				}
 			}()
-			Assemble(rows, tc.pack, 0)
+			assembleSingle(rows, tc.pack, 0)
 		})
 	}
 }

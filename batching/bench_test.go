@@ -17,14 +17,14 @@ func BenchmarkAssemble(b *testing.B) {
 		rows[i] = randRow(rng, 3, 48, int64(240+rng.IntN(80)))
 	}
 	lim := Limits{MaxBatch: 32, PadMultiple: 32, PadValue: 0}
-	packs := Plan(rows, lim)
+	packs := planSingle(rows, lim)
 	if len(packs) != 1 {
 		b.Fatalf("%d packs, want 1", len(packs))
 	}
 	b.SetBytes(tensor.Elements(packs[0].Shapes[0]) * 4)
 	b.ReportAllocs()
 	for b.Loop() {
-		Assemble(rows, packs[0], lim.PadValue)
+		assembleSingle(rows, packs[0], lim.PadValue)
 	}
 }
 
@@ -34,7 +34,7 @@ func BenchmarkPlan(b *testing.B) {
 	lim := Limits{MaxBatch: 32, PadMultiple: 16}
 	b.ReportAllocs()
 	for b.Loop() {
-		Plan(rows, lim)
+		planSingle(rows, lim)
 	}
 }
 

@@ -14,10 +14,10 @@
 // to a multiple of Limits.PadMultiple, so that runs see few distinct
 // shapes), with the pad value of that input (Limits.PadValues: the pad
 // token id for input_ids, 0 for a mask). Dimensions equal across the group
-// stay fixed. Plan, Assemble and Run are the single-input forms.
+// stay fixed. Run is the single-input form.
 //
 // Padding costs compute: one 2000-pixel-wide text line in a pack of
-// 50-pixel lines makes every row 2000 wide. Plan therefore sorts each
+// 50-pixel lines makes every row 2000 wide. PlanRows therefore sorts each
 // group by row size and cuts a new pack whenever adding the next row
 // would make the avoidable padding exceed Limits.MaxPadWaste of the
 // pack's elements (avoidable: beyond what rounding each row alone to its

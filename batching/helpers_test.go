@@ -188,3 +188,17 @@ func packWaste(rows []Tensor, p Pack, variable []bool, m int) float64 {
 // f32 is a float32 tensor's data; the test fails loudly (a panic) on any
 // other dtype.
 func f32(t Tensor) []float32 { return t.Data.([]float32) }
+
+// planSingle plans single-input rows: PlanRows with one tensor per row.
+func planSingle(rows []Tensor, lim Limits) []Pack {
+	return PlanRows(asRows(rows), lim)
+}
+
+// assembleSingle writes the single-input rows of p into one batch tensor
+// of shape p.Shapes[0], every position a row does not cover holding pad;
+// it panics as AssembleRows does.
+func assembleSingle(rows []Tensor, p Pack, pad float32) Tensor {
+	rs := asRows(rows)
+	mustFit(rs, p)
+	return assembleInput(rs, p, 0, float64(pad))
+}

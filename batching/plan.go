@@ -15,7 +15,7 @@ type Tensor = tensor.Tensor
 // order, none with a batch dim. A single-input model's row has one.
 type Row []Tensor
 
-// Limits bound the packs Plan makes.
+// Limits bound the packs PlanRows makes.
 type Limits struct {
 	MaxBatch int   // rows per run (≥1; smaller values count as 1)
 	MaxBytes int64 // cap on a pack's input bytes, all inputs together (0 = none); a row bigger than the cap still runs alone
@@ -31,12 +31,12 @@ type Limits struct {
 	MaxPadWaste float64 // e.g. 0.25: start a new pack rather than let padding exceed this fraction of a pack's elements (0 = default 0.25, negative = none)
 }
 
-// DefaultMaxPadWaste is the padding fraction Plan tolerates when
+// DefaultMaxPadWaste is the padding fraction PlanRows tolerates when
 // Limits.MaxPadWaste is zero.
 const DefaultMaxPadWaste = 0.25
 
 // Pack is one planned run: the indexes of its rows (into the slice given
-// to Plan) and the padded batch shape of each input, whose leading dim is
+// to PlanRows) and the padded batch shape of each input, whose leading dim is
 // len(Rows).
 type Pack struct {
 	Rows   []int
@@ -82,11 +82,6 @@ type group struct {
 type plannedPack struct {
 	Pack
 	variable [][]bool
-}
-
-// Plan plans single-input rows: PlanRows with one tensor per row.
-func Plan(rows []Tensor, lim Limits) []Pack {
-	return PlanRows(asRows(rows), lim)
 }
 
 // PlanRows groups rows whose inputs have equal ranks and dtypes; within a

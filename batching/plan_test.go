@@ -59,49 +59,25 @@ func shapes(packs []Pack) [][]int64 {
 	return out
 }
 
-func TestPlan(t *testing.T) {
-	bad := Tensor{Shape: []int64{3}, Data: []float32{1}}
-	negative := Tensor{Shape: []int64{-1}, Data: nil}
-	tests := []struct {
-		name   string
-		rows   []Tensor
-		lim    Limits
-		shapes [][]int64 // want, in order
-		rows0  []int     // want rows of the first pack, if set
-	}{
-		{
-			name:   "no rows",
-			rows:   nil,
-			lim:    Limits{MaxBatch: 4},
-			shapes: [][]int64{},
-		},
-		{
-			name:   "equal rows share one pack",
-			rows:   []Tensor{seq(0, 4), seq(0, 4), seq(0, 4)},
-			lim:    Limits{MaxBatch: 8},
-			shapes: [][]int64{{3, 4}},
-			rows0:  []int{0, 1, 2},
-		},
-		{
-			name:   "ranks never mix, groups in order of first row",
-			rows:   []Tensor{seq(0, 2, 2), seq(0, 4), seq(0, 2, 2), seq(0, 4), seq(0, 1, 1, 1)},
-			lim:    Limits{MaxBatch: 8},
-			shapes: [][]int64{{2, 2, 2}, {2, 4}, {1, 1, 1, 1}},
-			rows0:  []int{0, 2},
-		},
-		{
-			name:   "varying width is padded, fixed dims kept",
-			rows:   []Tensor{seq(0, 3, 2, 10), seq(0, 3, 2, 9), seq(0, 3, 2, 11)},
-			lim:    Limits{MaxBatch: 8},
-			shapes: [][]int64{{3, 3, 2, 11}},
-			rows0:  []int{1, 0, 2},
-		},
-		{
-			name:   "two varying dims are each padded to their max",
-			rows:   []Tensor{seq(0, 4, 10), seq(0, 5, 9)},
-			lim:    Limits{MaxBatch: 8},
-			shapes: [][]int64{{2, 5, 10}},
-		},
+// planCase is one TestPlan case.
+type planCase struct {
+	name   string
+	rows   []Tensor
+	lim    Limits
+	shapes [][]int64 // want, in order
+	rows0  []int     // want rows of the first pack, if set
+}
+
+// planCases are TestPlan's cases: how rows group and pad, then how the
+// limits cut packs.
+func planCases() []planCase {
+	return append(groupingCases(), limitCases()...)
+}
+
+// limitCases cut packs at MaxBatch, MaxBytes and MaxPadWaste and pad to
+// PadMultiple.
+func limitCases() []planCase {
+	return []planCase{
 		{
 			name:   "MaxBatch splits",
 			rows:   []Tensor{seq(0, 4), seq(0, 4), seq(0, 4), seq(0, 4), seq(0, 4), seq(0, 4), seq(0, 4)},
@@ -181,6 +157,47 @@ func TestPlan(t *testing.T) {
 			lim:    Limits{MaxBatch: 8, MaxPadWaste: -1},
 			shapes: [][]int64{{1, 9}, {2, 10}},
 		},
+	}
+}
+
+// groupingCases group rows by rank and pad their varying dims.
+func groupingCases() []planCase {
+	bad := Tensor{Shape: []int64{3}, Data: []float32{1}}
+	negative := Tensor{Shape: []int64{-1}, Data: nil}
+	return []planCase{
+		{
+			name:   "no rows",
+			rows:   nil,
+			lim:    Limits{MaxBatch: 4},
+			shapes: [][]int64{},
+		},
+		{
+			name:   "equal rows share one pack",
+			rows:   []Tensor{seq(0, 4), seq(0, 4), seq(0, 4)},
+			lim:    Limits{MaxBatch: 8},
+			shapes: [][]int64{{3, 4}},
+			rows0:  []int{0, 1, 2},
+		},
+		{
+			name:   "ranks never mix, groups in order of first row",
+			rows:   []Tensor{seq(0, 2, 2), seq(0, 4), seq(0, 2, 2), seq(0, 4), seq(0, 1, 1, 1)},
+			lim:    Limits{MaxBatch: 8},
+			shapes: [][]int64{{2, 2, 2}, {2, 4}, {1, 1, 1, 1}},
+			rows0:  []int{0, 2},
+		},
+		{
+			name:   "varying width is padded, fixed dims kept",
+			rows:   []Tensor{seq(0, 3, 2, 10), seq(0, 3, 2, 9), seq(0, 3, 2, 11)},
+			lim:    Limits{MaxBatch: 8},
+			shapes: [][]int64{{3, 3, 2, 11}},
+			rows0:  []int{1, 0, 2},
+		},
+		{
+			name:   "two varying dims are each padded to their max",
+			rows:   []Tensor{seq(0, 4, 10), seq(0, 5, 9)},
+			lim:    Limits{MaxBatch: 8},
+			shapes: [][]int64{{2, 5, 10}},
+		},
 		{
 			name:   "scalars pack together",
 			rows:   []Tensor{{Shape: []int64{}, Data: []float32{1}}, {Shape: nil, Data: []float32{2}}},
@@ -201,9 +218,12 @@ func TestPlan(t *testing.T) {
 			rows0:  []int{0, 3},
 		},
 	}
-	for _, tc := range tests {
+}
+
+func TestPlan(t *testing.T) {
+	for _, tc := range planCases() {
 		t.Run(tc.name, func(t *testing.T) {
-			packs := Plan(tc.rows, tc.lim)
+			packs := planSingle(tc.rows, tc.lim)
 			checkPlan(t, tc.rows, tc.lim, packs)
 			if got := shapes(packs); !slices.EqualFunc(got, tc.shapes, slices.Equal) {
 				t.Fatalf("pack shapes %v, want %v", got, tc.shapes)
@@ -255,7 +275,7 @@ func TestPlanBoundsPaddingWaste(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			packs := Plan(rows, tc.lim)
+			packs := planSingle(rows, tc.lim)
 			checkPlan(t, rows, tc.lim, packs)
 			var padded, data int64
 			for _, p := range packs {
@@ -285,9 +305,9 @@ func TestPlanIsDeterministic(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	rows := skewedWidths(rng, 200)
 	lim := Limits{MaxBatch: 16, PadMultiple: 8}
-	first := Plan(rows, lim)
+	first := planSingle(rows, lim)
 	for range 5 {
-		again := Plan(rows, lim)
+		again := planSingle(rows, lim)
 		if !slices.EqualFunc(first, again, func(a, b Pack) bool {
 			return slices.Equal(a.Rows, b.Rows) && slices.EqualFunc(a.Shapes, b.Shapes, slices.Equal)
 		}) {

@@ -199,26 +199,31 @@ func TestRunFailures(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			run, calls, _ := counted(tc.run)
-			results := Run(context.Background(), tc.rows, tc.lim, run)
-			for i, r := range results {
-				want := tc.wantErr[i]
-				switch {
-				case want == nil && r.Err != nil:
-					t.Fatalf("row %d failed: %v", i, r.Err)
-				case want == nil:
-					if err := sameTensors(r.Outputs, alone(t, statsRun, tc.rows[i]), 1e-6); err != nil {
-						t.Fatalf("row %d: %v", i, err)
-					}
-				case r.Err == nil:
-					t.Fatalf("row %d succeeded, want error %v", i, want)
-				case want != errAny && !errors.Is(r.Err, want):
-					t.Fatalf("row %d error %v, want %v", i, r.Err, want)
-				}
-			}
+			checkFailures(t, tc.rows, Run(context.Background(), tc.rows, tc.lim, run), tc.wantErr)
 			if calls.Load() > tc.maxCalls {
 				t.Fatalf("%d runs, want at most %d", calls.Load(), tc.maxCalls)
 			}
 		})
+	}
+}
+
+// checkFailures asserts each row's result: want[i] nil, the outputs of
+// the row run alone; else an error matching want[i] (any error for errAny).
+func checkFailures(t *testing.T, rows []Tensor, results []Result, want []error) {
+	t.Helper()
+	for i, r := range results {
+		switch w := want[i]; {
+		case w == nil && r.Err != nil:
+			t.Fatalf("row %d failed: %v", i, r.Err)
+		case w == nil:
+			if err := sameTensors(r.Outputs, alone(t, statsRun, rows[i]), 1e-6); err != nil {
+				t.Fatalf("row %d: %v", i, err)
+			}
+		case r.Err == nil:
+			t.Fatalf("row %d succeeded, want error %v", i, w)
+		case w != errAny && !errors.Is(r.Err, w):
+			t.Fatalf("row %d error %v, want %v", i, r.Err, w)
+		}
 	}
 }
 
@@ -299,22 +304,28 @@ func TestRunStopsWhenContextIsDone(t *testing.T) {
 				n.Add(1)
 				return inner(ctx, b)
 			}
-			results := Run(ctx, rows, lim, run)
-			for i, r := range results {
-				if i < tc.wantOK {
-					if r.Err != nil {
-						t.Fatalf("row %d: %v", i, r.Err)
-					}
-					continue
-				}
-				if !errors.Is(r.Err, tc.wantErr) || r.Outputs != nil {
-					t.Fatalf("row %d: err %v outputs %v, want %v", i, r.Err, r.Outputs, tc.wantErr)
-				}
-			}
+			checkStopped(t, Run(ctx, rows, lim, run), tc.wantOK, tc.wantErr)
 			if n.Load() != tc.wantCalls {
 				t.Fatalf("%d runs, want %d", n.Load(), tc.wantCalls)
 			}
 		})
+	}
+}
+
+// checkStopped asserts rows 0..ok-1 succeeded and the rest failed with
+// want and no outputs.
+func checkStopped(t *testing.T, results []Result, ok int, want error) {
+	t.Helper()
+	for i, r := range results {
+		if i < ok {
+			if r.Err != nil {
+				t.Fatalf("row %d: %v", i, r.Err)
+			}
+			continue
+		}
+		if !errors.Is(r.Err, want) || r.Outputs != nil {
+			t.Fatalf("row %d: err %v outputs %v, want %v", i, r.Err, r.Outputs, want)
+		}
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"debug/elf"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -64,12 +65,13 @@ func TestReleaseBuildHasNoCrashTrigger(t *testing.T) {
 // neighbours succeed on that delivery; only the crasher fails, with
 // inference_crashed, and only it is in the DLQ.
 func TestCrashIsolation(t *testing.T) {
+	timeout := isolationTimeout(t)
 	s := newSystem(t, sysOptions{Binary: crashBinary(t), Models: []string{"iris-rf"},
-		Timeout: 8 * time.Second, Visibility: 10 * time.Second, BatchSize: 10, Window: 2 * time.Second})
+		Timeout: timeout, Visibility: timeout + 2*time.Second, BatchSize: 10, Window: 2 * time.Second})
 	ids, bodies := irisJobs("iso", 10)
 	bodies[6] = irisJob(ids[6], []float64{-13131313, 1, 1, 1})
 	s.send(bodies...)
-	recs := s.waitFinal(ids, 60*time.Second)
+	recs := s.waitFinal(ids, 40*time.Second+3*timeout)
 	for i, id := range ids {
 		r := recs[id]
 		switch {
@@ -89,6 +91,33 @@ func TestCrashIsolation(t *testing.T) {
 	if len(dl) != 1 || len(dl[ids[6]]) != 1 || attr(dl[ids[6]][0], "error_code") != string(jobs.CodeInferenceCrashed) {
 		t.Errorf("DLQ holds %v, want only %s with inference_crashed", keys(dl), ids[6])
 	}
+}
+
+// isolationTimeout is a function timeout the delivery after the crash can
+// bisect its batch of ten in: some seven child processes, each starting
+// the binary and loading the model, one after another. It is measured
+// here, as a `predict` run of the same binary and model, times 12 (at
+// least the 8 s the test was written for on an idle machine): on a loaded
+// one a child takes over a second, and a timeout cut mid-bisection sends
+// the neighbours not yet run to a third delivery.
+func isolationTimeout(t *testing.T) time.Duration {
+	t.Helper()
+	in := filepath.Join(t.TempDir(), "one.jsonl")
+	if err := os.WriteFile(in, []byte(`{"features":[5.1,3.5,1.4,0.2]}`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var d time.Duration // the slowest of three: the load comes and goes
+	for range 3 {
+		cmd := exec.Command(crashBinary(t), "predict", "--model", testenv.ModelDir(t, "iris-rf"), in)
+		cmd.Env = append(os.Environ(), "ONNXRUNTIME_LIB="+testenv.ORTLib(t))
+		t0 := time.Now()
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("predict (to time a child process): %v\n%s", err, out)
+		}
+		d = max(d, time.Since(t0))
+	}
+	t.Logf("one child process: %s", d.Round(time.Millisecond))
+	return max(8*time.Second, 12*d)
 }
 
 func keys[V any](m map[string]V) []string {

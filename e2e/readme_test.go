@@ -80,8 +80,9 @@ func readmeCommands(t *testing.T, path string) []readmeCommand {
 }
 
 // readmeSandbox is a working directory laid out as a clone after
-// `go tool task build`: .cache holds the real models, samples, tokenizers,
-// ONNX Runtime and RIE, and this test's binary; examples/ is the repo's.
+// `go tool task build`: the repository's files, and a .cache holding the
+// real models, samples, tokenizers, ONNX Runtime and RIE, and this test's
+// binary.
 func readmeSandbox(t *testing.T) string {
 	t.Helper()
 	root, dir := testenv.RepoRoot(), t.TempDir()
@@ -101,7 +102,16 @@ func readmeSandbox(t *testing.T) string {
 	}
 	link(testenv.Tool(t, "aws-lambda-rie"), ".cache/bin/aws-lambda-rie")
 	link(binary, ".cache/bin/batchinfer")
-	link(filepath.Join(root, "examples"), "examples")
+	// The clone's own files (go.mod, the sources `go run` builds, examples/).
+	entries, err := os.ReadDir(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if e.Name() != ".cache" && e.Name() != ".git" {
+			link(filepath.Join(root, e.Name()), e.Name())
+		}
+	}
 	return dir
 }
 

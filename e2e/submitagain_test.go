@@ -21,7 +21,7 @@ import (
 // A file over the worker's input cap is refused before its upload, naming
 // the limit (it used to upload and then break the connection).
 func TestSubmitAgainSaysWhatFilesBecameAndRerunRunsThem(t *testing.T) {
-	opts, sys, err := localSystem(t, testenv.ORTLib(t)) // iris-rf only: an image fails unknown_model
+	opts, sys, err := localSystem(t, testenv.ORTLib(t)) // iris-rf only: an image fails invalid_features
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +48,7 @@ func TestSubmitAgainSaysWhatFilesBecameAndRerunRunsThem(t *testing.T) {
 	if _, err := c.HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: aws.String(opts.Resources.InputBucket), Key: aws.String("huge.png")}); err == nil {
 		t.Error("the file over the cap was uploaded")
 	}
-	if !strings.Contains(errOut, "summary: SUCCEEDED 3, FAILED 1 (errors: unknown_model 1)") {
+	if !strings.Contains(errOut, "summary: SUCCEEDED 3, FAILED 1 (errors: invalid_features 1)") {
 		t.Fatalf("first submit:\n%s", errOut)
 	}
 	os.Remove(filepath.Join(dir, "huge.png"))
@@ -60,12 +60,12 @@ func TestSubmitAgainSaysWhatFilesBecameAndRerunRunsThem(t *testing.T) {
 	}
 
 	out, errOut, err = runBinary(t, env, "", "submit", dir)
-	if err != nil || !strings.Contains(errOut, "3 already SUCCEEDED, 1 FAILED unknown_model: not sent again") || strings.Count(out, `"status":`) != 4 {
+	if err != nil || !strings.Contains(errOut, "3 already SUCCEEDED, 1 FAILED invalid_features: not sent again") || strings.Count(out, `"status":`) != 4 {
 		t.Fatalf("submit again: %v\nstdout %s\nstderr %s", err, out, errOut)
 	}
 
 	out, errOut, err = runBinary(t, env, "", "submit", "--rerun", "--wait", "90s", dir)
-	if err != nil || !strings.Contains(errOut, "3 already SUCCEEDED, 1 FAILED unknown_model: reset, sent again") ||
+	if err != nil || !strings.Contains(errOut, "3 already SUCCEEDED, 1 FAILED invalid_features: reset, sent again") ||
 		!strings.Contains(errOut, "summary: SUCCEEDED 3, FAILED 1") {
 		t.Fatalf("submit --rerun: %v\nstdout %s\nstderr %s", err, out, errOut)
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"reflect"
 	"strconv"
 	"strings"
 )
@@ -350,22 +351,11 @@ func floatValue(x any, bits int) (float64, error) {
 	return 0, fmt.Errorf("is not a number (NaN and infinities are the strings \"NaN\", \"Infinity\", \"-Infinity\")")
 }
 
+// dataLen is the element count of a tensor's data, any slice (0 for
+// anything else).
 func dataLen(data any) int {
-	switch d := data.(type) {
-	case []float32:
-		return len(d)
-	case []float64:
-		return len(d)
-	case []int64:
-		return len(d)
-	case []int32:
-		return len(d)
-	case []int8:
-		return len(d)
-	case []uint8:
-		return len(d)
-	case []bool:
-		return len(d)
+	if v := reflect.ValueOf(data); v.Kind() == reflect.Slice {
+		return v.Len()
 	}
 	return 0
 }

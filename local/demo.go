@@ -35,6 +35,9 @@ type DemoOptions struct {
 	Out     io.Writer     // the report
 	Bar     io.Writer     // the progress display (stderr)
 	Keep    bool          // leave the resources in place afterwards
+	// Features scores one iris-feat job whose petals come from the
+	// example feature table (the function must serve iris-feat).
+	Features bool
 	// Samples is the folder of rendered text lines (PNG files and the
 	// samples' _texts.json) the images come from; default
 	// .cache/samples/ppocr-rec, which setup writes.
@@ -98,6 +101,11 @@ func RunDemo(ctx context.Context, cfg aws.Config, o DemoOptions) error {
 		sys.RIE.Addr(), sys.ESM.BatchSize, sys.ESM.Window)
 
 	s3c, sqsc := store.NewS3Client(cfg), sqs.NewFromConfig(cfg)
+	if o.Features {
+		if _, err := ProvisionFeatures(ctx, cfg); err != nil {
+			return err
+		}
+	}
 	sent, err := sendDemoWork(ctx, s3c, sqsc, cfg.Region, sys.Prov.QueueURL, spec.InputBucket, lines, o)
 	if err != nil {
 		return err
@@ -173,6 +181,13 @@ func sendDemoWork(ctx context.Context, s3c *s3.Client, sqsc *sqs.Client, region,
 		return nil, err
 	}
 	iris = append(iris, reviews...)
+	if o.Features {
+		feat, err := sendFeatureJob(ctx, sqsc, queueURL)
+		if err != nil {
+			return nil, err
+		}
+		iris = append(iris, feat)
+	}
 	file, err := sendRecordFile(ctx, s3c, sqsc, queueURL, bucket)
 	if err != nil {
 		return nil, err

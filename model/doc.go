@@ -14,7 +14,7 @@
 // metadata) or a bare .onnx, a tensor model. A manifest.json beside those
 // files overrides any key it sets. The name is the manifest's, else
 // Options.Name, else the folder's; the version the manifest's, else
-// VersionHash of the .onnx. Load is Inspect, the session (checked against
+// the hash of the .onnx (and its external data). Load is Inspect, the session (checked against
 // the manifest) and the codec.
 //
 // # Codecs

@@ -51,7 +51,7 @@ const (
 // export (its .onnx metadata names classes) or a bare .onnx (a tensor
 // model); a manifest.json beside them overrides what it sets. The name is
 // the manifest's, else opts.Name, else the folder's; the version the
-// manifest's, else VersionHash of the .onnx.
+// manifest's, else the hash of the .onnx (and its external data).
 func Inspect(dir string, opts Options) (*Spec, error) {
 	man, found, err := readManifest(dir)
 	if err != nil {

@@ -35,6 +35,11 @@ type Manifest struct {
 	Labels      []string     `json:"labels,omitempty"`  // class names, index = class id
 	Charset     string       `json:"charset,omitempty"` // CTC charset file, one symbol a line
 	Batch       BatchSpec    `json:"batch"`
+	// FeatureSource names a DynamoDB table a job's entity keys into; Reuse
+	// answers an input already inferred by this version from the stored
+	// output (features.go).
+	FeatureSource *FeatureSource `json:"feature_source,omitempty"`
+	Reuse         bool           `json:"reuse,omitempty"`
 
 	// Options of the text codecs (tasks text-classification,
 	// token-classification, feature-extraction).
@@ -231,6 +236,9 @@ func (m *Manifest) validate() error {
 	var errs []error
 	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
 	m.validateNames(bad)
+	if err := m.FeatureSource.validate(); err != nil {
+		bad("%v", err)
+	}
 	if m.File == "" || filepath.IsAbs(m.File) || strings.Contains(m.File, "..") {
 		bad("file %q must be a file name inside the model folder", m.File)
 	}

@@ -13,20 +13,13 @@ import (
 // onnxFile is what Inspect reads from a .onnx file itself, in one pass:
 // its content hash and the custom metadata its exporter wrote.
 type onnxFile struct {
-	hash     string            // VersionHash of the file
+	// hash is the version of a model folder whose manifest names none:
+	// the first 12 hex digits of the SHA-256 of the .onnx file's bytes
+	// (and of its external-data file, FILE_data or FILE.data, when one
+	// sits beside it), so a new export is a new version and reprocessing
+	// sees it.
+	hash     string
 	metadata map[string]string // ModelProto.metadata_props
-}
-
-// VersionHash is the version of a model folder whose manifest names none:
-// the first 12 hex digits of the SHA-256 of the .onnx file's bytes (and of
-// its external-data file, FILE_data or FILE.data, when one sits beside
-// it), so a new export is a new version and reprocessing sees it.
-func VersionHash(onnxPath string) (string, error) {
-	f, err := readONNX(onnxPath)
-	if err != nil {
-		return "", err
-	}
-	return f.hash, nil
 }
 
 // readONNX hashes the file and reads its metadata.

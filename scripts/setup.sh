@@ -90,6 +90,13 @@ samples() {
   done
 }
 
+# iris-feat: the iris forest with a feature source (petal measurements
+# stored per flower in DynamoDB): its manifest over iris-rf's .onnx.
+feature_model() {
+  mkdir -p "$cache/models/iris-feat"
+  cp "$cache/models/iris-rf/sklearn_randomforest.onnx" "$cache/models/iris-feat/"
+  cp "$root/models/iris-feat/manifest.json" "$cache/models/iris-feat/manifest.json"
+}
 # Test documents and detector test models are made by the system python3
 # with Debian's Pillow (libtiff's JPEG and fax TIFFs, WebP, EXIF) and onnx
 # (the YOLO-layout test exports, ONNX Runtime's NonMaxSuppression graph).
@@ -119,6 +126,7 @@ debian_packages
 if complete && verify; then
   # Manifests are committed; refresh the copies in case they changed.
   for m in ppocr-rec ppocr-cls iris-rf; do cp "$root/models/$m/manifest.json" "$cache/models/$m/manifest.json"; done
+  feature_model
   samples
   echo "setup: up to date in $cache"
   exit 0
@@ -149,6 +157,7 @@ ortgo_dir=$(cd "$root" && go mod download -json "github.com/yalue/onnxruntime_go
 cp "$ortgo_dir/test_data/sklearn_randomforest.onnx" models/iris-rf/
 chmod u+w models/*/*
 for m in ppocr-rec ppocr-cls iris-rf; do cp "$root/models/$m/manifest.json" "models/$m/manifest.json"; done
+feature_model
 page_model
 tokenizers
 textmodels

@@ -4,7 +4,7 @@ package settings
 // means (a reader may compute it when it is "": see the doc).
 var (
 	// The worker (function and poller).
-	Models             = add("MODELS", List, "", Worker, "model folders or s3://bucket/prefix/, comma-separated; the first is the default model (required)")
+	Models             = add("MODELS", List, "", Worker, "model folders or s3://bucket/prefix/, comma-separated; the first is the default model (required; `batchinfer api`: the models predict serves)", API)
 	ModelCache         = add("MODEL_CACHE", Text, "/tmp/batchinfer-models", Worker, "where s3:// models are copied, kept by ETag")
 	ResultsTable       = add("RESULTS_TABLE", Text, "", Worker, "the DynamoDB results table, key job_id (required)", API, CLI)
 	ResultsBucket      = add("RESULTS_BUCKET", Text, "", Worker, "the bucket for full outputs (required)")
@@ -32,6 +32,7 @@ var (
 	RetryMax           = add("RETRY_MAX", Duration, "15m", Worker, "the backoff's ceiling (at most 12h)")
 	NotifyTopicARN     = add("NOTIFY_TOPIC_ARN", Text, "", Worker, "SNS topic for completion events", CLI)
 	NotifyEventBus     = add("NOTIFY_EVENT_BUS", Text, "", Worker, "EventBridge bus for completion events")
+	FeatureTables      = add("FEATURE_TABLES", List, "", Worker, "model=table,...: overrides a manifest's feature_source table per deployment", API)
 
 	// The EMF documents and their cost (docs/observability.md).
 	MetricsOn         = add("METRICS", Switch, "on", Metrics, "off writes no EMF documents")
@@ -59,6 +60,11 @@ var (
 	UploadPrefix   = add("UPLOAD_PREFIX", Text, "uploads/", API, "key prefix of presigned uploads")
 	UploadMaxBytes = add("UPLOAD_MAX_BYTES", Int, "", API, "largest upload (unset: MAX_INPUT_BYTES, else 10 MiB)")
 	UploadExpiry   = add("UPLOAD_EXPIRY", Duration, "5m", API, "how long a presigned upload URL lives, at most 168h")
+
+	// Real-time predictions (POST /v1/predict, /v2/models/{model}/infer), in `batchinfer api` and the function.
+	PredictMaxInputs  = add("PREDICT_MAX_INPUTS", Int, "64", API, "most instances in one predict request (they run as one micro-batch)", Worker)
+	PredictTimeout    = add("PREDICT_TIMEOUT", Duration, "10s", API, "a predict request's deadline: past it the answer is 504 timeout (below API Gateway's 29s)", Worker)
+	PredictQueueDelay = add("PREDICT_QUEUE_DELAY", Duration, "2ms", API, "`batchinfer api`: how long a predict request waits for others to share its tensor run (0: none)")
 
 	// The operator's commands, local runs, benchmarks and scripts.
 	WatchQueueURL = add("WATCH_QUEUE_URL", Text, "", CLI, "the queue subscribed to the completion topic (`watch`)")

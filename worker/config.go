@@ -23,6 +23,7 @@ type Config struct {
 	DLQURL        string        // BATCHINFER_DLQ_URL
 	QueueURL      string        // BATCHINFER_QUEUE_URL: the jobs queue, where a reprocess request requeues jobs (optional: without it such a request fails not_configured)
 	InputBuckets  []string      // BATCHINFER_INPUT_BUCKETS: the only buckets inputs may come from
+	FeatureTables []string      // BATCHINFER_FEATURE_TABLES: model=table overrides (features.ParseTables)
 	MaxInputBytes int64         // BATCHINFER_MAX_INPUT_BYTES (default 10 MiB)
 	MaxReceives   int           // BATCHINFER_MAX_RECEIVES: the queue's maxReceiveCount (default 5)
 	ResultTTL     time.Duration // BATCHINFER_RESULT_TTL: items expire (DynamoDB TTL) this long after completion (default 720h)
@@ -91,6 +92,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		DLQURL:              e.Text(settings.DLQURL),
 		QueueURL:            e.Text(settings.QueueURL),
 		InputBuckets:        e.List(settings.InputBuckets),
+		FeatureTables:       e.List(settings.FeatureTables),
 		LogLevel:            e.Text(settings.LogLevel),
 		NotifyTopicARN:      e.Text(settings.NotifyTopicARN),
 		NotifyEventBus:      e.Text(settings.NotifyEventBus),

@@ -67,6 +67,13 @@ var (
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
+	// Registered first, so it runs last: the package shares one pair of
+	// emulators, and one that died says so in the test it died in.
+	t.Cleanup(func() {
+		if err := emu.Alive(); err != nil {
+			t.Errorf("an emulator died: %v", err)
+		}
+	})
 	ctx := context.Background()
 	cfg := emu.Config(ctx)
 	name := strings.Trim(nonName.ReplaceAllString(strings.ToLower(t.Name()), "-"), "-")

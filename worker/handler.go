@@ -15,6 +15,9 @@ import (
 // the partial batch response that ReportBatchItemFailures expects: only
 // messages SQS must redeliver are listed, everything else is deleted.
 func (w *Worker) Handle(ctx context.Context, payload json.RawMessage) (any, error) {
+	if req, ok := jobs.DecodeProxyRequest(payload); ok {
+		return w.handleProxy(ctx, req)
+	}
 	inv, err := jobs.DecodeInvocation(payload)
 	if err != nil {
 		// Not an event we serve: fail the invocation so the misconfiguration

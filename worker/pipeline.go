@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	"github.com/batchinfer/batchinfer/engine"
+	feat "github.com/batchinfer/batchinfer/features"
 	"github.com/batchinfer/batchinfer/jobs"
 	"github.com/batchinfer/batchinfer/model"
 	"github.com/batchinfer/batchinfer/settings"
@@ -25,6 +26,7 @@ func (w *Worker) runSingles(workCtx, finishCtx context.Context, tasks []*task) {
 	if len(live) == 0 {
 		return
 	}
+	live = w.readFeatures(workCtx, live)
 	ready := make(chan *task, len(live))
 	go func() {
 		w.each(live, func(t *task) {
@@ -90,6 +92,9 @@ func (w *Worker) fetch(ctx context.Context, t *task) {
 		}
 	}
 	input, err := engine.InputOf(in, data)
+	if err == nil {
+		input, err = feat.Apply(t.model, t.features, input)
+	}
 	if err != nil {
 		t.fail(err)
 		return

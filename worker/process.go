@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	feat "github.com/batchinfer/batchinfer/features"
 	"github.com/batchinfer/batchinfer/jobs"
 	"github.com/batchinfer/batchinfer/model"
 	"github.com/batchinfer/batchinfer/store"
@@ -42,6 +43,7 @@ type task struct {
 	claimed    bool         // the claim is held
 	existing   *store.Record
 	input      model.Input // what the model takes: fetched bytes, a text, tensors
+	features   feat.Found  // the entity's stored features (features.go)
 	dupOf      *task       // a second delivery of the same job in this invocation
 	file       *recordFile // set when the job is a record file
 	m          *invMetrics

@@ -70,6 +70,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Worker, ColdStart,
 		Config: cfg, Log: log, Notify: NewNotifications(aws.Notifier, aws.Results),
 		Redeliveries: aws.Sources,
 	}
+	if w.Features, err = newJoiner(aws, cfg); err != nil {
+		return nil, cs, err
+	}
 	if aws.Queue != nil {
 		w.Reprocessor = &reprocess.Reprocessor{Results: aws.Results, Queue: aws.Queue, Objects: aws.Objects}
 		w.Continuations = aws.Queue

@@ -4,9 +4,11 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/batchinfer/batchinfer/engine"
+	feat "github.com/batchinfer/batchinfer/features"
 	"github.com/batchinfer/batchinfer/reprocess"
 	"github.com/batchinfer/batchinfer/store"
 )
@@ -43,6 +45,11 @@ type Worker struct {
 	// Isolator runs suspected crashers in a child process (suspects.go,
 	// engine/isolate.go); nil runs them with their neighbours.
 	Isolator *engine.Isolator
+	// Features reads the entities' stored features of models with a
+	// feature source (features.go); nil fails such jobs not_configured.
+	Features *feat.Joiner
+	// HTTP answers API Gateway proxy events (apigw.go); nil refuses them.
+	HTTP http.Handler
 }
 
 func (w *Worker) now() time.Time {

@@ -33,7 +33,7 @@ func (r report) String() string {
 
 // TestSoak is the small storm of the test suite: ~1,000 jobs (a tenth sent
 // twice), 20% of S3 and DynamoDB calls failed, four instances, a kill every
-// second.
+// second (of a process past its INIT).
 func TestSoak(t *testing.T) {
 	r := soak(t, stormOptions{Iris: 900, Images: 60, KillEvery: time.Second}, 3*time.Minute)
 	t.Log(r)

@@ -1,6 +1,7 @@
 package soak
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -104,7 +105,12 @@ func batchSize(o stormOptions) int {
 }
 
 // killer SIGKILLs a random instance's function process every
-// o.KillEvery until ctx ends: RIE starts a new one on a later invoke.
+// o.KillEvery until ctx ends: RIE starts a new one on a later invoke. It
+// kills only a process that has finished its INIT (RIE's INIT REPORT in
+// that instance's output since its last kill there): on a loaded machine
+// INIT takes seconds, and a kill every second landing in one INIT after
+// another would keep an instance from ever serving, however sound the
+// worker.
 func (s *storm) killer(ctx context.Context) *sync.WaitGroup {
 	var wg sync.WaitGroup
 	if s.o.KillEvery <= 0 {
@@ -114,14 +120,25 @@ func (s *storm) killer(ctx context.Context) *sync.WaitGroup {
 		r := rand.New(rand.NewPCG(12, 12))
 		tick := time.NewTicker(s.o.KillEvery)
 		defer tick.Stop()
+		inits := make([]int, len(s.sys.RIEs)) // INIT REPORTs seen at the last kill, by instance
 		for {
 			select {
 			case <-ctx.Done():
 				return
 			case <-tick.C:
 			}
-			rie := s.sys.RIEs[r.IntN(len(s.sys.RIEs))]
-			for _, pid := range rie.HandlerPIDs() {
+			var ready []int
+			for i := range s.sys.RIEs {
+				if s.initReports(i) > inits[i] {
+					ready = append(ready, i)
+				}
+			}
+			if len(ready) == 0 {
+				continue
+			}
+			i := ready[r.IntN(len(ready))]
+			inits[i] = s.initReports(i)
+			for _, pid := range s.sys.RIEs[i].HandlerPIDs() {
 				if syscall.Kill(pid, syscall.SIGKILL) == nil {
 					s.kills.Add(1)
 				}
@@ -129,6 +146,11 @@ func (s *storm) killer(ctx context.Context) *sync.WaitGroup {
 		}
 	})
 	return &wg
+}
+
+// initReports counts the INITs instance i's runtime emulator has reported.
+func (s *storm) initReports(i int) int {
+	return bytes.Count(s.logs[i].Bytes(), []byte("INIT REPORT"))
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }

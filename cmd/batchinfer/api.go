@@ -8,9 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -19,6 +17,7 @@ import (
 	"github.com/batchinfer/batchinfer/api"
 	"github.com/batchinfer/batchinfer/settings"
 	"github.com/batchinfer/batchinfer/store"
+	"github.com/batchinfer/batchinfer/worker"
 )
 
 // apiCmd serves the front door over HTTP.
@@ -29,8 +28,11 @@ func (a *apiCmd) flags(fs *flag.FlagSet) {
 }
 
 func (a *apiCmd) run(ctx context.Context, c call) error {
-	srv, err := newAPIServer(ctx, c.stderr, true)
+	srv, adapters, err := newAPIServer(ctx, c.stderr, true)
 	if err != nil {
+		return err
+	}
+	if srv.Predict, err = apiPredictor(ctx, adapters); err != nil {
 		return err
 	}
 	if srv.Config.QueueURL == "" || srv.Config.Table == "" {
@@ -41,6 +43,9 @@ func (a *apiCmd) run(ctx context.Context, c call) error {
 		return fmt.Errorf("listen on %s: %w", a.addr, err)
 	}
 	fmt.Fprintf(c.stderr, "serving http://%s (queue %s, table %s); Ctrl-C stops\n", ln.Addr(), srv.Config.QueueURL, srv.Config.Table)
+	if srv.Predict != nil {
+		fmt.Fprintf(c.stderr, "%s\n", srv.Predict)
+	}
 	return serve(ctx, ln, srv.Handler())
 }
 
@@ -67,17 +72,17 @@ func serve(ctx context.Context, ln net.Listener, h http.Handler) error {
 
 // newAPIServer wires the front door to the queue, the table and the inbox
 // from the environment.
-func newAPIServer(ctx context.Context, stderr io.Writer, needKeys bool) (*api.Server, error) {
+func newAPIServer(ctx context.Context, stderr io.Writer, needKeys bool) (*api.Server, *store.Adapters, error) {
 	cfg, err := api.LoadConfig(os.Getenv, needKeys)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	a, err := store.Open(ctx, store.OpenOptions{QueueURL: cfg.QueueURL, ResultsTable: cfg.Table})
+	a, err := store.Open(ctx, store.OpenOptions{QueueURL: cfg.QueueURL, ResultsTable: cfg.Table, MaxInputBytes: cfg.UploadMax})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	up := store.NewUploads(a.Objects.Client)
-	return api.New(cfg, a.Queue, a.Results, up, newLogger(stderr, settings.Current(settings.LogLevel))), nil
+	return api.New(cfg, a.Queue, a.Results, up, newLogger(stderr, settings.Current(settings.LogLevel))), a, nil
 }
 
 // uploadsCmd is the stack's uploads function.
@@ -87,7 +92,7 @@ func (uploadsCmd) run(ctx context.Context, c call) error {
 	if os.Getenv("AWS_LAMBDA_RUNTIME_API") == "" {
 		return fmt.Errorf("%w: AWS_LAMBDA_RUNTIME_API is not set; this command runs under Lambda (`batchinfer api` serves uploads locally)", errUsage)
 	}
-	srv, err := newAPIServer(ctx, c.stderr, false)
+	srv, _, err := newAPIServer(ctx, c.stderr, false)
 	if err != nil {
 		return err
 	}
@@ -101,15 +106,5 @@ func (uploadsCmd) run(ctx context.Context, c call) error {
 // serveProxy answers an API Gateway proxy event with an http.Handler, so
 // the function and `batchinfer api` run the same code.
 func serveProxy(ctx context.Context, h http.Handler, ev events.APIGatewayProxyRequest) events.APIGatewayProxyResponse {
-	req := httptest.NewRequestWithContext(ctx, ev.HTTPMethod, "http://lambda"+ev.Path, strings.NewReader(ev.Body))
-	for k, v := range ev.Headers {
-		req.Header.Set(k, v)
-	}
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, req)
-	headers := map[string]string{}
-	for k := range rec.Header() {
-		headers[k] = rec.Header().Get(k)
-	}
-	return events.APIGatewayProxyResponse{StatusCode: rec.Code, Headers: headers, Body: rec.Body.String()}
+	return worker.ServeProxy(ctx, h, ev)
 }

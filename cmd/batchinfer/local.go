@@ -160,6 +160,9 @@ func localUp(ctx context.Context, cfg aws.Config, lf *localCmd, stdout, stderr i
 	if err != nil {
 		return err
 	}
+	if _, err := local.ProvisionFeatures(ctx, cfg); err != nil {
+		return err
+	}
 	vars := map[string]string{
 		settings.QueueURL.Name: prov.QueueURL, settings.DLQURL.Name: prov.DLQURL,
 		settings.ResultsTable.Name: spec.Table, settings.ResultsBucket.Name: spec.ResultsBucket,
@@ -294,7 +297,8 @@ func localDemo(ctx context.Context, cfg aws.Config, lf *localCmd, stdout, stderr
 	opts.FunctionOutput = f
 	opts.Log = newLogger(f, "info")
 	fmt.Fprintf(stdout, "the function's log (JSON lines): %s\n", logPath)
-	if err := local.RunDemo(ctx, cfg, local.DemoOptions{System: opts, Out: stdout, Bar: stderr, Keep: lf.keep}); err != nil {
+	if err := local.RunDemo(ctx, cfg, local.DemoOptions{System: opts, Out: stdout, Bar: stderr, Keep: lf.keep,
+		Features: slices.ContainsFunc(opts.Models, func(m string) bool { return filepath.Base(strings.TrimRight(m, "/")) == "iris-feat" })}); err != nil {
 		return fmt.Errorf("%w (the function's log is %s)", err, logPath)
 	}
 	return nil

@@ -29,6 +29,11 @@ func (lambdaCmd) run(ctx context.Context, c call) error {
 	if err != nil {
 		return err
 	}
+	p, err := functionPredictor(w)
+	if err != nil {
+		return err
+	}
+	w.HTTP = p.Handler()
 	lambda.StartWithOptions(w.Handle, lambda.WithContext(ctx))
 	return nil
 }

@@ -90,6 +90,8 @@ type Config struct {
 	BundleDir string
 
 	API APIConfig // the REST API's usage plan (api.go)
+	// Predict sizes the predict function (predict.go).
+	Predict PredictConfig
 
 	// ESMMinPollers and ESMMaxPollers ("esmMinPollers", "esmMaxPollers")
 	// put the SQS event source in provisioned mode when either is set
@@ -165,6 +167,7 @@ func (c Config) Defaults() Config {
 		c.BundleDir = filepath.Join(c.RepoDir, ".cache", "lambda")
 	}
 	c.API = c.API.defaults()
+	c.Predict = c.Predict.defaults()
 	if c.Provisioned() {
 		def(&c.ESMMinPollers, 2)
 		def(&c.ESMMaxPollers, max(200, c.ESMMinPollers))

@@ -51,6 +51,8 @@ func ConfigFromContext(node constructs.Node) (Config, error) {
 	api, err := apiFromContext(r.get)
 	r.errs = append(r.errs, err)
 	c.API = api
+	c.Predict, err = predictFromContext(r.get)
+	r.errs = append(r.errs, err)
 	return c, errors.Join(r.errs...)
 }
 

@@ -80,6 +80,7 @@ func New(scope constructs.Construct, id string, cfg Config, props *awscdk.StackP
 	b.addBatchOps()
 	b.addSchedule()
 	b.addAlarms()
+	b.addPredict()
 	b.addOutputs()
 	return b, nil
 }

@@ -85,11 +85,14 @@ func (p *proc) kill() {
 	}
 }
 
-// exited reports an error if the process is no longer running.
+// exited reports an error if the process is no longer running, with how
+// it ended (an exit code is a crash node reported on stderr; a signal, a
+// kill from outside: the OOM killer's SIGKILL, an abort on heap
+// exhaustion) and what it wrote.
 func (p *proc) exited() error {
 	select {
 	case <-p.child.Done():
-		return fmt.Errorf("%s exited: %s", p.name, p.stderr)
+		return fmt.Errorf("%s (pid %d) exited (%v); stderr: %q", p.name, p.child.Pid(), p.child.Wait(), p.stderr)
 	default:
 		return nil
 	}

@@ -1,0 +1,70 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/batchinfer/batchinfer/engine"
+	"github.com/batchinfer/batchinfer/features"
+	"github.com/batchinfer/batchinfer/internal/testenv"
+	"github.com/batchinfer/batchinfer/model"
+	"github.com/batchinfer/batchinfer/store"
+)
+
+// featEngine serves iris-feat: the iris forest whose petal measurements
+// are stored per flower (models/iris-feat/manifest.json).
+var featEngine = testenv.Shared("load iris-feat", func() (*engine.Engine, error) {
+	if err := model.InitRuntime(testenv.ORTLibPath()); err != nil {
+		return nil, err
+	}
+	m, err := model.Load(testenv.CacheDir()+"/models/iris-feat", model.Options{IntraOpThreads: 1})
+	if err != nil {
+		return nil, err
+	}
+	return engine.New([]*model.Model{m})
+})
+
+func TestPredictJoinsStoredFeatures(t *testing.T) {
+	ctx := context.Background()
+	c := awsCfg.Copy()
+	counter := store.CountRequests(&c)
+	db := dynamodb.NewFromConfig(c)
+	table := fmt.Sprintf("flowers-%d-%d", os.Getpid()%100000, seq.Add(1))
+	if err := store.EnsureFeatureTable(ctx, db, table, "flower_id"); err != nil {
+		t.Fatal(err)
+	}
+	// Fisher's rows 1 (setosa) and 101 (virginica): their petals stored.
+	if err := store.PutEntities(ctx, db, table, []map[string]any{
+		{"flower_id": "f-1", "petal_length": 1.4, "petal_width": 0.2},
+		{"flower_id": "f-101", "petal_length": 6.0, "petal_width": 2.5},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	p := &Predictor{Engine: featEngine(t), Features: &features.Joiner{Reader: &store.Features{Client: db}, Tables: map[string]string{"iris-feat": table}}}
+	url := predictServer(t, p)
+	before := counter.Snapshot()
+	code, _, v := post(t, url+"/v1/predict", `{"instances": [
+		{"features": {"sepal_length": 5.1, "sepal_width": 3.5}, "entity": {"flower_id": "f-1"}},
+		{"features": {"sepal_length": 6.3, "sepal_width": 3.3}, "entity": {"flower_id": "f-101"}},
+		{"features": {"sepal_length": 6.3, "sepal_width": 3.3, "petal_length": 1.4, "petal_width": 0.2}, "entity": {"flower_id": "f-101"}},
+		{"features": {"sepal_length": 5.1, "sepal_width": 3.5}, "entity": {"flower_id": "f-nowhere"}},
+		{"features": {"sepal_length": 5.1, "sepal_width": 3.5}, "entity": {"other": "f-1"}}
+	]}`, testKey)
+	if code != http.StatusOK {
+		t.Fatalf("status %d %v", code, v)
+	}
+	want := []string{"label:setosa", "label:virginica", "label:setosa", "error:features_missing", "error:features_missing"}
+	for i, o := range v["outputs"].([]any) {
+		if got := describe(o.(map[string]any)); got != want[i] {
+			t.Errorf("instance %d: %s, want %s (%v)", i, got, want[i], o)
+		}
+	}
+	if n := counter.Since(before).Calls["DynamoDB.BatchGetItem"]; n != 1 {
+		t.Errorf("%d BatchGetItem calls for one request, want 1", n)
+	}
+}
