@@ -14,6 +14,40 @@ import (
 	"github.com/batchinfer/batchinfer/store"
 )
 
+// kindCase is one TestJobWithoutModelGoesToTheModelOfItsInputKind case.
+type kindCase struct {
+	name    string
+	served  []*model.Model
+	input   map[string]any
+	body    string // the inline job's body, when input cannot say it
+	key     string // an inbox object instead of an inline input
+	model   string // want SUCCEEDED by this model
+	missing []string
+	// failedBy: no served model takes the kind, so the default runs
+	// it and refuses it with its own code.
+	failedBy string
+}
+
+// kindMessage is c's job as a message (its inbox object uploaded) and
+// the job's id.
+func (f *fixture) kindMessage(c kindCase) (events.SQSMessage, string) {
+	switch {
+	case c.body != "":
+		return message("m1", c.body, 1), "kind-job"
+	case c.key == "":
+		return message("m1", inlineJob("kind-job", "", c.input), 1), "kind-job"
+	}
+	body := textimg.PNG("Total 12.50", textimg.Options{})
+	switch {
+	case strings.HasSuffix(c.key, ".json"):
+		body = []byte(`{"features": [6.7, 3.0, 5.2, 2.3]}`)
+	case strings.HasSuffix(c.key, ".txt"):
+		body = []byte("what a lovely day")
+	}
+	f.put(f.spec.InputBucket, c.key, body)
+	return message("m1", s3Notification(f.spec.InputBucket, c.key, "e1"), 1), jobs.ObjectJobID(f.spec.InputBucket, c.key, "", "e1")
+}
+
 // A job that names no model goes to the served model that takes its kind of
 // input; several candidates without the default among them fail
 // unknown_model naming them. models is iris-rf, ppocr-rec, ppocr-cls,
@@ -21,18 +55,7 @@ import (
 func TestJobWithoutModelGoesToTheModelOfItsInputKind(t *testing.T) {
 	iris, rec, cls, embed := models[0], models[1], models[2], models[3]
 	png := base64.StdEncoding.EncodeToString(textimg.PNG("Total 12.50", textimg.Options{}))
-	cases := []struct {
-		name    string
-		served  []*model.Model
-		input   map[string]any
-		body    string // the inline job's body, when input cannot say it
-		key     string // an inbox object instead of an inline input
-		model   string // want SUCCEEDED by this model
-		missing []string
-		// failedBy: no served model takes the kind, so the default runs
-		// it and refuses it with its own code.
-		failedBy string
-	}{
+	cases := []kindCase{
 		{name: "features, image model default", served: []*model.Model{rec, iris}, input: features(5.1, 3.5, 1.4, 0.2), model: "iris-rf"},
 		{name: "image, image model default", served: []*model.Model{rec, iris, cls}, input: map[string]any{"data_base64": png}, model: "ppocr-rec"},
 		{name: "json object, image model default", served: []*model.Model{rec, iris}, key: "drop/flower.json", model: "iris-rf"},
@@ -52,25 +75,7 @@ func TestJobWithoutModelGoesToTheModelOfItsInputKind(t *testing.T) {
 				t.Fatal(err)
 			}
 			f.w.Engine = eng
-			id := "kind-job"
-			var msg events.SQSMessage
-			switch {
-			case c.body != "":
-				msg = message("m1", c.body, 1)
-			case c.key == "":
-				msg = message("m1", inlineJob(id, "", c.input), 1)
-			default:
-				body := textimg.PNG("Total 12.50", textimg.Options{})
-				switch {
-				case strings.HasSuffix(c.key, ".json"):
-					body = []byte(`{"features": [6.7, 3.0, 5.2, 2.3]}`)
-				case strings.HasSuffix(c.key, ".txt"):
-					body = []byte("what a lovely day")
-				}
-				f.put(f.spec.InputBucket, c.key, body)
-				msg = message("m1", s3Notification(f.spec.InputBucket, c.key, "e1"), 1)
-				id = jobs.ObjectJobID(f.spec.InputBucket, c.key, "", "e1")
-			}
+			msg, id := f.kindMessage(c)
 			f.invoke(f.ctx, []events.SQSMessage{msg}...)
 			item := f.item(id)
 			if item == nil {
