@@ -96,8 +96,11 @@ func soak(t testing.TB, o stormOptions, timeout time.Duration) report {
 }
 
 // soakStall is how long a storm may go without a job becoming final: a
-// stuck system, where the timeout is how long a slow one may take.
-const soakStall = time.Minute
+// stuck system, where the timeout is how long a slow one may take. Eight
+// full retry cycles of a job (visibility 10 s, backoff up to 5 s): at load
+// 25 the last few jobs of TestSoak, suspects run in child processes of
+// instances killed every second, went a minute without one finishing.
+const soakStall = 2 * time.Minute
 
 // waitFinal reads the items (BatchGetItem, 100 at a time) until every job
 // has a final one. It fails when no job became final for soakStall (the
