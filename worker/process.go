@@ -167,7 +167,7 @@ func (w *Worker) resolve(t *task) {
 	var m *model.Model
 	var err error
 	if name == "" {
-		m, err = modelForKind(w.Engine.Models(), jobInputKind(t.job.Input))
+		m, err = modelForKind(w.Engine.Models(), jobInputKind(t.job.Input), len(t.job.Entity) > 0)
 	} else {
 		m, err = w.Engine.Model(name)
 	}
