@@ -73,4 +73,3 @@ func (r *Results) writeChunk(ctx context.Context, reqs []types.WriteRequest) err
 	}
 	return nil
 }
-
