@@ -1,24 +1,14 @@
 package console
 
 import (
-	"bytes"
 	"cmp"
 	"encoding/json"
 	"fmt"
-	"image"
 	"math"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
-
-	_ "image/gif"  // inputs the worker reads
-	_ "image/jpeg" // (the worker's codecs register the same formats)
-	_ "image/png"
-
-	_ "golang.org/x/image/bmp"
-	_ "golang.org/x/image/tiff"
-	_ "golang.org/x/image/webp"
 
 	"github.com/batchinfer/batchinfer/client"
 	"github.com/batchinfer/batchinfer/jobs"
@@ -29,19 +19,14 @@ import (
 type jobPage struct {
 	Rec       *store.Record
 	Glance    string
-	Image     *imageView // the input image with the output drawn over it
+	Pages     []pageView // the input's pages with the output drawn over them
 	Text      string     // a page's or a line's text
 	Labels    []labelBar
 	Records   *recordView
 	Embedding *embeddingView
 	Output    string // the whole output, indented (clipped)
 	OutputURL string
-}
-
-type imageView struct {
-	Src    string
-	W, H   int
-	Shapes []shape
+	InputURL  string
 }
 
 // shape is an OCR line (a polygon) or a detection box, in image pixels.
@@ -78,7 +63,7 @@ func (s *Server) job(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "no job "+id, http.StatusNotFound)
 		return
 	}
-	page := jobPage{Rec: rec, OutputURL: "/jobs/" + url.PathEscape(id) + "/output"}
+	page := jobPage{Rec: rec, OutputURL: "/jobs/" + url.PathEscape(id) + "/output", InputURL: "/jobs/" + url.PathEscape(id) + "/input"}
 	if rec.Output != nil {
 		page.Glance = client.Glance(rec.Output)
 	}
@@ -124,15 +109,7 @@ func (s *Server) describe(r *http.Request, p *jobPage, out map[string]any) {
 		ev.Dim, ev.Norm = cmp.Or(ev.Dim, len(vec)), math.Sqrt(sq)
 		p.Embedding = ev
 	}
-	shapes := outputShapes(out)
-	if !strings.HasPrefix(p.Rec.Input, "s3://") {
-		return
-	}
-	w, h, ok := s.imageSize(r, p.Rec.Input)
-	if !ok {
-		return
-	}
-	p.Image = &imageView{Src: "/jobs/" + url.PathEscape(p.Rec.JobID) + "/input", W: w, H: h, Shapes: shapes}
+	p.Pages = s.pageViews(r.Context(), p.Rec.JobID, p.Rec.Input, out)
 }
 
 // outputShapes are an output's OCR lines and detection boxes.
@@ -201,20 +178,6 @@ func labels(out map[string]any) []labelBar {
 	}
 	slices.SortFunc(ls, func(a, b labelBar) int { return cmp.Or(cmp.Compare(b.Score, a.Score), cmp.Compare(a.Label, b.Label)) })
 	return ls
-}
-
-// imageSize reads the input's dimensions, when it is an image.
-func (s *Server) imageSize(r *http.Request, uri string) (int, int, bool) {
-	obj, err := jobs.ParseS3URI(uri)
-	if err != nil {
-		return 0, 0, false
-	}
-	data, err := s.Objects.Fetch(r.Context(), obj)
-	if err != nil {
-		return 0, 0, false
-	}
-	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
-	return cfg.Width, cfg.Height, err == nil
 }
 
 // input serves a job's S3 input, for the page to draw on.

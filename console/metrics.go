@@ -1,8 +1,8 @@
 package console
 
 import (
+	"context"
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/batchinfer/batchinfer/metrics"
@@ -24,24 +24,20 @@ type latency struct {
 	P50, P99, Max float64
 }
 
-// metrics reads MetricsLog; the note says why there is nothing to show.
-func (s *Server) metrics() (*metricsView, string) {
-	if s.MetricsLog == "" {
-		return nil, "no log given (--metrics-log FILE: the function's output, e.g. `local run`'s stderr)"
+// metrics reads the worker's EMF documents; the note says why there is
+// nothing to show.
+func (s *Server) metrics(ctx context.Context) (*metricsView, string) {
+	if s.Metrics == nil {
+		return nil, "no log given (--metrics-log FILE: the function's output, e.g. `local run`'s; or --log-group)"
 	}
-	f, err := os.Open(s.MetricsLog)
+	docs, err := s.Metrics(ctx)
 	if err != nil {
-		return nil, fmt.Sprintf("cannot read %s: %v", s.MetricsLog, err)
-	}
-	defer f.Close()
-	docs, err := metrics.Parse(f)
-	if err != nil {
-		return nil, fmt.Sprintf("%s: %v", s.MetricsLog, err)
+		return nil, fmt.Sprintf("cannot read %s: %v", s.MetricsFrom, err)
 	}
 	if len(docs) == 0 {
-		return nil, s.MetricsLog + " holds no EMF documents yet"
+		return nil, s.MetricsFrom + " holds no EMF documents yet"
 	}
-	sum := metrics.Summarize(docs, "")
+	sum := metrics.Summarize(docs, s.Namespace)
 	v := &metricsView{Documents: sum.Documents, Invocations: sum.Invocations, Jobs: sum.Jobs(), Inferences: sum.Inferences()}
 	for _, m := range []struct{ label, name string }{
 		{"queue age", "QueueAgeMs"}, {"invocation", "InvocationMs"}, {"fetch", "FetchMs"},

@@ -35,6 +35,7 @@ type overviewPage struct {
 type statusCount struct {
 	Status string
 	N      int
+	More   bool // the listing stopped at maxListed: there are more
 }
 
 type codeCount struct {
@@ -61,7 +62,7 @@ func (s *Server) overview(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, "list "+string(st)+" jobs", err)
 			return
 		}
-		page.Counts = append(page.Counts, statusCount{Status: string(st), N: len(list)})
+		page.Counts = append(page.Counts, statusCount{Status: string(st), N: len(list), More: len(list) == maxListed})
 		recs = append(recs, list...)
 	}
 	page.Chart = statusChart(recs, now.Add(-since), now, 24)
@@ -71,7 +72,7 @@ func (s *Server) overview(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	page.Jobs = recentJobs(recent, now)
-	page.Metrics, page.Note = s.metrics()
+	page.Metrics, page.Note = s.metrics(r.Context())
 	if s.DLQ != nil {
 		msgs, err := s.DLQ.Peek(r.Context(), 100)
 		if err != nil {

@@ -11,6 +11,7 @@ import (
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/batchinfer/batchinfer/jobs"
+	"github.com/batchinfer/batchinfer/metrics"
 	"github.com/batchinfer/batchinfer/store"
 )
 
@@ -44,12 +45,15 @@ type Server struct {
 	Objects Objects
 	DLQ     DeadLetters // nil: no DLQ section
 	Keys    Keys        // nil: no key asked
-	// MetricsLog is a file of the worker's log lines (EMF documents among
-	// them), read at each visit: `local run`'s stderr, or a downloaded log.
-	MetricsLog string
-	Since      time.Duration // the overview's window, default 24h
-	Log        *slog.Logger
-	Now        func() time.Time
+	// Metrics reads the worker's EMF documents at each visit, from where
+	// `batchinfer stats` reads them (a log file, a CloudWatch Logs group);
+	// nil: no metrics section. MetricsFrom names the source.
+	Metrics     func(ctx context.Context) ([]metrics.Doc, error)
+	MetricsFrom string
+	Namespace   string        // the EMF namespace summarised ("": all)
+	Since       time.Duration // the overview's window, default 24h
+	Log         *slog.Logger
+	Now         func() time.Time
 }
 
 //go:embed templates/*.html
@@ -67,36 +71,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /jobs/{id}", s.job)
 	mux.HandleFunc("GET /jobs/{id}/input", s.input)
 	mux.HandleFunc("GET /jobs/{id}/output", s.output)
+	mux.HandleFunc("GET /jobs/{id}/pages/{n}", s.page)
 	return s.auth(mux)
-}
-
-// keyCookie keeps the key a browser gave once (?key=), so the links of
-// the pages need not carry it.
-const keyCookie = "batchinfer_console_key"
-
-// auth shows nothing without a valid key when keys are set: the
-// x-api-key header, ?key= (remembered in a cookie) or the cookie.
-func (s *Server) auth(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if s.Keys == nil {
-			next.ServeHTTP(w, r)
-			return
-		}
-		key := r.Header.Get("x-api-key")
-		if q := r.URL.Query().Get("key"); q != "" {
-			key = q
-		} else if c, err := r.Cookie(keyCookie); err == nil && key == "" {
-			key = c.Value
-		}
-		if _, ok := s.Keys.Match(key); !ok {
-			http.Error(w, "Forbidden: open the console with ?key=YOUR_API_KEY", http.StatusForbidden)
-			return
-		}
-		if r.URL.Query().Get("key") != "" {
-			http.SetCookie(w, &http.Cookie{Name: keyCookie, Value: key, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
-		}
-		next.ServeHTTP(w, r)
-	})
 }
 
 func (s *Server) render(w http.ResponseWriter, name string, data any) {

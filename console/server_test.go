@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -26,6 +27,7 @@ func (tb table) ListByStatus(_ context.Context, st store.Status, _ time.Time, _ 
 	var out []store.Record
 	for _, r := range tb {
 		if r.Status == st {
+			r.Output = nil // the status index carries no outputs
 			out = append(out, r)
 		}
 	}
@@ -68,7 +70,7 @@ func TestConsoleShowsNothingWithoutTheKey(t *testing.T) {
 		return rec
 	}
 	for _, p := range []string{"/", "/jobs/job-1", "/jobs/job-1/output", "/?key=wrong"} {
-		if rec := get(p); rec.Code != http.StatusForbidden || strings.Contains(rec.Body.String(), "job-1") {
+		if rec := get(p); rec.Code != http.StatusForbidden || strings.Contains(rec.Body.String(), "setosa") || !strings.Contains(rec.Body.String(), `<form id="login"`) {
 			t.Errorf("GET %s without the key: %d %q", p, rec.Code, rec.Body.String())
 		}
 	}
@@ -101,6 +103,47 @@ func TestOutputShapes(t *testing.T) {
 	for i := range want {
 		if got[i] != want[i] {
 			t.Errorf("shape %d = %+v, want %+v", i, got[i], want[i])
+		}
+	}
+}
+
+// The login form: a wrong key gets the form again and nothing else; a
+// right one a cookie and the page asked for, never a page elsewhere.
+func TestConsoleLoginForm(t *testing.T) {
+	srv := &Server{Results: table{"job-1": {JobID: "job-1", Status: store.StatusSucceeded, Input: "inline",
+		UpdatedAt: time.Now().Format(time.RFC3339Nano)}}, Objects: noObjects{}, Keys: oneKey("k1")}
+	h := srv.Handler()
+	post := func(key, next string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(http.MethodPost, "/login", strings.NewReader(url.Values{"key": {key}, "next": {next}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec
+	}
+	form := httptest.NewRecorder()
+	h.ServeHTTP(form, httptest.NewRequest(http.MethodGet, "/jobs/job-1?key=wrong", nil))
+	if form.Code != http.StatusForbidden || !strings.Contains(form.Body.String(), `<form id="login" method="post" action="/login">`) ||
+		!strings.Contains(form.Body.String(), `name="next" value="/jobs/job-1"`) {
+		t.Errorf("the form for a wrong ?key=: %d\n%s", form.Code, form.Body.String())
+	}
+	tests := []struct {
+		key, next, want string
+		code            int
+	}{
+		{"wrong", "/jobs/job-1", "", http.StatusForbidden},
+		{"", "/", "", http.StatusForbidden},
+		{"k1", "/jobs/job-1", "/jobs/job-1", http.StatusSeeOther},
+		{"k1", "//elsewhere.example/", "/", http.StatusSeeOther},
+		{"k1", "https://elsewhere.example/", "/", http.StatusSeeOther},
+	}
+	for _, tt := range tests {
+		rec := post(tt.key, tt.next)
+		if rec.Code != tt.code || rec.Header().Get("Location") != tt.want || strings.Contains(rec.Body.String(), `data-job`) {
+			t.Errorf("login %q → %q: %d to %q, want %d to %q", tt.key, tt.next, rec.Code, rec.Header().Get("Location"), tt.code, tt.want)
+		}
+		cookies := rec.Result().Cookies()
+		if (tt.code == http.StatusSeeOther) != (len(cookies) == 1 && cookies[0].Value == "k1" && cookies[0].HttpOnly) {
+			t.Errorf("login %q: cookies %v", tt.key, cookies)
 		}
 	}
 }

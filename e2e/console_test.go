@@ -2,8 +2,12 @@ package e2e
 
 import (
 	"bytes"
+	"cmp"
 	"context"
+	"errors"
+	"fmt"
 	"image"
+	"image/jpeg"
 	"image/png"
 	"maps"
 	"net/http"
@@ -12,6 +16,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -20,7 +25,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/batchinfer/batchinfer/internal/docmake"
 	"github.com/batchinfer/batchinfer/internal/testenv"
+	"github.com/batchinfer/batchinfer/internal/textimg"
 	"github.com/batchinfer/batchinfer/jobs"
 	"github.com/batchinfer/batchinfer/local"
 	"github.com/batchinfer/batchinfer/store"
@@ -35,11 +42,18 @@ func TestConsoleInABrowser(t *testing.T) {
 	if err != nil {
 		t.Fatalf("chromium is missing (`go tool task setup` installs it): %v", err)
 	}
+	start := time.Now()
 	opts, log := consoleSystem(t)
+	t.Logf("%.1fs: the local system is up", time.Since(start).Seconds())
 	sendJobs(t, opts, `{"job_id": "console-text", "input": {"text": "What a lovely day"}}`,
 		`{"job_id": "console-iris", "input": {"features": [5.1, 3.5, 1.4, 0.2]}}`)
-	ids := dropExamples(t, opts, "receipt.png", "flowers.csv", "torn.png")
+	files := map[string][]byte{"docs/letter.pdf": twoPagePDF(t), "pics/red.png": redSquare(400, 300, 20, 50, 100)}
+	for _, n := range []string{"receipt.png", "flowers.csv", "torn.png"} {
+		files[n] = exampleFile(t, n)
+	}
+	ids := dropFiles(t, opts, files)
 	ids["text"], ids["iris"] = "console-text", "console-iris"
+	t.Logf("%.1fs: the jobs are done", time.Since(start).Seconds())
 	addr := freeAddr(t)
 	cmd := exec.Command(binary, "console", "--addr", addr, "--table", opts.Resources.Table, "--dlq-url", dlqURL(t, opts), "--metrics-log", log)
 	cmd.Env = append(emu.Environ(), "BATCHINFER_API_KEYS=console-key")
@@ -62,7 +76,13 @@ func TestConsoleInABrowser(t *testing.T) {
 		t.Errorf("without the key: %d %q; want 403 and no job", resp.StatusCode, body.String())
 	}
 
-	dom := chromiumDOM(t, browser, base+"/?key=console-key")
+	job := func(id string) string { return base + "/jobs/" + id + "?key=console-key" }
+	page := job(ids["receipt.png"])
+	doms := chromiumDOMs(t, browser, map[string]string{"overview": base + "/?key=console-key", "receipt": page,
+		"csv": job(ids["flowers.csv"]), "text": job("console-text"), "iris": job("console-iris"),
+		"pdf": job(ids["docs/letter.pdf"]), "boxes": job(ids["pics/red.png"])})
+	dom := doms["overview"]
+	t.Logf("%.1fs: the pages are loaded", time.Since(start).Seconds())
 	row := regexp.MustCompile(`<tr class="job" data-job="` + ids["receipt.png"] + `">.*?</tr>`).FindString(dom)
 	if !strings.Contains(row, "SUCCEEDED") || !strings.Contains(row, "4 lines: Corner Bakery") {
 		t.Errorf("the overview's row of the page: %q", row)
@@ -70,23 +90,48 @@ func TestConsoleInABrowser(t *testing.T) {
 	if !strings.Contains(dom, `data-job="`+ids["torn.png"]+`"`) || !regexp.MustCompile(`<td>undecodable_image</td><td class="num">1</td>`).MatchString(dom) {
 		t.Errorf("the overview lacks the failed job or the DLQ by code:\n%s", dom)
 	}
+	if !regexp.MustCompile(`<td>infer</td><td class="num">[0-9.]+</td>`).MatchString(dom) || !regexp.MustCompile(`[1-9][0-9]* jobs, [0-9]+ inferences in [1-9][0-9]* invocations`).MatchString(dom) {
+		t.Errorf("the overview lacks the worker's metrics from its log:\n%s", dom)
+	}
 	if n := strings.Count(dom, `<rect class="SUCCEEDED"`); n == 0 {
 		t.Errorf("no bar of succeeded jobs in the status chart")
 	}
 
-	page := base + "/jobs/" + ids["receipt.png"] + "?key=console-key"
-	dom = chromiumDOM(t, browser, page)
+	dom = doms["receipt"]
 	if n := strings.Count(dom, `<polygon class="line"`); n != 4 || !strings.Contains(dom, "Total 9.00") {
 		t.Errorf("the page's job shows %d lines drawn, want 4:\n%s", n, dom)
 	}
-	if dom := chromiumDOM(t, browser, base+"/jobs/"+ids["flowers.csv"]+"?key=console-key"); !strings.Contains(dom, "4 records: 3 succeeded, 1 failed") {
+	if dom := doms["csv"]; !strings.Contains(dom, "4 records: 3 succeeded, 1 failed") {
 		t.Errorf("the record file's job:\n%s", dom)
 	}
-	if dom := chromiumDOM(t, browser, base+"/jobs/console-text?key=console-key"); !regexp.MustCompile(`dimension [1-9][0-9]*, norm [0-9.]+; first values \[`).MatchString(dom) {
+	if dom := doms["text"]; !regexp.MustCompile(`dimension [1-9][0-9]*, norm [0-9.]+; first values \[`).MatchString(dom) {
 		t.Errorf("the embedding's job:\n%s", dom)
 	}
-	if dom := chromiumDOM(t, browser, base+"/jobs/console-iris?key=console-key"); !regexp.MustCompile(`<tr class="label"><td>setosa</td><td class="num">(0\.9|1\.0)`).MatchString(dom) {
+	if dom := doms["iris"]; !regexp.MustCompile(`<tr class="label"><td>setosa</td><td class="num">(0\.9|1\.0)`).MatchString(dom) {
 		t.Errorf("the classification's job:\n%s", dom)
+	}
+	dom = doms["pdf"]
+	for _, n := range []string{"1", "2"} {
+		fig := regexp.MustCompile(`(?s)<figure class="page-view" data-page="` + n + `">.*?</figure>`).FindString(dom)
+		if !strings.Contains(fig, `<img src="/jobs/`+ids["docs/letter.pdf"]+`/pages/`+n+`"`) || !strings.Contains(fig, `<polygon class="line"`) {
+			t.Errorf("the PDF's page %s is not drawn with its lines: %q", n, fig)
+		}
+	}
+	if img := consoleImage(t, base+"/jobs/"+ids["docs/letter.pdf"]+"/pages/2?key=console-key"); img.Bounds().Dx() < 100 {
+		t.Errorf("the PDF's page 2 rendered %v", img.Bounds())
+	}
+	dom = doms["boxes"]
+	if n := strings.Count(dom, `<polygon class="box"`); n == 0 || !strings.Contains(dom, "red thing") {
+		t.Errorf("the detector's job shows %d boxes drawn:\n%s", n, dom)
+	}
+	// BATCHINFER_CONSOLE_SHOTS=DIR keeps screenshots of the pages, for a
+	// person to look at.
+	if dir := os.Getenv("BATCHINFER_CONSOLE_SHOTS"); dir != "" {
+		for name, url := range map[string]string{"overview": base + "/?key=console-key", "pdf": job(ids["docs/letter.pdf"]), "boxes": job(ids["pics/red.png"]), "csv": job(ids["flowers.csv"])} {
+			if _, err := chromium(browser, t.TempDir(), url, "--screenshot="+filepath.Join(dir, name+".png"), "--window-size=1100,1400"); err != nil {
+				t.Error(err)
+			}
+		}
 	}
 	shot := chromiumScreenshot(t, browser, page)
 	if blue, ink := strokePixels(shot); blue < 200 || ink < 2000 {
@@ -109,8 +154,9 @@ func consoleSystem(t *testing.T) (local.SystemOptions, string) {
 		Resources: store.ProvisionSpec{InputBucket: "in-" + name, ResultsBucket: "out-" + name,
 			Queue: "q-" + name, DLQ: "dlq-" + name, Table: "t-" + name, MaxReceives: 3},
 		RIEPath: testenv.Tool(t, "aws-lambda-rie"), Binary: binary, ORTLib: testenv.ORTLib(t),
-		Models:      []string{testenv.ModelDir(t, "ppocr-page"), testenv.ModelDir(t, "iris-rf"), filepath.Join(testenv.CacheDir(), "models", "text", "minilm-embed")},
-		FunctionEnv: emu.Environ(), FunctionTimeout: 30 * time.Second, Window: 200 * time.Millisecond, FunctionOutput: f,
+		Models: []string{testenv.ModelDir(t, "ppocr-page"), testenv.ModelDir(t, "iris-rf"),
+			filepath.Join(testenv.CacheDir(), "models", "text", "minilm-embed"), yoloFolder(t)},
+		FunctionEnv: append(emu.Environ(), "BATCHINFER_ROUTES=pics/=boxes,docs/=ppocr-page"), FunctionTimeout: 30 * time.Second, Window: 200 * time.Millisecond, FunctionOutput: f,
 		Inbox: local.InboxOptions{Deliver: true, StatePath: filepath.Join(t.TempDir(), "inbox.json")},
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
@@ -140,20 +186,58 @@ func sendJobs(t *testing.T, opts local.SystemOptions, bodies ...string) {
 	}
 }
 
-// dropExamples puts examples/inbox files into the inbox and waits for
-// their jobs, and those already sent, to finish; it returns each file's
-// job id.
-func dropExamples(t *testing.T, opts local.SystemOptions, names ...string) map[string]string {
+// exampleFile is a file of examples/inbox.
+func exampleFile(t *testing.T, name string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "examples", "inbox", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// twoPagePDF is a scanned PDF of two pages of text lines.
+func twoPagePDF(t *testing.T) []byte {
+	t.Helper()
+	var pp []docmake.PDFPage
+	for _, p := range textimg.Pages(2, 7) {
+		img, _, err := image.Decode(bytes.NewReader(p.Data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b bytes.Buffer
+		if err := jpeg.Encode(&b, img, &jpeg.Options{Quality: 92}); err != nil {
+			t.Fatal(err)
+		}
+		pp = append(pp, docmake.PDFPage{JPEG: b.Bytes(), Width: p.W, Height: p.H, DPI: 200})
+	}
+	return docmake.PDF(pp)
+}
+
+// consoleImage fetches a picture the console serves.
+func consoleImage(t *testing.T, url string) image.Image {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	img, _, err := image.Decode(resp.Body)
+	if err != nil || !strings.HasPrefix(resp.Header.Get("Content-Type"), "image/") {
+		t.Fatalf("GET %s: %d %s: %v", url, resp.StatusCode, resp.Header.Get("Content-Type"), err)
+	}
+	return img
+}
+
+// dropFiles puts files (key: content) into the inbox and waits for their
+// jobs, and those already sent, to finish; it returns each key's job id.
+func dropFiles(t *testing.T, opts local.SystemOptions, files map[string][]byte) map[string]string {
 	t.Helper()
 	ctx := context.Background()
 	cfg := emu.Config(ctx)
 	c := store.NewS3Client(cfg)
 	ids := map[string]string{}
-	for _, n := range names {
-		data, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "examples", "inbox", n))
-		if err != nil {
-			t.Fatal(err)
-		}
+	for n, data := range files {
 		out, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(opts.Resources.InputBucket), Key: aws.String(n), Body: bytes.NewReader(data)})
 		if err != nil {
 			t.Fatal(err)
@@ -200,31 +284,59 @@ func waitHTTP(t *testing.T, url string) {
 }
 
 // chromium runs headless Chromium on url with the given flags.
-func chromium(t *testing.T, browser, url string, flags ...string) []byte {
-	t.Helper()
+func chromium(browser, dir, url string, flags ...string) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	args := append([]string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--hide-scrollbars",
-		"--user-data-dir=" + t.TempDir(), "--virtual-time-budget=5000"}, flags...)
+		"--user-data-dir=" + dir, "--virtual-time-budget=5000"}, flags...)
 	out, err := exec.CommandContext(ctx, browser, append(args, url)...).Output()
 	if err != nil {
 		var stderr []byte
 		if ee, ok := err.(*exec.ExitError); ok {
 			stderr = ee.Stderr
 		}
-		t.Fatalf("chromium %s: %v\n%s", url, err, stderr)
+		return nil, fmt.Errorf("chromium %s: %v\n%s", url, err, stderr)
 	}
-	return out
+	return out, nil
 }
 
-func chromiumDOM(t *testing.T, browser, url string) string {
-	return string(chromium(t, browser, url, "--dump-dom"))
+// chromiumDOMs loads each page (name: url) in its own headless Chromium,
+// all at once (a browser spends its ~3 s start mostly waiting), and
+// returns each page's DOM after it loaded.
+func chromiumDOMs(t *testing.T, browser string, urls map[string]string) map[string]string {
+	t.Helper()
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	doms, errs := map[string]string{}, []error{}
+	for name, url := range urls {
+		dir := t.TempDir()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			t0 := time.Now()
+			out, err := chromium(browser, dir, url, "--dump-dom")
+			t.Logf("%s loaded in %.1fs", name, time.Since(t0).Seconds())
+			mu.Lock()
+			defer mu.Unlock()
+			doms[name] = string(out)
+			if err != nil {
+				errs = append(errs, err)
+			}
+		}()
+	}
+	wg.Wait()
+	if len(errs) > 0 {
+		t.Fatal(errors.Join(errs...))
+	}
+	return doms
 }
 
 func chromiumScreenshot(t *testing.T, browser, url string) image.Image {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "shot.png")
-	chromium(t, browser, url, "--screenshot="+path, "--window-size=1000,1000")
+	path := filepath.Join(cmp.Or(os.Getenv("BATCHINFER_CONSOLE_SHOTS"), t.TempDir()), "shot.png")
+	if _, err := chromium(browser, t.TempDir(), url, "--screenshot="+path, "--window-size=1000,1000"); err != nil {
+		t.Fatal(err)
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,63 @@
+package engine
+
+import (
+	"context"
+	"testing"
+
+	"github.com/batchinfer/batchinfer/model"
+	"github.com/batchinfer/batchinfer/tensor"
+)
+
+// tensorBenchRows is how many Open Inference Protocol requests of one iris
+// row each the tensor benchmarks run: one full pack of the model's batch.
+const tensorBenchRows = 256
+
+// irisRow is row i of the benchmark's inputs: four features.
+func irisRow(i int) []float32 {
+	return []float32{4 + float32(i%4) + 0.1, 3.5, 1.4, 0.2}
+}
+
+// BenchmarkTensorRequests is the engine's whole path for tensor requests
+// (issue 17 §4): 256 requests of shape [1,4] checked against the session's
+// inputs, stacked into one run, split back into each request's outputs.
+// Compare with BenchmarkTensorRawORT in the same run.
+func BenchmarkTensorRequests(b *testing.B) {
+	iris := models[0]
+	eng, err := New([]*model.Model{iris})
+	if err != nil {
+		b.Fatal(err)
+	}
+	items := make([]Item, tensorBenchRows)
+	for i := range items {
+		items[i] = Item{Model: iris}
+		items[i].Tensors = []tensor.Named{{Name: "X", Tensor: tensor.Tensor{Shape: []int64{1, 4}, Data: irisRow(i)}}}
+	}
+	ctx := context.Background()
+	for b.Loop() {
+		for _, p := range eng.Predict(ctx, items) {
+			if p.Err != nil {
+				b.Fatal(p.Err)
+			}
+		}
+	}
+	b.ReportMetric(float64(tensorBenchRows*b.N)/b.Elapsed().Seconds(), "items/s")
+}
+
+// BenchmarkTensorRawORT runs only ONNX Runtime on the same 256 rows,
+// stacked into one [256,4] tensor before the clock starts: the ceiling of
+// BenchmarkTensorRequests.
+func BenchmarkTensorRawORT(b *testing.B) {
+	iris := models[0]
+	data := make([]float32, 0, tensorBenchRows*4)
+	for i := range tensorBenchRows {
+		data = append(data, irisRow(i)...)
+	}
+	in := []model.Tensor{{Shape: []int64{tensorBenchRows, 4}, Data: data}}
+	ctx := context.Background()
+	for b.Loop() {
+		if _, err := iris.RunInputs(ctx, in); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(tensorBenchRows*b.N)/b.Elapsed().Seconds(), "items/s")
+}
