@@ -55,6 +55,7 @@ func (w *Worker) contentReuseKey(t *task, data []byte) {
 func takeReuse(t *task, found map[string]*store.Record) {
 	if e := found[t.reuseKey]; e != nil && t.reuseKey != "" && t.state == pending && e.Status == store.StatusSucceeded {
 		t.reused = e
+		t.suspect = false // nothing runs: no crash to isolate
 	}
 }
 

@@ -181,3 +181,13 @@ func TestReuseCallsPerJob(t *testing.T) {
 		})
 	}
 }
+
+func TestReuseWritesReusedFromOnClaimedJobs(t *testing.T) {
+	f, eng, rc := reuseFixture(t, "iris-rf")
+	f.w.Config.Claim.All = true // the outcome goes through Complete, not Put
+	f.run(rc, message("m1", inlineJob("claimed-1", "iris-rf", features(5.8, 2.7, 5.1, 1.9)), 1))
+	f.run(rc, message("m2", inlineJob("claimed-2", "iris-rf", features(5.8, 2.7, 5.1, 1.9)), 1))
+	if got := f.item("claimed-2"); got.ReusedFrom != "claimed-1" || got.Status != store.StatusSucceeded || eng.items.Load() != 1 {
+		t.Errorf("claimed-2: status %s, reused_from %q, engine items %d", got.Status, got.ReusedFrom, eng.items.Load())
+	}
+}
