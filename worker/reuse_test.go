@@ -2,7 +2,9 @@ package worker
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"os"
 	"reflect"
 	"strings"
 	"sync/atomic"
@@ -12,8 +14,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/batchinfer/batchinfer/engine"
+	"github.com/batchinfer/batchinfer/internal/testenv"
 	"github.com/batchinfer/batchinfer/internal/textimg"
 	"github.com/batchinfer/batchinfer/jobs"
+	"github.com/batchinfer/batchinfer/model"
 	"github.com/batchinfer/batchinfer/store"
 )
 
@@ -189,5 +193,49 @@ func TestReuseWritesReusedFromOnClaimedJobs(t *testing.T) {
 	f.run(rc, message("m2", inlineJob("claimed-2", "iris-rf", features(5.8, 2.7, 5.1, 1.9)), 1))
 	if got := f.item("claimed-2"); got.ReusedFrom != "claimed-1" || got.Status != store.StatusSucceeded || eng.items.Load() != 1 {
 		t.Errorf("claimed-2: status %s, reused_from %q, engine items %d", got.Status, got.ReusedFrom, eng.items.Load())
+	}
+}
+
+// TestReuseByManifest: a manifest's "reuse": true opts in without the
+// variable (a copy of iris-rf whose manifest says so).
+func TestReuseByManifest(t *testing.T) {
+	dir := t.TempDir()
+	src := testenv.CacheDir() + "/models/iris-rf"
+	for _, name := range []string{"manifest.json", "sklearn_randomforest.onnx"} {
+		b, err := os.ReadFile(src + "/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if name == "manifest.json" {
+			var man map[string]any
+			if err := json.Unmarshal(b, &man); err != nil {
+				t.Fatal(err)
+			}
+			man["reuse"] = true
+			b, _ = json.Marshal(man)
+		}
+		if err := os.WriteFile(dir+"/"+name, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m, err := model.Load(dir, model.Options{IntraOpThreads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	if !m.Reuse() {
+		t.Fatal("the manifest's reuse was not read")
+	}
+	e, err := engine.New([]*model.Model{m})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, _, rc := reuseFixture(t) // no BATCHINFER_REUSE_MODELS
+	eng := &countingEngine{Predictor: e}
+	f.w.Engine = eng
+	f.run(rc, message("m1", inlineJob("man-1", m.Name(), features(4.9, 3.1, 1.5, 0.1)), 1))
+	f.run(rc, message("m2", inlineJob("man-2", m.Name(), features(4.9, 3.1, 1.5, 0.1)), 1))
+	if got := f.item("man-2"); got.ReusedFrom != "man-1" || eng.items.Load() != 1 {
+		t.Errorf("man-2: reused_from %q, engine items %d", got.ReusedFrom, eng.items.Load())
 	}
 }
