@@ -44,6 +44,11 @@ type Predictor struct {
 	// Features joins the entities' stored features (nil: an instance with
 	// an entity for a model with a feature source fails not_configured).
 	Features *features.Joiner
+	// Reuse reads the results table's reuse entries (reuse.go) for models
+	// whose manifests say "reuse": true or in ReuseModels
+	// (BATCHINFER_REUSE_MODELS); nil: every instance runs.
+	Reuse       ReuseLookup
+	ReuseModels []string
 }
 
 // Predict defaults (settings declares the same).
@@ -58,7 +63,7 @@ const (
 // NewPredictor reads the predict variables; eng serves the models.
 func NewPredictor(getenv func(string) string, eng Engine, in Fetcher) (*Predictor, error) {
 	e := settings.From(getenv)
-	p := &Predictor{Engine: eng, Inputs: in, Buckets: e.List(settings.InputBuckets),
+	p := &Predictor{Engine: eng, Inputs: in, Buckets: e.List(settings.InputBuckets), ReuseModels: e.List(settings.ReuseModels),
 		MaxInputs: int(e.Int(settings.PredictMaxInputs, 1)), Timeout: e.Duration(settings.PredictTimeout)}
 	if d := e.Duration(settings.PredictQueueDelay); d > 0 {
 		p.Batcher = NewBatcher(eng, d, p.maxInputs())
@@ -133,8 +138,9 @@ func (p *Predictor) run(ctx context.Context, js []jobs.Job, m *model.Model) ([]e
 	if err != nil {
 		return nil, RunStats{}, err
 	}
+	hit := p.reused(ctx, js, m, preds)
 	for i, j := range js {
-		if preds[i].Err != nil {
+		if preds[i].Err != nil || hit[i] {
 			continue
 		}
 		in, err := engine.InputOf(j.Input, p.data(j))

@@ -124,9 +124,9 @@ func TestConsoleInABrowser(t *testing.T) {
 	if n := strings.Count(dom, `<polygon class="box"`); n == 0 || !strings.Contains(dom, "red thing") {
 		t.Errorf("the detector's job shows %d boxes drawn:\n%s", n, dom)
 	}
-	// BATCHINFER_CONSOLE_SHOTS=DIR keeps screenshots of the pages, for a
+	// CONSOLE_TEST_SHOTS=DIR keeps screenshots of the pages, for a
 	// person to look at.
-	if dir := os.Getenv("BATCHINFER_CONSOLE_SHOTS"); dir != "" {
+	if dir := os.Getenv("CONSOLE_TEST_SHOTS"); dir != "" {
 		for name, url := range map[string]string{"overview": base + "/?key=console-key", "pdf": job(ids["docs/letter.pdf"]), "boxes": job(ids["pics/red.png"]), "csv": job(ids["flowers.csv"])} {
 			if _, err := chromium(browser, t.TempDir(), url, "--screenshot="+filepath.Join(dir, name+".png"), "--window-size=1100,1400"); err != nil {
 				t.Error(err)
@@ -333,7 +333,7 @@ func chromiumDOMs(t *testing.T, browser string, urls map[string]string) map[stri
 
 func chromiumScreenshot(t *testing.T, browser, url string) image.Image {
 	t.Helper()
-	path := filepath.Join(cmp.Or(os.Getenv("BATCHINFER_CONSOLE_SHOTS"), t.TempDir()), "shot.png")
+	path := filepath.Join(cmp.Or(os.Getenv("CONSOLE_TEST_SHOTS"), t.TempDir()), "shot.png")
 	if _, err := chromium(browser, t.TempDir(), url, "--screenshot="+path, "--window-size=1000,1000"); err != nil {
 		t.Fatal(err)
 	}

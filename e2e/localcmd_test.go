@@ -78,7 +78,7 @@ func TestLocalRunRefusesARouteToAModelNotServed(t *testing.T) {
 		t.Fatalf("local run started with a route to a model it does not serve:\n%s", out)
 	}
 	for _, want := range []string{`BATCHINFER_ROUTES: tabular/=no-such-model names model "no-such-model", which is not served`,
-		"served: ppocr-page, iris-rf, ppocr-cls, ppocr-rec, ", "minilm-sentiment"} {
+		"served: ppocr-page, ", " iris-rf, ", " ppocr-cls, ", " ppocr-rec, ", "minilm-sentiment"} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("local run said:\n%s\nwant %q", out, want)
 		}

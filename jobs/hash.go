@@ -39,16 +39,51 @@ type canonicalInput struct {
 
 // payloadHash returns the hex sha256 of j's canonical payload.
 func payloadHash(j *Job) (string, error) {
-	c := canonicalPayload{Model: j.Model, Metadata: j.Metadata, Entity: j.Entity}
-	switch in := j.Input; {
+	in, err := canonicalInputOf(j.Input)
+	if err != nil {
+		return "", err
+	}
+	c := canonicalPayload{Model: j.Model, Input: in, Metadata: j.Metadata, Entity: j.Entity}
+	b, err := json.Marshal(c)
+	if err != nil {
+		return "", fmt.Errorf("encode canonical payload: %w", err)
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:]), nil
+}
+
+// InputHash is the hex sha256 of an inline input's canonical JSON (the
+// input part of the payload hash: no model, metadata or entity), the key
+// of reused results; "" for an S3 input, whose content is hashed as
+// fetched.
+func InputHash(in Input) (string, error) {
+	if in.S3 != nil {
+		return "", nil
+	}
+	c, err := canonicalInputOf(in)
+	if err != nil {
+		return "", err
+	}
+	b, err := json.Marshal(c)
+	if err != nil {
+		return "", fmt.Errorf("encode canonical input: %w", err)
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:]), nil
+}
+
+// canonicalInputOf is in as hashed.
+func canonicalInputOf(in Input) (canonicalInput, error) {
+	var c canonicalInput
+	switch {
 	case in.Text != nil:
-		c.Input.Text, c.Input.TextPair = &in.Text.Text, in.Text.Pair
+		c.Text, c.TextPair = &in.Text.Text, in.Text.Pair
 	case in.Tensors != nil:
-		c.Input.Tensors = tensorsHash(in.Tensors)
+		c.Tensors = tensorsHash(in.Tensors)
 	case in.S3 != nil:
-		c.Input.S3 = in.S3.URI()
-		c.Input.VersionID = in.S3.VersionID
-		c.Input.ETag = normalizeETag(in.S3.ETag)
+		c.S3 = in.S3.URI()
+		c.VersionID = in.S3.VersionID
+		c.ETag = normalizeETag(in.S3.ETag)
 	case in.Features != nil:
 		// Re-encode through a generic value: json.Marshal sorts object keys,
 		// and UseNumber keeps numbers exactly as written.
@@ -56,18 +91,13 @@ func payloadHash(j *Job) (string, error) {
 		dec.UseNumber()
 		var v any
 		if err := dec.Decode(&v); err != nil {
-			return "", fmt.Errorf("canonicalise features: %w", err)
+			return c, fmt.Errorf("canonicalise features: %w", err)
 		}
-		c.Input.Features = v
+		c.Features = v
 	default:
-		c.Input.Data = in.Data
+		c.Data = in.Data
 	}
-	b, err := json.Marshal(c)
-	if err != nil {
-		return "", fmt.Errorf("encode canonical payload: %w", err)
-	}
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:]), nil
+	return c, nil
 }
 
 // tensorsHash hashes each tensor's name, datatype, shape and data bytes

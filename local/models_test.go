@@ -31,14 +31,14 @@ func TestInstalledModelsPutsPipelinesFirst(t *testing.T) {
 	write("text/minilm-ner/tokenizer.json", "{}")
 	write("text/optimum/onnx/model.onnx", "onnx")
 	write("text/notes/README.md", "not a model")
-	write("newer/manifest.json", `{"name": "newer", "feature_source": {"table": "t"}}`)
+	write("newer/manifest.json", `{"name": "newer", "ensemble_of": ["a", "b"]}`)
 	write("notes/README.md", "not a model")
 	write("loose.onnx", "a file, not a folder")
 	got, skipped, err := InstalledModels(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(skipped) != 1 || !strings.Contains(skipped[0], "newer") || !strings.Contains(skipped[0], "feature_source") {
+	if len(skipped) != 1 || !strings.Contains(skipped[0], "newer") || !strings.Contains(skipped[0], "ensemble_of") {
 		t.Errorf("skipped %q, want the folder whose manifest this build cannot read", skipped)
 	}
 	var names []string

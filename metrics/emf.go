@@ -19,7 +19,7 @@ const (
 // other than fetch, infer, store) ends in "Ms" and is Milliseconds.
 var units = map[string]string{
 	"JobsSucceeded": "Count", "JobsFailed": "Count", "JobsRetried": "Count", "JobsSkipped": "Count",
-	"Errors": "Count", "Retries": "Count", "Records": "Count", "BatchSize": "Count", "ColdStart": "Count",
+	"Errors": "Count", "Retries": "Count", "Records": "Count", "ReusedResults": "Count", "BatchSize": "Count", "ColdStart": "Count",
 	"BatchFill": "Percent", "PaddingWaste": "Percent",
 	"GBSeconds": "None", "RequestCostUSD": "None", "EstimatedCostUSD": "None", "CostPer1kInferencesUSD": "None",
 }

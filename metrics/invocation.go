@@ -163,6 +163,17 @@ func (inv *Invocation) byCode(code, metric string) {
 	})
 }
 
+// Reused counts one job answered from a stored result of the same input
+// and model version (ReusedResults), with no inference.
+func (inv *Invocation) Reused(model string) {
+	inv.do(func() {
+		inv.fn.add("ReusedResults", 1)
+		if model != "" {
+			inv.model(model).add("ReusedResults", 1)
+		}
+	})
+}
+
 // Records counts the records of record files (JSONL, CSV) processed.
 func (inv *Invocation) Records(model string, n int) {
 	inv.do(func() {

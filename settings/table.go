@@ -32,6 +32,7 @@ var (
 	RetryMax           = add("RETRY_MAX", Duration, "15m", Worker, "the backoff's ceiling (at most 12h)")
 	NotifyTopicARN     = add("NOTIFY_TOPIC_ARN", Text, "", Worker, "SNS topic for completion events", CLI)
 	NotifyEventBus     = add("NOTIFY_EVENT_BUS", Text, "", Worker, "EventBridge bus for completion events")
+	ReuseModels        = add("REUSE_MODELS", List, "", Worker, "models whose results are reused for an input already inferred by the same model version (as a manifest's \"reuse\": true); predict reads the same entries", API)
 	FeatureTables      = add("FEATURE_TABLES", List, "", Worker, "model=table,...: overrides a manifest's feature_source table per deployment", API)
 
 	// The EMF documents and their cost (docs/observability.md).

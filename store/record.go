@@ -65,6 +65,10 @@ type Record struct {
 	// NotifyPending is the notification_id of a completion event whose
 	// publish failed: the next delivery publishes it (worker/notify.go).
 	NotifyPending string `dynamodbav:"notify_pending,omitempty"`
+	// ReusedFrom names the job whose run produced the output, when the
+	// output was reused (store/reuse.go): on a job's item, the job answered
+	// without inference; on a reuse entry, the producing job.
+	ReusedFrom string `dynamodbav:"reused_from,omitempty"`
 }
 
 // Progress is what a record file has committed: everything before Offset

@@ -252,7 +252,7 @@ func (r *Results) SaveProgress(ctx context.Context, rec Record, leaseUntil time.
 
 // setOutcome adds the outcome fields of rec that are set.
 func setOutcome(update expression.UpdateBuilder, rec Record) expression.UpdateBuilder {
-	strs := map[string]string{"model": rec.Model, "model_version": rec.ModelVersion, "input": rec.Input, "output_uri": rec.OutputURI}
+	strs := map[string]string{"model": rec.Model, "model_version": rec.ModelVersion, "input": rec.Input, "output_uri": rec.OutputURI, "reused_from": rec.ReusedFrom}
 	for name, v := range strs {
 		if v != "" {
 			update = update.Set(expression.Name(name), expression.Value(v))

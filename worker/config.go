@@ -34,6 +34,9 @@ type Config struct {
 	AWSConcurrency int
 	Routes         Routes      // BATCHINFER_ROUTES: key prefix -> model for S3 inputs that name none
 	Claim          ClaimPolicy // BATCHINFER_CLAIM and BATCHINFER_CLAIM_MODELS: which jobs are claimed before work
+	// ReuseModels reuse results as if their manifests said "reuse": true
+	// (BATCHINFER_REUSE_MODELS; reuse.go).
+	ReuseModels []string
 	// MaxRecordFileBytes caps a record file (BATCHINFER_MAX_RECORD_FILE_BYTES, default 1 GiB).
 	MaxRecordFileBytes int64
 	// RecordPartBytes is the size of a record file's output parts, each one
@@ -93,6 +96,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		QueueURL:            e.Text(settings.QueueURL),
 		InputBuckets:        e.List(settings.InputBuckets),
 		FeatureTables:       e.List(settings.FeatureTables),
+		ReuseModels:         e.List(settings.ReuseModels),
 		LogLevel:            e.Text(settings.LogLevel),
 		NotifyTopicARN:      e.Text(settings.NotifyTopicARN),
 		NotifyEventBus:      e.Text(settings.NotifyEventBus),

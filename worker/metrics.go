@@ -99,6 +99,9 @@ func (w *Worker) finishMetrics(m *invMetrics, inv *jobs.Invocation, tasks []*tas
 		switch t.state {
 		case succeeded:
 			m.inv.Job(name, metrics.Succeeded)
+			if t.reused != nil {
+				m.inv.Reused(name)
+			}
 			if t.file != nil {
 				m.inv.Records(name, recordsOf(t.output))
 			}

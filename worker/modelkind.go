@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"net/http"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/batchinfer/batchinfer/jobs"
@@ -70,8 +71,11 @@ func sniffKind(b []byte) string {
 // kind (or either kind is unknown), else the only one that does. Several
 // candidates and no default among them is unknown_model naming them; no
 // candidate leaves the job to the default, whose own checks say what is
-// wrong with the input (invalid_text, unsupported_format, ...).
-func modelForKind(served []*model.Model, kind string) (*model.Model, error) {
+// wrong with the input (invalid_text, unsupported_format, ...). A model
+// with a feature source completes its features from the job's entity, so
+// among several candidates a job with an entity goes to those and a job
+// without one to the others.
+func modelForKind(served []*model.Model, kind string, entity bool) (*model.Model, error) {
 	def := served[0]
 	if kind == "" || def.InputKind() == kind || def.InputKind() == "" {
 		return def, nil
@@ -80,6 +84,13 @@ func modelForKind(served []*model.Model, kind string) (*model.Model, error) {
 	for _, m := range served {
 		if m.InputKind() == kind {
 			fit = append(fit, m)
+		}
+	}
+	if len(fit) > 1 {
+		if narrowed := slices.DeleteFunc(slices.Clone(fit), func(m *model.Model) bool {
+			return (m.FeatureSource() != nil) != entity
+		}); len(narrowed) > 0 {
+			fit = narrowed
 		}
 	}
 	switch len(fit) {

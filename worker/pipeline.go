@@ -17,12 +17,16 @@ import (
 // has arrived (so inference overlaps the fetches still in flight), and
 // each finished job's write starts at once.
 func (w *Worker) runSingles(workCtx, finishCtx context.Context, tasks []*task) {
-	var live []*task
+	var live, hits []*task
 	for _, t := range tasks {
-		if t.inPlay() && t.file == nil {
+		switch {
+		case t.inPlay() && t.file == nil && t.reused != nil:
+			hits = append(hits, t) // found by the lookup: no fetch, no inference
+		case t.inPlay() && t.file == nil:
 			live = append(live, t)
 		}
 	}
+	w.each(hits, func(t *task) { w.completeReused(finishCtx, t); w.logOutcome(t) })
 	if len(live) == 0 {
 		return
 	}
@@ -52,8 +56,13 @@ func (w *Worker) runSingles(workCtx, finishCtx context.Context, tasks []*task) {
 		}
 	}
 	packs := map[string][]*task{}
+	var fetched []*task // S3 inputs of models that reuse: looked up when all are fetched
 	for t := range ready {
 		if t.state != pending {
+			continue
+		}
+		if t.reuseKey != "" && t.job.Input.S3 != nil {
+			fetched = append(fetched, t)
 			continue
 		}
 		name := t.model.Name()
@@ -68,9 +77,23 @@ func (w *Worker) runSingles(workCtx, finishCtx context.Context, tasks []*task) {
 	for _, p := range packs {
 		rest = append(rest, p...)
 	}
+	w.lookupReuse(workCtx, fetched)
+	for _, t := range fetched {
+		if t.reused == nil {
+			rest = append(rest, t)
+			continue
+		}
+		sem <- struct{}{}
+		writes.Go(func() {
+			defer func() { <-sem }()
+			w.completeReused(finishCtx, t)
+			w.logOutcome(t)
+		})
+	}
 	w.infer(workCtx, rest) // one call: the models' remainders run side by side
 	write(rest)
 	writes.Wait()
+	w.saveReuse(finishCtx, live)
 }
 
 // fetch reads one task's input: an S3 object (allowlisted bucket, retried
@@ -90,6 +113,7 @@ func (w *Worker) fetch(ctx context.Context, t *task) {
 			t.fail(err)
 			return
 		}
+		w.contentReuseKey(t, data)
 	}
 	input, err := engine.InputOf(in, data)
 	if err == nil {

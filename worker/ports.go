@@ -21,6 +21,8 @@ type Results interface {
 	Put(ctx context.Context, rec store.Record, since time.Time) (store.PutResult, error)
 	Claim(ctx context.Context, rec store.Record, lease time.Duration) (store.ClaimResult, error)
 	Complete(ctx context.Context, rec store.Record) error
+	// PutReuse writes reuse entries (store.ReuseKey), 25 to a call.
+	PutReuse(ctx context.Context, entries []store.Record) error
 	SaveProgress(ctx context.Context, rec store.Record, leaseUntil time.Time) error
 	// Reset makes a FAILED job runnable again for a redriven message.
 	Reset(ctx context.Context, jobID string, expect store.Status) error

@@ -42,10 +42,12 @@ type task struct {
 	claim      bool         // the job is claimed before work (else completed optimistically)
 	claimed    bool         // the claim is held
 	existing   *store.Record
-	input      model.Input // what the model takes: fetched bytes, a text, tensors
-	features   feat.Found  // the entity's stored features (features.go)
-	dupOf      *task       // a second delivery of the same job in this invocation
-	file       *recordFile // set when the job is a record file
+	input      model.Input   // what the model takes: fetched bytes, a text, tensors
+	features   feat.Found    // the entity's stored features (features.go)
+	dupOf      *task         // a second delivery of the same job in this invocation
+	reuseKey   string        // the key of its reuse entry, when its model reuses results (reuse.go)
+	reused     *store.Record // the reuse entry that answers it: no inference
+	file       *recordFile   // set when the job is a record file
 	m          *invMetrics
 	suspect    bool             // an earlier attempt ended without an outcome: run apart (isolate.go)
 	rerunAt    time.Time        // when a redrive reset the FAILED item (rerun)
@@ -167,7 +169,7 @@ func (w *Worker) resolve(t *task) {
 	var m *model.Model
 	var err error
 	if name == "" {
-		m, err = modelForKind(w.Engine.Models(), jobInputKind(t.job.Input))
+		m, err = modelForKind(w.Engine.Models(), jobInputKind(t.job.Input), len(t.job.Entity) > 0)
 	} else {
 		m, err = w.Engine.Model(name)
 	}
@@ -209,6 +211,9 @@ func (w *Worker) lookup(ctx context.Context, tasks []*task) {
 	for _, t := range tasks {
 		if t.hasItem() {
 			ids = append(ids, t.job.ID)
+			if w.inlineReuseKey(t); t.reuseKey != "" {
+				ids = append(ids, t.reuseKey) // rides the same BatchGetItem
+			}
 		}
 	}
 	if len(ids) == 0 {
@@ -231,6 +236,7 @@ func (w *Worker) lookup(ctx context.Context, tasks []*task) {
 		if ex := found[t.job.ID]; ex != nil && t.hasItem() {
 			w.settleFound(ctx, t, ex, now)
 		}
+		takeReuse(t, found)
 	}
 }
 

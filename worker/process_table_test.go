@@ -65,6 +65,9 @@ func (s *scripted) Claim(_ context.Context, rec store.Record, _ time.Duration) (
 	return res, nil
 }
 
+// PutReuse: no model of these tables reuses results.
+func (s *scripted) PutReuse(context.Context, []store.Record) error { return nil }
+
 func (s *scripted) Complete(_ context.Context, rec store.Record) error {
 	if s.completeErr == nil {
 		s.record(rec)

@@ -47,6 +47,7 @@ func apiPredictor(ctx context.Context, a *store.Adapters) (*api.Predictor, error
 		return nil, err
 	}
 	p.Features = &features.Joiner{Reader: &store.Features{Client: a.Results.Client}, Tables: tables}
+	p.Reuse = a.Results
 	return p, nil
 }
 
@@ -60,5 +61,6 @@ func functionPredictor(w *worker.Worker) (*api.Predictor, error) {
 	}
 	p.Batcher = nil
 	p.Features = w.Features
+	p.Reuse = w.Results
 	return p, nil
 }

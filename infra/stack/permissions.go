@@ -44,6 +44,16 @@ func (b *BatchInfer) dataStatements() []awsiam.PolicyStatement {
 	allow("JobItems", []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"}, b.Table.TableArn())
 	allow("QueryByStatus", []string{"dynamodb:Query"},
 		jsii.String(fmt.Sprintf("%s/index/%s", *b.Table.TableArn(), StatusIndex)))
+	// Reuse entries of models that reuse results (worker/reuse.go): written
+	// in batches after successful jobs, only under keys starting reuse#,
+	// which no job id can take (read with the jobs' BatchGetItem).
+	out = append(out, awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid: jsii.String("WriteReuseEntries"), Effect: awsiam.Effect_ALLOW,
+		Actions: jsii.Strings("dynamodb:BatchWriteItem"), Resources: &[]*string{b.Table.TableArn()},
+		Conditions: &map[string]any{"ForAllValues:StringLike": map[string]any{
+			"dynamodb:LeadingKeys": []string{ReuseKeyPrefix + "*"},
+		}},
+	}))
 	// Permanent failures go to the DLQ with their error code.
 	allow("DeadLetter", []string{"sqs:SendMessage"}, b.DeadLetters.QueueArn())
 	// A reprocess event fans the matching jobs back out onto the jobs queue.

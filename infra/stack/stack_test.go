@@ -369,7 +369,7 @@ func TestLeastPrivilege(t *testing.T) {
 				}
 			}
 		}
-		want := []string{"s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem",
+		want := []string{"s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:GetItem", "dynamodb:PutItem",
 			"dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query", "sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "s3:DeleteObject"}
 		for _, a := range want {
 			if !got[a] {
