@@ -278,7 +278,7 @@ func localRun(ctx context.Context, cfg aws.Config, lf *localCmd, _, stderr io.Wr
 
 func localDemo(ctx context.Context, cfg aws.Config, lf *localCmd, stdout, stderr io.Writer) error {
 	if lf.models == "" {
-		lf.models = ".cache/models/ppocr-rec,.cache/models/iris-rf,.cache/models/text/" + local.DemoTextModel // the demo's work needs these
+		lf.models = ".cache/models/ppocr-rec,.cache/models/iris-rf,.cache/models/iris-feat,.cache/models/text/" + local.DemoTextModel // the demo's work needs these (iris-feat: one job scored with stored features)
 	}
 	opts, err := lf.system(stderr)
 	if err != nil {
