@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	"image/jpeg"
 	"image/png"
 	"maps"
 	"net/http"
@@ -199,19 +198,12 @@ func exampleFile(t *testing.T, name string) []byte {
 // twoPagePDF is a scanned PDF of two pages of text lines.
 func twoPagePDF(t *testing.T) []byte {
 	t.Helper()
-	var pp []docmake.PDFPage
-	for _, p := range textimg.Pages(2, 7) {
-		img, _, err := image.Decode(bytes.NewReader(p.Data))
-		if err != nil {
-			t.Fatal(err)
-		}
-		var b bytes.Buffer
-		if err := jpeg.Encode(&b, img, &jpeg.Options{Quality: 92}); err != nil {
-			t.Fatal(err)
-		}
-		pp = append(pp, docmake.PDFPage{JPEG: b.Bytes(), Width: p.W, Height: p.H, DPI: 200})
+	pages := textimg.Pages(2, 7)
+	pdf, err := docmake.ScannedPDF(pages[0].Data, pages[1].Data)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return docmake.PDF(pp)
+	return pdf
 }
 
 // consoleImage fetches a picture the console serves.

@@ -9,7 +9,6 @@ import (
 	"image"
 	"image/color"
 	"image/draw"
-	"image/jpeg"
 	"io"
 	"os"
 	"path/filepath"
@@ -66,19 +65,11 @@ func (s *system) getObject(uri string) []byte {
 func TestPDFDroppedIntoTheInbox(t *testing.T) {
 	s := newSystem(t, sysOptions{Models: []string{"ppocr-rec", "iris-rf", "ppocr-page"}, Env: []string{"BATCHINFER_ROUTES=docs/=ppocr-page"}})
 	pages := textimg.Pages(3, 31)
-	var pp []docmake.PDFPage
-	for _, p := range pages {
-		img, _, err := image.Decode(bytes.NewReader(p.Data))
-		if err != nil {
-			t.Fatal(err)
-		}
-		var b bytes.Buffer
-		if err := jpeg.Encode(&b, img, &jpeg.Options{Quality: 92}); err != nil {
-			t.Fatal(err)
-		}
-		pp = append(pp, docmake.PDFPage{JPEG: b.Bytes(), Width: p.W, Height: p.H, DPI: 200})
+	pdf, err := docmake.ScannedPDF(pages[0].Data, pages[1].Data, pages[2].Data)
+	if err != nil {
+		t.Fatal(err)
 	}
-	obj := s.putObject(s.spec.InputBucket, "docs/letter 3 pages.pdf", docmake.PDF(pp))
+	obj := s.putObject(s.spec.InputBucket, "docs/letter 3 pages.pdf", pdf)
 	s.send(notification(s.spec.InputBucket, obj))
 	r := s.waitFinal([]string{obj.JobID}, 120*time.Second)[obj.JobID]
 	if r.Status != store.StatusSucceeded || r.Model != "ppocr-page" {

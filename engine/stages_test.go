@@ -1,12 +1,10 @@
 package engine
 
 import (
-	"bytes"
 	"context"
 	"image"
 	"image/color"
 	"image/draw"
-	"image/jpeg"
 	"testing"
 
 	"github.com/batchinfer/batchinfer/internal/docmake"
@@ -116,19 +114,15 @@ func TestPipelineReadsDocumentsSharingRuns(t *testing.T) {
 	}
 	pages := textimg.Pages(9, 17)
 	pdf := func(ps []textimg.Page) []byte {
-		var pp []docmake.PDFPage
-		for _, p := range ps {
-			img, _, err := image.Decode(bytes.NewReader(p.Data))
-			if err != nil {
-				t.Fatal(err)
-			}
-			var b bytes.Buffer
-			if err := jpeg.Encode(&b, img, &jpeg.Options{Quality: 92}); err != nil {
-				t.Fatal(err)
-			}
-			pp = append(pp, docmake.PDFPage{JPEG: b.Bytes(), Width: p.W, Height: p.H, DPI: 200})
+		scans := make([][]byte, len(ps))
+		for i, p := range ps {
+			scans[i] = p.Data
 		}
-		return docmake.PDF(pp)
+		pdf, err := docmake.ScannedPDF(scans...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return pdf
 	}
 	preds := eng.Predict(context.Background(), []Item{bytesItem(m, pdf(pages[:4])), bytesItem(m, pdf(pages[4:8])), bytesItem(m, pages[8].Data)})
 	lines, perPageRuns, truth, matched := 0, 0, 0, 0

@@ -36,20 +36,12 @@ func run(out string) error {
 	if err := os.MkdirAll(boxes, 0o755); err != nil {
 		return err
 	}
-	var pp []docmake.PDFPage
 	pages := textimg.Pages(3, 7)
-	for _, p := range pages {
-		img, _, err := image.Decode(bytes.NewReader(p.Data))
-		if err != nil {
-			return err
-		}
-		var b bytes.Buffer
-		if err := jpeg.Encode(&b, img, &jpeg.Options{Quality: 92}); err != nil {
-			return err
-		}
-		pp = append(pp, docmake.PDFPage{JPEG: b.Bytes(), Width: p.W, Height: p.H, DPI: 200})
+	pdf, err := docmake.ScannedPDF(pages[0].Data, pages[1].Data, pages[2].Data)
+	if err != nil {
+		return err
 	}
-	if err := os.WriteFile(filepath.Join(out, "scan.pdf"), docmake.PDF(pp), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(out, "scan.pdf"), pdf, 0o644); err != nil {
 		return err
 	}
 	first, _, err := image.Decode(bytes.NewReader(pages[0].Data))
