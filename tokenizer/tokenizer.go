@@ -16,6 +16,8 @@ type Tokenizer struct {
 	pre        preTokenizer
 	model      model
 	post       postProcessor
+	decoder    *Decoder
+	decoderErr error // an unsupported decoder section fails decoding only
 
 	added      addedTokens // by content and by normalized content
 	rawTrie    *trie       // added tokens matched before normalization
