@@ -46,9 +46,6 @@ func TestPDFScannedPages(t *testing.T) {
 	if b := p[2].Image.Bounds(); b.Dx() != 400 || b.Dy() != 600 || p[2].Width != 400 {
 		t.Errorf("page 3 at 200 DPI is %v, want 400×600", b)
 	}
-	if RendererStartup() <= 0 {
-		t.Errorf("the renderer's start-up was not measured")
-	}
 }
 
 // A digital page's text layer is returned when asked, else it is rendered.
