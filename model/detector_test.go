@@ -242,22 +242,11 @@ func TestDetectorBatchAndOverrides(t *testing.T) {
 // picture as displayed, boxes in its displayed pixels.
 func TestDetectorEXIFRotated(t *testing.T) {
 	p := pictures[1] // 300×500 displayed
-	dir := t.TempDir()
 	var b bytes.Buffer
 	if err := png.Encode(&b, p.image()); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(dir+"/up.png", b.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	docmake.Pillow(t, dir, `
-ex = Image.Exif(); ex[0x0112] = 6
-Image.open("up.png").convert("RGB").transpose(Image.Transpose.ROTATE_90).save("phone.jpg", quality=95, exif=ex.tobytes())
-`)
-	data, err := os.ReadFile(dir + "/phone.jpg")
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := docmake.TurnedPhoto(t, b.Bytes(), "ROTATE_90", 6)
 	img, err := document.DecodeImage(data, document.Options{})
 	if err != nil {
 		t.Fatal(err)
