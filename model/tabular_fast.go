@@ -11,7 +11,7 @@ import (
 // It reports false for anything else (other keys, names, strings, wrong
 // count, odd numbers), and the general parser then decides, with its error.
 func fastFeatureList(data []byte, row []float32) bool {
-	p := fastParser{b: data}
+	p := fastParser{scanner{b: data}}
 	if !p.lit('{') || !p.lit('"') || !p.word("features") || !p.lit(':') || !p.lit('[') {
 		return false
 	}
@@ -28,30 +28,10 @@ func fastFeatureList(data []byte, row []float32) bool {
 	if !p.lit(']') || !p.lit('}') {
 		return false
 	}
-	p.space()
-	return p.i == len(p.b)
+	return p.atEnd()
 }
 
-type fastParser struct {
-	b []byte
-	i int
-}
-
-func (p *fastParser) space() {
-	for p.i < len(p.b) && (p.b[p.i] == ' ' || p.b[p.i] == '\t' || p.b[p.i] == '\n' || p.b[p.i] == '\r') {
-		p.i++
-	}
-}
-
-// lit skips white space and then one expected byte.
-func (p *fastParser) lit(c byte) bool {
-	p.space()
-	if p.i < len(p.b) && p.b[p.i] == c {
-		p.i++
-		return true
-	}
-	return false
-}
+type fastParser struct{ scanner }
 
 // word matches the rest of a key right after its opening quote.
 func (p *fastParser) word(w string) bool {
@@ -98,13 +78,4 @@ func (p *fastParser) number() (float32, bool) {
 		return 0, false
 	}
 	return x, true
-}
-
-func (p *fastParser) digits() int {
-	n := 0
-	for p.i < len(p.b) && p.b[p.i] >= '0' && p.b[p.i] <= '9' {
-		p.i++
-		n++
-	}
-	return n
 }

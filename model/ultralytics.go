@@ -65,23 +65,23 @@ func (u *UltralyticsExport) modelTask() (string, error) {
 // names as: {0: 'person', 1: 'bicycle', 2: "o'clock"}. Ids must be
 // 0..n-1.
 func parsePyNames(s string) ([]string, error) {
-	p := pyParser{s: strings.TrimSpace(s)}
-	if !p.eat('{') {
+	p := pyParser{scanner{b: []byte(strings.TrimSpace(s))}}
+	if !p.lit('{') {
 		return nil, fmt.Errorf("%q is not a {id: 'name'} dict", clip(s))
 	}
 	byID := map[int]string{}
-	for !p.eat('}') {
-		if len(byID) > 0 && !p.eat(',') {
+	for !p.lit('}') {
+		if len(byID) > 0 && !p.lit(',') {
 			return nil, fmt.Errorf("expected , at offset %d of %q", p.i, clip(s))
 		}
-		if p.eat('}') { // a trailing comma
+		if p.lit('}') { // a trailing comma
 			break
 		}
 		id, err := p.int()
 		if err != nil {
 			return nil, err
 		}
-		if !p.eat(':') {
+		if !p.lit(':') {
 			return nil, fmt.Errorf("expected : after id %d", id)
 		}
 		name, err := p.str()
@@ -93,7 +93,7 @@ func parsePyNames(s string) ([]string, error) {
 		}
 		byID[id] = name
 	}
-	if p.skip(); p.i != len(p.s) {
+	if !p.atEnd() {
 		return nil, fmt.Errorf("trailing text after the dict in %q", clip(s))
 	}
 	out := make([]string, len(byID))
@@ -123,33 +123,17 @@ func parseIntList(s string) ([]int, error) {
 	return out, nil
 }
 
-type pyParser struct {
-	s string
-	i int
-}
-
-func (p *pyParser) skip() {
-	for p.i < len(p.s) && strings.ContainsRune(" \t\r\n", rune(p.s[p.i])) {
-		p.i++
-	}
-}
-
-func (p *pyParser) eat(c byte) bool {
-	p.skip()
-	if p.i < len(p.s) && p.s[p.i] == c {
-		p.i++
-		return true
-	}
-	return false
-}
+// pyParser reads a Python literal.
+type pyParser struct{ scanner }
 
 func (p *pyParser) int() (int, error) {
-	p.skip()
+	p.space()
 	start := p.i
-	for p.i < len(p.s) && (p.s[p.i] >= '0' && p.s[p.i] <= '9' || p.i == start && p.s[p.i] == '-') {
+	if p.i < len(p.b) && p.b[p.i] == '-' {
 		p.i++
 	}
-	n, err := strconv.Atoi(p.s[start:p.i])
+	p.digits()
+	n, err := strconv.Atoi(string(p.b[start:p.i]))
 	if err != nil {
 		return 0, fmt.Errorf("expected a class id at offset %d", start)
 	}
@@ -160,21 +144,21 @@ func (p *pyParser) int() (int, error) {
 // backslash escapes as repr() writes them (\\, \', \", \n, \t, \xNN,
 // \uNNNN).
 func (p *pyParser) str() (string, error) {
-	p.skip()
-	if p.i >= len(p.s) || (p.s[p.i] != '\'' && p.s[p.i] != '"') {
+	p.space()
+	if p.i >= len(p.b) || (p.b[p.i] != '\'' && p.b[p.i] != '"') {
 		return "", fmt.Errorf("expected a quoted name at offset %d", p.i)
 	}
-	q := p.s[p.i]
+	q := p.b[p.i]
 	p.i++
 	var sb strings.Builder
-	for p.i < len(p.s) {
-		c := p.s[p.i]
+	for p.i < len(p.b) {
+		c := p.b[p.i]
 		switch {
 		case c == q:
 			p.i++
 			return sb.String(), nil
-		case c == '\\' && p.i+1 < len(p.s):
-			r, n, err := pyEscape(p.s[p.i:])
+		case c == '\\' && p.i+1 < len(p.b):
+			r, n, err := pyEscape(p.b[p.i:])
 			if err != nil {
 				return "", err
 			}
@@ -188,7 +172,7 @@ func (p *pyParser) str() (string, error) {
 	return "", fmt.Errorf("unterminated string")
 }
 
-func pyEscape(s string) (string, int, error) {
+func pyEscape(s []byte) (string, int, error) {
 	switch s[1] {
 	case 'n':
 		return "\n", 2, nil
@@ -201,13 +185,13 @@ func pyEscape(s string) (string, int, error) {
 		if len(s) < 2+n {
 			return "", 0, fmt.Errorf("short \\%c escape", s[1])
 		}
-		v, err := strconv.ParseUint(s[2:2+n], 16, 32)
+		v, err := strconv.ParseUint(string(s[2:2+n]), 16, 32)
 		if err != nil {
 			return "", 0, fmt.Errorf("bad \\%c escape: %w", s[1], err)
 		}
 		return string(rune(v)), 2 + n, nil
 	}
-	return s[1:2], 2, nil // \\ \' \" and anything else: the character itself
+	return string(s[1:2]), 2, nil // \\ \' \" and anything else: the character itself
 }
 
 func clip(s string) string {
