@@ -73,6 +73,14 @@ type task struct {
 // too large for the item, and a claim write comes first only for jobs that
 // are claimed (record files, BATCHINFER_CLAIM).
 func (w *Worker) Process(ctx context.Context, inv *jobs.Invocation) Outcome {
+	out := w.process(ctx, inv)
+	w.delayRetries(ctx, inv, out)
+	return out
+}
+
+// process is Process but for delaying the retries, which the poller does
+// itself once it has let go of their messages (poll.go).
+func (w *Worker) process(ctx context.Context, inv *jobs.Invocation) Outcome {
 	ctx, m := w.startMetrics(ctx)
 	deadline := w.deadline(ctx)
 	// Work stops at the margin so the response (and the deletes Lambda does
@@ -91,9 +99,7 @@ func (w *Worker) Process(ctx context.Context, inv *jobs.Invocation) Outcome {
 	w.run(workCtx, finishCtx, inv, tasks, deadline) // lookup → claim → work → failures (fifo.go)
 	w.settleDuplicates(tasks)
 	w.finishMetrics(m, inv, tasks)
-	out := w.report(inv, tasks)
-	w.delayRetries(ctx, inv, out)
-	return out
+	return w.report(inv, tasks)
 }
 
 // plan makes one task per job and folds repeated deliveries of one job_id
