@@ -161,19 +161,20 @@ func (w *Worker) write(ctx context.Context, t *task) {
 	w.completeClaimed(ctx, t)
 }
 
+// putTaken names, in a claim's terms, the items a Put found taken.
+var putTaken = map[store.PutOutcome]store.ClaimOutcome{
+	store.PutDone: store.Done, store.PutBusy: store.Busy, store.PutConflict: store.Conflict,
+}
+
 // settlePut applies what an optimistic Put found.
 func (w *Worker) settlePut(ctx context.Context, t *task, res store.PutResult) {
 	switch res.Outcome {
 	case store.Written:
 		w.settleWritten(ctx, t)
-	case store.PutDone:
-		w.duplicate(ctx, t, res.Existing)
-	case store.PutBusy:
-		t.retry(busyErr(t.job.ID))
-	case store.PutConflict:
-		t.failWith(conflictErr(t.job.ID))
 	case store.PutStale:
 		t.ack("the job was reset for reprocessing after this delivery began; the new delivery runs it")
+	default:
+		w.settleTaken(ctx, t, putTaken[res.Outcome], res.Existing)
 	}
 }
 

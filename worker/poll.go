@@ -169,7 +169,10 @@ func (p *Poller) receiveLoop(ctx context.Context, tg pollTarget, wg *sync.WaitGr
 		if err != nil {
 			failures++
 			log.Warn("receive failed", "err", err, "failures", failures)
-			sleep(ctx, min(time.Duration(failures)*time.Second, 20*time.Second))
+			select { // a pause growing with the failures, cut short by the stop
+			case <-time.After(min(time.Duration(failures)*time.Second, 20*time.Second)):
+			case <-ctx.Done():
+			}
 		} else {
 			failures = 0
 		}
@@ -257,16 +260,4 @@ func (p *Poller) process(ctx context.Context, tg pollTarget, batch []events.SQSM
 	}
 	p.w.logger().Info("batch done", "messages", len(batch), "succeeded", out.Succeeded, "failed", out.Failed,
 		"skipped", out.Skipped, "retried", out.Retried, "ms", time.Since(at).Milliseconds())
-}
-
-func sleep(ctx context.Context, d time.Duration) {
-	if d <= 0 {
-		return
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-	case <-ctx.Done():
-	}
 }

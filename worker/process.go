@@ -268,16 +268,15 @@ func (w *Worker) settleFound(ctx context.Context, t *task, ex *store.Record, now
 	switch {
 	case ex.PayloadHash != "" && ex.PayloadHash != t.job.PayloadHash:
 		if t.state == pending {
-			t.failWith(conflictErr(t.job.ID))
-			t.token = "" // the item belongs to the other payload
+			w.settleTaken(ctx, t, store.Conflict, ex)
 		}
 	case t.reruns(ex):
 		t.existing = nil
 		w.rerun(ctx, t)
 	case ex.Status.Final():
-		w.duplicate(ctx, t, ex)
+		w.settleTaken(ctx, t, store.Done, ex)
 	case t.state == pending && ex.LeaseExpiresAt >= now:
-		t.retry(busyErr(t.job.ID))
+		w.settleTaken(ctx, t, store.Busy, ex)
 	}
 }
 
@@ -306,13 +305,21 @@ func (w *Worker) rerun(ctx context.Context, t *task) {
 	}
 }
 
-// busyErr is a job another attempt holds: retried, it finds the outcome.
-func busyErr(id string) error {
-	return jobs.Errorf(jobs.CodeInProgress, "another invocation is working on job %q", id)
-}
-
-func conflictErr(id string) error {
-	return jobs.Errorf(jobs.CodeIdempotencyConflict, "job_id %q was already used for a different payload", id)
+// settleTaken ends t when its job's item is not this attempt's to write,
+// as a lookup, a claim or a write found it (outcome in a claim's terms):
+// a finished job (this delivery is a duplicate), one another attempt holds
+// (retried, it finds the outcome), or another payload's (t fails, and
+// writes nothing over that item).
+func (w *Worker) settleTaken(ctx context.Context, t *task, outcome store.ClaimOutcome, ex *store.Record) {
+	switch outcome {
+	case store.Done:
+		w.duplicate(ctx, t, ex)
+	case store.Busy:
+		t.retry(jobs.Errorf(jobs.CodeInProgress, "another invocation is working on job %q", t.job.ID))
+	case store.Conflict:
+		t.failWith(jobs.Errorf(jobs.CodeIdempotencyConflict, "job_id %q was already used for a different payload", t.job.ID))
+		t.token = ""
+	}
 }
 
 // claim takes the idempotency claim of every task that is claimed.
@@ -345,17 +352,11 @@ func (w *Worker) claimOne(ctx context.Context, t *task, lease time.Duration) {
 		t.retry(err)
 		return
 	}
-	switch res.Outcome {
-	case store.Done:
-		w.duplicate(ctx, t, res.Existing)
-	case store.Busy:
-		t.retry(busyErr(t.job.ID))
-	case store.Conflict:
-		t.failWith(conflictErr(t.job.ID))
-		t.token = ""
-	case store.Claimed:
-		t.claimed, t.token, t.existing = true, res.Token, res.Existing
+	if res.Outcome != store.Claimed {
+		w.settleTaken(ctx, t, res.Outcome, res.Existing)
+		return
 	}
+	t.claimed, t.token, t.existing = true, res.Token, res.Existing
 }
 
 // settleDuplicates gives repeated deliveries inside the invocation their

@@ -357,10 +357,9 @@ func (fr *fileRun) stop(ctx context.Context, err error) {
 		err = jobs.Errorf(jobs.CodeDeadline, "record file paused at record %d (offset %d): the invocation ran out of time", fr.committed.Records, fr.committed.Offset)
 	}
 	if !fr.carry(ctx) {
-		fr.cur = cloneProgress(fr.committed)
+		fr.cur = cloneProgress(fr.committed) // nothing further to count: release as committed
 	}
 	if serr := fr.commit(ctx, time.Time{}); serr != nil {
-		fr.cur = cloneProgress(fr.committed)
 		fr.w.logger().Warn("could not release a paused record file; it resumes when its lease ends", "job_id", t.job.ID, "err", serr)
 	}
 	if fr.committed.Offset > fr.started && fr.w.continueMessage(ctx, t) {
