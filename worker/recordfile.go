@@ -149,11 +149,11 @@ func (fr *fileRun) process(ctx context.Context) error {
 
 // readerOptions resume the reader at the committed offset.
 func (fr *fileRun) readerOptions() jobs.RecordReaderOptions {
-	return jobs.RecordReaderOptions{
+	return fr.entityOptions(jobs.RecordReaderOptions{
 		Format: fr.t.file.format, Gzipped: fr.t.file.gzipped,
 		Features: fr.t.model.Manifest().Preprocess.Features,
 		Offset:   fr.committed.Offset, NextNum: fr.committed.Records + 1, Header: fr.committed.Header,
-	}
+	})
 }
 
 // pack is one batch of parsed records, or the stream's failure.
