@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/batchinfer/batchinfer/scan"
 )
 
 // UltralyticsExport is what an Ultralytics export (`yolo export
@@ -65,23 +67,23 @@ func (u *UltralyticsExport) modelTask() (string, error) {
 // names as: {0: 'person', 1: 'bicycle', 2: "o'clock"}. Ids must be
 // 0..n-1.
 func parsePyNames(s string) ([]string, error) {
-	p := pyParser{scanner{b: []byte(strings.TrimSpace(s))}}
-	if !p.lit('{') {
+	p := pyParser{scan.Scanner{B: []byte(strings.TrimSpace(s))}}
+	if !p.Lit('{') {
 		return nil, fmt.Errorf("%q is not a {id: 'name'} dict", clip(s))
 	}
 	byID := map[int]string{}
-	for !p.lit('}') {
-		if len(byID) > 0 && !p.lit(',') {
-			return nil, fmt.Errorf("expected , at offset %d of %q", p.i, clip(s))
+	for !p.Lit('}') {
+		if len(byID) > 0 && !p.Lit(',') {
+			return nil, fmt.Errorf("expected , at offset %d of %q", p.I, clip(s))
 		}
-		if p.lit('}') { // a trailing comma
+		if p.Lit('}') { // a trailing comma
 			break
 		}
 		id, err := p.int()
 		if err != nil {
 			return nil, err
 		}
-		if !p.lit(':') {
+		if !p.Lit(':') {
 			return nil, fmt.Errorf("expected : after id %d", id)
 		}
 		name, err := p.str()
@@ -93,7 +95,7 @@ func parsePyNames(s string) ([]string, error) {
 		}
 		byID[id] = name
 	}
-	if !p.atEnd() {
+	if !p.AtEnd() {
 		return nil, fmt.Errorf("trailing text after the dict in %q", clip(s))
 	}
 	out := make([]string, len(byID))
@@ -124,16 +126,16 @@ func parseIntList(s string) ([]int, error) {
 }
 
 // pyParser reads a Python literal.
-type pyParser struct{ scanner }
+type pyParser struct{ scan.Scanner }
 
 func (p *pyParser) int() (int, error) {
-	p.space()
-	start := p.i
-	if p.i < len(p.b) && p.b[p.i] == '-' {
-		p.i++
+	p.Space()
+	start := p.I
+	if p.I < len(p.B) && p.B[p.I] == '-' {
+		p.I++
 	}
-	p.digits()
-	n, err := strconv.Atoi(string(p.b[start:p.i]))
+	p.Digits()
+	n, err := strconv.Atoi(string(p.B[start:p.I]))
 	if err != nil {
 		return 0, fmt.Errorf("expected a class id at offset %d", start)
 	}
@@ -144,29 +146,29 @@ func (p *pyParser) int() (int, error) {
 // backslash escapes as repr() writes them (\\, \', \", \n, \t, \xNN,
 // \uNNNN).
 func (p *pyParser) str() (string, error) {
-	p.space()
-	if p.i >= len(p.b) || (p.b[p.i] != '\'' && p.b[p.i] != '"') {
-		return "", fmt.Errorf("expected a quoted name at offset %d", p.i)
+	p.Space()
+	if p.I >= len(p.B) || (p.B[p.I] != '\'' && p.B[p.I] != '"') {
+		return "", fmt.Errorf("expected a quoted name at offset %d", p.I)
 	}
-	q := p.b[p.i]
-	p.i++
+	q := p.B[p.I]
+	p.I++
 	var sb strings.Builder
-	for p.i < len(p.b) {
-		c := p.b[p.i]
+	for p.I < len(p.B) {
+		c := p.B[p.I]
 		switch {
 		case c == q:
-			p.i++
+			p.I++
 			return sb.String(), nil
-		case c == '\\' && p.i+1 < len(p.b):
-			r, n, err := pyEscape(p.b[p.i:])
+		case c == '\\' && p.I+1 < len(p.B):
+			r, n, err := pyEscape(p.B[p.I:])
 			if err != nil {
 				return "", err
 			}
 			sb.WriteString(r)
-			p.i += n
+			p.I += n
 		default:
 			sb.WriteByte(c)
-			p.i++
+			p.I++
 		}
 	}
 	return "", fmt.Errorf("unterminated string")
