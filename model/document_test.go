@@ -143,11 +143,7 @@ func runFlow(t *testing.T, m *Model, f *Flow) map[string]any {
 // max_pages are refused.
 func TestPageOCRTextLayerAndMaxPages(t *testing.T) {
 	dir := modelDirWith(t, "ppocr-page", func(m *Manifest) { m.Preprocess.TextLayer, m.Preprocess.MaxPages = true, 2 })
-	m, err := Load(dir, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
+	m := loadDir(t, dir)
 	scan := textimg.Pages(1, 9)[0]
 	lines := []string{"Invoice 2026-0142", "Total due: 1,250.00 EUR"}
 	pdf := docmake.PDF([]docmake.PDFPage{{Lines: lines}, {JPEG: asJPEG(t, scan), Width: scan.W, Height: scan.H, DPI: 200}})
