@@ -14,28 +14,18 @@ import (
 	"github.com/batchinfer/batchinfer/internal/textimg"
 )
 
-// asJPEG re-encodes a rendered page as a scanner would store it.
-func asJPEG(t *testing.T, p textimg.Page) []byte {
-	t.Helper()
-	img, _, err := image.Decode(bytes.NewReader(p.Data))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var b bytes.Buffer
-	if err := jpeg.Encode(&b, img, &jpeg.Options{Quality: 92}); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
-}
-
 // scannedPDF is the pages as a scanned PDF at 200 DPI: rendered back at
 // the default 200 DPI, each page has its own pixels again.
 func scannedPDF(t *testing.T, pages []textimg.Page) []byte {
-	var pp []docmake.PDFPage
-	for _, p := range pages {
-		pp = append(pp, docmake.PDFPage{JPEG: asJPEG(t, p), Width: p.W, Height: p.H, DPI: 200})
+	data := make([][]byte, len(pages))
+	for i, p := range pages {
+		data[i] = p.Data
 	}
-	return docmake.PDF(pp)
+	pdf, err := docmake.ScannedPDF(data...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pdf
 }
 
 // checkPageText scores one page of a document's output against its truth.
@@ -146,7 +136,11 @@ func TestPageOCRTextLayerAndMaxPages(t *testing.T) {
 	m := loadDir(t, dir)
 	scan := textimg.Pages(1, 9)[0]
 	lines := []string{"Invoice 2026-0142", "Total due: 1,250.00 EUR"}
-	pdf := docmake.PDF([]docmake.PDFPage{{Lines: lines}, {JPEG: asJPEG(t, scan), Width: scan.W, Height: scan.H, DPI: 200}})
+	scanned, err := docmake.ScanPage(scan.Data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pdf := docmake.PDF([]docmake.PDFPage{{Lines: lines}, scanned})
 	res := readPages(t, m, [][]byte{pdf})[0]
 	got := res["pages"].([]any)
 	digital := got[0].(map[string]any)
