@@ -10,17 +10,14 @@ import (
 
 	"github.com/batchinfer/batchinfer/engine"
 	feat "github.com/batchinfer/batchinfer/features"
-	"github.com/batchinfer/batchinfer/internal/testenv"
+	"github.com/batchinfer/batchinfer/internal/testenv/modelenv"
 	"github.com/batchinfer/batchinfer/jobs"
-	"github.com/batchinfer/batchinfer/model"
 	"github.com/batchinfer/batchinfer/store"
 )
 
 // irisFeat is the iris forest whose petal measurements are stored per
 // flower (models/iris-feat/manifest.json: feature_source flower_id).
-var irisFeat = testenv.Shared("load iris-feat", func() (*model.Model, error) {
-	return model.Load(testenv.CacheDir()+"/models/iris-feat", model.Options{IntraOpThreads: 1})
-})
+var irisFeat = modelenv.Shared("iris-feat")
 
 // featureFixture is a fixture whose worker also serves iris-feat, its
 // features read from a table of n flowers through a counted client: even
@@ -28,7 +25,7 @@ var irisFeat = testenv.Shared("load iris-feat", func() (*model.Model, error) {
 // (row 101).
 func featureFixture(t *testing.T, n int) (*fixture, *store.RequestCounter) {
 	f := newFixture(t)
-	eng, err := engine.New(append(slices.Clone(models), irisFeat(t)))
+	eng, err := engine.New(append(slices.Clone(models), irisFeat(t)...))
 	if err != nil {
 		t.Fatal(err)
 	}
