@@ -42,7 +42,7 @@ func (fr *fileRun) open(ctx context.Context) (sizedBody, error) {
 	if b.size > w.Config.maxRecordFileBytes() {
 		b.r.Close()
 		return b, jobs.Errorf(jobs.CodeInputTooLarge, "record file %s is %d bytes, over %s=%d",
-			t.rec.Input, b.size, settings.MaxRecordFileBytes.Name, w.Config.maxRecordFileBytes())
+			t.job.Input, b.size, settings.MaxRecordFileBytes.Name, w.Config.maxRecordFileBytes())
 	}
 	return b, nil
 }
