@@ -14,20 +14,6 @@ import (
 	"github.com/batchinfer/batchinfer/internal/textimg"
 )
 
-// scannedPDF is the pages as a scanned PDF at 200 DPI: rendered back at
-// the default 200 DPI, each page has its own pixels again.
-func scannedPDF(t *testing.T, pages []textimg.Page) []byte {
-	data := make([][]byte, len(pages))
-	for i, p := range pages {
-		data[i] = p.Data
-	}
-	pdf, err := docmake.ScannedPDF(data...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pdf
-}
-
 // checkPageText scores one page of a document's output against its truth.
 func checkPageText(t *testing.T, name string, p textimg.Page, got map[string]any) {
 	t.Helper()
@@ -42,7 +28,7 @@ func checkPageText(t *testing.T, name string, p textimg.Page, got map[string]any
 func TestPageOCRReadsEveryPDFPage(t *testing.T) {
 	m := load(t, "ppocr-page")
 	pages := textimg.Pages(3, 21)
-	res := readPages(t, m, [][]byte{scannedPDF(t, pages)})[0]
+	res := readPages(t, m, [][]byte{textimg.ScannedPDF(t, pages...)})[0]
 	got := res["pages"].([]any)
 	if len(got) != 3 || res["page_count"] != 3 {
 		t.Fatalf("%d pages, want 3: %v", len(got), res)
