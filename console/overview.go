@@ -48,7 +48,8 @@ type jobRow struct {
 	ID, Input, Status, Model, Result, Age string
 }
 
-// maxListed bounds the items read per status for the overview.
+// maxListed bounds the items read per status for the overview: the
+// newest, so a busy window still shows its latest jobs.
 const maxListed = 2000
 
 func (s *Server) overview(w http.ResponseWriter, r *http.Request) {
@@ -57,7 +58,7 @@ func (s *Server) overview(w http.ResponseWriter, r *http.Request) {
 	var recs []store.Record
 	page := overviewPage{Since: strings.TrimSuffix(strings.TrimSuffix(since.String(), "0s"), "0m")}
 	for _, st := range statuses {
-		list, err := s.Results.ListByStatus(r.Context(), st, now.Add(-since), maxListed)
+		list, err := s.Results.ListWindow(r.Context(), st, store.Window{Since: now.Add(-since), Newest: true}, maxListed)
 		if err != nil {
 			s.fail(w, "list "+string(st)+" jobs", err)
 			return
