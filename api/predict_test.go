@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -19,17 +20,28 @@ import (
 	"github.com/batchinfer/batchinfer/model"
 )
 
-// irisEngine serves the real iris model, loaded once per test binary.
-var irisEngine = testenv.Shared("load iris-rf", func() (*engine.Engine, error) {
-	if err := model.InitRuntime(testenv.ORTLibPath()); err != nil {
-		return nil, err
-	}
-	m, err := model.Load(testenv.CacheDir()+"/models/iris-rf", model.Options{IntraOpThreads: 1})
-	if err != nil {
-		return nil, err
-	}
-	return engine.New([]*model.Model{m})
-})
+// irisEngine serves the real iris model.
+var irisEngine = engineOf("iris-rf")
+
+// engineOf is the getter of an engine serving the named models of
+// .cache/models, loaded once per test binary on first use, one intra-op
+// thread each (the share of one vCPU a warm Lambda has).
+func engineOf(names ...string) func(testing.TB) *engine.Engine {
+	return testenv.Shared("load "+strings.Join(names, " and "), func() (*engine.Engine, error) {
+		if err := model.InitRuntime(testenv.ORTLibPath()); err != nil {
+			return nil, err
+		}
+		ms := make([]*model.Model, len(names))
+		for i, name := range names {
+			m, err := model.Load(filepath.Join(testenv.CacheDir(), "models", name), model.Options{IntraOpThreads: 1})
+			if err != nil {
+				return nil, err
+			}
+			ms[i] = m
+		}
+		return engine.New(ms)
+	})
+}
 
 // predictServer serves p behind the front door (key testKey) over real HTTP.
 func predictServer(t testing.TB, p *Predictor) string {
