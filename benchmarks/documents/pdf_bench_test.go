@@ -1,10 +1,7 @@
 package documents
 
 import (
-	"bytes"
 	"context"
-	"image"
-	"image/jpeg"
 	"testing"
 	"time"
 
@@ -31,20 +28,16 @@ func BenchmarkPDFvsPNG(b *testing.B) {
 	}
 	pages := textimg.Pages(20, 42)
 	var pngs []engine.Item
-	var pp []docmake.PDFPage
+	var data [][]byte
 	for _, p := range pages {
 		pngs = append(pngs, engine.Item{Model: m, Input: model.Input{Data: p.Data}})
-		img, _, err := image.Decode(bytes.NewReader(p.Data))
-		if err != nil {
-			b.Fatal(err)
-		}
-		var j bytes.Buffer
-		if err := jpeg.Encode(&j, img, &jpeg.Options{Quality: 92}); err != nil {
-			b.Fatal(err)
-		}
-		pp = append(pp, docmake.PDFPage{JPEG: j.Bytes(), Width: p.W, Height: p.H, DPI: 200})
+		data = append(data, p.Data)
 	}
-	pdf := []engine.Item{{Model: m, Input: model.Input{Data: docmake.PDF(pp)}}}
+	scanned, err := docmake.ScannedPDF(data...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	pdf := []engine.Item{{Model: m, Input: model.Input{Data: scanned}}}
 	check := func(preds []engine.Prediction) {
 		for _, p := range preds {
 			if p.Err != nil {
