@@ -49,8 +49,12 @@ func IsTensorRequest(body []byte) bool {
 // A request the protocol refuses is an invalid_tensor *Error naming the
 // input and what was expected.
 func ParseTensorRequest(body []byte) ([]Tensor, error) {
+	body = bytes.TrimPrefix(body, utf8BOM)
+	if ts, ok := fastTensorRequest(body); ok {
+		return ts, nil
+	}
 	var req map[string]json.RawMessage
-	if err := json.Unmarshal(bytes.TrimPrefix(body, utf8BOM), &req); err != nil || req == nil {
+	if err := json.Unmarshal(body, &req); err != nil || req == nil {
 		return nil, Errorf(CodeInvalidTensor, `a tensor request must be a JSON object {"inputs": [...]}`)
 	}
 	return decodeTensorRequest(req, "")
@@ -73,6 +77,15 @@ func decodeTensorRequest(req map[string]json.RawMessage, path string) ([]Tensor,
 
 // decodeTensors reads a request's "inputs" array.
 func decodeTensors(raw json.RawMessage, field string) ([]Tensor, error) {
+	if ts, ok := fastTensorArray(raw); ok {
+		return ts, nil
+	}
+	return decodeTensorsSlow(raw, field)
+}
+
+// decodeTensorsSlow is decodeTensors through encoding/json, for whatever
+// the fast path does not take; it words every error.
+func decodeTensorsSlow(raw json.RawMessage, field string) ([]Tensor, error) {
 	var items []json.RawMessage
 	if err := json.Unmarshal(raw, &items); err != nil || firstByte(raw) != '[' {
 		return nil, Errorf(CodeInvalidTensor, `"%s" must be an array of {"name", "shape", "datatype", "data"}`, field)
