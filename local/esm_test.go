@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -20,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/batchinfer/batchinfer/internal/testenv"
 )
 
 // queue is one fresh fauxqs queue for a test.
@@ -353,13 +353,8 @@ func checkMessageAttributes(t *testing.T, raw json.RawMessage) {
 // SQS event from the module cache.
 func sampleRecordKeys(t *testing.T) []string {
 	t.Helper()
-	dir := goModDir(t, "github.com/aws/aws-lambda-go")
-	raw, err := os.ReadFile(filepath.Join(dir, "events", "testdata", "sqs-event.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var ev struct{ Records []map[string]json.RawMessage }
-	if err := json.Unmarshal(raw, &ev); err != nil || len(ev.Records) == 0 {
+	if err := json.Unmarshal(testenv.LambdaSample(t, "sqs-event.json"), &ev); err != nil || len(ev.Records) == 0 {
 		t.Fatalf("sample event: %v", err)
 	}
 	var keys []string
