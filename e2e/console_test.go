@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"image"
 	"image/png"
+	"io"
 	"maps"
 	"net/http"
 	"os"
@@ -243,9 +244,13 @@ func consoleImage(t *testing.T, url string) image.Image {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	img, _, err := image.Decode(resp.Body)
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, _, err := image.Decode(bytes.NewReader(body))
 	if err != nil || !strings.HasPrefix(resp.Header.Get("Content-Type"), "image/") {
-		t.Fatalf("GET %s: %d %s: %v", url, resp.StatusCode, resp.Header.Get("Content-Type"), err)
+		t.Fatalf("GET %s: %d %s %.200q: %v", url, resp.StatusCode, resp.Header.Get("Content-Type"), body, err)
 	}
 	return img
 }
