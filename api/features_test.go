@@ -2,8 +2,12 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"os"
 	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/batchinfer/batchinfer/features"
 	"github.com/batchinfer/batchinfer/store"
@@ -11,11 +15,25 @@ import (
 
 // featEngine serves iris-feat: the iris forest whose petal measurements
 // are stored per flower (models/iris-feat/manifest.json).
-var featEngine = engineOf("iris-feat")
+var featEngine = sharedEngine("iris-feat")
+
+// countedTable makes a table keyed by key on the emulator, named after
+// prefix, with a client whose requests counter counts.
+func countedTable(t *testing.T, prefix, key string) (*dynamodb.Client, *store.RequestCounter, string) {
+	t.Helper()
+	c := awsCfg.Copy()
+	counter := store.CountRequests(&c)
+	db := dynamodb.NewFromConfig(c)
+	table := fmt.Sprintf("%s-%d-%d", prefix, os.Getpid()%100000, seq.Add(1))
+	if err := store.EnsureFeatureTable(context.Background(), db, table, key); err != nil {
+		t.Fatal(err)
+	}
+	return db, counter, table
+}
 
 func TestPredictJoinsStoredFeatures(t *testing.T) {
 	ctx := context.Background()
-	db, table, counter := featureTable(t, "flowers", "flower_id")
+	db, counter, table := countedTable(t, "flowers", "flower_id")
 	// Fisher's rows 1 (setosa) and 101 (virginica): their petals stored.
 	if err := store.PutEntities(ctx, db, table, []map[string]any{
 		{"flower_id": "f-1", "petal_length": 1.4, "petal_width": 0.2},

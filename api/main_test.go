@@ -32,20 +32,6 @@ func TestMain(m *testing.M) {
 	}})
 }
 
-// featureTable creates a fresh feature table keyed by key (prefix names
-// it) on a DynamoDB client whose requests counter counts.
-func featureTable(t *testing.T, prefix, key string) (db *dynamodb.Client, table string, counter *store.RequestCounter) {
-	t.Helper()
-	c := awsCfg.Copy()
-	counter = store.CountRequests(&c)
-	db = dynamodb.NewFromConfig(c)
-	table = fmt.Sprintf("%s-%d-%d", prefix, os.Getpid()%100000, seq.Add(1))
-	if err := store.EnsureFeatureTable(context.Background(), db, table, key); err != nil {
-		t.Fatal(err)
-	}
-	return db, table, counter
-}
-
 // fixture is one provisioned system with a front door over real HTTP.
 type fixture struct {
 	url     string

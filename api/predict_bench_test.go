@@ -16,7 +16,7 @@ import (
 )
 
 // benchEngine serves iris-rf and ppocr-rec.
-var benchEngine = engineOf("iris-rf", "ppocr-rec")
+var benchEngine = sharedEngine("iris-rf", "ppocr-rec")
 
 // BenchmarkPredictLatency is warm single-request latency, sequential:
 // "engine" calls Engine.Predict on the decoded input, "http" sends

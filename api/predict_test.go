@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,31 +16,24 @@ import (
 
 	"github.com/batchinfer/batchinfer/engine"
 	"github.com/batchinfer/batchinfer/internal/testenv"
+	"github.com/batchinfer/batchinfer/internal/testenv/modelenv"
 	"github.com/batchinfer/batchinfer/model"
 )
 
-// irisEngine serves the real iris model.
-var irisEngine = engineOf("iris-rf")
-
-// engineOf is the getter of an engine serving the named models of
-// .cache/models, loaded once per test binary on first use, one intra-op
-// thread each (the share of one vCPU a warm Lambda has).
-func engineOf(names ...string) func(testing.TB) *engine.Engine {
-	return testenv.Shared("load "+strings.Join(names, " and "), func() (*engine.Engine, error) {
-		if err := model.InitRuntime(testenv.ORTLibPath()); err != nil {
+// sharedEngine serves the named cached models, loaded once per test binary
+// with one intra-op thread each (the share of one vCPU a warm Lambda has).
+func sharedEngine(names ...string) func(testing.TB) *engine.Engine {
+	return testenv.Shared("serve "+strings.Join(names, ", "), func() (*engine.Engine, error) {
+		ms, err := modelenv.Open(model.Options{IntraOpThreads: 1}, names...)
+		if err != nil {
 			return nil, err
-		}
-		ms := make([]*model.Model, len(names))
-		for i, name := range names {
-			m, err := model.Load(filepath.Join(testenv.CacheDir(), "models", name), model.Options{IntraOpThreads: 1})
-			if err != nil {
-				return nil, err
-			}
-			ms[i] = m
 		}
 		return engine.New(ms)
 	})
 }
+
+// irisEngine serves the real iris model.
+var irisEngine = sharedEngine("iris-rf")
 
 // predictServer serves p behind the front door (key testKey) over real HTTP.
 func predictServer(t testing.TB, p *Predictor) string {
