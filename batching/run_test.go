@@ -230,22 +230,20 @@ func checkFailures(t *testing.T, rows []Tensor, results []Result, want []error) 
 // errAny marks an expected error whose identity does not matter.
 var errAny = errors.New("any error")
 
-func TestRunStopsWhenContextIsDone(t *testing.T) {
-	rows := make([]Tensor, 12)
-	for i := range rows {
-		rows[i] = seq(float32(i), 4)
-	}
-	rows[10] = poisonRow(4)
-	lim := Limits{MaxBatch: 4} // packs: rows 0-3, 4-7, 8-11 (equal sizes keep index order)
+// stopCase is one TestRunStopsWhenContextIsDone case: run is the RunFunc,
+// given the context's cancel and the count of calls so far.
+type stopCase struct {
+	name      string
+	run       func(cancel context.CancelFunc, calls *atomic.Int64) RunFunc
+	cancelNow bool
+	wantOK    int // rows 0..wantOK-1 succeed, the rest get ctx's error
+	wantCalls int64
+	wantErr   error
+}
 
-	tests := []struct {
-		name      string
-		run       func(cancel context.CancelFunc, calls *atomic.Int64) RunFunc
-		cancelNow bool
-		wantOK    int // rows 0..wantOK-1 succeed, the rest get ctx's error
-		wantCalls int64
-		wantErr   error
-	}{
+// stopCases run 12 rows in packs of 4, row 10 poisoned (see the test).
+func stopCases() []stopCase {
+	return []stopCase{
 		{
 			name:      "done before Run: nothing runs",
 			cancelNow: true,
@@ -291,7 +289,17 @@ func TestRunStopsWhenContextIsDone(t *testing.T) {
 			wantOK: 10, wantCalls: 4, wantErr: context.Canceled,
 		},
 	}
-	for _, tc := range tests {
+}
+
+func TestRunStopsWhenContextIsDone(t *testing.T) {
+	rows := make([]Tensor, 12)
+	for i := range rows {
+		rows[i] = seq(float32(i), 4)
+	}
+	rows[10] = poisonRow(4)
+	lim := Limits{MaxBatch: 4} // packs: rows 0-3, 4-7, 8-11 (equal sizes keep index order)
+
+	for _, tc := range stopCases() {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()

@@ -9,18 +9,15 @@ import (
 	"image"
 	"image/color"
 	"image/draw"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/batchinfer/batchinfer/internal/docmake"
+	"github.com/batchinfer/batchinfer/internal/readback"
 	"github.com/batchinfer/batchinfer/internal/textimg"
-	"github.com/batchinfer/batchinfer/jobs"
 	"github.com/batchinfer/batchinfer/store"
 )
 
@@ -42,20 +39,7 @@ func (s *system) fullOutput(r *store.Record) map[string]any {
 
 func (s *system) getObject(uri string) []byte {
 	s.t.Helper()
-	o, err := jobs.ParseS3URI(uri)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	out, err := s.s3.GetObject(s.ctx, &s3.GetObjectInput{Bucket: aws.String(o.Bucket), Key: aws.String(o.Key)})
-	if err != nil {
-		s.t.Fatalf("get %s: %v", uri, err)
-	}
-	defer out.Body.Close()
-	b, err := io.ReadAll(out.Body)
-	if err != nil {
-		s.t.Fatalf("read %s: %v", uri, err)
-	}
-	return b
+	return readback.Object(s.t, s.ctx, s.s3, uri)
 }
 
 // TestPDFDroppedIntoTheInbox drops a scanned 3-page PDF into the inbox

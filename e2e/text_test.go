@@ -9,10 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/parquet-go/parquet-go"
-
+	"github.com/batchinfer/batchinfer/internal/readback"
 	"github.com/batchinfer/batchinfer/internal/testenv"
 	"github.com/batchinfer/batchinfer/internal/textmodels"
 	"github.com/batchinfer/batchinfer/jobs"
@@ -135,43 +132,25 @@ func (s *system) checkTextLines(uri string, n int) {
 // in record order, each a unit vector of 32 floats.
 func (s *system) checkParquetVectors(uri string, n int) {
 	s.t.Helper()
-	o, err := jobs.ParseS3URI(uri)
-	if err != nil {
-		s.t.Fatalf("vectors_uri %q: %v", uri, err)
-	}
-	list, err := s.s3.ListObjectsV2(s.ctx, &s3.ListObjectsV2Input{Bucket: aws.String(o.Bucket), Prefix: aws.String(o.Key)})
-	if err != nil || len(list.Contents) == 0 {
-		s.t.Fatalf("list %s: %v (%d objects)", uri, err, len(list.Contents))
-	}
-	type row struct {
-		ID        string    `parquet:"id"`
-		Embedding []float32 `parquet:"embedding,list"`
+	objs := readback.Prefix(s.t, s.ctx, s.s3, uri)
+	if len(objs) == 0 {
+		s.t.Fatalf("no vectors under %s", uri)
 	}
 	i := 0
-	for _, obj := range list.Contents {
-		got, err := s.s3.GetObject(s.ctx, &s3.GetObjectInput{Bucket: aws.String(o.Bucket), Key: obj.Key})
-		if err != nil {
-			s.t.Fatal(err)
-		}
-		var b bytes.Buffer
-		b.ReadFrom(got.Body)
-		got.Body.Close()
-		rows, err := parquet.Read[row](bytes.NewReader(b.Bytes()), int64(b.Len()))
-		if err != nil {
-			s.t.Fatalf("%s: %v", aws.ToString(obj.Key), err)
-		}
-		for _, r := range rows {
+	for _, data := range objs {
+		ids, vecs := readback.Vectors(s.t, "parquet", data)
+		for k, v := range vecs {
 			var norm float64
-			for _, x := range r.Embedding {
+			for _, x := range v {
 				norm += float64(x) * float64(x)
 			}
-			if r.ID != fmt.Sprint("t", i) || len(r.Embedding) != 32 || norm < 0.999 || norm > 1.001 {
-				s.t.Fatalf("vector %d: id %s, %d floats, norm² %v", i, r.ID, len(r.Embedding), norm)
+			if ids[k] != fmt.Sprint("t", i) || len(v) != 32 || norm < 0.999 || norm > 1.001 {
+				s.t.Fatalf("vector %d: id %s, %d floats, norm² %v", i, ids[k], len(v), norm)
 			}
 			i++
 		}
 	}
 	if i != n {
-		s.t.Fatalf("%d vectors in %d objects, want %d", i, len(list.Contents), n)
+		s.t.Fatalf("%d vectors in %d objects, want %d", i, len(objs), n)
 	}
 }

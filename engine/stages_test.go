@@ -27,10 +27,7 @@ func blankPage(t *testing.T) []byte {
 
 func TestPipelineReadsPagesBatchedAcrossPages(t *testing.T) {
 	m := ppocrPage(t)
-	eng, err := New([]*model.Model{m})
-	if err != nil {
-		t.Fatal(err)
-	}
+	eng := newEngine(t, m)
 	pages := textimg.Pages(40, 11)
 	var items []Item
 	for _, p := range pages {
@@ -108,10 +105,7 @@ func TestPipelineReadsPagesBatchedAcrossPages(t *testing.T) {
 // every page of both documents share recognition runs.
 func TestPipelineReadsDocumentsSharingRuns(t *testing.T) {
 	m := ppocrPage(t)
-	eng, err := New([]*model.Model{m})
-	if err != nil {
-		t.Fatal(err)
-	}
+	eng := newEngine(t, m)
 	pages := textimg.Pages(9, 17)
 	pdf := func(ps []textimg.Page) []byte {
 		scans := make([][]byte, len(ps))

@@ -206,6 +206,18 @@
 // wrong_feature_count; a CSV syntax error (a bare or stray quote) is
 // malformed_job. Blank lines are skipped.
 //
+// Entities (RecordReaderOptions.EntityKey and Stored, set from the model's
+// feature_source): a JSONL record's "entity" is an inline job's; in a CSV
+// the column named as the feature source's key (and no feature) makes
+// its cell, trimmed, the row's entity {key: cell} as a string (an empty
+// cell: no entity; a cell that is not UTF-8: malformed_job). The columns
+// of the features the source holds may then be absent, and an empty cell
+// in one leaves that feature to the source; each row becomes
+// {"features": {name: value, ...}} so the stored features merge in by
+// name, the row's own values winning. The worker reads a pack's distinct
+// entities in one BatchGetItem per 100 keys; an entity not in the table
+// (without defaults) is that record's features_missing.
+//
 // A record longer than MaxRecordBytes (default 1 MiB) is input_too_large
 // and skipped without being held in memory. A broken gzip stream, or a
 // header that cannot be read, fails the rest of the file (the records

@@ -110,23 +110,35 @@ func splitCSV(rec []byte, cells [][]byte, scratch []byte) ([][]byte, error) {
 	}
 }
 
-// csvLayout maps a CSV header to record ids and features.
+// csvLayout maps a CSV header to record ids, entities and features.
 type csvLayout struct {
 	header []string
 	idCol  int // -1 without an id column
+	// keyCol is the feature source's key column (-1: none), entityKey its
+	// name.
+	keyCol    int
+	entityKey string
 	// textCol is the "text" column when the model's features do not name
 	// one: every record is then a text (with textPairCol's as its pair);
 	// -1 otherwise.
 	textCol, textPairCol int
-	cols                 []int // the feature columns, in feature order
+	cols                 []int    // the feature columns, in feature order
+	names                []string // their features' names
+	// stored marks the columns of features the feature source holds: an
+	// empty cell leaves the feature to it.
+	stored []bool
+	// named writes a row's features as an object by name, so stored
+	// features can merge into it (a model with a feature source).
+	named bool
 	// missing, when set, fails every record: a feature has no column.
 	missing error
 	cells   [][]byte // reused per record
 	scratch []byte
 }
 
-func newCSVLayout(header, features []string) *csvLayout {
-	l := &csvLayout{header: header, idCol: -1, textCol: -1, textPairCol: -1}
+func newCSVLayout(header []string, opt RecordReaderOptions) *csvLayout {
+	features := opt.Features
+	l := &csvLayout{header: header, idCol: -1, keyCol: -1, textCol: -1, textPairCol: -1, entityKey: opt.EntityKey, named: opt.Stored != nil}
 	index := make(map[string]int, len(header))
 	for i, h := range header {
 		name := strings.TrimSpace(h)
@@ -135,6 +147,9 @@ func newCSVLayout(header, features []string) *csvLayout {
 		}
 		if name == "id" && l.idCol < 0 {
 			l.idCol = i
+		}
+		if name == opt.EntityKey && opt.EntityKey != "" && l.keyCol < 0 {
+			l.keyCol = i
 		}
 	}
 	if i, ok := index[inputText]; ok && !slices.Contains(features, inputText) {
@@ -145,29 +160,37 @@ func newCSVLayout(header, features []string) *csvLayout {
 		return l
 	}
 	if features == nil {
-		for i := range header {
-			if i != l.idCol {
-				l.cols = append(l.cols, i)
+		for i, h := range header {
+			if i != l.idCol && i != l.keyCol {
+				l.addCol(i, strings.TrimSpace(h), false)
 			}
 		}
 		return l
 	}
 	for _, f := range features {
+		stored := slices.Contains(opt.Stored, f)
 		i, ok := index[f]
-		if !ok {
+		switch {
+		case !ok && stored: // the feature source supplies it
+		case !ok:
 			l.missing = Errorf(CodeWrongFeatureCount, "the CSV header has no column %q (the model's features: %s)", truncate(f), truncate(strings.Join(features, ", ")))
-			break
+			return l
+		default:
+			l.addCol(i, f, stored)
 		}
-		l.cols = append(l.cols, i)
 	}
 	return l
 }
 
-// record decodes one CSV record into its id and {"features":[...]}.
-func (l *csvLayout) record(raw []byte, num int64) (json.RawMessage, Input, error) {
+func (l *csvLayout) addCol(i int, name string, stored bool) {
+	l.cols, l.names, l.stored = append(l.cols, i), append(l.names, name), append(l.stored, stored)
+}
+
+// record decodes one CSV record into its id, {"features": ...} and entity.
+func (l *csvLayout) record(raw []byte, num int64) (json.RawMessage, Input, map[string]any, error) {
 	cells, err := splitCSV(raw, l.cells[:0], l.scratch[:0])
 	if err != nil {
-		return nil, Input{}, prefixErr(err, "record %d", num)
+		return nil, Input{}, nil, prefixErr(err, "record %d", num)
 	}
 	l.cells = cells
 	var id json.RawMessage
@@ -176,18 +199,47 @@ func (l *csvLayout) record(raw []byte, num int64) (json.RawMessage, Input, error
 			id = appendJSONString(nil, c)
 		}
 	}
+	var in Input
 	switch {
 	case l.missing != nil:
-		return id, Input{}, prefixErr(l.missing, "record %d", num)
+		return id, Input{}, nil, prefixErr(l.missing, "record %d", num)
 	case len(cells) != len(l.header):
-		return id, Input{}, Errorf(CodeWrongFeatureCount, "record %d has %d cells, the CSV header %d", num, len(cells), len(l.header))
+		return id, Input{}, nil, Errorf(CodeWrongFeatureCount, "record %d has %d cells, the CSV header %d", num, len(cells), len(l.header))
 	case l.textCol >= 0:
-		in, err := l.textRecord(cells)
-		if err != nil {
-			return id, Input{}, prefixErr(err, "record %d", num)
-		}
-		return id, in, nil
+		in, err = l.textRecord(cells)
+	case l.named:
+		in = Input{Features: l.namedFeatures(cells)}
+	default:
+		in = Input{Features: l.arrayFeatures(cells)}
 	}
+	var entity map[string]any
+	if err == nil {
+		entity, err = l.entity(cells)
+	}
+	if err != nil {
+		return id, Input{}, nil, prefixErr(err, "record %d", num)
+	}
+	return id, in, entity, nil
+}
+
+// entity is the row's key cell as {key: cell} (nil: no key column, or an
+// empty cell).
+func (l *csvLayout) entity(cells [][]byte) (map[string]any, error) {
+	if l.keyCol < 0 {
+		return nil, nil
+	}
+	c := bytes.TrimSpace(cells[l.keyCol])
+	switch {
+	case len(c) == 0:
+		return nil, nil
+	case !utf8.Valid(c):
+		return nil, Errorf(CodeMalformedJob, "the %s cell is not valid UTF-8", truncate(l.entityKey))
+	}
+	return map[string]any{l.entityKey: string(c)}, nil
+}
+
+// arrayFeatures is {"features":[...]} in feature order.
+func (l *csvLayout) arrayFeatures(cells [][]byte) []byte {
 	n := len(`{"features":[]}`)
 	for _, c := range l.cols {
 		n += len(cells[c]) + 3
@@ -200,8 +252,27 @@ func (l *csvLayout) record(raw []byte, num int64) (json.RawMessage, Input, error
 		}
 		b = appendCSVCell(b, cells[c])
 	}
-	b = append(b, "]}"...)
-	return id, Input{Features: b}, nil
+	return append(b, "]}"...)
+}
+
+// namedFeatures is {"features":{name: value, ...}}, leaving out the empty
+// cells of stored features.
+func (l *csvLayout) namedFeatures(cells [][]byte) []byte {
+	b := append(make([]byte, 0, 64), `{"features":{`...)
+	first := true
+	for k, c := range l.cols {
+		if l.stored[k] && len(bytes.TrimSpace(cells[c])) == 0 {
+			continue
+		}
+		if !first {
+			b = append(b, ',')
+		}
+		first = false
+		b = appendJSONString(b, []byte(l.names[k]))
+		b = append(b, ':')
+		b = appendCSVCell(b, cells[c])
+	}
+	return append(b, "}}"...)
 }
 
 // textRecord is a record of a text CSV: its text cell, and its pair's.

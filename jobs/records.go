@@ -54,7 +54,9 @@ type Record struct {
 	// Data, Text (a JSONL "text", a CSV "text" column) or Tensors. It is
 	// zero when Err is set.
 	Input Input
-	// Entity is a JSONL record's "entity" (nil when absent).
+	// Entity keys the record into the model's feature source: a JSONL
+	// record's "entity", a CSV record's key cell (RecordReaderOptions.
+	// EntityKey) as {key: cell}; nil when absent.
 	Entity map[string]any
 	// Err is a *Error when this record cannot be used; the reader goes on
 	// with the next record.
@@ -83,6 +85,15 @@ type RecordReaderOptions struct {
 	// Header is a CSV file's header as Header() returned it before;
 	// required to resume a CSV at Offset > 0.
 	Header []string
+	// EntityKey is the model's feature source key attribute (manifest
+	// feature_source.key; "" without one): a CSV column so named holds each
+	// row's entity, as a string, and is no feature.
+	EntityKey string
+	// Stored are the features the feature source holds: a CSV may lack
+	// their columns, and an empty cell in one leaves the feature to the
+	// source. With a feature source a CSV row becomes {"features": {...}}
+	// by name, so the stored features merge into it.
+	Stored []string
 	// MaxRecordBytes bounds one record (its line end excluded): a longer one
 	// is one input_too_large record, skipped without being buffered whole.
 	// 0 means DefaultMaxRecordBytes.
@@ -118,7 +129,7 @@ func NewRecordReader(r io.Reader, opt RecordReaderOptions) (*RecordReader, error
 	}
 	rr := &RecordReader{opt: opt, num: opt.NextNum, src: newRecordSource(r, opt)}
 	if opt.Format == FormatCSV && opt.Offset > 0 {
-		rr.csv = newCSVLayout(opt.Header, opt.Features)
+		rr.csv = newCSVLayout(opt.Header, opt)
 	}
 	return rr, nil
 }
@@ -180,7 +191,7 @@ func (rr *RecordReader) next() (Record, error) {
 		case tooLong:
 			r.Err = Errorf(CodeInputTooLarge, "record %d is longer than %d bytes", r.Num, rr.opt.MaxRecordBytes)
 		case rr.opt.Format == FormatCSV:
-			r.ID, r.Input, r.Err = rr.csv.record(raw, r.Num)
+			r.ID, r.Input, r.Entity, r.Err = rr.csv.record(raw, r.Num)
 		default:
 			r.ID, r.Input, r.Entity, r.Err = jsonlRecord(raw, r.Num)
 		}
@@ -203,7 +214,7 @@ func (rr *RecordReader) readHeader(raw []byte, tooLong bool) error {
 	for i, c := range cells {
 		header[i] = string(c)
 	}
-	rr.csv = newCSVLayout(header, rr.opt.Features)
+	rr.csv = newCSVLayout(header, rr.opt)
 	return nil
 }
 

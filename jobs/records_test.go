@@ -212,6 +212,43 @@ func TestCSVRecords(t *testing.T) {
 	}
 }
 
+// TestCSVEntityKeyColumn: with a feature source, the key column is each
+// row's entity and no feature, the stored features' columns may be absent
+// or empty, and rows are features by name for the merge.
+func TestCSVEntityKeyColumn(t *testing.T) {
+	opt := RecordReaderOptions{Format: FormatCSV, EntityKey: "flower_id",
+		Features: []string{"sepal_length", "sepal_width", "petal_length", "petal_width"}, Stored: []string{"petal_length", "petal_width"}}
+	file := "id,sepal_width,flower_id,sepal_length,petal_width\n" +
+		"a,3.5,f-1,5.1,\n" + // petal_width left to the table
+		"b,3.3, ,6.3,2.5\n" + // no entity
+		"c,3.3,f-101,6.3,9\n" + // its own petal_width
+		"d,3.3,\"\xff\",6.3,1\n"
+	type row struct {
+		text   string
+		entity map[string]any
+	}
+	want := []row{
+		{`1 "a" {"features":{"sepal_length":5.1,"sepal_width":3.5}}`, map[string]any{"flower_id": "f-1"}},
+		{`2 "b" {"features":{"sepal_length":6.3,"sepal_width":3.3,"petal_width":2.5}}`, nil},
+		{`3 "c" {"features":{"sepal_length":6.3,"sepal_width":3.3,"petal_width":9}}`, map[string]any{"flower_id": "f-101"}},
+		{`4 "d" error malformed_job`, nil},
+	}
+	recs := mustRecords(t, []byte(file), opt)
+	if len(recs) != len(want) {
+		t.Fatalf("%d records, want %d", len(recs), len(want))
+	}
+	for i, r := range recs {
+		if got := recordText(r); got != want[i].text || fmt.Sprint(r.Entity) != fmt.Sprint(want[i].entity) {
+			t.Errorf("record %d: %s entity %v, want %s entity %v", i+1, got, r.Entity, want[i].text, want[i].entity)
+		}
+	}
+	// A feature the source does not hold still needs its column.
+	opt.Stored = []string{"petal_width"}
+	if r := mustRecords(t, []byte(file), opt)[0]; CodeOf(r.Err) != CodeWrongFeatureCount {
+		t.Errorf("no petal_length column and the table does not hold it: %v", r.Err)
+	}
+}
+
 func TestCSVHeader(t *testing.T) {
 	_, rr, err := readRecords(t, []byte("\xef\xbb\xbfid,\"a,b\"\n1,2\n"), RecordReaderOptions{Format: FormatCSV})
 	if err != nil || strings.Join(rr.Header(), "|") != "id|a,b" {

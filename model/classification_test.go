@@ -11,7 +11,10 @@ import (
 
 func TestDirectionClassifier(t *testing.T) {
 	m := load(t, "ppocr-cls")
-	texts, pngs := ocrLines(200)
+	// 80 under -short, not 40: natively, two of the three misread rotated
+	// lines of the 200 are among the first 40, which would leave the 95%
+	// threshold no margin.
+	texts, pngs := ocrLines(sampleSize(200, 80))
 	for _, tc := range []struct {
 		name   string
 		rotate bool

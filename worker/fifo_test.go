@@ -116,8 +116,9 @@ func TestPollerKeepsFIFOOrder(t *testing.T) {
 	}
 	fl := &flakyJobs{Results: f.table, fail: map[string]int{"x1": 2, "y1": 2, "z1": 2}}
 	f.w.Results = fl
-	p := f.poller()
-	p.Queue, p.QueueURL, p.Concurrency, p.BatchSize, p.Window = q, prov.QueueURL, 3, 10, 100*time.Millisecond
+	c := f.pollConfig()
+	c.QueueURL, c.Concurrency, c.BatchSize, c.Window = prov.QueueURL, 3, 10, 100*time.Millisecond
+	p := NewPoller(f.w, q, c)
 	if !f.runUntil(p, 30*time.Second, func() bool { return f.allStatus(store.StatusSucceeded, ids...) }) {
 		t.Fatalf("not every job finished; log:\n%s", f.logBuf.String())
 	}

@@ -20,17 +20,17 @@ const MaxInlineOutputBytes = 4096
 // complete stores a succeeded task: the output on the item when it fits,
 // else the output object first, then the item.
 func (w *Worker) complete(ctx context.Context, t *task) {
-	t.rec.Status = store.StatusSucceeded
+	t.status = store.StatusSucceeded
 	body, err := json.Marshal(t.output)
 	if err != nil {
 		t.fail(jobs.Wrap(jobs.CodeInferenceFailed, err, "encode the output as JSON"))
 		return
 	}
-	t.rec.Output = t.output
+	t.stored = t.output
 	if len(body) > MaxInlineOutputBytes {
 		full, err := json.Marshal(map[string]any{ // the output as encoded above
-			"job_id": t.job.ID, "model": t.rec.Model, "model_version": t.rec.ModelVersion,
-			"input": t.rec.Input, "output": json.RawMessage(body), "metadata": t.job.Metadata,
+			"job_id": t.job.ID, "model": t.job.Model, "model_version": t.modelVersion(),
+			"input": t.job.Input.String(), "output": json.RawMessage(body), "metadata": t.job.Metadata,
 		})
 		if err != nil {
 			t.fail(jobs.Wrap(jobs.CodeInferenceFailed, err, "encode the output as JSON"))
@@ -39,7 +39,7 @@ func (w *Worker) complete(ctx context.Context, t *task) {
 		t0 := w.now()
 		err = store.Retry(ctx, func(ctx context.Context) error {
 			uri, err := w.Outputs.Put(ctx, t.job.ID, full)
-			t.rec.OutputURI = uri
+			t.outputURI = uri
 			return err
 		})
 		t.time("store", t0)
@@ -47,7 +47,7 @@ func (w *Worker) complete(ctx context.Context, t *task) {
 			t.retry(err)
 			return
 		}
-		t.rec.Output = summarize(t.output, maxSummaryBytes)
+		t.stored = summarize(t.output, maxSummaryBytes)
 	}
 	w.write(ctx, t)
 }
@@ -76,19 +76,17 @@ func (w *Worker) finishFailures(ctx context.Context, tasks []*task) {
 			t.retry(errs[i])
 			continue
 		}
-		if t.rec.ClaimToken == "" {
+		if t.token == "" {
 			continue // a conflict: the item belongs to the other payload
 		}
-		t.rec.Status = store.StatusFailed
-		t.rec.Error = &store.ErrorInfo{Code: jobs.CodeOf(t.err), Message: jobs.MessageOf(t.err)}
+		t.status, t.errInfo = store.StatusFailed, &store.ErrorInfo{Code: jobs.CodeOf(t.err), Message: jobs.MessageOf(t.err)}
 		writes = append(writes, t)
 	}
 	for _, t := range tasks {
-		if t.dupOf == nil && t.state == retryLater && t.msg.ReceiveCount >= w.Config.MaxReceives && t.rec.ClaimToken != "" && t.file == nil {
+		if t.dupOf == nil && t.state == retryLater && t.msg.ReceiveCount >= w.Config.MaxReceives && t.token != "" && t.file == nil {
 			// Redrive moves the message to the DLQ after this receive; the
 			// item must say why before that happens.
-			t.rec.Status = store.StatusFailed
-			t.rec.Error = &store.ErrorInfo{Code: jobs.CodeRetriesExhausted,
+			t.status, t.errInfo = store.StatusFailed, &store.ErrorInfo{Code: jobs.CodeRetriesExhausted,
 				Message: fmt.Sprintf("gave up after %d receives: %v", t.msg.ReceiveCount, t.err)}
 			writes = append(writes, t)
 		}
@@ -129,7 +127,7 @@ func (w *Worker) sendDeadLetters(ctx context.Context, dls []store.DeadLetter) []
 	return errs
 }
 
-// write stores t.rec's outcome: with Complete under a held claim, else
+// write stores t's item with its outcome: with Complete under a held claim, else
 // with one conditional Put (docs/idempotency.md), falling back to a claim
 // when it finds a crashed or reset attempt's item.
 func (w *Worker) write(ctx context.Context, t *task) {
@@ -138,16 +136,14 @@ func (w *Worker) write(ctx context.Context, t *task) {
 	if !t.msg.SentAt.IsZero() {
 		t.timing["queue"] = t.start.Sub(t.msg.SentAt).Milliseconds()
 	}
-	t.rec.Timings = t.timing
-	t.rec.ExpiresAt = now.Add(w.Config.ResultTTL).Unix()
-	t.finishedAt, t.rec.UpdatedAt = now, store.FormatTime(now) // finished_at: names the completion event
+	t.finishedAt = now // also names the completion event
 	t0 := w.now()
 	defer func() { t.time("store", t0); t.m.phase("store", t0) }()
 	if !t.claimed {
 		var res store.PutResult
 		err := store.Retry(ctx, func(ctx context.Context) error {
 			var err error
-			res, err = w.Results.Put(ctx, t.rec, t.since())
+			res, err = w.Results.Put(ctx, w.item(t), t.since())
 			return err
 		})
 		if err != nil {
@@ -165,24 +161,25 @@ func (w *Worker) write(ctx context.Context, t *task) {
 	w.completeClaimed(ctx, t)
 }
 
+// putTaken names, in a claim's terms, the items a Put found taken.
+var putTaken = map[store.PutOutcome]store.ClaimOutcome{
+	store.PutDone: store.Done, store.PutBusy: store.Busy, store.PutConflict: store.Conflict,
+}
+
 // settlePut applies what an optimistic Put found.
 func (w *Worker) settlePut(ctx context.Context, t *task, res store.PutResult) {
 	switch res.Outcome {
 	case store.Written:
 		w.settleWritten(ctx, t)
-	case store.PutDone:
-		w.duplicate(ctx, t, res.Existing)
-	case store.PutBusy:
-		t.retry(busyErr(t.job.ID))
-	case store.PutConflict:
-		t.failWith(conflictErr(t.job.ID))
 	case store.PutStale:
 		t.ack("the job was reset for reprocessing after this delivery began; the new delivery runs it")
+	default:
+		w.settleTaken(ctx, t, putTaken[res.Outcome], res.Existing)
 	}
 }
 
 func (w *Worker) completeClaimed(ctx context.Context, t *task) {
-	err := store.Retry(ctx, func(ctx context.Context) error { return w.Results.Complete(ctx, t.rec) })
+	err := store.Retry(ctx, func(ctx context.Context) error { return w.Results.Complete(ctx, w.item(t)) })
 	switch {
 	case errors.Is(err, store.ErrClaimLost):
 		// Our lease ran out and another delivery took the job over: its
@@ -200,7 +197,8 @@ func (w *Worker) completeClaimed(ctx context.Context, t *task) {
 // completion event; a publish that fails is owed by the next delivery, so
 // the message is retried (the job stays finished).
 func (w *Worker) settleWritten(ctx context.Context, t *task) {
-	if err := w.notifyFinished(ctx, completionAt(&t.rec, t.finishedAt)); err != nil {
+	item := w.item(t)
+	if err := w.notifyFinished(ctx, completionAt(&item, t.finishedAt)); err != nil {
 		t.retry(err)
 	}
 }

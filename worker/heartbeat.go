@@ -149,20 +149,3 @@ func (h *holder) handBack(ctx context.Context) int {
 	}
 	return n
 }
-
-// releasingRedeliveries is the worker's Redeliveries as the poller uses
-// it: a message whose visibility Process sets (a retry's backoff) is no
-// longer held, so the heartbeat does not undo the backoff.
-type releasingRedeliveries struct {
-	Redeliveries
-	h *holder
-}
-
-func (r releasingRedeliveries) ChangeVisibility(ctx context.Context, queueARN string, changes []store.VisibilityChange) error {
-	handles := make([]string, len(changes))
-	for i, c := range changes {
-		handles[i] = c.ReceiptHandle
-	}
-	r.h.forget(handles...)
-	return r.Redeliveries.ChangeVisibility(ctx, queueARN, changes)
-}

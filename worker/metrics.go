@@ -95,7 +95,7 @@ func (w *Worker) finishMetrics(m *invMetrics, inv *jobs.Invocation, tasks []*tas
 		}
 	}
 	for _, t := range tasks {
-		name := t.rec.Model
+		name := t.job.Model
 		switch t.state {
 		case succeeded:
 			m.inv.Job(name, metrics.Succeeded)

@@ -89,7 +89,7 @@ func completionAt(rec *store.Record, at time.Time) jobs.Completion {
 
 // notifyFinished publishes a job's completion once its final write is
 // done: call it once per job this delivery finished, e.g.
-// w.notifyFinished(ctx, completionAt(&t.rec, t.finishedAt)). A nil error means
+// w.notifyFinished(ctx, completionAt(&item, t.finishedAt)). A nil error means
 // published (or nothing to publish to). An error is transient: the event
 // is marked pending on the item and the caller should leave the message
 // for SQS to deliver again (the job itself stays finished).

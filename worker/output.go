@@ -82,7 +82,7 @@ func truncateJSON(s string, limit int) string {
 func (w *Worker) logOutcome(t *task) {
 	attrs := []any{
 		"job_id", t.job.ID, "message_id", t.msg.MessageID, "status", t.state.String(),
-		"model", t.rec.Model, "model_version", t.rec.ModelVersion, "attempt", t.rec.Attempts,
+		"model", t.job.Model, "model_version", t.modelVersion(), "attempt", t.attempts(),
 		"receive_count", t.msg.ReceiveCount, "batch_size", t.batch, "timings_ms", t.timing,
 	}
 	level := slog.LevelInfo

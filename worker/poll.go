@@ -10,7 +10,6 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/batchinfer/batchinfer/jobs"
-	"github.com/batchinfer/batchinfer/metrics"
 	"github.com/batchinfer/batchinfer/settings"
 	"github.com/batchinfer/batchinfer/store"
 )
@@ -28,18 +27,9 @@ type PollConfig struct {
 	BatchTimeout      time.Duration // BATCHINFER_POLL_TIMEOUT: the longest a batch may run, its invocation deadline (default 15m)
 }
 
-// Poll mode defaults and limits.
+// Poll mode limits (the defaults are the settings table's).
 const (
-	DefaultPollBatchSize = 10
-	MaxPollBatchSize     = 10000
-	DefaultPollWindow    = time.Second
-	DefaultIdleWait      = 20 * time.Second
-	// DefaultPollGrace ends before ECS's default stop timeout (30 s, after
-	// which the task is killed), with time left to hand messages back.
-	DefaultPollGrace = 25 * time.Second
-	// DefaultPollTimeout is Lambda's own longest invocation; the poller's
-	// heartbeat keeps a batch's messages hidden however long it runs.
-	DefaultPollTimeout = 15 * time.Minute
+	MaxPollBatchSize = 10000
 	// maxPollTimeout is SQS's limit on how long a message can be kept
 	// hidden from its first receive.
 	maxPollTimeout = 12 * time.Hour
@@ -91,37 +81,28 @@ type Source interface {
 // Poller runs the worker outside Lambda: it receives batches from the
 // queue itself and does what Lambda's event source mapping does around the
 // handler (batching window, deletes, redelivery), so the same Process core
-// serves both. Retries are delayed by Process itself (W.Redeliveries), as
-// in Lambda.
+// serves both. Retries are delayed by their backoff as in Lambda, once the
+// poller has let go of their messages.
 type Poller struct {
-	W                 *Worker
-	Queue             Source
-	QueueURL          string        // for logs
-	BatchSize         int           // messages per batch, received ≤ 10 per call; default 10
-	Window            time.Duration // longest wait to fill a batch after its first message; default 1s
-	VisibilityTimeout time.Duration // per receive; 0 = the queue's attribute
-	Concurrency       int           // batches in flight; default 1
-	// IdleWait is the long-poll wait while the queue is empty (default
-	// 20s). A receive in progress is let finish on shutdown (its messages
-	// are handed back at once), so that no message is left invisible.
-	IdleWait time.Duration
-	// Grace is how long the batches in flight may finish once Run's
-	// context ends (default DefaultPollGrace); the messages of those that
-	// have not are then handed back, visible again at once.
-	Grace time.Duration
-	// BatchTimeout is a batch's deadline from its receive (default
-	// DefaultPollTimeout); while it runs, a heartbeat keeps its messages
-	// hidden.
-	BatchTimeout time.Duration
-
+	w      *Worker
+	queue  Source
+	cfg    PollConfig
 	holder *holder
 }
 
-// FromConfig fills the Poller's settings from c.
-func (p *Poller) FromConfig(c PollConfig) {
-	p.QueueURL, p.BatchSize, p.Window = c.QueueURL, c.BatchSize, c.Window
-	p.VisibilityTimeout, p.Concurrency, p.IdleWait = c.VisibilityTimeout, c.Concurrency, c.IdleWait
-	p.Grace, p.BatchTimeout = c.Grace, c.BatchTimeout
+// NewPoller polls q for w with c as LoadPollConfig returns it (every
+// default filled in). It changes neither w nor its Config: the metrics'
+// mode is the caller's to set when it builds the worker.
+//
+// c.IdleWait is the long-poll wait while the queue is empty; a receive in
+// progress is let finish on shutdown (its messages are handed back at
+// once), so that no message is left invisible. c.Grace is how long the
+// batches in flight may finish once Run's context ends; the messages of
+// those that have not are then handed back, visible again at once.
+// c.BatchTimeout is a batch's deadline from its receive; while it runs, a
+// heartbeat keeps its messages hidden.
+func NewPoller(w *Worker, q Source, c PollConfig) *Poller {
+	return &Poller{w: w, queue: q, cfg: c}
 }
 
 // pollTarget is what Run resolves once: where messages come from and how
@@ -138,31 +119,22 @@ type pollTarget struct {
 // extends their messages' visibility. It returns an error only when the
 // queue cannot be reached at start.
 func (p *Poller) Run(ctx context.Context) error {
-	tg := pollTarget{visibility: p.VisibilityTimeout}
+	tg := pollTarget{visibility: p.cfg.VisibilityTimeout}
 	var err error
-	if tg.arn, err = p.Queue.ARN(ctx); err != nil {
-		return fmt.Errorf("poll %s: %w", p.QueueURL, err)
+	if tg.arn, err = p.queue.ARN(ctx); err != nil {
+		return fmt.Errorf("poll %s: %w", p.cfg.QueueURL, err)
 	}
 	if tg.visibility <= 0 {
-		if tg.visibility, err = p.Queue.VisibilityTimeout(ctx); err != nil {
-			return fmt.Errorf("poll %s: %w", p.QueueURL, err)
+		if tg.visibility, err = p.queue.VisibilityTimeout(ctx); err != nil {
+			return fmt.Errorf("poll %s: %w", p.cfg.QueueURL, err)
 		}
 	}
-	// Each batch reports as an invocation of its own, priced as its share
-	// of the container.
-	p.W.Config.Metrics.Mode, p.W.Config.Metrics.Share = metrics.ModePoll, max(p.Concurrency, 1)
-	log := p.W.logger().With("queue_url", p.QueueURL)
-	log.Info("polling", "batch_size", p.batchSize(), "window", p.Window.String(),
-		"visibility_timeout", tg.visibility.String(), "concurrency", max(p.Concurrency, 1),
-		"grace", p.grace().String(), "batch_timeout", p.batchTimeout().String())
+	log := p.w.logger().With("queue_url", p.cfg.QueueURL)
+	log.Info("polling", "batch_size", p.cfg.BatchSize, "window", p.cfg.Window.String(),
+		"visibility_timeout", tg.visibility.String(), "concurrency", p.cfg.Concurrency,
+		"grace", p.cfg.Grace.String(), "batch_timeout", p.cfg.BatchTimeout.String())
 
-	p.holder = newHolder(p.Queue, tg.visibility, log)
-	if r, ok := p.W.Redeliveries.(releasingRedeliveries); ok {
-		p.W.Redeliveries = r.Redeliveries // a worker polled again
-	}
-	if p.W.Redeliveries != nil {
-		p.W.Redeliveries = releasingRedeliveries{Redeliveries: p.W.Redeliveries, h: p.holder}
-	}
+	p.holder = newHolder(p.queue, tg.visibility, log)
 	hbCtx, stopHeartbeat := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopHeartbeat()
 	go p.holder.heartbeat(hbCtx)
@@ -171,7 +143,7 @@ func (p *Poller) Run(ctx context.Context) error {
 	// receive then in flight (a long poll of up to 20 s): the whole stop
 	// fits in it, and so in ECS's stop timeout.
 	graceOver := make(chan struct{})
-	stopGrace := context.AfterFunc(ctx, func() { time.AfterFunc(p.grace(), func() { close(graceOver) }) })
+	stopGrace := context.AfterFunc(ctx, func() { time.AfterFunc(p.cfg.Grace, func() { close(graceOver) }) })
 	defer stopGrace()
 	var wg sync.WaitGroup
 	p.receiveLoop(ctx, tg, &wg, log)
@@ -183,7 +155,7 @@ func (p *Poller) Run(ctx context.Context) error {
 func (p *Poller) receiveLoop(ctx context.Context, tg pollTarget, wg *sync.WaitGroup, log *slog.Logger) {
 	// A slot is taken before receiving, so messages are never held
 	// invisible while waiting for a busy worker.
-	slots := make(chan struct{}, max(p.Concurrency, 1))
+	slots := make(chan struct{}, p.cfg.Concurrency)
 	failures := 0
 	for {
 		select {
@@ -197,7 +169,10 @@ func (p *Poller) receiveLoop(ctx context.Context, tg pollTarget, wg *sync.WaitGr
 		if err != nil {
 			failures++
 			log.Warn("receive failed", "err", err, "failures", failures)
-			sleep(ctx, min(time.Duration(failures)*time.Second, 20*time.Second))
+			select { // a pause growing with the failures, cut short by the stop
+			case <-time.After(min(time.Duration(failures)*time.Second, 20*time.Second)):
+			case <-ctx.Done():
+			}
 		} else {
 			failures = 0
 		}
@@ -238,60 +213,31 @@ func (p *Poller) drain(ctx context.Context, wg *sync.WaitGroup, graceOver <-chan
 	log.Info("poller stopped", "batches_finished", finished, "handed_back", n)
 }
 
-func (p *Poller) grace() time.Duration {
-	if p.Grace <= 0 {
-		return DefaultPollGrace
-	}
-	return p.Grace
-}
-
-func (p *Poller) batchTimeout() time.Duration {
-	if p.BatchTimeout <= 0 {
-		return DefaultPollTimeout
-	}
-	return p.BatchTimeout
-}
-
-func (p *Poller) batchSize() int {
-	if p.BatchSize <= 0 {
-		return DefaultPollBatchSize
-	}
-	return min(p.BatchSize, MaxPollBatchSize)
-}
-
 // receive gathers one batch: long polling while nothing has arrived, then
 // filling until the batch is full or Window has passed since the first
 // message. at is when the receive of the first message started: the
 // messages' visibility timeouts run from no earlier than that. What was
 // received before a failed receive is still processed.
 func (p *Poller) receive(ctx context.Context, tg pollTarget) ([]events.SQSMessage, time.Time, error) {
-	idle := p.IdleWait
-	if idle <= 0 {
-		idle = DefaultIdleWait
-	}
-	return p.Queue.ReceiveRecords(ctx, store.BatchOptions{
-		Max: p.batchSize(), Window: p.Window, IdleWait: idle, Visibility: tg.visibility, Hold: store.DefaultHold,
+	return p.queue.ReceiveRecords(ctx, store.BatchOptions{
+		Max: p.cfg.BatchSize, Window: p.cfg.Window, IdleWait: p.cfg.IdleWait, Visibility: tg.visibility, Hold: store.DefaultHold,
 	}, tg.arn)
 }
 
 // process runs one batch through the worker with BatchTimeout as its
-// deadline (the heartbeat keeps its messages hidden meanwhile), then
-// deletes what is done and still held; Process has already delayed the
-// retries by their backoff.
+// deadline (the heartbeat keeps its messages hidden meanwhile), lets go of
+// its messages, delays the retries by their backoff (no heartbeat undoes
+// it now) and deletes what is done.
 func (p *Poller) process(ctx context.Context, tg pollTarget, batch []events.SQSMessage, at time.Time) {
-	pctx, cancel := context.WithDeadline(ctx, at.Add(p.batchTimeout()))
+	pctx, cancel := context.WithDeadline(ctx, at.Add(p.cfg.BatchTimeout))
 	defer cancel()
 
 	inv := &jobs.Invocation{Messages: make([]jobs.Message, len(batch))}
 	for i, m := range batch {
 		inv.Messages[i] = jobs.DecodeMessage(m)
 	}
-	out := p.W.Process(pctx, inv)
+	out := p.w.process(pctx, inv)
 
-	retry := map[string]bool{}
-	for _, id := range out.RetryIDs {
-		retry[id] = true
-	}
 	handles := make([]string, len(batch))
 	for i, m := range batch {
 		handles[i] = m.ReceiptHandle
@@ -299,30 +245,19 @@ func (p *Poller) process(ctx context.Context, tg pollTarget, batch []events.SQSM
 	// Not held any more: a shutdown that gave up on this batch has handed
 	// it back already, and another poller may be running it.
 	held := p.holder.forget(handles...)
+	p.w.delayRetries(pctx, inv, out)
 	var done []events.SQSMessage
-	for _, m := range batch {
-		if !retry[m.MessageId] && held[m.ReceiptHandle] {
+	for i, m := range batch {
+		if !out.States[i].Retry && held[m.ReceiptHandle] {
 			done = append(done, m)
 		}
 	}
 	actx, cancelAck := context.WithTimeout(ctx, 15*time.Second)
 	defer cancelAck()
-	if err := p.Queue.DeleteRecords(actx, done); err != nil {
+	if err := p.queue.DeleteRecords(actx, done); err != nil {
 		// Redelivered then, and recognised as duplicates of finished jobs.
-		p.W.logger().Warn("delete failed", "err", err)
+		p.w.logger().Warn("delete failed", "err", err)
 	}
-	p.W.logger().Info("batch done", "messages", len(batch), "succeeded", out.Succeeded, "failed", out.Failed,
+	p.w.logger().Info("batch done", "messages", len(batch), "succeeded", out.Succeeded, "failed", out.Failed,
 		"skipped", out.Skipped, "retried", out.Retried, "ms", time.Since(at).Milliseconds())
-}
-
-func sleep(ctx context.Context, d time.Duration) {
-	if d <= 0 {
-		return
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-	case <-ctx.Done():
-	}
 }

@@ -68,8 +68,9 @@ func TestPollerHeartbeatOutlastsTheVisibilityTimeout(t *testing.T) {
 	proxy := f.slowInputs(7 * time.Second)
 	bodies, ids := f.s3IrisJobs(1)
 	f.send(bodies...)
-	p := f.poller()
-	p.VisibilityTimeout, p.Concurrency, p.Window = 3*time.Second, 2, 0
+	c := f.pollConfig()
+	c.VisibilityTimeout, c.Concurrency, c.Window = 3*time.Second, 2, 0
+	p := NewPoller(f.w, f.queue(), c)
 	if !f.runUntil(p, 20*time.Second, func() bool { return f.allStatus("SUCCEEDED", ids...) }) {
 		t.Fatalf("the slow job did not succeed; log:\n%s", f.logBuf.String())
 	}
@@ -94,8 +95,9 @@ func TestPollerStopHandsBackWhatItHolds(t *testing.T) {
 	f.slowInputs(8 * time.Second)
 	bodies, ids := f.s3IrisJobs(4)
 	f.send(bodies...)
-	p := f.poller()
-	p.VisibilityTimeout, p.Grace, p.Window = 0, time.Second, 300*time.Millisecond // the queue's 30 s
+	c := f.pollConfig()
+	c.VisibilityTimeout, c.Grace, c.Window = 0, time.Second, 300*time.Millisecond // the queue's 30 s
+	p := NewPoller(f.w, f.queue(), c)
 
 	ctx, cancel := context.WithCancel(f.ctx)
 	errc := make(chan error, 1)

@@ -16,11 +16,23 @@ import (
 	"github.com/batchinfer/batchinfer/store"
 )
 
-// poller returns a Poller on the fixture's queue with test-sized timings.
-func (f *fixture) poller() *Poller {
-	return &Poller{W: f.w, Queue: f.queue(), QueueURL: f.prov.QueueURL, BatchSize: 25,
-		Window: 200 * time.Millisecond, VisibilityTimeout: 5 * time.Second, IdleWait: time.Second}
+// pollConfig is the poll configuration of the fixture's queue with
+// test-sized timings, read as the poll command reads it (every default the
+// settings table's).
+func (f *fixture) pollConfig() PollConfig {
+	f.t.Helper()
+	c, err := LoadPollConfig(func(k string) string {
+		return map[string]string{"BATCHINFER_QUEUE_URL": f.prov.QueueURL, "BATCHINFER_POLL_BATCH_SIZE": "25",
+			"BATCHINFER_POLL_WINDOW": "200ms", "BATCHINFER_VISIBILITY_TIMEOUT": "5s", "BATCHINFER_POLL_WAIT": "1s"}[k]
+	})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return c
 }
+
+// poller returns a Poller on the fixture's queue with test-sized timings.
+func (f *fixture) poller() *Poller { return NewPoller(f.w, f.queue(), f.pollConfig()) }
 
 // send enqueues job bodies on the fixture's jobs queue.
 func (f *fixture) send(bodies ...string) []string {
@@ -99,12 +111,16 @@ func TestPollerProcessesTheQueue(t *testing.T) {
 	f.holdClaim(bodies[len(bodies)-1])
 	f.send(bodies...)
 
+	redeliveries, metricsMode, share := f.w.Redeliveries, f.w.Config.Metrics.Mode, f.w.Config.Metrics.Share
 	p := f.poller()
 	finished := f.runUntil(p, 15*time.Second, func() bool {
 		return f.allStatus("SUCCEEDED", good...) && f.allStatus("FAILED", "poison") && f.allStatus("IN_PROGRESS", "flaky")
 	})
 	if !finished {
 		t.Fatalf("not every job reached its outcome; log:\n%s", f.logBuf.String())
+	}
+	if f.w.Redeliveries != redeliveries || f.w.Config.Metrics.Mode != metricsMode || f.w.Config.Metrics.Share != share {
+		t.Errorf("the poller changed its worker: redeliveries %v, metrics mode %q share %d", f.w.Redeliveries, f.w.Config.Metrics.Mode, f.w.Config.Metrics.Share)
 	}
 	if rec := f.item("iris-a"); rec.Output["label"] != "setosa" {
 		t.Errorf("iris-a: %+v", rec)
@@ -139,8 +155,9 @@ func TestPollerShutdownLosesNothing(t *testing.T) {
 		bodies = append(bodies, inlineJob(id, "iris-rf", features(6.7, 3.0, 5.2, 2.3)))
 	}
 	f.send(bodies...)
-	p := f.poller()
-	p.BatchSize, p.Window = 10, 0
+	c := f.pollConfig()
+	c.BatchSize, c.Window = 10, 0
+	p := NewPoller(f.w, f.queue(), c)
 	// Stop as soon as the first batch is written: later ones are in flight
 	// or not yet received.
 	f.runUntil(p, 10*time.Second, func() bool {

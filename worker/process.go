@@ -35,13 +35,15 @@ type MessageState struct {
 
 // task is one job's way through an invocation.
 type task struct {
-	msg        *jobs.Message
+	msg *jobs.Message
+	// job is the one copy of what the job is (its item is made from it:
+	// item.go); resolve sets its Model to the model it runs on.
 	job        jobs.Job
 	model      *model.Model
-	rec        store.Record // the item to write; ClaimToken is this attempt's token
-	claim      bool         // the job is claimed before work (else completed optimistically)
-	claimed    bool         // the claim is held
-	existing   *store.Record
+	token      string        // this attempt's claim token: its own write is recognised when an answer is lost; "" when the item is another payload's
+	claim      bool          // the job is claimed before work (else completed optimistically)
+	claimed    bool          // the claim is held
+	existing   *store.Record // the item as looked up, or as claimed (its attempts and creation time, a record file's progress)
 	input      model.Input   // what the model takes: fetched bytes, a text, tensors
 	features   feat.Found    // the entity's stored features (features.go)
 	dupOf      *task         // a second delivery of the same job in this invocation
@@ -62,6 +64,12 @@ type task struct {
 	note   string // why an acknowledged task did nothing
 	timing map[string]int64
 	start  time.Time
+
+	// what its item says of the outcome (item.go)
+	status    store.Status     // the status written
+	errInfo   *store.ErrorInfo // a FAILED item's error
+	stored    map[string]any   // the output as the item holds it: whole, or a summary of the object at outputURI
+	outputURI string
 }
 
 // Process runs one invocation. It never returns an error: every job ends as
@@ -73,6 +81,14 @@ type task struct {
 // too large for the item, and a claim write comes first only for jobs that
 // are claimed (record files, BATCHINFER_CLAIM).
 func (w *Worker) Process(ctx context.Context, inv *jobs.Invocation) Outcome {
+	out := w.process(ctx, inv)
+	w.delayRetries(ctx, inv, out)
+	return out
+}
+
+// process is Process but for delaying the retries, which the poller does
+// itself once it has let go of their messages (poll.go).
+func (w *Worker) process(ctx context.Context, inv *jobs.Invocation) Outcome {
 	ctx, m := w.startMetrics(ctx)
 	deadline := w.deadline(ctx)
 	// Work stops at the margin so the response (and the deletes Lambda does
@@ -91,9 +107,7 @@ func (w *Worker) Process(ctx context.Context, inv *jobs.Invocation) Outcome {
 	w.run(workCtx, finishCtx, inv, tasks, deadline) // lookup → claim → work → failures (fifo.go)
 	w.settleDuplicates(tasks)
 	w.finishMetrics(m, inv, tasks)
-	out := w.report(inv, tasks)
-	w.delayRetries(ctx, inv, out)
-	return out
+	return w.report(inv, tasks)
 }
 
 // plan makes one task per job and folds repeated deliveries of one job_id
@@ -137,23 +151,20 @@ func (w *Worker) plan(ctx context.Context, inv *jobs.Invocation) []*task {
 	return tasks
 }
 
-// newTask starts a task with the item it will write: this attempt's token
-// recognises its own write when an answer is lost.
-func (w *Worker) newTask(m *jobs.Message, j jobs.Job) *task {
-	t := &task{msg: m, job: j, now: w.now, start: w.now(), timing: map[string]int64{}}
-	t.rec = store.Record{
-		JobID: j.ID, Model: j.Model, Input: j.Input.String(), Metadata: j.Metadata,
-		MessageID: m.MessageID, PayloadHash: j.PayloadHash, ClaimToken: w.token(t),
-	}
-	return t
+// startTask starts a task for job j of message m on the worker's clock.
+func (w *Worker) startTask(m *jobs.Message, j jobs.Job) *task {
+	return &task{msg: m, job: j, now: w.now, start: w.now(), timing: map[string]int64{}}
 }
 
-func (w *Worker) token(t *task) string {
+// newTask starts a task for job j of message m, with this attempt's token.
+func (w *Worker) newTask(m *jobs.Message, j jobs.Job) *task {
+	t := w.startTask(m, j)
 	tok, err := store.NewClaimToken()
 	if err != nil {
 		t.retry(jobs.Wrap(jobs.CodeInternal, err, "make a claim token"))
 	}
-	return tok
+	t.token = tok
+	return t
 }
 
 // resolve picks the job's model (its own, else the route of its key, else
@@ -174,11 +185,11 @@ func (w *Worker) resolve(t *task) {
 		m, err = w.Engine.Model(name)
 	}
 	if err != nil {
-		t.rec.Model = name
+		t.job.Model = name // the item names the model asked for
 		t.failWith(err)
 		return
 	}
-	t.model, t.rec.Model, t.rec.ModelVersion = m, m.Name(), m.Version()
+	t.model, t.job.Model = m, m.Name()
 	if s3 := t.job.Input.S3; s3 != nil {
 		if f, gz, ok := jobs.RecordFileFormat(s3.Key); ok {
 			t.file = &recordFile{format: f, gzipped: gz}
@@ -257,16 +268,15 @@ func (w *Worker) settleFound(ctx context.Context, t *task, ex *store.Record, now
 	switch {
 	case ex.PayloadHash != "" && ex.PayloadHash != t.job.PayloadHash:
 		if t.state == pending {
-			t.failWith(conflictErr(t.job.ID))
-			t.rec.ClaimToken = "" // the item belongs to the other payload
+			w.settleTaken(ctx, t, store.Conflict, ex)
 		}
 	case t.reruns(ex):
 		t.existing = nil
 		w.rerun(ctx, t)
 	case ex.Status.Final():
-		w.duplicate(ctx, t, ex)
+		w.settleTaken(ctx, t, store.Done, ex)
 	case t.state == pending && ex.LeaseExpiresAt >= now:
-		t.retry(busyErr(t.job.ID))
+		w.settleTaken(ctx, t, store.Busy, ex)
 	}
 }
 
@@ -295,13 +305,21 @@ func (w *Worker) rerun(ctx context.Context, t *task) {
 	}
 }
 
-// busyErr is a job another attempt holds: retried, it finds the outcome.
-func busyErr(id string) error {
-	return jobs.Errorf(jobs.CodeInProgress, "another invocation is working on job %q", id)
-}
-
-func conflictErr(id string) error {
-	return jobs.Errorf(jobs.CodeIdempotencyConflict, "job_id %q was already used for a different payload", id)
+// settleTaken ends t when its job's item is not this attempt's to write,
+// as a lookup, a claim or a write found it (outcome in a claim's terms):
+// a finished job (this delivery is a duplicate), one another attempt holds
+// (retried, it finds the outcome), or another payload's (t fails, and
+// writes nothing over that item).
+func (w *Worker) settleTaken(ctx context.Context, t *task, outcome store.ClaimOutcome, ex *store.Record) {
+	switch outcome {
+	case store.Done:
+		w.duplicate(ctx, t, ex)
+	case store.Busy:
+		t.retry(jobs.Errorf(jobs.CodeInProgress, "another invocation is working on job %q", t.job.ID))
+	case store.Conflict:
+		t.failWith(jobs.Errorf(jobs.CodeIdempotencyConflict, "job_id %q was already used for a different payload", t.job.ID))
+		t.token = ""
+	}
 }
 
 // claim takes the idempotency claim of every task that is claimed.
@@ -327,27 +345,18 @@ func (w *Worker) claimOne(ctx context.Context, t *task, lease time.Duration) {
 	var res store.ClaimResult
 	err := store.Retry(ctx, func(ctx context.Context) error {
 		var err error
-		res, err = w.Results.Claim(ctx, t.rec, lease)
+		res, err = w.Results.Claim(ctx, w.item(t), lease)
 		return err
 	})
 	if err != nil {
 		t.retry(err)
 		return
 	}
-	switch res.Outcome {
-	case store.Done:
-		w.duplicate(ctx, t, res.Existing)
-	case store.Busy:
-		t.retry(busyErr(t.job.ID))
-	case store.Conflict:
-		t.failWith(conflictErr(t.job.ID))
-		t.rec.ClaimToken = ""
-	case store.Claimed:
-		t.claimed, t.rec.ClaimToken, t.existing = true, res.Token, res.Existing
-		if res.Existing != nil {
-			t.rec.Attempts, t.rec.CreatedAt = res.Existing.Attempts, res.Existing.CreatedAt
-		}
+	if res.Outcome != store.Claimed {
+		w.settleTaken(ctx, t, res.Outcome, res.Existing)
+		return
 	}
+	t.claimed, t.token, t.existing = true, res.Token, res.Existing
 }
 
 // settleDuplicates gives repeated deliveries inside the invocation their

@@ -224,6 +224,9 @@ func runStateCase(t *testing.T, tc stateCase) {
 	if len(dl.got) != tc.want.dlq || (tc.want.dlq == 1 && dl.got[0].Code != string(tc.want.code)) {
 		t.Errorf("dead letters %+v, want %d with %s", dl.got, tc.want.dlq, tc.want.code)
 	}
+	if tc.want.dlq == 1 && (!out.States[0].Failed || jobs.CodeOf(out.States[0].Err) != tc.want.code) {
+		t.Errorf("message ended %+v, want failed with %s", out.States[0], tc.want.code)
+	}
 	if res.resets != tc.want.resets {
 		t.Errorf("%d items reset, want %d", res.resets, tc.want.resets)
 	}

@@ -92,14 +92,13 @@ func (w *Worker) runRecordFile(workCtx, finishCtx context.Context, t *task, dead
 	if c := fr.committed.Carry; c != "" { // its lines are in the output now
 		_ = fr.w.Outputs.DeleteKey(finishCtx, c)
 	}
-	t.rec.Status, t.rec.Progress = store.StatusSucceeded, nil
-	t.rec.OutputURI = w.Outputs.URI(p.Key)
+	t.status, t.outputURI = store.StatusSucceeded, w.Outputs.URI(p.Key)
 	out := map[string]any{"records": p.Records, "succeeded": p.Succeeded, "failed": p.Failed, "errors": p.Errors}
 	if fr.vec != nil {
 		out["vectors_uri"] = w.Outputs.URI(fr.vec.prefix)
 	}
 	t.succeed(out)
-	t.rec.Output = t.output
+	t.stored = t.output
 	w.write(finishCtx, t)
 }
 
@@ -115,14 +114,14 @@ func (fr *fileRun) process(ctx context.Context) error {
 	defer body.Close()
 	rr, err := jobs.NewRecordReader(body.r, fr.readerOptions())
 	if err != nil {
-		return jobs.Wrap(jobs.CodeInternal, err, "read record file %s", t.rec.Input)
+		return jobs.Wrap(jobs.CodeInternal, err, "read record file %s", t.job.Input)
 	}
 	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	packs := readPacks(rctx, rr, w.recordPackRows(t))
 	for p := range packs {
 		if p.err != nil {
-			return jobs.Wrap(jobs.CodeOf(p.err), p.err, "read record file %s", t.rec.Input)
+			return jobs.Wrap(jobs.CodeOf(p.err), p.err, "read record file %s", t.job.Input)
 		}
 		if ctx.Err() != nil {
 			return errPaused
@@ -150,11 +149,11 @@ func (fr *fileRun) process(ctx context.Context) error {
 
 // readerOptions resume the reader at the committed offset.
 func (fr *fileRun) readerOptions() jobs.RecordReaderOptions {
-	return jobs.RecordReaderOptions{
+	return fr.entityOptions(jobs.RecordReaderOptions{
 		Format: fr.t.file.format, Gzipped: fr.t.file.gzipped,
 		Features: fr.t.model.Manifest().Preprocess.Features,
 		Offset:   fr.committed.Offset, NextNum: fr.committed.Records + 1, Header: fr.committed.Header,
-	}
+	})
 }
 
 // pack is one batch of parsed records, or the stream's failure.
@@ -251,7 +250,7 @@ func (fr *fileRun) commit(ctx context.Context, until time.Time) error {
 // save writes cur as the item's progress, holding the lease until until
 // (zero: released).
 func (fr *fileRun) save(ctx context.Context, until time.Time) error {
-	rec := fr.t.rec
+	rec := fr.w.item(fr.t)
 	p := cloneProgress(fr.cur)
 	rec.Progress = &p
 	return store.Retry(ctx, func(ctx context.Context) error { return fr.w.Results.SaveProgress(ctx, rec, until) })
@@ -358,10 +357,9 @@ func (fr *fileRun) stop(ctx context.Context, err error) {
 		err = jobs.Errorf(jobs.CodeDeadline, "record file paused at record %d (offset %d): the invocation ran out of time", fr.committed.Records, fr.committed.Offset)
 	}
 	if !fr.carry(ctx) {
-		fr.cur = cloneProgress(fr.committed)
+		fr.cur = cloneProgress(fr.committed) // nothing further to count: release as committed
 	}
 	if serr := fr.commit(ctx, time.Time{}); serr != nil {
-		fr.cur = cloneProgress(fr.committed)
 		fr.w.logger().Warn("could not release a paused record file; it resumes when its lease ends", "job_id", t.job.ID, "err", serr)
 	}
 	if fr.committed.Offset > fr.started && fr.w.continueMessage(ctx, t) {

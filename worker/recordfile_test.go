@@ -1,11 +1,9 @@
 package worker
 
 import (
-	"bufio"
 	"bytes"
 	"compress/gzip"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -16,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/batchinfer/batchinfer/internal/readback"
 	"github.com/batchinfer/batchinfer/internal/textimg"
 	"github.com/batchinfer/batchinfer/jobs"
 	"github.com/batchinfer/batchinfer/store"
@@ -54,26 +53,7 @@ func plantedJSONL(n int) (file []byte, want []jobs.Code) {
 // outputLines reads a record file's output object.
 func (f *fixture) outputLines(uri string) []map[string]any {
 	f.t.Helper()
-	obj, err := jobs.ParseS3URI(uri)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	out, err := f.s3.GetObject(f.ctx, &s3.GetObjectInput{Bucket: aws.String(obj.Bucket), Key: aws.String(obj.Key)})
-	if err != nil {
-		f.t.Fatalf("get %s: %v", uri, err)
-	}
-	defer out.Body.Close()
-	var lines []map[string]any
-	sc := bufio.NewScanner(out.Body)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		var m map[string]any
-		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
-			f.t.Fatalf("output line %d is not JSON: %v: %s", len(lines)+1, err, sc.Text())
-		}
-		lines = append(lines, m)
-	}
-	return lines
+	return readback.Lines(f.t, readback.Object(f.t, f.ctx, f.s3, uri))
 }
 
 // checkLines asserts one line per record in file order with the expected

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/batchinfer/batchinfer/engine"
+	feat "github.com/batchinfer/batchinfer/features"
 	"github.com/batchinfer/batchinfer/jobs"
 	"github.com/batchinfer/batchinfer/settings"
 	"github.com/batchinfer/batchinfer/store"
@@ -41,13 +42,13 @@ func (fr *fileRun) open(ctx context.Context) (sizedBody, error) {
 	if b.size > w.Config.maxRecordFileBytes() {
 		b.r.Close()
 		return b, jobs.Errorf(jobs.CodeInputTooLarge, "record file %s is %d bytes, over %s=%d",
-			t.rec.Input, b.size, settings.MaxRecordFileBytes.Name, w.Config.maxRecordFileBytes())
+			t.job.Input, b.size, settings.MaxRecordFileBytes.Name, w.Config.maxRecordFileBytes())
 	}
 	return b, nil
 }
 
-// runPack runs one pack of records: pointed-to objects fetched
-// concurrently, every usable record through the engine in one call, and
+// runPack runs one pack of records: its entities' features read in
+// batches, pointed-to objects fetched concurrently, every usable record through the engine in one call, and
 // one output line per record appended to buf in file order. A transient
 // failure (a fetch that kept failing, the deadline) stops the file before
 // this pack, which is then run again on resumption.
@@ -55,6 +56,10 @@ func (fr *fileRun) runPack(ctx context.Context, recs []jobs.Record) error {
 	w, t := fr.w, fr.t
 	data := make([][]byte, len(recs))
 	errs := make([]error, len(recs))
+	found, err := fr.readFeatures(ctx, recs)
+	if err != nil {
+		return err
+	}
 	fr.fetchPointers(ctx, recs, data, errs)
 	var items []engine.Item
 	var idx []int
@@ -68,6 +73,9 @@ func (fr *fileRun) runPack(ctx context.Context, recs []jobs.Record) error {
 			}
 		default:
 			in, err := engine.InputOf(r.Input, data[i])
+			if err == nil {
+				in, err = feat.Apply(t.model, found[i], in)
+			}
 			if err != nil {
 				errs[i] = err
 				continue

@@ -3,18 +3,12 @@ package worker
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"fmt"
 	"math"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/parquet-go/parquet-go"
-
-	"github.com/batchinfer/batchinfer/jobs"
+	"github.com/batchinfer/batchinfer/internal/readback"
 	"github.com/batchinfer/batchinfer/model"
 	"github.com/batchinfer/batchinfer/store"
 	"github.com/batchinfer/batchinfer/vectors"
@@ -69,12 +63,12 @@ func TestRecordFileOfTextsWritesVectors(t *testing.T) {
 			if len(lines) != n || uri == "" {
 				t.Fatalf("%d lines, vectors_uri %q", len(lines), uri)
 			}
-			objs := f.listVectors(uri)
+			objs := readback.Prefix(t, f.ctx, f.s3, uri)
 			t.Logf("%d attempts, %d vector objects", rec.Attempts, len(objs))
 			var ids []string
 			var vecs [][]float32
 			for _, data := range objs {
-				i, v := readVectors(t, format, data)
+				i, v := readback.Vectors(t, format, data)
 				ids, vecs = append(ids, i...), append(vecs, v...)
 			}
 			k := 0
@@ -108,69 +102,6 @@ func TestRecordFileOfTextsWritesVectors(t *testing.T) {
 			}
 		})
 	}
-}
-
-// listVectors reads every object under a vectors_uri prefix, in key order.
-func (f *fixture) listVectors(uri string) [][]byte {
-	f.t.Helper()
-	o, err := jobs.ParseS3URI(uri)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	list, err := f.s3.ListObjectsV2(f.ctx, &s3.ListObjectsV2Input{Bucket: aws.String(o.Bucket), Prefix: aws.String(o.Key)})
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	var out [][]byte
-	for _, obj := range list.Contents {
-		got, err := f.s3.GetObject(f.ctx, &s3.GetObjectInput{Bucket: aws.String(o.Bucket), Key: obj.Key})
-		if err != nil {
-			f.t.Fatal(err)
-		}
-		var b bytes.Buffer
-		b.ReadFrom(got.Body)
-		got.Body.Close()
-		out = append(out, b.Bytes())
-	}
-	return out
-}
-
-// readVectors decodes one side-output object: its ids (Parquet) and rows.
-func readVectors(t *testing.T, format string, data []byte) ([]string, [][]float32) {
-	t.Helper()
-	if format == "parquet" {
-		type row struct {
-			ID        string    `parquet:"id"`
-			Embedding []float32 `parquet:"embedding,list"`
-		}
-		rows, err := parquet.Read[row](bytes.NewReader(data), int64(len(data)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		ids, vecs := make([]string, len(rows)), make([][]float32, len(rows))
-		for i, r := range rows {
-			ids[i], vecs[i] = r.ID, r.Embedding
-		}
-		return ids, vecs
-	}
-	hlen := int(binary.LittleEndian.Uint16(data[8:10]))
-	header := string(data[10 : 10+hlen])
-	var rows, dim int
-	if _, err := fmt.Sscanf(header[strings.Index(header, "'shape': (")+len("'shape': ("):], "%d, %d)", &rows, &dim); err != nil {
-		t.Fatalf("npy header %q: %v", header, err)
-	}
-	body := data[10+hlen:]
-	if len(body) != rows*dim*4 {
-		t.Fatalf("npy of shape (%d, %d) has %d data bytes", rows, dim, len(body))
-	}
-	vecs := make([][]float32, rows)
-	for r := range vecs {
-		vecs[r] = make([]float32, dim)
-		for d := range vecs[r] {
-			vecs[r][d] = math.Float32frombits(binary.LittleEndian.Uint32(body[(r*dim+d)*4:]))
-		}
-	}
-	return nil, vecs
 }
 
 // Only an embedding model's files get a side output, in the format the

@@ -23,7 +23,7 @@ func (w *Worker) reprocessTask(ctx context.Context, m *jobs.Message) *task {
 	if id == "" {
 		id = "reprocess" // a DLQ entry needs a job_id attribute
 	}
-	t := &task{msg: m, job: jobs.Job{ID: id}, now: w.now, start: w.now(), timing: map[string]int64{}}
+	t := w.startTask(m, jobs.Job{ID: id}) // no token: it has no item to write
 	if w.Reprocessor == nil {
 		t.failWith(jobs.Errorf(jobs.CodeNotConfigured,
 			"a reprocess request needs the jobs queue to requeue jobs on: set %s on the worker", settings.QueueURL.Name))

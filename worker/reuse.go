@@ -87,8 +87,7 @@ func (w *Worker) completeReused(ctx context.Context, t *task) {
 	e := t.reused
 	t.input = model.Input{}
 	t.succeed(e.Output)
-	t.rec.Status = store.StatusSucceeded
-	t.rec.Output, t.rec.OutputURI, t.rec.ReusedFrom = e.Output, e.OutputURI, e.ReusedFrom
+	t.status, t.stored, t.outputURI = store.StatusSucceeded, e.Output, e.OutputURI // ReusedFrom: item.go
 	w.write(ctx, t)
 }
 
@@ -101,9 +100,10 @@ func (w *Worker) saveReuse(ctx context.Context, tasks []*task) {
 		if t.reuseKey == "" || t.reused != nil || t.state != succeeded {
 			continue
 		}
+		item := w.item(t)
 		entries = append(entries, store.Record{
-			JobID: t.reuseKey, Status: store.StatusSucceeded, Model: t.rec.Model, ModelVersion: t.rec.ModelVersion,
-			Output: t.rec.Output, OutputURI: t.rec.OutputURI, ReusedFrom: t.job.ID, ExpiresAt: t.rec.ExpiresAt,
+			JobID: t.reuseKey, Status: store.StatusSucceeded, Model: item.Model, ModelVersion: item.ModelVersion,
+			Output: item.Output, OutputURI: item.OutputURI, ReusedFrom: t.job.ID, ExpiresAt: item.ExpiresAt,
 		})
 	}
 	if len(entries) == 0 {

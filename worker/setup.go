@@ -28,26 +28,31 @@ type ColdStart struct {
 	ORTInit, ModelFetch, SessionCreate, Total time.Duration
 }
 
-// New builds a Worker from configuration: AWS clients (endpoints from the
-// SDK's AWS_ENDPOINT_URL* variables), ONNX Runtime, and the models. It runs
-// once per process, outside the handler, as Lambda's init phase.
-func New(ctx context.Context, cfg Config, log *slog.Logger) (*Worker, ColdStart, error) {
-	var cs ColdStart
-	start := time.Now()
+// OpenAdapters builds the AWS adapters cfg names (endpoints from the SDK's
+// AWS_ENDPOINT_URL* variables): once per process, for the worker and, in
+// poll mode, the poller.
+func OpenAdapters(ctx context.Context, cfg Config) (*store.Adapters, error) {
 	aws, err := store.Open(ctx, store.OpenOptions{
 		ResultsTable: cfg.ResultsTable, ResultsBucket: cfg.ResultsBucket, ResultsPrefix: cfg.ResultsPrefix,
 		DLQURL: cfg.DLQURL, QueueURL: cfg.QueueURL, MaxInputBytes: cfg.MaxInputBytes, ResultTTL: cfg.ResultTTL,
 		NotifyTopicARN: cfg.NotifyTopicARN, NotifyEventBus: cfg.NotifyEventBus,
 	})
 	if err != nil {
-		return nil, cs, fmt.Errorf("load AWS configuration: %w", err)
+		return nil, fmt.Errorf("load AWS configuration: %w", err)
 	}
+	return aws, nil
+}
 
-	t0 := time.Now()
+// New builds a Worker from configuration and the adapters OpenAdapters
+// opened: ONNX Runtime and the models, read through aws. It runs once per
+// process, outside the handler, as Lambda's init phase.
+func New(ctx context.Context, cfg Config, aws *store.Adapters, log *slog.Logger) (*Worker, ColdStart, error) {
+	var cs ColdStart
+	start := time.Now()
 	if err := model.InitRuntime(cfg.ORTLib); err != nil {
 		return nil, cs, err
 	}
-	cs.ORTInit = time.Since(t0)
+	cs.ORTInit = time.Since(start)
 
 	models, fetch, create, err := LoadModels(ctx, aws.Objects, cfg)
 	cs.ModelFetch, cs.SessionCreate = fetch, create

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/batchinfer/batchinfer/engine"
+	"github.com/batchinfer/batchinfer/metrics"
 	"github.com/batchinfer/batchinfer/model"
 	"github.com/batchinfer/batchinfer/store"
 	"github.com/batchinfer/batchinfer/worker"
@@ -25,7 +26,7 @@ func (lambdaCmd) run(ctx context.Context, c call) error {
 	if os.Getenv("AWS_LAMBDA_RUNTIME_API") == "" {
 		return fmt.Errorf("%w: AWS_LAMBDA_RUNTIME_API is not set; this command runs under Lambda or the runtime interface emulator (see `batchinfer local`)", errUsage)
 	}
-	w, err := startWorker(ctx, c.stderr)
+	w, _, err := startWorker(ctx, c.stderr, metrics.ModeLambda)
 	if err != nil {
 		return err
 	}
@@ -39,17 +40,24 @@ func (lambdaCmd) run(ctx context.Context, c call) error {
 }
 
 // startWorker is the init phase shared by `lambda` and `poll`: validated
-// configuration, the JSON logger, AWS clients, ONNX Runtime and the models,
-// and one "cold start" line with each step's duration.
-func startWorker(ctx context.Context, stderr io.Writer) (*worker.Worker, error) {
+// configuration, the JSON logger, AWS clients (returned too: the poller
+// receives through the same ones), ONNX Runtime and the models, and one
+// "cold start" line with each step's duration. mode is the metrics' mode
+// dimension: the same environment runs both commands.
+func startWorker(ctx context.Context, stderr io.Writer, mode string) (*worker.Worker, *store.Adapters, error) {
 	cfg, err := worker.LoadConfig(os.Getenv)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	cfg.Metrics.Mode = mode
 	log := newLogger(stderr, cfg.LogLevel)
-	w, cs, err := worker.New(ctx, cfg, log)
+	aws, err := worker.OpenAdapters(ctx, cfg)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	w, cs, err := worker.New(ctx, cfg, aws, log)
+	if err != nil {
+		return nil, nil, err
 	}
 	// Suspected crashers run in `batchinfer isolate` children of this binary.
 	if self, err := os.Executable(); err == nil {
@@ -61,7 +69,7 @@ func startWorker(ctx context.Context, stderr io.Writer) (*worker.Worker, error) 
 		"ort_init_ms", cs.ORTInit.Milliseconds(), "model_fetch_ms", cs.ModelFetch.Milliseconds(),
 		"session_create_ms", cs.SessionCreate.Milliseconds(), "total_ms", cs.Total.Milliseconds(),
 		"models", len(w.Engine.Models()))
-	return w, nil
+	return w, aws, nil
 }
 
 // pollCmd is the worker as a long-running process.
@@ -72,21 +80,16 @@ func (pollCmd) run(ctx context.Context, c call) error {
 	if err != nil {
 		return err
 	}
-	w, err := startWorker(ctx, c.stderr)
+	// Each batch reports as an invocation of its own, priced as its share
+	// of the container (BATCHINFER_POLL_CONCURRENCY, read with the metrics).
+	w, aws, err := startWorker(ctx, c.stderr, metrics.ModePoll)
 	if err != nil {
 		return err
 	}
-	adapters, err := store.Open(ctx, store.OpenOptions{QueueURL: pcfg.QueueURL})
-	if err != nil {
-		return err
-	}
-	p := &worker.Poller{W: w}
-	p.FromConfig(pcfg)
-	p.Queue = adapters.Queue
-	adapters.Queue.Log = w.Log
+	aws.Queue.Log = w.Log // BATCHINFER_QUEUE_URL is set: LoadPollConfig checked
 	// SIGTERM cancels ctx (main): Run stops receiving, finishes the batches
 	// in flight and returns nil, so the process exits 0.
-	return p.Run(ctx)
+	return worker.NewPoller(w, aws.Queue, pcfg).Run(ctx)
 }
 
 // isolateCmd is the child the worker starts for jobs whose earlier attempt

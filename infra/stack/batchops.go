@@ -38,25 +38,6 @@ func resultsAbortRule() *awss3.LifecycleRule {
 // the base stack: the routes variable, the worker's extra grants, the role
 // Batch Operations assumes, and an example job request as an output.
 func (b *BatchInfer) addBatchOps() {
-	if b.Config.Routes != "" {
-		b.Function.AddEnvironment(jsii.String("BATCHINFER_ROUTES"), jsii.String(b.Config.Routes), nil)
-	}
-	allow := func(sid string, actions []string, resources ...*string) {
-		b.Function.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Sid: jsii.String(sid), Effect: awsiam.Effect_ALLOW, Actions: jsii.Strings(actions...), Resources: &resources,
-		}))
-	}
-	// One BatchGetItem per ≤ 100 jobs finds finished duplicates before any work.
-	allow("FindDuplicates", []string{"dynamodb:BatchGetItem"}, b.Table.TableArn())
-	// CompleteUpload treats NoSuchUpload as done when the output exists: a
-	// HeadObject, which needs s3:GetObject (multipart create/part/complete
-	// are covered by s3:PutObject; the worker never aborts an upload, the
-	// lifecycle rule does).
-	allow("CheckRecordOutputs", []string{"s3:GetObject"}, b.Results.ArnForObjects(jsii.String("*")))
-	// A record file paused with less than a part of new lines carries them
-	// in a small object beside its output, deleted once they are in a part.
-	allow("RecordCarries", []string{"s3:DeleteObject"}, b.Results.ArnForObjects(jsii.String("*.carry.*")))
-
 	b.BatchOpsRole = b.batchOpsRole()
 	if b.Config.InboxPrefix == "" || strings.HasPrefix(BatchManifestPrefix, b.Config.InboxPrefix) {
 		awscdk.Annotations_Of(b.Stack).AddWarningV2(jsii.String("batchinfer:batchManifestIsAJob"), jsii.String(fmt.Sprintf(

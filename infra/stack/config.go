@@ -92,6 +92,9 @@ type Config struct {
 	API APIConfig // the REST API's usage plan (api.go)
 	// Predict sizes the predict function (predict.go).
 	Predict PredictConfig
+	// State is what the models read while they run: feature tables and
+	// result reuse (state.go).
+	State StateConfig
 
 	// ESMMinPollers and ESMMaxPollers ("esmMinPollers", "esmMaxPollers")
 	// put the SQS event source in provisioned mode when either is set

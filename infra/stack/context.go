@@ -53,6 +53,8 @@ func ConfigFromContext(node constructs.Node) (Config, error) {
 	c.API = api
 	c.Predict, err = predictFromContext(r.get)
 	r.errs = append(r.errs, err)
+	c.State, err = stateFromContext(r.get)
+	r.errs = append(r.errs, err)
 	return c, errors.Join(r.errs...)
 }
 

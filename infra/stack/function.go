@@ -2,6 +2,7 @@ package stack
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -22,11 +23,14 @@ const (
 	BundleModels   = "models-layer" // holds models/<name>/manifest.json ...
 )
 
-// Environment is the function's environment: DESIGN.md's variables, and
-// the jobs queue's URL, where the schedule's reprocess request requeues jobs.
+// Environment is the function's environment: DESIGN.md's variables, the
+// jobs queue's URL (where the schedule's reprocess request requeues jobs),
+// the routes and the models' state (state.go). The poller's container and
+// the predict function start from it, so every compute that runs models
+// routes and reads state alike.
 func (b *BatchInfer) Environment() map[string]*string {
 	c := b.Config
-	return map[string]*string{
+	env := map[string]*string{
 		"ONNXRUNTIME_LIB":            jsii.String(ORTLibPath),
 		"BATCHINFER_MODELS":          jsii.String(c.ModelsEnv()),
 		"BATCHINFER_RESULTS_TABLE":   b.Table.TableName(),
@@ -37,6 +41,11 @@ func (b *BatchInfer) Environment() map[string]*string {
 		"BATCHINFER_MAX_INPUT_BYTES": jsii.String(strconv.FormatInt(c.MaxInputBytes, 10)),
 		"BATCHINFER_MAX_RECEIVES":    jsii.String(strconv.Itoa(c.MaxReceiveCount)),
 	}
+	if c.Routes != "" {
+		env["BATCHINFER_ROUTES"] = jsii.String(c.Routes)
+	}
+	maps.Copy(env, c.State.environment())
+	return env
 }
 
 func (b *BatchInfer) architecture() awslambda.Architecture {

@@ -20,7 +20,7 @@ func (b *BatchInfer) addPermissions() {
 }
 
 // dataStatements are the worker's data permissions, shared by the function
-// and the ECS poller's task role (poller.go).
+// and the ECS poller's task role (poller.go): both run the same pipeline.
 func (b *BatchInfer) dataStatements() []awsiam.PolicyStatement {
 	var out []awsiam.PolicyStatement
 	allow := func(sid string, actions []string, resources ...*string) {
@@ -44,16 +44,25 @@ func (b *BatchInfer) dataStatements() []awsiam.PolicyStatement {
 	allow("JobItems", []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"}, b.Table.TableArn())
 	allow("QueryByStatus", []string{"dynamodb:Query"},
 		jsii.String(fmt.Sprintf("%s/index/%s", *b.Table.TableArn(), StatusIndex)))
+	// One BatchGetItem per ≤ 100 jobs finds finished duplicates (and the
+	// inline inputs' reuse entries) before any work.
+	allow("FindDuplicates", []string{"dynamodb:BatchGetItem"}, b.Table.TableArn())
 	// Reuse entries of models that reuse results (worker/reuse.go): written
 	// in batches after successful jobs, only under keys starting reuse#,
-	// which no job id can take (read with the jobs' BatchGetItem).
-	out = append(out, awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid: jsii.String("WriteReuseEntries"), Effect: awsiam.Effect_ALLOW,
-		Actions: jsii.Strings("dynamodb:BatchWriteItem"), Resources: &[]*string{b.Table.TableArn()},
-		Conditions: &map[string]any{"ForAllValues:StringLike": map[string]any{
-			"dynamodb:LeadingKeys": []string{ReuseKeyPrefix + "*"},
-		}},
-	}))
+	// which no job id can take.
+	out = append(out, b.reuseEntriesStatement("WriteReuseEntries", "dynamodb:BatchWriteItem"))
+	// The feature tables, read only (state.go).
+	if st := b.featureTablesStatement(); st != nil {
+		out = append(out, st)
+	}
+	// Record files: CompleteUpload treats NoSuchUpload as done when the
+	// output exists, a HeadObject, which needs s3:GetObject (multipart
+	// create/part/complete are covered by s3:PutObject; the worker never
+	// aborts an upload, the lifecycle rule does). A file paused with less
+	// than a part of new lines carries them in a small object beside its
+	// output, deleted once they are in a part.
+	allow("CheckRecordOutputs", []string{"s3:GetObject"}, b.Results.ArnForObjects(jsii.String("*")))
+	allow("RecordCarries", []string{"s3:DeleteObject"}, b.Results.ArnForObjects(jsii.String("*.carry.*")))
 	// Permanent failures go to the DLQ with their error code.
 	allow("DeadLetter", []string{"sqs:SendMessage"}, b.DeadLetters.QueueArn())
 	// A reprocess event fans the matching jobs back out onto the jobs queue.

@@ -2,15 +2,11 @@ package stack
 
 import (
 	"fmt"
-	"maps"
-	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/jsii-runtime-go"
@@ -27,11 +23,10 @@ import (
 // burst of calls take the batch's reserved concurrency), and provisioned
 // concurrency, the cold-start lever, paid for the real-time path alone.
 type PredictConfig struct {
-	MemoryMiB              int               // "predictMemoryMiB": default 1769 (one vCPU)
-	TimeoutSeconds         int               // "predictTimeoutSeconds": default 15, above BATCHINFER_PREDICT_TIMEOUT (10s), below API Gateway's 29s
-	ProvisionedConcurrency int               // "predictProvisionedConcurrency": warm instances on the "live" alias; 0 = none
-	LatencyP99AlarmMs      int               // "predictLatencyP99AlarmMs": default 1000
-	FeatureTables          map[string]string // "featureTables": model=table,... (BATCHINFER_FEATURE_TABLES), read-only to both functions
+	MemoryMiB              int // "predictMemoryMiB": default 1769 (one vCPU)
+	TimeoutSeconds         int // "predictTimeoutSeconds": default 15, above BATCHINFER_PREDICT_TIMEOUT (10s), below API Gateway's 29s
+	ProvisionedConcurrency int // "predictProvisionedConcurrency": warm instances on the "live" alias; 0 = none
+	LatencyP99AlarmMs      int // "predictLatencyP99AlarmMs": default 1000
 }
 
 func (p PredictConfig) defaults() PredictConfig {
@@ -59,16 +54,6 @@ func predictFromContext(get func(string) (string, bool)) (PredictConfig, error) 
 			*dst = n
 		}
 	}
-	if v, ok := get("featureTables"); ok {
-		p.FeatureTables = map[string]string{}
-		for _, pair := range strings.Split(v, ",") {
-			m, t, ok := strings.Cut(strings.TrimSpace(pair), "=")
-			if !ok || m == "" || t == "" {
-				return p, fmt.Errorf("context %q: %q is not model=table", "featureTables", pair)
-			}
-			p.FeatureTables[m] = t
-		}
-	}
 	return p, nil
 }
 
@@ -78,20 +63,9 @@ const (
 	AlarmPredict5xx        = "Predict5xx"
 )
 
-// featureTablesEnv is BATCHINFER_FEATURE_TABLES's value.
-func (p PredictConfig) featureTablesEnv() string {
-	var pairs []string
-	for m, t := range p.FeatureTables {
-		pairs = append(pairs, m+"="+t)
-	}
-	slices.Sort(pairs)
-	return strings.Join(pairs, ",")
-}
-
 // addPredict serves POST /v1/predict and POST /v2/models/{model}/infer
 // through a Lambda proxy integration (AWS_PROXY) with the predict
-// function, key and usage plan as the other routes, with its alarms; and
-// lets both functions read the feature tables.
+// function, key and usage plan as the other routes, with its alarms.
 func (b *BatchInfer) addPredict() {
 	p := b.Config.Predict
 	fn := b.predictFunction()
@@ -108,9 +82,11 @@ func (b *BatchInfer) addPredict() {
 	v1.AddResource(jsii.String("predict"), nil).AddMethod(jsii.String("POST"), integ, opts)
 	b.API.Root().AddResource(jsii.String("v2"), nil).AddResource(jsii.String("models"), nil).
 		AddResource(jsii.String("{model}"), nil).AddResource(jsii.String("infer"), nil).AddMethod(jsii.String("POST"), integ, opts)
-	b.grantFeatureTables(fn)
-	b.grantFeatureTables(b.Function)
-	b.grantReuseEntries(fn)
+	// The models' state (state.go), read only: predict writes nothing.
+	if st := b.featureTablesStatement(); st != nil {
+		fn.AddToRolePolicy(st)
+	}
+	fn.AddToRolePolicy(b.reuseEntriesStatement("ReadReuseEntries", "dynamodb:BatchGetItem", "dynamodb:GetItem"))
 	b.addPredictAlarms()
 }
 
@@ -119,9 +95,6 @@ func (b *BatchInfer) addPredict() {
 func (b *BatchInfer) predictFunction() awslambda.Function {
 	c, p := b.Config, b.Config.Predict
 	env := b.Environment()
-	if len(p.FeatureTables) > 0 {
-		env["BATCHINFER_FEATURE_TABLES"] = jsii.String(p.featureTablesEnv())
-	}
 	env["BATCHINFER_PREDICT_TIMEOUT"] = jsii.String(strconv.Itoa(max(p.TimeoutSeconds-2, 1)) + "s")
 	props := &awslambda.FunctionProps{
 		Description:  jsii.String("batchinfer predict: POST /v1/predict and /v2/models/{model}/infer (API Gateway proxy), the worker's artifact"),
@@ -149,36 +122,6 @@ func (b *BatchInfer) predictFunction() awslambda.Function {
 	b.Results.GrantRead(fn, nil)
 	return fn
 }
-
-// grantFeatureTables lets fn read (only read) the feature tables.
-func (b *BatchInfer) grantFeatureTables(fn awslambda.Function) {
-	var arns []*string
-	for _, t := range slices.Sorted(maps.Values(b.Config.Predict.FeatureTables)) {
-		arns = append(arns, awscdk.Stack_Of(b.Stack).FormatArn(&awscdk.ArnComponents{Service: jsii.String("dynamodb"), Resource: jsii.String("table"), ResourceName: jsii.String(t)}))
-	}
-	if len(arns) == 0 {
-		return
-	}
-	fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid: jsii.String("ReadFeatureTables"), Actions: jsii.Strings("dynamodb:BatchGetItem", "dynamodb:GetItem"), Resources: &arns,
-	}))
-}
-
-// grantReuseEntries lets fn read and write the results table's reuse
-// entries only: items whose key starts reuse#, which no job id can.
-func (b *BatchInfer) grantReuseEntries(fn awslambda.Function) {
-	fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:       jsii.String("ReuseEntries"),
-		Actions:   jsii.Strings("dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:BatchWriteItem", "dynamodb:PutItem"),
-		Resources: &[]*string{b.Table.TableArn()},
-		Conditions: &map[string]any{"ForAllValues:StringLike": map[string]any{
-			"dynamodb:LeadingKeys": []string{ReuseKeyPrefix + "*"},
-		}},
-	}))
-}
-
-// ReuseKeyPrefix starts every reuse entry's job_id in the results table.
-const ReuseKeyPrefix = "reuse#"
 
 // addPredictAlarms alarms on the predict route's p99 latency and its 5xx
 // answers (API Gateway's per-method metrics: the stage has them on).

@@ -2,7 +2,6 @@ package stack
 
 import (
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 )
@@ -64,10 +63,10 @@ func TestPredictAlarms(t *testing.T) {
 	}
 }
 
-func TestPredictProvisionedConcurrencyAndFeatureTables(t *testing.T) {
-	cfg := Config{RepoDir: filepath.Join("..", ".."), Predict: PredictConfig{ProvisionedConcurrency: 3, FeatureTables: map[string]string{"iris-feat": "flowers"}}}
+func TestPredictProvisionedConcurrency(t *testing.T) {
+	cfg := Config{RepoDir: filepath.Join("..", ".."), Predict: PredictConfig{ProvisionedConcurrency: 3}}
 	s := synthConfig(t, "predict-pc", cfg)
-	id, fn := predictFn(t, s)
+	id, _ := predictFn(t, s)
 	alias := s.only(t, "AWS::Lambda::Alias", nil)
 	pc := alias["ProvisionedConcurrencyConfig"].(map[string]any)
 	if num(pc["ProvisionedConcurrentExecutions"]) != 3 || alias["Name"] != "live" || !strings.Contains(asJSON(alias["FunctionName"]), id) {
@@ -79,36 +78,6 @@ func TestPredictProvisionedConcurrencyAndFeatureTables(t *testing.T) {
 	}
 	if uri := asJSON(s.method(t, "POST", "predict")["Integration"].(map[string]any)["Uri"]); !strings.Contains(uri, aliasID) {
 		t.Errorf("the route calls %s, not the provisioned alias %s", uri, aliasID)
-	}
-	env := fn["Environment"].(map[string]any)["Variables"].(map[string]any)
-	if env["BATCHINFER_FEATURE_TABLES"] != "iris-feat=flowers" {
-		t.Errorf("BATCHINFER_FEATURE_TABLES = %v", env["BATCHINFER_FEATURE_TABLES"])
-	}
-	// Both functions read the feature table, and only read it.
-	for _, role := range []string{roleOf(t, fn), roleOf(t, s.resources("AWS::Lambda::Function")[s.idOf(s.b.Function)]["Properties"].(map[string]any))} {
-		var onTable []string
-		for _, st := range statementsOfRole(s, role) {
-			if strings.Contains(asJSON(st.resources), "table/flowers") {
-				onTable = append(onTable, st.actions...)
-			}
-		}
-		slices.Sort(onTable)
-		if !slices.Equal(onTable, []string{"dynamodb:BatchGetItem", "dynamodb:GetItem"}) {
-			t.Errorf("role %s may %v on the feature table, want BatchGetItem and GetItem only", role, onTable)
-		}
-	}
-	// Reuse entries: the results table, only keys under reuse#.
-	found := false
-	for _, st := range statementsOfRole(s, roleOf(t, fn)) {
-		if slices.Contains(st.actions, "dynamodb:BatchWriteItem") {
-			found = true
-			if !strings.Contains(asJSON(allStatementsRaw(s, roleOf(t, fn))), `"dynamodb:LeadingKeys":["reuse#*"]`) {
-				t.Errorf("the predict role writes the results table without the reuse# leading-key condition")
-			}
-		}
-	}
-	if !found {
-		t.Error("the predict role cannot write reuse entries")
 	}
 }
 
