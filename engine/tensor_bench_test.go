@@ -28,20 +28,36 @@ func irisRow(i int) []float32 {
 // request's outputs and encoded as the JSON response. Compare with
 // BenchmarkTensorRawORT in the same run.
 func BenchmarkTensorRequests(b *testing.B) {
+	benchTensors(b, true)
+}
+
+// BenchmarkTensorPredict is BenchmarkTensorRequests without the JSON:
+// engine.Predict from decoded requests to each one's response map
+// (check, stack, run, split, gather).
+func BenchmarkTensorPredict(b *testing.B) {
+	benchTensors(b, false)
+}
+
+func benchTensors(b *testing.B, withJSON bool) {
 	iris := models[0]
 	eng, err := New([]*model.Model{iris})
 	if err != nil {
 		b.Fatal(err)
 	}
 	bodies := make([][]byte, tensorBenchRows)
+	items := make([]Item, tensorBenchRows)
 	for i := range bodies {
-		bodies[i] = model.TensorRequestJSON([]tensor.Named{{Name: "X", Tensor: tensor.Tensor{Shape: []int64{1, 4}, Data: irisRow(i)}}})
+		req := []tensor.Named{{Name: "X", Tensor: tensor.Tensor{Shape: []int64{1, 4}, Data: irisRow(i)}}}
+		bodies[i] = model.TensorRequestJSON(req)
+		items[i] = Item{Model: iris, Input: model.Input{Tensors: req}}
 	}
 	ctx := context.Background()
-	items := make([]Item, tensorBenchRows)
 	cpu := startCPU()
 	for b.Loop() {
 		for i, body := range bodies {
+			if !withJSON {
+				break // the items hold the decoded requests
+			}
 			ts, err := jobs.ParseTensorRequest(body)
 			if err != nil {
 				b.Fatal(err)
@@ -51,6 +67,9 @@ func BenchmarkTensorRequests(b *testing.B) {
 		for _, p := range eng.Predict(ctx, items) {
 			if p.Err != nil {
 				b.Fatal(p.Err)
+			}
+			if !withJSON {
+				continue
 			}
 			if _, err := json.Marshal(p.Output); err != nil {
 				b.Fatal(err)
