@@ -3,13 +3,9 @@ package api
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
-	"os"
 	"sync/atomic"
 	"testing"
-
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/batchinfer/batchinfer/engine"
 	"github.com/batchinfer/batchinfer/jobs"
@@ -29,13 +25,7 @@ func (c *countingEngine) Predict(ctx context.Context, items []engine.Item) []eng
 
 func TestPredictReusesStoredResultsOfTheSameVersion(t *testing.T) {
 	ctx := context.Background()
-	c := awsCfg.Copy()
-	counter := store.CountRequests(&c)
-	db := dynamodb.NewFromConfig(c)
-	table := fmt.Sprintf("results-%d-%d", os.Getpid()%100000, seq.Add(1))
-	if err := store.EnsureFeatureTable(ctx, db, table, "job_id"); err != nil { // a table keyed by job_id
-		t.Fatal(err)
-	}
+	db, counter, table := countedTable(t, "results", "job_id") // a results table: keyed by job_id
 	results := &store.Results{Client: db, Table: table}
 	eng := &countingEngine{Engine: irisEngine(t)}
 	m, err := eng.Model("iris-rf")
