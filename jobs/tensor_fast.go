@@ -5,24 +5,48 @@ import (
 )
 
 // fastTensorRequest reads the common Open Inference Protocol request in one
-// pass: exactly {"inputs": [...]} holding tensors that fastTensor takes.
-// encoding/json walks a request five times over (the body, the array,
-// each tensor's members, its shape, its data) and costs several times
-// what a small model takes to run a row, so the common case skips it. It
-// reports false for anything else, and the general parser then decides,
-// with its error: the fast path only ever accepts what the general one
-// accepts, with the same result (tensor_fast_test.go checks both).
+// pass: {"inputs": [...]}, perhaps with a plain string "id", holding
+// tensors that tensor() takes. encoding/json walks a request five times
+// over (the body, the array, each tensor's members, its shape, its data)
+// and costs several times what a small model takes to run a row, so the
+// common case skips it. It reports false for anything else, and the
+// general parser then decides, with its error: the fast path only ever
+// accepts what the general one accepts, with the same result
+// (tensor_fast_test.go checks both).
 func fastTensorRequest(body []byte) ([]Tensor, bool) {
 	p := scan{b: body}
-	if !p.lit('{') || !p.key("inputs") || !p.lit(':') {
+	if !p.lit('{') {
 		return nil, false
 	}
-	ts, ok := p.tensors()
-	if !ok || !p.lit('}') {
-		return nil, false
+	var ts []Tensor
+	var haveID bool
+	for {
+		k, ok := p.str()
+		if !ok || !p.lit(':') {
+			return nil, false
+		}
+		switch {
+		case string(k) == inputTensors && ts == nil:
+			if ts, ok = p.tensors(); !ok {
+				return nil, false
+			}
+		case string(k) == "id" && !haveID:
+			if _, ok = p.str(); !ok {
+				return nil, false
+			}
+			haveID = true
+		default:
+			return nil, false
+		}
+		if p.lit('}') {
+			break
+		}
+		if !p.lit(',') {
+			return nil, false
+		}
 	}
 	p.space()
-	return ts, p.i == len(p.b)
+	return ts, ts != nil && p.i == len(p.b)
 }
 
 // fastTensorArray is fastTensorRequest for a request's "inputs" array.
@@ -315,12 +339,6 @@ func (p *scan) str() ([]byte, bool) {
 	}
 	p.i++
 	return p.b[start : p.i-1], true
-}
-
-// key reads one expected object key.
-func (p *scan) key(k string) bool {
-	s, ok := p.str()
-	return ok && string(s) == k
 }
 
 // number passes one JSON number (RFC 8259 grammar).
