@@ -26,8 +26,7 @@ func irisRow(i int) []float32 {
 // request bodies of shape [1,4], each decoded from JSON, checked against
 // the session's inputs, stacked into one run, split back into each
 // request's outputs and encoded as the JSON response. Compare with
-// BenchmarkTensorRawORT in the same run (or see
-// BenchmarkTensorRequestsVsRaw).
+// BenchmarkTensorRawORT in the same run (or see BenchmarkTensorSideBySide).
 func BenchmarkTensorRequests(b *testing.B) {
 	benchPasses(b, tensorRequestsPass(b, true))
 }
@@ -48,13 +47,20 @@ func BenchmarkTensorRawORT(b *testing.B) {
 	benchPasses(b, rawORTPass(b))
 }
 
-// BenchmarkTensorRequestsVsRaw alternates a pass of raw ORT and a pass of
+// BenchmarkTensorSideBySide alternates a pass of raw ORT and a pass of
 // tensor requests in every iteration, in one process, so that load from
 // other work on a shared machine falls on both sides alike, and reports
 // each side's items/s and CPU per item and the ratios (requests ÷ raw
 // items/s, raw ÷ requests CPU per item: 1 means no cost over raw ORT).
-func BenchmarkTensorRequestsVsRaw(b *testing.B) {
-	passes := []func(){rawORTPass(b), tensorRequestsPass(b, true)}
+// "requests" is BenchmarkTensorRequests' path, "predict"
+// BenchmarkTensorPredict's.
+func BenchmarkTensorSideBySide(b *testing.B) {
+	b.Run("requests", func(b *testing.B) { benchSideBySide(b, true) })
+	b.Run("predict", func(b *testing.B) { benchSideBySide(b, false) })
+}
+
+func benchSideBySide(b *testing.B, withJSON bool) {
+	passes := []func(){rawORTPass(b), tensorRequestsPass(b, withJSON)}
 	var wall, cpu [2]time.Duration
 	for b.Loop() {
 		for side, pass := range passes {
