@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/batchinfer/batchinfer/internal/testenv/modelenv"
 	"github.com/batchinfer/batchinfer/jobs"
 	"github.com/batchinfer/batchinfer/model"
 	"github.com/batchinfer/batchinfer/tensor"
@@ -28,14 +29,16 @@ func irisRow(i int) []float32 {
 // request's outputs and encoded as the JSON response. Compare with
 // BenchmarkTensorRawORT in the same run (or see BenchmarkTensorSideBySide).
 func BenchmarkTensorRequests(b *testing.B) {
-	benchPasses(b, tensorRequestsPass(b, true))
+	c := irisCase(b)
+	benchPasses(b, c, tensorRequestsPass(b, c, true))
 }
 
 // BenchmarkTensorPredict is BenchmarkTensorRequests without the JSON:
 // engine.Predict from decoded requests to each one's response map
 // (check, stack, run, split, gather).
 func BenchmarkTensorPredict(b *testing.B) {
-	benchPasses(b, tensorRequestsPass(b, false))
+	c := irisCase(b)
+	benchPasses(b, c, tensorRequestsPass(b, c, false))
 }
 
 // BenchmarkTensorRawORT runs only ONNX Runtime on the same 256 rows,
@@ -44,7 +47,8 @@ func BenchmarkTensorPredict(b *testing.B) {
 // tensor, and sklearn's seq(map) of probabilities as [256,3]): the ceiling
 // of BenchmarkTensorRequests.
 func BenchmarkTensorRawORT(b *testing.B) {
-	benchPasses(b, rawORTPass(b))
+	c := irisCase(b)
+	benchPasses(b, c, rawORTPass(b, c))
 }
 
 // BenchmarkTensorSideBySide alternates a pass of raw ORT and a pass of
@@ -53,14 +57,21 @@ func BenchmarkTensorRawORT(b *testing.B) {
 // each side's items/s and CPU per item and the ratios (requests ÷ raw
 // items/s, raw ÷ requests CPU per item: 1 means no cost over raw ORT).
 // "requests" is BenchmarkTensorRequests' path, "predict"
-// BenchmarkTensorPredict's.
+// BenchmarkTensorPredict's; iris is the worst case (a row runs in a few
+// µs, so a request's fixed costs weigh most), text the case tensor
+// requests are for: a BERT encoder fed token ids as KServe and Triton
+// clients send them.
+//
+//	go test -run '^$' -bench 'TensorSideBySide' -benchtime 3x -count 3 ./engine/
 func BenchmarkTensorSideBySide(b *testing.B) {
-	b.Run("requests", func(b *testing.B) { benchSideBySide(b, true) })
-	b.Run("predict", func(b *testing.B) { benchSideBySide(b, false) })
+	b.Run("iris/requests", func(b *testing.B) { benchSideBySide(b, irisCase(b), true) })
+	b.Run("iris/predict", func(b *testing.B) { benchSideBySide(b, irisCase(b), false) })
+	b.Run("text/requests", func(b *testing.B) { benchSideBySide(b, textCase(b), true) })
+	b.Run("text/predict", func(b *testing.B) { benchSideBySide(b, textCase(b), false) })
 }
 
-func benchSideBySide(b *testing.B, withJSON bool) {
-	passes := []func(){rawORTPass(b), tensorRequestsPass(b, withJSON)}
+func benchSideBySide(b *testing.B, c tensorCase, withJSON bool) {
+	passes := []func(){rawORTPass(b, c), tensorRequestsPass(b, c, withJSON)}
 	var wall, cpu [2]time.Duration
 	for b.Loop() {
 		for side, pass := range passes {
@@ -70,7 +81,7 @@ func benchSideBySide(b *testing.B, withJSON bool) {
 			cpu[side] += processCPU() - c0
 		}
 	}
-	items := float64(tensorBenchRows * b.N)
+	items := float64(len(c.requests) * b.N)
 	b.ReportMetric(items/wall[0].Seconds(), "raw-items/s")
 	b.ReportMetric(items/wall[1].Seconds(), "req-items/s")
 	b.ReportMetric(wall[0].Seconds()/wall[1].Seconds(), "ratio")
@@ -79,31 +90,91 @@ func benchSideBySide(b *testing.B, withJSON bool) {
 	b.ReportMetric(float64(cpu[0])/float64(cpu[1]), "cpu-ratio")
 }
 
-// benchPasses times one pass (of tensorBenchRows items) per iteration.
-func benchPasses(b *testing.B, pass func()) {
+// tensorCase is a model, its requests of one item each, and the same
+// tensors stacked as one run of raw ORT takes them.
+type tensorCase struct {
+	model    *model.Model
+	requests [][]tensor.Named
+	stacked  []model.Tensor
+}
+
+// irisCase is 256 requests of one iris row, [1,4] FP32 each.
+func irisCase(b *testing.B) tensorCase {
+	c := tensorCase{model: models[0]}
+	data := make([]float32, 0, tensorBenchRows*4)
+	for i := range tensorBenchRows {
+		c.requests = append(c.requests, []tensor.Named{{Name: "X", Tensor: tensor.Tensor{Shape: []int64{1, 4}, Data: irisRow(i)}}})
+		data = append(data, irisRow(i)...)
+	}
+	c.stacked = []model.Tensor{{Shape: []int64{tensorBenchRows, 4}, Data: data}}
+	return c
+}
+
+// Text requests: textBenchRequests sequences of textBenchLen token ids
+// each, on minilm-l6-bench (all-MiniLM-L6-v2's shape: 6 layers, hidden
+// 384), one sequence per request as a client that tokenized its text
+// sends it.
+const (
+	textBenchRequests = 32
+	textBenchLen      = 128
+)
+
+var textBenchModel = modelenv.Shared("text/minilm-l6-bench")
+
+// textCase is the text requests: every input of the encoder (input_ids,
+// attention_mask, token_type_ids) as INT64 [1,128], the ids spread over
+// the vocabulary, the mask all ones, the types zero.
+func textCase(b *testing.B) tensorCase {
+	m := textBenchModel(b)[0]
+	c := tensorCase{model: m}
+	specs := m.Manifest().Inputs
+	stacked := make([][]int64, len(specs))
+	for i := range textBenchRequests {
+		req := make([]tensor.Named, len(specs))
+		for k, s := range specs {
+			v := make([]int64, textBenchLen)
+			for j := range v {
+				switch s.Name {
+				case "input_ids":
+					v[j] = int64(1000 + (i*7919+j*104729)%29000)
+				case "attention_mask":
+					v[j] = 1
+				}
+			}
+			req[k] = tensor.Named{Name: s.Name, Tensor: tensor.Tensor{Shape: []int64{1, textBenchLen}, Data: v}}
+			stacked[k] = append(stacked[k], v...)
+		}
+		c.requests = append(c.requests, req)
+	}
+	for _, v := range stacked {
+		c.stacked = append(c.stacked, model.Tensor{Shape: []int64{textBenchRequests, textBenchLen}, Data: v})
+	}
+	return c
+}
+
+// benchPasses times one pass (of the case's requests) per iteration.
+func benchPasses(b *testing.B, c tensorCase, pass func()) {
 	cpu := startCPU()
 	for b.Loop() {
 		pass()
 	}
-	b.ReportMetric(float64(tensorBenchRows*b.N)/b.Elapsed().Seconds(), "items/s")
-	cpu.report(b, tensorBenchRows*b.N)
+	b.ReportMetric(float64(len(c.requests)*b.N)/b.Elapsed().Seconds(), "items/s")
+	cpu.report(b, len(c.requests)*b.N)
 }
 
-// tensorRequestsPass is one pass of the engine's path over 256 tensor
-// requests: with the JSON (decode each body, encode each response) or
-// from decoded requests to response maps.
-func tensorRequestsPass(b *testing.B, withJSON bool) func() {
-	iris := models[0]
-	eng, err := New([]*model.Model{iris})
+// tensorRequestsPass is one pass of the engine's path over the case's
+// tensor requests: with the JSON (decode each body, encode each response)
+// or from decoded requests to response maps.
+func tensorRequestsPass(b *testing.B, c tensorCase, withJSON bool) func() {
+	eng, err := New([]*model.Model{c.model})
 	if err != nil {
 		b.Fatal(err)
 	}
-	bodies := make([][]byte, tensorBenchRows)
-	items := make([]Item, tensorBenchRows)
-	for i := range bodies {
-		req := []tensor.Named{{Name: "X", Tensor: tensor.Tensor{Shape: []int64{1, 4}, Data: irisRow(i)}}}
+	bodies := make([][]byte, len(c.requests))
+	items := make([]Item, len(c.requests))
+	for i, req := range c.requests {
 		bodies[i] = model.TensorRequestJSON(req)
-		items[i] = Item{Model: iris, Input: model.Input{Tensors: req}}
+		items[i] = Item{Model: c.model, Input: model.Input{Tensors: req}}
 	}
 	ctx := context.Background()
 	return func() {
@@ -115,7 +186,7 @@ func tensorRequestsPass(b *testing.B, withJSON bool) func() {
 			if err != nil {
 				b.Fatal(err)
 			}
-			items[i] = Item{Model: iris, Input: model.Input{Tensors: tensorsOf(ts)}}
+			items[i] = Item{Model: c.model, Input: model.Input{Tensors: tensorsOf(ts)}}
 		}
 		for _, p := range eng.Predict(ctx, items) {
 			if p.Err != nil {
@@ -131,17 +202,12 @@ func tensorRequestsPass(b *testing.B, withJSON bool) func() {
 	}
 }
 
-// rawORTPass is one run of ONNX Runtime on the 256 rows, stacked before.
-func rawORTPass(b *testing.B) func() {
-	iris := models[0]
-	data := make([]float32, 0, tensorBenchRows*4)
-	for i := range tensorBenchRows {
-		data = append(data, irisRow(i)...)
-	}
-	in := []model.Tensor{{Shape: []int64{tensorBenchRows, 4}, Data: data}}
+// rawORTPass is one run of ONNX Runtime on the case's tensors, stacked
+// before.
+func rawORTPass(b *testing.B, c tensorCase) func() {
 	ctx := context.Background()
 	return func() {
-		if _, err := iris.RunInputs(ctx, in); err != nil {
+		if _, err := c.model.RunInputs(ctx, c.stacked); err != nil {
 			b.Fatal(err)
 		}
 	}
