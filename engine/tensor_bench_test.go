@@ -182,11 +182,11 @@ func tensorRequestsPass(b *testing.B, c tensorCase, withJSON bool) func() {
 			if !withJSON {
 				break // the items hold the decoded requests
 			}
-			ts, err := jobs.ParseTensorRequest(body)
+			r, err := jobs.ParseTensorRequest(body)
 			if err != nil {
 				b.Fatal(err)
 			}
-			items[i] = Item{Model: c.model, Input: model.Input{Tensors: tensorsOf(ts)}}
+			items[i] = Item{Model: c.model, Input: model.Input{Tensors: tensorsOf(r.Inputs)}}
 		}
 		for _, p := range eng.Predict(ctx, items) {
 			if p.Err != nil {

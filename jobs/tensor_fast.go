@@ -2,6 +2,8 @@ package jobs
 
 import (
 	"strconv"
+
+	"github.com/batchinfer/batchinfer/scan"
 )
 
 // fastTensorRequest reads the common Open Inference Protocol request in one
@@ -13,62 +15,63 @@ import (
 // general parser then decides, with its error: the fast path only ever
 // accepts what the general one accepts, with the same result
 // (tensor_fast_test.go checks both).
-func fastTensorRequest(body []byte) ([]Tensor, bool) {
-	p := scan{b: body}
-	if !p.lit('{') {
-		return nil, false
+func fastTensorRequest(body []byte) (TensorRequest, bool) {
+	var r TensorRequest
+	p := newTensorScan(body, 0)
+	if !p.Lit('{') {
+		return r, false
 	}
-	var ts []Tensor
 	var haveID bool
 	for {
 		k, ok := p.str()
-		if !ok || !p.lit(':') {
-			return nil, false
+		if !ok || !p.Lit(':') {
+			return r, false
 		}
 		switch {
-		case string(k) == inputTensors && ts == nil:
-			if ts, ok = p.tensors(); !ok {
-				return nil, false
+		case string(k) == inputTensors && r.Inputs == nil:
+			if r.Inputs, ok = p.tensors(); !ok {
+				return r, false
 			}
 		case string(k) == "id" && !haveID:
-			if _, ok = p.str(); !ok {
-				return nil, false
+			id, ok := p.str()
+			if !ok {
+				return r, false
 			}
+			r.ID = string(id)
 			haveID = true
 		default:
-			return nil, false
+			return r, false
 		}
-		if p.lit('}') {
+		if p.Lit('}') {
 			break
 		}
-		if !p.lit(',') {
-			return nil, false
+		if !p.Lit(',') {
+			return r, false
 		}
 	}
-	p.space()
-	return ts, ts != nil && p.i == len(p.b)
+	return r, r.Inputs != nil && p.AtEnd()
 }
 
 // fastTensorArray is fastTensorRequest for a request's "inputs" array.
 func fastTensorArray(raw []byte) ([]Tensor, bool) {
-	p := scan{b: raw}
+	p := newTensorScan(raw, 0)
 	ts, ok := p.tensors()
 	if !ok {
 		return nil, false
 	}
-	p.space()
-	return ts, p.i == len(p.b)
+	return ts, p.AtEnd()
 }
 
-// scan is a cursor over JSON text for the fast paths.
-type scan struct {
-	b []byte
-	i int
+// tensorScan is scan.Scanner with the tokens of a tensor request.
+type tensorScan struct{ scan.Scanner }
+
+func newTensorScan(b []byte, i int) *tensorScan {
+	return &tensorScan{scan.Scanner{B: b, I: i}}
 }
 
 // tensors reads a non-empty array of tensors with distinct names.
-func (p *scan) tensors() ([]Tensor, bool) {
-	if !p.lit('[') {
+func (p *tensorScan) tensors() ([]Tensor, bool) {
+	if !p.Lit('[') {
 		return nil, false
 	}
 	var ts []Tensor
@@ -83,10 +86,10 @@ func (p *scan) tensors() ([]Tensor, bool) {
 			}
 		}
 		ts = append(ts, t)
-		if p.lit(']') {
+		if p.Lit(']') {
 			return ts, true
 		}
-		if !p.lit(',') {
+		if !p.Lit(',') {
 			return nil, false
 		}
 	}
@@ -96,16 +99,16 @@ func (p *scan) tensors() ([]Tensor, bool) {
 // once and nothing else: a plain ASCII name, a served datatype, a shape
 // of whole numbers and a flat data array of plain JSON values that fill
 // it exactly.
-func (p *scan) tensor() (Tensor, bool) {
+func (p *tensorScan) tensor() (Tensor, bool) {
 	var t Tensor
 	var data []byte
 	var seen [4]bool
-	if !p.lit('{') {
+	if !p.Lit('{') {
 		return t, false
 	}
 	for {
 		k, ok := p.str()
-		if !ok || !p.lit(':') {
+		if !ok || !p.Lit(':') {
 			return t, false
 		}
 		m := memberIndex(string(k))
@@ -131,17 +134,17 @@ func (p *scan) tensor() (Tensor, bool) {
 			}
 			t.Datatype = datatypeName(dt)
 		case 3:
-			p.space()
-			start := p.i
+			p.Space()
+			start := p.I
 			if !p.skipFlatArray() {
 				return t, false
 			}
-			data = p.b[start:p.i]
+			data = p.B[start:p.I]
 		}
-		if p.lit('}') {
+		if p.Lit('}') {
 			break
 		}
-		if !p.lit(',') {
+		if !p.Lit(',') {
 			return t, false
 		}
 	}
@@ -243,21 +246,21 @@ func parseBool(b []byte) (bool, bool) {
 // fastValues parses the values of a flat array into n elements.
 func fastValues[T any](raw []byte, n int64, parse func([]byte) (T, bool)) (any, bool) {
 	out := make([]T, 0, n)
-	p := scan{b: raw, i: 1} // past '['
-	for p.space(); p.i < len(p.b) && p.b[p.i] != ']'; p.space() {
-		start := p.i
-		for p.i < len(p.b) && p.b[p.i] != ',' && p.b[p.i] != ']' && !isSpace(p.b[p.i]) {
-			p.i++
+	p := newTensorScan(raw, 1) // past '['
+	for p.Space(); p.I < len(p.B) && p.B[p.I] != ']'; p.Space() {
+		start := p.I
+		for p.I < len(p.B) && p.B[p.I] != ',' && p.B[p.I] != ']' && !scan.IsSpace(p.B[p.I]) {
+			p.I++
 		}
 		if int64(len(out)) == n {
 			return nil, false
 		}
-		v, ok := parse(p.b[start:p.i])
+		v, ok := parse(p.B[start:p.I])
 		if !ok {
 			return nil, false
 		}
 		out = append(out, v)
-		p.lit(',')
+		p.Lit(',')
 	}
 	return out, int64(len(out)) == n
 }
@@ -266,22 +269,22 @@ func fastValues[T any](raw []byte, n int64, parse func([]byte) (T, bool)) (any, 
 // the number grammar (RFC 8259) so that the parsers above never see text
 // encoding/json would refuse; anything else (nested arrays, strings,
 // null) reports false.
-func (p *scan) skipFlatArray() bool {
-	if !p.lit('[') {
+func (p *tensorScan) skipFlatArray() bool {
+	if !p.Lit('[') {
 		return false
 	}
-	if p.lit(']') {
+	if p.Lit(']') {
 		return true
 	}
 	for {
-		p.space()
-		if !p.number() && !p.word("true") && !p.word("false") {
+		p.Space()
+		if !p.Number() && !p.Word("true") && !p.Word("false") {
 			return false
 		}
-		if p.lit(']') {
+		if p.Lit(']') {
 			return true
 		}
-		if !p.lit(',') {
+		if !p.Lit(',') {
 			return false
 		}
 	}
@@ -289,21 +292,19 @@ func (p *scan) skipFlatArray() bool {
 
 // shape reads an array of whole numbers without sign, leading zeros,
 // fraction or exponent.
-func (p *scan) shape() ([]int64, bool) {
-	if !p.lit('[') {
+func (p *tensorScan) shape() ([]int64, bool) {
+	if !p.Lit('[') {
 		return nil, false
 	}
 	shape := make([]int64, 0, 4)
-	if p.lit(']') {
+	if p.Lit(']') {
 		return shape, true
 	}
 	for {
-		p.space()
-		start := p.i
-		for p.i < len(p.b) && p.b[p.i] >= '0' && p.b[p.i] <= '9' {
-			p.i++
-		}
-		digits := p.b[start:p.i]
+		p.Space()
+		start := p.I
+		p.Digits()
+		digits := p.B[start:p.I]
 		if len(digits) == 0 || (len(digits) > 1 && digits[0] == '0') {
 			return nil, false
 		}
@@ -312,10 +313,10 @@ func (p *scan) shape() ([]int64, bool) {
 			return nil, false
 		}
 		shape = append(shape, d)
-		if p.lit(']') {
+		if p.Lit(']') {
 			return shape, true
 		}
-		if !p.lit(',') {
+		if !p.Lit(',') {
 			return nil, false
 		}
 	}
@@ -323,85 +324,20 @@ func (p *scan) shape() ([]int64, bool) {
 
 // str reads a string of printable ASCII without escapes (the text
 // between its quotes, not copied).
-func (p *scan) str() ([]byte, bool) {
-	if !p.lit('"') {
+func (p *tensorScan) str() ([]byte, bool) {
+	if !p.Lit('"') {
 		return nil, false
 	}
-	start := p.i
-	for p.i < len(p.b) && p.b[p.i] != '"' {
-		if c := p.b[p.i]; c < 0x20 || c >= 0x7f || c == '\\' {
+	start := p.I
+	for p.I < len(p.B) && p.B[p.I] != '"' {
+		if c := p.B[p.I]; c < 0x20 || c >= 0x7f || c == '\\' {
 			return nil, false
 		}
-		p.i++
+		p.I++
 	}
-	if p.i == len(p.b) {
+	if p.I == len(p.B) {
 		return nil, false
 	}
-	p.i++
-	return p.b[start : p.i-1], true
-}
-
-// number passes one JSON number (RFC 8259 grammar).
-func (p *scan) number() bool {
-	if p.i < len(p.b) && p.b[p.i] == '-' {
-		p.i++
-	}
-	switch {
-	case p.i < len(p.b) && p.b[p.i] == '0':
-		p.i++
-	case p.digits() == 0:
-		return false
-	}
-	if p.i < len(p.b) && p.b[p.i] == '.' {
-		p.i++
-		if p.digits() == 0 {
-			return false
-		}
-	}
-	if p.i < len(p.b) && (p.b[p.i] == 'e' || p.b[p.i] == 'E') {
-		p.i++
-		if p.i < len(p.b) && (p.b[p.i] == '+' || p.b[p.i] == '-') {
-			p.i++
-		}
-		if p.digits() == 0 {
-			return false
-		}
-	}
-	return true
-}
-
-func (p *scan) digits() int {
-	n := 0
-	for p.i < len(p.b) && p.b[p.i] >= '0' && p.b[p.i] <= '9' {
-		p.i++
-		n++
-	}
-	return n
-}
-
-// word passes one literal such as true.
-func (p *scan) word(w string) bool {
-	if len(p.b)-p.i < len(w) || string(p.b[p.i:p.i+len(w)]) != w {
-		return false
-	}
-	p.i += len(w)
-	return true
-}
-
-func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
-
-func (p *scan) space() {
-	for p.i < len(p.b) && isSpace(p.b[p.i]) {
-		p.i++
-	}
-}
-
-// lit skips white space and then one expected byte.
-func (p *scan) lit(c byte) bool {
-	p.space()
-	if p.i < len(p.b) && p.b[p.i] == c {
-		p.i++
-		return true
-	}
-	return false
+	p.I++
+	return p.B[start : p.I-1], true
 }

@@ -10,9 +10,12 @@ type Scanner struct {
 	I int    // where the next byte is read
 }
 
+// IsSpace reports whether c is JSON white space.
+func IsSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
 // Space skips JSON white space.
 func (s *Scanner) Space() {
-	for s.I < len(s.B) && (s.B[s.I] == ' ' || s.B[s.I] == '\t' || s.B[s.I] == '\n' || s.B[s.I] == '\r') {
+	for s.I < len(s.B) && IsSpace(s.B[s.I]) {
 		s.I++
 	}
 }
