@@ -167,11 +167,7 @@ func padLimitCases() []planCase {
 
 // same is n equal rows of the given shape.
 func same(n int, shape ...int64) []Tensor {
-	rows := make([]Tensor, n)
-	for i := range rows {
-		rows[i] = seq(0, shape...)
-	}
-	return rows
+	return makeRows(n, func(int) Tensor { return seq(0, shape...) })
 }
 
 // groupingCases group rows by rank and pad their varying dims.
@@ -251,15 +247,13 @@ func TestPlan(t *testing.T) {
 
 // skewedWidths is text lines as they come: most short, a long tail.
 func skewedWidths(rng *rand.Rand, n int) []Tensor {
-	rows := make([]Tensor, n)
-	for i := range rows {
+	return makeRows(n, func(int) Tensor {
 		w := int64(20 + rng.IntN(60))
 		if rng.IntN(10) == 0 {
 			w = int64(200 + rng.IntN(1800))
 		}
-		rows[i] = randRow(rng, 3, 48, w)
-	}
-	return rows
+		return randRow(rng, 3, 48, w)
+	})
 }
 
 func TestPlanBoundsPaddingWaste(t *testing.T) {

@@ -5,24 +5,48 @@ import (
 )
 
 // fastTensorRequest reads the common Open Inference Protocol request in one
-// pass: exactly {"inputs": [...]} holding tensors that fastTensor takes.
-// encoding/json walks a request five times over (the body, the array,
-// each tensor's members, its shape, its data) and costs several times
-// what a small model takes to run a row, so the common case skips it. It
-// reports false for anything else, and the general parser then decides,
-// with its error: the fast path only ever accepts what the general one
-// accepts, with the same result (tensor_fast_test.go checks both).
+// pass: {"inputs": [...]}, perhaps with a plain string "id", holding
+// tensors that tensor() takes. encoding/json walks a request five times
+// over (the body, the array, each tensor's members, its shape, its data)
+// and costs several times what a small model takes to run a row, so the
+// common case skips it. It reports false for anything else, and the
+// general parser then decides, with its error: the fast path only ever
+// accepts what the general one accepts, with the same result
+// (tensor_fast_test.go checks both).
 func fastTensorRequest(body []byte) ([]Tensor, bool) {
 	p := scan{b: body}
-	if !p.lit('{') || !p.key("inputs") || !p.lit(':') {
+	if !p.lit('{') {
 		return nil, false
 	}
-	ts, ok := p.tensors()
-	if !ok || !p.lit('}') {
-		return nil, false
+	var ts []Tensor
+	var haveID bool
+	for {
+		k, ok := p.str()
+		if !ok || !p.lit(':') {
+			return nil, false
+		}
+		switch {
+		case string(k) == inputTensors && ts == nil:
+			if ts, ok = p.tensors(); !ok {
+				return nil, false
+			}
+		case string(k) == "id" && !haveID:
+			if _, ok = p.str(); !ok {
+				return nil, false
+			}
+			haveID = true
+		default:
+			return nil, false
+		}
+		if p.lit('}') {
+			break
+		}
+		if !p.lit(',') {
+			return nil, false
+		}
 	}
 	p.space()
-	return ts, p.i == len(p.b)
+	return ts, ts != nil && p.i == len(p.b)
 }
 
 // fastTensorArray is fastTensorRequest for a request's "inputs" array.
@@ -105,7 +129,7 @@ func (p *scan) tensor() (Tensor, bool) {
 			if !ok {
 				return t, false
 			}
-			t.Datatype = string(dt)
+			t.Datatype = datatypeName(dt)
 		case 3:
 			p.space()
 			start := p.i
@@ -128,6 +152,16 @@ func (p *scan) tensor() (Tensor, bool) {
 	var ok bool
 	t.Data, ok = fastData(t.Datatype, data, n)
 	return t, ok
+}
+
+// datatypeName is dt as a string, the served datatypes without a copy.
+func datatypeName(dt []byte) string {
+	for _, d := range Datatypes {
+		if string(dt) == d {
+			return d
+		}
+	}
+	return string(dt)
 }
 
 // memberIndex numbers a tensor's members; -1 for any other key.
@@ -154,45 +188,60 @@ func fastData(datatype string, raw []byte, n int64) (any, bool) {
 	}
 	switch datatype {
 	case "FP32":
-		return fastValues(raw, n, func(s string) (float32, bool) {
-			f, err := strconv.ParseFloat(s, 32)
-			return float32(f), err == nil
-		})
+		return fastValues(raw, n, parseFP32)
 	case "FP64":
-		return fastValues(raw, n, func(s string) (float64, bool) {
-			f, err := strconv.ParseFloat(s, 64)
-			return f, err == nil
-		})
+		return fastValues(raw, n, parseFP64)
 	case "INT64":
-		return fastValues(raw, n, func(s string) (int64, bool) {
-			v, err := strconv.ParseInt(s, 10, 64)
-			return v, err == nil
-		})
+		return fastValues(raw, n, parseInt[int64])
 	case "INT32":
-		return fastValues(raw, n, func(s string) (int32, bool) {
-			v, err := strconv.ParseInt(s, 10, 32)
-			return int32(v), err == nil
-		})
+		return fastValues(raw, n, parseInt[int32])
 	case "INT8":
-		return fastValues(raw, n, func(s string) (int8, bool) {
-			v, err := strconv.ParseInt(s, 10, 8)
-			return int8(v), err == nil
-		})
+		return fastValues(raw, n, parseInt[int8])
 	case "UINT8":
-		return fastValues(raw, n, func(s string) (uint8, bool) {
-			v, err := strconv.ParseUint(s, 10, 8)
-			return uint8(v), err == nil
-		})
+		return fastValues(raw, n, parseUint8)
 	case "BOOL":
-		return fastValues(raw, n, func(s string) (bool, bool) {
-			return s == "true", s == "true" || s == "false"
-		})
+		return fastValues(raw, n, parseBool)
 	}
 	return nil, false
 }
 
+// The value parsers take the bytes and convert them to a string only in
+// the strconv call, where the compiler needs no heap copy.
+func parseFP32(b []byte) (float32, bool) {
+	f, err := strconv.ParseFloat(string(b), 32)
+	return float32(f), err == nil
+}
+
+func parseFP64(b []byte) (float64, bool) {
+	f, err := strconv.ParseFloat(string(b), 64)
+	return f, err == nil
+}
+
+func parseInt[T int64 | int32 | int8](b []byte) (T, bool) {
+	var zero T
+	bits := 64
+	switch any(zero).(type) {
+	case int32:
+		bits = 32
+	case int8:
+		bits = 8
+	}
+	v, err := strconv.ParseInt(string(b), 10, bits)
+	return T(v), err == nil
+}
+
+func parseUint8(b []byte) (uint8, bool) {
+	v, err := strconv.ParseUint(string(b), 10, 8)
+	return uint8(v), err == nil
+}
+
+func parseBool(b []byte) (bool, bool) {
+	s := string(b)
+	return s == "true", s == "true" || s == "false"
+}
+
 // fastValues parses the values of a flat array into n elements.
-func fastValues[T any](raw []byte, n int64, parse func(string) (T, bool)) (any, bool) {
+func fastValues[T any](raw []byte, n int64, parse func([]byte) (T, bool)) (any, bool) {
 	out := make([]T, 0, n)
 	p := scan{b: raw, i: 1} // past '['
 	for p.space(); p.i < len(p.b) && p.b[p.i] != ']'; p.space() {
@@ -203,7 +252,7 @@ func fastValues[T any](raw []byte, n int64, parse func(string) (T, bool)) (any, 
 		if int64(len(out)) == n {
 			return nil, false
 		}
-		v, ok := parse(string(p.b[start:p.i]))
+		v, ok := parse(p.b[start:p.i])
 		if !ok {
 			return nil, false
 		}
@@ -290,12 +339,6 @@ func (p *scan) str() ([]byte, bool) {
 	}
 	p.i++
 	return p.b[start : p.i-1], true
-}
-
-// key reads one expected object key.
-func (p *scan) key(k string) bool {
-	s, ok := p.str()
-	return ok && string(s) == k
 }
 
 // number passes one JSON number (RFC 8259 grammar).

@@ -50,7 +50,13 @@ var fastCases = []struct {
 	{`{"inputs":[{"name":"X","shape":[1],"datatype":"FP32","data":[1],"parameters":{}}]}`, false},
 	{`{"inputs":[{"name":"X","shape":[1],"datatype":"FP32","data":null}]}`, false},
 	{`{"inputs":[]}`, false},
-	{`{"id":"1","inputs":[{"name":"X","shape":[1],"datatype":"FP32","data":[1]}]}`, false},
+	{`{"id":"1","inputs":[{"name":"X","shape":[1],"datatype":"FP32","data":[1]}]}`, true},
+	{`{"inputs":[{"name":"X","shape":[1],"datatype":"FP32","data":[1]}], "id": "req-7"}`, true},
+	{`{"id":1,"inputs":[{"name":"X","shape":[1],"datatype":"FP32","data":[1]}]}`, false},
+	{`{"id":"1"}`, false},
+	{`{"id":"1","id":"2","inputs":[{"name":"X","shape":[1],"datatype":"FP32","data":[1]}]}`, false},
+	{`{"inputs":[{"name":"X","shape":[1],"datatype":"FP32","data":[1]}],"inputs":[{"name":"Y","shape":[1],"datatype":"FP32","data":[1]}]}`, false},
+	{`{"inputs":[{"name":"X","shape":[1],"datatype":"FP32","data":[1]}],"parameters":{}}`, false},
 	{`{"inputs":[{"name":"X","shape":[1],"datatype":"FP32","data":[1]}]} x`, false},
 	{`{"inputs":[{"name":"X","shape":[1],"datatype":"FP32","data":[1]}]`, false},
 	{`{"inputs":[{"name":"X","shape":[1],"datatype":"FP32","data":[1 2]}]}`, false},
@@ -81,8 +87,9 @@ func checkFastTensors(t *testing.T, body []byte) {
 	t.Helper()
 	if got, ok := fastTensorRequest(body); ok {
 		var req map[string]json.RawMessage
-		if err := json.Unmarshal(body, &req); err != nil || len(req) != 1 || req["inputs"] == nil {
-			t.Fatalf("fast path took %s, which is not {\"inputs\": [...]} (%v)", body, err)
+		var id *string
+		if err := json.Unmarshal(body, &req); err != nil || req["inputs"] == nil || len(req) > 2 || (len(req) == 2 && json.Unmarshal(req["id"], &id) != nil) {
+			t.Fatalf("fast path took %s, which is not {\"inputs\": [...], \"id\"?: \"...\"} (%v)", body, err)
 		}
 		sameAsSlow(t, body, got, req["inputs"])
 	}

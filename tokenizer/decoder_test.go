@@ -24,3 +24,30 @@ func TestDecodeUTF8LikeTextDecoder(t *testing.T) {
 		}
 	}
 }
+
+// Each real tokenizer's decoder spells tokens as transformers.js's
+// token-classification pipeline shows them (see Decoder).
+func TestDecoderSpellsTokens(t *testing.T) {
+	root := modelsRoot(t)
+	for _, tc := range []struct {
+		dir    string
+		tokens []string
+		want   string
+	}{
+		{"minilm", []string{"##ing"}, "##ing"},                  // WordPiece: a lone suffix keeps its prefix
+		{"minilm", []string{"play", "##ing", "."}, "playing."},  // joined, cleaned up before punctuation
+		{"qwen3", []string{"Ġworld"}, " world"},                 // byte-level: Ġ is a space
+		{"qwen3", []string{"ðŁ", "ĳ", "į"}, "👍"},                // one character split over byte tokens
+		{"qwen3", []string{"ðŁ"}, "\uFFFD"},                     // a cut character, as TextDecoder shows it
+		{"llama2", []string{"▁Paris"}, "Paris"},                 // Metaspace, its first space stripped
+		{"llama2", []string{"<0xE2>", "<0x82>", "<0xAC>"}, "€"}, // byte fallback
+	} {
+		dec, err := loadTok(t, root, tc.dir).Decoder()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := dec.Tokens(tc.tokens); got != tc.want {
+			t.Errorf("%s %q: %q, want %q", tc.dir, tc.tokens, got, tc.want)
+		}
+	}
+}
