@@ -55,8 +55,8 @@ func TestConsoleInABrowser(t *testing.T) {
 	ids["text"], ids["iris"] = "console-text", "console-iris"
 	t.Logf("%.1fs: the jobs are done", time.Since(start).Seconds())
 	base := startConsole(t, opts, log)
-	if code, body := getBody(t, base+"/"); code != http.StatusForbidden || strings.Contains(body, ids["receipt.png"]) {
-		t.Errorf("without the key: %d %q; want 403 and no job", code, body)
+	if resp, body := get(t, base+"/"); resp.StatusCode != http.StatusForbidden || strings.Contains(string(body), ids["receipt.png"]) {
+		t.Errorf("without the key: %d %q; want 403 and no job", resp.StatusCode, body)
 	}
 
 	job := func(id string) string { return base + "/jobs/" + id + "?key=console-key" }
@@ -100,17 +100,19 @@ func startConsole(t *testing.T, opts local.SystemOptions, log string) string {
 	return base
 }
 
-// getBody is a GET's status and body.
-func getBody(t *testing.T, url string) (int, string) {
+// get is a GET's answer and its whole body.
+func get(t *testing.T, url string) (*http.Response, []byte) {
 	t.Helper()
 	resp, err := http.Get(url)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	var body bytes.Buffer
-	body.ReadFrom(resp.Body)
-	return resp.StatusCode, body.String()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("GET %s: read the body: %v", url, err)
+	}
+	return resp, body
 }
 
 // checkConsoleOverview: the overview lists the jobs with their status and
@@ -239,15 +241,7 @@ func twoPagePDF(t *testing.T) []byte {
 // consoleImage fetches a picture the console serves.
 func consoleImage(t *testing.T, url string) image.Image {
 	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp, body := get(t, url)
 	img, _, err := image.Decode(bytes.NewReader(body))
 	if err != nil || !strings.HasPrefix(resp.Header.Get("Content-Type"), "image/") {
 		t.Fatalf("GET %s: %d %s %.200q: %v", url, resp.StatusCode, resp.Header.Get("Content-Type"), body, err)
