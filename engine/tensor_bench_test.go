@@ -60,9 +60,11 @@ func BenchmarkTensorRawORT(b *testing.B) {
 // BenchmarkTensorPredict's; iris is the worst case (a row runs in a few
 // µs, so a request's fixed costs weigh most), text the case tensor
 // requests are for: a BERT encoder fed token ids as KServe and Triton
-// clients send them.
+// clients send them (a text pass takes seconds: run it apart, with a
+// small -benchtime, as docs/benchmarks.md does):
 //
-//	go test -run '^$' -bench 'TensorSideBySide' -benchtime 3x -count 3 ./engine/
+//	go test -run '^$' -bench 'TensorSideBySide/iris' -benchtime 300x ./engine/
+//	go test -run '^$' -bench 'TensorSideBySide/^text/' -benchtime 2x ./engine/
 func BenchmarkTensorSideBySide(b *testing.B) {
 	b.Run("iris/requests", func(b *testing.B) { benchSideBySide(b, irisCase(b), true) })
 	b.Run("iris/predict", func(b *testing.B) { benchSideBySide(b, irisCase(b), false) })
@@ -115,7 +117,7 @@ func irisCase(b *testing.B) tensorCase {
 // Text requests are sequences of textBenchLen token ids, one per request
 // as a client that tokenized its text sends them, on minilm-l6-bench
 // (all-MiniLM-L6-v2's shape: 6 layers, hidden 384; a sequence takes
-// about 60 ms of one core, so a pass is 32 of them) or minilm-embed (1
+// about 40 ms of one core, so a pass is 32 of them) or minilm-embed (1
 // layer, hidden 32: a run costs little beside its output's JSON).
 const textBenchLen = 128
 
