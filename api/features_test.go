@@ -9,35 +9,31 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
-	"github.com/batchinfer/batchinfer/engine"
 	"github.com/batchinfer/batchinfer/features"
-	"github.com/batchinfer/batchinfer/internal/testenv"
-	"github.com/batchinfer/batchinfer/model"
 	"github.com/batchinfer/batchinfer/store"
 )
 
 // featEngine serves iris-feat: the iris forest whose petal measurements
 // are stored per flower (models/iris-feat/manifest.json).
-var featEngine = testenv.Shared("load iris-feat", func() (*engine.Engine, error) {
-	if err := model.InitRuntime(testenv.ORTLibPath()); err != nil {
-		return nil, err
-	}
-	m, err := model.Load(testenv.CacheDir()+"/models/iris-feat", model.Options{IntraOpThreads: 1})
-	if err != nil {
-		return nil, err
-	}
-	return engine.New([]*model.Model{m})
-})
+var featEngine = sharedEngine("iris-feat")
 
-func TestPredictJoinsStoredFeatures(t *testing.T) {
-	ctx := context.Background()
+// countedTable makes a table keyed by key on the emulator, named after
+// prefix, with a client whose requests counter counts.
+func countedTable(t *testing.T, prefix, key string) (*dynamodb.Client, *store.RequestCounter, string) {
+	t.Helper()
 	c := awsCfg.Copy()
 	counter := store.CountRequests(&c)
 	db := dynamodb.NewFromConfig(c)
-	table := fmt.Sprintf("flowers-%d-%d", os.Getpid()%100000, seq.Add(1))
-	if err := store.EnsureFeatureTable(ctx, db, table, "flower_id"); err != nil {
+	table := fmt.Sprintf("%s-%d-%d", prefix, os.Getpid()%100000, seq.Add(1))
+	if err := store.EnsureFeatureTable(context.Background(), db, table, key); err != nil {
 		t.Fatal(err)
 	}
+	return db, counter, table
+}
+
+func TestPredictJoinsStoredFeatures(t *testing.T) {
+	ctx := context.Background()
+	db, counter, table := countedTable(t, "flowers", "flower_id")
 	// Fisher's rows 1 (setosa) and 101 (virginica): their petals stored.
 	if err := store.PutEntities(ctx, db, table, []map[string]any{
 		{"flower_id": "f-1", "petal_length": 1.4, "petal_width": 0.2},

@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 
 	"github.com/batchinfer/batchinfer/engine"
@@ -47,18 +46,14 @@ func (p *Predictor) postInfer(w http.ResponseWriter, r *http.Request) {
 		writeInferError(w, status, err)
 		return
 	}
-	var head struct {
-		ID string `json:"id"`
-	}
-	_ = json.Unmarshal(body, &head) // a body that is no object fails just below
-	ts, err := jobs.ParseTensorRequest(body)
+	req, err := jobs.ParseTensorRequest(body)
 	if err != nil {
 		writeInferError(w, http.StatusBadRequest, err)
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), p.timeout())
 	defer cancel()
-	j := jobs.Job{Model: m.Name(), Input: jobs.Input{Tensors: ts}}
+	j := jobs.Job{Model: m.Name(), Input: jobs.Input{Tensors: req.Inputs}}
 	preds, _, err := p.run(ctx, []jobs.Job{j}, m)
 	if err != nil {
 		writeRunError(w, err)
@@ -68,7 +63,7 @@ func (p *Predictor) postInfer(w http.ResponseWriter, r *http.Request) {
 		writeInferError(w, http.StatusBadRequest, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, InferResponse{ModelName: m.Name(), ModelVersion: m.Version(), ID: head.ID, Outputs: tensorOutputs(preds[0])})
+	writeJSON(w, http.StatusOK, InferResponse{ModelName: m.Name(), ModelVersion: m.Version(), ID: req.ID, Outputs: tensorOutputs(preds[0])})
 }
 
 // tensorOutputs is a tensor request's output tensors.

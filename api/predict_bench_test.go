@@ -11,28 +11,12 @@ import (
 	"time"
 
 	"github.com/batchinfer/batchinfer/engine"
-	"github.com/batchinfer/batchinfer/internal/testenv"
 	"github.com/batchinfer/batchinfer/internal/textimg"
 	"github.com/batchinfer/batchinfer/jobs"
-	"github.com/batchinfer/batchinfer/model"
 )
 
-// benchEngine serves iris-rf and ppocr-rec, one intra-op thread each (the
-// share of one vCPU a warm Lambda has).
-var benchEngine = testenv.Shared("load iris-rf and ppocr-rec", func() (*engine.Engine, error) {
-	if err := model.InitRuntime(testenv.ORTLibPath()); err != nil {
-		return nil, err
-	}
-	var ms []*model.Model
-	for _, name := range []string{"iris-rf", "ppocr-rec"} {
-		m, err := model.Load(testenv.CacheDir()+"/models/"+name, model.Options{IntraOpThreads: 1})
-		if err != nil {
-			return nil, err
-		}
-		ms = append(ms, m)
-	}
-	return engine.New(ms)
-})
+// benchEngine serves iris-rf and ppocr-rec.
+var benchEngine = sharedEngine("iris-rf", "ppocr-rec")
 
 // BenchmarkPredictLatency is warm single-request latency, sequential:
 // "engine" calls Engine.Predict on the decoded input, "http" sends

@@ -16,20 +16,24 @@ import (
 
 	"github.com/batchinfer/batchinfer/engine"
 	"github.com/batchinfer/batchinfer/internal/testenv"
+	"github.com/batchinfer/batchinfer/internal/testenv/modelenv"
 	"github.com/batchinfer/batchinfer/model"
 )
 
-// irisEngine serves the real iris model, loaded once per test binary.
-var irisEngine = testenv.Shared("load iris-rf", func() (*engine.Engine, error) {
-	if err := model.InitRuntime(testenv.ORTLibPath()); err != nil {
-		return nil, err
-	}
-	m, err := model.Load(testenv.CacheDir()+"/models/iris-rf", model.Options{IntraOpThreads: 1})
-	if err != nil {
-		return nil, err
-	}
-	return engine.New([]*model.Model{m})
-})
+// sharedEngine serves the named cached models, loaded once per test binary
+// with one intra-op thread each (the share of one vCPU a warm Lambda has).
+func sharedEngine(names ...string) func(testing.TB) *engine.Engine {
+	return testenv.Shared("serve "+strings.Join(names, ", "), func() (*engine.Engine, error) {
+		ms, err := modelenv.Open(model.Options{IntraOpThreads: 1}, names...)
+		if err != nil {
+			return nil, err
+		}
+		return engine.New(ms)
+	})
+}
+
+// irisEngine serves the real iris model.
+var irisEngine = sharedEngine("iris-rf")
 
 // predictServer serves p behind the front door (key testKey) over real HTTP.
 func predictServer(t testing.TB, p *Predictor) string {

@@ -3,41 +3,19 @@ package api
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
-	"os"
-	"sync/atomic"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-
-	"github.com/batchinfer/batchinfer/engine"
+	"github.com/batchinfer/batchinfer/internal/enginetest"
 	"github.com/batchinfer/batchinfer/jobs"
 	"github.com/batchinfer/batchinfer/store"
 )
 
-// countingEngine counts the items the engine was asked to run.
-type countingEngine struct {
-	Engine
-	items atomic.Int64
-}
-
-func (c *countingEngine) Predict(ctx context.Context, items []engine.Item) []engine.Prediction {
-	c.items.Add(int64(len(items)))
-	return c.Engine.Predict(ctx, items)
-}
-
 func TestPredictReusesStoredResultsOfTheSameVersion(t *testing.T) {
 	ctx := context.Background()
-	c := awsCfg.Copy()
-	counter := store.CountRequests(&c)
-	db := dynamodb.NewFromConfig(c)
-	table := fmt.Sprintf("results-%d-%d", os.Getpid()%100000, seq.Add(1))
-	if err := store.EnsureFeatureTable(ctx, db, table, "job_id"); err != nil { // a table keyed by job_id
-		t.Fatal(err)
-	}
+	db, counter, table := countedTable(t, "results", "job_id") // a results table: keyed by job_id
 	results := &store.Results{Client: db, Table: table}
-	eng := &countingEngine{Engine: irisEngine(t)}
+	eng := &enginetest.Counting{Engine: irisEngine(t)}
 	m, err := eng.Model("iris-rf")
 	if err != nil {
 		t.Fatal(err)
@@ -72,8 +50,8 @@ func TestPredictReusesStoredResultsOfTheSameVersion(t *testing.T) {
 			t.Errorf("instance %d: %s, want %s", i, got, want[i])
 		}
 	}
-	if eng.items.Load() != 2 {
-		t.Errorf("engine ran %d items, want 2 (the reused one not)", eng.items.Load())
+	if eng.Items.Load() != 2 {
+		t.Errorf("engine ran %d items, want 2 (the reused one not)", eng.Items.Load())
 	}
 	calls := counter.Since(before).Calls
 	if calls["DynamoDB.BatchGetItem"] != 1 || len(calls) != 1 {

@@ -102,10 +102,7 @@ func TestAssembleMatchesCoordinates(t *testing.T) {
 	for ti, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(uint64(ti), 7))
-			rows := make([]Tensor, 40)
-			for i := range rows {
-				rows[i] = randRow(rng, tc.shape(rng)...)
-			}
+			rows := makeRows(40, func(int) Tensor { return randRow(rng, tc.shape(rng)...) })
 			packs := planSingle(rows, tc.lim)
 			checkPlan(t, rows, tc.lim, packs)
 			for _, p := range packs {

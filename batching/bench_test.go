@@ -12,10 +12,7 @@ import (
 // the shape of the ppocr-rec input.
 func BenchmarkAssemble(b *testing.B) {
 	rng := rand.New(rand.NewPCG(1, 1))
-	rows := make([]Tensor, 32)
-	for i := range rows {
-		rows[i] = randRow(rng, 3, 48, int64(240+rng.IntN(80)))
-	}
+	rows := makeRows(32, func(int) Tensor { return randRow(rng, 3, 48, int64(240+rng.IntN(80))) })
 	lim := Limits{MaxBatch: 32, PadMultiple: 32, PadValue: 0}
 	packs := planSingle(rows, lim)
 	if len(packs) != 1 {
@@ -42,10 +39,7 @@ func BenchmarkPlan(b *testing.B) {
 // at batch 256.
 func BenchmarkRun(b *testing.B) {
 	rng := rand.New(rand.NewPCG(3, 3))
-	rows := make([]Tensor, 1024)
-	for i := range rows {
-		rows[i] = randRow(rng, 4)
-	}
+	rows := makeRows(1024, func(int) Tensor { return randRow(rng, 4) })
 	lim := Limits{MaxBatch: 256}
 	b.ReportAllocs()
 	for b.Loop() {

@@ -13,6 +13,16 @@ import (
 	"github.com/batchinfer/batchinfer/tensor"
 )
 
+// makeRows is n rows, row i made by row(i) in order (a seeded rng's draws
+// keep their order).
+func makeRows(n int, row func(i int) Tensor) []Tensor {
+	rows := make([]Tensor, n)
+	for i := range rows {
+		rows[i] = row(i)
+	}
+	return rows
+}
+
 // seq is a row of the given shape holding base, base+1, base+2, ... so
 // every value says where it came from.
 func seq(base float32, shape ...int64) Tensor {

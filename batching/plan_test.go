@@ -71,29 +71,28 @@ type planCase struct {
 // planCases are TestPlan's cases: how rows group and pad, then how the
 // limits cut packs.
 func planCases() []planCase {
-	return append(groupingCases(), limitCases()...)
+	return slices.Concat(groupingCases(), sizeLimitCases(), padLimitCases())
 }
 
-// limitCases cut packs at MaxBatch, MaxBytes and MaxPadWaste and pad to
-// PadMultiple.
-func limitCases() []planCase {
+// sizeLimitCases cut packs at MaxBatch and MaxBytes.
+func sizeLimitCases() []planCase {
 	return []planCase{
 		{
 			name:   "MaxBatch splits",
-			rows:   []Tensor{seq(0, 4), seq(0, 4), seq(0, 4), seq(0, 4), seq(0, 4), seq(0, 4), seq(0, 4)},
+			rows:   same(7, 4),
 			lim:    Limits{MaxBatch: 3},
 			shapes: [][]int64{{3, 4}, {3, 4}, {1, 4}},
 			rows0:  []int{0, 1, 2},
 		},
 		{
 			name:   "MaxBatch 0 counts as 1",
-			rows:   []Tensor{seq(0, 4), seq(0, 4)},
+			rows:   same(2, 4),
 			lim:    Limits{},
 			shapes: [][]int64{{1, 4}, {1, 4}},
 		},
 		{
 			name:   "MaxBytes splits (3 rows of 16 bytes fit in 50)",
-			rows:   []Tensor{seq(0, 4), seq(0, 4), seq(0, 4), seq(0, 4), seq(0, 4)},
+			rows:   same(5, 4),
 			lim:    Limits{MaxBatch: 100, MaxBytes: 50},
 			shapes: [][]int64{{3, 4}, {2, 4}},
 		},
@@ -109,6 +108,12 @@ func limitCases() []planCase {
 			lim:    Limits{MaxBatch: 100, MaxBytes: 16, MaxPadWaste: 1},
 			shapes: [][]int64{{2, 2}, {1, 100}},
 		},
+	}
+}
+
+// padLimitCases pad to PadMultiple and cut packs at MaxPadWaste.
+func padLimitCases() []planCase {
+	return []planCase{
 		{
 			name:   "PadMultiple buckets varying dims only",
 			rows:   []Tensor{seq(0, 3, 10), seq(0, 3, 17)},
@@ -158,6 +163,11 @@ func limitCases() []planCase {
 			shapes: [][]int64{{1, 9}, {2, 10}},
 		},
 	}
+}
+
+// same is n equal rows of the given shape.
+func same(n int, shape ...int64) []Tensor {
+	return makeRows(n, func(int) Tensor { return seq(0, shape...) })
 }
 
 // groupingCases group rows by rank and pad their varying dims.
@@ -237,15 +247,13 @@ func TestPlan(t *testing.T) {
 
 // skewedWidths is text lines as they come: most short, a long tail.
 func skewedWidths(rng *rand.Rand, n int) []Tensor {
-	rows := make([]Tensor, n)
-	for i := range rows {
+	return makeRows(n, func(int) Tensor {
 		w := int64(20 + rng.IntN(60))
 		if rng.IntN(10) == 0 {
 			w = int64(200 + rng.IntN(1800))
 		}
-		rows[i] = randRow(rng, 3, 48, w)
-	}
-	return rows
+		return randRow(rng, 3, 48, w)
+	})
 }
 
 func TestPlanBoundsPaddingWaste(t *testing.T) {

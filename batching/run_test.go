@@ -16,18 +16,15 @@ import (
 func TestRunEqualsUnbatched(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	mixed := func(n int) []Tensor {
-		rows := make([]Tensor, n)
-		for i := range rows {
+		return makeRows(n, func(i int) Tensor {
 			switch i % 3 {
 			case 0:
-				rows[i] = randRow(rng, 3, 4, int64(5+rng.IntN(30)))
+				return randRow(rng, 3, 4, int64(5+rng.IntN(30)))
 			case 1:
-				rows[i] = randRow(rng, 4)
-			default:
-				rows[i] = randRow(rng, int64(1+rng.IntN(5)), int64(1+rng.IntN(5)))
+				return randRow(rng, 4)
 			}
-		}
-		return rows
+			return randRow(rng, int64(1+rng.IntN(5)), int64(1+rng.IntN(5)))
+		})
 	}
 	tests := []struct {
 		name string
@@ -103,13 +100,12 @@ func TestRunIsolatesPoisonRows(t *testing.T) {
 				if len(poisoned) == 0 {
 					continue
 				}
-				rows := make([]Tensor, n)
-				for i := range rows {
-					rows[i] = seq(float32(i), 3, 4)
+				rows := makeRows(n, func(i int) Tensor {
 					if poisoned[i] {
-						rows[i] = poisonRow(3, 4)
+						return poisonRow(3, 4)
 					}
-				}
+					return seq(float32(i), 3, 4)
+				})
 				run, calls, _ := counted(poisonedRun)
 				results := Run(context.Background(), rows, Limits{MaxBatch: 64}, run)
 				for i, r := range results {
@@ -230,22 +226,20 @@ func checkFailures(t *testing.T, rows []Tensor, results []Result, want []error) 
 // errAny marks an expected error whose identity does not matter.
 var errAny = errors.New("any error")
 
-func TestRunStopsWhenContextIsDone(t *testing.T) {
-	rows := make([]Tensor, 12)
-	for i := range rows {
-		rows[i] = seq(float32(i), 4)
-	}
-	rows[10] = poisonRow(4)
-	lim := Limits{MaxBatch: 4} // packs: rows 0-3, 4-7, 8-11 (equal sizes keep index order)
+// stopCase is one TestRunStopsWhenContextIsDone case: run is the RunFunc,
+// given the context's cancel and the count of calls so far.
+type stopCase struct {
+	name      string
+	run       func(cancel context.CancelFunc, calls *atomic.Int64) RunFunc
+	cancelNow bool
+	wantOK    int // rows 0..wantOK-1 succeed, the rest get ctx's error
+	wantCalls int64
+	wantErr   error
+}
 
-	tests := []struct {
-		name      string
-		run       func(cancel context.CancelFunc, calls *atomic.Int64) RunFunc
-		cancelNow bool
-		wantOK    int // rows 0..wantOK-1 succeed, the rest get ctx's error
-		wantCalls int64
-		wantErr   error
-	}{
+// stopCases run 12 rows in packs of 4, row 10 poisoned (see the test).
+func stopCases() []stopCase {
+	return []stopCase{
 		{
 			name:      "done before Run: nothing runs",
 			cancelNow: true,
@@ -291,7 +285,14 @@ func TestRunStopsWhenContextIsDone(t *testing.T) {
 			wantOK: 10, wantCalls: 4, wantErr: context.Canceled,
 		},
 	}
-	for _, tc := range tests {
+}
+
+func TestRunStopsWhenContextIsDone(t *testing.T) {
+	rows := makeRows(12, func(i int) Tensor { return seq(float32(i), 4) })
+	rows[10] = poisonRow(4)
+	lim := Limits{MaxBatch: 4} // packs: rows 0-3, 4-7, 8-11 (equal sizes keep index order)
+
+	for _, tc := range stopCases() {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()

@@ -6,6 +6,7 @@ import (
 	"math"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Glance is one output read at a glance, by what it holds: a page's
@@ -140,4 +141,23 @@ func ShortInput(in string, width int) string {
 		return "…" + string(r[len(r)-width+1:])
 	}
 	return in
+}
+
+// Age is how long ago ts (RFC 3339) was, in its largest whole unit: what
+// `results` and the console show beside a job; "-" when ts is no time.
+func Age(ts string, now time.Time) string {
+	t, err := time.Parse(time.RFC3339Nano, ts)
+	if err != nil {
+		return "-"
+	}
+	switch d := now.Sub(t); {
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh", int(d.Hours()))
+	default:
+		return fmt.Sprintf("%dd", int(d.Hours()/24))
+	}
 }

@@ -3,6 +3,7 @@ package client
 import (
 	"encoding/json"
 	"testing"
+	"time"
 )
 
 // Each kind of output reads at a glance (the shapes of DESIGN.md's
@@ -34,5 +35,26 @@ func TestGlance(t *testing.T) {
 		if got := Glance(out); got != c.want {
 			t.Errorf("%s: Glance = %q, want %q", c.name, got, c.want)
 		}
+	}
+}
+
+// An age reads in its largest whole unit; a timestamp that is none reads "-".
+func TestAge(t *testing.T) {
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		ago  time.Duration
+		want string
+	}{
+		{42 * time.Second, "42s"},
+		{59*time.Minute + 59*time.Second, "59m"},
+		{47 * time.Hour, "47h"},
+		{72 * time.Hour, "3d"},
+	} {
+		if got := Age(now.Add(-tc.ago).Format(time.RFC3339Nano), now); got != tc.want {
+			t.Errorf("Age(%s ago) = %q, want %q", tc.ago, got, tc.want)
+		}
+	}
+	if got := Age("yesterday", now); got != "-" {
+		t.Errorf(`Age("yesterday") = %q, want "-"`, got)
 	}
 }

@@ -3,7 +3,6 @@ package console
 import (
 	"cmp"
 	"context"
-	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -48,7 +47,8 @@ type jobRow struct {
 	ID, Input, Status, Model, Result, Age string
 }
 
-// maxListed bounds the items read per status for the overview.
+// maxListed bounds the items read per status for the overview: the
+// newest, so a busy window still shows its latest jobs.
 const maxListed = 2000
 
 func (s *Server) overview(w http.ResponseWriter, r *http.Request) {
@@ -57,7 +57,7 @@ func (s *Server) overview(w http.ResponseWriter, r *http.Request) {
 	var recs []store.Record
 	page := overviewPage{Since: strings.TrimSuffix(strings.TrimSuffix(since.String(), "0s"), "0m")}
 	for _, st := range statuses {
-		list, err := s.Results.ListByStatus(r.Context(), st, now.Add(-since), maxListed)
+		list, err := s.Results.ListWindow(r.Context(), st, store.Window{Since: now.Add(-since), Newest: true}, maxListed)
 		if err != nil {
 			s.fail(w, "list "+string(st)+" jobs", err)
 			return
@@ -120,7 +120,7 @@ func (s *Server) whole(ctx context.Context, recs []store.Record) ([]store.Record
 func recentJobs(recs []store.Record, now time.Time) []jobRow {
 	rows := make([]jobRow, 0, len(recs))
 	for _, rec := range recs {
-		row := jobRow{ID: rec.JobID, Input: client.ShortInput(rec.Input, 40), Status: string(rec.Status), Model: rec.Model, Age: age(rec.UpdatedAt, now)}
+		row := jobRow{ID: rec.JobID, Input: client.ShortInput(rec.Input, 40), Status: string(rec.Status), Model: rec.Model, Age: client.Age(rec.UpdatedAt, now)}
 		switch {
 		case rec.Error != nil:
 			row.Result = string(rec.Error.Code) + ": " + rec.Error.Message
@@ -139,24 +139,6 @@ func sortedCounts(m map[string]int) []codeCount {
 	}
 	slices.SortFunc(out, func(a, b codeCount) int { return cmp.Or(cmp.Compare(b.N, a.N), cmp.Compare(a.Code, b.Code)) })
 	return out
-}
-
-// age is how long ago ts (RFC 3339) was, in its largest whole unit.
-func age(ts string, now time.Time) string {
-	t, err := time.Parse(time.RFC3339Nano, ts)
-	if err != nil {
-		return "-"
-	}
-	switch d := now.Sub(t); {
-	case d < time.Minute:
-		return fmt.Sprintf("%ds", int(d.Seconds()))
-	case d < time.Hour:
-		return fmt.Sprintf("%dm", int(d.Minutes()))
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%dh", int(d.Hours()))
-	default:
-		return fmt.Sprintf("%dd", int(d.Hours()/24))
-	}
 }
 
 func fmtFloat(f float64, prec int) string { return strconv.FormatFloat(f, 'f', prec, 64) }

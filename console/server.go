@@ -18,7 +18,9 @@ import (
 // Results reads job items (store.Results).
 type Results interface {
 	Get(ctx context.Context, jobID string) (*store.Record, error)
-	ListByStatus(ctx context.Context, status store.Status, since time.Time, limit int) ([]store.Record, error)
+	// ListWindow lists a status's jobs from the status index; the
+	// overview asks for the newest first.
+	ListWindow(ctx context.Context, status store.Status, w store.Window, limit int) ([]store.Record, error)
 	// Lookup reads whole items (the status index holds no outputs).
 	Lookup(ctx context.Context, ids []string) (map[string]*store.Record, error)
 }

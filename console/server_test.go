@@ -1,10 +1,13 @@
 package console
 
 import (
+	"cmp"
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -23,13 +26,22 @@ func (tb table) Get(_ context.Context, id string) (*store.Record, error) {
 	return nil, nil
 }
 
-func (tb table) ListByStatus(_ context.Context, st store.Status, _ time.Time, _ int) ([]store.Record, error) {
+// ListWindow lists as the status index does: by updated_at, oldest or
+// newest first, at most limit.
+func (tb table) ListWindow(_ context.Context, st store.Status, w store.Window, limit int) ([]store.Record, error) {
 	var out []store.Record
 	for _, r := range tb {
 		if r.Status == st {
 			r.Output = nil // the status index carries no outputs
 			out = append(out, r)
 		}
+	}
+	slices.SortFunc(out, func(a, b store.Record) int { return cmp.Compare(a.UpdatedAt, b.UpdatedAt) })
+	if w.Newest {
+		slices.Reverse(out)
+	}
+	if limit > 0 && len(out) > limit {
+		out = out[:limit]
 	}
 	return out, nil
 }
@@ -145,5 +157,28 @@ func TestConsoleLoginForm(t *testing.T) {
 		if (tt.code == http.StatusSeeOther) != (len(cookies) == 1 && cookies[0].Value == "k1" && cookies[0].HttpOnly) {
 			t.Errorf("login %q: cookies %v", tt.key, cookies)
 		}
+	}
+}
+
+// A window holding more jobs than the overview reads still shows its
+// newest first: the recent list is the latest jobs, not the latest of the
+// oldest ones read.
+func TestOverviewListsTheNewestJobs(t *testing.T) {
+	now := time.Now()
+	tb := table{}
+	for i := range maxListed + 100 {
+		id := fmt.Sprintf("job-%04d", i)
+		tb[id] = store.Record{JobID: id, Status: store.StatusSucceeded, Input: "inline",
+			UpdatedAt: now.Add(time.Duration(i-maxListed-100) * time.Second).Format(time.RFC3339Nano)}
+	}
+	rec := httptest.NewRecorder()
+	(&Server{Results: tb, Objects: noObjects{}}).Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+	body := rec.Body.String()
+	newest, oldest := fmt.Sprintf(`data-job="job-%04d"`, maxListed+99), `data-job="job-0000"`
+	if rec.Code != http.StatusOK || !strings.Contains(body, newest) || strings.Contains(body, oldest) {
+		t.Fatalf("GET /: %d; the newest job listed %v, the oldest %v", rec.Code, strings.Contains(body, newest), strings.Contains(body, oldest))
+	}
+	if first, last := strings.Index(body, newest), strings.Index(body, fmt.Sprintf(`data-job="job-%04d"`, maxListed+50)); first > last {
+		t.Errorf("the recent list is not newest first")
 	}
 }

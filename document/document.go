@@ -124,15 +124,20 @@ func Open(ctx context.Context, data []byte, o Options) (*Document, error) {
 		return openTIFF(data, o)
 	case PNG, JPEG, GIF, BMP, WebP:
 		return &Document{format: f, pages: 1, page: func(context.Context, int) (Page, error) {
-			img, err := DecodeImage(data, o)
-			if err != nil {
-				return Page{}, err
-			}
-			b := img.Bounds()
-			return Page{Image: img, Width: b.Dx(), Height: b.Dy()}, nil
+			return imagePage(DecodeImage(data, o))
 		}}, nil
 	}
 	return nil, unsupported(data, f)
+}
+
+// imagePage is a decoded picture or TIFF page as a Page: its displayed
+// size is its own.
+func imagePage(img image.Image, err error) (Page, error) {
+	if err != nil {
+		return Page{}, err
+	}
+	b := img.Bounds()
+	return Page{Image: img, Width: b.Dx(), Height: b.Dy()}, nil
 }
 
 // checkSize applies the pixel cap and the caller's check to a page's

@@ -10,6 +10,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -92,6 +93,34 @@ func wantCode(t *testing.T, err error, code string) *Error {
 		t.Fatalf("error %v; want code %s", err, code)
 	}
 	return e
+}
+
+// refusal is an input refused with code, its message saying says: a
+// document (PDF, TIFF) when it is opened, a picture when it is decoded.
+type refusal struct {
+	name string
+	data []byte
+	o    Options
+	code string
+	says string
+}
+
+func checkRefusals(t *testing.T, tests []refusal) {
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d, err := Open(t.Context(), tt.data, tt.o)
+			if err == nil {
+				if !d.Paged() {
+					_, err = d.Page(t.Context(), 0)
+				}
+				d.Close()
+			}
+			e := wantCode(t, err, tt.code)
+			if !strings.Contains(e.Message, tt.says) {
+				t.Errorf("message %q does not say %q", e.Message, tt.says)
+			}
+		})
+	}
 }
 
 // pages opens data and decodes every page.

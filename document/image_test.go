@@ -2,12 +2,11 @@ package document
 
 import (
 	"bytes"
-	"context"
 	"image"
 	"image/color"
 	"image/gif"
 	"image/png"
-	"strings"
+	"io"
 	"testing"
 
 	"github.com/batchinfer/batchinfer/internal/docmake"
@@ -73,14 +72,7 @@ Image.open("lossy.webp").convert("RGB").save("lossy-pillow.png")
 func TestSixteenBitPNG(t *testing.T) {
 	img := image.NewRGBA64(image.Rect(0, 0, 4, 2))
 	img.Set(1, 1, color.RGBA64{0x1234, 0xfedc, 0x8000, 0xffff})
-	var b bytes.Buffer
-	if err := png.Encode(&b, img); err != nil {
-		t.Fatal(err)
-	}
-	got, err := DecodeImage(b.Bytes(), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := decoded(t, func(w io.Writer) error { return png.Encode(w, img) })
 	if r, g, _, _ := got.At(1, 1).RGBA(); r != 0x1234 || g != 0xfedc {
 		t.Errorf("pixel %x %x, want 1234 fedc", r, g)
 	}
@@ -97,14 +89,7 @@ func TestGIFFirstFrame(t *testing.T) {
 		}
 		a.Image, a.Delay = append(a.Image, f), append(a.Delay, 10)
 	}
-	var b bytes.Buffer
-	if err := gif.EncodeAll(&b, a); err != nil {
-		t.Fatal(err)
-	}
-	img, err := DecodeImage(b.Bytes(), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	img := decoded(t, func(w io.Writer) error { return gif.EncodeAll(w, a) })
 	if r, _, _, _ := img.At(3, 3).RGBA(); r != 0xffff {
 		t.Errorf("the first (white) frame was not the one read")
 	}
@@ -148,31 +133,27 @@ for o, op in stored.items():
 
 func TestRefusals(t *testing.T) {
 	heic := append([]byte("\x00\x00\x00\x18ftypheic"), make([]byte, 32)...)
-	tests := []struct {
-		name string
-		data []byte
-		o    Options
-		code string
-		says string
-	}{
+	checkRefusals(t, []refusal{
 		{"heic", heic, Options{}, CodeUnsupportedFormat, "send JPEG"},
 		{"text", []byte("hello, this is text"), Options{}, CodeUnsupportedFormat, "text/plain"},
 		{"empty", nil, Options{}, CodeEmptyInput, ""},
 		{"truncated png", pngBytes(t, 40, 40)[:60], Options{}, CodeUndecodableImage, ""},
 		{"over the pixel cap", pngBytes(t, 40, 40), Options{MaxPixels: 1000}, CodeImageTooLarge, "1600"},
+	})
+}
+
+// decoded is what DecodeImage makes of the bytes encode writes.
+func decoded(t *testing.T, encode func(io.Writer) error) image.Image {
+	t.Helper()
+	var b bytes.Buffer
+	if err := encode(&b); err != nil {
+		t.Fatal(err)
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			d, err := Open(context.Background(), tt.data, tt.o)
-			if err == nil {
-				_, err = d.Page(context.Background(), 0)
-			}
-			e := wantCode(t, err, tt.code)
-			if !strings.Contains(e.Message, tt.says) {
-				t.Errorf("message %q does not say %q", e.Message, tt.says)
-			}
-		})
+	img, err := DecodeImage(b.Bytes(), Options{})
+	if err != nil {
+		t.Fatal(err)
 	}
+	return img
 }
 
 func pngBytes(t *testing.T, w, h int) []byte {

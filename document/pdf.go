@@ -30,12 +30,10 @@ var renderer struct {
 	pool     pdfium.Pool
 	instance pdfium.Pdfium
 	err      error
-	started  time.Duration
 }
 
 func pdfInstance() (pdfium.Pdfium, error) {
 	renderer.once.Do(func() {
-		t0 := time.Now()
 		// No file system: documents are handed over as bytes.
 		renderer.pool, renderer.err = webassembly.Init(webassembly.Config{
 			MinIdle: 1, MaxIdle: 1, MaxTotal: 1,
@@ -48,17 +46,8 @@ func pdfInstance() (pdfium.Pdfium, error) {
 		if renderer.err != nil {
 			renderer.err = fmt.Errorf("start the PDF renderer (PDFium on wazero): %w", renderer.err)
 		}
-		renderer.started = time.Since(t0)
 	})
 	return renderer.instance, renderer.err
-}
-
-// RendererStartup is how long starting the PDF renderer took, 0 before the
-// first PDF.
-func RendererStartup() time.Duration {
-	renderer.mu.Lock()
-	defer renderer.mu.Unlock()
-	return renderer.started
 }
 
 func openPDF(_ context.Context, data []byte, o Options) (*Document, error) {

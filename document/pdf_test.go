@@ -46,9 +46,6 @@ func TestPDFScannedPages(t *testing.T) {
 	if b := p[2].Image.Bounds(); b.Dx() != 400 || b.Dy() != 600 || p[2].Width != 400 {
 		t.Errorf("page 3 at 200 DPI is %v, want 400×600", b)
 	}
-	if RendererStartup() <= 0 {
-		t.Errorf("the renderer's start-up was not measured")
-	}
 }
 
 // A digital page's text layer is returned when asked, else it is rendered.
@@ -88,30 +85,12 @@ func inked(img image.Image) int {
 
 func TestPDFRefusals(t *testing.T) {
 	data, _ := scannedPDF(t, 3)
-	tests := []struct {
-		name string
-		data []byte
-		o    Options
-		code string
-		says string
-	}{
+	checkRefusals(t, []refusal{
 		{"encrypted", docmake.EncryptedPDF(), Options{}, CodeUndecodableDoc, "encrypted"},
 		{"truncated", data[:len(data)/3], Options{}, CodeUndecodableDoc, ""},
 		{"not a PDF inside", []byte("%PDF-1.7\nthis is not a document at all\n"), Options{}, CodeUndecodableDoc, ""},
 		{"too many pages", data, Options{MaxPages: 2}, CodeTooManyPages, "3 pages"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			d, err := Open(t.Context(), tt.data, tt.o)
-			if err == nil {
-				d.Close()
-			}
-			e := wantCode(t, err, tt.code)
-			if !strings.Contains(e.Message, tt.says) {
-				t.Errorf("message %q does not say %q", e.Message, tt.says)
-			}
-		})
-	}
+	})
 	t.Run("a page over the pixel cap", func(t *testing.T) {
 		d, err := Open(t.Context(), data, Options{DPI: 100, MaxPixels: 200 * 280})
 		if err != nil {

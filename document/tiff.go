@@ -42,12 +42,7 @@ func openTIFF(data []byte, o Options) (*Document, error) {
 		return nil, err
 	}
 	return &Document{format: TIFF, pages: len(t.ifds), page: func(_ context.Context, i int) (Page, error) {
-		img, err := t.page(i, o)
-		if err != nil {
-			return Page{}, err
-		}
-		b := img.Bounds()
-		return Page{Image: img, Width: b.Dx(), Height: b.Dy()}, nil
+		return imagePage(t.page(i, o))
 	}}, nil
 }
 

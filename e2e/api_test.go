@@ -11,18 +11,15 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/batchinfer/batchinfer/internal/testenv"
 )
 
 // startAPI runs `batchinfer api` on a free loopback port against the
 // system's queue and table and returns its base URL.
 func (s *system) startAPI(env ...string) string {
 	s.t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := testenv.FreeAddr(s.t)
 	cmd := exec.Command(binary, "api", "--addr", addr)
 	cmd.Env = append(append(emu.Environ(),
 		"BATCHINFER_QUEUE_URL="+s.prov.QueueURL, "BATCHINFER_RESULTS_TABLE="+s.spec.Table,

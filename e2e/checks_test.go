@@ -14,7 +14,6 @@ import (
 	"github.com/batchinfer/batchinfer/jobs"
 	"github.com/batchinfer/batchinfer/metrics"
 	"github.com/batchinfer/batchinfer/store"
-	"github.com/batchinfer/batchinfer/worker"
 )
 
 var irisLabels = map[string]bool{"setosa": true, "versicolor": true, "virginica": true}
@@ -70,7 +69,7 @@ func (s *system) checkSucceeded(irisIDs []string, objs []object, recs map[string
 // checkOutputObject reads an item's full output from the results bucket.
 func (s *system) checkOutputObject(id string, r *store.Record) {
 	s.t.Helper()
-	if b, _ := json.Marshal(r.Output); len(b) <= worker.MaxInlineOutputBytes && r.Output["truncated"] == nil {
+	if b, _ := json.Marshal(r.Output); len(b) <= store.MaxInlineOutputBytes && r.Output["truncated"] == nil {
 		// The whole output fits the item: it is there, and no object is.
 		if r.OutputURI != "" || len(r.Output) == 0 {
 			s.t.Errorf("job %s: output %v, output_uri %q: want the whole output inline and no object", id, r.Output, r.OutputURI)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"image"
 	"image/png"
+	"io"
 	"maps"
 	"net/http"
 	"os"
@@ -53,7 +54,40 @@ func TestConsoleInABrowser(t *testing.T) {
 	ids := dropFiles(t, opts, files)
 	ids["text"], ids["iris"] = "console-text", "console-iris"
 	t.Logf("%.1fs: the jobs are done", time.Since(start).Seconds())
-	addr := freeAddr(t)
+	base := startConsole(t, opts, log)
+	if resp, body := get(t, base+"/"); resp.StatusCode != http.StatusForbidden || strings.Contains(string(body), ids["receipt.png"]) {
+		t.Errorf("without the key: %d %q; want 403 and no job", resp.StatusCode, body)
+	}
+
+	job := func(id string) string { return base + "/jobs/" + id + "?key=console-key" }
+	pages := map[string]string{"overview": base + "/?key=console-key", "receipt": job(ids["receipt.png"]),
+		"csv": job(ids["flowers.csv"]), "text": job("console-text"), "iris": job("console-iris"),
+		"pdf": job(ids["docs/letter.pdf"]), "boxes": job(ids["pics/red.png"])}
+	doms := chromiumDOMs(t, browser, pages)
+	t.Logf("%.1fs: the pages are loaded", time.Since(start).Seconds())
+	checkConsoleOverview(t, doms["overview"], ids)
+	checkConsoleJobs(t, doms)
+	checkConsolePDF(t, doms["pdf"], base, ids["docs/letter.pdf"])
+	// CONSOLE_TEST_SHOTS=DIR keeps screenshots of the pages, for a
+	// person to look at.
+	if dir := os.Getenv("CONSOLE_TEST_SHOTS"); dir != "" {
+		for _, name := range []string{"overview", "pdf", "boxes", "csv"} {
+			if _, err := chromium(browser, t.TempDir(), pages[name], "--screenshot="+filepath.Join(dir, name+".png"), "--window-size=1100,1400"); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+	shot := chromiumScreenshot(t, browser, pages["receipt"])
+	if blue, ink := strokePixels(shot); blue < 200 || ink < 2000 {
+		t.Errorf("the screenshot shows %d pixels of the lines' outline and %d of ink; want the page and its boxes drawn", blue, ink)
+	}
+}
+
+// startConsole runs `batchinfer console` on the local system's table, DLQ
+// and function log, behind the key console-key, and returns its base URL.
+func startConsole(t *testing.T, opts local.SystemOptions, log string) string {
+	t.Helper()
+	addr := testenv.FreeAddr(t)
 	cmd := exec.Command(binary, "console", "--addr", addr, "--table", opts.Resources.Table, "--dlq-url", dlqURL(t, opts), "--metrics-log", log)
 	cmd.Env = append(emu.Environ(), "BATCHINFER_API_KEYS=console-key")
 	cmd.Stderr = os.Stderr
@@ -63,25 +97,29 @@ func TestConsoleInABrowser(t *testing.T) {
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 	base := "http://" + addr
 	waitHTTP(t, base+"/")
+	return base
+}
 
-	resp, err := http.Get(base + "/")
+// get is a GET's answer and its whole body.
+func get(t *testing.T, url string) (*http.Response, []byte) {
+	t.Helper()
+	resp, err := http.Get(url)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var body bytes.Buffer
-	body.ReadFrom(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusForbidden || strings.Contains(body.String(), ids["receipt.png"]) {
-		t.Errorf("without the key: %d %q; want 403 and no job", resp.StatusCode, body.String())
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("GET %s: read the body: %v", url, err)
 	}
+	return resp, body
+}
 
-	job := func(id string) string { return base + "/jobs/" + id + "?key=console-key" }
-	page := job(ids["receipt.png"])
-	doms := chromiumDOMs(t, browser, map[string]string{"overview": base + "/?key=console-key", "receipt": page,
-		"csv": job(ids["flowers.csv"]), "text": job("console-text"), "iris": job("console-iris"),
-		"pdf": job(ids["docs/letter.pdf"]), "boxes": job(ids["pics/red.png"])})
-	dom := doms["overview"]
-	t.Logf("%.1fs: the pages are loaded", time.Since(start).Seconds())
+// checkConsoleOverview: the overview lists the jobs with their status and
+// result at a glance, the DLQ by code, the worker's metrics from its log
+// and the status chart.
+func checkConsoleOverview(t *testing.T, dom string, ids map[string]string) {
+	t.Helper()
 	row := regexp.MustCompile(`<tr class="job" data-job="` + ids["receipt.png"] + `">.*?</tr>`).FindString(dom)
 	if !strings.Contains(row, "SUCCEEDED") || !strings.Contains(row, "4 lines: Corner Bakery") {
 		t.Errorf("the overview's row of the page: %q", row)
@@ -95,10 +133,13 @@ func TestConsoleInABrowser(t *testing.T) {
 	if n := strings.Count(dom, `<rect class="SUCCEEDED"`); n == 0 {
 		t.Errorf("no bar of succeeded jobs in the status chart")
 	}
+}
 
-	dom = doms["receipt"]
-	if n := strings.Count(dom, `<polygon class="line"`); n != 4 || !strings.Contains(dom, "Total 9.00") {
-		t.Errorf("the page's job shows %d lines drawn, want 4:\n%s", n, dom)
+// checkConsoleJobs: each kind of result drawn as a person reads it.
+func checkConsoleJobs(t *testing.T, doms map[string]string) {
+	t.Helper()
+	if dom := doms["receipt"]; strings.Count(dom, `<polygon class="line"`) != 4 || !strings.Contains(dom, "Total 9.00") {
+		t.Errorf("the page's job shows %d lines drawn, want 4:\n%s", strings.Count(dom, `<polygon class="line"`), dom)
 	}
 	if dom := doms["csv"]; !strings.Contains(dom, "4 records: 3 succeeded, 1 failed") {
 		t.Errorf("the record file's job:\n%s", dom)
@@ -109,32 +150,23 @@ func TestConsoleInABrowser(t *testing.T) {
 	if dom := doms["iris"]; !regexp.MustCompile(`<tr class="label"><td>setosa</td><td class="num">(0\.9|1\.0)`).MatchString(dom) {
 		t.Errorf("the classification's job:\n%s", dom)
 	}
-	dom = doms["pdf"]
+	if dom := doms["boxes"]; strings.Count(dom, `<polygon class="box"`) == 0 || !strings.Contains(dom, "red thing") {
+		t.Errorf("the detector's job shows %d boxes drawn:\n%s", strings.Count(dom, `<polygon class="box"`), dom)
+	}
+}
+
+// checkConsolePDF: each page of the PDF's job is drawn with its lines, and
+// page 2's image is served.
+func checkConsolePDF(t *testing.T, dom, base, id string) {
+	t.Helper()
 	for _, n := range []string{"1", "2"} {
 		fig := regexp.MustCompile(`(?s)<figure class="page-view" data-page="` + n + `">.*?</figure>`).FindString(dom)
-		if !strings.Contains(fig, `<img src="/jobs/`+ids["docs/letter.pdf"]+`/pages/`+n+`"`) || !strings.Contains(fig, `<polygon class="line"`) {
+		if !strings.Contains(fig, `<img src="/jobs/`+id+`/pages/`+n+`"`) || !strings.Contains(fig, `<polygon class="line"`) {
 			t.Errorf("the PDF's page %s is not drawn with its lines: %q", n, fig)
 		}
 	}
-	if img := consoleImage(t, base+"/jobs/"+ids["docs/letter.pdf"]+"/pages/2?key=console-key"); img.Bounds().Dx() < 100 {
+	if img := consoleImage(t, base+"/jobs/"+id+"/pages/2?key=console-key"); img.Bounds().Dx() < 100 {
 		t.Errorf("the PDF's page 2 rendered %v", img.Bounds())
-	}
-	dom = doms["boxes"]
-	if n := strings.Count(dom, `<polygon class="box"`); n == 0 || !strings.Contains(dom, "red thing") {
-		t.Errorf("the detector's job shows %d boxes drawn:\n%s", n, dom)
-	}
-	// CONSOLE_TEST_SHOTS=DIR keeps screenshots of the pages, for a
-	// person to look at.
-	if dir := os.Getenv("CONSOLE_TEST_SHOTS"); dir != "" {
-		for name, url := range map[string]string{"overview": base + "/?key=console-key", "pdf": job(ids["docs/letter.pdf"]), "boxes": job(ids["pics/red.png"]), "csv": job(ids["flowers.csv"])} {
-			if _, err := chromium(browser, t.TempDir(), url, "--screenshot="+filepath.Join(dir, name+".png"), "--window-size=1100,1400"); err != nil {
-				t.Error(err)
-			}
-		}
-	}
-	shot := chromiumScreenshot(t, browser, page)
-	if blue, ink := strokePixels(shot); blue < 200 || ink < 2000 {
-		t.Errorf("the screenshot shows %d pixels of the lines' outline and %d of ink; want the page and its boxes drawn", blue, ink)
 	}
 }
 
@@ -209,14 +241,10 @@ func twoPagePDF(t *testing.T) []byte {
 // consoleImage fetches a picture the console serves.
 func consoleImage(t *testing.T, url string) image.Image {
 	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	img, _, err := image.Decode(resp.Body)
+	resp, body := get(t, url)
+	img, _, err := image.Decode(bytes.NewReader(body))
 	if err != nil || !strings.HasPrefix(resp.Header.Get("Content-Type"), "image/") {
-		t.Fatalf("GET %s: %d %s: %v", url, resp.StatusCode, resp.Header.Get("Content-Type"), err)
+		t.Fatalf("GET %s: %d %s %.200q: %v", url, resp.StatusCode, resp.Header.Get("Content-Type"), body, err)
 	}
 	return img
 }

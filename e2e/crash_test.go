@@ -31,14 +31,8 @@ func crashMidBatch(t *testing.T, claim string) {
 	s := newSystem(t, sysOptions{Timeout: 8 * time.Second, Visibility: 10 * time.Second, Env: []string{"BATCHINFER_CLAIM=" + claim}})
 	objs := s.uploadLines(16, 41)
 	irisIDs, irisBodies := irisJobs("crash", 60)
-	bodies := append([]string{}, irisBodies...)
-	ids := append([]string{}, irisIDs...)
-	var ocrIDs []string
-	for _, o := range objs {
-		bodies = append(bodies, notification(s.spec.InputBucket, o))
-		ids = append(ids, o.JobID)
-		ocrIDs = append(ocrIDs, o.JobID)
-	}
+	ids, bodies := s.mixed(irisIDs, irisBodies, objs, 0)
+	ocrIDs := ids[len(irisIDs):]
 	s.send(bodies...)
 
 	// OCR rows are the slowest inference, so watching a few of them shows

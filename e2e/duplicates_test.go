@@ -61,22 +61,11 @@ func TestDuplicateDeliveries(t *testing.T) {
 	objs := s.uploadLines(20, 11)
 	irisIDs, irisBodies := irisJobs("dup", 100)
 
-	var bodies []string
-	for i, b := range irisBodies {
-		bodies = append(bodies, b)
-		if i%5 == 4 {
-			bodies = append(bodies, notification(s.spec.InputBucket, objs[i/5]))
-		}
-	}
+	ids, bodies := s.mixed(irisIDs, irisBodies, objs, 5)
 	// The same bodies again, as separate messages: producers retry sends
 	// and S3 may notify twice.
 	s.send(bodies...)
 	s.send(bodies...)
-
-	ids := append([]string{}, irisIDs...)
-	for _, o := range objs {
-		ids = append(ids, o.JobID)
-	}
 	recs := s.waitFinal(ids, 90*time.Second)
 	s.waitQueueDrained(30 * time.Second)
 	s.checkSucceeded(irisIDs, objs, recs)

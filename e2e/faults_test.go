@@ -53,12 +53,7 @@ func TestTransientFaults(t *testing.T) {
 
 			objs := s.uploadLines(tt.ocr, 31)
 			irisIDs, irisBodies := irisJobs("fault", tt.iris)
-			bodies := append([]string{}, irisBodies...)
-			ids := append([]string{}, irisIDs...)
-			for _, ob := range objs {
-				bodies = append(bodies, notification(s.spec.InputBucket, ob))
-				ids = append(ids, ob.JobID)
-			}
+			ids, bodies := s.mixed(irisIDs, irisBodies, objs, 0)
 			s.send(bodies...)
 			recs := s.waitFinal(ids, 60*time.Second)
 

@@ -9,7 +9,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/batchinfer/batchinfer/internal/testenv"
 	"github.com/batchinfer/batchinfer/store"
 )
 
@@ -17,10 +16,7 @@ import (
 // the id its notification gave the job (from the object, or from an ETag
 // with or without quotes), and `results --input` shows that job.
 func TestJobIDAndResultsByInput(t *testing.T) {
-	opts, _, err := localSystem(t, testenv.ORTLib(t))
-	if err != nil {
-		t.Fatal(err)
-	}
+	opts, _ := irisSystem(t)
 	ctx := context.Background()
 	bucket, key := opts.Resources.InputBucket, "drop/my flower.json"
 	put, err := store.NewS3Client(emu.Config(ctx)).PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key),

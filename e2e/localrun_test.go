@@ -41,6 +41,17 @@ func localSystem(t *testing.T, ortLib string) (local.SystemOptions, *local.Syste
 	return opts, sys, err
 }
 
+// irisSystem is localSystem serving iris-rf with the ONNX Runtime setup
+// installed; it must start.
+func irisSystem(t *testing.T) (local.SystemOptions, *local.System) {
+	t.Helper()
+	opts, sys, err := localSystem(t, testenv.ORTLib(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return opts, sys
+}
+
 // A function that cannot start stops `local run` at once with the
 // function's own init error, instead of failing batch after batch.
 func TestLocalRunExitsWithTheInitError(t *testing.T) {
@@ -58,10 +69,7 @@ func TestLocalRunExitsWithTheInitError(t *testing.T) {
 // 50 files PUT into the local inbox with a plain S3 client end as 50
 // results: the inbox's notifications reach the function as S3's would.
 func TestLocalInboxPutsBecomeResults(t *testing.T) {
-	opts, _, err := localSystem(t, testenv.ORTLib(t))
-	if err != nil {
-		t.Fatal(err)
-	}
+	opts, _ := irisSystem(t)
 	ctx := context.Background()
 	cfg := emu.Config(ctx)
 	c := store.NewS3Client(cfg)

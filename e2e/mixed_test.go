@@ -14,21 +14,10 @@ func TestMixedJobs(t *testing.T) {
 	objs := s.uploadLines(100, 3)
 	irisIDs, irisBodies := irisJobs("iris", 400)
 
-	// Interleave so invocations mix both models, as real traffic would.
-	var bodies []string
-	for i := range irisBodies {
-		bodies = append(bodies, irisBodies[i])
-		if i%4 == 3 {
-			bodies = append(bodies, notification(s.spec.InputBucket, objs[i/4]))
-		}
-	}
+	// Interleaved so invocations mix both models.
+	ids, bodies := s.mixed(irisIDs, irisBodies, objs, 4)
 	start := time.Now()
 	s.send(bodies...)
-
-	ids := append([]string{}, irisIDs...)
-	for _, o := range objs {
-		ids = append(ids, o.JobID)
-	}
 	recs := s.waitFinal(ids, 90*time.Second)
 	t.Logf("500 jobs final after %s", time.Since(start).Round(time.Millisecond))
 

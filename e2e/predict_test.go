@@ -4,9 +4,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -88,16 +85,8 @@ func TestPredictFromTheAPIBinary(t *testing.T) {
 // payload 1.0) turned into a predict call.
 func proxyEvent(t *testing.T, path, body string) []byte {
 	t.Helper()
-	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/aws/aws-lambda-go").Output()
-	if err != nil {
-		t.Fatalf("locate aws-lambda-go: %v", err)
-	}
-	raw, err := os.ReadFile(filepath.Join(strings.TrimSpace(string(out)), "events", "testdata", "apigw-request.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var ev map[string]any
-	if err := json.Unmarshal(raw, &ev); err != nil {
+	if err := json.Unmarshal(testenv.LambdaSample(t, "apigw-request.json"), &ev); err != nil {
 		t.Fatal(err)
 	}
 	ev["path"], ev["resource"], ev["httpMethod"], ev["body"] = path, path, "POST", body

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"net"
 	"net/url"
 	"os"
 	"os/exec"
@@ -147,7 +146,7 @@ func TestReadmeCommandsRun(t *testing.T) {
 	dir, out := readmeSandbox(t), t.TempDir()
 	sqsURL, _ := url.Parse(emu.SQSURL)
 	dynamoURL, _ := url.Parse(emu.DynamoURL)
-	ports := map[string]string{"127.0.0.1:8080": freeAddr(t), "127.0.0.1:8090": freeAddr(t), "127.0.0.1:4566": sqsURL.Host, "127.0.0.1:4569": dynamoURL.Host}
+	ports := map[string]string{"127.0.0.1:8080": testenv.FreeAddr(t), "127.0.0.1:8090": testenv.FreeAddr(t), "127.0.0.1:4566": sqsURL.Host, "127.0.0.1:4569": dynamoURL.Host}
 	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "bash", "-c", readmeScript(cmds, out, ports))
@@ -211,16 +210,6 @@ func readmeEnv() []string {
 		}
 	}
 	return env
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
 }
 
 // No link of the README or the docs leaves the repository: a link to a file

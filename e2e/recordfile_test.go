@@ -72,15 +72,27 @@ func TestRecordFileSurvivesKillsAndShortInvocations(t *testing.T) {
 // planted wrong_feature_count records).
 func (s *system) checkRecordLines(uri string, n int) {
 	s.t.Helper()
-	sc := bufio.NewScanner(bytes.NewReader(s.getObject(uri)))
-	i := 0
-	for ; sc.Scan(); i++ {
+	s.checkOutputLines(uri, n, func(i int, line []byte) string {
 		want := fmt.Sprintf(`{"id":%d,"output":`, i)
 		if i%10_000 == 7 {
 			want = `{"id":"bad","error":{"code":"wrong_feature_count"`
 		}
-		if !bytes.HasPrefix(sc.Bytes(), []byte(want)) {
-			s.t.Fatalf("line %d = %.120s, want it to start %s", i+1, sc.Text(), want)
+		if !bytes.HasPrefix(line, []byte(want)) {
+			return "want it to start " + want
+		}
+		return ""
+	})
+}
+
+// checkOutputLines reads a record file's output object: n lines, each
+// passing check (i counts from 0), which says what is wrong with one.
+func (s *system) checkOutputLines(uri string, n int, check func(i int, line []byte) string) {
+	s.t.Helper()
+	sc := bufio.NewScanner(bytes.NewReader(s.getObject(uri)))
+	i := 0
+	for ; sc.Scan(); i++ {
+		if wrong := check(i, sc.Bytes()); wrong != "" {
+			s.t.Fatalf("line %d = %.200s: %s", i+1, sc.Text(), wrong)
 		}
 	}
 	if i != n {

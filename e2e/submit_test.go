@@ -10,8 +10,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-
-	"github.com/batchinfer/batchinfer/internal/testenv"
 )
 
 // runBinary runs the binary with the system's variables; stdout and
@@ -31,10 +29,7 @@ func runBinary(t *testing.T, env []string, stdin string, args ...string) (string
 // bar of files and bytes, their job ids are printed, and --wait follows
 // them (delivered by the local inbox notifications) to a summary.
 func TestSubmitFolderUnderATerminal(t *testing.T) {
-	opts, _, err := localSystem(t, testenv.ORTLib(t))
-	if err != nil {
-		t.Fatal(err)
-	}
+	opts, _ := irisSystem(t)
 	dir := t.TempDir()
 	for i := range 12 {
 		sub := dir
@@ -71,10 +66,7 @@ func TestSubmitFolderUnderATerminal(t *testing.T) {
 // --jobs: a bad line is reported by its number and the others are sent;
 // --strict sends nothing; results shows them as JSON lines when piped.
 func TestSubmitJobLinesAndResults(t *testing.T) {
-	opts, sys, err := localSystem(t, testenv.ORTLib(t))
-	if err != nil {
-		t.Fatal(err)
-	}
+	opts, sys := irisSystem(t)
 	env := []string{"BATCHINFER_QUEUE_URL=" + sys.Prov.QueueURL, "BATCHINFER_RESULTS_TABLE=" + opts.Resources.Table}
 	lines := `{"job_id": "lines-1", "input": {"features": [5.1, 3.5, 1.4, 0.2]}}
 {"job_id": "lines-2", "input": {"features": [6.7, 3.0, 5.2, 2.3]}, "typo": 1}

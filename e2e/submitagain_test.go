@@ -11,7 +11,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/batchinfer/batchinfer/internal/testenv"
 	"github.com/batchinfer/batchinfer/internal/textimg"
 	"github.com/batchinfer/batchinfer/store"
 )
@@ -21,10 +20,7 @@ import (
 // A file over the worker's input cap is refused before its upload, naming
 // the limit (it used to upload and then break the connection).
 func TestSubmitAgainSaysWhatFilesBecameAndRerunRunsThem(t *testing.T) {
-	opts, sys, err := localSystem(t, testenv.ORTLib(t)) // iris-rf only: an image fails invalid_features
-	if err != nil {
-		t.Fatal(err)
-	}
+	opts, sys := irisSystem(t) // iris-rf only: an image fails invalid_features
 	dir := t.TempDir()
 	write := func(name string, data []byte) {
 		t.Helper()

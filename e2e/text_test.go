@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -111,21 +110,17 @@ func checkSame(t *testing.T, what string, r *store.Record, want map[string]any) 
 // (BATCHINFER_VECTORS_JSONL=off: it is in the side output).
 func (s *system) checkTextLines(uri string, n int) {
 	s.t.Helper()
-	sc := bufio.NewScanner(bytes.NewReader(s.getObject(uri)))
-	i := 0
-	for ; sc.Scan(); i++ {
+	s.checkOutputLines(uri, n, func(i int, b []byte) string {
 		var line struct {
 			ID     string
 			Output map[string]any
 		}
-		if err := json.Unmarshal(sc.Bytes(), &line); err != nil || line.ID != fmt.Sprint("t", i) ||
+		if err := json.Unmarshal(b, &line); err != nil || line.ID != fmt.Sprint("t", i) ||
 			line.Output["dim"] != float64(32) || line.Output["embedding"] != nil || line.Output["num_tokens"] == nil {
-			s.t.Fatalf("line %d = %.200s (%v)", i+1, sc.Text(), err)
+			return fmt.Sprintf("want id t%d, a 32-dim summary with its tokens and no vector (%v)", i, err)
 		}
-	}
-	if i != n {
-		s.t.Fatalf("%d output lines, want %d", i, n)
-	}
+		return ""
+	})
 }
 
 // checkParquetVectors reads every object under the vectors prefix: n rows

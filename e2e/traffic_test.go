@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -81,6 +82,27 @@ func irisJobs(prefix string, n int) (ids, bodies []string) {
 		// Iris-scale measurements, varied so all three classes appear.
 		f := []float64{4.3 + float64(i%36)/10, 2.0 + float64(i%24)/10, 1.0 + float64(i%59)/10, 0.1 + float64(i%25)/10}
 		ids, bodies = append(ids, id), append(bodies, irisJob(id, f))
+	}
+	return ids, bodies
+}
+
+// mixed is the iris jobs' bodies with a notification of the next object
+// after every n-th of them, as real traffic mixes models (n 0: all the
+// notifications after the iris jobs), and every job's id, iris first.
+func (s *system) mixed(irisIDs, irisBodies []string, objs []object, n int) (ids, bodies []string) {
+	left := objs
+	for i, b := range irisBodies {
+		bodies = append(bodies, b)
+		if n > 0 && i%n == n-1 && len(left) > 0 {
+			bodies, left = append(bodies, notification(s.spec.InputBucket, left[0])), left[1:]
+		}
+	}
+	for _, o := range left {
+		bodies = append(bodies, notification(s.spec.InputBucket, o))
+	}
+	ids = slices.Clone(irisIDs)
+	for _, o := range objs {
+		ids = append(ids, o.JobID)
 	}
 	return ids, bodies
 }

@@ -49,10 +49,7 @@ func encodePNG(t *testing.T, img image.Image) []byte {
 // only this test notices a code the taxonomy does not know (which would be
 // retried forever as transient).
 func TestEngineMapsEveryBadInputToAPermanentCode(t *testing.T) {
-	eng, err := New(append(slices.Clone(models), ppocrPage(t)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	eng := newEngine(t, append(slices.Clone(models), ppocrPage(t))...)
 	iris, rec, page := models[0], models[1], ppocrPage(t)
 	good := textimg.PNG("Good line 42", textimg.Options{})
 	noise := make([]byte, 512)

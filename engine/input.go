@@ -37,11 +37,11 @@ func FileInput(name string, data []byte) (model.Input, error) {
 		}
 		return InputOf(in, nil)
 	case "inputs":
-		ts, err := jobs.ParseTensorRequest(data)
+		r, err := jobs.ParseTensorRequest(data)
 		if err != nil {
 			return model.Input{}, err
 		}
-		return model.Input{Tensors: tensorsOf(ts)}, nil
+		return model.Input{Tensors: tensorsOf(r.Inputs)}, nil
 	}
 	return model.Input{Data: data}, nil
 }

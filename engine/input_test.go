@@ -71,10 +71,7 @@ func outputJSON(t *testing.T, p Prediction) string {
 func TestPredictTensorRequests(t *testing.T) {
 	iris := models[0]
 	types := tinyModel(t, "tiny_types.onnx", "")
-	eng, err := New([]*model.Model{iris, types})
-	if err != nil {
-		t.Fatal(err)
-	}
+	eng := newEngine(t, iris, types)
 	typesReq := func(n, l int) string {
 		rows := func(per int, v string) string {
 			return "[" + strings.TrimSuffix(strings.Repeat(v+",", n*per), ",") + "]"
@@ -156,10 +153,7 @@ func init() {
 // value.
 func TestPredictRowsOfSeveralInputs(t *testing.T) {
 	m := tinyModel(t, "tiny_classifier.onnx", `{"task": "test-sum", "batch": {"max_batch": 8}}`)
-	eng, err := New([]*model.Model{m})
-	if err != nil {
-		t.Fatal(err)
-	}
+	eng := newEngine(t, m)
 	texts := []string{"one", "one two three", "a b", "a b c d e", "x"}
 	items := make([]Item, len(texts))
 	for i, s := range texts {
@@ -303,10 +297,7 @@ func init() {
 
 func TestPredictSeveralRowsPerInput(t *testing.T) {
 	m := tinyModel(t, "tiny_classifier.onnx", `{"task": "test-words", "batch": {"max_batch": 16}}`)
-	eng, err := New([]*model.Model{m})
-	if err != nil {
-		t.Fatal(err)
-	}
+	eng := newEngine(t, m)
 	texts := []string{"ab cde", "", "x yy zzz wwww", "hello"}
 	items := make([]Item, len(texts))
 	for i, s := range texts {

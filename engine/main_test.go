@@ -19,3 +19,13 @@ func TestMain(m *testing.M) {
 func bytesItem(m *model.Model, data []byte) Item {
 	return Item{Model: m, Input: model.Input{Data: data}}
 }
+
+// newEngine is an engine serving models.
+func newEngine(t *testing.T, models ...*model.Model) *Engine {
+	t.Helper()
+	eng, err := New(models)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return eng
+}

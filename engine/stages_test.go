@@ -7,7 +7,6 @@ import (
 	"image/draw"
 	"testing"
 
-	"github.com/batchinfer/batchinfer/internal/docmake"
 	"github.com/batchinfer/batchinfer/internal/testenv"
 	"github.com/batchinfer/batchinfer/internal/textimg"
 	"github.com/batchinfer/batchinfer/jobs"
@@ -27,10 +26,7 @@ func blankPage(t *testing.T) []byte {
 
 func TestPipelineReadsPagesBatchedAcrossPages(t *testing.T) {
 	m := ppocrPage(t)
-	eng, err := New([]*model.Model{m})
-	if err != nil {
-		t.Fatal(err)
-	}
+	eng := newEngine(t, m)
 	pages := textimg.Pages(40, 11)
 	var items []Item
 	for _, p := range pages {
@@ -108,23 +104,10 @@ func TestPipelineReadsPagesBatchedAcrossPages(t *testing.T) {
 // every page of both documents share recognition runs.
 func TestPipelineReadsDocumentsSharingRuns(t *testing.T) {
 	m := ppocrPage(t)
-	eng, err := New([]*model.Model{m})
-	if err != nil {
-		t.Fatal(err)
-	}
+	eng := newEngine(t, m)
 	pages := textimg.Pages(9, 17)
-	pdf := func(ps []textimg.Page) []byte {
-		scans := make([][]byte, len(ps))
-		for i, p := range ps {
-			scans[i] = p.Data
-		}
-		pdf, err := docmake.ScannedPDF(scans...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return pdf
-	}
-	preds := eng.Predict(context.Background(), []Item{bytesItem(m, pdf(pages[:4])), bytesItem(m, pdf(pages[4:8])), bytesItem(m, pages[8].Data)})
+	preds := eng.Predict(context.Background(), []Item{bytesItem(m, textimg.ScannedPDF(t, pages[:4]...)),
+		bytesItem(m, textimg.ScannedPDF(t, pages[4:8]...)), bytesItem(m, pages[8].Data)})
 	lines, perPageRuns, truth, matched := 0, 0, 0, 0
 	read := m.Stages()[2].MaxBatch()
 	for d, want := range [][]textimg.Page{pages[:4], pages[4:8]} {

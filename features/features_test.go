@@ -6,18 +6,17 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/batchinfer/batchinfer/internal/testenv"
+	"github.com/batchinfer/batchinfer/internal/testenv/modelenv"
 	"github.com/batchinfer/batchinfer/jobs"
 	"github.com/batchinfer/batchinfer/model"
 	"github.com/batchinfer/batchinfer/store"
 )
 
-var irisFeat = testenv.Shared("load iris-feat", func() (*model.Model, error) {
-	if err := model.InitRuntime(testenv.ORTLibPath()); err != nil {
-		return nil, err
-	}
-	return model.Load(testenv.CacheDir()+"/models/iris-feat", model.Options{IntraOpThreads: 1})
-})
+// irisFeat is the iris forest whose petal measurements are stored per
+// flower (models/iris-feat/manifest.json).
+func irisFeat(t testing.TB) *model.Model { return loadIrisFeat(t)[0] }
+
+var loadIrisFeat = modelenv.Shared("iris-feat")
 
 // table is a Reader over a map, recording its calls.
 type table struct {

@@ -77,8 +77,9 @@
 // row-major order: flat, or nested arrays that are flattened; numbers for
 // the number types (whole and in range for the integer types; the strings
 // "NaN", "Infinity", "-Infinity" for floats), true/false for BOOL; exactly
-// as many values as the shape holds. The request's own "id", "parameters"
-// and "outputs" are accepted and ignored (every output is answered). Any
+// as many values as the shape holds. The request's own "id" is read with
+// it (POST /v2/models/{model}/infer echoes a string id); "parameters" and
+// "outputs" are accepted and ignored (every output is answered). Any
 // break of these rules is invalid_tensor, naming the input. The model
 // checks the tensors against its own inputs later (also invalid_tensor).
 //

@@ -43,13 +43,7 @@ func payloadHash(j *Job) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	c := canonicalPayload{Model: j.Model, Input: in, Metadata: j.Metadata, Entity: j.Entity}
-	b, err := json.Marshal(c)
-	if err != nil {
-		return "", fmt.Errorf("encode canonical payload: %w", err)
-	}
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:]), nil
+	return jsonHash("payload", canonicalPayload{Model: j.Model, Input: in, Metadata: j.Metadata, Entity: j.Entity})
 }
 
 // InputHash is the hex sha256 of an inline input's canonical JSON (the
@@ -64,9 +58,15 @@ func InputHash(in Input) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	b, err := json.Marshal(c)
+	return jsonHash("input", c)
+}
+
+// jsonHash is the hex sha256 of v's JSON (the canonical payload or input
+// named by what).
+func jsonHash(what string, v any) (string, error) {
+	b, err := json.Marshal(v)
 	if err != nil {
-		return "", fmt.Errorf("encode canonical input: %w", err)
+		return "", fmt.Errorf("encode canonical %s: %w", what, err)
 	}
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:]), nil

@@ -3,29 +3,14 @@ package jobs
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/batchinfer/batchinfer/internal/testenv"
 )
-
-// lambdaGoTestdata is aws-lambda-go's events/testdata folder: real event
-// samples published with the library.
-var lambdaGoTestdata string
-
-func TestMain(m *testing.M) {
-	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/aws/aws-lambda-go").Output()
-	if err != nil || strings.TrimSpace(string(out)) == "" {
-		fmt.Fprintf(os.Stderr, "locate github.com/aws/aws-lambda-go: %v\n", err)
-		os.Exit(1)
-	}
-	lambdaGoTestdata = filepath.Join(strings.TrimSpace(string(out)), "events", "testdata")
-	os.Exit(m.Run())
-}
 
 func readFile(t testing.TB, path string) []byte {
 	t.Helper()
@@ -37,9 +22,7 @@ func readFile(t testing.TB, path string) []byte {
 }
 
 // sample reads one of aws-lambda-go's event samples.
-func sample(t testing.TB, name string) []byte {
-	return readFile(t, filepath.Join(lambdaGoTestdata, name))
-}
+func sample(t testing.TB, name string) []byte { return testenv.LambdaSample(t, name) }
 
 // bodyFile reads one of our message body samples.
 func bodyFile(t testing.TB, name string) string {

@@ -125,9 +125,9 @@ func TestTensorRequestObjects(t *testing.T) {
 	if got := ObjectInputKind("row.json", []byte(`{"features": [1, 2, 3, 4]}`)); got != "" {
 		t.Fatalf("a tabular .json object is %q, want bytes for the codec", got)
 	}
-	ts, err := ParseTensorRequest(req)
-	if err != nil || len(ts) != 1 || fmt.Sprint(ts[0].Data) != "[5.1 3.5 1.4 0.2]" {
-		t.Fatalf("ParseTensorRequest: %+v, %v", ts, err)
+	r, err := ParseTensorRequest(req)
+	if err != nil || len(r.Inputs) != 1 || fmt.Sprint(r.Inputs[0].Data) != "[5.1 3.5 1.4 0.2]" {
+		t.Fatalf("ParseTensorRequest: %+v, %v", r, err)
 	}
 	_, err = ParseTensorRequest([]byte(`[1, 2]`))
 	mustErr(t, err, CodeInvalidTensor, "must be a JSON object")

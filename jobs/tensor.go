@@ -43,21 +43,34 @@ func IsTensorRequest(body []byte) bool {
 	return found
 }
 
+// TensorRequest is an Open Inference Protocol request as read: its input
+// tensors and its "id", which the protocol's response echoes.
+type TensorRequest struct {
+	ID     string // "" when the request has none (or one that is no string)
+	Inputs []Tensor
+}
+
 // ParseTensorRequest reads an Open Inference Protocol request
-// {"inputs": [{"name", "shape", "datatype", "data"}, …]} (its optional
-// "id", "parameters" and "outputs" are ignored: every output is answered).
-// A request the protocol refuses is an invalid_tensor *Error naming the
-// input and what was expected.
-func ParseTensorRequest(body []byte) ([]Tensor, error) {
+// {"inputs": [{"name", "shape", "datatype", "data"}, …]} with its
+// optional "id" (its "parameters" and "outputs" are ignored: every
+// output is answered). A request the protocol refuses is an
+// invalid_tensor *Error naming the input and what was expected.
+func ParseTensorRequest(body []byte) (TensorRequest, error) {
 	body = bytes.TrimPrefix(body, utf8BOM)
-	if ts, ok := fastTensorRequest(body); ok {
-		return ts, nil
+	if r, ok := fastTensorRequest(body); ok {
+		return r, nil
 	}
 	var req map[string]json.RawMessage
 	if err := json.Unmarshal(body, &req); err != nil || req == nil {
-		return nil, Errorf(CodeInvalidTensor, `a tensor request must be a JSON object {"inputs": [...]}`)
+		return TensorRequest{}, Errorf(CodeInvalidTensor, `a tensor request must be a JSON object {"inputs": [...]}`)
 	}
-	return decodeTensorRequest(req, "")
+	ts, err := decodeTensorRequest(req, "")
+	if err != nil {
+		return TensorRequest{}, err
+	}
+	var id string
+	_ = json.Unmarshal(req["id"], &id) // an id that is no string is not echoed
+	return TensorRequest{ID: id, Inputs: ts}, nil
 }
 
 func decodeTensorRequest(req map[string]json.RawMessage, path string) ([]Tensor, error) {

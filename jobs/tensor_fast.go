@@ -2,49 +2,76 @@ package jobs
 
 import (
 	"strconv"
+
+	"github.com/batchinfer/batchinfer/scan"
 )
 
 // fastTensorRequest reads the common Open Inference Protocol request in one
-// pass: exactly {"inputs": [...]} holding tensors that fastTensor takes.
-// encoding/json walks a request five times over (the body, the array,
-// each tensor's members, its shape, its data) and costs several times
-// what a small model takes to run a row, so the common case skips it. It
-// reports false for anything else, and the general parser then decides,
-// with its error: the fast path only ever accepts what the general one
-// accepts, with the same result (tensor_fast_test.go checks both).
-func fastTensorRequest(body []byte) ([]Tensor, bool) {
-	p := scan{b: body}
-	if !p.lit('{') || !p.key("inputs") || !p.lit(':') {
-		return nil, false
+// pass: {"inputs": [...]}, perhaps with a plain string "id", holding
+// tensors that tensor() takes. encoding/json walks a request five times
+// over (the body, the array, each tensor's members, its shape, its data)
+// and costs several times what a small model takes to run a row, so the
+// common case skips it. It reports false for anything else, and the
+// general parser then decides, with its error: the fast path only ever
+// accepts what the general one accepts, with the same result
+// (tensor_fast_test.go checks both).
+func fastTensorRequest(body []byte) (TensorRequest, bool) {
+	var r TensorRequest
+	p := newTensorScan(body, 0)
+	if !p.Lit('{') {
+		return r, false
 	}
-	ts, ok := p.tensors()
-	if !ok || !p.lit('}') {
-		return nil, false
+	var haveID bool
+	for {
+		k, ok := p.str()
+		if !ok || !p.Lit(':') {
+			return r, false
+		}
+		switch {
+		case string(k) == inputTensors && r.Inputs == nil:
+			if r.Inputs, ok = p.tensors(); !ok {
+				return r, false
+			}
+		case string(k) == "id" && !haveID:
+			id, ok := p.str()
+			if !ok {
+				return r, false
+			}
+			r.ID = string(id)
+			haveID = true
+		default:
+			return r, false
+		}
+		if p.Lit('}') {
+			break
+		}
+		if !p.Lit(',') {
+			return r, false
+		}
 	}
-	p.space()
-	return ts, p.i == len(p.b)
+	return r, r.Inputs != nil && p.AtEnd()
 }
 
 // fastTensorArray is fastTensorRequest for a request's "inputs" array.
 func fastTensorArray(raw []byte) ([]Tensor, bool) {
-	p := scan{b: raw}
+	p := newTensorScan(raw, 0)
 	ts, ok := p.tensors()
 	if !ok {
 		return nil, false
 	}
-	p.space()
-	return ts, p.i == len(p.b)
+	return ts, p.AtEnd()
 }
 
-// scan is a cursor over JSON text for the fast paths.
-type scan struct {
-	b []byte
-	i int
+// tensorScan is scan.Scanner with the tokens of a tensor request.
+type tensorScan struct{ scan.Scanner }
+
+func newTensorScan(b []byte, i int) *tensorScan {
+	return &tensorScan{scan.Scanner{B: b, I: i}}
 }
 
 // tensors reads a non-empty array of tensors with distinct names.
-func (p *scan) tensors() ([]Tensor, bool) {
-	if !p.lit('[') {
+func (p *tensorScan) tensors() ([]Tensor, bool) {
+	if !p.Lit('[') {
 		return nil, false
 	}
 	var ts []Tensor
@@ -59,10 +86,10 @@ func (p *scan) tensors() ([]Tensor, bool) {
 			}
 		}
 		ts = append(ts, t)
-		if p.lit(']') {
+		if p.Lit(']') {
 			return ts, true
 		}
-		if !p.lit(',') {
+		if !p.Lit(',') {
 			return nil, false
 		}
 	}
@@ -72,16 +99,16 @@ func (p *scan) tensors() ([]Tensor, bool) {
 // once and nothing else: a plain ASCII name, a served datatype, a shape
 // of whole numbers and a flat data array of plain JSON values that fill
 // it exactly.
-func (p *scan) tensor() (Tensor, bool) {
+func (p *tensorScan) tensor() (Tensor, bool) {
 	var t Tensor
 	var data []byte
 	var seen [4]bool
-	if !p.lit('{') {
+	if !p.Lit('{') {
 		return t, false
 	}
 	for {
 		k, ok := p.str()
-		if !ok || !p.lit(':') {
+		if !ok || !p.Lit(':') {
 			return t, false
 		}
 		m := memberIndex(string(k))
@@ -105,19 +132,19 @@ func (p *scan) tensor() (Tensor, bool) {
 			if !ok {
 				return t, false
 			}
-			t.Datatype = string(dt)
+			t.Datatype = datatypeName(dt)
 		case 3:
-			p.space()
-			start := p.i
+			p.Space()
+			start := p.I
 			if !p.skipFlatArray() {
 				return t, false
 			}
-			data = p.b[start:p.i]
+			data = p.B[start:p.I]
 		}
-		if p.lit('}') {
+		if p.Lit('}') {
 			break
 		}
-		if !p.lit(',') {
+		if !p.Lit(',') {
 			return t, false
 		}
 	}
@@ -128,6 +155,16 @@ func (p *scan) tensor() (Tensor, bool) {
 	var ok bool
 	t.Data, ok = fastData(t.Datatype, data, n)
 	return t, ok
+}
+
+// datatypeName is dt as a string, the served datatypes without a copy.
+func datatypeName(dt []byte) string {
+	for _, d := range Datatypes {
+		if string(dt) == d {
+			return d
+		}
+	}
+	return string(dt)
 }
 
 // memberIndex numbers a tensor's members; -1 for any other key.
@@ -154,61 +191,76 @@ func fastData(datatype string, raw []byte, n int64) (any, bool) {
 	}
 	switch datatype {
 	case "FP32":
-		return fastValues(raw, n, func(s string) (float32, bool) {
-			f, err := strconv.ParseFloat(s, 32)
-			return float32(f), err == nil
-		})
+		return fastValues(raw, n, parseFP32)
 	case "FP64":
-		return fastValues(raw, n, func(s string) (float64, bool) {
-			f, err := strconv.ParseFloat(s, 64)
-			return f, err == nil
-		})
+		return fastValues(raw, n, parseFP64)
 	case "INT64":
-		return fastValues(raw, n, func(s string) (int64, bool) {
-			v, err := strconv.ParseInt(s, 10, 64)
-			return v, err == nil
-		})
+		return fastValues(raw, n, parseInt[int64])
 	case "INT32":
-		return fastValues(raw, n, func(s string) (int32, bool) {
-			v, err := strconv.ParseInt(s, 10, 32)
-			return int32(v), err == nil
-		})
+		return fastValues(raw, n, parseInt[int32])
 	case "INT8":
-		return fastValues(raw, n, func(s string) (int8, bool) {
-			v, err := strconv.ParseInt(s, 10, 8)
-			return int8(v), err == nil
-		})
+		return fastValues(raw, n, parseInt[int8])
 	case "UINT8":
-		return fastValues(raw, n, func(s string) (uint8, bool) {
-			v, err := strconv.ParseUint(s, 10, 8)
-			return uint8(v), err == nil
-		})
+		return fastValues(raw, n, parseUint8)
 	case "BOOL":
-		return fastValues(raw, n, func(s string) (bool, bool) {
-			return s == "true", s == "true" || s == "false"
-		})
+		return fastValues(raw, n, parseBool)
 	}
 	return nil, false
 }
 
+// The value parsers take the bytes and convert them to a string only in
+// the strconv call, where the compiler needs no heap copy.
+func parseFP32(b []byte) (float32, bool) {
+	f, err := strconv.ParseFloat(string(b), 32)
+	return float32(f), err == nil
+}
+
+func parseFP64(b []byte) (float64, bool) {
+	f, err := strconv.ParseFloat(string(b), 64)
+	return f, err == nil
+}
+
+func parseInt[T int64 | int32 | int8](b []byte) (T, bool) {
+	var zero T
+	bits := 64
+	switch any(zero).(type) {
+	case int32:
+		bits = 32
+	case int8:
+		bits = 8
+	}
+	v, err := strconv.ParseInt(string(b), 10, bits)
+	return T(v), err == nil
+}
+
+func parseUint8(b []byte) (uint8, bool) {
+	v, err := strconv.ParseUint(string(b), 10, 8)
+	return uint8(v), err == nil
+}
+
+func parseBool(b []byte) (bool, bool) {
+	s := string(b)
+	return s == "true", s == "true" || s == "false"
+}
+
 // fastValues parses the values of a flat array into n elements.
-func fastValues[T any](raw []byte, n int64, parse func(string) (T, bool)) (any, bool) {
+func fastValues[T any](raw []byte, n int64, parse func([]byte) (T, bool)) (any, bool) {
 	out := make([]T, 0, n)
-	p := scan{b: raw, i: 1} // past '['
-	for p.space(); p.i < len(p.b) && p.b[p.i] != ']'; p.space() {
-		start := p.i
-		for p.i < len(p.b) && p.b[p.i] != ',' && p.b[p.i] != ']' && !isSpace(p.b[p.i]) {
-			p.i++
+	p := newTensorScan(raw, 1) // past '['
+	for p.Space(); p.I < len(p.B) && p.B[p.I] != ']'; p.Space() {
+		start := p.I
+		for p.I < len(p.B) && p.B[p.I] != ',' && p.B[p.I] != ']' && !scan.IsSpace(p.B[p.I]) {
+			p.I++
 		}
 		if int64(len(out)) == n {
 			return nil, false
 		}
-		v, ok := parse(string(p.b[start:p.i]))
+		v, ok := parse(p.B[start:p.I])
 		if !ok {
 			return nil, false
 		}
 		out = append(out, v)
-		p.lit(',')
+		p.Lit(',')
 	}
 	return out, int64(len(out)) == n
 }
@@ -217,22 +269,22 @@ func fastValues[T any](raw []byte, n int64, parse func(string) (T, bool)) (any, 
 // the number grammar (RFC 8259) so that the parsers above never see text
 // encoding/json would refuse; anything else (nested arrays, strings,
 // null) reports false.
-func (p *scan) skipFlatArray() bool {
-	if !p.lit('[') {
+func (p *tensorScan) skipFlatArray() bool {
+	if !p.Lit('[') {
 		return false
 	}
-	if p.lit(']') {
+	if p.Lit(']') {
 		return true
 	}
 	for {
-		p.space()
-		if !p.number() && !p.word("true") && !p.word("false") {
+		p.Space()
+		if !p.Number() && !p.Word("true") && !p.Word("false") {
 			return false
 		}
-		if p.lit(']') {
+		if p.Lit(']') {
 			return true
 		}
-		if !p.lit(',') {
+		if !p.Lit(',') {
 			return false
 		}
 	}
@@ -240,21 +292,19 @@ func (p *scan) skipFlatArray() bool {
 
 // shape reads an array of whole numbers without sign, leading zeros,
 // fraction or exponent.
-func (p *scan) shape() ([]int64, bool) {
-	if !p.lit('[') {
+func (p *tensorScan) shape() ([]int64, bool) {
+	if !p.Lit('[') {
 		return nil, false
 	}
 	shape := make([]int64, 0, 4)
-	if p.lit(']') {
+	if p.Lit(']') {
 		return shape, true
 	}
 	for {
-		p.space()
-		start := p.i
-		for p.i < len(p.b) && p.b[p.i] >= '0' && p.b[p.i] <= '9' {
-			p.i++
-		}
-		digits := p.b[start:p.i]
+		p.Space()
+		start := p.I
+		p.Digits()
+		digits := p.B[start:p.I]
 		if len(digits) == 0 || (len(digits) > 1 && digits[0] == '0') {
 			return nil, false
 		}
@@ -263,10 +313,10 @@ func (p *scan) shape() ([]int64, bool) {
 			return nil, false
 		}
 		shape = append(shape, d)
-		if p.lit(']') {
+		if p.Lit(']') {
 			return shape, true
 		}
-		if !p.lit(',') {
+		if !p.Lit(',') {
 			return nil, false
 		}
 	}
@@ -274,91 +324,20 @@ func (p *scan) shape() ([]int64, bool) {
 
 // str reads a string of printable ASCII without escapes (the text
 // between its quotes, not copied).
-func (p *scan) str() ([]byte, bool) {
-	if !p.lit('"') {
+func (p *tensorScan) str() ([]byte, bool) {
+	if !p.Lit('"') {
 		return nil, false
 	}
-	start := p.i
-	for p.i < len(p.b) && p.b[p.i] != '"' {
-		if c := p.b[p.i]; c < 0x20 || c >= 0x7f || c == '\\' {
+	start := p.I
+	for p.I < len(p.B) && p.B[p.I] != '"' {
+		if c := p.B[p.I]; c < 0x20 || c >= 0x7f || c == '\\' {
 			return nil, false
 		}
-		p.i++
+		p.I++
 	}
-	if p.i == len(p.b) {
+	if p.I == len(p.B) {
 		return nil, false
 	}
-	p.i++
-	return p.b[start : p.i-1], true
-}
-
-// key reads one expected object key.
-func (p *scan) key(k string) bool {
-	s, ok := p.str()
-	return ok && string(s) == k
-}
-
-// number passes one JSON number (RFC 8259 grammar).
-func (p *scan) number() bool {
-	if p.i < len(p.b) && p.b[p.i] == '-' {
-		p.i++
-	}
-	switch {
-	case p.i < len(p.b) && p.b[p.i] == '0':
-		p.i++
-	case p.digits() == 0:
-		return false
-	}
-	if p.i < len(p.b) && p.b[p.i] == '.' {
-		p.i++
-		if p.digits() == 0 {
-			return false
-		}
-	}
-	if p.i < len(p.b) && (p.b[p.i] == 'e' || p.b[p.i] == 'E') {
-		p.i++
-		if p.i < len(p.b) && (p.b[p.i] == '+' || p.b[p.i] == '-') {
-			p.i++
-		}
-		if p.digits() == 0 {
-			return false
-		}
-	}
-	return true
-}
-
-func (p *scan) digits() int {
-	n := 0
-	for p.i < len(p.b) && p.b[p.i] >= '0' && p.b[p.i] <= '9' {
-		p.i++
-		n++
-	}
-	return n
-}
-
-// word passes one literal such as true.
-func (p *scan) word(w string) bool {
-	if len(p.b)-p.i < len(w) || string(p.b[p.i:p.i+len(w)]) != w {
-		return false
-	}
-	p.i += len(w)
-	return true
-}
-
-func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
-
-func (p *scan) space() {
-	for p.i < len(p.b) && isSpace(p.b[p.i]) {
-		p.i++
-	}
-}
-
-// lit skips white space and then one expected byte.
-func (p *scan) lit(c byte) bool {
-	p.space()
-	if p.i < len(p.b) && p.b[p.i] == c {
-		p.i++
-		return true
-	}
-	return false
+	p.I++
+	return p.B[start : p.I-1], true
 }

@@ -50,7 +50,13 @@ var fastCases = []struct {
 	{`{"inputs":[{"name":"X","shape":[1],"datatype":"FP32","data":[1],"parameters":{}}]}`, false},
 	{`{"inputs":[{"name":"X","shape":[1],"datatype":"FP32","data":null}]}`, false},
 	{`{"inputs":[]}`, false},
-	{`{"id":"1","inputs":[{"name":"X","shape":[1],"datatype":"FP32","data":[1]}]}`, false},
+	{`{"id":"1","inputs":[{"name":"X","shape":[1],"datatype":"FP32","data":[1]}]}`, true},
+	{`{"inputs":[{"name":"X","shape":[1],"datatype":"FP32","data":[1]}], "id": "req-7"}`, true},
+	{`{"id":1,"inputs":[{"name":"X","shape":[1],"datatype":"FP32","data":[1]}]}`, false},
+	{`{"id":"1"}`, false},
+	{`{"id":"1","id":"2","inputs":[{"name":"X","shape":[1],"datatype":"FP32","data":[1]}]}`, false},
+	{`{"inputs":[{"name":"X","shape":[1],"datatype":"FP32","data":[1]}],"inputs":[{"name":"Y","shape":[1],"datatype":"FP32","data":[1]}]}`, false},
+	{`{"inputs":[{"name":"X","shape":[1],"datatype":"FP32","data":[1]}],"parameters":{}}`, false},
 	{`{"inputs":[{"name":"X","shape":[1],"datatype":"FP32","data":[1]}]} x`, false},
 	{`{"inputs":[{"name":"X","shape":[1],"datatype":"FP32","data":[1]}]`, false},
 	{`{"inputs":[{"name":"X","shape":[1],"datatype":"FP32","data":[1 2]}]}`, false},
@@ -81,10 +87,14 @@ func checkFastTensors(t *testing.T, body []byte) {
 	t.Helper()
 	if got, ok := fastTensorRequest(body); ok {
 		var req map[string]json.RawMessage
-		if err := json.Unmarshal(body, &req); err != nil || len(req) != 1 || req["inputs"] == nil {
-			t.Fatalf("fast path took %s, which is not {\"inputs\": [...]} (%v)", body, err)
+		var id *string
+		if err := json.Unmarshal(body, &req); err != nil || req["inputs"] == nil || len(req) > 2 || (len(req) == 2 && json.Unmarshal(req["id"], &id) != nil) {
+			t.Fatalf("fast path took %s, which is not {\"inputs\": [...], \"id\"?: \"...\"} (%v)", body, err)
 		}
-		sameAsSlow(t, body, got, req["inputs"])
+		if (id == nil && got.ID != "") || (id != nil && got.ID != *id) {
+			t.Fatalf("fast path read the id of %s as %q", body, got.ID)
+		}
+		sameAsSlow(t, body, got.Inputs, req["inputs"])
 	}
 	var req map[string]json.RawMessage
 	if json.Unmarshal(body, &req) != nil || req["inputs"] == nil {
@@ -103,5 +113,27 @@ func sameAsSlow(t *testing.T, body []byte, got []Tensor, inputs json.RawMessage)
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("fast path read %s as %#v, the general parser as %#v", body, got, want)
+	}
+}
+
+// TestTensorRequestID checks the id ParseTensorRequest returns, which the
+// infer route echoes, on both paths: the fast one (a plain id) and the
+// general one (escapes, other members, an id that is no string).
+func TestTensorRequestID(t *testing.T) {
+	const inputs = `"inputs":[{"name":"X","shape":[1],"datatype":"FP32","data":[1]}]`
+	for _, c := range []struct{ body, id string }{
+		{`{` + inputs + `}`, ""},
+		{`{"id":"req-1",` + inputs + `}`, "req-1"},
+		{`{` + inputs + `,"id":"req-2"}`, "req-2"},
+		{"\xef\xbb\xbf{\"id\":\"bom\"," + inputs + `}`, "bom"},
+		{`{"id":"a\"b\u00e9",` + inputs + `}`, "a\"bé"},
+		{`{"id":"req-3","parameters":{"x":1},` + inputs + `}`, "req-3"},
+		{`{"id":7,` + inputs + `}`, ""},
+		{`{"id":null,` + inputs + `}`, ""},
+	} {
+		r, err := ParseTensorRequest([]byte(c.body))
+		if err != nil || r.ID != c.id || len(r.Inputs) != 1 {
+			t.Errorf("ParseTensorRequest(%s) = id %q, %d inputs, %v; want id %q", c.body, r.ID, len(r.Inputs), err, c.id)
+		}
 	}
 }

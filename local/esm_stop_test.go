@@ -3,7 +3,6 @@ package local
 import (
 	"context"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -52,8 +51,7 @@ func waitForFile(t *testing.T, path string) {
 // batch that ends within the grace period, the ESM lets it finish and
 // deletes it: nothing comes back.
 func TestESMStopFinishesTheBatchInFlight(t *testing.T) {
-	log := filepath.Join(t.TempDir(), "events.jsonl")
-	r := startRIE(t, 0, "HANDLER_EVENT_LOG="+log)
+	r, log := startLoggingRIE(t)
 	q := newQueue(t, time.Minute)
 	q.send(t, "wait-1", "wait-2", "wait-3")
 	e := q.esm(r, 10, 300*time.Millisecond)
@@ -74,8 +72,7 @@ func TestESMStopFinishesTheBatchInFlight(t *testing.T) {
 // its messages are visible again at once (the queue's visibility timeout
 // is a minute), received once so far, and a new ESM takes them up.
 func TestESMStopHandsBackWhatItHolds(t *testing.T) {
-	log := filepath.Join(t.TempDir(), "events.jsonl")
-	r := startRIE(t, 0, "HANDLER_EVENT_LOG="+log)
+	r, log := startLoggingRIE(t)
 	q := newQueue(t, time.Minute)
 	ids := q.send(t, "hang1-a", "hang1-b")
 	e := q.esm(r, 10, 300*time.Millisecond)

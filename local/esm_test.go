@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -20,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/batchinfer/batchinfer/internal/testenv"
 )
 
 // queue is one fresh fauxqs queue for a test.
@@ -244,8 +244,7 @@ func TestESMBatchingWindow(t *testing.T) {
 // TestESMEventShape checks the event the function received against the
 // fields Lambda sends (aws-lambda-go's own sample event) and their values.
 func TestESMEventShape(t *testing.T) {
-	log := filepath.Join(t.TempDir(), "events.jsonl")
-	r := startRIE(t, 0, "HANDLER_EVENT_LOG="+log)
+	r, log := startLoggingRIE(t)
 	q := newQueue(t, 30*time.Second)
 	body := `{"input":{"features":[5.1,3.5,1.4,0.2]}}`
 	out, err := q.sqs.SendMessage(context.Background(), &sqs.SendMessageInput{QueueUrl: &q.url, MessageBody: aws.String(body),
@@ -261,6 +260,32 @@ func TestESMEventShape(t *testing.T) {
 	if st := cycle(t, q.esm(r, 10, 0)); st.Deleted != 1 {
 		t.Fatalf("stats %+v", st)
 	}
+	rec := loggedRecord(t, log)
+	// Every key of a real Lambda SQS record is present.
+	for _, k := range sampleRecordKeys(t) {
+		if _, ok := rec[k]; !ok {
+			t.Errorf("record lacks %q: %v", k, rec)
+		}
+	}
+	sum := md5.Sum([]byte(body))
+	for k, want := range map[string]string{
+		"messageId": *out.MessageId, "body": body, "md5OfBody": hex.EncodeToString(sum[:]),
+		"eventSource": "aws:sqs", "eventSourceARN": q.arn, "awsRegion": emu.Region,
+	} {
+		if got := recordString(t, rec, k); got != want {
+			t.Errorf("%s = %q, want %q", k, got, want)
+		}
+	}
+	if recordString(t, rec, "receiptHandle") == "" || recordString(t, rec, "md5OfMessageAttributes") == "" {
+		t.Errorf("receiptHandle or md5OfMessageAttributes empty: %v", rec)
+	}
+	checkRecordAttributes(t, rec["attributes"], before)
+	checkMessageAttributes(t, rec["messageAttributes"])
+}
+
+// loggedRecord is the one record of the one event the function logged.
+func loggedRecord(t *testing.T, log string) map[string]json.RawMessage {
+	t.Helper()
 	raw, err := os.ReadFile(log)
 	if err != nil {
 		t.Fatal(err)
@@ -269,36 +294,25 @@ func TestESMEventShape(t *testing.T) {
 	if err := json.Unmarshal(raw, &ev); err != nil || len(ev.Records) != 1 {
 		t.Fatalf("event %s: %v", raw, err)
 	}
-	rec := ev.Records[0]
+	return ev.Records[0]
+}
 
-	// Every key of a real Lambda SQS record is present.
-	for _, k := range sampleRecordKeys(t) {
-		if _, ok := rec[k]; !ok {
-			t.Errorf("record lacks %q: %s", k, raw)
-		}
+// recordString is the string at key k of a record.
+func recordString(t *testing.T, rec map[string]json.RawMessage, k string) string {
+	t.Helper()
+	var s string
+	if err := json.Unmarshal(rec[k], &s); err != nil {
+		t.Fatalf("%s: %v", k, err)
 	}
-	str := func(k string) string {
-		var s string
-		if err := json.Unmarshal(rec[k], &s); err != nil {
-			t.Fatalf("%s: %v", k, err)
-		}
-		return s
-	}
-	sum := md5.Sum([]byte(body))
-	for k, want := range map[string]string{
-		"messageId": *out.MessageId, "body": body, "md5OfBody": hex.EncodeToString(sum[:]),
-		"eventSource": "aws:sqs", "eventSourceARN": q.arn, "awsRegion": emu.Region,
-	} {
-		if got := str(k); got != want {
-			t.Errorf("%s = %q, want %q", k, got, want)
-		}
-	}
-	if str("receiptHandle") == "" || str("md5OfMessageAttributes") == "" {
-		t.Errorf("receiptHandle or md5OfMessageAttributes empty: %s", raw)
-	}
+	return s
+}
 
+// checkRecordAttributes: a first delivery, sent and received after before
+// (epoch milliseconds), by a sender.
+func checkRecordAttributes(t *testing.T, raw json.RawMessage, before int64) {
+	t.Helper()
 	var attrs map[string]string
-	if err := json.Unmarshal(rec["attributes"], &attrs); err != nil {
+	if err := json.Unmarshal(raw, &attrs); err != nil {
 		t.Fatal(err)
 	}
 	if attrs["ApproximateReceiveCount"] != "1" {
@@ -312,9 +326,14 @@ func TestESMEventShape(t *testing.T) {
 	if attrs["SenderId"] == "" {
 		t.Errorf("SenderId missing: %v", attrs)
 	}
+}
 
+// checkMessageAttributes: the string, number and binary attributes sent,
+// in Lambda's camel-case shape.
+func checkMessageAttributes(t *testing.T, raw json.RawMessage) {
+	t.Helper()
 	var mattrs map[string]map[string]json.RawMessage
-	if err := json.Unmarshal(rec["messageAttributes"], &mattrs); err != nil {
+	if err := json.Unmarshal(raw, &mattrs); err != nil {
 		t.Fatal(err)
 	}
 	for name, want := range map[string]map[string]string{
@@ -334,13 +353,8 @@ func TestESMEventShape(t *testing.T) {
 // SQS event from the module cache.
 func sampleRecordKeys(t *testing.T) []string {
 	t.Helper()
-	dir := goModDir(t, "github.com/aws/aws-lambda-go")
-	raw, err := os.ReadFile(filepath.Join(dir, "events", "testdata", "sqs-event.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var ev struct{ Records []map[string]json.RawMessage }
-	if err := json.Unmarshal(raw, &ev); err != nil || len(ev.Records) == 0 {
+	if err := json.Unmarshal(testenv.LambdaSample(t, "sqs-event.json"), &ev); err != nil || len(ev.Records) == 0 {
 		t.Fatalf("sample event: %v", err)
 	}
 	var keys []string
@@ -383,8 +397,7 @@ func TestESMRun(t *testing.T) {
 // after the visibility timeout the batch is redelivered (receive count 2)
 // to a fresh function process that completes it.
 func TestESMHandlerKilledMidBatch(t *testing.T) {
-	log := filepath.Join(t.TempDir(), "events.jsonl")
-	r := startRIE(t, 0, "HANDLER_EVENT_LOG="+log)
+	r, log := startLoggingRIE(t)
 	q := newQueue(t, time.Second)
 	q.send(t, "ok-a", "hang1-b", "ok-c")
 	e := q.esm(r, 10, 300*time.Millisecond)
@@ -400,14 +413,7 @@ func TestESMHandlerKilledMidBatch(t *testing.T) {
 		st, err := e.Cycle(ctx)
 		done <- result{st, err}
 	}()
-	// The function logs the event as its first act: then it holds the batch.
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		if fi, err := os.Stat(log); err == nil && fi.Size() > 0 {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	waitForFile(t, log) // then the function holds the batch
 	pids := r.HandlerPIDs()
 	if len(pids) != 1 {
 		t.Fatalf("HandlerPIDs = %v, want the one function process", pids)
@@ -423,7 +429,7 @@ func TestESMHandlerKilledMidBatch(t *testing.T) {
 
 	// After the visibility timeout the same batch comes back, and RIE
 	// starts a new function process for it.
-	deadline = time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(10 * time.Second)
 	var st CycleStats
 	for time.Now().Before(deadline) {
 		if st = cycle(t, e); st.Received > 0 {

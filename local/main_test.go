@@ -3,6 +3,7 @@ package local
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -42,6 +43,14 @@ func startRIE(t *testing.T, timeout time.Duration, env ...string) *RIE {
 	}
 	t.Cleanup(func() { r.Stop() })
 	return r
+}
+
+// startLoggingRIE starts the function logging each event it receives to
+// the returned file, as its first act (HANDLER_EVENT_LOG).
+func startLoggingRIE(t *testing.T) (r *RIE, log string) {
+	t.Helper()
+	log = filepath.Join(t.TempDir(), "events.jsonl")
+	return startRIE(t, 0, "HANDLER_EVENT_LOG="+log), log
 }
 
 // testWriter sends RIE's output to the test log (shown on failure or -v).

@@ -113,8 +113,7 @@ func LoadPrices(getenv func(string) string) (Prices, error) {
 }
 
 // Requests is what an invocation asked of AWS besides Lambda itself, in the
-// units each service bills. The fields match store.Billed one for one, so
-// the worker converts with metrics.Requests(counts.Billed).
+// units each service bills (store counts them as its Billed).
 type Requests struct {
 	SQS                int64   // SQS API calls
 	DynamoDBReadUnits  float64 // consumed read (request) units
@@ -133,6 +132,15 @@ func (r *Requests) add(o Requests) {
 	r.S3Put += o.S3Put
 	r.SNS += o.SNS
 	r.EventBridge += o.EventBridge
+}
+
+// Sub is what r counted beyond an earlier reading o.
+func (r Requests) Sub(o Requests) Requests {
+	return Requests{
+		SQS: r.SQS - o.SQS, DynamoDBReadUnits: r.DynamoDBReadUnits - o.DynamoDBReadUnits,
+		DynamoDBWriteUnits: r.DynamoDBWriteUnits - o.DynamoDBWriteUnits,
+		S3Get:              r.S3Get - o.S3Get, S3Put: r.S3Put - o.S3Put, SNS: r.SNS - o.SNS, EventBridge: r.EventBridge - o.EventBridge,
+	}
 }
 
 // RequestCost is what the requests cost.

@@ -124,3 +124,20 @@ func TestLoadPrices(t *testing.T) {
 		})
 	}
 }
+
+// A later reading less an earlier one is what was asked in between, field
+// by field (the request counter's Sub of two snapshots relies on it).
+func TestRequestsSub(t *testing.T) {
+	later := Requests{SQS: 7, DynamoDBReadUnits: 4.5, DynamoDBWriteUnits: 3, S3Get: 9, S3Put: 5, SNS: 2, EventBridge: 6}
+	earlier := Requests{SQS: 2, DynamoDBReadUnits: 0.5, DynamoDBWriteUnits: 1, S3Get: 4, S3Put: 5, SNS: 1, EventBridge: 3}
+	want := Requests{SQS: 5, DynamoDBReadUnits: 4, DynamoDBWriteUnits: 2, S3Get: 5, S3Put: 0, SNS: 1, EventBridge: 3}
+	if got := later.Sub(earlier); got != want {
+		t.Fatalf("Sub = %+v, want %+v", got, want)
+	}
+	var sum Requests
+	sum.add(earlier)
+	sum.add(later.Sub(earlier))
+	if sum != later {
+		t.Fatalf("earlier + (later - earlier) = %+v, want %+v", sum, later)
+	}
+}

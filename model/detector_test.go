@@ -242,22 +242,11 @@ func TestDetectorBatchAndOverrides(t *testing.T) {
 // picture as displayed, boxes in its displayed pixels.
 func TestDetectorEXIFRotated(t *testing.T) {
 	p := pictures[1] // 300×500 displayed
-	dir := t.TempDir()
 	var b bytes.Buffer
 	if err := png.Encode(&b, p.image()); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(dir+"/up.png", b.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	docmake.Pillow(t, dir, `
-ex = Image.Exif(); ex[0x0112] = 6
-Image.open("up.png").convert("RGB").transpose(Image.Transpose.ROTATE_90).save("phone.jpg", quality=95, exif=ex.tobytes())
-`)
-	data, err := os.ReadFile(dir + "/phone.jpg")
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := docmake.TurnedPhoto(t, b.Bytes(), "ROTATE_90", 6)
 	img, err := document.DecodeImage(data, document.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -285,11 +274,7 @@ func detectorFolder(t *testing.T, file, manifest string) string {
 // A folder holding just an Ultralytics export loads with no manifest and
 // answers detections for a picture, and per page for a PDF.
 func TestDetectorFolderWithoutManifest(t *testing.T) {
-	m, err := Load(detectorFolder(t, "v8.onnx", ""), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
+	m := loadDir(t, detectorFolder(t, "v8.onnx", ""))
 	if m.Name() != "boxes" || m.Version() == "" || !m.IsPipeline() || m.MaxBatch() != 1 || !m.FixedBatch() {
 		t.Errorf("name %q version %q pipeline %v max batch %d fixed %v; want boxes, a hash, one static row", m.Name(), m.Version(), m.IsPipeline(), m.MaxBatch(), m.FixedBatch())
 	}
@@ -333,12 +318,8 @@ func TestDetectorFolderWithoutManifest(t *testing.T) {
 // A manifest beside a dynamic-batch export overrides labels and limits,
 // and the model batches.
 func TestDetectorManifestOverrides(t *testing.T) {
-	m, err := Load(detectorFolder(t, "v8dyn.onnx", `{"name": "lights", "version": "3", "file": "v8dyn.onnx",
-		"labels": ["stop", "go"], "task": "object-detection", "postprocess": {"conf": 0.5, "max_det": 2}, "batch": {"max_batch": 4}}`), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
+	m := loadDir(t, detectorFolder(t, "v8dyn.onnx", `{"name": "lights", "version": "3", "file": "v8dyn.onnx",
+		"labels": ["stop", "go"], "task": "object-detection", "postprocess": {"conf": 0.5, "max_det": 2}, "batch": {"max_batch": 4}}`))
 	if m.Name() != "lights" || m.Version() != "3" || m.MaxBatch() != 4 || m.FixedBatch() {
 		t.Errorf("name %q version %q max batch %d fixed %v", m.Name(), m.Version(), m.MaxBatch(), m.FixedBatch())
 	}

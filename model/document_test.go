@@ -14,30 +14,6 @@ import (
 	"github.com/batchinfer/batchinfer/internal/textimg"
 )
 
-// asJPEG re-encodes a rendered page as a scanner would store it.
-func asJPEG(t *testing.T, p textimg.Page) []byte {
-	t.Helper()
-	img, _, err := image.Decode(bytes.NewReader(p.Data))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var b bytes.Buffer
-	if err := jpeg.Encode(&b, img, &jpeg.Options{Quality: 92}); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
-}
-
-// scannedPDF is the pages as a scanned PDF at 200 DPI: rendered back at
-// the default 200 DPI, each page has its own pixels again.
-func scannedPDF(t *testing.T, pages []textimg.Page) []byte {
-	var pp []docmake.PDFPage
-	for _, p := range pages {
-		pp = append(pp, docmake.PDFPage{JPEG: asJPEG(t, p), Width: p.W, Height: p.H, DPI: 200})
-	}
-	return docmake.PDF(pp)
-}
-
 // checkPageText scores one page of a document's output against its truth.
 func checkPageText(t *testing.T, name string, p textimg.Page, got map[string]any) {
 	t.Helper()
@@ -52,7 +28,7 @@ func checkPageText(t *testing.T, name string, p textimg.Page, got map[string]any
 func TestPageOCRReadsEveryPDFPage(t *testing.T) {
 	m := load(t, "ppocr-page")
 	pages := textimg.Pages(3, 21)
-	res := readPages(t, m, [][]byte{scannedPDF(t, pages)})[0]
+	res := readPages(t, m, [][]byte{textimg.ScannedPDF(t, pages...)})[0]
 	got := res["pages"].([]any)
 	if len(got) != 3 || res["page_count"] != 3 {
 		t.Fatalf("%d pages, want 3: %v", len(got), res)
@@ -143,14 +119,14 @@ func runFlow(t *testing.T, m *Model, f *Flow) map[string]any {
 // max_pages are refused.
 func TestPageOCRTextLayerAndMaxPages(t *testing.T) {
 	dir := modelDirWith(t, "ppocr-page", func(m *Manifest) { m.Preprocess.TextLayer, m.Preprocess.MaxPages = true, 2 })
-	m, err := Load(dir, Options{})
+	m := loadDir(t, dir)
+	scan := textimg.Pages(1, 9)[0]
+	lines := []string{"Invoice 2026-0142", "Total due: 1,250.00 EUR"}
+	scanned, err := docmake.ScanPage(scan.Data)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer m.Close()
-	scan := textimg.Pages(1, 9)[0]
-	lines := []string{"Invoice 2026-0142", "Total due: 1,250.00 EUR"}
-	pdf := docmake.PDF([]docmake.PDFPage{{Lines: lines}, {JPEG: asJPEG(t, scan), Width: scan.W, Height: scan.H, DPI: 200}})
+	pdf := docmake.PDF([]docmake.PDFPage{{Lines: lines}, scanned})
 	res := readPages(t, m, [][]byte{pdf})[0]
 	got := res["pages"].([]any)
 	digital := got[0].(map[string]any)

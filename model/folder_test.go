@@ -64,12 +64,17 @@ const (
 	plainTokenizer  = `{"version": "1.0", "truncation": null, "model": {"type": "WordPiece"}}`
 )
 
-func TestInspectHuggingFace(t *testing.T) {
-	tests := []struct {
-		name  string
-		files map[string]string
-		check func(t *testing.T, s *Spec)
-	}{
+// inspectCase is one export folder Inspect reads and what to check of its Spec.
+type inspectCase struct {
+	name  string
+	files map[string]string
+	check func(t *testing.T, s *Spec)
+}
+
+// hfClassifierCases are text-classification exports: labels, activation,
+// the tighter of the length limits, manifest.json's overrides.
+func hfClassifierCases() []inspectCase {
+	return []inspectCase{
 		{
 			name: "classification export",
 			files: map[string]string{"model.onnx": "@testdata/tiny_classifier.onnx", "config.json": bertClassifierConfig,
@@ -105,6 +110,29 @@ func TestInspectHuggingFace(t *testing.T) {
 			check: func(t *testing.T, s *Spec) { want(t, "max_length", s.Manifest.MaxLength, 128) },
 		},
 		{
+			name: "manifest.json overrides",
+			files: map[string]string{"model.onnx": "@testdata/tiny_classifier.onnx", "config.json": bertClassifierConfig,
+				"tokenizer.json": minilmTokenizer,
+				"manifest.json":  `{"name": "reviews", "version": "v7", "max_length": 64, "top_k": 2, "batch": {"max_batch": 8, "max_batch_tokens": 4096}}`},
+			check: func(t *testing.T, s *Spec) {
+				m := s.Manifest
+				want(t, "name", m.Name, "reviews")
+				want(t, "version", m.Version, "v7")
+				want(t, "max_length", m.MaxLength, 64)
+				want(t, "top_k", m.TopK, 2)
+				want(t, "max_batch", m.Batch.MaxBatch, 8)
+				want(t, "max_batch_tokens", m.Batch.MaxBatchTokens, int64(4096))
+				want(t, "max_batch_bytes", m.Batch.MaxBatchBytes, int64(defaultMaxBatchBytes))
+			},
+		},
+	}
+}
+
+// hfEncoderCases are feature-extraction exports, told by their pooling
+// config or by their output.
+func hfEncoderCases() []inspectCase {
+	return []inspectCase{
+		{
 			name: "sentence-transformers encoder with CLS pooling",
 			files: map[string]string{"model.onnx": "@testdata/tiny_encoder.onnx", "tokenizer.json": plainTokenizer,
 				"config.json":           `{"architectures": ["BertModel"], "model_type": "bert", "max_position_embeddings": 512}`,
@@ -124,24 +152,11 @@ func TestInspectHuggingFace(t *testing.T) {
 				want(t, "pooling", s.Manifest.Pooling, "")
 			},
 		},
-		{
-			name: "manifest.json overrides",
-			files: map[string]string{"model.onnx": "@testdata/tiny_classifier.onnx", "config.json": bertClassifierConfig,
-				"tokenizer.json": minilmTokenizer,
-				"manifest.json":  `{"name": "reviews", "version": "v7", "max_length": 64, "top_k": 2, "batch": {"max_batch": 8, "max_batch_tokens": 4096}}`},
-			check: func(t *testing.T, s *Spec) {
-				m := s.Manifest
-				want(t, "name", m.Name, "reviews")
-				want(t, "version", m.Version, "v7")
-				want(t, "max_length", m.MaxLength, 64)
-				want(t, "top_k", m.TopK, 2)
-				want(t, "max_batch", m.Batch.MaxBatch, 8)
-				want(t, "max_batch_tokens", m.Batch.MaxBatchTokens, int64(4096))
-				want(t, "max_batch_bytes", m.Batch.MaxBatchBytes, int64(defaultMaxBatchBytes))
-			},
-		},
 	}
-	for _, tc := range tests {
+}
+
+func TestInspectHuggingFace(t *testing.T) {
+	for _, tc := range slices.Concat(hfClassifierCases(), hfEncoderCases()) {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := folder(t, "sentiment-export", tc.files)
 			s, err := Inspect(dir, Options{})
@@ -226,9 +241,7 @@ func TestInspectRefuses(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Inspect(folder(t, "m", tc.files), Options{})
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("error %v, want one containing %q", err, tc.want)
-			}
+			testenv.WantError(t, err, tc.want)
 		})
 	}
 }

@@ -120,3 +120,14 @@ func row(outs []Tensor, n int) []Tensor {
 	}
 	return res
 }
+
+// loadDir loads the model folder dir for one test.
+func loadDir(t testing.TB, dir string) *Model {
+	t.Helper()
+	m, err := Load(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	return m
+}

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/batchinfer/batchinfer/internal/testenv"
 	ort "github.com/yalue/onnxruntime_go"
 )
 
@@ -101,16 +102,7 @@ func TestManifestValidateDtypesAndBatchDims(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			m := base(tc.edit)
-			err := m.validate()
-			if tc.want == "" {
-				if err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("error %v, want one containing %q", err, tc.want)
-			}
+			testenv.WantError(t, m.validate(), tc.want)
 		})
 	}
 }

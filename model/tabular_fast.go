@@ -3,6 +3,8 @@ package model
 import (
 	"math"
 	"strconv"
+
+	"github.com/batchinfer/batchinfer/scan"
 )
 
 // fastFeatureList parses exactly {"features": [n, ...]} with len(row) plain
@@ -11,100 +13,38 @@ import (
 // It reports false for anything else (other keys, names, strings, wrong
 // count, odd numbers), and the general parser then decides, with its error.
 func fastFeatureList(data []byte, row []float32) bool {
-	p := fastParser{b: data}
-	if !p.lit('{') || !p.lit('"') || !p.word("features") || !p.lit(':') || !p.lit('[') {
+	p := &scan.Scanner{B: data}
+	if !p.Lit('{') || !p.Lit('"') || !p.Word(`features"`) || !p.Lit(':') || !p.Lit('[') {
 		return false
 	}
 	for i := range row {
-		if i > 0 && !p.lit(',') {
+		if i > 0 && !p.Lit(',') {
 			return false
 		}
-		x, ok := p.number()
+		x, ok := float32Number(p)
 		if !ok {
 			return false
 		}
 		row[i] = x
 	}
-	if !p.lit(']') || !p.lit('}') {
+	if !p.Lit(']') || !p.Lit('}') {
 		return false
 	}
-	p.space()
-	return p.i == len(p.b)
+	return p.AtEnd()
 }
 
-type fastParser struct {
-	b []byte
-	i int
-}
-
-func (p *fastParser) space() {
-	for p.i < len(p.b) && (p.b[p.i] == ' ' || p.b[p.i] == '\t' || p.b[p.i] == '\n' || p.b[p.i] == '\r') {
-		p.i++
-	}
-}
-
-// lit skips white space and then one expected byte.
-func (p *fastParser) lit(c byte) bool {
-	p.space()
-	if p.i < len(p.b) && p.b[p.i] == c {
-		p.i++
-		return true
-	}
-	return false
-}
-
-// word matches the rest of a key right after its opening quote.
-func (p *fastParser) word(w string) bool {
-	end := p.i + len(w)
-	if end >= len(p.b) || string(p.b[p.i:end]) != w || p.b[end] != '"' {
-		return false
-	}
-	p.i = end + 1
-	return true
-}
-
-// number reads one JSON number (RFC 8259 grammar) as a finite float32.
-func (p *fastParser) number() (float32, bool) {
-	p.space()
-	start := p.i
-	if p.i < len(p.b) && p.b[p.i] == '-' {
-		p.i++
-	}
-	switch {
-	case p.i < len(p.b) && p.b[p.i] == '0':
-		p.i++
-	case p.digits() == 0:
+// float32Number reads one JSON number as a finite float32.
+func float32Number(p *scan.Scanner) (float32, bool) {
+	p.Space()
+	start := p.I
+	if !p.Number() {
 		return 0, false
 	}
-	if p.i < len(p.b) && p.b[p.i] == '.' {
-		p.i++
-		if p.digits() == 0 {
-			return 0, false
-		}
-	}
-	if p.i < len(p.b) && (p.b[p.i] == 'e' || p.b[p.i] == 'E') {
-		p.i++
-		if p.i < len(p.b) && (p.b[p.i] == '+' || p.b[p.i] == '-') {
-			p.i++
-		}
-		if p.digits() == 0 {
-			return 0, false
-		}
-	}
 	// float64 then float32, exactly as the general path rounds.
-	f, err := strconv.ParseFloat(string(p.b[start:p.i]), 64)
+	f, err := strconv.ParseFloat(string(p.B[start:p.I]), 64)
 	x := float32(f)
 	if err != nil || math.IsInf(float64(x), 0) {
 		return 0, false
 	}
 	return x, true
-}
-
-func (p *fastParser) digits() int {
-	n := 0
-	for p.i < len(p.b) && p.b[p.i] >= '0' && p.b[p.i] <= '9' {
-		p.i++
-		n++
-	}
-	return n
 }

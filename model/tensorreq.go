@@ -10,15 +10,58 @@ import (
 	"github.com/batchinfer/batchinfer/tensor"
 )
 
-// tensorState marks the rows of an Open Inference Protocol request: the
-// request's batch index of this row.
-type tensorState struct{ index, batch int }
+// tensorState marks the rows of an Open Inference Protocol request (an
+// empty struct: putting it in Row.State allocates nothing).
+type tensorState struct{}
 
 // tensorRows checks a request's tensors against the model's inputs (every
 // input named once, its dtype, its rank, its fixed dims, one batch size
 // for all) and cuts it into one row per batch index, so requests whose
 // other dims agree share runs and split back.
 func tensorRows(specs []TensorSpec, req []tensor.Named) ([]Row, error) {
+	ordered, err := orderTensors(specs, req)
+	if err != nil {
+		return nil, err
+	}
+	batch := int64(-1)
+	for k, t := range ordered {
+		if err := checkTensor(specs[k], t); err != nil {
+			return nil, err
+		}
+		if batch >= 0 && t.Shape[0] != batch {
+			return nil, inputErrorf(codeInvalidTensor, "input %q has a batch of %d, input %q of %d: all inputs need one batch size", t.Name, t.Shape[0], ordered[0].Name, batch)
+		}
+		batch = t.Shape[0]
+	}
+	n, width := int(batch), len(ordered)
+	rows := make([]Row, n)
+	inputs := make([]Tensor, n*width) // every row's inputs in one allocation
+	for i := range rows {
+		rows[i] = Row{Inputs: inputs[i*width : (i+1)*width : (i+1)*width], State: tensorState{}}
+	}
+	for k, t := range ordered {
+		if n == 1 { // the row is the tensor, batch dim dropped
+			inputs[k] = Tensor{Shape: t.Shape[1:], Data: t.Data}
+			continue
+		}
+		for i, data := range tensor.SplitRows(t.Data, n) {
+			inputs[i*width+k] = Tensor{Shape: t.Shape[1:], Data: data}
+		}
+	}
+	return rows, nil
+}
+
+// orderTensors puts a request's tensors in the model's input order,
+// checking that every input is named once and nothing else is. A request
+// that already lists them in order (the usual one) is returned as it is.
+func orderTensors(specs []TensorSpec, req []tensor.Named) ([]tensor.Named, error) {
+	inOrder := len(req) == len(specs)
+	for k := 0; inOrder && k < len(req); k++ {
+		inOrder = req[k].Name == specs[k].Name
+	}
+	if inOrder {
+		return req, nil
+	}
 	byName := make(map[string]int, len(req))
 	for i, t := range req {
 		if _, dup := byName[t.Name]; dup {
@@ -38,25 +81,7 @@ func tensorRows(specs []TensorSpec, req []tensor.Named) ([]Row, error) {
 	for name := range byName {
 		return nil, inputErrorf(codeInvalidTensor, "the model has no input %q: it takes %s", name, describeSpecs(specs))
 	}
-	batch := int64(-1)
-	for k, t := range ordered {
-		if err := checkTensor(specs[k], t); err != nil {
-			return nil, err
-		}
-		if batch >= 0 && t.Shape[0] != batch {
-			return nil, inputErrorf(codeInvalidTensor, "input %q has a batch of %d, input %q of %d: all inputs need one batch size", t.Name, t.Shape[0], ordered[0].Name, batch)
-		}
-		batch = t.Shape[0]
-	}
-	rows := make([]Row, batch)
-	for i := range rows {
-		rows[i] = Row{Inputs: make([]Tensor, len(ordered)), State: tensorState{index: i, batch: int(batch)}}
-		for k, t := range ordered {
-			per := int(tensor.Elements(t.Shape[1:]))
-			rows[i].Inputs[k] = Tensor{Shape: t.Shape[1:], Data: tensor.Slice(t.Data, i*per, (i+1)*per)}
-		}
-	}
-	return rows, nil
+	return ordered, nil
 }
 
 // checkTensor compares one request tensor with the model input it names.
@@ -136,6 +161,9 @@ type OutputTensor struct {
 // tensorResponse gathers the outputs of a request's rows (in batch order)
 // into the protocol's response: {"outputs": []OutputTensor}.
 func tensorResponse(specs []TensorSpec, outputs [][]Tensor) (map[string]any, error) {
+	if len(outputs) == 1 {
+		return oneRowResponse(specs, outputs[0])
+	}
 	res := make([]OutputTensor, len(specs))
 	for o, s := range specs {
 		t, err := stackOutput(outputs, o)
@@ -147,17 +175,32 @@ func tensorResponse(specs []TensorSpec, outputs [][]Tensor) (map[string]any, err
 	return map[string]any{"outputs": res}, nil
 }
 
-// stackOutput puts output o of every row behind a leading dim. A request
-// of one row (the common case) keeps its row's data as it is: a view of
-// the run's output that no other row shares.
-func stackOutput(outputs [][]Tensor, o int) (Tensor, error) {
-	if len(outputs) == 1 {
-		r := outputs[0][o]
-		if r.DType() == tensor.Invalid {
-			return Tensor{}, fmt.Errorf("dtype of %T", r.Data)
-		}
-		return Tensor{Shape: append([]int64{1}, r.Shape...), Data: r.Data}, nil
+// oneRowResponse is tensorResponse for a request of one row (the common
+// case): each output is the row's data as it is (a view of the run's
+// output that no other row shares) behind a leading dim of 1, and the
+// shapes share one array.
+func oneRowResponse(specs []TensorSpec, outs []Tensor) (map[string]any, error) {
+	dims := 0
+	for _, t := range outs {
+		dims += len(t.Shape) + 1
 	}
+	shapes := make([]int64, 0, dims)
+	res := make([]OutputTensor, len(specs))
+	for o, s := range specs {
+		t := outs[o]
+		dt := t.DType()
+		if dt == tensor.Invalid {
+			return nil, fmt.Errorf("output %q: dtype of %T", s.Name, t.Data)
+		}
+		start := len(shapes)
+		shapes = append(append(shapes, 1), t.Shape...)
+		res[o] = OutputTensor{Name: s.Name, Shape: shapes[start:len(shapes):len(shapes)], Datatype: dt.OIPName(), Data: jsonData(t.Data)}
+	}
+	return map[string]any{"outputs": res}, nil
+}
+
+// stackOutput puts output o of every row behind a leading dim.
+func stackOutput(outputs [][]Tensor, o int) (Tensor, error) {
 	rows := make([]Tensor, len(outputs))
 	for i := range outputs {
 		rows[i] = outputs[i][o]

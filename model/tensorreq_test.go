@@ -151,11 +151,7 @@ var typesNames = struct{ in, out []string }{
 // what ONNX Runtime answers for each request alone.
 func TestTensorModelMatchesRuntime(t *testing.T) {
 	dir := folder(t, "types", map[string]string{"model.onnx": "@testdata/tiny_types.onnx"})
-	m, err := Load(dir, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
+	m := loadDir(t, dir)
 	want(t, "kind", m.Spec().Kind, KindONNX)
 	want(t, "task", m.Manifest().Task, TaskTensor)
 	reqs := [][]tensor.Named{typesRequest(3, 4, 1), typesRequest(1, 4, 2), typesRequest(2, 6, 3), typesRequest(2, 4, 5)}
@@ -177,11 +173,7 @@ func TestTensorModelMatchesRuntime(t *testing.T) {
 
 func TestTensorRequestRefused(t *testing.T) {
 	dir := folder(t, "types", map[string]string{"model.onnx": "@testdata/tiny_types.onnx"})
-	m, err := Load(dir, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
+	m := loadDir(t, dir)
 	edit := func(f func(req []tensor.Named) []tensor.Named) []tensor.Named { return f(typesRequest(2, 3, 1)) }
 	tests := []struct {
 		name string
@@ -270,11 +262,7 @@ func TestManifestModelsTakeTensors(t *testing.T) {
 // Ultralytics default) loads, says max batch 1, and runs each row alone.
 func TestStaticBatchRunsOneRowAtATime(t *testing.T) {
 	dir := folder(t, "yolo", map[string]string{"yolo.onnx": "@testdata/tiny_yolo.onnx", "manifest.json": `{"task": "tensor", "batch": {"max_batch": 16}}`})
-	m, err := Load(dir, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
+	m := loadDir(t, dir)
 	want(t, "max batch", m.MaxBatch(), 1)
 	img := func(v float32) []tensor.Named {
 		d := make([]float32, 3*32*32)

@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
-	"path/filepath"
 
 	"github.com/batchinfer/batchinfer/tensor"
 	"github.com/batchinfer/batchinfer/tokenizer"
@@ -43,7 +41,7 @@ type TextSettings struct {
 // and a row's outputs into the task's result.
 type textCodec struct {
 	tok     *tokenizer.Tokenizer
-	speller *wordSpeller
+	decoder *tokenizer.Decoder
 	set     TextSettings
 	roles   []textRole // per model input, in order
 	dtypes  []tensor.DType
@@ -82,7 +80,7 @@ func newTextCodec(spec *Spec) (Codec, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newTextCodecWith(spec.Dir, tok, set, spec.Manifest.Inputs, spec.Manifest.Outputs)
+	return newTextCodecWith(tok, set, spec.Manifest.Inputs, spec.Manifest.Outputs)
 }
 
 // textSettings reads the manifest's text options; the output the task
@@ -142,23 +140,15 @@ func firstOutput(outputs []TensorSpec, names ...string) string {
 	return ""
 }
 
-// newTextCodecWith reads the decoder of tok's files in dir and matches the model's inputs
+// newTextCodecWith takes tok's decoder and matches the model's inputs
 // (input_ids, attention_mask, token_type_ids; int64 or int32) and outputs
 // to the task.
-func newTextCodecWith(dir string, tok *tokenizer.Tokenizer, set TextSettings, inputs, outputs []TensorSpec) (*textCodec, error) {
-	raw, err := os.ReadFile(filepath.Join(dir, "tokenizer.json"))
+func newTextCodecWith(tok *tokenizer.Tokenizer, set TextSettings, inputs, outputs []TensorSpec) (*textCodec, error) {
+	decoder, err := tok.Decoder()
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := readTokenizerConfig(dir)
-	if err != nil {
-		return nil, err
-	}
-	speller, err := newWordSpeller(raw, cfg.CleanUpSpaces)
-	if err != nil {
-		return nil, err
-	}
-	c := &textCodec{tok: tok, speller: speller, set: set}
+	c := &textCodec{tok: tok, decoder: decoder, set: set}
 	if err := c.matchInputs(inputs); err != nil {
 		return nil, err
 	}
@@ -384,7 +374,7 @@ func (c *textCodec) entities(row *TextRow, logits []float32) (map[string]any, er
 	for j := range toks {
 		toks[j] = Token{ID: enc.IDs[j], Start: enc.Offsets[j][0], End: enc.Offsets[j][1]}
 		if !enc.Special[j] {
-			toks[j].Word = c.speller.spell([]string{enc.Tokens[j]})
+			toks[j].Word = c.decoder.Tokens([]string{enc.Tokens[j]})
 		}
 	}
 	ents, err := tokenEntities(logits, c.set.Labels, toks, []string{"O"})
@@ -398,7 +388,7 @@ func (c *textCodec) entities(row *TextRow, logits []float32) (map[string]any, er
 			for i, j := range idx {
 				words[i] = enc.Tokens[j]
 			}
-			return c.speller.spell(words)
+			return c.decoder.Tokens(words)
 		})
 		for _, g := range groups {
 			list = append(list, map[string]any{"entity_group": g.Group, "score": round6(g.Score), "word": g.Word, "start": g.Start, "end": g.End})

@@ -35,11 +35,7 @@ func loadTextModel(t testing.TB, name string, overrides map[string]any) *textMod
 	if overrides != nil {
 		dir = overlay(t, name, overrides)
 	}
-	m, err := Load(dir, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { m.Close() })
+	m := loadDir(t, dir)
 	codec, ok := m.codec.(*textCodec)
 	if !ok {
 		t.Fatalf("%s: codec %T, want the text codec", name, m.codec)

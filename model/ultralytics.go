@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/batchinfer/batchinfer/scan"
 )
 
 // UltralyticsExport is what an Ultralytics export (`yolo export
@@ -65,23 +67,23 @@ func (u *UltralyticsExport) modelTask() (string, error) {
 // names as: {0: 'person', 1: 'bicycle', 2: "o'clock"}. Ids must be
 // 0..n-1.
 func parsePyNames(s string) ([]string, error) {
-	p := pyParser{s: strings.TrimSpace(s)}
-	if !p.eat('{') {
+	p := pyParser{scan.Scanner{B: []byte(strings.TrimSpace(s))}}
+	if !p.Lit('{') {
 		return nil, fmt.Errorf("%q is not a {id: 'name'} dict", clip(s))
 	}
 	byID := map[int]string{}
-	for !p.eat('}') {
-		if len(byID) > 0 && !p.eat(',') {
-			return nil, fmt.Errorf("expected , at offset %d of %q", p.i, clip(s))
+	for !p.Lit('}') {
+		if len(byID) > 0 && !p.Lit(',') {
+			return nil, fmt.Errorf("expected , at offset %d of %q", p.I, clip(s))
 		}
-		if p.eat('}') { // a trailing comma
+		if p.Lit('}') { // a trailing comma
 			break
 		}
 		id, err := p.int()
 		if err != nil {
 			return nil, err
 		}
-		if !p.eat(':') {
+		if !p.Lit(':') {
 			return nil, fmt.Errorf("expected : after id %d", id)
 		}
 		name, err := p.str()
@@ -93,7 +95,7 @@ func parsePyNames(s string) ([]string, error) {
 		}
 		byID[id] = name
 	}
-	if p.skip(); p.i != len(p.s) {
+	if !p.AtEnd() {
 		return nil, fmt.Errorf("trailing text after the dict in %q", clip(s))
 	}
 	out := make([]string, len(byID))
@@ -123,33 +125,17 @@ func parseIntList(s string) ([]int, error) {
 	return out, nil
 }
 
-type pyParser struct {
-	s string
-	i int
-}
-
-func (p *pyParser) skip() {
-	for p.i < len(p.s) && strings.ContainsRune(" \t\r\n", rune(p.s[p.i])) {
-		p.i++
-	}
-}
-
-func (p *pyParser) eat(c byte) bool {
-	p.skip()
-	if p.i < len(p.s) && p.s[p.i] == c {
-		p.i++
-		return true
-	}
-	return false
-}
+// pyParser reads a Python literal.
+type pyParser struct{ scan.Scanner }
 
 func (p *pyParser) int() (int, error) {
-	p.skip()
-	start := p.i
-	for p.i < len(p.s) && (p.s[p.i] >= '0' && p.s[p.i] <= '9' || p.i == start && p.s[p.i] == '-') {
-		p.i++
+	p.Space()
+	start := p.I
+	if p.I < len(p.B) && p.B[p.I] == '-' {
+		p.I++
 	}
-	n, err := strconv.Atoi(p.s[start:p.i])
+	p.Digits()
+	n, err := strconv.Atoi(string(p.B[start:p.I]))
 	if err != nil {
 		return 0, fmt.Errorf("expected a class id at offset %d", start)
 	}
@@ -160,35 +146,35 @@ func (p *pyParser) int() (int, error) {
 // backslash escapes as repr() writes them (\\, \', \", \n, \t, \xNN,
 // \uNNNN).
 func (p *pyParser) str() (string, error) {
-	p.skip()
-	if p.i >= len(p.s) || (p.s[p.i] != '\'' && p.s[p.i] != '"') {
-		return "", fmt.Errorf("expected a quoted name at offset %d", p.i)
+	p.Space()
+	if p.I >= len(p.B) || (p.B[p.I] != '\'' && p.B[p.I] != '"') {
+		return "", fmt.Errorf("expected a quoted name at offset %d", p.I)
 	}
-	q := p.s[p.i]
-	p.i++
+	q := p.B[p.I]
+	p.I++
 	var sb strings.Builder
-	for p.i < len(p.s) {
-		c := p.s[p.i]
+	for p.I < len(p.B) {
+		c := p.B[p.I]
 		switch {
 		case c == q:
-			p.i++
+			p.I++
 			return sb.String(), nil
-		case c == '\\' && p.i+1 < len(p.s):
-			r, n, err := pyEscape(p.s[p.i:])
+		case c == '\\' && p.I+1 < len(p.B):
+			r, n, err := pyEscape(p.B[p.I:])
 			if err != nil {
 				return "", err
 			}
 			sb.WriteString(r)
-			p.i += n
+			p.I += n
 		default:
 			sb.WriteByte(c)
-			p.i++
+			p.I++
 		}
 	}
 	return "", fmt.Errorf("unterminated string")
 }
 
-func pyEscape(s string) (string, int, error) {
+func pyEscape(s []byte) (string, int, error) {
 	switch s[1] {
 	case 'n':
 		return "\n", 2, nil
@@ -201,13 +187,13 @@ func pyEscape(s string) (string, int, error) {
 		if len(s) < 2+n {
 			return "", 0, fmt.Errorf("short \\%c escape", s[1])
 		}
-		v, err := strconv.ParseUint(s[2:2+n], 16, 32)
+		v, err := strconv.ParseUint(string(s[2:2+n]), 16, 32)
 		if err != nil {
 			return "", 0, fmt.Errorf("bad \\%c escape: %w", s[1], err)
 		}
 		return string(rune(v)), 2 + n, nil
 	}
-	return s[1:2], 2, nil // \\ \' \" and anything else: the character itself
+	return string(s[1:2]), 2, nil // \\ \' \" and anything else: the character itself
 }
 
 func clip(s string) string {

@@ -45,6 +45,8 @@ func classifyCode(err error) jobs.Code {
 	var api smithy.APIError
 	hasAPI := errors.As(err, &api)
 	status := httpStatus(err)
+	transport, onTheWay := transportCode(err)
+	var de *smithy.DeserializationError
 
 	switch {
 	case hasAPI && isThrottleCode(api.ErrorCode()), status == 429:
@@ -53,43 +55,35 @@ func classifyCode(err error) jobs.Code {
 		return jobs.CodeTimeout
 	case status >= 500:
 		return jobs.CodeServiceError
-	case !hasAPI && bodyCut(err):
-		// The service answered (a status) but its answer was lost on the
-		// way: the call may have taken effect, so it is network, not the
-		// deployment's fault.
-		return lostBodyCode(err)
+	case !hasAPI && onTheWay && errors.As(err, &de):
+		// The service answered (a status) but its answer was cut off while
+		// the SDK read it (a transport error, not bad JSON): the call may
+		// have taken effect, so it is the way's fault, not the deployment's.
+		return transport
 	case status > 0 || hasAPI:
 		// A 4xx the service meant (no such table, access denied) is not
 		// this job's fault but the deployment's: internal, so it is
 		// retried and, unfixed, ends as retries_exhausted instead of
 		// failing every job permanently the moment a permission is missing.
 		return jobs.CodeInternal
-	case contextEnded(err):
-		return jobs.CodeDeadline
-	case isTimeout(err):
-		return jobs.CodeTimeout
-	case isNetwork(err):
-		return jobs.CodeNetwork
+	case onTheWay:
+		return transport
 	}
 	return jobs.CodeInternal
 }
 
-// bodyCut reports whether a response was cut off while its body was read:
-// the SDK's deserialization failed on a transport error, not on bad JSON.
-func bodyCut(err error) bool {
-	var de *smithy.DeserializationError
-	return errors.As(err, &de) && (contextEnded(err) || isTimeout(err) || isNetwork(err))
-}
-
-// lostBodyCode is the code of a response lost mid-body.
-func lostBodyCode(err error) jobs.Code {
+// transportCode is the code of a failure on the way to the service or
+// back (the context ended, a timeout, the network), false for none.
+func transportCode(err error) (jobs.Code, bool) {
 	switch {
 	case contextEnded(err):
-		return jobs.CodeDeadline
+		return jobs.CodeDeadline, true
 	case isTimeout(err):
-		return jobs.CodeTimeout
+		return jobs.CodeTimeout, true
+	case isNetwork(err):
+		return jobs.CodeNetwork, true
 	}
-	return jobs.CodeNetwork
+	return "", false
 }
 
 // httpStatus is the response status carried by err, 0 without a response.

@@ -46,6 +46,25 @@ func faultServer(t *testing.T, status int, contentType, body string, stall time.
 	return srv.URL
 }
 
+// cutServer answers 200 and half its promised body, then drops the
+// connection: the service did the call, its answer was lost on the way.
+func cutServer(t *testing.T) string {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+		w.Header().Set("Content-Length", "200")
+		w.WriteHeader(http.StatusOK)
+		fmt.Fprint(w, `{"Item": {"job_id": {"S": "j"}, "st`)
+		w.(http.Flusher).Flush()
+		conn, _, err := http.NewResponseController(w).Hijack()
+		if err == nil {
+			conn.Close()
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
 // closedPort is a loopback address nothing listens on.
 func closedPort(t *testing.T) string {
 	t.Helper()
@@ -120,6 +139,9 @@ func TestClassifyRealSDKErrors(t *testing.T) {
 			})
 			return (&DeadLetters{Client: c, QueueURL: "http://q/000000000000/dlq"}).Send(context.Background(), DeadLetter{Body: "x", Code: "c"})
 		}, jobs.CodeThrottled},
+		{"answer cut mid-body", func(t *testing.T) error {
+			return getItem(context.Background(), dynamoAt(cutServer(t), 0), "t")
+		}, jobs.CodeNetwork},
 		{"connection refused", func(t *testing.T) error {
 			return getItem(context.Background(), dynamoAt(closedPort(t), 0), "t")
 		}, jobs.CodeNetwork},

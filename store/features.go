@@ -3,17 +3,14 @@ package store
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"sort"
 	"strconv"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"github.com/cenkalti/backoff/v4"
 )
 
 // EntityKey names one item of a feature table: the table, its key
@@ -86,11 +83,10 @@ func (f *Features) getChunk(ctx context.Context, keys []EntityKey, reads map[str
 		ka.Keys = append(ka.Keys, map[string]types.AttributeValue{k.Attr: k.attr()})
 		req[k.Table], attrOf[k.Table] = ka, k.Attr
 	}
-	b := backoff.WithContext(backoff.NewExponentialBackOff(backoff.WithInitialInterval(20*time.Millisecond), backoff.WithMaxElapsedTime(0)), ctx)
-	for len(req) > 0 {
+	return untilProcessed(ctx, "read features", func() (int, error) {
 		out, err := f.Client.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
 		if err != nil {
-			return Classify(err, fmt.Sprintf("read the features of %d entities", len(keys)))
+			return 0, Classify(err, fmt.Sprintf("read the features of %d entities", len(keys)))
 		}
 		for table, items := range out.Responses {
 			for _, item := range items {
@@ -100,22 +96,15 @@ func (f *Features) getChunk(ctx context.Context, keys []EntityKey, reads map[str
 				}
 				var m map[string]any
 				if err := attributevalue.UnmarshalMap(item, &m); err != nil {
-					return fmt.Errorf("read features: decode %s's item: %w", table, err)
+					return 0, fmt.Errorf("read features: decode %s's item: %w", table, err)
 				}
 				delete(m, k.Attr)
 				found[k] = m
 			}
 		}
 		req = out.UnprocessedKeys
-		if len(req) > 0 {
-			d := b.NextBackOff()
-			if d == backoff.Stop {
-				return Classify(errors.Join(ctx.Err(), errors.New("unprocessed keys")), "read features")
-			}
-			time.Sleep(d)
-		}
-	}
-	return nil
+		return len(req), nil
+	})
 }
 
 // projection reads the key and the named features only (names through

@@ -40,17 +40,8 @@ func (in *Inputs) maxBytes() int64 {
 // A missing or unreadable object (NoSuchKey, NoSuchBucket, NoSuchVersion,
 // 404, 403) is input_missing; other failures go through Classify.
 func (in *Inputs) Fetch(ctx context.Context, obj jobs.S3Object) ([]byte, error) {
-	uri := obj.URI()
-	get := &s3.GetObjectInput{Bucket: aws.String(obj.Bucket), Key: aws.String(obj.Key)}
-	if obj.VersionID != "" {
-		get.VersionId = aws.String(obj.VersionID)
-		uri += "?versionId=" + obj.VersionID
-	}
-	out, err := in.Client.GetObject(ctx, get)
+	out, uri, err := in.getObject(ctx, obj, 0)
 	if err != nil {
-		if isMissing(err) {
-			return nil, jobs.Wrap(jobs.CodeInputMissing, err, "get %s", uri)
-		}
 		return nil, Classify(err, "get "+uri)
 	}
 	defer out.Body.Close()
@@ -71,6 +62,26 @@ func (in *Inputs) Fetch(ctx context.Context, obj jobs.S3Object) ([]byte, error) 
 		return nil, jobs.Errorf(jobs.CodeInputTooLarge, "%s has more than %d bytes (the limit)", uri, limit)
 	}
 	return buf.Bytes(), nil
+}
+
+// getObject asks for obj (its version when it names one) from byte offset
+// on; uri names it in errors. A missing or unreadable object is
+// input_missing, other failures come back as the SDK gave them.
+func (in *Inputs) getObject(ctx context.Context, obj jobs.S3Object, offset int64) (out *s3.GetObjectOutput, uri string, err error) {
+	uri = obj.URI()
+	get := &s3.GetObjectInput{Bucket: aws.String(obj.Bucket), Key: aws.String(obj.Key)}
+	if obj.VersionID != "" {
+		get.VersionId = aws.String(obj.VersionID)
+		uri += "?versionId=" + obj.VersionID
+	}
+	if offset > 0 {
+		get.Range = aws.String(fmt.Sprintf("bytes=%d-", offset))
+	}
+	out, err = in.Client.GetObject(ctx, get)
+	if err != nil && isMissing(err) {
+		return nil, uri, jobs.Wrap(jobs.CodeInputMissing, err, "get %s", uri)
+	}
+	return out, uri, err
 }
 
 // isMissing reports an object that does not exist or that we may not read:
@@ -94,20 +105,8 @@ func isMissing(err error) bool {
 // record file, returning the body and the object's whole size. Errors are
 // classified as Fetch's are.
 func (in *Inputs) Open(ctx context.Context, obj jobs.S3Object, offset int64) (io.ReadCloser, int64, error) {
-	uri := obj.URI()
-	get := &s3.GetObjectInput{Bucket: aws.String(obj.Bucket), Key: aws.String(obj.Key)}
-	if obj.VersionID != "" {
-		get.VersionId = aws.String(obj.VersionID)
-		uri += "?versionId=" + obj.VersionID
-	}
-	if offset > 0 {
-		get.Range = aws.String(fmt.Sprintf("bytes=%d-", offset))
-	}
-	out, err := in.Client.GetObject(ctx, get)
+	out, uri, err := in.getObject(ctx, obj, offset)
 	if err != nil {
-		if isMissing(err) {
-			return nil, 0, jobs.Wrap(jobs.CodeInputMissing, err, "get %s", uri)
-		}
 		if httpStatus(err) == 416 { // the range starts at the end: nothing left
 			return io.NopCloser(bytes.NewReader(nil)), offset, nil
 		}

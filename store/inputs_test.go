@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -126,4 +127,30 @@ func ExampleOutputs_Key() {
 	// Output:
 	// results/s3-0123abcd.json
 	// results/..%2F..%2Fetc%2Fpasswd.json
+}
+
+// Open streams a record file from an offset: the rest of the object and
+// its whole size, nothing left at its end, input_missing without it.
+func TestOpenFromOffset(t *testing.T) {
+	bucket := newBucket(t)
+	putObject(t, bucket, "lines.jsonl", []byte("0123456789"))
+	in := &Inputs{Client: NewS3Client(cfg)}
+	obj := jobs.S3Object{Bucket: bucket, Key: "lines.jsonl"}
+	for _, tc := range []struct {
+		offset int64
+		want   string
+	}{{0, "0123456789"}, {4, "456789"}, {10, ""}} {
+		body, size, err := in.Open(context.Background(), obj, tc.offset)
+		if err != nil {
+			t.Fatalf("Open at %d: %v", tc.offset, err)
+		}
+		got, err := io.ReadAll(body)
+		body.Close()
+		if err != nil || string(got) != tc.want || size != 10 {
+			t.Errorf("Open at %d = %q, size %d (%v); want %q, size 10", tc.offset, got, size, err, tc.want)
+		}
+	}
+	if _, _, err := in.Open(context.Background(), jobs.S3Object{Bucket: bucket, Key: "nope"}, 3); jobs.CodeOf(err) != jobs.CodeInputMissing {
+		t.Errorf("Open of a missing object: %v; want input_missing", err)
+	}
 }

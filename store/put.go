@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -10,7 +9,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"github.com/cenkalti/backoff/v4"
 )
 
 // PutOutcome says what Put found.
@@ -134,29 +132,21 @@ func (r *Results) Lookup(ctx context.Context, ids []string) (map[string]*Record,
 }
 
 func (r *Results) lookupChunk(ctx context.Context, keys []map[string]types.AttributeValue, found map[string]*Record) error {
-	b := backoff.WithContext(backoff.NewExponentialBackOff(backoff.WithInitialInterval(20*time.Millisecond), backoff.WithMaxElapsedTime(0)), ctx)
-	for len(keys) > 0 {
+	return untilProcessed(ctx, "look up jobs", func() (int, error) {
 		out, err := r.Client.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{
 			RequestItems: map[string]types.KeysAndAttributes{r.Table: {Keys: keys, ConsistentRead: aws.Bool(true)}},
 		})
 		if err != nil {
-			return Classify(err, fmt.Sprintf("look up %d jobs", len(keys)))
+			return 0, Classify(err, fmt.Sprintf("look up %d jobs", len(keys)))
 		}
 		var recs []Record
 		if err := attributevalue.UnmarshalListOfMaps(out.Responses[r.Table], &recs); err != nil {
-			return fmt.Errorf("look up jobs: decode items: %w", err)
+			return 0, fmt.Errorf("look up jobs: decode items: %w", err)
 		}
 		for i := range recs {
 			found[recs[i].JobID] = &recs[i]
 		}
 		keys = out.UnprocessedKeys[r.Table].Keys
-		if len(keys) > 0 {
-			d := b.NextBackOff()
-			if d == backoff.Stop {
-				return Classify(errors.Join(ctx.Err(), errors.New("unprocessed keys")), "look up jobs")
-			}
-			time.Sleep(d)
-		}
-	}
-	return nil
+		return len(keys), nil
+	})
 }

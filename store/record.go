@@ -29,6 +29,12 @@ type ErrorInfo struct {
 	Message string    `dynamodbav:"message"`
 }
 
+// MaxInlineOutputBytes is the largest output (as JSON) stored whole on the
+// item; a larger one goes to S3 and the item keeps a summary. It keeps
+// items small (DynamoDB bills writes per KB) and spares the PUT for the
+// outputs most jobs have.
+const MaxInlineOutputBytes = 4096
+
 // Record is one item of the results table, one per job, keyed by job_id
 // (DESIGN.md, "Contracts").
 type Record struct {

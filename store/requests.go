@@ -14,20 +14,13 @@ import (
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	dbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go/middleware"
+
+	"github.com/batchinfer/batchinfer/metrics"
 )
 
-// Billed is what AWS requests cost in the units each service bills. Its
-// fields match metrics.Requests one for one, so the worker converts with
-// metrics.Requests(counts.Billed).
-type Billed struct {
-	SQS                int64   // SQS API calls
-	DynamoDBReadUnits  float64 // consumed read (request) units
-	DynamoDBWriteUnits float64 // consumed write (request) units
-	S3Get              int64   // GET-class calls: GetObject, HeadObject...
-	S3Put              int64   // PUT-class calls: PutObject, UploadPart, CompleteMultipartUpload, List...
-	SNS                int64   // messages published
-	EventBridge        int64   // events put
-}
+// Billed is what AWS requests cost in the units each service bills: the
+// metrics package's Requests, which prices them.
+type Billed = metrics.Requests
 
 // RequestCounts is a RequestCounter's reading: the billed units and every
 // call sent, by "Service.Operation" (retried attempts count each).
@@ -48,12 +41,7 @@ func (c RequestCounts) Total() int64 {
 // Sub is what c counted since prev.
 func (c RequestCounts) Sub(prev RequestCounts) RequestCounts {
 	d := RequestCounts{Calls: map[string]int64{}}
-	b, p := c.Billed, prev.Billed
-	d.Billed = Billed{
-		SQS: b.SQS - p.SQS, DynamoDBReadUnits: b.DynamoDBReadUnits - p.DynamoDBReadUnits,
-		DynamoDBWriteUnits: b.DynamoDBWriteUnits - p.DynamoDBWriteUnits,
-		S3Get:              b.S3Get - p.S3Get, S3Put: b.S3Put - p.S3Put, SNS: b.SNS - p.SNS, EventBridge: b.EventBridge - p.EventBridge,
-	}
+	d.Billed = c.Billed.Sub(prev.Billed)
 	for op, n := range c.Calls {
 		if n -= prev.Calls[op]; n != 0 {
 			d.Calls[op] = n

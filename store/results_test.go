@@ -21,6 +21,15 @@ func (c *fakeClock) Advance(d time.Duration) {
 	c.mu.Unlock()
 }
 
+// clockedTable is a fresh table whose writes are stamped by a fake clock.
+func clockedTable(t *testing.T) (*Results, *fakeClock) {
+	t.Helper()
+	r := newTable(t)
+	clock := &fakeClock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	r.Now = clock.Now
+	return r, clock
+}
+
 func job(id, hash string) Record {
 	return Record{JobID: id, Status: StatusInProgress, Model: "iris-rf", ModelVersion: "1",
 		Input: "inline", PayloadHash: hash, MessageID: "m-" + id, Metadata: map[string]any{"batch": "b1"}}
@@ -237,9 +246,7 @@ func TestGetAbsent(t *testing.T) {
 }
 
 func TestListByStatus(t *testing.T) {
-	r := newTable(t)
-	clock := &fakeClock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
-	r.Now = clock.Now
+	r, clock := clockedTable(t)
 	ctx := context.Background()
 
 	var failed []string

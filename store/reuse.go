@@ -2,14 +2,11 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"github.com/cenkalti/backoff/v4"
 )
 
 // ReusePrefix starts the key of every reuse entry. Job ids are
@@ -54,22 +51,14 @@ func (r *Results) PutReuse(ctx context.Context, entries []Record) error {
 }
 
 func (r *Results) writeChunk(ctx context.Context, reqs []types.WriteRequest) error {
-	b := backoff.WithContext(backoff.NewExponentialBackOff(backoff.WithInitialInterval(20*time.Millisecond), backoff.WithMaxElapsedTime(0)), ctx)
-	for len(reqs) > 0 {
+	return untilProcessed(ctx, "write reuse entries", func() (int, error) {
 		out, err := r.Client.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{
 			RequestItems: map[string][]types.WriteRequest{r.Table: reqs},
 		})
 		if err != nil {
-			return Classify(err, fmt.Sprintf("write %d reuse entries", len(reqs)))
+			return 0, Classify(err, fmt.Sprintf("write %d reuse entries", len(reqs)))
 		}
 		reqs = out.UnprocessedItems[r.Table]
-		if len(reqs) > 0 {
-			d := b.NextBackOff()
-			if d == backoff.Stop {
-				return Classify(errors.Join(ctx.Err(), errors.New("unprocessed items")), "write reuse entries")
-			}
-			time.Sleep(d)
-		}
-	}
-	return nil
+		return len(reqs), nil
+	})
 }

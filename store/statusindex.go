@@ -67,10 +67,21 @@ func (c Cursor) after(rec Record) bool {
 func CursorOf(rec Record) Cursor { return Cursor{UpdatedAt: rec.UpdatedAt, JobID: rec.JobID} }
 
 // Window bounds a listing: updated at or after Since, before Until (zero:
-// no bound), after the cursor After.
+// no bound), after the cursor After in the listing's order, which is
+// oldest first, or newest first when Newest is set (the index read
+// backwards: what a person looking at recent jobs wants first).
 type Window struct {
 	Since, Until time.Time
 	After        Cursor
+	Newest       bool
+}
+
+// follows reports whether rec comes after c in w's listing order.
+func (w Window) follows(c Cursor, rec Record) bool {
+	if w.Newest {
+		return rec.UpdatedAt < c.UpdatedAt || rec.UpdatedAt == c.UpdatedAt && rec.JobID < c.JobID
+	}
+	return c.after(rec)
 }
 
 // ListByStatus returns up to limit jobs (all when limit <= 0) in status
@@ -85,7 +96,7 @@ func (r *Results) ListByStatus(ctx context.Context, status Status, since time.Ti
 const shardQueries = 8
 
 // ListWindow lists the jobs in status within w, oldest first (then by
-// job_id), at most limit (all when limit <= 0): every shard is queried and
+// job_id; the reverse when w.Newest), at most limit (all when limit <= 0): every shard is queried and
 // the answers merged.
 func (r *Results) ListWindow(ctx context.Context, status Status, w Window, limit int) ([]Record, error) {
 	var (
@@ -112,25 +123,16 @@ func (r *Results) ListWindow(ctx context.Context, status Status, w Window, limit
 	if first != nil {
 		return nil, first
 	}
-	sort.Slice(all, func(i, j int) bool { return CursorOf(all[i]).after(all[j]) })
+	sort.Slice(all, func(i, j int) bool { return w.follows(CursorOf(all[i]), all[j]) })
 	if limit > 0 && len(all) > limit {
 		all = all[:limit]
 	}
 	return all, nil
 }
 
-// listShard reads one shard's entries within w, oldest first, up to limit.
+// listShard reads one shard's entries within w, in w's order, up to limit.
 func (r *Results) listShard(ctx context.Context, shard string, w Window, limit int) ([]Record, error) {
-	lo := formatTime(w.Since)
-	if w.After.UpdatedAt > lo {
-		lo = w.After.UpdatedAt
-	}
-	hi := "9999"
-	if !w.Until.IsZero() {
-		// updated_at < Until: the timestamps have a fixed width, so the
-		// inclusive BETWEEN stops just under it.
-		hi = formatTime(w.Until.Add(-time.Nanosecond))
-	}
+	lo, hi := w.bounds()
 	if lo > hi {
 		return nil, nil
 	}
@@ -146,7 +148,7 @@ func (r *Results) listShard(ctx context.Context, shard string, w Window, limit i
 		KeyConditionExpression:    expr.KeyCondition(),
 		ExpressionAttributeNames:  expr.Names(),
 		ExpressionAttributeValues: expr.Values(),
-		ScanIndexForward:          aws.Bool(true),
+		ScanIndexForward:          aws.Bool(!w.Newest),
 	}
 	var recs []Record
 	for {
@@ -162,7 +164,7 @@ func (r *Results) listShard(ctx context.Context, shard string, w Window, limit i
 			return nil, fmt.Errorf("decode items: %w", err)
 		}
 		for _, rec := range got {
-			if w.After == (Cursor{}) || w.After.after(rec) {
+			if w.After == (Cursor{}) || w.follows(w.After, rec) {
 				recs = append(recs, rec)
 			}
 		}
@@ -171,4 +173,25 @@ func (r *Results) listShard(ctx context.Context, shard string, w Window, limit i
 		}
 		in.ExclusiveStartKey = page.LastEvaluatedKey
 	}
+}
+
+// bounds is the updated_at range w reads, both ends inclusive: the
+// cursor narrows the end the listing starts from (the low end oldest
+// first, the high end newest first); the entries at the cursor's own
+// timestamp are read and filtered by job_id.
+func (w Window) bounds() (lo, hi string) {
+	lo, hi = formatTime(w.Since), "9999"
+	if !w.Until.IsZero() {
+		// updated_at < Until: the timestamps have a fixed width, so the
+		// inclusive BETWEEN stops just under it.
+		hi = formatTime(w.Until.Add(-time.Nanosecond))
+	}
+	switch {
+	case w.After == Cursor{}:
+	case w.Newest && w.After.UpdatedAt < hi:
+		hi = w.After.UpdatedAt
+	case !w.Newest && w.After.UpdatedAt > lo:
+		lo = w.After.UpdatedAt
+	}
+	return lo, hi
 }

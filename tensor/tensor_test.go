@@ -2,8 +2,9 @@ package tensor
 
 import (
 	"fmt"
-	"strings"
 	"testing"
+
+	"github.com/batchinfer/batchinfer/internal/testenv"
 )
 
 func TestDTypeNamesRoundTrip(t *testing.T) {
@@ -45,16 +46,7 @@ func TestCheck(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			err := tc.t.Check()
-			if tc.want == "" {
-				if err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("error %v, want one saying %q", err, tc.want)
-			}
+			testenv.WantError(t, tc.t.Check(), tc.want)
 		})
 	}
 }

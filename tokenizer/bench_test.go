@@ -1,10 +1,6 @@
 package tokenizer
 
 import (
-	"bytes"
-	"encoding/json"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -54,22 +50,10 @@ func BenchmarkEncode(b *testing.B) {
 }
 
 func jsTokensPerSec(b *testing.B, root, dir string, texts []string) float64 {
-	in, _ := json.Marshal(texts)
-	modules := filepath.Join(repoRoot(b), ".cache", "node", "node_modules")
-	cmd := exec.Command("node", filepath.Join("testdata", "bench.mjs"), modules, root, dir, "3")
-	cmd.Stdin = bytes.NewReader(in)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		b.Fatalf("node bench: %v\n%s", err, stderr.String())
-	}
 	var r struct {
 		TokensPerSec float64 `json:"tokens_per_sec"`
 	}
-	if err := json.Unmarshal(out, &r); err != nil {
-		b.Fatal(err)
-	}
+	node(b, "bench.mjs", texts, &r, root, dir, "3")
 	return r.TokensPerSec
 }
 

@@ -13,6 +13,7 @@ type fileConfig struct {
 	PreTokenizer  json.RawMessage `json:"pre_tokenizer"`
 	Model         json.RawMessage `json:"model"`
 	PostProcessor json.RawMessage `json:"post_processor"`
+	Decoder       json.RawMessage `json:"decoder"`
 	Truncation    *struct {
 		MaxLength int `json:"max_length"`
 	} `json:"truncation"`
@@ -29,6 +30,7 @@ type tokenizerConfig struct {
 	PadToken                json.RawMessage `json:"pad_token"`
 	EOSToken                json.RawMessage `json:"eos_token"`
 	AdditionalSpecialTokens []any           `json:"additional_special_tokens"`
+	CleanUpSpaces           *bool           `json:"clean_up_tokenization_spaces"`
 }
 
 // New builds a tokenizer from the bytes of tokenizer.json and of
@@ -62,6 +64,7 @@ func New(tokenizerJSON, configJSON []byte) (*Tokenizer, error) {
 	if t.post, err = newPostProcessor(f.PostProcessor); err != nil {
 		return nil, err
 	}
+	t.decoder, t.decoderErr = newDecoder(f.Decoder, c.CleanUpSpaces)
 	t.addTokens(f.AddedTokens)
 	for _, s := range c.AdditionalSpecialTokens {
 		if str, ok := s.(string); ok {

@@ -20,6 +20,7 @@
 //	enc.IDs, enc.AttentionMask, enc.TypeIDs, enc.Tokens, enc.Offsets, enc.Truncated
 //	encs, errs := tok.EncodeBatch(inputs, opts) // raw bytes, over the CPUs; errs[i] per input
 //	tok.Info() // max length, pad id, whether type ids are returned, ...
+//	dec, err := tok.Decoder() // tokenizer.json's decoder: dec.Tokens(enc.Tokens[i:j]) is their text
 //
 // Supported: models WordPiece, BPE (byte-level and SentencePiece-style with
 // byte fallback), Unigram; normalizers BertNormalizer, NFC/NFD/NFKC/NFKD,
@@ -28,7 +29,9 @@
 // BertPreTokenizer, ByteLevel, Split, Metaspace, Whitespace,
 // WhitespaceSplit, Punctuation, Digits, Replace, Sequence; post-processors
 // TemplateProcessing, ByteLevel, BertProcessing, RobertaProcessing,
-// Sequence; added tokens with lstrip/rstrip/normalized.
+// Sequence; added tokens with lstrip/rstrip/normalized; decoders
+// WordPiece, ByteLevel, Metaspace, BPEDecoder, Replace (string patterns),
+// Fuse, Strip, ByteFallback, Sequence, then clean_up_tokenization_spaces.
 //
 // Where transformers.js differs from the Rust library we follow
 // transformers.js:

@@ -52,17 +52,11 @@ func newNormalizer(raw json.RawMessage) (normalizer, error) {
 	}
 	switch c.Type {
 	case "Sequence":
-		var seq normalizerSeq
-		for _, r := range c.Normalizers {
-			n, err := newNormalizer(r)
-			if err != nil {
-				return nil, err
-			}
-			if n != nil {
-				seq = append(seq, n)
-			}
+		seq, err := readSequence(c.Normalizers, newNormalizer)
+		if err != nil {
+			return nil, err
 		}
-		return seq, nil
+		return normalizerSeq(seq), nil
 	case "BertNormalizer":
 		return bertNormalizer{
 			clean: c.CleanText != nil && *c.CleanText, chinese: c.HandleChineseChars != nil && *c.HandleChineseChars,
@@ -94,6 +88,22 @@ func newNormalizer(raw json.RawMessage) (normalizer, error) {
 		return normalizerFunc(precompiled), nil
 	}
 	return nil, fmt.Errorf("unsupported normalizer %q", c.Type)
+}
+
+// readSequence reads the parts of a Sequence (normalizers, pre-tokenizers,
+// post-processors) with read, leaving out the null ones.
+func readSequence[T any](parts []json.RawMessage, read func(json.RawMessage) (T, error)) ([]T, error) {
+	var seq []T
+	for _, raw := range parts {
+		p, err := read(raw)
+		if err != nil {
+			return nil, err
+		}
+		if any(p) != nil {
+			seq = append(seq, p)
+		}
+	}
+	return seq, nil
 }
 
 func isNull(raw json.RawMessage) bool {

@@ -67,17 +67,11 @@ func newPostProcessor(raw json.RawMessage) (postProcessor, error) {
 		}
 		return p, nil
 	case "Sequence":
-		var seq postSeq
-		for _, r := range c.Processors {
-			p, err := newPostProcessor(r)
-			if err != nil {
-				return nil, err
-			}
-			if p != nil {
-				seq = append(seq, p)
-			}
+		seq, err := readSequence(c.Processors, newPostProcessor)
+		if err != nil {
+			return nil, err
 		}
-		return seq, nil
+		return postSeq(seq), nil
 	}
 	return nil, fmt.Errorf("unsupported post-processor %q", c.Type)
 }

@@ -39,17 +39,11 @@ func newPreTokenizer(raw json.RawMessage) (preTokenizer, error) {
 	}
 	switch c.Type {
 	case "Sequence":
-		var seq preTokenizerSeq
-		for _, r := range c.Pretokenizers {
-			p, err := newPreTokenizer(r)
-			if err != nil {
-				return nil, err
-			}
-			if p != nil {
-				seq = append(seq, p)
-			}
+		seq, err := readSequence(c.Pretokenizers, newPreTokenizer)
+		if err != nil {
+			return nil, err
 		}
-		return seq, nil
+		return preTokenizerSeq(seq), nil
 	case "BertPreTokenizer":
 		return preTokenizerFunc(bertSplit), nil
 	case "ByteLevel":

@@ -160,27 +160,34 @@ func layModels(repo string) (string, error) {
 }
 
 func runReference(t testing.TB, root string, cases []refCase) []refResult {
-	in, err := json.Marshal(cases)
-	if err != nil {
-		t.Fatal(err)
-	}
-	modules := filepath.Join(repoRoot(t), ".cache", "node", "node_modules")
-	cmd := exec.Command("node", filepath.Join("testdata", "reference.mjs"), modules, root)
-	cmd.Stdin = bytes.NewReader(in)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("node reference: %v\n%s", err, stderr.String())
-	}
 	var res []refResult
-	if err := json.Unmarshal(out, &res); err != nil {
-		t.Fatalf("reading the reference's output: %v", err)
-	}
+	node(t, "reference.mjs", cases, &res, root)
 	if len(res) != len(cases) {
 		t.Fatalf("reference answered %d cases of %d", len(res), len(cases))
 	}
 	return res
+}
+
+// node runs testdata/script under node with the shared node_modules and
+// args, in as JSON on its stdin, and reads its JSON stdout into out.
+func node(t testing.TB, script string, in, out any, args ...string) {
+	t.Helper()
+	data, err := json.Marshal(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	modules := filepath.Join(repoRoot(t), ".cache", "node", "node_modules")
+	cmd := exec.Command("node", append([]string{filepath.Join("testdata", script), modules}, args...)...)
+	cmd.Stdin = bytes.NewReader(data)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	stdout, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("node %s: %v\n%s", script, err, stderr.String())
+	}
+	if err := json.Unmarshal(stdout, out); err != nil {
+		t.Fatalf("reading %s's output: %v", script, err)
+	}
 }
 
 var loaded sync.Map

@@ -16,6 +16,8 @@ type Tokenizer struct {
 	pre        preTokenizer
 	model      model
 	post       postProcessor
+	decoder    *Decoder
+	decoderErr error // an unsupported decoder section fails decoding only
 
 	added      addedTokens // by content and by normalized content
 	rawTrie    *trie       // added tokens matched before normalization
@@ -265,21 +267,34 @@ func (t *Tokenizer) encodeText(s string, stop int) []token {
 	if s == "" {
 		return nil
 	}
-	sections := t.rawTrie.split(newAText(s))
-	stripAround(sections, &t.added)
-	var out []token
-	for i, sec := range sections {
+	return t.splitAdded(t.rawTrie, newAText(s), nil, stop, false, func(sec atext, i int, out []token) []token {
+		return t.encodeSection(sec, i, out, stop)
+	})
+}
+
+// splitAdded splits text at the added tokens tr finds (stripping around
+// them as they ask) and appends, until out holds stop tokens (0: no
+// limit), each added token (valued as matched, or as its content) and what
+// encode makes of each piece between them (i: the piece's index).
+func (t *Tokenizer) splitAdded(tr *trie, text atext, out []token, stop int, asMatched bool, encode func(piece atext, i int, out []token) []token) []token {
+	pieces := tr.split(text)
+	stripAround(pieces, &t.added)
+	for i, p := range pieces {
 		if stop > 0 && len(out) >= stop {
 			break
 		}
-		if len(sec.r) == 0 {
+		if len(p.r) == 0 {
 			continue
 		}
-		if a := t.added.of(sec.r); a != nil {
-			out = append(out, token{value: a.Content, id: a.ID, off: sec.cover(0, len(sec.r))})
+		if a := t.added.of(p.r); a != nil {
+			value := a.Content
+			if asMatched {
+				value = string(p.r)
+			}
+			out = append(out, token{value: value, id: a.ID, off: p.cover(0, len(p.r))})
 			continue
 		}
-		out = t.encodeSection(sec, i, out, stop)
+		out = encode(p, i, out)
 	}
 	return out
 }
@@ -311,26 +326,13 @@ func (t *Tokenizer) encodeChunk(sec atext, index int, out []token, stop int) []t
 	if len(sec.r) == 0 {
 		return out
 	}
-	subs := t.normTrie.split(sec)
-	stripAround(subs, &t.added)
-	for _, sub := range subs {
-		if stop > 0 && len(out) >= stop {
-			break
-		}
-		if len(sub.r) == 0 {
-			continue
-		}
-		if a := t.added.of(sub.r); a != nil {
-			out = append(out, token{value: string(sub.r), id: a.ID, off: sub.cover(0, len(sub.r))})
-			continue
-		}
+	return t.splitAdded(t.normTrie, sec, out, stop, true, func(sub atext, _ int, out []token) []token {
 		words := []atext{sub}
 		if t.pre != nil {
 			words = t.pre.split(sub, index)
 		}
-		out = t.model.encode(words, out, stop)
-	}
-	return out
+		return t.model.encode(words, out, stop)
+	})
 }
 
 // collapseSpaces is tokenizer_config.json's remove_space: trim, and runs

@@ -28,18 +28,12 @@ func vec(i, dim int) []float32 {
 func TestNPYReadByNumPy(t *testing.T) {
 	const dim, n = 5, 1000
 	path := filepath.Join(t.TempDir(), "v.npy")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := NewNPY(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	w, f := npyFile(t, path)
 	if err := w.Skip("r0"); err != nil { // before any vector: dim unknown yet
 		t.Fatal(err)
 	}
 	for i := 1; i < n; i++ {
+		var err error
 		if i%100 == 7 {
 			err = w.Skip(fmt.Sprint("r", i))
 		} else {
@@ -137,15 +131,7 @@ func TestParquetRoundTrip(t *testing.T) {
 }
 
 func TestDimMismatchRefused(t *testing.T) {
-	f, err := os.Create(filepath.Join(t.TempDir(), "v.npy"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	n, err := NewNPY(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	n, _ := npyFile(t, filepath.Join(t.TempDir(), "v.npy"))
 	for _, w := range []Writer{NewParquet(&bytes.Buffer{}), n} {
 		if err := w.Add("a", vec(1, 4)); err != nil {
 			t.Fatal(err)
@@ -154,6 +140,22 @@ func TestDimMismatchRefused(t *testing.T) {
 			t.Errorf("%T: a 5-dim vector after a 4-dim one: %v", w, err)
 		}
 	}
+}
+
+// npyFile is an NPY writer into a new file at path (closed when the test
+// ends, or sooner by the caller).
+func npyFile(t *testing.T, path string) (*NPYWriter, *os.File) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	w, err := NewNPY(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w, f
 }
 
 func TestParseFormat(t *testing.T) {

@@ -11,12 +11,6 @@ import (
 	"github.com/batchinfer/batchinfer/store"
 )
 
-// MaxInlineOutputBytes is the largest output (as JSON) stored whole on the
-// item; a larger one goes to S3 and the item keeps a summary. It keeps
-// items small (DynamoDB bills writes per KB) and spares the PUT for the
-// outputs most jobs have.
-const MaxInlineOutputBytes = 4096
-
 // complete stores a succeeded task: the output on the item when it fits,
 // else the output object first, then the item.
 func (w *Worker) complete(ctx context.Context, t *task) {
@@ -27,7 +21,7 @@ func (w *Worker) complete(ctx context.Context, t *task) {
 		return
 	}
 	t.stored = t.output
-	if len(body) > MaxInlineOutputBytes {
+	if len(body) > store.MaxInlineOutputBytes {
 		full, err := json.Marshal(map[string]any{ // the output as encoded above
 			"job_id": t.job.ID, "model": t.job.Model, "model_version": t.modelVersion(),
 			"input": t.job.Input.String(), "output": json.RawMessage(body), "metadata": t.job.Metadata,

@@ -136,6 +136,14 @@ func (f *fixture) put(bucket, key string, data []byte) {
 	}
 }
 
+// putSetosa puts a setosa iris's features in the input bucket under each key.
+func (f *fixture) putSetosa(keys ...string) {
+	f.t.Helper()
+	for _, k := range keys {
+		f.put(f.spec.InputBucket, k, []byte(`{"features":[5.1,3.5,1.4,0.2]}`))
+	}
+}
+
 // message is one SQS record as Lambda delivers it.
 func message(id, body string, receiveCount int) events.SQSMessage {
 	return events.SQSMessage{

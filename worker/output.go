@@ -8,11 +8,12 @@ import (
 	"unicode/utf8"
 
 	"github.com/batchinfer/batchinfer/jobs"
+	"github.com/batchinfer/batchinfer/store"
 )
 
 // maxSummaryBytes keeps the DynamoDB item small: the full output lives in
 // S3, the item holds what a poller needs at a glance.
-const maxSummaryBytes = MaxInlineOutputBytes
+const maxSummaryBytes = store.MaxInlineOutputBytes
 
 // summarize returns out unchanged when its JSON fits in limit bytes, and
 // otherwise keeps the smallest fields that fit, marking it truncated.

@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -10,17 +11,14 @@ import (
 
 	"github.com/batchinfer/batchinfer/engine"
 	feat "github.com/batchinfer/batchinfer/features"
-	"github.com/batchinfer/batchinfer/internal/testenv"
+	"github.com/batchinfer/batchinfer/internal/testenv/modelenv"
 	"github.com/batchinfer/batchinfer/jobs"
-	"github.com/batchinfer/batchinfer/model"
 	"github.com/batchinfer/batchinfer/store"
 )
 
 // irisFeat is the iris forest whose petal measurements are stored per
 // flower (models/iris-feat/manifest.json: feature_source flower_id).
-var irisFeat = testenv.Shared("load iris-feat", func() (*model.Model, error) {
-	return model.Load(testenv.CacheDir()+"/models/iris-feat", model.Options{IntraOpThreads: 1})
-})
+var irisFeat = modelenv.Shared("iris-feat")
 
 // featureFixture is a fixture whose worker also serves iris-feat, its
 // features read from a table of n flowers through a counted client: even
@@ -28,7 +26,7 @@ var irisFeat = testenv.Shared("load iris-feat", func() (*model.Model, error) {
 // (row 101).
 func featureFixture(t *testing.T, n int) (*fixture, *store.RequestCounter) {
 	f := newFixture(t)
-	eng, err := engine.New(append(slices.Clone(models), irisFeat(t)))
+	eng, err := engine.New(append(slices.Clone(models), irisFeat(t)...))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,5 +141,31 @@ func TestRecordFileCSVKeyColumn(t *testing.T) {
 	}
 	if n := counter.Since(before).Calls["DynamoDB.BatchGetItem"]; n != 1 {
 		t.Errorf("%d BatchGetItem calls for 4 distinct entities, want 1", n)
+	}
+}
+
+// throttledFeatures is a feature table that always answers throttled.
+type throttledFeatures struct{ calls int }
+
+func (r *throttledFeatures) Get(context.Context, []store.EntityKey, map[string]store.FeatureRead) (map[store.EntityKey]map[string]any, error) {
+	r.calls++
+	return nil, jobs.Errorf(jobs.CodeThrottled, "rate exceeded")
+}
+
+// TestRecordFileFeatureReadFailureRetries: a failed read is transient: the
+// file is retried, not failed, and no record gets a line for it.
+func TestRecordFileFeatureReadFailureRetries(t *testing.T) {
+	f, _ := featureFixture(t, 2)
+	reader := &throttledFeatures{}
+	f.w.Features.Reader = reader
+	key := "flowers/throttled.jsonl"
+	file := []byte(`{"id": "a", "features": {"sepal_length": 6.3, "sepal_width": 3.3}, "entity": {"flower_id": "f-0"}}` + "\n")
+	f.put(f.spec.InputBucket, key, file)
+	body := jobs.S3Notification("us-east-1", jobs.S3Object{Bucket: f.spec.InputBucket, Key: key, ETag: "e1", Size: int64(len(file))})
+	if retry := f.invoke(f.ctx, message("m1", body, 1)); !slices.Equal(retry, []string{"m1"}) || reader.calls == 0 {
+		t.Fatalf("retry %v after %d reads, want the message retried", retry, reader.calls)
+	}
+	if rec := f.item(jobs.ObjectJobID(f.spec.InputBucket, key, "", "e1")); rec != nil && rec.Status != store.StatusInProgress {
+		t.Errorf("item %+v after a throttled read, want none or IN_PROGRESS", rec)
 	}
 }

@@ -48,9 +48,7 @@ func (f *fixture) failNotified(bucket, key string, at time.Time) string {
 func TestScheduledReprocessRequeuesFailedJobs(t *testing.T) {
 	f := newFixture(t)
 	bucket := f.spec.InputBucket
-	setosa := []byte(`{"features":[5.1,3.5,1.4,0.2]}`)
-	f.put(bucket, "old.json", setosa)
-	f.put(bucket, "recent.json", setosa)
+	f.putSetosa("old.json", "recent.json")
 	now := time.Now()
 	oldID := f.failNotified(bucket, "old.json", now.Add(-48*time.Hour))
 	recentID := f.failNotified(bucket, "recent.json", now.Add(-time.Hour))
@@ -167,7 +165,7 @@ func TestReprocessRunResumes(t *testing.T) {
 	var ids []string
 	for i := range 5 {
 		key := fmt.Sprintf("resume-%d.json", i)
-		f.put(bucket, key, []byte(`{"features":[5.1,3.5,1.4,0.2]}`))
+		f.putSetosa(key)
 		ids = append(ids, f.failNotified(bucket, key, base.Add(time.Duration(i)*time.Minute)))
 	}
 	f.deadLetters()

@@ -1,19 +1,18 @@
 package worker
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"os"
 	"reflect"
 	"strings"
-	"sync/atomic"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/batchinfer/batchinfer/engine"
+	"github.com/batchinfer/batchinfer/internal/enginetest"
 	"github.com/batchinfer/batchinfer/internal/testenv"
 	"github.com/batchinfer/batchinfer/internal/textimg"
 	"github.com/batchinfer/batchinfer/jobs"
@@ -21,27 +20,16 @@ import (
 	"github.com/batchinfer/batchinfer/store"
 )
 
-// countingEngine counts the items the engine was asked to run.
-type countingEngine struct {
-	Predictor
-	items atomic.Int64
-}
-
-func (c *countingEngine) Predict(ctx context.Context, items []engine.Item) []engine.Prediction {
-	c.items.Add(int64(len(items)))
-	return c.Predictor.Predict(ctx, items)
-}
-
 // reuseFixture is a fixture whose engine counts its runs and whose AWS
 // calls are counted; reuse names the models that reuse results.
-func reuseFixture(t *testing.T, reuse ...string) (*fixture, *countingEngine, *store.RequestCounter) {
+func reuseFixture(t *testing.T, reuse ...string) (*fixture, *enginetest.Counting, *store.RequestCounter) {
 	t.Helper()
 	f := newFixture(t)
 	cfg := emu.Config(f.ctx)
 	rc := store.CountRequests(&cfg)
 	f.w.Results = &store.Results{Client: dynamodb.NewFromConfig(cfg), Table: f.spec.Table, TTL: f.table.TTL}
 	f.w.Inputs = &store.Inputs{Client: store.NewS3Client(cfg), MaxBytes: f.w.Config.MaxInputBytes}
-	eng := &countingEngine{Predictor: f.w.Engine}
+	eng := &enginetest.Counting{Engine: f.w.Engine.(*engine.Engine)}
 	f.w.Engine = eng
 	f.w.Config.ReuseModels = reuse
 	return f, eng, rc
@@ -60,14 +48,14 @@ func (f *fixture) run(rc *store.RequestCounter, msgs ...events.SQSMessage) store
 func TestReuseAnswersTheSameInlineInputWithoutInference(t *testing.T) {
 	f, eng, rc := reuseFixture(t, "iris-rf")
 	f.run(rc, message("m1", inlineJob("first", "iris-rf", features(6.1, 2.8, 4.7, 1.2)), 1))
-	ran := eng.items.Load()
+	ran := eng.Items.Load()
 	if ran != 1 {
 		t.Fatalf("first job: engine ran %d items, want 1", ran)
 	}
 	f.run(rc, message("m2", inlineJob("second", "iris-rf", features(6.1, 2.8, 4.7, 1.2)), 1))
 	first, second := f.item("first"), f.item("second")
-	if eng.items.Load() != ran {
-		t.Errorf("the second job ran the engine (%d items in all)", eng.items.Load())
+	if eng.Items.Load() != ran {
+		t.Errorf("the second job ran the engine (%d items in all)", eng.Items.Load())
 	}
 	if second.Status != store.StatusSucceeded || second.ReusedFrom != "first" || second.JobID != "second" {
 		t.Errorf("second item: status %s, reused_from %q, job_id %q", second.Status, second.ReusedFrom, second.JobID)
@@ -80,8 +68,8 @@ func TestReuseAnswersTheSameInlineInputWithoutInference(t *testing.T) {
 	}
 	// Another input runs.
 	f.run(rc, message("m3", inlineJob("third", "iris-rf", features(5.0, 3.4, 1.5, 0.2)), 1))
-	if eng.items.Load() != ran+1 || f.item("third").ReusedFrom != "" {
-		t.Errorf("a new input: engine items %d, reused_from %q", eng.items.Load(), f.item("third").ReusedFrom)
+	if eng.Items.Load() != ran+1 || f.item("third").ReusedFrom != "" {
+		t.Errorf("a new input: engine items %d, reused_from %q", eng.Items.Load(), f.item("third").ReusedFrom)
 	}
 }
 
@@ -98,10 +86,10 @@ func TestReuseAnswersTheSameS3ContentWithoutInference(t *testing.T) {
 		return inlineJob(id, "ppocr-rec", map[string]any{"s3": "s3://" + f.spec.InputBucket + "/" + key})
 	}
 	f.run(rc, message("m1", s3job("page-a", "a/line.png"), 1))
-	ran := eng.items.Load()
+	ran := eng.Items.Load()
 	calls := f.run(rc, message("m2", s3job("page-b", "b/same-line.png"), 1))
 	a, b := f.item("page-a"), f.item("page-b")
-	if eng.items.Load() != ran {
+	if eng.Items.Load() != ran {
 		t.Errorf("the same content ran the engine again")
 	}
 	if b.ReusedFrom != "page-a" || !reflect.DeepEqual(a.Output, b.Output) {
@@ -130,8 +118,8 @@ func TestReuseNeverTakesAnotherModelVersionsResult(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.run(rc, message("m1", inlineJob("new-version", "iris-rf", in), 1))
-	if got := f.item("new-version"); got.ReusedFrom != "" || eng.items.Load() != 1 {
-		t.Errorf("an old version's entry was reused: reused_from %q, engine items %d", got.ReusedFrom, eng.items.Load())
+	if got := f.item("new-version"); got.ReusedFrom != "" || eng.Items.Load() != 1 {
+		t.Errorf("an old version's entry was reused: reused_from %q, engine items %d", got.ReusedFrom, eng.Items.Load())
 	}
 }
 
@@ -161,12 +149,12 @@ func TestReuseCallsPerJob(t *testing.T) {
 				return msgs
 			}
 			first := f.run(rc, batch("r1")...)
-			ran := eng.items.Load()
+			ran := eng.Items.Load()
 			second := f.run(rc, batch("r2")...)
 			t.Logf("reuse=%v, %d jobs a round: first round %v; second round %v; engine items %d then %d",
-				reuse, 2*n, first.Calls, second.Calls, ran, eng.items.Load()-ran)
+				reuse, 2*n, first.Calls, second.Calls, ran, eng.Items.Load()-ran)
 			if !reuse {
-				if first.Calls["DynamoDB.BatchWriteItem"] != 0 || second.Calls["DynamoDB.BatchGetItem"] != 1 || eng.items.Load() != 2*ran {
+				if first.Calls["DynamoDB.BatchWriteItem"] != 0 || second.Calls["DynamoDB.BatchGetItem"] != 1 || eng.Items.Load() != 2*ran {
 					t.Errorf("reuse off made reuse calls or skipped inference: %v, %v", first.Calls, second.Calls)
 				}
 				return
@@ -174,8 +162,8 @@ func TestReuseCallsPerJob(t *testing.T) {
 			if first.Calls["DynamoDB.BatchWriteItem"] != 1 || second.Calls["DynamoDB.BatchGetItem"] != 2 {
 				t.Errorf("reuse on: want one BatchWriteItem after the first round, two BatchGetItem in the second: %v, %v", first.Calls, second.Calls)
 			}
-			if eng.items.Load() != ran {
-				t.Errorf("the second round ran %d items", eng.items.Load()-ran)
+			if eng.Items.Load() != ran {
+				t.Errorf("the second round ran %d items", eng.Items.Load()-ran)
 			}
 			for i := range n {
 				if got := f.item(fmt.Sprintf("r2-ocr-%d", i)); got.ReusedFrom != fmt.Sprintf("r1-ocr-%d", i) {
@@ -191,8 +179,8 @@ func TestReuseWritesReusedFromOnClaimedJobs(t *testing.T) {
 	f.w.Config.Claim.All = true // the outcome goes through Complete, not Put
 	f.run(rc, message("m1", inlineJob("claimed-1", "iris-rf", features(5.8, 2.7, 5.1, 1.9)), 1))
 	f.run(rc, message("m2", inlineJob("claimed-2", "iris-rf", features(5.8, 2.7, 5.1, 1.9)), 1))
-	if got := f.item("claimed-2"); got.ReusedFrom != "claimed-1" || got.Status != store.StatusSucceeded || eng.items.Load() != 1 {
-		t.Errorf("claimed-2: status %s, reused_from %q, engine items %d", got.Status, got.ReusedFrom, eng.items.Load())
+	if got := f.item("claimed-2"); got.ReusedFrom != "claimed-1" || got.Status != store.StatusSucceeded || eng.Items.Load() != 1 {
+		t.Errorf("claimed-2: status %s, reused_from %q, engine items %d", got.Status, got.ReusedFrom, eng.Items.Load())
 	}
 }
 
@@ -231,11 +219,11 @@ func TestReuseByManifest(t *testing.T) {
 		t.Fatal(err)
 	}
 	f, _, rc := reuseFixture(t) // no BATCHINFER_REUSE_MODELS
-	eng := &countingEngine{Predictor: e}
+	eng := &enginetest.Counting{Engine: e}
 	f.w.Engine = eng
 	f.run(rc, message("m1", inlineJob("man-1", m.Name(), features(4.9, 3.1, 1.5, 0.1)), 1))
 	f.run(rc, message("m2", inlineJob("man-2", m.Name(), features(4.9, 3.1, 1.5, 0.1)), 1))
-	if got := f.item("man-2"); got.ReusedFrom != "man-1" || eng.items.Load() != 1 {
-		t.Errorf("man-2: reused_from %q, engine items %d", got.ReusedFrom, eng.items.Load())
+	if got := f.item("man-2"); got.ReusedFrom != "man-1" || eng.Items.Load() != 1 {
+		t.Errorf("man-2: reused_from %q, engine items %d", got.ReusedFrom, eng.Items.Load())
 	}
 }

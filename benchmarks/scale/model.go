@@ -3,6 +3,9 @@ package main
 import (
 	"math"
 	"sort"
+
+	"github.com/batchinfer/batchinfer/settings"
+	"github.com/batchinfer/batchinfer/store"
 )
 
 // Limit is one ceiling on sustained jobs/s and what lifts it.
@@ -169,16 +172,13 @@ func s3InputShare(d Deployment, p Profile) float64 {
 // (create, one part per 8 MiB, complete).
 func resultsPuts(d Deployment) float64 {
 	single := 0.0
-	if d.OutputBytes > MaxInlineOutputBytes {
+	if d.OutputBytes > store.MaxInlineOutputBytes {
 		single = 1
 	}
-	parts := math.Ceil(float64(d.RecordsPerFile*d.OutputBytes) / RecordPartBytes)
+	parts := math.Ceil(float64(d.RecordsPerFile*d.OutputBytes) / recordPartBytes)
 	return (1-d.RecordFileShare)*single + d.RecordFileShare*(2+parts)
 }
 
-// MaxInlineOutputBytes and RecordPartBytes are the worker's
-// (worker.MaxInlineOutputBytes, BATCHINFER_RECORD_PART_BYTES's default).
-const (
-	MaxInlineOutputBytes = 4096
-	RecordPartBytes      = 8 << 20
-)
+// recordPartBytes is the part size the worker writes a record file's
+// output in, by default.
+var recordPartBytes = float64(settings.From(func(string) string { return "" }).Int(settings.RecordPartBytes, 0))

@@ -1,6 +1,10 @@
 package main
 
-import "math"
+import (
+	"math"
+
+	"github.com/batchinfer/batchinfer/store"
+)
 
 // Writes is what one job costs the results table, in request units, as
 // DynamoDB bills them: a write unit per started KB of the item written, in
@@ -26,8 +30,8 @@ func units(bytes float64, unit float64) float64 { return math.Max(1, math.Ceil(b
 // writesPerJob is the mean of single jobs (one conditional PutItem) and
 // record files (claim, a progress update per output part, completion).
 func writesPerJob(d Deployment, p Profile) Writes {
-	item := float64(p.ItemBytes + min(d.OutputBytes, MaxInlineOutputBytes))
-	if d.OutputBytes > MaxInlineOutputBytes {
+	item := float64(p.ItemBytes + min(d.OutputBytes, store.MaxInlineOutputBytes))
+	if d.OutputBytes > store.MaxInlineOutputBytes {
 		item = float64(p.ItemBytes) + 300 // a summary and output_uri
 	}
 	claim := float64(p.ItemBytes)
@@ -56,7 +60,7 @@ func writesWith(d Deployment, p Profile, item, claim, fileItem float64, idx func
 		Table: units(item, WriteUnitBytes), Index: idx(item), IndexHotKey: idx(item),
 		Reads: units(item, ReadUnitBytes),
 	}
-	parts := math.Ceil(float64(d.RecordsPerFile*d.OutputBytes) / RecordPartBytes)
+	parts := math.Ceil(float64(d.RecordsPerFile*d.OutputBytes) / recordPartBytes)
 	file := Writes{
 		// claim + progress per part + completion
 		Table: units(claim, WriteUnitBytes) + parts*units(fileItem, WriteUnitBytes) + units(fileItem, WriteUnitBytes),

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -152,5 +151,3 @@ func (s *storm) killer(ctx context.Context) *sync.WaitGroup {
 func (s *storm) initReports(i int) int {
 	return bytes.Count(s.logs[i].Bytes(), []byte("INIT REPORT"))
 }
-
-func itoa(i int) string { return strconv.Itoa(i) }

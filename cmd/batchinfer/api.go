@@ -98,13 +98,8 @@ func (uploadsCmd) run(ctx context.Context, c call) error {
 	}
 	h := srv.UploadHandler()
 	lambda.StartWithOptions(func(ctx context.Context, ev events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
-		return serveProxy(ctx, h, ev), nil
+		// The same http.Handler `batchinfer api` serves, so both run the same code.
+		return worker.ServeProxy(ctx, h, ev), nil
 	}, lambda.WithContext(ctx))
 	return nil
-}
-
-// serveProxy answers an API Gateway proxy event with an http.Handler, so
-// the function and `batchinfer api` run the same code.
-func serveProxy(ctx context.Context, h http.Handler, ev events.APIGatewayProxyRequest) events.APIGatewayProxyResponse {
-	return worker.ServeProxy(ctx, h, ev)
 }

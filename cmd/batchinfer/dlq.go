@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/batchinfer/batchinfer/client"
 	"github.com/batchinfer/batchinfer/settings"
 	"github.com/batchinfer/batchinfer/store"
 )
@@ -96,7 +97,7 @@ func printDeadLetterTable(w io.Writer, msgs []sqstypes.Message, now time.Time) e
 		byCode[code]++
 		sent := "-"
 		if ms, err := strconv.ParseInt(m.Attributes["SentTimestamp"], 10, 64); err == nil {
-			sent = age(time.UnixMilli(ms).UTC().Format(time.RFC3339Nano), now)
+			sent = client.Age(time.UnixMilli(ms).UTC().Format(time.RFC3339Nano), now)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", clip(orDash(attr("job_id")), 40), clip(errorText(code, attr("error_message")), 90),
 			orDash(m.Attributes["ApproximateReceiveCount"]), sent)

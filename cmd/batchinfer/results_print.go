@@ -30,7 +30,7 @@ func printTable(w io.Writer, recs []*store.Record, ids []string, now time.Time) 
 			model += "@" + rec.ModelVersion
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", clip(rec.JobID, 40), client.ShortInput(rec.Input, 32), rec.Status, orDash(model),
-			clip(resultCell(rec), 70), age(rec.UpdatedAt, now))
+			clip(resultCell(rec), 70), client.Age(rec.UpdatedAt, now))
 	}
 	return tw.Flush()
 }
@@ -57,24 +57,6 @@ func errorText(code, msg string) string {
 		return code
 	}
 	return code + ": " + msg
-}
-
-// age is how long ago ts (RFC 3339) was, in the largest whole unit.
-func age(ts string, now time.Time) string {
-	t, err := time.Parse(time.RFC3339Nano, ts)
-	if err != nil {
-		return "-"
-	}
-	d := now.Sub(t)
-	switch {
-	case d < time.Minute:
-		return fmt.Sprintf("%ds", int(d.Seconds()))
-	case d < time.Hour:
-		return fmt.Sprintf("%dm", int(d.Minutes()))
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%dh", int(d.Hours()))
-	}
-	return fmt.Sprintf("%dd", int(d.Hours()/24))
 }
 
 func orDash(s string) string {

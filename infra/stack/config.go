@@ -195,6 +195,22 @@ func (c Config) Validate() error {
 	bad := func(key, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("context %q: %s", key, fmt.Sprintf(format, args...)))
 	}
+	c.validateFunction(bad)
+	c.validateEventSource(bad)
+	c.validateStorage(bad)
+	c.validateModels(bad)
+	if err := validateRoutes(c.Routes); err != nil {
+		errs = append(errs, err)
+	}
+	errs = append(errs, c.API.validate(), c.Poller.validate(c.Architecture))
+	return errors.Join(errs...)
+}
+
+// complaint records one bad context value: its key and what is wrong.
+type complaint func(key, format string, args ...any)
+
+// validateFunction checks the Lambda function's own settings.
+func (c Config) validateFunction(bad complaint) {
 	if c.Variant != VariantImage && c.Variant != VariantZip {
 		bad("variant", "%q is not image or zip", c.Variant)
 	}
@@ -210,6 +226,11 @@ func (c Config) Validate() error {
 	if c.ReservedConcurrency < 0 {
 		bad("reservedConcurrency", "%d is negative", c.ReservedConcurrency)
 	}
+}
+
+// validateEventSource checks the SQS event source mapping: batching,
+// concurrency and provisioned mode, as the Lambda API refuses them.
+func (c Config) validateEventSource(bad complaint) {
 	if c.BatchSize < 1 || c.BatchSize > 10000 {
 		bad("batchSize", "%d is outside 1..10000", c.BatchSize)
 	}
@@ -233,6 +254,25 @@ func (c Config) Validate() error {
 	if c.ReservedConcurrency > 0 && c.MaxConcurrency > c.ReservedConcurrency {
 		bad("maxConcurrency", "%d exceeds reservedConcurrency %d: the extra pollers would only be throttled", c.MaxConcurrency, c.ReservedConcurrency)
 	}
+	if c.Provisioned() {
+		if c.ESMMinPollers < 2 || c.ESMMinPollers > 200 {
+			bad("esmMinPollers", "%d is outside the event source's 2..200", c.ESMMinPollers)
+		}
+		if c.ESMMaxPollers < 2 || c.ESMMaxPollers > 2000 {
+			bad("esmMaxPollers", "%d is outside the event source's 2..2000", c.ESMMaxPollers)
+		}
+		if c.ESMMaxPollers < c.ESMMinPollers {
+			bad("esmMaxPollers", "%d is under esmMinPollers %d", c.ESMMaxPollers, c.ESMMinPollers)
+		}
+	}
+	if c.ESMMetrics != "on" && c.ESMMetrics != "off" {
+		bad("esmMetrics", "%q is not on or off", c.ESMMetrics)
+	}
+}
+
+// validateStorage checks the queue, the results table and the alarms
+// that watch them.
+func (c Config) validateStorage(bad complaint) {
 	if min := VisibilityFactor*c.TimeoutSeconds + c.MaxBatchingWindowSeconds; c.VisibilityTimeoutSeconds < min {
 		bad("visibilityTimeoutSeconds", "%d s is less than %d × function timeout %d s + batching window %d s = %d s; AWS requires it so a message is not redelivered while its invocation may still be running",
 			c.VisibilityTimeoutSeconds, VisibilityFactor, c.TimeoutSeconds, c.MaxBatchingWindowSeconds, min)
@@ -252,6 +292,16 @@ func (c Config) Validate() error {
 	if c.OldestMessageAlarmSeconds < 60 {
 		bad("oldestMessageAlarmSeconds", "%d is under a minute", c.OldestMessageAlarmSeconds)
 	}
+	if c.WarmWritesPerSecond != 0 && (c.WarmWritesPerSecond < 4000 || c.WarmWritesPerSecond > 40000) {
+		bad("warmWritesPerSecond", "%d is outside 4000 (a new table's own) ..40000 (the default on-demand table quota)", c.WarmWritesPerSecond)
+	}
+	if !strings.HasPrefix(c.ReprocessSchedule, "rate(") && !strings.HasPrefix(c.ReprocessSchedule, "cron(") && !strings.HasPrefix(c.ReprocessSchedule, "at(") {
+		bad("reprocessSchedule", "%q is not a rate(...), cron(...) or at(...) expression", c.ReprocessSchedule)
+	}
+}
+
+// validateModels checks that each model is a bundled name or an S3 URI.
+func (c Config) validateModels(bad complaint) {
 	for _, m := range c.Models {
 		if _, _, err := ParseS3URI(m); strings.HasPrefix(m, "s3://") && err != nil {
 			bad("models", "%v", err)
@@ -259,31 +309,6 @@ func (c Config) Validate() error {
 			bad("models", "%q is neither a bundled model name nor an s3:// URI", m)
 		}
 	}
-	if err := validateRoutes(c.Routes); err != nil {
-		errs = append(errs, err)
-	}
-	if !strings.HasPrefix(c.ReprocessSchedule, "rate(") && !strings.HasPrefix(c.ReprocessSchedule, "cron(") && !strings.HasPrefix(c.ReprocessSchedule, "at(") {
-		bad("reprocessSchedule", "%q is not a rate(...), cron(...) or at(...) expression", c.ReprocessSchedule)
-	}
-	if c.Provisioned() {
-		if c.ESMMinPollers < 2 || c.ESMMinPollers > 200 {
-			bad("esmMinPollers", "%d is outside the event source's 2..200", c.ESMMinPollers)
-		}
-		if c.ESMMaxPollers < 2 || c.ESMMaxPollers > 2000 {
-			bad("esmMaxPollers", "%d is outside the event source's 2..2000", c.ESMMaxPollers)
-		}
-		if c.ESMMaxPollers < c.ESMMinPollers {
-			bad("esmMaxPollers", "%d is under esmMinPollers %d", c.ESMMaxPollers, c.ESMMinPollers)
-		}
-	}
-	if c.WarmWritesPerSecond != 0 && (c.WarmWritesPerSecond < 4000 || c.WarmWritesPerSecond > 40000) {
-		bad("warmWritesPerSecond", "%d is outside 4000 (a new table's own) ..40000 (the default on-demand table quota)", c.WarmWritesPerSecond)
-	}
-	if c.ESMMetrics != "on" && c.ESMMetrics != "off" {
-		bad("esmMetrics", "%q is not on or off", c.ESMMetrics)
-	}
-	errs = append(errs, c.API.validate(), c.Poller.validate(c.Architecture))
-	return errors.Join(errs...)
 }
 
 // BundledModels returns the model names to ship inside the artifact.

@@ -11,6 +11,7 @@ type statement struct {
 	effect    string
 	actions   []string
 	resources []any
+	raw       map[string]any // as written: Sid, Condition
 }
 
 // dataAction matches the actions that read or write user data.
@@ -81,7 +82,7 @@ func parseDoc(where string, doc any) []statement {
 	var out []statement
 	for i, raw := range stmts {
 		m := raw.(map[string]any)
-		st := statement{where: fmt.Sprintf("%s statement %d", where, i), effect: fmt.Sprint(m["Effect"])}
+		st := statement{where: fmt.Sprintf("%s statement %d", where, i), effect: fmt.Sprint(m["Effect"]), raw: m}
 		st.actions = strs(m["Action"])
 		switch r := m["Resource"].(type) {
 		case []any:

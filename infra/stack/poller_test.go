@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 )
 
@@ -17,29 +16,7 @@ import (
 // (tests that need their own context), once per name.
 func synthConfig(t *testing.T, name string, cfg Config) *synthed {
 	t.Helper()
-	key := Variant("custom:" + name)
-	synthMu.Lock()
-	defer synthMu.Unlock()
-	if s, ok := synthOut[key]; ok {
-		if s == nil {
-			t.Fatalf("synthesis of %s failed earlier", name)
-		}
-		return s
-	}
-	synthOut[key] = nil
-	outdir := tempDir(t)
-	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(outdir)})
-	b, err := New(app, "BatchInfer", cfg, nil)
-	if err != nil {
-		t.Fatalf("New(%s): %v", name, err)
-	}
-	app.Synth(nil)
-	s := &synthed{b: b, outdir: outdir}
-	s.tmpl = assertions.Template_FromStack(b.Stack, nil)
-	s.json = readJSON(t, filepath.Join(outdir, "BatchInfer.template.json"))
-	s.assets = readJSON(t, filepath.Join(outdir, "BatchInfer.assets.json"))
-	synthOut[key] = s
-	return s
+	return synthOnce(t, Variant("custom:"+name), func() Config { return cfg })
 }
 
 func fargateConfig() Config {

@@ -90,17 +90,3 @@ func roleOf(t *testing.T, fn map[string]any) string {
 	}
 	return att[0].(string)
 }
-
-// allStatementsRaw is the raw policy documents attached to role.
-func allStatementsRaw(s *synthed, roleID string) []any {
-	var out []any
-	for _, r := range s.resources("AWS::IAM::Policy") {
-		props := r["Properties"].(map[string]any)
-		for _, role := range props["Roles"].([]any) {
-			if jsonEq(role, ref(roleID)) {
-				out = append(out, props["PolicyDocument"])
-			}
-		}
-	}
-	return out
-}

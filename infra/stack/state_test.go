@@ -48,18 +48,6 @@ func computesOf(t *testing.T, s *synthed) []compute {
 	}
 }
 
-// rawStatementsOf are the statements (with their conditions) attached to
-// role.
-func rawStatementsOf(s *synthed, roleID string) []map[string]any {
-	var out []map[string]any
-	for _, doc := range allStatementsRaw(s, roleID) {
-		for _, st := range doc.(map[string]any)["Statement"].([]any) {
-			out = append(out, st.(map[string]any))
-		}
-	}
-	return out
-}
-
 func TestStateReachesEveryCompute(t *testing.T) {
 	s := synthConfig(t, "state", stateConfig())
 	table := s.idOf(s.b.Table)
@@ -90,16 +78,16 @@ func TestStateReachesEveryCompute(t *testing.T) {
 		// writes of reuse entries only under reuse#, and only by the roles
 		// that run jobs (predict writes nothing).
 		var reads, reuseWrites bool
-		for _, st := range rawStatementsOf(s, c.role) {
-			if !strings.Contains(asJSON(st["Resource"]), table) {
+		for _, st := range statementsOfRole(s, c.role) {
+			if !strings.Contains(asJSON(st.resources), table) {
 				continue
 			}
-			acts := strs(st["Action"])
+			acts := st.actions
 			reads = reads || slices.Contains(acts, "dynamodb:BatchGetItem")
 			if slices.Contains(acts, "dynamodb:BatchWriteItem") {
 				reuseWrites = true
-				if !strings.Contains(asJSON(st["Condition"]), `"dynamodb:LeadingKeys":["reuse#*"]`) {
-					t.Errorf("%s writes the results table in batches without the reuse# leading-key condition: %s", c.name, asJSON(st))
+				if !strings.Contains(asJSON(st.raw["Condition"]), `"dynamodb:LeadingKeys":["reuse#*"]`) {
+					t.Errorf("%s writes the results table in batches without the reuse# leading-key condition: %s", c.name, asJSON(st.raw))
 				}
 			}
 			if c.name == "predict" {
@@ -108,8 +96,8 @@ func TestStateReachesEveryCompute(t *testing.T) {
 						t.Errorf("predict may %s on the results table: it writes nothing", a)
 					}
 				}
-				if !strings.Contains(asJSON(st["Condition"]), `"dynamodb:LeadingKeys":["reuse#*"]`) {
-					t.Errorf("predict reads the results table beyond the reuse# entries: %s", asJSON(st))
+				if !strings.Contains(asJSON(st.raw["Condition"]), `"dynamodb:LeadingKeys":["reuse#*"]`) {
+					t.Errorf("predict reads the results table beyond the reuse# entries: %s", asJSON(st.raw))
 				}
 			}
 		}
@@ -132,8 +120,8 @@ func TestStateUnset(t *testing.T) {
 				t.Errorf("%s has %s=%q without the option", c.name, name, v)
 			}
 		}
-		for _, st := range rawStatementsOf(s, c.role) {
-			if st["Sid"] == "ReadFeatureTables" {
+		for _, st := range statementsOfRole(s, c.role) {
+			if st.raw["Sid"] == "ReadFeatureTables" {
 				t.Errorf("%s may read feature tables none named", c.name)
 			}
 		}

@@ -95,28 +95,35 @@ func fakeBundle(t *testing.T, models ...string) string {
 
 func synth(t *testing.T, v Variant) *synthed {
 	t.Helper()
+	return synthOnce(t, v, func() Config { return testConfig(t, v) })
+}
+
+// synthOnce synthesises cfg() the first time key is asked for and shares
+// the result; a failed synthesis fails every test that asks for it.
+func synthOnce(t *testing.T, key Variant, cfg func() Config) *synthed {
+	t.Helper()
 	synthMu.Lock()
 	defer synthMu.Unlock()
-	if s, ok := synthOut[v]; ok {
+	if s, ok := synthOut[key]; ok {
 		if s == nil {
-			t.Fatalf("synthesis of the %s variant failed earlier", v)
+			t.Fatalf("synthesis of %s failed earlier", key)
 		}
 		return s
 	}
-	synthOut[v] = nil
-	cfg := testConfig(t, v)
+	synthOut[key] = nil
+	c := cfg()
 	outdir := tempDir(t)
 	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(outdir)})
-	b, err := New(app, "BatchInfer", cfg, nil)
+	b, err := New(app, "BatchInfer", c, nil)
 	if err != nil {
-		t.Fatalf("New(%s): %v", v, err)
+		t.Fatalf("New(%s): %v", key, err)
 	}
 	app.Synth(nil)
-	s := &synthed{b: b, outdir: outdir, bundle: cfg.BundleDir}
+	s := &synthed{b: b, outdir: outdir, bundle: c.BundleDir}
 	s.tmpl = assertions.Template_FromStack(b.Stack, nil)
 	s.json = readJSON(t, filepath.Join(outdir, "BatchInfer.template.json"))
 	s.assets = readJSON(t, filepath.Join(outdir, "BatchInfer.assets.json"))
-	synthOut[v] = s
+	synthOut[key] = s
 	return s
 }
 

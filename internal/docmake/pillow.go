@@ -1,8 +1,10 @@
 package docmake
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"testing"
 )
 
@@ -20,4 +22,25 @@ func Pillow(t testing.TB, dir, script string) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("pillow script: %v\n%s", err, out)
 	}
+}
+
+// TurnedPhoto is a picture (PNG bytes) as a camera held turned stores it:
+// a JPEG of its pixels turned by transpose (a member of PIL's
+// Image.Transpose, such as "ROTATE_90") whose EXIF orientation (1..8) says
+// how to turn them back.
+func TurnedPhoto(t testing.TB, png []byte, transpose string, orientation int) []byte {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "up.png"), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	Pillow(t, dir, fmt.Sprintf(`
+ex = Image.Exif(); ex[0x0112] = %d
+Image.open("up.png").convert("RGB").transpose(Image.Transpose.%s).save("photo.jpg", quality=95, exif=ex.tobytes())
+`, orientation, transpose))
+	data, err := os.ReadFile(filepath.Join(dir, "photo.jpg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
 }

@@ -1,4 +1,4 @@
-package model
+package tokenizer
 
 import (
 	"encoding/json"
@@ -8,17 +8,16 @@ import (
 	"unicode/utf8"
 )
 
-// wordSpeller spells token strings back into text as the token-
-// classification pipeline shows them: transformers.js decodes each token
-// (and each "simple" group) with tokenizer.json's decoder, special tokens
-// skipped, then applies clean_up_tokenization_spaces. So a WordPiece
-// "##ing" stays "##ing" alone, a byte-level "Ġworld" reads " world" and a
-// SentencePiece "▁Paris" reads "Paris".
+// Decoder spells token strings back into text as transformers.js's
+// token-classification pipeline shows them: it decodes each token (and each
+// "simple" group) with tokenizer.json's decoder, special tokens skipped, then
+// applies clean_up_tokenization_spaces. So a WordPiece "##ing" stays "##ing"
+// alone, a byte-level "Ġworld" reads " world" and a SentencePiece "▁Paris"
+// reads "Paris".
 //
-// It works on token strings (the vocabulary's spellings the tokenizer
-// returns), so it needs no vocabulary of its own.
-type wordSpeller struct {
-	steps   []decodeStep // nil: tokens joined with spaces, as with no decoder
+// It works on token strings (Encoding.Tokens), so it needs no vocabulary.
+type Decoder struct {
+	step    decodeStep // nil: tokens joined with spaces, as with no decoder
 	cleanup bool
 }
 
@@ -41,42 +40,41 @@ type decoderConfig struct {
 	Stop    int    `json:"stop"`
 }
 
-// newWordSpeller reads the decoder from tokenizer.json's bytes and whether
+// newDecoder reads tokenizer.json's decoder section and whether
 // tokenizer_config.json cleans up spaces (its default is true).
-func newWordSpeller(tokenizerJSON []byte, cleanUpSpaces *bool) (*wordSpeller, error) {
-	var file struct {
-		Decoder *decoderConfig `json:"decoder"`
+func newDecoder(raw json.RawMessage, cleanUpSpaces *bool) (*Decoder, error) {
+	d := &Decoder{cleanup: cleanUpSpaces == nil || *cleanUpSpaces}
+	if isNull(raw) {
+		return d, nil
 	}
-	if err := json.Unmarshal(tokenizerJSON, &file); err != nil {
+	var c decoderConfig
+	if err := json.Unmarshal(raw, &c); err != nil {
 		return nil, fmt.Errorf("reading tokenizer.json's decoder: %w", err)
 	}
-	s := &wordSpeller{cleanup: cleanUpSpaces == nil || *cleanUpSpaces}
-	if file.Decoder != nil {
-		step, err := decoderStep(*file.Decoder)
-		if err != nil {
-			return nil, err
-		}
-		s.steps = []decodeStep{step}
+	step, err := decoderStep(c)
+	if err != nil {
+		return nil, err
 	}
-	return s, nil
+	d.step = step
+	return d, nil
 }
 
-// spell decodes tokens (special ones already left out).
-func (s *wordSpeller) spell(tokens []string) string {
+// Decoder is the tokenizer's decoder, or why tokenizer.json's decoder
+// section cannot be served (encoding does not need it, so New accepts it).
+func (t *Tokenizer) Decoder() (*Decoder, error) { return t.decoder, t.decoderErr }
+
+// Tokens decodes token strings (special ones already left out).
+func (d *Decoder) Tokens(tokens []string) string {
 	if len(tokens) == 0 {
 		return ""
 	}
 	var out string
-	if s.steps == nil {
+	if d.step == nil {
 		out = strings.Join(tokens, " ")
 	} else {
-		chain := append([]string(nil), tokens...)
-		for _, step := range s.steps {
-			chain = step(chain)
-		}
-		out = strings.Join(chain, "")
+		out = strings.Join(d.step(append([]string(nil), tokens...)), "")
 	}
-	if s.cleanup {
+	if d.cleanup {
 		out = cleanUpTokenization(out)
 	}
 	return out
@@ -251,33 +249,29 @@ func decodeUTF8(b []byte) string {
 // maximalSubpart is how many bytes of the ill-formed sequence at b's start
 // form the longest prefix of some well-formed sequence (at least 1).
 func maximalSubpart(b []byte) int {
-	need, lo, hi := 0, byte(0x80), byte(0xBF)
-	switch c := b[0]; {
-	case c >= 0xC2 && c <= 0xDF:
-		need = 1
-	case c == 0xE0:
-		need, lo = 2, 0xA0
-	case c == 0xED:
-		need, hi = 2, 0x9F
-	case c >= 0xE1 && c <= 0xEF:
-		need = 2
-	case c == 0xF0:
-		need, lo = 3, 0x90
-	case c == 0xF4:
-		need, hi = 3, 0x8F
-	case c >= 0xF1 && c <= 0xF3:
-		need = 3
-	default:
-		return 1
-	}
-	n := 1
-	for ; n <= need && n < len(b); n++ {
-		if b[n] < lo || b[n] > hi {
-			break
+	for _, l := range wellFormed {
+		if b[0] < l.first || b[0] > l.last {
+			continue
 		}
-		lo, hi = 0x80, 0xBF
+		n, lo, hi := 1, l.lo, l.hi
+		for ; n <= l.need && n < len(b) && b[n] >= lo && b[n] <= hi; n++ {
+			lo, hi = 0x80, 0xBF
+		}
+		return n
 	}
-	return n
+	return 1
+}
+
+// wellFormed is Unicode's table 3-7 of well-formed UTF-8 byte sequences:
+// for each range of lead bytes, the range of the byte after it and how many
+// bytes follow (those after the second are always 80..BF).
+var wellFormed = []struct {
+	first, last, lo, hi byte
+	need                int
+}{
+	{0xC2, 0xDF, 0x80, 0xBF, 1},
+	{0xE0, 0xE0, 0xA0, 0xBF, 2}, {0xE1, 0xEC, 0x80, 0xBF, 2}, {0xED, 0xED, 0x80, 0x9F, 2}, {0xEE, 0xEF, 0x80, 0xBF, 2},
+	{0xF0, 0xF0, 0x90, 0xBF, 3}, {0xF1, 0xF3, 0x80, 0xBF, 3}, {0xF4, 0xF4, 0x80, 0x8F, 3},
 }
 
 var cleanUpReplacer = strings.NewReplacer(" .", ".", " ?", "?", " !", "!", " ,", ",")
