@@ -115,8 +115,7 @@ func copyPadded(dst []float32, dshape []int64, src []float32, sshape []int64) {
 func row(outs []Tensor, n int) []Tensor {
 	res := make([]Tensor, len(outs))
 	for i, o := range outs {
-		per := int(int64(o.Len()) / o.Shape[0])
-		res[i] = Tensor{Shape: o.Shape[1:], Data: tensor.Slice(o.Data, n*per, (n+1)*per)}
+		res[i] = Tensor{Shape: o.Shape[1:], Data: tensor.SplitRows(o.Data, int(o.Shape[0]))[n]}
 	}
 	return res
 }

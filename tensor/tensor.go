@@ -186,28 +186,6 @@ func Make(d DType, n int) any {
 	return nil
 }
 
-// Slice is Data[lo:hi], capacity-limited so an append never spills into
-// what follows: the rows a batch output splits into share its array.
-func Slice(data any, lo, hi int) any {
-	switch d := data.(type) {
-	case []float32:
-		return d[lo:hi:hi]
-	case []float64:
-		return d[lo:hi:hi]
-	case []int64:
-		return d[lo:hi:hi]
-	case []int32:
-		return d[lo:hi:hi]
-	case []int8:
-		return d[lo:hi:hi]
-	case []uint8:
-		return d[lo:hi:hi]
-	case []bool:
-		return d[lo:hi:hi]
-	}
-	return nil
-}
-
 // AsFloat32 is t's data as float32: the slice itself when t is float32,
 // else a converted copy (bool as 0 or 1). Postprocessors read scores this
 // way whatever dtype the model's output has.
