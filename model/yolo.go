@@ -120,7 +120,7 @@ func xywh(cx, cy, w, h float64) [4]float64 {
 // IoU with a kept box of its class is over iou; at most maxDet are kept.
 // Ties in score keep the earlier candidate first.
 func nms(c []candidate, iou float64, maxDet int) []candidate {
-	slices.SortStableFunc(c, func(a, b candidate) int { return cmp.Compare(b.score, a.score) })
+	c = byScore(c)
 	if len(c) > maxNMS {
 		c = c[:maxNMS]
 	}
@@ -141,6 +141,24 @@ func nms(c []candidate, iou float64, maxDet int) []candidate {
 		}
 	}
 	return keep
+}
+
+// byScore is the candidates highest score first, ties in their order: a
+// stable sort, done as an unstable one of indices broken by index (the
+// candidates themselves are too big to move around in a merge sort).
+func byScore(c []candidate) []candidate {
+	idx := make([]int32, len(c))
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	slices.SortFunc(idx, func(a, b int32) int {
+		return cmp.Or(cmp.Compare(c[b].score, c[a].score), cmp.Compare(a, b))
+	})
+	out := make([]candidate, len(c))
+	for i, k := range idx {
+		out[i] = c[k]
+	}
+	return out
 }
 
 func boxIoU(a, b [4]float64) float64 {
@@ -164,7 +182,7 @@ func detections(f yoloFormat, out Tensor, labels []string, lim detectLimits, lb 
 		return nil, err
 	}
 	if f == yoloNMS {
-		slices.SortStableFunc(c, func(a, b candidate) int { return cmp.Compare(b.score, a.score) })
+		c = byScore(c)
 		c = c[:min(len(c), lim.maxDet)]
 	} else {
 		c = nms(c, lim.iou, lim.maxDet)
