@@ -70,6 +70,15 @@ func yoloCandidates(f yoloFormat, out Tensor, classes int, conf float64) ([]cand
 			}
 		}
 		at := func(r, n int) float64 { return float64(d[r*cols+n]) }
+		// Counted first: most of a small model's candidates may pass, and
+		// growing the slice by appends copies them over and over.
+		k := 0
+		for _, v := range best {
+			if float64(v) > conf {
+				k++
+			}
+		}
+		c = make([]candidate, 0, k)
 		for n := range cols {
 			if float64(best[n]) > conf {
 				c = append(c, candidate{box: xywh(at(0, n), at(1, n), at(2, n), at(3, n)), score: float64(best[n]), class: int(cls[n])})
