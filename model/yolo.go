@@ -3,6 +3,7 @@ package model
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"slices"
 
 	"github.com/batchinfer/batchinfer/tensor"
@@ -156,6 +157,14 @@ func nms(c []candidate, iou float64, maxDet int) []candidate {
 // stable sort, done as an unstable one of indices broken by index (the
 // candidates themselves are too big to move around in a merge sort).
 func byScore(c []candidate) []candidate {
+	out := make([]candidate, len(c))
+	if keys, ok := float32Keys(c); ok {
+		slices.Sort(keys)
+		for i, k := range keys {
+			out[i] = c[uint32(k)]
+		}
+		return out
+	}
 	idx := make([]int32, len(c))
 	for i := range idx {
 		idx[i] = int32(i)
@@ -163,11 +172,27 @@ func byScore(c []candidate) []candidate {
 	slices.SortFunc(idx, func(a, b int32) int {
 		return cmp.Or(cmp.Compare(c[b].score, c[a].score), cmp.Compare(a, b))
 	})
-	out := make([]candidate, len(c))
 	for i, k := range idx {
 		out[i] = c[k]
 	}
 	return out
+}
+
+// float32Keys packs each candidate's score and index into one integer that
+// orders as byScore does, when every score is a positive float32 (a
+// v8/v11 export's class scores are; a v5 score is a product): the bits of
+// a positive float order as its values, so their complement above the
+// index sorts highest first, ties by index, without a comparator.
+func float32Keys(c []candidate) ([]uint64, bool) {
+	keys := make([]uint64, len(c))
+	for i, d := range c {
+		f := float32(d.score)
+		if float64(f) != d.score || !(f > 0) || i > math.MaxUint32 {
+			return nil, false
+		}
+		keys[i] = uint64(^math.Float32bits(f))<<32 | uint64(i)
+	}
+	return keys, true
 }
 
 func boxIoU(a, b [4]float64) float64 {
