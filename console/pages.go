@@ -93,9 +93,17 @@ func (s *Server) openInput(ctx context.Context, input string) (*document.Documen
 // decodes it: a PDF page rendered, a TIFF page, a photo upright.
 func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 	n, err := strconv.Atoi(r.PathValue("n"))
-	rec, gerr := s.Results.Get(r.Context(), r.PathValue("id"))
-	if err != nil || n < 1 || gerr != nil || rec == nil {
-		http.NotFound(w, r)
+	if err != nil || n < 1 {
+		http.Error(w, "no page "+r.PathValue("n")+": pages are numbered from 1", http.StatusNotFound)
+		return
+	}
+	rec, err := s.Results.Get(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.fail(w, "read the job", err)
+		return
+	}
+	if rec == nil {
+		http.Error(w, "no job "+r.PathValue("id"), http.StatusNotFound)
 		return
 	}
 	doc, closeDoc, err := s.openInput(r.Context(), rec.Input)
@@ -105,7 +113,7 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 	}
 	defer closeDoc()
 	if n > doc.Pages() {
-		http.NotFound(w, r)
+		http.Error(w, fmt.Sprintf("no page %d: the input has %d", n, doc.Pages()), http.StatusNotFound)
 		return
 	}
 	p, err := doc.Page(r.Context(), n-1)
