@@ -32,25 +32,53 @@ func newLetterbox(w, h, W, H int) letterbox {
 
 // row is the image letterboxed into a [3, H, W] RGB row scaled to 0–1:
 // the padding written as its value, the scaled image normalised straight
-// into its place (no padded canvas in between).
+// into its place (no padded canvas in between). A JPEG's YCbCr is scaled
+// straight into the planes; other images go through resizeRGBA.
 func (l letterbox) row(img image.Image) Tensor {
 	out := make([]float32, 3*l.W*l.H)
-	const pad = float32(letterboxPad) / 255
-	for i := range out {
-		out[i] = pad
+	plane := l.W * l.H
+	for c := range 3 {
+		l.pad(out[c*plane : (c+1)*plane])
+	}
+	r, g, b := out[:plane], out[plane:2*plane], out[2*plane:]
+	o := l.top*l.W + l.left
+	if y, ok := img.(*image.YCbCr); ok {
+		if z, ok := newYCbCrBilinear(y, l.newW); ok {
+			z.scale(r, g, b, o, l.W, l.newH)
+			return Tensor{Shape: []int64{3, int64(l.H), int64(l.W)}, Data: out}
+		}
 	}
 	scaled := resizeRGBA(img, l.newW, l.newH)
-	plane := l.W * l.H
 	const s = 1.0 / 255
 	for y := range l.newH {
 		src := scaled.Pix[y*scaled.Stride : y*scaled.Stride+4*l.newW]
-		o := (l.top+y)*l.W + l.left
-		r, g, b := out[o:o+l.newW], out[plane+o:plane+o+l.newW], out[2*plane+o:2*plane+o+l.newW]
+		rr, gg, bb := r[o:o+l.newW], g[o:o+l.newW], b[o:o+l.newW]
 		for x := range l.newW {
-			r[x], g[x], b[x] = float32(src[4*x])*s, float32(src[4*x+1])*s, float32(src[4*x+2])*s
+			rr[x], gg[x], bb[x] = float32(src[4*x])*s, float32(src[4*x+1])*s, float32(src[4*x+2])*s
 		}
+		o += l.W
 	}
 	return Tensor{Shape: []int64{3, int64(l.H), int64(l.W)}, Data: out}
+}
+
+// pad writes the pad value into one plane outside the scaled image (the
+// image's own pixels are all written after).
+func (l letterbox) pad(p []float32) {
+	const v = float32(letterboxPad) / 255
+	fill := func(s []float32) {
+		for i := range s {
+			s[i] = v
+		}
+	}
+	fill(p[:l.top*l.W+l.left])
+	for y := l.top; y < l.top+l.newH; y++ {
+		end := y*l.W + l.left + l.newW
+		next := min((y+1)*l.W+l.left, len(p))
+		if y == l.top+l.newH-1 {
+			next = len(p)
+		}
+		fill(p[end:next])
+	}
 }
 
 // unmap is Ultralytics' scale_boxes: a box in input pixels back into the

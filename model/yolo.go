@@ -3,6 +3,7 @@ package model
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"slices"
 
 	"github.com/batchinfer/batchinfer/tensor"
@@ -70,6 +71,15 @@ func yoloCandidates(f yoloFormat, out Tensor, classes int, conf float64) ([]cand
 			}
 		}
 		at := func(r, n int) float64 { return float64(d[r*cols+n]) }
+		// Counted first: most of a small model's candidates may pass, and
+		// growing the slice by appends copies them over and over.
+		k := 0
+		for _, v := range best {
+			if float64(v) > conf {
+				k++
+			}
+		}
+		c = make([]candidate, 0, k)
 		for n := range cols {
 			if float64(best[n]) > conf {
 				c = append(c, candidate{box: xywh(at(0, n), at(1, n), at(2, n), at(3, n)), score: float64(best[n]), class: int(cls[n])})
@@ -120,7 +130,7 @@ func xywh(cx, cy, w, h float64) [4]float64 {
 // IoU with a kept box of its class is over iou; at most maxDet are kept.
 // Ties in score keep the earlier candidate first.
 func nms(c []candidate, iou float64, maxDet int) []candidate {
-	slices.SortStableFunc(c, func(a, b candidate) int { return cmp.Compare(b.score, a.score) })
+	c = byScore(c)
 	if len(c) > maxNMS {
 		c = c[:maxNMS]
 	}
@@ -141,6 +151,48 @@ func nms(c []candidate, iou float64, maxDet int) []candidate {
 		}
 	}
 	return keep
+}
+
+// byScore is the candidates highest score first, ties in their order: a
+// stable sort, done as an unstable one of indices broken by index (the
+// candidates themselves are too big to move around in a merge sort).
+func byScore(c []candidate) []candidate {
+	out := make([]candidate, len(c))
+	if keys, ok := float32Keys(c); ok {
+		slices.Sort(keys)
+		for i, k := range keys {
+			out[i] = c[uint32(k)]
+		}
+		return out
+	}
+	idx := make([]int32, len(c))
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	slices.SortFunc(idx, func(a, b int32) int {
+		return cmp.Or(cmp.Compare(c[b].score, c[a].score), cmp.Compare(a, b))
+	})
+	for i, k := range idx {
+		out[i] = c[k]
+	}
+	return out
+}
+
+// float32Keys packs each candidate's score and index into one integer that
+// orders as byScore does, when every score is a positive float32 (a
+// v8/v11 export's class scores are; a v5 score is a product): the bits of
+// a positive float order as its values, so their complement above the
+// index sorts highest first, ties by index, without a comparator.
+func float32Keys(c []candidate) ([]uint64, bool) {
+	keys := make([]uint64, len(c))
+	for i, d := range c {
+		f := float32(d.score)
+		if float64(f) != d.score || !(f > 0) || i > math.MaxUint32 {
+			return nil, false
+		}
+		keys[i] = uint64(^math.Float32bits(f))<<32 | uint64(i)
+	}
+	return keys, true
 }
 
 func boxIoU(a, b [4]float64) float64 {
@@ -164,7 +216,7 @@ func detections(f yoloFormat, out Tensor, labels []string, lim detectLimits, lb 
 		return nil, err
 	}
 	if f == yoloNMS {
-		slices.SortStableFunc(c, func(a, b candidate) int { return cmp.Compare(b.score, a.score) })
+		c = byScore(c)
 		c = c[:min(len(c), lim.maxDet)]
 	} else {
 		c = nms(c, lim.iou, lim.maxDet)

@@ -1,0 +1,101 @@
+package model
+
+import "image"
+
+// ycbcrBilinear scales a JPEG's YCbCr straight into the letterbox's float
+// planes as x/image/draw's ApproxBiLinear does (pixel centres at +0.5,
+// edges clamped, each tap's chroma the sample covering it, then truncated
+// to 8 bits), but interpolates Y, Cb and Cr and converts once per output
+// pixel rather than converting four taps: the conversion is linear, so
+// only a tap whose colour lies outside RGB (clamped there, not here) or
+// the truncation can move a value, by a level in a photo.
+type ycbcrBilinear struct {
+	src    *image.YCbCr
+	y0, y1 []int32 // each output column's two taps in a Y row
+	c0, c1 []int32 // and in a chroma row
+	fx     []float32
+	sw, sh int
+}
+
+func newYCbCrBilinear(src *image.YCbCr, dw int) (*ycbcrBilinear, bool) {
+	z := &ycbcrBilinear{src: src, sw: src.Rect.Dx(), sh: src.Rect.Dy()}
+	hdiv := 0
+	switch src.SubsampleRatio {
+	case image.YCbCrSubsampleRatio444, image.YCbCrSubsampleRatio440:
+		hdiv = 1
+	case image.YCbCrSubsampleRatio422, image.YCbCrSubsampleRatio420:
+		hdiv = 2
+	case image.YCbCrSubsampleRatio411, image.YCbCrSubsampleRatio410:
+		hdiv = 4
+	default:
+		return nil, false
+	}
+	z.y0, z.y1, z.c0, z.c1 = make([]int32, dw), make([]int32, dw), make([]int32, dw), make([]int32, dw)
+	z.fx = make([]float32, dw)
+	minX := src.Rect.Min.X
+	cx := func(x int) int32 { return int32((minX+x)/hdiv - minX/hdiv) }
+	xscale := float64(z.sw) / float64(dw)
+	for dx := range dw {
+		s0, s1, f := bilinearTaps(float64((float64(dx)+0.5)*xscale)-0.5, z.sw)
+		z.y0[dx], z.y1[dx], z.c0[dx], z.c1[dx], z.fx[dx] = int32(s0), int32(s1), cx(s0), cx(s1), float32(f)
+	}
+	return z, true
+}
+
+// bilinearTaps is ApproxBiLinear's pair of source indices around the
+// source coordinate s and the weight of the second.
+func bilinearTaps(s float64, n int) (int, int, float64) {
+	s0 := int(s)
+	frac := s - float64(s0)
+	switch {
+	case s < 0:
+		return 0, 0, 0
+	case s0+1 > n-1:
+		return n - 1, n - 1, 1
+	}
+	return s0, s0 + 1, frac
+}
+
+// image/color's YCbCr→RGB at 16 bits, taken to 8: R = Y·65793/65536 +
+// 91881/65536·(Cr−128), and so on.
+const (
+	ycY  = 65793.0 / 65536
+	ycRV = 91881.0 / 65536
+	ycGU = 22554.0 / 65536
+	ycGV = 46802.0 / 65536
+	ycBU = 116130.0 / 65536
+)
+
+// scale writes the source scaled to dw×dh into three planes of stride W
+// from offset o, each value the 8-bit result over 255.
+func (z *ycbcrBilinear) scale(r, g, b []float32, o, W, dh int) {
+	s := z.src
+	yscale := float64(z.sh) / float64(dh)
+	dw := len(z.fx)
+	for dy := range dh {
+		sy0, sy1, f := bilinearTaps(float64((float64(dy)+0.5)*yscale)-0.5, z.sh)
+		fy := float32(f)
+		Y0, Y1 := s.Y[s.YOffset(s.Rect.Min.X, s.Rect.Min.Y+sy0):], s.Y[s.YOffset(s.Rect.Min.X, s.Rect.Min.Y+sy1):]
+		c0, c1 := s.COffset(s.Rect.Min.X, s.Rect.Min.Y+sy0), s.COffset(s.Rect.Min.X, s.Rect.Min.Y+sy1)
+		B0, B1, R0, R1 := s.Cb[c0:], s.Cb[c1:], s.Cr[c0:], s.Cr[c1:]
+		rr, gg, bb := r[o:o+dw], g[o:o+dw], b[o:o+dw]
+		for dx := range dw {
+			a, c, p, q, fx := z.y0[dx], z.y1[dx], z.c0[dx], z.c1[dx], z.fx[dx]
+			w00, w10, w01, w11 := (1-fy)*(1-fx), (1-fy)*fx, fy*(1-fx), fy*fx
+			yv := w00*float32(Y0[a]) + w10*float32(Y0[c]) + w01*float32(Y1[a]) + w11*float32(Y1[c])
+			u := w00*float32(B0[p]) + w10*float32(B0[q]) + w01*float32(B1[p]) + w11*float32(B1[q]) - 128
+			v := w00*float32(R0[p]) + w10*float32(R0[q]) + w01*float32(R1[p]) + w11*float32(R1[q]) - 128
+			yv *= ycY
+			rr[dx] = level(yv + ycRV*v)
+			gg[dx] = level(yv - ycGU*u - ycGV*v)
+			bb[dx] = level(yv + ycBU*u)
+		}
+		o += W
+	}
+}
+
+// level is an 8-bit value, clamped and truncated as ApproxBiLinear's
+// output is, over 255.
+func level(v float32) float32 {
+	return float32(int32(max(0, min(v, 255)))) * (1.0 / 255)
+}
