@@ -71,26 +71,43 @@ func newTensorScan(b []byte, i int) *tensorScan {
 
 // tensors reads a non-empty array of tensors with distinct names.
 func (p *tensorScan) tensors() ([]Tensor, bool) {
-	if !p.Lit('[') {
-		return nil, false
-	}
 	var ts []Tensor
-	for {
+	ok := p.array(func() bool {
 		t, ok := p.tensor()
 		if !ok {
-			return nil, false
+			return false
 		}
 		for _, o := range ts {
 			if o.Name == t.Name {
-				return nil, false
+				return false
 			}
 		}
 		ts = append(ts, t)
+		return true
+	})
+	return ts, ok && len(ts) > 0
+}
+
+// array reads a JSON array, each element by each (after any white space
+// before it), and reports whether it was well formed and each took its
+// element.
+func (p *tensorScan) array(each func() bool) bool {
+	if !p.Lit('[') {
+		return false
+	}
+	if p.Lit(']') {
+		return true
+	}
+	for {
+		p.Space()
+		if !each() {
+			return false
+		}
 		if p.Lit(']') {
-			return ts, true
+			return true
 		}
 		if !p.Lit(',') {
-			return nil, false
+			return false
 		}
 	}
 }
@@ -270,56 +287,28 @@ func fastValues[T any](raw []byte, n int64, parse func([]byte) (T, bool)) (any, 
 // encoding/json would refuse; anything else (nested arrays, strings,
 // null) reports false.
 func (p *tensorScan) skipFlatArray() bool {
-	if !p.Lit('[') {
-		return false
-	}
-	if p.Lit(']') {
-		return true
-	}
-	for {
-		p.Space()
-		if !p.Number() && !p.Word("true") && !p.Word("false") {
-			return false
-		}
-		if p.Lit(']') {
-			return true
-		}
-		if !p.Lit(',') {
-			return false
-		}
-	}
+	return p.array(func() bool { return p.Number() || p.Word("true") || p.Word("false") })
 }
 
 // shape reads an array of whole numbers without sign, leading zeros,
 // fraction or exponent.
 func (p *tensorScan) shape() ([]int64, bool) {
-	if !p.Lit('[') {
-		return nil, false
-	}
 	shape := make([]int64, 0, 4)
-	if p.Lit(']') {
-		return shape, true
-	}
-	for {
-		p.Space()
+	ok := p.array(func() bool {
 		start := p.I
 		p.Digits()
 		digits := p.B[start:p.I]
 		if len(digits) == 0 || (len(digits) > 1 && digits[0] == '0') {
-			return nil, false
+			return false
 		}
 		d, err := strconv.ParseInt(string(digits), 10, 64)
-		if err != nil {
-			return nil, false
-		}
 		shape = append(shape, d)
-		if p.Lit(']') {
-			return shape, true
-		}
-		if !p.Lit(',') {
-			return nil, false
-		}
+		return err == nil
+	})
+	if !ok {
+		return nil, false
 	}
+	return shape, true
 }
 
 // str reads a string of printable ASCII without escapes (the text
