@@ -94,10 +94,6 @@ func newFixture(t *testing.T) *fixture {
 	f := &fixture{t: t, ctx: ctx, spec: spec, prov: prov,
 		s3: store.NewS3Client(cfg), sqs: sqs.NewFromConfig(cfg), ddb: dynamodb.NewFromConfig(cfg), logBuf: &strings.Builder{}, metricsBuf: &testenv.Buffer{}}
 	f.table = &store.Results{Client: f.ddb, Table: spec.Table, TTL: time.Hour}
-	eng, err := engine.New(models)
-	if err != nil {
-		t.Fatal(err)
-	}
 	conf := Config{
 		ResultsTable: spec.Table, ResultsBucket: spec.ResultsBucket, ResultsPrefix: "results/",
 		DLQURL: prov.DLQURL, QueueURL: prov.QueueURL, InputBuckets: []string{spec.InputBucket},
@@ -105,7 +101,7 @@ func newFixture(t *testing.T) *fixture {
 		DeadlineMargin: 500 * time.Millisecond, RetryBase: time.Second, RetryMax: 10 * time.Second,
 	}
 	f.w = &Worker{
-		Engine: eng, Config: conf,
+		Config:      conf,
 		Results:     f.table,
 		Inputs:      &store.Inputs{Client: f.s3, MaxBytes: conf.MaxInputBytes},
 		Outputs:     &store.Outputs{Client: f.s3, Bucket: spec.ResultsBucket, Prefix: conf.ResultsPrefix},
@@ -116,7 +112,18 @@ func newFixture(t *testing.T) *fixture {
 		// Retries come back after their backoff (RetryBase 1 s), as deployed.
 		Redeliveries: &store.SourceQueues{Client: f.sqs, QueueURL: prov.QueueURL},
 	}
+	f.serve(models...)
 	return f
+}
+
+// serve makes the worker serve ms, the first the default model.
+func (f *fixture) serve(ms ...*model.Model) {
+	f.t.Helper()
+	eng, err := engine.New(ms)
+	if err != nil {
+		f.t.Fatalf("serve: %v", err)
+	}
+	f.w.Engine = eng
 }
 
 type testWriter struct{ t *testing.T }

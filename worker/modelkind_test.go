@@ -70,11 +70,7 @@ func TestJobWithoutModelGoesToTheModelOfItsInputKind(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			f := newFixture(t)
-			eng, err := engine.New(c.served)
-			if err != nil {
-				t.Fatal(err)
-			}
-			f.w.Engine = eng
+			f.serve(c.served...)
 			msg, id := f.kindMessage(c)
 			f.invoke(f.ctx, []events.SQSMessage{msg}...)
 			item := f.item(id)

@@ -13,10 +13,8 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/batchinfer/batchinfer/engine"
 	"github.com/batchinfer/batchinfer/internal/textimg"
 	"github.com/batchinfer/batchinfer/jobs"
-	"github.com/batchinfer/batchinfer/model"
 	"github.com/batchinfer/batchinfer/store"
 )
 
@@ -57,8 +55,7 @@ func TestMixedBatchSucceedsAndFailsPerItem(t *testing.T) {
 		message("bad-features", inlineJob("bad-features", "iris-rf", features(1, 2, 3)), 1),
 	)
 	// The OCR notifications name no model: route them with a default of ppocr-rec.
-	eng, _ := engine.New([]*model.Model{models[1], models[0], models[2]})
-	f.w.Engine = eng
+	f.serve(models[1], models[0], models[2])
 
 	if retry := f.invoke(f.ctx, msgs...); len(retry) != 0 {
 		t.Fatalf("batchItemFailures = %v, want none (every failure here is permanent)", retry)
@@ -321,8 +318,7 @@ func TestOneStuckInputDoesNotHoldBackItsNeighbours(t *testing.T) {
 
 func TestDirectS3InvokeProcessesTheObjects(t *testing.T) {
 	f := newFixture(t)
-	eng, _ := engine.New([]*model.Model{models[1], models[0]})
-	f.w.Engine = eng
+	f.serve(models[1], models[0])
 	f.put(f.spec.InputBucket, "direct/hello world.png", textimg.PNG("hello world", textimg.Options{}))
 	payload := []byte(s3Notification(f.spec.InputBucket, "direct/hello world.png", "e1"))
 	out, err := f.w.Handle(f.ctx, payload)

@@ -9,7 +9,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
-	"github.com/batchinfer/batchinfer/engine"
 	feat "github.com/batchinfer/batchinfer/features"
 	"github.com/batchinfer/batchinfer/internal/testenv/modelenv"
 	"github.com/batchinfer/batchinfer/jobs"
@@ -26,11 +25,7 @@ var irisFeat = modelenv.Shared("iris-feat")
 // (row 101).
 func featureFixture(t *testing.T, n int) (*fixture, *store.RequestCounter) {
 	f := newFixture(t)
-	eng, err := engine.New(append(slices.Clone(models), irisFeat(t)...))
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.w.Engine = eng
+	f.serve(append(slices.Clone(models), irisFeat(t)...)...)
 	f.w.Config.Routes = Routes{{Prefix: "flowers/", Model: "iris-feat"}}
 	cfg := emu.Config(f.ctx)
 	counter := store.CountRequests(&cfg)

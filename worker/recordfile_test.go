@@ -5,7 +5,6 @@ import (
 	"compress/gzip"
 	"context"
 	"fmt"
-	"io"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -232,7 +231,6 @@ func TestRecordFileUnreadableFailsTheJob(t *testing.T) {
 			t.Errorf("%s: dead letter %v, want %s", id, dl[id].MessageAttributes, code)
 		}
 	}
-	_ = io.EOF
 }
 
 // TestRecordFileOfLessThanAPartPerInvocationMovesOn runs a file whose

@@ -3,7 +3,6 @@ package worker
 import (
 	"testing"
 
-	"github.com/batchinfer/batchinfer/engine"
 	"github.com/batchinfer/batchinfer/store"
 )
 
@@ -17,11 +16,7 @@ import (
 func TestRedeliveryIsADuplicateAndRedriveReruns(t *testing.T) {
 	f := newFixture(t)
 	served := f.w.Engine
-	onlyRec, err := engine.New(models[1:]) // iris-rf is not served for now
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.w.Engine = onlyRec
+	f.serve(models[1:]...) // iris-rf is not served for now
 	batch := func(receives int) {
 		f.t.Helper()
 		if retry := f.invoke(f.ctx,
