@@ -62,9 +62,7 @@ func TestESMStopFinishesTheBatchInFlight(t *testing.T) {
 	if took < 500*time.Millisecond || took > 8*time.Second {
 		t.Errorf("stop took %s; want the batch's 1.5 s of work, not the grace", took)
 	}
-	if n := q.remaining(t); n != 0 {
-		t.Fatalf("%d messages left after a batch finished within the grace period", n)
-	}
+	q.wantEmpty(t, "after a batch finished within the grace period")
 }
 
 // TestESMStopHandsBackWhatItHolds: stopped while the function is stuck on
@@ -104,14 +102,9 @@ func TestESMStopHandsBackWhatItHolds(t *testing.T) {
 	}
 	r2 := startRIE(t, 0)
 	stop2 := runESM(t, q.esm(r2, 10, 300*time.Millisecond))
-	deadline := time.Now().Add(20 * time.Second)
-	for q.remaining(t) > 0 && time.Now().Before(deadline) {
-		time.Sleep(100 * time.Millisecond)
-	}
+	q.drain(t, 20*time.Second)
 	stop2()
-	if n := q.remaining(t); n != 0 {
-		t.Fatalf("%d messages left after the restart", n)
-	}
+	q.wantEmpty(t, "after the restart")
 	events, _ := os.ReadFile(log)
 	if n := strings.Count(string(events), "\n"); n != 1 {
 		t.Errorf("the stuck function saw %d invocations, want 1", n)

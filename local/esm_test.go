@@ -75,6 +75,26 @@ func (q queue) remaining(t *testing.T) int {
 	return a + b
 }
 
+// drain waits until no message is left on the queue, or within passes,
+// and says how long it waited.
+func (q queue) drain(t *testing.T, within time.Duration) time.Duration {
+	t.Helper()
+	start := time.Now()
+	for q.remaining(t) > 0 && time.Since(start) < within {
+		time.Sleep(50 * time.Millisecond)
+	}
+	return time.Since(start)
+}
+
+// wantEmpty fails the test if messages are left on the queue; after says
+// at which point of the test.
+func (q queue) wantEmpty(t *testing.T, after string) {
+	t.Helper()
+	if n := q.remaining(t); n != 0 {
+		t.Fatalf("%d messages left %s", n, after)
+	}
+}
+
 // receiveAll receives until n messages came back or the deadline passes.
 func (q queue) receiveAll(t *testing.T, n int, within time.Duration) []types.Message {
 	t.Helper()
@@ -379,17 +399,12 @@ func TestESMRun(t *testing.T) {
 		bodies[i] = fmt.Sprintf("ok-%d", i)
 	}
 	q.send(t, bodies...)
-	deadline := time.Now().Add(20 * time.Second)
-	for q.remaining(t) > 0 && time.Now().Before(deadline) {
-		time.Sleep(100 * time.Millisecond)
-	}
+	q.drain(t, 20*time.Second)
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatalf("Run: %v", err)
 	}
-	if n := q.remaining(t); n != 0 {
-		t.Fatalf("%d messages left", n)
-	}
+	q.wantEmpty(t, "after Run stopped")
 }
 
 // TestESMHandlerKilledMidBatch plays the crash end-to-end test: the
@@ -443,9 +458,7 @@ func TestESMHandlerKilledMidBatch(t *testing.T) {
 	if again := r.HandlerPIDs(); len(again) != 1 || again[0] == pids[0] {
 		t.Fatalf("HandlerPIDs after redelivery = %v, want a new process (killed %d)", again, pids[0])
 	}
-	if n := q.remaining(t); n != 0 {
-		t.Fatalf("%d messages left", n)
-	}
+	q.wantEmpty(t, "after the redelivery")
 }
 
 // TestESMDeleteCounts: deleteMessages reports how many SQS confirmed.
@@ -462,9 +475,7 @@ func TestESMDeleteCounts(t *testing.T) {
 	if n, err := e.deleteMessages(ctx, msgs); n != 3 || err != nil {
 		t.Errorf("delete: %d, %v; want 3", n, err)
 	}
-	if n := q.remaining(t); n != 0 {
-		t.Errorf("%d left", n)
-	}
+	q.wantEmpty(t, "after the delete")
 }
 
 // TestESMKeepsOneBatchInFlightPerInstance: four instances, each under its
@@ -499,12 +510,8 @@ func TestESMKeepsOneBatchInFlightPerInstance(t *testing.T) {
 	q.send(t, bodies...)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	start := time.Now()
 	go func() { done <- e.Run(ctx) }()
-	for q.remaining(t) > 0 && time.Since(start) < 30*time.Second {
-		time.Sleep(50 * time.Millisecond)
-	}
-	took := time.Since(start)
+	took := q.drain(t, 30*time.Second)
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatalf("Run: %v", err)
