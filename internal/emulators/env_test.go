@@ -14,9 +14,10 @@ import (
 )
 
 // TestStartServesAllThree drives each emulator through a real SDK client
-// built from Env.Config, checks they listen on loopback only, then that
-// Stop really ends the processes. One launch serves all three checks:
-// starting node twice is most of this package's time.
+// built from Env.Config, checks dynalite outlives requests cut off
+// halfway and that they listen on loopback only, then that Stop really
+// ends the processes. One launch serves all the checks: starting node
+// twice is most of this package's time.
 func TestStartServesAllThree(t *testing.T) {
 	t.Parallel()
 	e := Start(t)
@@ -46,6 +47,7 @@ func TestStartServesAllThree(t *testing.T) {
 		t.Fatalf("dynamodb ListTables: %v", err)
 	}
 
+	checkSurvivesRequestCutOff(t, e)
 	if err := e.Alive(); err != nil {
 		t.Fatal(err)
 	}
