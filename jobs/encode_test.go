@@ -7,24 +7,41 @@ import (
 	"testing"
 )
 
-func TestInlineJobBodyRoundTrips(t *testing.T) {
+// TestInlineJobBody: a job the submit side builds either encodes to a
+// body the worker decodes back to the same job, or is refused with its
+// code before it is sent.
+func TestInlineJobBody(t *testing.T) {
 	tests := []struct {
-		name string
-		job  InlineJob
-		want Job
+		name   string
+		job    InlineJob
+		want   Job    // what the body decodes to, when code is empty
+		code   Code   // else the code Body refuses the job with,
+		substr string // and words of its message
 	}{
-		{"features", InlineJob{JobID: "iris-1", Model: "iris-rf", Features: json.RawMessage(`[5.1, 3.5, 1.4, 0.2]`)},
-			Job{ID: "iris-1", Model: "iris-rf", Input: Input{Features: json.RawMessage(`{"features":[5.1,3.5,1.4,0.2]}`)}}},
-		{"named features and metadata", InlineJob{Features: json.RawMessage(`{"a":1}`), Metadata: json.RawMessage(`{"customer":"acme"}`)},
-			Job{ID: "msg-1", Input: Input{Features: json.RawMessage(`{"features":{"a":1}}`)}, Metadata: map[string]any{"customer": "acme"}}},
-		{"s3 key as-is", InlineJob{S3: "s3://inbox/a b+c%20.png"},
-			Job{ID: "msg-1", Input: Input{S3: &S3Object{Bucket: "inbox", Key: "a b+c%20.png"}}}},
-		{"data", InlineJob{JobID: "d", Data: []byte{0, 1, 2, 0xff}},
-			Job{ID: "d", Input: Input{Data: []byte{0, 1, 2, 0xff}}}},
+		{name: "features", job: InlineJob{JobID: "iris-1", Model: "iris-rf", Features: json.RawMessage(`[5.1, 3.5, 1.4, 0.2]`)},
+			want: Job{ID: "iris-1", Model: "iris-rf", Input: Input{Features: json.RawMessage(`{"features":[5.1,3.5,1.4,0.2]}`)}}},
+		{name: "named features and metadata", job: InlineJob{Features: json.RawMessage(`{"a":1}`), Metadata: json.RawMessage(`{"customer":"acme"}`)},
+			want: Job{ID: "msg-1", Input: Input{Features: json.RawMessage(`{"features":{"a":1}}`)}, Metadata: map[string]any{"customer": "acme"}}},
+		{name: "s3 key as-is", job: InlineJob{S3: "s3://inbox/a b+c%20.png"},
+			want: Job{ID: "msg-1", Input: Input{S3: &S3Object{Bucket: "inbox", Key: "a b+c%20.png"}}}},
+		{name: "data", job: InlineJob{JobID: "d", Data: []byte{0, 1, 2, 0xff}},
+			want: Job{ID: "d", Input: Input{Data: []byte{0, 1, 2, 0xff}}}},
+		{name: "no input", job: InlineJob{JobID: "a"}, code: CodeMalformedJob, substr: "exactly one"},
+		{name: "two inputs", job: InlineJob{S3: "s3://inbox/k", Data: []byte("x")}, code: CodeMalformedJob, substr: "has 2"},
+		{name: "features not JSON", job: InlineJob{Features: json.RawMessage(`[1,`)}, code: CodeMalformedJob, substr: "encode"},
+		{name: "features scalar", job: InlineJob{Features: json.RawMessage(`5`)}, code: CodeInvalidFeatures, substr: "array"},
+		{name: "empty data", job: InlineJob{Data: []byte{}}, code: CodeEmptyInput, substr: "empty"},
+		{name: "reserved job id", job: InlineJob{JobID: "s3-x", S3: "s3://inbox/k"}, code: CodeMalformedJob, substr: "reserved"},
+		{name: "bad uri", job: InlineJob{S3: "https://inbox/k"}, code: CodeMalformedJob, substr: "s3://"},
+		{name: "metadata array", job: InlineJob{S3: "s3://inbox/k", Metadata: json.RawMessage(`[1]`)}, code: CodeMalformedJob, substr: "metadata"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			body, err := tt.job.Body()
+			if tt.code != "" {
+				mustErr(t, err, tt.code, tt.substr)
+				return
+			}
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -33,30 +50,6 @@ func TestInlineJobBodyRoundTrips(t *testing.T) {
 			if !equalJSON(t, got, tt.want) {
 				t.Errorf("body %s decoded to %+v, want %+v", body, got, tt.want)
 			}
-		})
-	}
-}
-
-func TestInlineJobBodyRefuses(t *testing.T) {
-	tests := []struct {
-		name   string
-		job    InlineJob
-		code   Code
-		substr string
-	}{
-		{"no input", InlineJob{JobID: "a"}, CodeMalformedJob, "exactly one"},
-		{"two inputs", InlineJob{S3: "s3://inbox/k", Data: []byte("x")}, CodeMalformedJob, "has 2"},
-		{"features not JSON", InlineJob{Features: json.RawMessage(`[1,`)}, CodeMalformedJob, "encode"},
-		{"features scalar", InlineJob{Features: json.RawMessage(`5`)}, CodeInvalidFeatures, "array"},
-		{"empty data", InlineJob{Data: []byte{}}, CodeEmptyInput, "empty"},
-		{"reserved job id", InlineJob{JobID: "s3-x", S3: "s3://inbox/k"}, CodeMalformedJob, "reserved"},
-		{"bad uri", InlineJob{S3: "https://inbox/k"}, CodeMalformedJob, "s3://"},
-		{"metadata array", InlineJob{S3: "s3://inbox/k", Metadata: json.RawMessage(`[1]`)}, CodeMalformedJob, "metadata"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			_, err := tt.job.Body()
-			mustErr(t, err, tt.code, tt.substr)
 		})
 	}
 }
