@@ -14,13 +14,12 @@ import (
 // On a terminal the DLQ is a table (job, the error's code once, receives,
 // age) and a count by code.
 func TestDeadLetterTable(t *testing.T) {
-	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
 	msg := func(job, code, text string, ago time.Duration) sqstypes.Message {
 		str := func(v string) sqstypes.MessageAttributeValue {
 			return sqstypes.MessageAttributeValue{DataType: aws.String("String"), StringValue: aws.String(v)}
 		}
 		return sqstypes.Message{MessageId: aws.String("m-" + job),
-			Attributes:        map[string]string{"SentTimestamp": strconv.FormatInt(now.Add(-ago).UnixMilli(), 10), "ApproximateReceiveCount": "1"},
+			Attributes:        map[string]string{"SentTimestamp": strconv.FormatInt(testNow.Add(-ago).UnixMilli(), 10), "ApproximateReceiveCount": "1"},
 			MessageAttributes: map[string]sqstypes.MessageAttributeValue{"job_id": str(job), "error_code": str(code), "error_message": str(text)}}
 	}
 	var b bytes.Buffer
@@ -28,7 +27,7 @@ func TestDeadLetterTable(t *testing.T) {
 		msg("a", "unknown_model", `unknown_model: model "x" is not served`, 2*time.Minute),
 		msg("b", "input_missing", "no such key", 3*time.Hour),
 		msg("c", "unknown_model", `model "y" is not served`, time.Minute),
-	}, now)
+	}, testNow)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,16 +10,18 @@ import (
 	"github.com/batchinfer/batchinfer/store"
 )
 
+// testNow is the fixed clock of the tests that print ages and times.
+var testNow = time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+
 func TestResultsTable(t *testing.T) {
-	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
 	recs := []*store.Record{
-		{JobID: "ok", Input: "inline", Status: "SUCCEEDED", Model: "iris-rf", ModelVersion: "1", Output: map[string]any{"label": "setosa", "score": 0.97}, UpdatedAt: now.Add(-90 * time.Second).Format(time.RFC3339)},
-		{JobID: "bad", Input: "s3://inbox/a.json", Status: "FAILED", Model: "iris-rf", Error: &store.ErrorInfo{Code: "wrong_feature_count", Message: "wrong_feature_count: want 4"}, UpdatedAt: now.Add(-3 * time.Hour).Format(time.RFC3339)},
-		{JobID: "big", Input: "s3://inbox/scans/page.png", Status: "SUCCEEDED", OutputURI: "s3://r/big.json", UpdatedAt: now.Add(-72 * time.Hour).Format(time.RFC3339)},
+		{JobID: "ok", Input: "inline", Status: "SUCCEEDED", Model: "iris-rf", ModelVersion: "1", Output: map[string]any{"label": "setosa", "score": 0.97}, UpdatedAt: testNow.Add(-90 * time.Second).Format(time.RFC3339)},
+		{JobID: "bad", Input: "s3://inbox/a.json", Status: "FAILED", Model: "iris-rf", Error: &store.ErrorInfo{Code: "wrong_feature_count", Message: "wrong_feature_count: want 4"}, UpdatedAt: testNow.Add(-3 * time.Hour).Format(time.RFC3339)},
+		{JobID: "big", Input: "s3://inbox/scans/page.png", Status: "SUCCEEDED", OutputURI: "s3://r/big.json", UpdatedAt: testNow.Add(-72 * time.Hour).Format(time.RFC3339)},
 		nil,
 	}
 	var b bytes.Buffer
-	if err := printTable(&b, recs, []string{"ok", "bad", "big", "gone"}, now); err != nil {
+	if err := printTable(&b, recs, []string{"ok", "bad", "big", "gone"}, testNow); err != nil {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSpace(b.String()), "\n")

@@ -25,7 +25,7 @@ func statsLog(t *testing.T) ([]byte, map[string]float64) {
 	logger := slog.New(slog.NewJSONHandler(&log, nil))
 	want := map[string]float64{}
 	opts := metrics.Options{Function: "infer", MemoryMB: 1024, Arch: metrics.ArchARM64,
-		Now: func() time.Time { return time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC) }}
+		Now: func() time.Time { return testNow }}
 	for i := range 5 {
 		logger.Info("invocation", "n", i)
 		inv := metrics.NewInvocation(opts)
