@@ -1,9 +1,6 @@
 package e2e
 
 import (
-	"image"
-	"image/color"
-	"image/draw"
 	"testing"
 	"time"
 
@@ -19,9 +16,7 @@ import (
 func TestPagesDroppedIntoTheInbox(t *testing.T) {
 	s := newSystem(t, sysOptions{Models: []string{"ppocr-rec", "iris-rf", "ppocr-page"}, Env: []string{"BATCHINFER_ROUTES=pages/=ppocr-page"}})
 	pages := textimg.Pages(6, 23)
-	blank := image.NewGray(image.Rect(0, 0, 600, 400))
-	draw.Draw(blank, blank.Bounds(), image.NewUniform(color.White), image.Point{}, draw.Src)
-	pages = append(pages, textimg.Page{Name: "blank.png", Data: textimg.EncodePNG(blank), W: 600, H: 400})
+	pages = append(pages, textimg.Page{Name: "blank.png", Data: textimg.EncodePNG(textimg.Blank(600, 400)), W: 600, H: 400})
 
 	var ids, bodies []string
 	for _, p := range pages {

@@ -2,9 +2,6 @@ package engine
 
 import (
 	"context"
-	"image"
-	"image/color"
-	"image/draw"
 	"testing"
 
 	"github.com/batchinfer/batchinfer/internal/testenv"
@@ -19,9 +16,7 @@ var ppocrPage = testenv.Shared("load ppocr-page", func() (*model.Model, error) {
 })
 
 func blankPage(t *testing.T) []byte {
-	img := image.NewGray(image.Rect(0, 0, 500, 300))
-	draw.Draw(img, img.Bounds(), image.NewUniform(color.White), image.Point{}, draw.Src)
-	return encodePNG(t, img)
+	return encodePNG(t, textimg.Blank(500, 300))
 }
 
 func TestPipelineReadsPagesBatchedAcrossPages(t *testing.T) {

@@ -3,9 +3,10 @@ package model
 import (
 	"image"
 	"image/color"
-	"image/draw"
 	"math"
 	"testing"
+
+	"github.com/batchinfer/batchinfer/internal/textimg"
 )
 
 // darkShare is the share of dark pixels in img.
@@ -20,8 +21,7 @@ func darkShare(img *image.RGBA) float64 {
 }
 
 func TestCropLine(t *testing.T) {
-	page := image.NewGray(image.Rect(0, 0, 400, 300))
-	draw.Draw(page, page.Bounds(), image.NewUniform(color.White), image.Point{}, draw.Src)
+	page := textimg.Blank(400, 300)
 	s, c := math.Sincos(10 * math.Pi / 180)
 	ink := rotRect{C: point{200, 150}, U: point{c, s}, W: 200, H: 40}
 	q := ink.corners()

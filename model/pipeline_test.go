@@ -4,9 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"image"
-	"image/color"
-	"image/draw"
 	"image/png"
 	"slices"
 	"testing"
@@ -52,8 +49,7 @@ func readPages(t testing.TB, m *Model, pages [][]byte) []map[string]any {
 
 func TestPipelinePages(t *testing.T) {
 	m := load(t, "ppocr-page")
-	blank := image.NewGray(image.Rect(0, 0, 400, 300))
-	draw.Draw(blank, blank.Bounds(), image.NewUniform(color.White), image.Point{}, draw.Src)
+	blank := textimg.Blank(400, 300)
 	// Under -short (qemu) 3 pages, still one of each kind Pages makes: plain,
 	// two-column and skewed, JPEG.
 	pages := textimg.Pages(sampleSize(6, 3), 7)

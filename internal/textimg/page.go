@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"image"
 	"image/color"
-	"image/draw"
 	"image/jpeg"
 	"math"
 	"math/rand/v2"
@@ -87,8 +86,7 @@ func RenderPage(name string, lines []string, opts PageOptions) Page {
 		o.Width = max(o.Width, w)
 	}
 	h := 2*o.Margin + rows*step
-	img := image.NewGray(image.Rect(0, 0, o.Width, h))
-	draw.Draw(img, img.Bounds(), image.NewUniform(color.White), image.Point{}, draw.Src)
+	img := Blank(o.Width, h)
 	page := Page{Name: name, W: o.Width, H: h}
 	baseline := o.Margin + int(o.Size)
 	for i, text := range lines {
@@ -140,8 +138,7 @@ func cycled(b []bool, i int) bool { return len(b) > 0 && b[i%len(b)] }
 // the line boxes to the bounding boxes of their rotated corners.
 func skew(img *image.Gray, deg float64, lines []PageLine) *image.Gray {
 	b := img.Bounds()
-	dst := image.NewGray(b)
-	draw.Draw(dst, b, image.NewUniform(color.White), image.Point{}, draw.Src)
+	dst := Blank(b.Dx(), b.Dy())
 	s, c := math.Sincos(deg * math.Pi / 180)
 	cx, cy := float64(b.Dx())/2, float64(b.Dy())/2
 	// src → dst: rotate about the centre.

@@ -78,6 +78,14 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
+// Blank is a white page of w×h pixels, to draw on or to send as a page
+// with nothing to read.
+func Blank(w, h int) *image.Gray {
+	img := image.NewGray(image.Rect(0, 0, w, h))
+	draw.Draw(img, img.Bounds(), image.NewUniform(color.White), image.Point{}, draw.Src)
+	return img
+}
+
 // Render draws text in black on white, vertically centred. It panics only on
 // an unknown Font, a programming error.
 func Render(text string, opts Options) image.Image {
@@ -91,8 +99,7 @@ func Render(text string, opts Options) image.Image {
 		h = ascent + descent + 2*o.Padding
 	}
 	w := font.MeasureString(face, text).Ceil() + 2*o.Padding
-	img := image.NewGray(image.Rect(0, 0, max(w, 1), h))
-	draw.Draw(img, img.Bounds(), image.NewUniform(color.White), image.Point{}, draw.Src)
+	img := Blank(max(w, 1), h)
 	baseline := (h-(ascent+descent))/2 + ascent
 	d := &font.Drawer{Dst: img, Src: image.NewUniform(color.Black), Face: face,
 		Dot: fixed.P(o.Padding, baseline)}
