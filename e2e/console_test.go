@@ -21,9 +21,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/batchinfer/batchinfer/internal/docmake"
 	"github.com/batchinfer/batchinfer/internal/testenv"
@@ -43,18 +41,18 @@ func TestConsoleInABrowser(t *testing.T) {
 		t.Fatalf("chromium is missing (`go tool task setup` installs it): %v", err)
 	}
 	start := time.Now()
-	opts, log := consoleSystem(t)
+	run := consoleSystem(t)
 	t.Logf("%.1fs: the local system is up", time.Since(start).Seconds())
-	sendJobs(t, opts, `{"job_id": "console-text", "input": {"text": "What a lovely day"}}`,
+	run.sendJobs(t, `{"job_id": "console-text", "input": {"text": "What a lovely day"}}`,
 		`{"job_id": "console-iris", "input": {"features": [5.1, 3.5, 1.4, 0.2]}}`)
 	files := map[string][]byte{"docs/letter.pdf": twoPagePDF(t), "pics/red.png": redSquare(400, 300, 20, 50, 100)}
 	for _, n := range []string{"receipt.png", "flowers.csv", "torn.png"} {
 		files[n] = exampleFile(t, n)
 	}
-	ids := dropFiles(t, opts, files)
+	ids := run.dropFiles(t, files)
 	ids["text"], ids["iris"] = "console-text", "console-iris"
 	t.Logf("%.1fs: the jobs are done", time.Since(start).Seconds())
-	base := startConsole(t, opts, log)
+	base := startConsole(t, run)
 	if resp, body := get(t, base+"/"); resp.StatusCode != http.StatusForbidden || strings.Contains(string(body), ids["receipt.png"]) {
 		t.Errorf("without the key: %d %q; want 403 and no job", resp.StatusCode, body)
 	}
@@ -85,10 +83,10 @@ func TestConsoleInABrowser(t *testing.T) {
 
 // startConsole runs `batchinfer console` on the local system's table, DLQ
 // and function log, behind the key console-key, and returns its base URL.
-func startConsole(t *testing.T, opts local.SystemOptions, log string) string {
+func startConsole(t *testing.T, run *consoleRun) string {
 	t.Helper()
 	addr := testenv.FreeAddr(t)
-	cmd := exec.Command(binary, "console", "--addr", addr, "--table", opts.Resources.Table, "--dlq-url", dlqURL(t, opts), "--metrics-log", log)
+	cmd := exec.Command(binary, "console", "--addr", addr, "--table", run.spec.Table, "--dlq-url", run.prov.DLQURL, "--metrics-log", run.log)
 	cmd.Env = append(emu.Environ(), "BATCHINFER_API_KEYS=console-key")
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
@@ -170,9 +168,18 @@ func checkConsolePDF(t *testing.T, dom, base, id string) {
 	}
 }
 
+// consoleRun is the local system the console shows: its resources, the
+// adapters that reach them, and the function's log.
+type consoleRun struct {
+	spec store.ProvisionSpec
+	prov store.Provisioned
+	a    *store.Adapters
+	log  string
+}
+
 // consoleSystem runs the local system with page OCR (the default) and the
 // iris forest; the function's log is the console's metrics log.
-func consoleSystem(t *testing.T) (local.SystemOptions, string) {
+func consoleSystem(t *testing.T) *consoleRun {
 	t.Helper()
 	name := resourceName(t)
 	log := filepath.Join(t.TempDir(), "function.log")
@@ -197,22 +204,18 @@ func consoleSystem(t *testing.T) (local.SystemOptions, string) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sys.Stop() })
-	return opts, log
+	a := store.OpenWith(emu.Config(context.Background()), store.OpenOptions{QueueURL: sys.Prov.QueueURL, DLQURL: sys.Prov.DLQURL, ResultsTable: opts.Resources.Table})
+	return &consoleRun{spec: opts.Resources, prov: sys.Prov, a: a, log: log}
 }
 
 // sendJobs sends inline jobs to the jobs queue.
-func sendJobs(t *testing.T, opts local.SystemOptions, bodies ...string) {
+func (run *consoleRun) sendJobs(t *testing.T, bodies ...string) {
 	t.Helper()
-	prov, err := store.Provision(context.Background(), emu.Config(context.Background()), opts.Resources)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := &store.Queue{Client: sqs.NewFromConfig(emu.Config(context.Background())), URL: prov.QueueURL}
 	msgs := make([]store.OutMessage, len(bodies))
 	for i, b := range bodies {
 		msgs[i] = store.OutMessage{Body: b}
 	}
-	if _, err := q.Send(context.Background(), msgs); err != nil {
+	if _, err := run.a.Queue.Send(context.Background(), msgs); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -251,22 +254,21 @@ func consoleImage(t *testing.T, url string) image.Image {
 
 // dropFiles puts files (key: content) into the inbox and waits for their
 // jobs, and those already sent, to finish; it returns each key's job id.
-func dropFiles(t *testing.T, opts local.SystemOptions, files map[string][]byte) map[string]string {
+func (run *consoleRun) dropFiles(t *testing.T, files map[string][]byte) map[string]string {
 	t.Helper()
 	ctx := context.Background()
-	cfg := emu.Config(ctx)
-	c := store.NewS3Client(cfg)
+	inbox := run.spec.InputBucket
 	ids := map[string]string{}
 	for n, data := range files {
-		out, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(opts.Resources.InputBucket), Key: aws.String(n), Body: bytes.NewReader(data)})
+		out, err := run.a.Objects.Client.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(inbox), Key: aws.String(n), Body: bytes.NewReader(data)})
 		if err != nil {
 			t.Fatal(err)
 		}
-		ids[n] = jobs.ObjectJobID(opts.Resources.InputBucket, n, "", aws.ToString(out.ETag))
+		ids[n] = jobs.ObjectJobID(inbox, n, "", aws.ToString(out.ETag))
 	}
 	wait := maps.Clone(ids)
 	wait["text"], wait["iris"] = "console-text", "console-iris"
-	r := &store.Results{Client: dynamodb.NewFromConfig(cfg), Table: opts.Resources.Table}
+	r := run.a.Results
 	for deadline := time.Now().Add(90 * time.Second); ; time.Sleep(300 * time.Millisecond) {
 		done := 0
 		for _, id := range wait {
@@ -281,15 +283,6 @@ func dropFiles(t *testing.T, opts local.SystemOptions, files map[string][]byte) 
 			t.Fatalf("%d of %d jobs finished", done, len(wait))
 		}
 	}
-}
-
-func dlqURL(t *testing.T, opts local.SystemOptions) string {
-	t.Helper()
-	prov, err := store.Provision(context.Background(), emu.Config(context.Background()), opts.Resources)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return prov.DLQURL
 }
 
 func waitHTTP(t *testing.T, url string) {
