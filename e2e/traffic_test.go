@@ -286,24 +286,17 @@ func attr(m sqstypes.Message, name string) string {
 func (s *system) waitQueueDrained(timeout time.Duration) {
 	s.t.Helper()
 	deadline := time.Now().Add(timeout)
+	q := &store.Queue{Client: s.sqs, URL: s.prov.QueueURL}
 	for {
-		out, err := s.sqs.GetQueueAttributes(s.ctx, &sqs.GetQueueAttributesInput{
-			QueueUrl: aws.String(s.prov.QueueURL),
-			AttributeNames: []sqstypes.QueueAttributeName{
-				sqstypes.QueueAttributeNameApproximateNumberOfMessages,
-				sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible,
-			},
-		})
+		b, err := q.Backlog(s.ctx)
 		if err != nil {
 			s.t.Fatalf("queue attributes: %v", err)
 		}
-		visible := out.Attributes[string(sqstypes.QueueAttributeNameApproximateNumberOfMessages)]
-		inFlight := out.Attributes[string(sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible)]
-		if visible == "0" && inFlight == "0" {
+		if b.Visible == 0 && b.InFlight == 0 {
 			return
 		}
 		if time.Now().After(deadline) {
-			s.t.Fatalf("jobs queue not drained after %s: %s visible, %s in flight", timeout, visible, inFlight)
+			s.t.Fatalf("jobs queue not drained after %s: %d visible, %d in flight", timeout, b.Visible, b.InFlight)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/batchinfer/batchinfer/internal/testenv"
+	"github.com/batchinfer/batchinfer/store"
 )
 
 // queue is one fresh fauxqs queue for a test.
@@ -65,14 +66,11 @@ func (q queue) send(t *testing.T, bodies ...string) []string {
 // what the ESM did not delete.
 func (q queue) remaining(t *testing.T) int {
 	t.Helper()
-	out, err := q.sqs.GetQueueAttributes(context.Background(), &sqs.GetQueueAttributesInput{QueueUrl: &q.url,
-		AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameApproximateNumberOfMessages, types.QueueAttributeNameApproximateNumberOfMessagesNotVisible}})
+	b, err := (&store.Queue{Client: q.sqs, URL: q.url}).Backlog(context.Background())
 	if err != nil {
 		t.Fatalf("queue attributes: %v", err)
 	}
-	a, _ := strconv.Atoi(out.Attributes["ApproximateNumberOfMessages"])
-	b, _ := strconv.Atoi(out.Attributes["ApproximateNumberOfMessagesNotVisible"])
-	return a + b
+	return b.Visible + b.InFlight
 }
 
 // drain waits until no message is left on the queue, or within passes,

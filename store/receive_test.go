@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -38,14 +37,11 @@ func stallReceives(d time.Duration) func(string, string) time.Duration {
 // queueCounts is (visible, hidden) on q, read around the proxy.
 func queueCounts(t *testing.T, q *Queue) (visible, hidden int) {
 	t.Helper()
-	out, err := sqs.NewFromConfig(cfg).GetQueueAttributes(context.Background(), &sqs.GetQueueAttributesInput{QueueUrl: &q.URL,
-		AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameApproximateNumberOfMessages, types.QueueAttributeNameApproximateNumberOfMessagesNotVisible}})
+	b, err := (&Queue{Client: sqs.NewFromConfig(cfg), URL: q.URL}).Backlog(context.Background())
 	if err != nil {
 		t.Fatalf("queue attributes: %v", err)
 	}
-	visible, _ = strconv.Atoi(out.Attributes["ApproximateNumberOfMessages"])
-	hidden, _ = strconv.Atoi(out.Attributes["ApproximateNumberOfMessagesNotVisible"])
-	return visible, hidden
+	return b.Visible, b.InFlight
 }
 
 // TestReceiveLostAnswerStrandsMessages reproduces the demo's failure with

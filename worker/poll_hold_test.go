@@ -10,7 +10,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/batchinfer/batchinfer/internal/faultproxy"
@@ -49,14 +48,11 @@ func (f *fixture) s3IrisJobs(n int) (bodies, ids []string) {
 // queueCounts is (visible, hidden) on the fixture's jobs queue.
 func (f *fixture) queueCounts() (visible, hidden int) {
 	f.t.Helper()
-	out, err := f.sqs.GetQueueAttributes(f.ctx, &sqs.GetQueueAttributesInput{QueueUrl: &f.prov.QueueURL,
-		AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameApproximateNumberOfMessages, sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible}})
+	b, err := f.queue().Backlog(f.ctx)
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	visible, _ = strconv.Atoi(out.Attributes["ApproximateNumberOfMessages"])
-	hidden, _ = strconv.Atoi(out.Attributes["ApproximateNumberOfMessagesNotVisible"])
-	return visible, hidden
+	return b.Visible, b.InFlight
 }
 
 // TestPollerHeartbeatOutlastsTheVisibilityTimeout: a job more than twice

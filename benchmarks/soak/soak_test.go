@@ -9,10 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/batchinfer/batchinfer/store"
 )
@@ -247,16 +244,9 @@ func (s *storm) waitDrained(timeout time.Duration) {
 }
 
 func (s *storm) queued(url string) int {
-	out, err := s.sys.ESM.SQS.GetQueueAttributes(s.ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(url),
-		AttributeNames: []sqstypes.QueueAttributeName{"ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"}})
+	b, err := (&store.Queue{Client: s.sys.ESM.SQS, URL: url}).Backlog(s.ctx)
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	n := 0
-	for _, v := range out.Attributes {
-		var k int
-		fmt.Sscan(v, &k)
-		n += k
-	}
-	return n
+	return b.Visible + b.InFlight
 }
