@@ -60,16 +60,7 @@ func yoloCandidates(f yoloFormat, out Tensor, classes int, conf float64) ([]cand
 		if rows != 4+classes {
 			return nil, fmt.Errorf("yolov8 output is [%d, %d]; with %d classes it must be [%d, N]", rows, cols, classes, 4+classes)
 		}
-		// Class rows one after another, each read in order: the best
-		// class of every candidate without striding across the rows.
-		best, cls := slices.Clone(d[4*cols:5*cols]), make([]int32, cols)
-		for j := 1; j < classes; j++ {
-			for n, v := range d[(4+j)*cols : (5+j)*cols] {
-				if v > best[n] {
-					best[n], cls[n] = v, int32(j)
-				}
-			}
-		}
+		best, cls := bestClasses(d, classes, cols)
 		at := func(r, n int) float64 { return float64(d[r*cols+n]) }
 		// Counted first: most of a small model's candidates may pass, and
 		// growing the slice by appends copies them over and over.
@@ -121,6 +112,28 @@ func yoloCandidates(f yoloFormat, out Tensor, classes int, conf float64) ([]cand
 	return c, nil
 }
 
+// bestClasses is each of a v8 output's cols candidates' highest class
+// score and its class. The class rows are read in order, not strided
+// across, and in blocks of candidates whose best so far stays in L1 cache
+// while every class row passes over it.
+func bestClasses(d []float32, classes, cols int) ([]float32, []int32) {
+	best, cls := slices.Clone(d[4*cols:5*cols]), make([]int32, cols)
+	const block = 1024
+	for lo := 0; lo < cols; lo += block {
+		hi := min(lo+block, cols)
+		for j := 1; j < classes; j++ {
+			row := d[(4+j)*cols+lo : (4+j)*cols+hi]
+			b, k := best[lo:lo+len(row)], cls[lo:lo+len(row)]
+			for n, v := range row {
+				if v > b[n] {
+					b[n], k[n] = v, int32(j)
+				}
+			}
+		}
+	}
+	return best, cls
+}
+
 func xywh(cx, cy, w, h float64) [4]float64 {
 	return [4]float64{cx - w/2, cy - h/2, cx + w/2, cy + h/2}
 }
@@ -128,29 +141,67 @@ func xywh(cx, cy, w, h float64) [4]float64 {
 // nms is class-aware non-maximum suppression, as torchvision's nms over
 // boxes offset by class: highest score first, a box is dropped when its
 // IoU with a kept box of its class is over iou; at most maxDet are kept.
-// Ties in score keep the earlier candidate first.
+// Ties in score keep the earlier candidate first. Boxes of two classes
+// never suppress each other, so each class is suppressed on its own, its
+// candidates in score order, and what the classes keep is merged back
+// into score order: the same boxes as one pass over all of them, without
+// every kept box looking at every other class's candidates.
 func nms(c []candidate, iou float64, maxDet int) []candidate {
 	c = byScore(c)
 	if len(c) > maxNMS {
 		c = c[:maxNMS]
 	}
-	var keep []candidate
 	suppressed := make([]bool, len(c))
-	for i := range c {
-		if suppressed[i] {
-			continue
-		}
-		keep = append(keep, c[i])
-		if len(keep) == maxDet {
-			break
-		}
-		for j := i + 1; j < len(c); j++ {
-			if !suppressed[j] && c[j].class == c[i].class && boxIoU(c[i].box, c[j].box) > iou {
-				suppressed[j] = true
+	var kept []int32 // positions in c
+	for _, g := range classGroups(c) {
+		n := 0
+		for a, i := range g {
+			if suppressed[i] {
+				continue
+			}
+			kept = append(kept, i)
+			if n++; n == maxDet {
+				break
+			}
+			for _, j := range g[a+1:] {
+				if !suppressed[j] && boxIoU(c[i].box, c[j].box) > iou {
+					suppressed[j] = true
+				}
 			}
 		}
 	}
-	return keep
+	slices.Sort(kept)
+	out := make([]candidate, min(len(kept), maxDet))
+	for k := range out {
+		out[k] = c[kept[k]]
+	}
+	return out
+}
+
+// classGroups is the positions in c of each class's candidates, in c's
+// order (a counting sort by class; classes are 0 to C−1 as the outputs
+// number them).
+func classGroups(c []candidate) [][]int32 {
+	classes := 0
+	for _, d := range c {
+		classes = max(classes, d.class+1)
+	}
+	at := make([]int, classes+1)
+	for _, d := range c {
+		at[d.class+1]++
+	}
+	for k := 1; k <= classes; k++ {
+		at[k] += at[k-1]
+	}
+	flat := make([]int32, len(c))
+	groups := make([][]int32, classes)
+	for k := range groups {
+		groups[k] = flat[at[k]:at[k]:at[k+1]]
+	}
+	for i, d := range c {
+		groups[d.class] = append(groups[d.class], int32(i))
+	}
+	return groups
 }
 
 // byScore is the candidates highest score first, ties in their order: a
@@ -159,7 +210,7 @@ func nms(c []candidate, iou float64, maxDet int) []candidate {
 func byScore(c []candidate) []candidate {
 	out := make([]candidate, len(c))
 	if keys, ok := float32Keys(c); ok {
-		slices.Sort(keys)
+		sortKeys(keys)
 		for i, k := range keys {
 			out[i] = c[uint32(k)]
 		}
@@ -193,6 +244,38 @@ func float32Keys(c []candidate) ([]uint64, bool) {
 		keys[i] = uint64(^math.Float32bits(f))<<32 | uint64(i)
 	}
 	return keys, true
+}
+
+// sortKeys sorts float32Keys' keys. Beyond a few hundred it is a radix
+// sort (stable, least significant byte first) of the score bits alone: the
+// keys come in index order, so ties stay in it, and a detector's thousands
+// of candidates sort in four passes rather than n·log n comparisons.
+func sortKeys(keys []uint64) {
+	if len(keys) < 512 {
+		slices.Sort(keys)
+		return
+	}
+	src, dst := keys, make([]uint64, len(keys))
+	for shift := 32; shift < 64; shift += 8 {
+		var at [256]int
+		for _, k := range src {
+			at[byte(k>>shift)]++
+		}
+		if at[byte(src[0]>>shift)] == len(src) {
+			continue // one value in this byte: the pass would move nothing
+		}
+		n := 0
+		for i, c := range at {
+			at[i], n = n, n+c
+		}
+		for _, k := range src {
+			b := byte(k >> shift)
+			dst[at[b]] = k
+			at[b]++
+		}
+		src, dst = dst, src
+	}
+	copy(keys, src)
 }
 
 func boxIoU(a, b [4]float64) float64 {

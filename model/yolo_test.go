@@ -121,3 +121,26 @@ func must[T any](v T, err error) T {
 	}
 	return v
 }
+
+// The radix sort of candidates' keys orders them as a comparison sort
+// does: scores highest first, ties (many, as a detector's scores repeat)
+// in index order, at sizes on both sides of where it takes over.
+func TestSortKeysMatchesSort(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 9))
+	for _, n := range []int{1, 300, 511, 512, 5000, 8400} {
+		c := make([]candidate, n)
+		for i := range c {
+			c[i] = candidate{score: float64(float32(0.25 + float64(r.IntN(200))/400))}
+		}
+		keys, ok := float32Keys(c)
+		if !ok {
+			t.Fatalf("n %d: float32 scores refused", n)
+		}
+		want := slices.Clone(keys)
+		slices.Sort(want)
+		sortKeys(keys)
+		if !slices.Equal(keys, want) {
+			t.Errorf("n %d: radix order differs from slices.Sort's", n)
+		}
+	}
+}
