@@ -81,77 +81,9 @@ func assembleInput(rows []Row, p Pack, k int, pad float64) Tensor {
 		if k >= len(rows[i]) || rows[i][k].DType() != dt {
 			panic(fmt.Sprintf("batching: row %d input %d does not match the pack's %s", i, k, dt))
 		}
-		place(data, j*int(per), (j+1)*int(per), rowShape, rows[i][k])
+		tensor.Place(data, j*int(per), rowShape, rows[i][k])
 	}
 	return Tensor{Shape: slices.Clone(shape), Data: data}
-}
-
-// place copies src (a checked tensor) into data[lo:hi], a zero- or
-// pad-filled region of shape dstShape of the same element type.
-func place(data any, lo, hi int, dstShape []int64, src Tensor) {
-	switch d := data.(type) {
-	case []float32:
-		placeRow(d[lo:hi], dstShape, src.Shape, src.Data.([]float32))
-	case []float64:
-		placeRow(d[lo:hi], dstShape, src.Shape, src.Data.([]float64))
-	case []int64:
-		placeRow(d[lo:hi], dstShape, src.Shape, src.Data.([]int64))
-	case []int32:
-		placeRow(d[lo:hi], dstShape, src.Shape, src.Data.([]int32))
-	case []int8:
-		placeRow(d[lo:hi], dstShape, src.Shape, src.Data.([]int8))
-	case []uint8:
-		placeRow(d[lo:hi], dstShape, src.Shape, src.Data.([]uint8))
-	case []bool:
-		placeRow(d[lo:hi], dstShape, src.Shape, src.Data.([]bool))
-	}
-}
-
-// placeRow copies src (of shape srcShape) into dst (of shape dstShape) at
-// the origin. It copies in the largest contiguous blocks the two layouts
-// share: everything from the innermost dim that differs inward is
-// contiguous in both, so a [3,48,W] row padded to [3,48,Wmax] is 144
-// copies of W values.
-func placeRow[T tensor.Elem](dst []T, dstShape, srcShape []int64, src []T) {
-	if len(srcShape) != len(dstShape) {
-		panic(fmt.Sprintf("batching: row shape %v does not match pack row shape %v", srcShape, dstShape))
-	}
-	last := -1 // innermost dim where the shapes differ
-	for d := range dstShape {
-		if srcShape[d] > dstShape[d] {
-			panic(fmt.Sprintf("batching: row shape %v exceeds pack row shape %v", srcShape, dstShape))
-		}
-		if srcShape[d] != dstShape[d] {
-			last = d
-		}
-	}
-	if last < 0 {
-		copy(dst, src)
-		return
-	}
-	block := int(tensor.Elements(srcShape[last:]))
-	// dstStride[d] is the distance in dst between consecutive indexes of dim d.
-	dstStride := make([]int, last)
-	stride := int(tensor.Elements(dstShape[last:]))
-	for d := last - 1; d >= 0; d-- {
-		dstStride[d] = stride
-		stride *= int(dstShape[d])
-	}
-	blocks := int(tensor.Elements(srcShape[:last]))
-	idx := make([]int, last) // odometer over the outer dims of src
-	dstOff := 0
-	for b := range blocks {
-		copy(dst[dstOff:dstOff+block], src[b*block:(b+1)*block])
-		for d := last - 1; d >= 0; d-- {
-			idx[d]++
-			dstOff += dstStride[d]
-			if idx[d] < int(srcShape[d]) {
-				break
-			}
-			dstOff -= idx[d] * dstStride[d]
-			idx[d] = 0
-		}
-	}
 }
 
 // Split cuts each batch output (leading dim n) into n row outputs:

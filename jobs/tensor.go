@@ -203,52 +203,46 @@ func elementCount(shape []int64) int64 {
 // arrays (which Triton also accepts) and the strings "NaN", "Infinity"
 // and "-Infinity" for floats take the general path.
 func decodeData(datatype string, raw json.RawMessage, name string) (any, error) {
-	var fast any
-	switch datatype {
-	case "FP32":
-		fast = &[]float32{}
-	case "FP64":
-		fast = &[]float64{}
-	case "INT64":
-		fast = &[]int64{}
-	case "INT32":
-		fast = &[]int32{}
-	case "INT8":
-		fast = &[]int8{}
-	case "UINT8":
-		fast = &[]uint8{}
-	case "BOOL":
-		fast = &[]bool{}
-	case "FP16":
+	elems, ok := datatypeElems[datatype]
+	switch {
+	case datatype == "FP16":
 		return nil, Errorf(CodeInvalidTensor, `%s is FP16, which is not served (ONNX Runtime's Go binding reads float16 outputs wrongly): send FP32 to a float32 model`, name)
-	default:
+	case !ok:
 		return nil, Errorf(CodeInvalidTensor, `%s has datatype %q; batchinfer takes %s`, name, truncate(datatype), strings.Join(Datatypes, ", "))
 	}
 	if firstByte(raw) != '[' {
 		return nil, Errorf(CodeInvalidTensor, `%s: "data" must be an array of %s values in row-major order`, name, datatype)
 	}
-	if datatype != "UINT8" && json.Unmarshal(raw, fast) == nil { // []uint8 would also take a base64 string
-		return derefSlice(fast), nil
+	if datatype != "UINT8" { // []uint8 would also take a base64 string
+		if data, ok := elems.decodeFlat(raw); ok {
+			return data, nil
+		}
 	}
 	return decodeDataSlow(datatype, raw, name)
 }
 
-func derefSlice(p any) any {
-	switch s := p.(type) {
-	case *[]float32:
-		return *s
-	case *[]float64:
-		return *s
-	case *[]int64:
-		return *s
-	case *[]int32:
-		return *s
-	case *[]int8:
-		return *s
-	case *[]bool:
-		return *s
+// datatypeElems holds, per datatype, the code that depends on its Go
+// element type, written once in sliceOf.
+var datatypeElems = map[string]elemType{"FP32": sliceOf[float32]{}, "FP64": sliceOf[float64]{},
+	"INT64": sliceOf[int64]{}, "INT32": sliceOf[int32]{}, "INT8": sliceOf[int8]{}, "UINT8": sliceOf[uint8]{},
+	"BOOL": sliceOf[bool]{}}
+
+type elemType interface {
+	make(n int) any
+	decodeFlat(raw json.RawMessage) (any, bool)
+}
+
+type sliceOf[T float32 | float64 | int64 | int32 | int8 | uint8 | bool] struct{}
+
+func (sliceOf[T]) make(n int) any { return make([]T, n) }
+
+// decodeFlat reads a flat array of plain numbers (or of true and false).
+func (sliceOf[T]) decodeFlat(raw json.RawMessage) (any, bool) {
+	var s []T
+	if json.Unmarshal(raw, &s) != nil {
+		return nil, false
 	}
-	return nil
+	return s, true
 }
 
 // decodeDataSlow flattens nested arrays and converts each value, naming
@@ -288,24 +282,7 @@ type converter struct {
 }
 
 func newConverter(datatype string, n int) *converter {
-	c := &converter{datatype: datatype}
-	switch datatype {
-	case "FP32":
-		c.data = make([]float32, n)
-	case "FP64":
-		c.data = make([]float64, n)
-	case "INT64":
-		c.data = make([]int64, n)
-	case "INT32":
-		c.data = make([]int32, n)
-	case "INT8":
-		c.data = make([]int8, n)
-	case "UINT8":
-		c.data = make([]uint8, n)
-	case "BOOL":
-		c.data = make([]bool, n)
-	}
-	return c
+	return &converter{datatype: datatype, data: datatypeElems[datatype].make(n)}
 }
 
 func (c *converter) set(i int, x any) error {

@@ -137,3 +137,16 @@ func TestTensorRequestID(t *testing.T) {
 		}
 	}
 }
+
+// TestDatatypesHaveElems checks that the datatypes the errors list are
+// the ones the decoder has element code for.
+func TestDatatypesHaveElems(t *testing.T) {
+	if len(datatypeElems) != len(Datatypes) {
+		t.Fatalf("%d datatypes with element code, %d listed", len(datatypeElems), len(Datatypes))
+	}
+	for _, d := range Datatypes {
+		if datatypeElems[d] == nil {
+			t.Fatalf("%s has no element code", d)
+		}
+	}
+}

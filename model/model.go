@@ -266,21 +266,10 @@ func checkSpec(kind string, i int, spec TensorSpec, infos []ort.InputOutputInfo)
 // batchinfer does not carry (float16, strings, unsigned ints above 8 bits)
 // keep ORT's own name, which no manifest dtype equals.
 func dtypeName(t ort.TensorElementDataType) string {
-	switch t {
-	case ort.TensorElementDataTypeFloat:
-		return tensor.Float32.String()
-	case ort.TensorElementDataTypeDouble:
-		return tensor.Float64.String()
-	case ort.TensorElementDataTypeInt64:
-		return tensor.Int64.String()
-	case ort.TensorElementDataTypeInt32:
-		return tensor.Int32.String()
-	case ort.TensorElementDataTypeInt8:
-		return tensor.Int8.String()
-	case ort.TensorElementDataTypeUint8:
-		return tensor.Uint8.String()
-	case ort.TensorElementDataTypeBool:
-		return tensor.Bool.String()
+	for dt, k := range ortKinds {
+		if k != nil && k.elementType() == t {
+			return tensor.DType(dt).String()
+		}
 	}
 	return t.String()
 }

@@ -124,24 +124,41 @@ func specNames(specs []TensorSpec) string {
 	return strings.Join(names, ", ")
 }
 
+// ortKind carries one element type across ONNX Runtime's boundary. The
+// code is written once, generically, in ortElems; ortKinds looks it up by
+// dtype, so no function here spells out the seven element types.
+type ortKind interface {
+	elementType() ort.TensorElementDataType
+	value(shape ort.Shape, data any) (ort.Value, error)
+	dense(v ort.Value) (Tensor, bool)
+}
+
+var ortKinds = [...]ortKind{tensor.Float32: ortElems[float32]{}, tensor.Float64: ortElems[float64]{},
+	tensor.Int64: ortElems[int64]{}, tensor.Int32: ortElems[int32]{}, tensor.Int8: ortElems[int8]{},
+	tensor.Uint8: ortElems[uint8]{}, tensor.Bool: ortElems[bool]{}}
+
+type ortElems[T tensor.Elem] struct{}
+
+func (ortElems[T]) elementType() ort.TensorElementDataType {
+	return ort.TensorElementDataType(ort.GetTensorElementDataType[T]())
+}
+
+func (ortElems[T]) value(shape ort.Shape, data any) (ort.Value, error) {
+	return ort.NewTensor(shape, data.([]T))
+}
+
+func (ortElems[T]) dense(v ort.Value) (Tensor, bool) {
+	t, ok := v.(*ort.Tensor[T])
+	if !ok {
+		return Tensor{}, false
+	}
+	return tensor.New(slices.Clone([]int64(t.GetShape())), t.GetData()), true
+}
+
 // ortValue wraps t's data (not copied) in an ORT tensor.
 func ortValue(t Tensor) (ort.Value, error) {
-	shape := ort.NewShape(t.Shape...)
-	switch d := t.Data.(type) {
-	case []float32:
-		return ort.NewTensor(shape, d)
-	case []float64:
-		return ort.NewTensor(shape, d)
-	case []int64:
-		return ort.NewTensor(shape, d)
-	case []int32:
-		return ort.NewTensor(shape, d)
-	case []int8:
-		return ort.NewTensor(shape, d)
-	case []uint8:
-		return ort.NewTensor(shape, d)
-	case []bool:
-		return ort.NewTensor(shape, d)
+	if dt := t.DType(); int(dt) < len(ortKinds) && ortKinds[dt] != nil {
+		return ortKinds[dt].value(ort.NewShape(t.Shape...), t.Data)
 	}
 	return nil, fmt.Errorf("data %T is not a tensor dtype", t.Data)
 }
@@ -153,29 +170,18 @@ func ortValue(t Tensor) (ort.Value, error) {
 // ours to keep: cloning it again cost a tenth of ppocr-rec's run
 // ([N,T,6625] floats).
 func denseOutput(v ort.Value, spec TensorSpec) (Tensor, error) {
-	switch t := v.(type) {
-	case *ort.Tensor[float32]:
-		return dense(t), nil
-	case *ort.Tensor[float64]:
-		return dense(t), nil
-	case *ort.Tensor[int64]:
-		return dense(t), nil
-	case *ort.Tensor[int32]:
-		return dense(t), nil
-	case *ort.Tensor[int8]:
-		return dense(t), nil
-	case *ort.Tensor[uint8]:
-		return dense(t), nil
-	case *ort.Tensor[bool]:
-		return dense(t), nil
-	case *ort.Sequence:
-		return seqMapToDense(t, spec)
+	if s, ok := v.(*ort.Sequence); ok {
+		return seqMapToDense(s, spec)
+	}
+	for _, k := range ortKinds {
+		if k == nil {
+			continue
+		}
+		if t, ok := k.dense(v); ok {
+			return t, nil
+		}
 	}
 	return Tensor{}, fmt.Errorf("unsupported ORT value %T (%v)", v, v.GetONNXType())
-}
-
-func dense[T tensor.Elem](t *ort.Tensor[T]) Tensor {
-	return tensor.New(slices.Clone([]int64(t.GetShape())), t.GetData())
 }
 
 // seqMapToDense turns sklearn's per-row {class id: probability} maps into

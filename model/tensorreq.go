@@ -221,28 +221,9 @@ func stackRows(rows []Tensor) (Tensor, error) {
 		if r.DType() != dt || !slices.Equal(r.Shape, first.Shape) {
 			return Tensor{}, fmt.Errorf("rows of one request gave shapes %v and %v", first.Shape, r.Shape)
 		}
-		copyInto(data, i*per, r.Data)
+		tensor.Place(data, i*per, r.Shape, r)
 	}
 	return Tensor{Shape: append([]int64{int64(len(rows))}, first.Shape...), Data: data}, nil
-}
-
-func copyInto(dst any, at int, src any) {
-	switch d := dst.(type) {
-	case []float32:
-		copy(d[at:], src.([]float32))
-	case []float64:
-		copy(d[at:], src.([]float64))
-	case []int64:
-		copy(d[at:], src.([]int64))
-	case []int32:
-		copy(d[at:], src.([]int32))
-	case []int8:
-		copy(d[at:], src.([]int8))
-	case []uint8:
-		copy(d[at:], src.([]uint8))
-	case []bool:
-		copy(d[at:], src.([]bool))
-	}
 }
 
 // jsonData is tensor data as JSON can carry it: encoding/json writes a

@@ -13,25 +13,7 @@ import "unsafe"
 // the runtime's own conversion would point at a fresh copy: an interface
 // holding a slice stores the type and a pointer to the header, which is
 // never written again.
-func SplitRows(data any, n int) []any {
-	switch d := data.(type) {
-	case []float32:
-		return splitRows(d, n)
-	case []float64:
-		return splitRows(d, n)
-	case []int64:
-		return splitRows(d, n)
-	case []int32:
-		return splitRows(d, n)
-	case []int8:
-		return splitRows(d, n)
-	case []uint8:
-		return splitRows(d, n)
-	case []bool:
-		return splitRows(d, n)
-	}
-	return nil
-}
+func SplitRows(data any, n int) []any { return kindOf(DTypeOf(data)).splitRows(data, n) }
 
 // eface is the runtime's layout of an empty interface value.
 type eface struct {

@@ -107,25 +107,7 @@ func DTypeOf(data any) DType {
 func (t Tensor) DType() DType { return DTypeOf(t.Data) }
 
 // Len is the number of elements in Data (0 for an invalid Data).
-func (t Tensor) Len() int {
-	switch d := t.Data.(type) {
-	case []float32:
-		return len(d)
-	case []float64:
-		return len(d)
-	case []int64:
-		return len(d)
-	case []int32:
-		return len(d)
-	case []int8:
-		return len(d)
-	case []uint8:
-		return len(d)
-	case []bool:
-		return len(d)
-	}
-	return 0
-}
+func (t Tensor) Len() int { return kindOf(t.DType()).len(t.Data) }
 
 // Bytes is the size of Data in ONNX Runtime's buffers.
 func (t Tensor) Bytes() int64 { return int64(t.Len()) * int64(t.DType().Size()) }
@@ -166,54 +148,12 @@ func (t Tensor) Float32() []float32 { d, _ := t.Data.([]float32); return d }
 func (t Tensor) Int64() []int64 { d, _ := t.Data.([]int64); return d }
 
 // Make allocates n zero elements of dtype d (nil for Invalid).
-func Make(d DType, n int) any {
-	switch d {
-	case Float32:
-		return make([]float32, n)
-	case Float64:
-		return make([]float64, n)
-	case Int64:
-		return make([]int64, n)
-	case Int32:
-		return make([]int32, n)
-	case Int8:
-		return make([]int8, n)
-	case Uint8:
-		return make([]uint8, n)
-	case Bool:
-		return make([]bool, n)
-	}
-	return nil
-}
+func Make(d DType, n int) any { return kindOf(d).make(n) }
 
 // AsFloat32 is t's data as float32: the slice itself when t is float32,
 // else a converted copy (bool as 0 or 1). Postprocessors read scores this
 // way whatever dtype the model's output has.
-func AsFloat32(t Tensor) []float32 {
-	switch d := t.Data.(type) {
-	case []float32:
-		return d
-	case []float64:
-		return convert[float32](d)
-	case []int64:
-		return convert[float32](d)
-	case []int32:
-		return convert[float32](d)
-	case []int8:
-		return convert[float32](d)
-	case []uint8:
-		return convert[float32](d)
-	case []bool:
-		out := make([]float32, len(d))
-		for i, b := range d {
-			if b {
-				out[i] = 1
-			}
-		}
-		return out
-	}
-	return nil
-}
+func AsFloat32(t Tensor) []float32 { return kindOf(t.DType()).asFloat32(t.Data) }
 
 type number interface {
 	float32 | float64 | int64 | int32 | int8 | uint8
@@ -229,24 +169,7 @@ func convert[To, From number](src []From) []To {
 
 // Fill sets every element of data to v, converted to its element type
 // (for bool: v != 0). Integer types take v truncated toward zero.
-func Fill(data any, v float64) {
-	switch d := data.(type) {
-	case []float32:
-		fill(d, float32(v))
-	case []float64:
-		fill(d, v)
-	case []int64:
-		fill(d, int64(v))
-	case []int32:
-		fill(d, int32(v))
-	case []int8:
-		fill(d, int8(v))
-	case []uint8:
-		fill(d, uint8(v))
-	case []bool:
-		fill(d, v != 0)
-	}
-}
+func Fill(data any, v float64) { kindOf(DTypeOf(data)).fill(data, v) }
 
 func fill[T Elem](d []T, v T) {
 	var zero T

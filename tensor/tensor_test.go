@@ -122,3 +122,44 @@ func TestSplitRows(t *testing.T) {
 		t.Fatal("empty or foreign data")
 	}
 }
+
+func TestPlace(t *testing.T) {
+	tests := []struct {
+		name   string
+		dst    any
+		at     int
+		region []int64
+		src    Tensor
+		want   string
+	}{
+		{"pad the last dim", []float32{9, 9, 9, 9, 9, 9, 9}, 1, []int64{2, 3}, New([]int64{2, 2}, []float32{1, 2, 3, 4}), "[9 1 2 9 3 4 9]"},
+		{"pad an outer dim", []int64{0, 0, 0, 0}, 0, []int64{2, 2}, New([]int64{1, 2}, []int64{5, 6}), "[5 6 0 0]"},
+		{"equal shapes copy", []bool{false, false, false}, 1, []int64{2}, New([]int64{2}, []bool{true, true}), "[false true true]"},
+		{"inner and outer dims", []uint8{0, 0, 0, 0, 0, 0, 0, 0}, 0, []int64{2, 2, 2}, New([]int64{2, 1, 1}, []uint8{7, 8}), "[7 0 0 0 8 0 0 0]"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			Place(tc.dst, tc.at, tc.region, tc.src)
+			if got := fmt.Sprint(tc.dst); got != tc.want {
+				t.Fatalf("got %s, want %s", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestPlacePanicsOnMisfit(t *testing.T) {
+	for name, src := range map[string]Tensor{
+		"larger":     New([]int64{3}, []float32{1, 2, 3}),
+		"other rank": New([]int64{1, 2}, []float32{1, 2}),
+		"other type": New([]int64{2}, []int64{1, 2}),
+	} {
+		t.Run(name, func(t *testing.T) {
+			defer func() {
+				if recover() == nil {
+					t.Fatal("no panic")
+				}
+			}()
+			Place(make([]float32, 2), 0, []int64{2}, src)
+		})
+	}
+}
