@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"debug/elf"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -102,17 +101,12 @@ func TestCrashIsolation(t *testing.T) {
 // the neighbours not yet run to a third delivery.
 func isolationTimeout(t *testing.T) time.Duration {
 	t.Helper()
-	in := filepath.Join(t.TempDir(), "one.jsonl")
-	if err := os.WriteFile(in, []byte(`{"features":[5.1,3.5,1.4,0.2]}`+"\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	bin, env, model := crashBinary(t), []string{"ONNXRUNTIME_LIB=" + testenv.ORTLib(t)}, testenv.ModelDir(t, "iris-rf")
 	var d time.Duration // the slowest of three: the load comes and goes
 	for range 3 {
-		cmd := exec.Command(crashBinary(t), "predict", "--model", testenv.ModelDir(t, "iris-rf"), in)
-		cmd.Env = append(os.Environ(), "ONNXRUNTIME_LIB="+testenv.ORTLib(t))
 		t0 := time.Now()
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("predict (to time a child process): %v\n%s", err, out)
+		if _, stderr, err := runBinaryAt(t, bin, env, `{"features":[5.1,3.5,1.4,0.2]}`+"\n", "predict", "--model", model, "-"); err != nil {
+			t.Fatalf("predict (to time a child process): %v\n%s", err, stderr)
 		}
 		d = max(d, time.Since(t0))
 	}

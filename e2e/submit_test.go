@@ -16,7 +16,13 @@ import (
 // stderr apart.
 func runBinary(t *testing.T, env []string, stdin string, args ...string) (string, string, error) {
 	t.Helper()
-	cmd := exec.Command(binary, args...)
+	return runBinaryAt(t, binary, env, stdin, args...)
+}
+
+// runBinaryAt is runBinary with another build of the binary.
+func runBinaryAt(t *testing.T, bin string, env []string, stdin string, args ...string) (string, string, error) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
 	cmd.Env = append(emu.Environ(), env...)
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errb bytes.Buffer
