@@ -53,7 +53,7 @@ func (c *detCodec) row(img image.Image) Tensor {
 	b := img.Bounds()
 	w, h := c.size(b.Dx(), b.Dy())
 	dst := resizeRGBA(img, w, h)
-	out := make([]float32, 3*w*h)
+	out := newRow(3 * w * h)
 	normaliseCHW(out, dst, w, c.bgr, c.mul, c.add)
 	return Tensor{Shape: []int64{3, int64(h), int64(w)}, Data: out}
 }

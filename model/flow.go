@@ -42,7 +42,7 @@ type flowPage struct {
 	detW, detH    int // size of the text detection row
 	lines         []*pageLine
 	lb            letterbox // an object detector's
-	row           Tensor    // the first stage's row, until Rows hands it over
+	row           Tensor    // the first stage's row, recycled when the page takes its output
 	result        map[string]any
 }
 
@@ -178,7 +178,9 @@ func (f *Flow) live() []*flowPage {
 func (f *Flow) Phases() map[string]time.Duration { return f.phases }
 
 // Rows are the rows this flow gives stage i: one per page for a detection
-// stage, one per detected line of every page for the later stages.
+// stage, one per detected line of every page for the later stages. A
+// detection stage's rows are reused for other flows once Take(0) has been
+// called: pack or copy them before.
 func (f *Flow) Rows(i int) []Tensor {
 	st := f.m.stages[i]
 	t0 := time.Now()
@@ -205,7 +207,6 @@ func (f *Flow) Rows(i int) []Tensor {
 	var rows []Tensor
 	for _, p := range f.live() {
 		rows = append(rows, p.row)
-		p.row = Tensor{}
 	}
 	return rows
 }
@@ -250,6 +251,8 @@ func (f *Flow) Take(i int, outs [][]Tensor) error {
 	defer func() { f.phases["crop"] += time.Duration(crop.Load()) }()
 	eachPage(live, func(p *flowPage) {
 		k := at[p]
+		recycleRow(p.row)
+		p.row = Tensor{}
 		switch st.Role() {
 		case RoleDetect:
 			if errs[k] = p.takeDetect(st, outs[k][0]); errs[k] == nil {

@@ -35,7 +35,7 @@ func newLetterbox(w, h, W, H int) letterbox {
 // into its place (no padded canvas in between). A JPEG's YCbCr is scaled
 // straight into the planes; other images go through resizeRGBA.
 func (l letterbox) row(img image.Image) Tensor {
-	out := make([]float32, 3*l.W*l.H)
+	out := newRow(3 * l.W * l.H)
 	plane := l.W * l.H
 	for c := range 3 {
 		l.pad(out[c*plane : (c+1)*plane])

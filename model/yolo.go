@@ -4,7 +4,9 @@ import (
 	"cmp"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
+	"sync"
 
 	"github.com/batchinfer/batchinfer/tensor"
 )
@@ -115,22 +117,32 @@ func yoloCandidates(f yoloFormat, out Tensor, classes int, conf float64) ([]cand
 // bestClasses is each of a v8 output's cols candidates' highest class
 // score and its class. The class rows are read in order, not strided
 // across, and in blocks of candidates whose best so far stays in L1 cache
-// while every class row passes over it.
+// while every class row passes over it; the blocks are shared out among
+// the cores, as the 2.7 MB output of a 640 model comes from the run
+// uncached.
 func bestClasses(d []float32, classes, cols int) ([]float32, []int32) {
 	best, cls := slices.Clone(d[4*cols:5*cols]), make([]int32, cols)
 	const block = 1024
-	for lo := 0; lo < cols; lo += block {
-		hi := min(lo+block, cols)
-		for j := 1; j < classes; j++ {
-			row := d[(4+j)*cols+lo : (4+j)*cols+hi]
-			b, k := best[lo:lo+len(row)], cls[lo:lo+len(row)]
-			for n, v := range row {
-				if v > b[n] {
-					b[n], k[n] = v, int32(j)
+	blocks := (cols + block - 1) / block
+	workers := max(1, min(runtime.GOMAXPROCS(0), blocks, classes*cols/(1<<17)))
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for lo := w * block; lo < cols; lo += workers * block {
+				hi := min(lo+block, cols)
+				for j := 1; j < classes; j++ {
+					row := d[(4+j)*cols+lo : (4+j)*cols+hi]
+					b, k := best[lo:lo+len(row)], cls[lo:lo+len(row)]
+					for n, v := range row {
+						if v > b[n] {
+							b[n], k[n] = v, int32(j)
+						}
+					}
 				}
 			}
-		}
+		})
 	}
+	wg.Wait()
 	return best, cls
 }
 
