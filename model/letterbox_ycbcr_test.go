@@ -70,3 +70,17 @@ func photoYCbCr(w, h int, ratio image.YCbCrSubsampleRatio) *image.YCbCr {
 // hidden hides an image's type, so the letterbox takes the resizeRGBA path
 // (and x/image/draw its general one, reading pixels through At).
 type hidden struct{ *image.YCbCr }
+
+// BenchmarkLetterboxYCbCr letterboxes a 1280×720 4:2:0 photo into 640×640:
+// half of a detector's overhead on its own, for profiling
+// (benchmarks/documents times it beside the run).
+//
+//	go test -run '^$' -bench LetterboxYCbCr -benchtime 200x ./model/
+func BenchmarkLetterboxYCbCr(b *testing.B) {
+	img := photoYCbCr(1280, 720, image.YCbCrSubsampleRatio420)
+	lb := newLetterbox(1280, 720, 640, 640)
+	b.ResetTimer()
+	for range b.N {
+		lb.row(img)
+	}
+}

@@ -1,6 +1,8 @@
 package model
 
 import (
+	"context"
+	"image"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -141,6 +143,36 @@ func TestSortKeysMatchesSort(t *testing.T) {
 		sortKeys(keys)
 		if !slices.Equal(keys, want) {
 			t.Errorf("n %d: radix order differs from slices.Sort's", n)
+		}
+	}
+}
+
+// BenchmarkYOLOPost is the postprocess of one [84, 8400] output of the
+// YOLOv8n stand-in, whose untrained scores put most candidates over the
+// threshold: the worst case for the sort and the suppression. The other
+// half of a detector's overhead, beside BenchmarkLetterboxYCbCr.
+//
+//	go test -run '^$' -bench YOLOPost -benchtime 300x ./model/
+func BenchmarkYOLOPost(b *testing.B) {
+	dir := b.TempDir()
+	docmake.YOLOStandIn(b, dir)
+	m, err := Load(dir, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer m.Close()
+	st := m.Stages()[0]
+	row, lb := st.objects.row(photoYCbCr(1280, 720, image.YCbCrSubsampleRatio420))
+	outs, err := st.Run(context.Background(), Tensor{Shape: append([]int64{1}, row.Shape...), Data: row.Data})
+	if err != nil {
+		b.Fatal(err)
+	}
+	out := outs[0]
+	out.Shape = out.Shape[1:]
+	b.ResetTimer()
+	for range b.N {
+		if _, err := st.objects.result(out, lb); err != nil {
+			b.Fatal(err)
 		}
 	}
 }
