@@ -93,7 +93,7 @@ func (e *Engine) predictPipeline(ctx context.Context, m *model.Model, items []It
 			}
 			part[j] = &pipelineFlow{item: i, flow: f}
 		})
-		flows = append(flows, e.runStage(ctx, 0, stages[0], part, preds, &stats[0])...)
+		flows = append(flows, e.firstStage(ctx, stages[0], part, preds, &stats[0])...)
 	}
 	for s := 1; s < len(stages); s++ {
 		flows = e.runStage(ctx, s, stages[s], flows, preds, &stats[s])
@@ -112,6 +112,25 @@ func (e *Engine) predictPipeline(ctx context.Context, m *model.Model, items []It
 	for _, i := range idx {
 		preds[i].Stages = stats
 	}
+}
+
+// firstStage runs the first stage over flows until each has had all its
+// pages through it: a document's pages go a window at a time, each
+// window's rendered pages let go (cut to their crops) before the next.
+func (e *Engine) firstStage(ctx context.Context, st *model.Model, flows []*pipelineFlow, preds []Prediction, stats *StageStats) []*pipelineFlow {
+	var done []*pipelineFlow
+	for len(flows) > 0 {
+		var more []*pipelineFlow
+		for _, f := range e.runStage(ctx, 0, st, flows, preds, stats) {
+			if f.flow.Pending() {
+				more = append(more, f)
+			} else {
+				done = append(done, f)
+			}
+		}
+		flows = more
+	}
+	return done
 }
 
 // runStage runs stage s for flows: each flow's rows, all flows' rows packed
@@ -166,7 +185,11 @@ func (e *Engine) runStage(ctx context.Context, s int, st *model.Model, flows []*
 	})
 	var kept []*pipelineFlow
 	for j, f := range flows {
-		if f != nil && !failed[j] {
+		switch {
+		case f == nil:
+		case failed[j]:
+			f.flow.Close()
+		default:
 			kept = append(kept, f)
 		}
 	}

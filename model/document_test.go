@@ -7,6 +7,7 @@ import (
 	"image/jpeg"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -45,6 +46,45 @@ func TestPageOCRReadsEveryPDFPage(t *testing.T) {
 	}
 	if res["text"] != strings.Join(texts, "\n\n") {
 		t.Errorf("the whole text is not the pages' texts in order")
+	}
+}
+
+// A document longer than a window goes through detection a window of
+// pages at a time: the first Rows(0) renders only the first window, the
+// rest stay unrendered until their turn; in the end every page is read,
+// the document closed, and the output is the one a single window of all
+// the pages gives.
+func TestPageOCRDetectsADocumentAWindowAtATime(t *testing.T) {
+	const pages, window = 5, 2 // windows of 2, 2 and 1 pages
+	m := load(t, "ppocr-page")
+	pdf := textimg.ScannedPDF(t, textimg.Pages(pages, 21)...)
+	start := func(size int) *Flow {
+		f, err := m.Start(pdf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.size = size
+		return f
+	}
+	f := start(window)
+	if rows := f.Rows(0); len(rows) != window || !f.Pending() {
+		t.Fatalf("the first window has %d rows, pending %v; want %d, true", len(rows), f.Pending(), window)
+	}
+	for _, p := range f.pages[window:] {
+		if p.width != 0 || p.img != nil {
+			t.Fatalf("page %d was rendered with the first window", p.number)
+		}
+	}
+	f = start(window)
+	got := runFlow(t, m, f)
+	if f.Pending() || f.doc != nil {
+		t.Errorf("after the run: pending %v, document still open %v", f.Pending(), f.doc != nil)
+	}
+	if n := len(got["pages"].([]any)); n != pages {
+		t.Fatalf("%d pages, want %d", n, pages)
+	}
+	if want := runFlow(t, m, start(pages)); !reflect.DeepEqual(got, want) {
+		t.Errorf("read a window at a time:\n%v\nall at once:\n%v", got, want)
 	}
 }
 
@@ -97,19 +137,8 @@ big.save("none.tif", save_all=True, append_images=[big], compression="tiff_lzw")
 // runFlow runs one started flow through the stages, a run per row.
 func runFlow(t *testing.T, m *Model, f *Flow) map[string]any {
 	t.Helper()
-	for s, st := range m.Stages() {
-		rows := f.Rows(s)
-		outs := make([][]Tensor, len(rows))
-		for k, r := range rows {
-			res, err := st.Run(t.Context(), stack(t, []Tensor{r}, st.PadValue(), 1))
-			if err != nil {
-				t.Fatalf("stage %s row %d: %v", st.Name(), k, err)
-			}
-			outs[k] = row(res, 0)
-		}
-		if err := f.Take(s, outs); err != nil {
-			t.Fatalf("stage %s: %v", st.Name(), err)
-		}
+	for s := range m.Stages() {
+		runStage(t, m, f, s)
 	}
 	return f.Result()
 }

@@ -21,14 +21,26 @@ import (
 // stage in turn, a caller takes the stage's Rows, runs them (with other
 // flows' rows, in whatever packs it likes) and gives each row's outputs
 // back to Take; Result is the output, Err the input's error when no page
-// could be read. A Flow is used by one goroutine at a time.
+// could be read. The first stage takes a document's pages a window at a
+// time: while Pending, its Rows(0) and Take(0) go round again before the
+// later stages. A Flow is used by one goroutine at a time.
 type Flow struct {
 	m      *Model
 	doc    *document.Document // a PDF or TIFF until its pages are decoded
 	paged  bool
 	pages  []*flowPage
+	window []*flowPage // the first stage's pages of the latest Rows(0)
+	next   int         // pages before it have been through the first stage
+	size   int         // pages a window, pageWindow
 	phases map[string]time.Duration
 }
+
+// pageWindow is how many of a document's pages go through the first stage
+// at a time. A scanned A4 page rendered at 200 DPI is 15 MB, and its
+// detection row 8 MB more, until detection has cut it to its crops: a
+// 100-page scan at once would not fit a function's memory; a window of
+// them is about 200 MB.
+const pageWindow = 8
 
 // flowPage is one page: its image until detection has used it, and what
 // the stages made of it, or why it could not be read.
@@ -70,7 +82,7 @@ func (m *Model) Start(data []byte) (*Flow, error) {
 	if len(data) == 0 {
 		return nil, inputErrorf(codeEmptyInput, "input is empty (0 bytes)")
 	}
-	f := &Flow{m: m, phases: map[string]time.Duration{}}
+	f := &Flow{m: m, size: pageWindow, phases: map[string]time.Duration{}}
 	defer func() { f.phases["decode"] += time.Since(t0) }()
 	if document.Sniff(data).Paged() {
 		doc, err := document.Open(context.Background(), data, m.documentOptions())
@@ -98,14 +110,14 @@ func (m *Model) documentOptions() document.Options {
 	return document.Options{MaxPages: p.MaxPages, MaxPixels: p.MaxPixels, DPI: p.DPI, TextLayer: p.TextLayer && m.stages[0].Role() == RoleDetect}
 }
 
-// decodePages decodes a document's pages, each failing on its own, one
+// decodePages decodes pages of a document, each failing on its own, one
 // after another (the PDF renderer is one instance), and hands each decoded
 // page to then on up to GOMAXPROCS goroutines, so a page's detection row
 // is made while the next page renders. A picture's one page goes to then
-// at once.
-func (f *Flow) decodePages(then func(p *flowPage)) {
+// at once. The document is closed once its last page is decoded.
+func (f *Flow) decodePages(pages []*flowPage, then func(p *flowPage)) {
 	if f.doc == nil {
-		for _, p := range f.live() {
+		for _, p := range livePages(pages) {
 			then(p)
 		}
 		return
@@ -113,15 +125,15 @@ func (f *Flow) decodePages(then func(p *flowPage)) {
 	t0 := time.Now()
 	ready := make(chan *flowPage)
 	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(f.pages)) {
+	for range min(runtime.GOMAXPROCS(0), len(pages)) {
 		wg.Go(func() {
 			for p := range ready {
 				then(p)
 			}
 		})
 	}
-	for i, p := range f.pages {
-		pg, err := f.doc.Page(context.Background(), i)
+	for _, p := range pages {
+		pg, err := f.doc.Page(context.Background(), p.number-1)
 		switch {
 		case err != nil:
 			p.err = asInputError(err)
@@ -134,10 +146,24 @@ func (f *Flow) decodePages(then func(p *flowPage)) {
 	}
 	close(ready)
 	wg.Wait()
-	f.doc.Close()
-	f.doc = nil
+	if pages[len(pages)-1] == f.pages[len(f.pages)-1] {
+		f.Close()
+	}
 	f.phases["decode"] += time.Since(t0)
 }
+
+// Close lets go of a document not yet decoded to its last page (its
+// renderer's memory), as when a run failed and the flow is dropped.
+func (f *Flow) Close() {
+	if f.doc != nil {
+		f.doc.Close()
+		f.doc = nil
+	}
+}
+
+// Pending reports whether pages are still to go through the first stage:
+// Rows(0) and Take(0) again.
+func (f *Flow) Pending() bool { return f.next < len(f.pages) }
 
 // eachPage runs fn for each page on up to GOMAXPROCS goroutines: a
 // document's pages are independent until their crops share runs.
@@ -163,9 +189,12 @@ func eachPage(pages []*flowPage, fn func(p *flowPage)) {
 }
 
 // live are the pages the stages still work on, in order.
-func (f *Flow) live() []*flowPage {
+func (f *Flow) live() []*flowPage { return livePages(f.pages) }
+
+// livePages are those of pages the stages still work on.
+func livePages(pages []*flowPage) []*flowPage {
 	var out []*flowPage
-	for _, p := range f.pages {
+	for _, p := range pages {
 		if p.err == nil && !p.hasText {
 			out = append(out, p)
 		}
@@ -177,10 +206,10 @@ func (f *Flow) live() []*flowPage {
 // "decode", "crop", and "STAGE.pre" / "STAGE.post" for each stage.
 func (f *Flow) Phases() map[string]time.Duration { return f.phases }
 
-// Rows are the rows this flow gives stage i: one per page for a detection
-// stage, one per detected line of every page for the later stages. A
-// detection stage's rows are reused for other flows once Take(0) has been
-// called: pack or copy them before.
+// Rows are the rows this flow gives stage i: one per page of the next
+// window for the first stage, one per detected line of every page for the
+// later stages. The first stage's rows are reused for other flows once
+// Take(0) has been called: pack or copy them before.
 func (f *Flow) Rows(i int) []Tensor {
 	st := f.m.stages[i]
 	t0 := time.Now()
@@ -194,7 +223,8 @@ func (f *Flow) Rows(i int) []Tensor {
 		}
 		return rows
 	}
-	f.decodePages(func(p *flowPage) {
+	f.window = f.pages[f.next:min(f.next+f.size, len(f.pages))]
+	f.decodePages(f.window, func(p *flowPage) {
 		switch st.Role() {
 		case RoleDetect:
 			p.row = st.det.row(p.img)
@@ -205,7 +235,7 @@ func (f *Flow) Rows(i int) []Tensor {
 		}
 	})
 	var rows []Tensor
-	for _, p := range f.live() {
+	for _, p := range livePages(f.window) {
 		rows = append(rows, p.row)
 	}
 	return rows
@@ -240,8 +270,10 @@ func (f *Flow) Take(i int, outs [][]Tensor) error {
 		}
 		return nil
 	}
-	// One row per page: pages take theirs at once, each page's lines
-	// found and cut out apart from the others'.
+	// One row per page of the window: pages take theirs at once, each
+	// page's lines found and cut out apart from the others'.
+	live = livePages(f.window)
+	f.next += len(f.window)
 	at := map[*flowPage]int{}
 	for k, p := range live {
 		at[p] = k

@@ -24,20 +24,9 @@ func readPages(t testing.TB, m *Model, pages [][]byte) []map[string]any {
 		}
 		flows[i] = f
 	}
-	for s, st := range m.Stages() {
-		for i, f := range flows {
-			rows := f.Rows(s)
-			outs := make([][]Tensor, len(rows))
-			for k, r := range rows {
-				res, err := st.Run(context.Background(), stack(t, []Tensor{r}, st.PadValue(), 1))
-				if err != nil {
-					t.Fatalf("page %d stage %s row %d: %v", i, st.Name(), k, err)
-				}
-				outs[k] = row(res, 0)
-			}
-			if err := f.Take(s, outs); err != nil {
-				t.Fatalf("page %d stage %s: %v", i, st.Name(), err)
-			}
+	for s := range m.Stages() {
+		for _, f := range flows {
+			runStage(t, m, f, s)
 		}
 	}
 	out := make([]map[string]any, len(flows))
@@ -45,6 +34,30 @@ func readPages(t testing.TB, m *Model, pages [][]byte) []map[string]any {
 		out[i] = f.Result()
 	}
 	return out
+}
+
+// runStage runs stage s of a flow, a run per row; the first stage round
+// after round until every page of a document has been through it.
+func runStage(t testing.TB, m *Model, f *Flow, s int) {
+	t.Helper()
+	st := m.Stages()[s]
+	for {
+		rows := f.Rows(s)
+		outs := make([][]Tensor, len(rows))
+		for k, r := range rows {
+			res, err := st.Run(context.Background(), stack(t, []Tensor{r}, st.PadValue(), 1))
+			if err != nil {
+				t.Fatalf("stage %s row %d: %v", st.Name(), k, err)
+			}
+			outs[k] = row(res, 0)
+		}
+		if err := f.Take(s, outs); err != nil {
+			t.Fatalf("stage %s: %v", st.Name(), err)
+		}
+		if s > 0 || !f.Pending() {
+			return
+		}
+	}
 }
 
 func TestPipelinePages(t *testing.T) {
