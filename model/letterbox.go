@@ -32,8 +32,9 @@ func newLetterbox(w, h, W, H int) letterbox {
 
 // row is the image letterboxed into a [3, H, W] RGB row scaled to 0–1:
 // the padding written as its value, the scaled image normalised straight
-// into its place (no padded canvas in between). A JPEG's YCbCr is scaled
-// straight into the planes; other images go through resizeRGBA.
+// into its place (no padded canvas in between). A JPEG's YCbCr and an
+// RGBA are scaled straight into the planes; other images go through
+// resizeRGBA.
 func (l letterbox) row(img image.Image) Tensor {
 	out := newRow(3 * l.W * l.H)
 	plane := l.W * l.H
@@ -42,11 +43,15 @@ func (l letterbox) row(img image.Image) Tensor {
 	}
 	r, g, b := out[:plane], out[plane:2*plane], out[2*plane:]
 	o := l.top*l.W + l.left
-	if y, ok := img.(*image.YCbCr); ok {
-		if z, ok := newYCbCrBilinear(y, l.newW); ok {
+	switch src := img.(type) {
+	case *image.YCbCr:
+		if z, ok := newYCbCrBilinear(src, l.newW); ok {
 			z.scale(r, g, b, o, l.W, l.newH)
 			return Tensor{Shape: []int64{3, int64(l.H), int64(l.W)}, Data: out}
 		}
+	case *image.RGBA:
+		newRGBABilinear(src, l.newW).scale(r, g, b, o, l.W, l.newH)
+		return Tensor{Shape: []int64{3, int64(l.H), int64(l.W)}, Data: out}
 	}
 	scaled := resizeRGBA(img, l.newW, l.newH)
 	const s = 1.0 / 255

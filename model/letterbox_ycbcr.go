@@ -73,19 +73,23 @@ const (
 // scaleBandRows is the fewest output rows worth a goroutine of their own.
 const scaleBandRows = 64
 
-// scale writes the source scaled to dw×dh into three planes of stride W
-// from offset o, each value the 8-bit result over 255. The rows are split
-// into a band a core, as the run that follows spreads over every core: a
-// batch-1 detector letterboxes one image before each run, and on one core
+// inBands calls rows(from, to) for bands of the dh output rows, a band a
+// core: the run that follows a letterbox spreads over every core, and a
+// batch-1 detector letterboxes one image before each run; on one core
 // that alone took a tenth of the run's time.
-func (z *ycbcrBilinear) scale(r, g, b []float32, o, W, dh int) {
+func inBands(dh int, rows func(from, to int)) {
 	bands := max(1, min(runtime.GOMAXPROCS(0), dh/scaleBandRows))
 	var wg sync.WaitGroup
 	for k := range bands {
-		from, to := dh*k/bands, dh*(k+1)/bands
-		wg.Go(func() { z.scaleRows(r, g, b, o, W, dh, from, to) })
+		wg.Go(func() { rows(dh*k/bands, dh*(k+1)/bands) })
 	}
 	wg.Wait()
+}
+
+// scale writes the source scaled to dw×dh into three planes of stride W
+// from offset o, each value the 8-bit result over 255.
+func (z *ycbcrBilinear) scale(r, g, b []float32, o, W, dh int) {
+	inBands(dh, func(from, to int) { z.scaleRows(r, g, b, o, W, dh, from, to) })
 }
 
 // scaleRows writes output rows from to to (of dh) of scale's planes.

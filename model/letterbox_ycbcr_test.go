@@ -43,6 +43,54 @@ func TestLetterboxYCbCrMatchesApproxBiLinear(t *testing.T) {
 	}
 }
 
+// The RGBA path of the letterbox against ApproxBiLinear through
+// resizeRGBA: an opaque photo (what an EXIF-rotated JPEG becomes) and one
+// partly transparent (composited over white), down- and upscaled, from a
+// sub-image not at the origin, within a level.
+func TestLetterboxRGBAMatchesApproxBiLinear(t *testing.T) {
+	sizes := []struct{ w, h, W, H int }{{720, 1280, 640, 640}, {97, 203, 160, 160}, {333, 101, 64, 96}}
+	for _, translucent := range []bool{false, true} {
+		for _, sz := range sizes {
+			t.Run(fmt.Sprintf("translucent %v/%dx%d", translucent, sz.w, sz.h), func(t *testing.T) {
+				img := photoRGBA(sz.w, sz.h, translucent)
+				lb := newLetterbox(sz.w, sz.h, sz.W, sz.H)
+				got := lb.row(img).Data.([]float32)
+				want := lb.row(struct{ image.Image }{img}).Data.([]float32) // the resizeRGBA path
+				var sum float64
+				for i := range want {
+					d := math.Abs(float64(got[i] - want[i]))
+					if d > 1.0/255+1e-6 {
+						t.Fatalf("value %d is %v; ApproxBiLinear gives %v", i, got[i]*255, want[i]*255)
+					}
+					sum += d
+				}
+				if mean := sum / float64(len(want)) * 255; mean > 0.2 {
+					t.Errorf("values differ from ApproxBiLinear's by %.3f levels on average; want ≤ 0.2", mean)
+				}
+			})
+		}
+	}
+}
+
+// photoRGBA is photoYCbCr's picture as an RGBA sub-image; translucent, its
+// alpha falls from opaque at the top to clear at the bottom (premultiplied,
+// as RGBA is).
+func photoRGBA(w, h int, translucent bool) *image.RGBA {
+	src := photoYCbCr(w, h, image.YCbCrSubsampleRatio444)
+	full := image.NewRGBA(image.Rect(0, 0, w+2, h+1))
+	for y := range h {
+		for x := range w {
+			c := color.RGBAModel.Convert(src.At(src.Rect.Min.X+x, src.Rect.Min.Y+y)).(color.RGBA)
+			if translucent {
+				a := uint32(255 - 255*y/h)
+				c = color.RGBA{uint8(uint32(c.R) * a / 255), uint8(uint32(c.G) * a / 255), uint8(uint32(c.B) * a / 255), uint8(a)}
+			}
+			full.SetRGBA(x+2, y+1, c)
+		}
+	}
+	return full.SubImage(image.Rect(2, 1, w+2, h+1)).(*image.RGBA)
+}
+
 // photoYCbCr is a w×h picture, offset from the origin, of smooth colour
 // with noise, each chroma sample that of the first pixel it covers.
 func photoYCbCr(w, h int, ratio image.YCbCrSubsampleRatio) *image.YCbCr {
@@ -82,5 +130,16 @@ func BenchmarkLetterboxYCbCr(b *testing.B) {
 	b.ResetTimer()
 	for range b.N {
 		lb.row(img)
+	}
+}
+
+// BenchmarkLetterboxRGBA letterboxes a 720×1280 RGBA (a portrait phone
+// photo once turned upright) into 640×640.
+func BenchmarkLetterboxRGBA(b *testing.B) {
+	img := photoRGBA(720, 1280, false)
+	lb := newLetterbox(720, 1280, 640, 640)
+	b.ResetTimer()
+	for range b.N {
+		recycleRow(lb.row(img))
 	}
 }

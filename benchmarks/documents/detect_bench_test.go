@@ -5,6 +5,7 @@ import (
 	"context"
 	"image"
 	"image/jpeg"
+	"image/png"
 	"syscall"
 	"testing"
 	"time"
@@ -13,14 +14,16 @@ import (
 	"github.com/batchinfer/batchinfer/model"
 )
 
-// BenchmarkDetectionOverhead times one 1280×720 photo through a detector
-// at imgsz 640, batch 1 (the default export): decoding the JPEG, the
-// letterbox (resize, pad, normalise), the run, and the postprocess
-// (threshold, NMS, boxes mapped back) over [1, 84, 8400]. The run is a
-// stand-in with YOLOv8n's compute (docmake.YOLOStandIn). Metrics: ms of
-// each step and (letterbox + postprocess) / run (target ≤ 0.10), in wall
-// time and in the process's CPU time (the run and the letterbox use every
-// core; the postprocess one).
+// BenchmarkDetectionOverhead times one photo through a detector at imgsz
+// 640, batch 1 (the default export): decoding the JPEG, the letterbox
+// (resize, pad, normalise), the run, and the postprocess (threshold, NMS,
+// boxes mapped back) over [1, 84, 8400]. The photo is a 1280×720 JPEG
+// (jpeg), or a phone's portrait photo: the same pixels upright at 720×1280,
+// stored turned with EXIF orientation 6 (phone). The run is a stand-in
+// with YOLOv8n's compute (docmake.YOLOStandIn). Metrics: ms of each step
+// and (letterbox + postprocess) / run (target ≤ 0.10), in wall time and in
+// the process's CPU time (the run and the letterbox use every core; the
+// postprocess one).
 //
 //	go test -run '^$' -bench DetectionOverhead -benchtime 20x ./benchmarks/documents/
 func BenchmarkDetectionOverhead(b *testing.B) {
@@ -31,15 +34,28 @@ func BenchmarkDetectionOverhead(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer m.Close()
-	photo := image.NewRGBA(image.Rect(0, 0, 1280, 720))
-	for i := range photo.Pix {
-		photo.Pix[i] = uint8(i * 7 % 251)
+	photo := func(w, h int) *image.RGBA {
+		p := image.NewRGBA(image.Rect(0, 0, w, h))
+		for i := range p.Pix {
+			p.Pix[i] = uint8(i * 7 % 251)
+		}
+		return p
 	}
 	var jb bytes.Buffer // a photo arrives as JPEG
-	if err := jpeg.Encode(&jb, photo, &jpeg.Options{Quality: 90}); err != nil {
+	if err := jpeg.Encode(&jb, photo(1280, 720), &jpeg.Options{Quality: 90}); err != nil {
 		b.Fatal(err)
 	}
-	data := jb.Bytes()
+	var pb bytes.Buffer
+	if err := png.Encode(&pb, photo(720, 1280)); err != nil {
+		b.Fatal(err)
+	}
+	phone := docmake.TurnedPhoto(b, pb.Bytes(), "ROTATE_90", 6)
+	b.Run("jpeg", func(b *testing.B) { benchDetection(b, m, jb.Bytes()) })
+	b.Run("phone", func(b *testing.B) { benchDetection(b, m, phone) })
+}
+
+// benchDetection is one kind of photo through the detector m.
+func benchDetection(b *testing.B, m *model.Model, data []byte) {
 	st := m.Stages()[0]
 	var decode, pre, run, post time.Duration
 	var cpuPre, cpuRun, cpuPost time.Duration
