@@ -69,7 +69,9 @@ func tiffOrientation(t []byte) int {
 
 // orientImage turns a stored image into the displayed one for EXIF
 // orientation o (1: as stored; 2–8: the mirrors and rotations in the EXIF
-// specification's order).
+// specification's order). Each pixel is copied as one word from where it
+// is stored to where it is displayed, walking the stored rows: a phone
+// photo (orientation 6) pays this on every decode.
 func orientImage(img image.Image, o int) image.Image {
 	if o <= 1 || o > 8 {
 		return img
@@ -83,22 +85,36 @@ func orientImage(img image.Image, o int) image.Image {
 		dw, dh = h, w
 	}
 	dst := image.NewRGBA(image.Rect(0, 0, dw, dh))
-	// to maps a stored pixel (x, y) to its displayed place.
-	to := map[int]func(x, y int) (int, int){
-		2: func(x, y int) (int, int) { return w - 1 - x, y },         // mirrored
-		3: func(x, y int) (int, int) { return w - 1 - x, h - 1 - y }, // upside down
-		4: func(x, y int) (int, int) { return x, h - 1 - y },         // mirrored vertically
-		5: func(x, y int) (int, int) { return y, x },                 // transposed
-		6: func(x, y int) (int, int) { return h - 1 - y, x },         // stored rotated 90° anticlockwise: turn clockwise
-		7: func(x, y int) (int, int) { return h - 1 - y, w - 1 - x }, // transversed
-		8: func(x, y int) (int, int) { return y, w - 1 - x },         // stored rotated 90° clockwise: turn anticlockwise
-	}[o]
+	origin, xStep, yStep := orientSteps(o, w, h, dw)
 	for y := range h {
-		row := src.Pix[y*src.Stride:]
+		row := src.Pix[y*src.Stride : y*src.Stride+4*w]
+		at := origin + y*yStep
 		for x := range w {
-			dx, dy := to(x, y)
-			copy(dst.Pix[dy*dst.Stride+4*dx:dy*dst.Stride+4*dx+4], row[4*x:4*x+4])
+			binary.LittleEndian.PutUint32(dst.Pix[4*at:], binary.LittleEndian.Uint32(row[4*x:]))
+			at += xStep
 		}
 	}
 	return dst
+}
+
+// orientSteps is where, as a pixel index into the displayed image (dw
+// wide), the stored pixel (0, 0) goes for orientation o, and how far a
+// step right and a step down in the stored w×h image move it.
+func orientSteps(o, w, h, dw int) (origin, xStep, yStep int) {
+	switch o {
+	case 2: // mirrored
+		return w - 1, -1, dw
+	case 3: // upside down
+		return (h-1)*dw + w - 1, -1, -dw
+	case 4: // mirrored vertically
+		return (h - 1) * dw, 1, -dw
+	case 5: // transposed
+		return 0, dw, 1
+	case 6: // stored rotated 90° anticlockwise: turn clockwise
+		return h - 1, dw, -1
+	case 7: // transversed
+		return (w-1)*dw + h - 1, -dw, -1
+	default: // 8, stored rotated 90° clockwise: turn anticlockwise
+		return (w - 1) * dw, -dw, 1
+	}
 }
