@@ -123,15 +123,7 @@ func (f *Flow) decodePages(pages []*flowPage, then func(p *flowPage)) {
 		return
 	}
 	t0 := time.Now()
-	ready := make(chan *flowPage)
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(pages)) {
-		wg.Go(func() {
-			for p := range ready {
-				then(p)
-			}
-		})
-	}
+	ready, wait := pageWorkers(len(pages), then)
 	for _, p := range pages {
 		pg, err := f.doc.Page(context.Background(), p.number-1)
 		switch {
@@ -141,11 +133,10 @@ func (f *Flow) decodePages(pages []*flowPage, then func(p *flowPage)) {
 			p.width, p.height, p.textLayer, p.hasText = pg.Width, pg.Height, pg.Text, true
 		default:
 			p.img, p.width, p.height = pg.Image, pg.Width, pg.Height
-			ready <- p
+			ready(p)
 		}
 	}
-	close(ready)
-	wg.Wait()
+	wait()
 	if pages[len(pages)-1] == f.pages[len(f.pages)-1] {
 		f.Close()
 	}
@@ -172,20 +163,27 @@ func eachPage(pages []*flowPage, fn func(p *flowPage)) {
 		fn(pages[0])
 		return
 	}
+	send, wait := pageWorkers(len(pages), fn)
+	for _, p := range pages {
+		send(p)
+	}
+	wait()
+}
+
+// pageWorkers runs fn on each page handed to send, on up to GOMAXPROCS
+// goroutines (and no more than the n pages to come); wait returns once
+// every page sent has been done.
+func pageWorkers(n int, fn func(p *flowPage)) (send func(*flowPage), wait func()) {
 	next := make(chan *flowPage)
 	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(pages)) {
+	for range min(runtime.GOMAXPROCS(0), n) {
 		wg.Go(func() {
 			for p := range next {
 				fn(p)
 			}
 		})
 	}
-	for _, p := range pages {
-		next <- p
-	}
-	close(next)
-	wg.Wait()
+	return func(p *flowPage) { next <- p }, func() { close(next); wg.Wait() }
 }
 
 // live are the pages the stages still work on, in order.
