@@ -69,13 +69,24 @@ func tiffOrientation(t []byte) int {
 
 // orientImage turns a stored image into the displayed one for EXIF
 // orientation o (1: as stored; 2–8: the mirrors and rotations in the EXIF
-// specification's order). Each pixel is copied as one word from where it
-// is stored to where it is displayed, walking the stored rows: a phone
-// photo (orientation 6) pays this on every decode.
+// specification's order). A phone photo (orientation 6) pays this on every
+// decode, so a JPEG's planes are turned as they are (orientYCbCr) and any
+// other image is copied a pixel a word from where it is stored to where
+// it is displayed.
 func orientImage(img image.Image, o int) image.Image {
 	if o <= 1 || o > 8 {
 		return img
 	}
+	if y, ok := img.(*image.YCbCr); ok {
+		if turned, ok := orientYCbCr(y, o); ok {
+			return turned
+		}
+	}
+	return orientRGBA(img, o)
+}
+
+// orientRGBA is orientImage through an RGBA copy of img.
+func orientRGBA(img image.Image, o int) *image.RGBA {
 	b := img.Bounds()
 	src := image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
 	draw.Draw(src, src.Bounds(), img, b.Min, draw.Src)
@@ -95,6 +106,91 @@ func orientImage(img image.Image, o int) image.Image {
 		}
 	}
 	return dst
+}
+
+// orientYCbCr turns a JPEG's planes themselves: no conversion to RGB (the
+// decoder's YCbCr to an RGBA took more than the turn), a third of the
+// bytes to move, and the result a YCbCr, which scaling reads fastest. Y
+// goes pixel by pixel; each displayed chroma sample is the stored one
+// under its block's first pixel: the same sample when the sides are whole
+// blocks (a block turns onto a block), else one a pixel over, which a
+// photo's smooth chroma hardly shows. A turn by 90° swaps the subsampling's
+// axes (4:2:2 and 4:4:0); 4:1:1 and 4:1:0 have no turned counterpart in
+// image.YCbCr, and go through RGBA.
+func orientYCbCr(src *image.YCbCr, o int) (*image.YCbCr, bool) {
+	ratio := src.SubsampleRatio
+	if o >= 5 {
+		switch ratio {
+		case image.YCbCrSubsampleRatio422:
+			ratio = image.YCbCrSubsampleRatio440
+		case image.YCbCrSubsampleRatio440:
+			ratio = image.YCbCrSubsampleRatio422
+		case image.YCbCrSubsampleRatio444, image.YCbCrSubsampleRatio420:
+		default:
+			return nil, false
+		}
+	}
+	w, h := src.Rect.Dx(), src.Rect.Dy()
+	dw, dh := w, h
+	if o >= 5 {
+		dw, dh = h, w
+	}
+	dst := image.NewYCbCr(image.Rect(0, 0, dw, dh), ratio)
+	origin, xStep, yStep := orientSteps(o, w, h, dw)
+	for y := range h {
+		at := origin + y*yStep
+		for _, v := range src.Y[src.YOffset(src.Rect.Min.X, src.Rect.Min.Y+y):][:w] {
+			dst.Y[at] = v
+			at += xStep
+		}
+	}
+	bw, bh := chromaBlock(ratio)
+	for dy := 0; dy < dh; dy += bh {
+		for dx := 0; dx < dw; dx += bw {
+			x, y := storedAt(o, w, h, dx, dy)
+			c, d := src.COffset(src.Rect.Min.X+x, src.Rect.Min.Y+y), dst.COffset(dx, dy)
+			dst.Cb[d], dst.Cr[d] = src.Cb[c], src.Cr[c]
+		}
+	}
+	return dst, true
+}
+
+// chromaBlock is the pixels one chroma sample covers, across and down.
+func chromaBlock(r image.YCbCrSubsampleRatio) (int, int) {
+	switch r {
+	case image.YCbCrSubsampleRatio422:
+		return 2, 1
+	case image.YCbCrSubsampleRatio420:
+		return 2, 2
+	case image.YCbCrSubsampleRatio440:
+		return 1, 2
+	case image.YCbCrSubsampleRatio411:
+		return 4, 1
+	case image.YCbCrSubsampleRatio410:
+		return 4, 2
+	}
+	return 1, 1
+}
+
+// storedAt is the stored pixel of a w×h image displayed at (dx, dy) under
+// orientation o: orientSteps the other way.
+func storedAt(o, w, h, dx, dy int) (int, int) {
+	switch o {
+	case 2:
+		return w - 1 - dx, dy
+	case 3:
+		return w - 1 - dx, h - 1 - dy
+	case 4:
+		return dx, h - 1 - dy
+	case 5:
+		return dy, dx
+	case 6:
+		return dy, h - 1 - dx
+	case 7:
+		return w - 1 - dy, h - 1 - dx
+	default: // 8
+		return w - 1 - dy, dx
+	}
 }
 
 // orientSteps is where, as a pixel index into the displayed image (dw

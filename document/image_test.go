@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"image"
 	"image/color"
+	"image/draw"
 	"image/gif"
 	"image/png"
 	"io"
@@ -127,6 +128,44 @@ for o, op in stored.items():
 		}
 		if d := meanDiff(img, ref); d < 0 || d > 5 {
 			t.Errorf("orientation %d: not upright (difference %.2f)", o, d)
+		}
+	}
+}
+
+// A JPEG's planes turned as they are give the pixels its RGBA turned
+// gives, for every orientation and subsampling a turn keeps (4:1:1 falls
+// back to RGBA): the same to the level when the sides are whole chroma
+// blocks, within two levels on average when not (a turned block
+// straddles two).
+func TestOrientYCbCrMatchesRGBA(t *testing.T) {
+	ratios := []image.YCbCrSubsampleRatio{
+		image.YCbCrSubsampleRatio444, image.YCbCrSubsampleRatio422, image.YCbCrSubsampleRatio420,
+		image.YCbCrSubsampleRatio440, image.YCbCrSubsampleRatio411,
+	}
+	for _, ratio := range ratios {
+		for _, sz := range [][2]int{{96, 64}, {97, 63}} { // whole blocks of every ratio, and not
+			src := image.NewYCbCr(image.Rect(0, 0, sz[0], sz[1]), ratio)
+			for i := range src.Y {
+				src.Y[i] = uint8(i * 7 % 251)
+			}
+			for i := range src.Cb { // smooth, as a photo's chroma is
+				src.Cb[i], src.Cr[i] = uint8(96+64*(i%src.CStride)/src.CStride), uint8(96+64*i/len(src.Cr))
+			}
+			for o := 2; o <= 8; o++ {
+				got, want := orientImage(src, o), orientRGBA(src, o)
+				if _, turned := got.(*image.YCbCr); turned == (ratio == image.YCbCrSubsampleRatio411 && o >= 5) {
+					t.Errorf("%v %v orientation %d: came out a %T", ratio, sz, o, got)
+				}
+				rgba := image.NewRGBA(got.Bounds()) // converted as want was
+				draw.Draw(rgba, rgba.Bounds(), got, got.Bounds().Min, draw.Src)
+				limit := 0.0
+				if sz[0]%2 == 1 { // a pixel's chroma shift, on a gradient steeper than a photo's
+					limit = 2
+				}
+				if d := meanDiff(rgba, want); d < 0 || d > limit {
+					t.Errorf("%v %v orientation %d: %v differs from the RGBA turn %v by %.3f levels", ratio, sz, o, got.Bounds(), want.Bounds(), d)
+				}
+			}
 		}
 	}
 }
