@@ -117,9 +117,16 @@ func (e *Engine) predictPipeline(ctx context.Context, m *model.Model, items []It
 // firstStage runs the first stage over flows until each has had all its
 // pages through it: a document's pages go a window at a time, each
 // window's rendered pages let go (cut to their crops) before the next.
+// The flows of a round share one window's worth of pages, so that many
+// long documents in a call take no more memory than one.
 func (e *Engine) firstStage(ctx context.Context, st *model.Model, flows []*pipelineFlow, preds []Prediction, stats *StageStats) []*pipelineFlow {
 	var done []*pipelineFlow
 	for len(flows) > 0 {
+		for _, f := range flows {
+			if f != nil {
+				f.flow.SetPageWindow(model.PageWindow / len(flows))
+			}
+		}
 		var more []*pipelineFlow
 		for _, f := range e.runStage(ctx, 0, st, flows, preds, stats) {
 			if f.flow.Pending() {

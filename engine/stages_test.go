@@ -96,7 +96,8 @@ func TestPipelineReadsPagesBatchedAcrossPages(t *testing.T) {
 
 // Documents go through a pipeline page by page: two scanned 4-page PDFs
 // and a PNG in one call answer per page (the PNG as a picture), and the crops of
-// every page of both documents share recognition runs.
+// every page of both documents share recognition runs. The three share one
+// window of pages (two pages each), so detection takes two rounds.
 func TestPipelineReadsDocumentsSharingRuns(t *testing.T) {
 	m := ppocrPage(t)
 	eng := newEngine(t, m)

@@ -63,7 +63,7 @@ func TestPageOCRDetectsADocumentAWindowAtATime(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		f.size = size
+		f.SetPageWindow(size)
 		return f
 	}
 	f := start(window)

@@ -31,16 +31,21 @@ type Flow struct {
 	pages  []*flowPage
 	window []*flowPage // the first stage's pages of the latest Rows(0)
 	next   int         // pages before it have been through the first stage
-	size   int         // pages a window, pageWindow
+	size   int         // pages a window, PageWindow unless set
 	phases map[string]time.Duration
 }
 
-// pageWindow is how many of a document's pages go through the first stage
-// at a time. A scanned A4 page rendered at 200 DPI is 15 MB, and its
-// detection row 8 MB more, until detection has cut it to its crops: a
-// 100-page scan at once would not fit a function's memory; a window of
-// them is about 200 MB.
-const pageWindow = 8
+// PageWindow is how many of a document's pages go through the first
+// stage at a time, unless SetPageWindow says otherwise. A scanned A4 page
+// rendered at 200 DPI is 15 MB, and its detection row 8 MB more, until
+// detection has cut it to its crops: a 100-page scan at once would not
+// fit a function's memory; a window of them is about 200 MB.
+const PageWindow = 8
+
+// SetPageWindow sets how many pages the next Rows(0) renders (at least
+// one): a caller with many documents in flight shares PageWindow among
+// them.
+func (f *Flow) SetPageWindow(n int) { f.size = max(n, 1) }
 
 // flowPage is one page: its image until detection has used it, and what
 // the stages made of it, or why it could not be read.
@@ -82,7 +87,7 @@ func (m *Model) Start(data []byte) (*Flow, error) {
 	if len(data) == 0 {
 		return nil, inputErrorf(codeEmptyInput, "input is empty (0 bytes)")
 	}
-	f := &Flow{m: m, size: pageWindow, phases: map[string]time.Duration{}}
+	f := &Flow{m: m, size: PageWindow, phases: map[string]time.Duration{}}
 	defer func() { f.phases["decode"] += time.Since(t0) }()
 	if document.Sniff(data).Paged() {
 		doc, err := document.Open(context.Background(), data, m.documentOptions())
