@@ -60,8 +60,12 @@ func TestReceiveLostAnswerStrandsMessages(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "deserialization failed") {
 		t.Fatalf("receive cut mid-body: %v; want the SDK's deserialization failure", err)
 	}
-	if code := classifyCode(err); code != "deadline" {
-		t.Errorf("a receive cut by its context is classified %s, want deadline", code)
+	// net/http closes the connection when the context ends; which error
+	// the body's read sees first (the context's, or the closed
+	// connection's) is a race that a loaded machine sometimes loses, so
+	// network is as right as deadline: both are the way's fault, retried.
+	if code := classifyCode(err); code != "deadline" && code != "network" {
+		t.Errorf("a receive cut by its context is classified %s, want deadline (or network)", code)
 	}
 	if visible, hidden := queueCounts(t, q); visible != 0 || hidden != 4 {
 		t.Fatalf("after the lost answer: %d visible, %d hidden; want all 4 hidden (stranded)", visible, hidden)
