@@ -93,10 +93,10 @@ func (e *Engine) predictPipeline(ctx context.Context, m *model.Model, items []It
 			}
 			part[j] = &pipelineFlow{item: i, flow: f}
 		})
-		flows = append(flows, e.firstStage(ctx, stages[0], part, preds, &stats[0])...)
+		flows = append(flows, e.stageRounds(ctx, 0, stages[0], part, preds, &stats[0])...)
 	}
 	for s := 1; s < len(stages); s++ {
-		flows = e.runStage(ctx, s, stages[s], flows, preds, &stats[s])
+		flows = e.stageRounds(ctx, s, stages[s], flows, preds, &stats[s])
 	}
 	e.parallel(len(flows), func(j int) {
 		f := flows[j]
@@ -114,22 +114,23 @@ func (e *Engine) predictPipeline(ctx context.Context, m *model.Model, items []It
 	}
 }
 
-// firstStage runs the first stage over flows until each has had all its
-// pages through it: a document's pages go a window at a time, each
-// window's rendered pages let go (cut to their crops) before the next.
-// The flows of a round share one window's worth of pages, so that many
-// long documents in a call take no more memory than one.
-func (e *Engine) firstStage(ctx context.Context, st *model.Model, flows []*pipelineFlow, preds []Prediction, stats *StageStats) []*pipelineFlow {
+// stageRounds runs stage s over flows until each has had all its pages
+// (detection) or lines (the later stages) through it, a round at a time:
+// a window of pages rendered and cut to their crops, or of lines'
+// rows made, run and let go, before the next. The flows of a round share
+// one window, so that many long documents in a call take no more memory
+// than one, and their rows still share runs.
+func (e *Engine) stageRounds(ctx context.Context, s int, st *model.Model, flows []*pipelineFlow, preds []Prediction, stats *StageStats) []*pipelineFlow {
 	var done []*pipelineFlow
 	for len(flows) > 0 {
 		for _, f := range flows {
 			if f != nil {
-				f.flow.SetPageWindow(model.PageWindow / len(flows))
+				f.flow.Share(len(flows))
 			}
 		}
 		var more []*pipelineFlow
-		for _, f := range e.runStage(ctx, 0, st, flows, preds, stats) {
-			if f.flow.Pending() {
+		for _, f := range e.runStage(ctx, s, st, flows, preds, stats) {
+			if f.flow.Pending(s) {
 				more = append(more, f)
 			} else {
 				done = append(done, f)

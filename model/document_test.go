@@ -49,42 +49,53 @@ func TestPageOCRReadsEveryPDFPage(t *testing.T) {
 	}
 }
 
-// A document longer than a window goes through detection a window of
-// pages at a time: the first Rows(0) renders only the first window, the
-// rest stay unrendered until their turn; in the end every page is read,
-// the document closed, and the output is the one a single window of all
-// the pages gives.
-func TestPageOCRDetectsADocumentAWindowAtATime(t *testing.T) {
-	const pages, window = 5, 2 // windows of 2, 2 and 1 pages
+// A document goes through each stage a round at a time: detection a
+// window of pages (the first Rows(0) renders only its own, the rest stay
+// unrendered until their turn), the later stages a window of lines. Shared
+// among 100 flows, the windows are a page and two lines a round; read so,
+// every page is read, the document closed, and the output is the one of
+// a flow that has every page and line in one round.
+func TestPageOCRReadsADocumentARoundAtATime(t *testing.T) {
+	const pages = 5
 	m := load(t, "ppocr-page")
 	pdf := textimg.ScannedPDF(t, textimg.Pages(pages, 21)...)
-	start := func(size int) *Flow {
+	start := func(shared int) *Flow {
 		f, err := m.Start(pdf)
 		if err != nil {
 			t.Fatal(err)
 		}
-		f.SetPageWindow(size)
+		f.Share(shared)
 		return f
 	}
-	f := start(window)
-	if rows := f.Rows(0); len(rows) != window || !f.Pending() {
-		t.Fatalf("the first window has %d rows, pending %v; want %d, true", len(rows), f.Pending(), window)
+	f := start(4) // PageWindow 8 shared by 4: 2 pages a round
+	if rows := f.Rows(0); len(rows) != 2 || !f.Pending(0) {
+		t.Fatalf("the first window has %d rows, pending %v; want 2, true", len(rows), f.Pending(0))
 	}
-	for _, p := range f.pages[window:] {
+	for _, p := range f.pages[2:] {
 		if p.width != 0 || p.img != nil {
 			t.Fatalf("page %d was rendered with the first window", p.number)
 		}
 	}
-	f = start(window)
+	f = start(100)
+	runStage(t, m, f, 0)
+	if n := len(f.lines()); n < 3 || len(f.Rows(1)) != 2 {
+		t.Fatalf("%d lines detected, a round of %d rows; want more than 2, and 2", n, len(f.Rows(1)))
+	}
+	f = start(100)
 	got := runFlow(t, m, f)
-	if f.Pending() || f.doc != nil {
-		t.Errorf("after the run: pending %v, document still open %v", f.Pending(), f.doc != nil)
+	for s := range m.Stages() {
+		if f.Pending(s) {
+			t.Errorf("stage %d still pending after the run", s)
+		}
+	}
+	if f.doc != nil {
+		t.Error("the document is still open after the run")
 	}
 	if n := len(got["pages"].([]any)); n != pages {
 		t.Fatalf("%d pages, want %d", n, pages)
 	}
-	if want := runFlow(t, m, start(pages)); !reflect.DeepEqual(got, want) {
-		t.Errorf("read a window at a time:\n%v\nall at once:\n%v", got, want)
+	if want := runFlow(t, m, start(1)); !reflect.DeepEqual(got, want) {
+		t.Errorf("read a round at a time:\n%v\nall at once:\n%v", got, want)
 	}
 }
 

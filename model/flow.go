@@ -21,31 +21,62 @@ import (
 // stage in turn, a caller takes the stage's Rows, runs them (with other
 // flows' rows, in whatever packs it likes) and gives each row's outputs
 // back to Take; Result is the output, Err the input's error when no page
-// could be read. The first stage takes a document's pages a window at a
-// time: while Pending, its Rows(0) and Take(0) go round again before the
-// later stages. A Flow is used by one goroutine at a time.
+// could be read. Each stage takes a round of rows at a time, a window of
+// pages for the first and of lines for the later ones: while
+// Pending(i), Rows(i) and Take(i) go round again before stage i+1. A Flow
+// is used by one goroutine at a time.
 type Flow struct {
 	m      *Model
 	doc    *document.Document // a PDF or TIFF until its pages are decoded
 	paged  bool
 	pages  []*flowPage
-	window []*flowPage // the first stage's pages of the latest Rows(0)
-	next   int         // pages before it have been through the first stage
-	size   int         // pages a window, PageWindow unless set
+	window []*flowPage // the pages of the latest Rows(0)
+	chunk  []*pageLine // the lines of the latest Rows(i > 0)
+	done   int         // stages all pages and lines have been through
+	next   int         // pages or lines already through stage done
+	shared int         // flows sharing a round with this one (Share)
 	phases map[string]time.Duration
 }
 
-// PageWindow is how many of a document's pages go through the first
-// stage at a time, unless SetPageWindow says otherwise. A scanned A4 page
-// rendered at 200 DPI is 15 MB, and its detection row 8 MB more, until
-// detection has cut it to its crops: a 100-page scan at once would not
-// fit a function's memory; a window of them is about 200 MB.
+// PageWindow is how many pages go through the first stage in a round,
+// shared among the flows of the round. A scanned A4 page rendered at 200
+// DPI is 15 MB, and its detection row 8 MB more, until detection has cut
+// it to its crops: a 100-page scan at once would not fit a function's
+// memory; a window of them is about 200 MB.
 const PageWindow = 8
 
-// SetPageWindow sets how many pages the next Rows(0) renders (at least
-// one): a caller with many documents in flight shares PageWindow among
-// them.
-func (f *Flow) SetPageWindow(n int) { f.size = max(n, 1) }
+// LineWindow is how many lines go through a later stage in a round,
+// shared likewise: a line's recognition row is up to 0.7 MB (a wide line
+// of an A4 page), and a dense 30-page document has over 1,300 lines.
+const LineWindow = 256
+
+// Share says how many flows share each round with this one (at least
+// one): PageWindow and LineWindow are split among them.
+func (f *Flow) Share(flows int) { f.shared = max(flows, 1) }
+
+// Pending reports whether stage i has rows still to come: Rows(i) and
+// Take(i) again.
+func (f *Flow) Pending(i int) bool { return f.done <= i }
+
+// advance counts n more pages or lines through the current stage, of
+// total, and moves to the next stage after the last.
+func (f *Flow) advance(n, total int) {
+	if f.next += n; f.next >= total {
+		f.done, f.next = f.done+1, 0
+	}
+}
+
+// round is this flow's share of a window, at least one.
+func (f *Flow) round(window int) int { return max(window/max(f.shared, 1), 1) }
+
+// lines are the detected lines of every live page, in order.
+func (f *Flow) lines() []*pageLine {
+	var out []*pageLine
+	for _, p := range f.live() {
+		out = append(out, p.lines...)
+	}
+	return out
+}
 
 // flowPage is one page: its image until detection has used it, and what
 // the stages made of it, or why it could not be read.
@@ -87,7 +118,7 @@ func (m *Model) Start(data []byte) (*Flow, error) {
 	if len(data) == 0 {
 		return nil, inputErrorf(codeEmptyInput, "input is empty (0 bytes)")
 	}
-	f := &Flow{m: m, size: PageWindow, phases: map[string]time.Duration{}}
+	f := &Flow{m: m, shared: 1, phases: map[string]time.Duration{}}
 	defer func() { f.phases["decode"] += time.Since(t0) }()
 	if document.Sniff(data).Paged() {
 		doc, err := document.Open(context.Background(), data, m.documentOptions())
@@ -157,10 +188,6 @@ func (f *Flow) Close() {
 	}
 }
 
-// Pending reports whether pages are still to go through the first stage:
-// Rows(0) and Take(0) again.
-func (f *Flow) Pending() bool { return f.next < len(f.pages) }
-
 // eachPage runs fn for each page on up to GOMAXPROCS goroutines: a
 // document's pages are independent until their crops share runs.
 func eachPage(pages []*flowPage, fn func(p *flowPage)) {
@@ -209,24 +236,24 @@ func livePages(pages []*flowPage) []*flowPage {
 // "decode", "crop", and "STAGE.pre" / "STAGE.post" for each stage.
 func (f *Flow) Phases() map[string]time.Duration { return f.phases }
 
-// Rows are the rows this flow gives stage i: one per page of the next
-// window for the first stage, one per detected line of every page for the
-// later stages. The first stage's rows are reused for other flows once
-// Take(0) has been called: pack or copy them before.
+// Rows are this flow's rows of stage i's next round: one per page of the
+// next window of pages for the first stage, one per line of the next
+// window of lines for the later stages. The first stage's rows are reused
+// for other flows once Take(0) has been called: pack or copy them before.
 func (f *Flow) Rows(i int) []Tensor {
 	st := f.m.stages[i]
 	t0 := time.Now()
 	defer func() { f.phases[st.Name()+".pre"] += time.Since(t0) }()
 	if i > 0 {
-		var rows []Tensor
-		for _, p := range f.live() {
-			for _, l := range p.lines {
-				rows = append(rows, st.img.preprocessImage(l.crop))
-			}
+		lines := f.lines()
+		f.chunk = lines[f.next:min(f.next+f.round(LineWindow), len(lines))]
+		rows := make([]Tensor, len(f.chunk))
+		for k, l := range f.chunk {
+			rows[k] = st.img.preprocessImage(l.crop)
 		}
 		return rows
 	}
-	f.window = f.pages[f.next:min(f.next+f.size, len(f.pages))]
+	f.window = f.pages[f.next:min(f.next+f.round(PageWindow), len(f.pages))]
 	f.decodePages(f.window, func(p *flowPage) {
 		switch st.Role() {
 		case RoleDetect:
@@ -256,27 +283,24 @@ func (f *Flow) cropAll(p *flowPage) {
 	p.img = nil
 }
 
-// Take gives stage i the outputs of this flow's rows, outs[k] for Rows(i)[k]
-// (one tensor per stage output, leading dim removed, possibly padded).
+// Take gives stage i the outputs of this flow's rows of the round,
+// outs[k] for Rows(i)[k] (one tensor per stage output, leading dim
+// removed, possibly padded).
 func (f *Flow) Take(i int, outs [][]Tensor) error {
 	st := f.m.stages[i]
 	t0 := time.Now()
 	defer func() { f.phases[st.Name()+".post"] += time.Since(t0) }()
-	live := f.live()
 	if i > 0 {
-		k := 0
-		for _, p := range live {
-			if err := takeLines(st, p.lines, outs[k:k+len(p.lines)]); err != nil {
-				return err
-			}
-			k += len(p.lines)
+		if err := takeLines(st, f.chunk, outs, f.next); err != nil {
+			return err
 		}
+		f.advance(len(f.chunk), len(f.lines()))
 		return nil
 	}
 	// One row per page of the window: pages take theirs at once, each
 	// page's lines found and cut out apart from the others'.
-	live = livePages(f.window)
-	f.next += len(f.window)
+	live := livePages(f.window)
+	f.advance(len(f.window), len(f.pages))
 	at := map[*flowPage]int{}
 	for k, p := range live {
 		at[p] = k
@@ -305,12 +329,13 @@ func (f *Flow) Take(i int, outs [][]Tensor) error {
 	return errors.Join(errs...)
 }
 
-// takeLines gives an orient or read stage's outputs to a page's lines.
-func takeLines(st *Model, lines []*pageLine, outs [][]Tensor) error {
+// takeLines gives an orient or read stage's outputs to lines, the first
+// of them line number first of the flow.
+func takeLines(st *Model, lines []*pageLine, outs [][]Tensor, first int) error {
 	for k, l := range lines {
 		res, err := st.post.postprocess(outs[k])
 		if err != nil {
-			return fmt.Errorf("stage %s line %d: %w", st.Name(), k, err)
+			return fmt.Errorf("stage %s line %d: %w", st.Name(), first+k, err)
 		}
 		switch st.Role() {
 		case RoleOrient:
@@ -320,6 +345,7 @@ func takeLines(st *Model, lines []*pageLine, outs [][]Tensor) error {
 			}
 		case RoleRead:
 			l.text, l.conf = res["text"].(string), res["confidence"].(float64)
+			l.crop = nil // read: the last stage that looks at it
 		}
 	}
 	return nil

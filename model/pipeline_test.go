@@ -36,8 +36,8 @@ func readPages(t testing.TB, m *Model, pages [][]byte) []map[string]any {
 	return out
 }
 
-// runStage runs stage s of a flow, a run per row; the first stage round
-// after round until every page of a document has been through it.
+// runStage runs stage s of a flow, a run per row, round after round until
+// every page or line has been through it.
 func runStage(t testing.TB, m *Model, f *Flow, s int) {
 	t.Helper()
 	st := m.Stages()[s]
@@ -54,7 +54,7 @@ func runStage(t testing.TB, m *Model, f *Flow, s int) {
 		if err := f.Take(s, outs); err != nil {
 			t.Fatalf("stage %s: %v", st.Name(), err)
 		}
-		if s > 0 || !f.Pending() {
+		if !f.Pending(s) {
 			return
 		}
 	}
