@@ -31,6 +31,7 @@ type Flow struct {
 	paged  bool
 	pages  []*flowPage
 	window []*flowPage // the pages of the latest Rows(0)
+	queue  []*pageLine // a later stage's lines, listed as it starts
 	chunk  []*pageLine // the lines of the latest Rows(i > 0)
 	done   int         // stages all pages and lines have been through
 	next   int         // pages or lines already through stage done
@@ -67,7 +68,7 @@ func (f *Flow) advance(n, total int) {
 }
 
 // round is this flow's share of a window, at least one.
-func (f *Flow) round(window int) int { return max(window/max(f.shared, 1), 1) }
+func (f *Flow) round(window int) int { return max(window/f.shared, 1) }
 
 // lines are the detected lines of every live page, in order.
 func (f *Flow) lines() []*pageLine {
@@ -245,8 +246,10 @@ func (f *Flow) Rows(i int) []Tensor {
 	t0 := time.Now()
 	defer func() { f.phases[st.Name()+".pre"] += time.Since(t0) }()
 	if i > 0 {
-		lines := f.lines()
-		f.chunk = lines[f.next:min(f.next+f.round(LineWindow), len(lines))]
+		if f.next == 0 {
+			f.queue = f.lines()
+		}
+		f.chunk = f.queue[f.next:min(f.next+f.round(LineWindow), len(f.queue))]
 		rows := make([]Tensor, len(f.chunk))
 		for k, l := range f.chunk {
 			rows[k] = st.img.preprocessImage(l.crop)
@@ -294,7 +297,7 @@ func (f *Flow) Take(i int, outs [][]Tensor) error {
 		if err := takeLines(st, f.chunk, outs, f.next); err != nil {
 			return err
 		}
-		f.advance(len(f.chunk), len(f.lines()))
+		f.advance(len(f.chunk), len(f.queue))
 		return nil
 	}
 	// One row per page of the window: pages take theirs at once, each

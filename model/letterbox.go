@@ -43,27 +43,40 @@ func (l letterbox) row(img image.Image) Tensor {
 	}
 	r, g, b := out[:plane], out[plane:2*plane], out[2*plane:]
 	o := l.top*l.W + l.left
-	switch src := img.(type) {
-	case *image.YCbCr:
-		if z, ok := newYCbCrBilinear(src, l.newW); ok {
-			z.scale(r, g, b, o, l.W, l.newH)
-			return Tensor{Shape: []int64{3, int64(l.H), int64(l.W)}, Data: out}
+	if z := planeScalerFor(img, l.newW); z != nil {
+		z.scale(r, g, b, o, l.W, l.newH)
+	} else {
+		scaled := resizeRGBA(img, l.newW, l.newH)
+		const s = 1.0 / 255
+		for y := range l.newH {
+			src := scaled.Pix[y*scaled.Stride : y*scaled.Stride+4*l.newW]
+			rr, gg, bb := r[o:o+l.newW], g[o:o+l.newW], b[o:o+l.newW]
+			for x := range l.newW {
+				rr[x], gg[x], bb[x] = float32(src[4*x])*s, float32(src[4*x+1])*s, float32(src[4*x+2])*s
+			}
+			o += l.W
 		}
-	case *image.RGBA:
-		newRGBABilinear(src, l.newW).scale(r, g, b, o, l.W, l.newH)
-		return Tensor{Shape: []int64{3, int64(l.H), int64(l.W)}, Data: out}
-	}
-	scaled := resizeRGBA(img, l.newW, l.newH)
-	const s = 1.0 / 255
-	for y := range l.newH {
-		src := scaled.Pix[y*scaled.Stride : y*scaled.Stride+4*l.newW]
-		rr, gg, bb := r[o:o+l.newW], g[o:o+l.newW], b[o:o+l.newW]
-		for x := range l.newW {
-			rr[x], gg[x], bb[x] = float32(src[4*x])*s, float32(src[4*x+1])*s, float32(src[4*x+2])*s
-		}
-		o += l.W
 	}
 	return Tensor{Shape: []int64{3, int64(l.H), int64(l.W)}, Data: out}
+}
+
+// planeScaler scales its source, dw wide, into three float planes.
+type planeScaler interface {
+	scale(r, g, b []float32, o, W, dh int)
+}
+
+// planeScalerFor is the scaler of img's own pixels at width dw, nil for
+// an image only resizeRGBA takes.
+func planeScalerFor(img image.Image, dw int) planeScaler {
+	switch src := img.(type) {
+	case *image.YCbCr:
+		if z, ok := newYCbCrBilinear(src, dw); ok {
+			return z
+		}
+	case *image.RGBA:
+		return newRGBABilinear(src, dw)
+	}
+	return nil
 }
 
 // pad writes the pad value into one plane outside the scaled image (the

@@ -20,32 +20,22 @@ func newRGBABilinear(src *image.RGBA, dw int) *rgbaBilinear {
 	sw := src.Rect.Dx()
 	xscale := float64(sw) / float64(dw)
 	for dx := range dw {
-		s0, s1, f := bilinearTaps(float64((float64(dx)+0.5)*xscale)-0.5, sw)
-		z.x0[dx], z.x1[dx], z.fx[dx] = int32(4*s0), int32(4*s1), float32(f)
+		s0, s1, f := bilinearTaps(dx, xscale, sw)
+		z.x0[dx], z.x1[dx], z.fx[dx] = int32(4*s0), int32(4*s1), f
 	}
 	return z
-}
-
-// scale writes the source scaled to dw×dh into three planes of stride W
-// from offset o, each value the 8-bit result over 255.
-func (z *rgbaBilinear) scale(r, g, b []float32, o, W, dh int) {
-	inBands(dh, func(from, to int) { z.scaleRows(r, g, b, o, W, dh, from, to) })
 }
 
 // to16 takes an 8-bit value to ApproxBiLinear's 16 bits and back, where
 // it truncates: ×257/256.
 const to16 = 257.0 / 256
 
-// scaleRows writes output rows from to to (of dh) of scale's planes.
-func (z *rgbaBilinear) scaleRows(r, g, b []float32, o, W, dh, from, to int) {
+// scale writes the source scaled to dw×dh into three planes of stride W
+// from offset o, each value the 8-bit result over 255.
+func (z *rgbaBilinear) scale(r, g, b []float32, o, W, dh int) {
 	s := z.src
-	sh := s.Rect.Dy()
-	yscale := float64(sh) / float64(dh)
 	dw := len(z.fx)
-	o += from * W
-	for dy := from; dy < to; dy++ {
-		sy0, sy1, f := bilinearTaps(float64((float64(dy)+0.5)*yscale)-0.5, sh)
-		fy := float32(f)
+	scaleInBands(dh, s.Rect.Dy(), o, W, func(sy0, sy1 int, fy float32, o int) {
 		P0, P1 := s.Pix[s.PixOffset(s.Rect.Min.X, s.Rect.Min.Y+sy0):], s.Pix[s.PixOffset(s.Rect.Min.X, s.Rect.Min.Y+sy1):]
 		rr, gg, bb := r[o:o+dw], g[o:o+dw], b[o:o+dw]
 		for dx := range dw {
@@ -58,6 +48,5 @@ func (z *rgbaBilinear) scaleRows(r, g, b []float32, o, W, dh, from, to int) {
 			bv := w00*f8[P0[a+2]] + w10*f8[P0[c+2]] + w01*f8[P1[a+2]] + w11*f8[P1[c+2]]
 			rr[dx], gg[dx], bb[dx] = level((rv+white)*to16), level((gv+white)*to16), level((bv+white)*to16)
 		}
-		o += W
-	}
+	})
 }

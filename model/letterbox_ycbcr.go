@@ -40,24 +40,25 @@ func newYCbCrBilinear(src *image.YCbCr, dw int) (*ycbcrBilinear, bool) {
 	cx := func(x int) int32 { return int32((minX+x)/hdiv - minX/hdiv) }
 	xscale := float64(z.sw) / float64(dw)
 	for dx := range dw {
-		s0, s1, f := bilinearTaps(float64((float64(dx)+0.5)*xscale)-0.5, z.sw)
-		z.y0[dx], z.y1[dx], z.c0[dx], z.c1[dx], z.fx[dx] = int32(s0), int32(s1), cx(s0), cx(s1), float32(f)
+		s0, s1, f := bilinearTaps(dx, xscale, z.sw)
+		z.y0[dx], z.y1[dx], z.c0[dx], z.c1[dx], z.fx[dx] = int32(s0), int32(s1), cx(s0), cx(s1), f
 	}
 	return z, true
 }
 
-// bilinearTaps is ApproxBiLinear's pair of source indices around the
-// source coordinate s and the weight of the second.
-func bilinearTaps(s float64, n int) (int, int, float64) {
+// bilinearTaps is ApproxBiLinear's pair of source indices (of n) around
+// output index d, the source over the output being scale, and the weight
+// of the second (pixel centres at +0.5, edges clamped).
+func bilinearTaps(d int, scale float64, n int) (int, int, float32) {
+	s := (float64(d)+0.5)*scale - 0.5
 	s0 := int(s)
-	frac := s - float64(s0)
 	switch {
 	case s < 0:
 		return 0, 0, 0
 	case s0+1 > n-1:
 		return n - 1, n - 1, 1
 	}
-	return s0, s0 + 1, frac
+	return s0, s0 + 1, float32(s - float64(s0))
 }
 
 // image/color's YCbCr→RGB at 16 bits, taken to 8: R = Y·65793/65536 +
@@ -73,15 +74,23 @@ const (
 // scaleBandRows is the fewest output rows worth a goroutine of their own.
 const scaleBandRows = 64
 
-// inBands calls rows(from, to) for bands of the dh output rows, a band a
-// core: the run that follows a letterbox spreads over every core, and a
-// batch-1 detector letterboxes one image before each run; on one core
-// that alone took a tenth of the run's time.
-func inBands(dh int, rows func(from, to int)) {
+// scaleInBands calls row for each of the dh output rows of a scale from
+// sh source rows, with its two source rows, the weight of the second and
+// its offset in planes of stride W starting at o. The rows are split into
+// a band a core: the run that follows a letterbox spreads over every
+// core, and a batch-1 detector letterboxes one image before each run; on
+// one core that alone took a tenth of the run's time.
+func scaleInBands(dh, sh, o, W int, row func(sy0, sy1 int, fy float32, o int)) {
+	yscale := float64(sh) / float64(dh)
 	bands := max(1, min(runtime.GOMAXPROCS(0), dh/scaleBandRows))
 	var wg sync.WaitGroup
 	for k := range bands {
-		wg.Go(func() { rows(dh*k/bands, dh*(k+1)/bands) })
+		wg.Go(func() {
+			for dy := dh * k / bands; dy < dh*(k+1)/bands; dy++ {
+				sy0, sy1, fy := bilinearTaps(dy, yscale, sh)
+				row(sy0, sy1, fy, o+dy*W)
+			}
+		})
 	}
 	wg.Wait()
 }
@@ -89,18 +98,9 @@ func inBands(dh int, rows func(from, to int)) {
 // scale writes the source scaled to dw×dh into three planes of stride W
 // from offset o, each value the 8-bit result over 255.
 func (z *ycbcrBilinear) scale(r, g, b []float32, o, W, dh int) {
-	inBands(dh, func(from, to int) { z.scaleRows(r, g, b, o, W, dh, from, to) })
-}
-
-// scaleRows writes output rows from to to (of dh) of scale's planes.
-func (z *ycbcrBilinear) scaleRows(r, g, b []float32, o, W, dh, from, to int) {
 	s := z.src
-	yscale := float64(z.sh) / float64(dh)
 	dw := len(z.fx)
-	o += from * W
-	for dy := from; dy < to; dy++ {
-		sy0, sy1, f := bilinearTaps(float64((float64(dy)+0.5)*yscale)-0.5, z.sh)
-		fy := float32(f)
+	scaleInBands(dh, z.sh, o, W, func(sy0, sy1 int, fy float32, o int) {
 		Y0, Y1 := s.Y[s.YOffset(s.Rect.Min.X, s.Rect.Min.Y+sy0):], s.Y[s.YOffset(s.Rect.Min.X, s.Rect.Min.Y+sy1):]
 		c0, c1 := s.COffset(s.Rect.Min.X, s.Rect.Min.Y+sy0), s.COffset(s.Rect.Min.X, s.Rect.Min.Y+sy1)
 		B0, B1, R0, R1 := s.Cb[c0:], s.Cb[c1:], s.Cr[c0:], s.Cr[c1:]
@@ -116,8 +116,7 @@ func (z *ycbcrBilinear) scaleRows(r, g, b []float32, o, W, dh, from, to int) {
 			gg[dx] = level(yv - ycGU*u - ycGV*v)
 			bb[dx] = level(yv + ycBU*u)
 		}
-		o += W
-	}
+	})
 }
 
 // level is an 8-bit value, clamped and truncated as ApproxBiLinear's
